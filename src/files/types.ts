@@ -1,0 +1,38 @@
+import type { ImportFormat } from '../marketo/types.js'
+
+/** One matched input file, scanned once. */
+export interface FilePlan {
+  /** Absolute path. */
+  path: string
+  /** Path as shown to the user: relative to the workspace, forward slashes. */
+  displayPath: string
+  format: ImportFormat
+  sizeBytes: number
+  /** Data records (header excluded); a record may span several lines when a quoted field holds a line break. */
+  rows: number
+  /** Byte range of the header record, line break included. */
+  header: { start: number; end: number }
+  parts: Part[]
+}
+
+/**
+ * A slice of an input file submitted as one import job: the file's header followed by the
+ * records in [byteStart, byteEnd) of the original file.
+ */
+export interface Part {
+  /** Absolute path of the source file. */
+  path: string
+  displayPath: string
+  format: ImportFormat
+  /** 1-based index of this part within its file. */
+  index: number
+  /** Number of parts of its file. */
+  count: number
+  byteStart: number
+  byteEnd: number
+  /** Size of the upload body (header + records). */
+  bytes: number
+  rows: number
+  /** 1-based line of the file where this part's first record starts. */
+  firstLine: number
+}

@@ -1,0 +1,165 @@
+import { describe, expect, it } from '@jest/globals'
+import type { Part } from '../src/files/types.js'
+import { runImportJobs, type SchedulerOptions } from '../src/jobs/scheduler.js'
+import { Readable } from 'node:stream'
+import { FakeMarketo } from './helpers/fake-marketo.js'
+import { VirtualTime } from './helpers/virtual-time.js'
+
+const SECOND = 1000
+
+function parts(count: number, rows = 100): Part[] {
+  return Array.from({ length: count }, (_, i) => ({
+    path: `/data/list-${i + 1}.csv`,
+    displayPath: `list-${i + 1}.csv`,
+    format: 'CSV' as const,
+    index: 1,
+    count: 1,
+    byteStart: 0,
+    byteEnd: rows,
+    bytes: rows,
+    rows,
+    firstLine: 2
+  }))
+}
+
+function setup(
+  overrides: Partial<SchedulerOptions> = {},
+  durationMs = (_i: number) => 10 * SECOND
+) {
+  const time = new VirtualTime()
+  const marketo = new FakeMarketo(time.clock, (_request, index) => durationMs(index))
+  const progress: string[] = []
+  const options: SchedulerOptions = {
+    programId: '1001',
+    programMemberStatus: 'On List',
+    maxConcurrentJobs: 5,
+    pollIntervalMs: 5 * SECOND,
+    maxPollIntervalMs: 30 * SECOND,
+    deadline: time.clock.now() + 60 * 60 * SECOND,
+    clock: time.clock,
+    sleep: time.sleep,
+    // The fake reports a part's byte length as its row count.
+    sourceOf: (part) => ({
+      filename: part.displayPath,
+      byteLength: part.rows,
+      open: () => Readable.from([])
+    }),
+    log: {
+      info: () => undefined,
+      warning: () => undefined,
+      progress: (snapshot) => progress.push(JSON.stringify(snapshot))
+    },
+    ...overrides
+  }
+  return { time, marketo, options, progress }
+}
+
+describe('runImportJobs', () => {
+  it('imports every part once and returns results in part order', async () => {
+    const { time, marketo, options } = setup()
+    const input = parts(7)
+    const outcome = await time.run(runImportJobs(input, marketo, options))
+    expect(outcome.stop).toBeUndefined()
+    expect(outcome.results.map((r) => r.part.displayPath)).toEqual(input.map((p) => p.displayPath))
+    expect(outcome.results.every((r) => r.outcome === 'Complete' && r.imported === 100)).toBe(true)
+    expect(new Set(outcome.results.map((r) => r.batchId)).size).toBe(7)
+    expect(marketo.jobs).toHaveLength(7)
+  })
+
+  it('never keeps more than max-concurrent-jobs open, and overlaps them', async () => {
+    const { time, marketo, options } = setup({ maxConcurrentJobs: 3 })
+    await time.run(runImportJobs(parts(14), marketo, options))
+    expect(marketo.maxOpenSeen).toBeLessThanOrEqual(3)
+    expect(marketo.maxOpenSeen).toBeGreaterThan(1)
+  })
+
+  it('backs off polls of one long job from poll-interval to max-poll-interval', async () => {
+    const { time, marketo, options } = setup({}, () => 60 * SECOND)
+    const outcome = await time.run(runImportJobs(parts(1), marketo, options))
+    // Polls at 5, 12.5, 23.75, 40.6 and 65.9 s: 5 calls instead of 12 at a fixed 5 s.
+    expect(marketo.statusCalls).toBe(5)
+    const result = outcome.results[0]!
+    expect(result.endedAt! - result.submittedAt!).toBeLessThan(60 * SECOND + 30 * SECOND)
+  })
+
+  it('polls only the jobs that can have changed and stays near the ideal schedule', async () => {
+    const { time, marketo, options } = setup(
+      { maxConcurrentJobs: 10 },
+      (i) => (5 + (i % 4) * 7) * SECOND
+    )
+    const start = time.clock.now()
+    await time.run(runImportJobs(parts(20), marketo, options))
+    const wall = time.clock.now() - start
+    const ideal = marketo.idealMakespan(start)
+    expect(wall).toBeLessThanOrEqual(1.2 * ideal + 30 * SECOND)
+    // A fixed 5 s poll of every open job would cost far more than 4 calls per job.
+    expect(marketo.statusCalls / 20).toBeLessThan(4)
+  })
+
+  it('stops at the deadline, leaving open jobs as they are and the rest not submitted', async () => {
+    const { time, marketo, options } = setup({ maxConcurrentJobs: 2 })
+    marketo.stuckJobs.add(0)
+    marketo.stuckJobs.add(1)
+    options.deadline = time.clock.now() + 120 * SECOND
+    const outcome = await time.run(runImportJobs(parts(4), marketo, options))
+    expect(outcome.stop?.kind).toBe('timeout')
+    expect(outcome.results.map((r) => r.outcome)).toEqual([
+      'Queued',
+      'Queued',
+      'NotSubmitted',
+      'NotSubmitted'
+    ])
+    expect(outcome.results[2]!.message).toBe('not submitted: the timeout was reached')
+    expect(outcome.results[0]!.batchId).toBe(1040)
+  })
+
+  it('stops submitting after an error that stops the run, and finishes the open jobs', async () => {
+    const { time, marketo, options } = setup({ maxConcurrentJobs: 3 }, (i) => (i + 1) * 30 * SECOND)
+    marketo.submitError = (_request, index) =>
+      index === 2
+        ? Object.assign(new Error('607 Daily quota reached'), { stopsRun: true })
+        : undefined
+    const outcome = await time.run(runImportJobs(parts(5), marketo, options))
+    expect(outcome.stop).toEqual({ kind: 'error', message: '607 Daily quota reached' })
+    expect(outcome.results.map((r) => r.outcome)).toEqual([
+      'Complete',
+      'Complete',
+      'NotSubmitted',
+      'NotSubmitted',
+      'NotSubmitted'
+    ])
+    expect(outcome.results[2]!.message).toBe('607 Daily quota reached')
+    expect(outcome.results[4]!.message).toBe('not submitted: 607 Daily quota reached')
+    // Both jobs were already in Marketo when the error came (3 may be open): polled to their end.
+    expect(marketo.jobs).toHaveLength(2)
+  })
+
+  it('keeps going after an error that concerns one part only', async () => {
+    const { time, marketo, options } = setup()
+    marketo.submitError = (_request, index) =>
+      index === 0 ? new Error('1003 Empty file') : undefined
+    const outcome = await time.run(runImportJobs(parts(3), marketo, options))
+    expect(outcome.stop).toBeUndefined()
+    expect(outcome.results.map((r) => r.outcome)).toEqual(['NotSubmitted', 'Complete', 'Complete'])
+  })
+
+  it('stops at once when cancelled', async () => {
+    const { time, marketo, options } = setup({ maxConcurrentJobs: 1 })
+    const controller = new AbortController()
+    options.controller = controller
+    const run = runImportJobs(parts(3), marketo, options)
+    setImmediate(() => controller.abort())
+    const outcome = await time.run(run)
+    expect(outcome.stop?.kind).toBe('cancelled')
+    expect(
+      outcome.results.filter((r) => r.outcome === 'NotSubmitted').length
+    ).toBeGreaterThanOrEqual(2)
+  })
+
+  it('logs progress once per poll round', async () => {
+    const { time, marketo, options, progress } = setup({}, () => 10 * SECOND)
+    await time.run(runImportJobs(parts(2), marketo, options))
+    const last = JSON.parse(progress.at(-1)!)
+    expect(last).toMatchObject({ partsTotal: 2, partsEnded: 2, partsOpen: 0, rowsImported: 200 })
+  })
+})

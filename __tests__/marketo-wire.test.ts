@@ -1,0 +1,162 @@
+/** The client against a real HTTP server on 127.0.0.1: what a mock cannot show. */
+import { afterEach, describe, expect, it } from '@jest/globals'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Readable } from 'node:stream'
+import { Agent } from 'undici'
+import { MarketoApiError, MarketoClient, type UploadSource } from '../src/marketo/index.js'
+import type { Sleep } from '../src/time.js'
+
+const CSV = 'email,firstName\nann@example.com,Ann\n'.repeat(2000)
+
+interface Received {
+  method: string
+  path: string
+  headers: IncomingMessage['headers']
+  body: string
+}
+
+type Handler = (request: Received, response: ServerResponse, raw: IncomingMessage) => void
+
+let server: Server | undefined
+let agent: Agent | undefined
+afterEach(async () => {
+  await agent?.close()
+  agent = undefined
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
+  server = undefined
+})
+
+/** Starts a server whose submit/status answers come from `handlers`, one per request. */
+async function start(handlers: Handler[]): Promise<{ origin: string; received: Received[] }> {
+  const received: Received[] = []
+  server = createServer((raw, response) => {
+    if (raw.url?.startsWith('/identity/oauth/token?')) {
+      response.setHeader('content-type', 'application/json')
+      response.end(JSON.stringify({ access_token: 'wire-token', expires_in: 3599 }))
+      return
+    }
+    const chunks: Buffer[] = []
+    raw.on('data', (chunk: Buffer) => chunks.push(chunk))
+    raw.on('error', () => undefined)
+    raw.on('end', () => {
+      const request = {
+        method: raw.method ?? '',
+        path: raw.url ?? '',
+        headers: raw.headers,
+        body: Buffer.concat(chunks).toString('utf8')
+      }
+      received.push(request)
+      const handler = handlers.shift()
+      if (handler) handler(request, response, raw)
+      else response.writeHead(500).end()
+    })
+  })
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return { origin: `http://127.0.0.1:${port}`, received }
+}
+
+function client(origin: string, requestTimeoutMs?: number): MarketoClient {
+  let now = Date.UTC(2025, 0, 15, 12)
+  const sleep: Sleep = async (ms) => {
+    now += ms
+  }
+  agent = new Agent()
+  return new MarketoClient({
+    restUrl: origin,
+    identityUrl: `${origin}/identity`,
+    clientId: 'id',
+    clientSecret: 'secret',
+    clock: { now: () => now },
+    sleep,
+    random: () => 0.5,
+    dispatcher: agent,
+    ...(requestTimeoutMs ? { requestTimeoutMs } : {})
+  })
+}
+
+const json = (body: object) => (_request: Received, response: ServerResponse) => {
+  response.setHeader('content-type', 'application/json')
+  response.end(JSON.stringify(body))
+}
+const hangUp = (_request: Received, _response: ServerResponse, raw: IncomingMessage) => {
+  raw.socket.destroy()
+}
+const SUBMITTED = {
+  success: true,
+  result: [{ batchId: 55, importId: '55', status: 'Queued' }]
+}
+
+function source(text = CSV): UploadSource {
+  return {
+    filename: 'members.csv',
+    byteLength: Buffer.byteLength(text),
+    open: () => Readable.from([Buffer.from(text)])
+  }
+}
+
+describe('over a real connection', () => {
+  it('resubmits when the connection drops after the whole file was sent, counting it uncertain', async () => {
+    const { origin, received } = await start([hangUp, json(SUBMITTED)])
+    const outcome = await client(origin).submitImport({
+      programId: '9',
+      programMemberStatus: 'Member',
+      format: 'CSV',
+      source: source()
+    })
+    expect(outcome).toEqual({
+      batchId: 55,
+      importId: '55',
+      status: 'Queued',
+      attempts: 2,
+      uncertainAttempts: 1,
+      queueFullWaits: 0
+    })
+    expect(received).toHaveLength(2)
+    for (const request of received) {
+      expect(request.headers.authorization).toBe('Bearer wire-token')
+      expect(Number(request.headers['content-length'])).toBe(Buffer.byteLength(request.body))
+      expect(request.body).toContain(`\r\n\r\n${CSV}\r\n--`)
+      expect(request.path).toBe(
+        '/bulk/v1/program/9/members/import.json?format=CSV&programMemberStatus=Member'
+      )
+    }
+  })
+
+  it('retries a call that gets no answer within requestTimeoutMs', async () => {
+    const status = {
+      success: true,
+      result: [{ batchId: 55, importId: '55', status: 'Complete', numOfLeadsProcessed: 2 }]
+    }
+    const { origin, received } = await start([() => undefined, json(status)])
+    const answer = await client(origin, 150).getImportStatus(55)
+    expect(answer).toMatchObject({ status: 'Complete', numOfLeadsProcessed: 2, numOfRowsFailed: 0 })
+    expect(received).toHaveLength(2)
+  })
+
+  it('passes an error reading the file through, without retrying', async () => {
+    const { origin, received } = await start([json(SUBMITTED), json(SUBMITTED)])
+    const broken: UploadSource = {
+      filename: 'broken.csv',
+      byteLength: 1000,
+      open: () =>
+        new Readable({
+          read() {
+            this.destroy(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }))
+          }
+        })
+    }
+    const error = await client(origin)
+      .submitImport({
+        programId: '9',
+        programMemberStatus: 'Member',
+        format: 'CSV',
+        source: broken
+      })
+      .catch((e: unknown) => e)
+    expect(error).not.toBeInstanceOf(MarketoApiError)
+    expect(error).toMatchObject({ code: 'EACCES', message: 'EACCES: permission denied' })
+    expect(received.length).toBeLessThanOrEqual(1)
+  })
+})

@@ -1,0 +1,138 @@
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+export const ACTION_ENTRY = resolve(import.meta.dirname, '../dist/index.js')
+
+export interface ActionRun {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+  outputs: Record<string, string>
+  summary: string
+  /** The temporary workspace, runner temp and output files of this run. */
+  dirs: { root: string; workspace: string; runnerTemp: string }
+}
+
+export interface RunOptions {
+  /** Input values by their action.yml names, e.g. `{ 'program-id': '1001' }`. */
+  inputs: Record<string, string>
+  /** Files to create in the workspace, by relative path. */
+  files?: Record<string, string | Buffer>
+  /** Extra environment (e.g. ACTIONS_RUNTIME_TOKEN). */
+  env?: Record<string, string>
+  /** Reuse a workspace from an earlier run. */
+  workspace?: string
+  /** Called with the child once it started (to send signals). */
+  onSpawn?: (child: ReturnType<typeof spawn>) => void
+  timeoutMs?: number
+}
+
+/**
+ * Runs the built action exactly as the runner does: `node dist/index.js` with `INPUT_*`
+ * variables (hyphens kept), GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, a workspace and a
+ * runner temp folder.
+ */
+export async function runAction(options: RunOptions): Promise<ActionRun> {
+  const root = await mkdtemp(join(tmpdir(), 'mpmi-e2e-'))
+  const workspace = options.workspace ?? join(root, 'workspace')
+  const runnerTemp = join(root, 'runner-temp')
+  const outputFile = join(root, 'github-output')
+  const summaryFile = join(root, 'step-summary')
+  const { mkdir } = await import('node:fs/promises')
+  await mkdir(workspace, { recursive: true })
+  await mkdir(runnerTemp, { recursive: true })
+  await writeFile(outputFile, '')
+  await writeFile(summaryFile, '')
+  for (const [relativePath, content] of Object.entries(options.files ?? {})) {
+    const target = join(workspace, relativePath)
+    await mkdir(join(target, '..'), { recursive: true })
+    await writeFile(target, content)
+  }
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '',
+    HOME: process.env['HOME'] ?? root,
+    GITHUB_WORKSPACE: workspace,
+    RUNNER_TEMP: runnerTemp,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_REPOSITORY: 'acme/marketing-lists',
+    GITHUB_RUN_ID: '4242',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_JOB: 'import',
+    GITHUB_ACTION: '__run',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_API_URL: 'https://api.github.com',
+    GITHUB_EVENT_NAME: 'workflow_dispatch',
+    RUNNER_NAME: 'e2e-runner',
+    ...options.env
+  }
+  for (const [name, value] of Object.entries(options.inputs)) {
+    env[`INPUT_${name.toUpperCase()}`] = value
+  }
+  const child = spawn(process.execPath, [ACTION_ENTRY], { cwd: workspace, env, stdio: 'pipe' })
+  options.onSpawn?.(child)
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const timeoutMs = options.timeoutMs ?? 60_000
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
+    (resolveExit) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+      child.on('exit', (exitCode, exitSignal) => {
+        clearTimeout(timer)
+        resolveExit([exitCode, exitSignal])
+      })
+    }
+  )
+  await new Promise((r) => setImmediate(r))
+  return {
+    code,
+    signal,
+    stdout,
+    stderr,
+    outputs: parseOutputs(await readFile(outputFile, 'utf8')),
+    summary: await readFile(summaryFile, 'utf8'),
+    dirs: { root, workspace, runnerTemp }
+  }
+}
+
+/** Reads `$GITHUB_OUTPUT`: `name<<DELIMITER`, value lines, `DELIMITER`. */
+export function parseOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<=]+)<<(.+)$/.exec(lines[i] as string)
+    if (!match) {
+      const simple = /^([^=]+)=(.*)$/.exec(lines[i] as string)
+      if (simple) outputs[simple[1] as string] = simple[2] as string
+      continue
+    }
+    const [, name, delimiter] = match
+    const value: string[] = []
+    for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i] as string)
+    outputs[name as string] = value.join('\n')
+  }
+  return outputs
+}
+
+/** Annotation commands printed on stdout: `::error file=F,line=N,title=T::message`. */
+export function annotations(
+  stdout: string
+): { kind: string; props: Record<string, string>; message: string }[] {
+  const found: { kind: string; props: Record<string, string>; message: string }[] = []
+  for (const line of stdout.split('\n')) {
+    const match = /^::(error|warning|notice)(?: ([^:]*))?::(.*)$/.exec(line.trimEnd())
+    if (!match) continue
+    const props: Record<string, string> = {}
+    for (const pair of (match[2] ?? '').split(',').filter(Boolean)) {
+      const at = pair.indexOf('=')
+      props[pair.slice(0, at)] = decodeURIComponent(pair.slice(at + 1).replace(/%2C/g, ','))
+    }
+    found.push({ kind: match[1] as string, props, message: match[3] as string })
+  }
+  return found
+}

@@ -1,0 +1,47 @@
+import { relative, sep } from 'node:path'
+import { detectFormat, planFile, type FilePlan } from './files/index.js'
+import type { Inputs } from './inputs.js'
+import type { FileProblem } from './report/accounting.js'
+import { findFiles } from './search.js'
+
+export interface Discovery {
+  /** Patterns matched nothing. */
+  noFiles: boolean
+  plans: FilePlan[]
+  /** Files that cannot be imported at all (unreadable, malformed, a record too large). */
+  problems: FileProblem[]
+}
+
+/** Finds the files, detects each one's format and splits it into parts, reading each file once. */
+export async function discover(inputs: Inputs): Promise<Discovery> {
+  const paths = await findFiles(inputs.files, inputs.workspace)
+  const plans: FilePlan[] = []
+  const problems: FileProblem[] = []
+  for (const path of paths) {
+    const displayPath = displayPathOf(path, inputs.workspace)
+    try {
+      plans.push(
+        await planFile(path, {
+          format: detectFormat(path, inputs.format),
+          chunkSizeBytes: inputs.chunkSizeBytes,
+          displayPath
+        })
+      )
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      // FileFormatError messages already start with the file and line.
+      const detail = message.startsWith(displayPath)
+        ? message.slice(displayPath.length).replace(/^:\s*/, '')
+        : message
+      problems.push({ displayPath, rows: 0, message: detail })
+    }
+  }
+  return { noFiles: paths.length === 0, plans, problems }
+}
+
+/** Relative to the workspace with forward slashes, as GitHub annotations and humans expect. */
+export function displayPathOf(path: string, workspace: string): string {
+  const shown = relative(workspace, path)
+  const inside = shown !== '' && !shown.startsWith('..')
+  return (inside ? shown : path).split(sep).join('/')
+}

@@ -1,0 +1,280 @@
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { defaultArtifactName } from './inputs/artifact-name.js'
+import { type Endpoint, parseEndpoint } from './inputs/endpoint.js'
+import { invalid } from './inputs/error.js'
+import {
+  parseBatchIds,
+  parseChunkSize,
+  parseMinutes,
+  parseProgramId,
+  parseSeconds,
+  parseThreshold,
+  parseWholeNumber,
+  type Threshold
+} from './inputs/numbers.js'
+import {
+  missingPatterns,
+  parseArtifactName,
+  parseBoolean,
+  parseChoice,
+  parseCredential,
+  parseGitRef,
+  parseMemberStatus,
+  parsePatterns
+} from './inputs/words.js'
+
+export { defaultArtifactName } from './inputs/artifact-name.js'
+export { type Endpoint, isLoopbackHost, parseBaseUrl, parseMunchkinId } from './inputs/endpoint.js'
+export { InputError, quoteValue, SECRET_INPUTS } from './inputs/error.js'
+export {
+  describeThreshold,
+  MIN_CHUNK_BYTES,
+  parseBatchIds,
+  parseByteSize,
+  parseChunkSize,
+  parseMinutes,
+  parseProgramId,
+  parseSeconds,
+  parseThreshold,
+  parseWholeNumber,
+  type Threshold,
+  thresholdLimit
+} from './inputs/numbers.js'
+export {
+  parseArtifactName,
+  parseBoolean,
+  parseChoice,
+  parseCredential,
+  parseGitRef,
+  parseMemberStatus,
+  parsePatterns
+} from './inputs/words.js'
+
+/** Every input the action reads, as action.yml declares them, in the contract's order. */
+export const INPUT_NAMES = [
+  'munchkin-id',
+  'rest-url',
+  'identity-url',
+  'client-id',
+  'client-secret',
+  'program-id',
+  'program-member-status',
+  'files',
+  'if-no-files-found',
+  'format',
+  'max-failed-rows',
+  'max-warning-rows',
+  'poll-interval',
+  'max-poll-interval',
+  'timeout',
+  'max-concurrent-jobs',
+  'chunk-size',
+  'dry-run',
+  'batch-ids',
+  'artifact-name',
+  'retention-days',
+  'upload-artifact',
+  'output-dir',
+  'annotations',
+  'changed-since',
+  'comment-on-pr',
+  'github-token'
+] as const
+
+export type InputName = (typeof INPUT_NAMES)[number]
+
+/**
+ * Literal defaults, the same as action.yml's: applied when an input is empty, so that
+ * `node dist/index.js` with only some `INPUT_*` variables behaves as on a runner. Inputs whose
+ * default is computed (artifact-name, output-dir) or comes from the runner (github-token) are
+ * not here.
+ */
+export const INPUT_DEFAULTS: Readonly<Partial<Record<InputName, string>>> = {
+  'if-no-files-found': 'error',
+  format: 'auto',
+  'max-failed-rows': '0',
+  'poll-interval': '5',
+  'max-poll-interval': '30',
+  timeout: '60',
+  'max-concurrent-jobs': '5',
+  'chunk-size': '10MB',
+  'dry-run': 'false',
+  'upload-artifact': 'true',
+  annotations: 'true',
+  'comment-on-pr': 'false'
+}
+
+export const IF_NO_FILES_FOUND = ['error', 'warn', 'ignore'] as const
+export type IfNoFilesFound = (typeof IF_NO_FILES_FOUND)[number]
+
+export const FORMAT_CHOICES = ['auto', 'csv', 'tsv', 'ssv'] as const
+export type FormatChoice = (typeof FORMAT_CHOICES)[number]
+
+export interface Inputs {
+  endpoint: Endpoint
+  /** Empty only in a dry run. */
+  clientId: string
+  /** Empty only in a dry run. */
+  clientSecret: string
+  /** Digits, no leading zeros. */
+  programId: string
+  programMemberStatus: string
+  /** Glob patterns; empty only when `batchIds` resumes earlier jobs. */
+  files: string[]
+  ifNoFilesFound: IfNoFilesFound
+  format: FormatChoice
+  maxFailedRows: Threshold
+  /** Undefined: no limit. */
+  maxWarningRows: Threshold | undefined
+  pollIntervalMs: number
+  maxPollIntervalMs: number
+  timeoutMs: number
+  maxConcurrentJobs: number
+  chunkSizeBytes: number
+  dryRun: boolean
+  /** Jobs to resume instead of submitting; empty for a normal run. */
+  batchIds: number[]
+  artifactName: string
+  /** Undefined: the repository's default retention. */
+  retentionDays: number | undefined
+  uploadArtifact: boolean
+  /** Absolute. */
+  outputDir: string
+  annotations: boolean
+  changedSince: string | undefined
+  commentOnPr: boolean
+  githubToken: string | undefined
+  /** Absolute; relative paths of inputs resolve against it. */
+  workspace: string
+}
+
+const SECONDS_MAX = 3600
+const MINUTES_MAX = 360
+
+/**
+ * Reads and checks every input, throwing an InputError at the first bad one. `getInput` is
+ * `core.getInput` (trimmed, empty when unset); nothing here touches the network or the disk.
+ * Inputs are checked in the contract's order, except that `dry-run` is read before the
+ * credentials it makes optional and `batch-ids` before the `files` it makes optional.
+ */
+export function readInputs(
+  getInput: (name: string) => string,
+  env: NodeJS.ProcessEnv,
+  cwd: string = process.cwd()
+): Inputs {
+  const given = (name: InputName): string => getInput(name).trim()
+  const get = (name: InputName): string => given(name) || (INPUT_DEFAULTS[name] ?? '')
+  const optional = <T>(
+    name: InputName,
+    parse: (input: string, raw: string) => T
+  ): T | undefined => {
+    const raw = given(name)
+    return raw === '' ? undefined : parse(name, raw)
+  }
+
+  const endpoint = parseEndpoint(given('munchkin-id'), given('rest-url'), given('identity-url'))
+  const dryRun = parseBoolean('dry-run', get('dry-run'))
+  const clientId = parseCredential('client-id', given('client-id'), dryRun)
+  const clientSecret = parseCredential('client-secret', given('client-secret'), dryRun)
+  const programId = parseProgramId('program-id', given('program-id'))
+  const programMemberStatus = parseMemberStatus(
+    'program-member-status',
+    given('program-member-status')
+  )
+  const batchIds = parseBatchIds('batch-ids', given('batch-ids'))
+  const files = parsePatterns('files', given('files'))
+  if (files.length === 0 && batchIds.length === 0) {
+    throw missingPatterns('files', ' unless batch-ids resumes earlier jobs')
+  }
+  const ifNoFilesFound = parseChoice(
+    'if-no-files-found',
+    get('if-no-files-found'),
+    IF_NO_FILES_FOUND
+  )
+  const format = parseChoice('format', get('format'), FORMAT_CHOICES)
+  const maxFailedRows = parseThreshold('max-failed-rows', get('max-failed-rows'))
+  const maxWarningRows = optional('max-warning-rows', parseThreshold)
+
+  const pollInterval = parseSeconds('poll-interval', get('poll-interval'), SECONDS_MAX)
+  // Left unset, the ceiling rises to a longer first interval rather than contradicting it.
+  const maxPollIntervalRaw = given('max-poll-interval')
+  const maxPollInterval =
+    maxPollIntervalRaw === ''
+      ? Math.max(pollInterval, parseSeconds('max-poll-interval', get('max-poll-interval')))
+      : parseSeconds('max-poll-interval', maxPollIntervalRaw, SECONDS_MAX)
+  if (maxPollInterval < pollInterval) {
+    throw invalid(
+      'max-poll-interval',
+      maxPollIntervalRaw,
+      `is below poll-interval (${pollInterval} seconds); give a number of seconds of at least ${pollInterval}`
+    )
+  }
+  const timeoutMinutes = parseMinutes('timeout', get('timeout'), MINUTES_MAX)
+  const maxConcurrentJobs = parseWholeNumber('max-concurrent-jobs', get('max-concurrent-jobs'), {
+    min: 1,
+    max: 10,
+    what: 'a whole number',
+    why: 'Marketo queues at most 10 import jobs per instance',
+    example: '5'
+  })
+  const chunkSizeBytes = parseChunkSize('chunk-size', get('chunk-size'))
+
+  const artifactName =
+    optional('artifact-name', parseArtifactName) ??
+    defaultArtifactName(env, {
+      restUrl: endpoint.restUrl,
+      programId,
+      programMemberStatus,
+      files,
+      batchIds
+    })
+  const retentionDays = optional('retention-days', (input, raw) =>
+    parseWholeNumber(input, raw, { min: 1, max: 90, what: 'a whole number of days', example: '7' })
+  )
+  const uploadArtifact = parseBoolean('upload-artifact', get('upload-artifact'))
+
+  const workspace = path.resolve(cwd, env.GITHUB_WORKSPACE || '.')
+  const outputDir = path.resolve(
+    workspace,
+    given('output-dir') || path.join(env.RUNNER_TEMP || tmpdir(), 'marketo-import')
+  )
+  const annotations = parseBoolean('annotations', get('annotations'))
+  const changedSince = optional('changed-since', parseGitRef)
+  const commentOnPr = parseBoolean('comment-on-pr', get('comment-on-pr'))
+  const githubToken = given('github-token') || undefined
+
+  return {
+    endpoint,
+    clientId,
+    clientSecret,
+    programId,
+    programMemberStatus,
+    files,
+    ifNoFilesFound,
+    format,
+    maxFailedRows,
+    maxWarningRows,
+    pollIntervalMs: toMilliseconds(pollInterval),
+    maxPollIntervalMs: toMilliseconds(maxPollInterval),
+    timeoutMs: toMilliseconds(timeoutMinutes * 60),
+    maxConcurrentJobs,
+    chunkSizeBytes,
+    dryRun,
+    batchIds,
+    artifactName,
+    retentionDays,
+    uploadArtifact,
+    outputDir,
+    annotations,
+    changedSince,
+    commentOnPr,
+    githubToken,
+    workspace
+  }
+}
+
+/** Whole milliseconds, at least 1: `0.0001` seconds is still greater than 0. */
+function toMilliseconds(seconds: number): number {
+  return Math.max(1, Math.round(seconds * 1000))
+}

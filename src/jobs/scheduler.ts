@@ -1,0 +1,297 @@
+import type { Part } from '../files/types.js'
+import type { ImportJobStatus, UploadSource } from '../marketo/types.js'
+import type { Clock, Sleep } from '../time.js'
+import {
+  firstPoll,
+  MARKETO_PROCESSING_SLOTS,
+  nextPoll,
+  promoteToHead,
+  type PolledJob,
+  type PollTiming
+} from './poll-plan.js'
+import type { ImportApi, JobResult } from './types.js'
+import { Wakeup } from './wakeup.js'
+
+export interface SchedulerOptions extends PollTiming {
+  programId: string
+  programMemberStatus: string
+  /** Jobs this run keeps queued or importing at once. */
+  maxConcurrentJobs: number
+  /** Clock time after which nothing is submitted and open jobs are left as they are. */
+  deadline: number
+  clock: Clock
+  sleep: Sleep
+  /**
+   * The run's stop switch, shared with the Marketo client so calls in flight end with the run.
+   * Aborting it from outside cancels the run; the scheduler aborts it at the deadline or on an
+   * error that stops the run.
+   */
+  controller?: AbortController
+  sourceOf(part: Part): UploadSource
+  /** Called once per job that ended (Complete or Failed); awaited before the run returns. */
+  onJobEnded?(result: JobResult): Promise<void>
+  log: SchedulerLog
+}
+
+export interface SchedulerLog {
+  info(message: string): void
+  warning(message: string): void
+  /** One line per poll round. */
+  progress(snapshot: ProgressSnapshot): void
+}
+
+export interface ProgressSnapshot {
+  partsTotal: number
+  partsEnded: number
+  partsOpen: number
+  partsWaiting: number
+  rowsImported: number
+  elapsedMs: number
+}
+
+/** Why the run stopped before every part ended, if it did. */
+export interface RunStop {
+  kind: 'timeout' | 'cancelled' | 'error'
+  message: string
+}
+
+export interface ScheduleOutcome {
+  /** One result per part, in the order the parts were given. */
+  results: JobResult[]
+  stop?: RunStop
+}
+
+interface OpenJob {
+  result: JobResult
+  poll: PolledJob
+}
+
+/** An error that means submitting anything more cannot succeed (permissions, quota, program). */
+interface StopsRun {
+  stopsRun?: boolean
+}
+
+/**
+ * Moves parts through Marketo: keeps up to `maxConcurrentJobs` jobs open, submits the next part as
+ * soon as one ends, polls open jobs with back-off, and stops at the deadline or on cancel.
+ */
+export async function runImportJobs(
+  parts: Part[],
+  api: ImportApi,
+  options: SchedulerOptions
+): Promise<ScheduleOutcome> {
+  const { clock } = options
+  const startedAt = clock.now()
+  const results: JobResult[] = parts.map((part) => notSubmitted(part, 'not submitted yet'))
+  const open: OpenJob[] = []
+  const endings: Promise<void>[] = []
+  const wakeup = new Wakeup()
+  let stop: RunStop | undefined
+  // Set when submitting more cannot succeed (quota, permissions, program): open jobs still end.
+  let submitBlocked: RunStop | undefined
+  let submitting = true
+  // Aborts calls in flight (a submit waiting out a full queue, a slow poll) once the run stops.
+  const stopping = options.controller ?? new AbortController()
+
+  const stopWith = (reason: RunStop): void => {
+    if (!stop) stop = reason
+    if (!stopping.signal.aborted) stopping.abort(new Error(reason.message))
+    wakeup.notify()
+  }
+  const onAbort = (): void => stopWith({ kind: 'cancelled', message: 'the run was cancelled' })
+  if (stopping.signal.aborted) onAbort()
+  stopping.signal.addEventListener('abort', onAbort, { once: true })
+
+  const checkDeadline = (): void => {
+    if (clock.now() >= options.deadline)
+      stopWith({ kind: 'timeout', message: 'the timeout was reached' })
+  }
+
+  const submitter = async (): Promise<void> => {
+    for (let index = 0; index < parts.length; index++) {
+      while (!stop && open.length >= options.maxConcurrentJobs) await wakeup.wait()
+      checkDeadline()
+      if (stop || submitBlocked) break
+      const part = parts[index] as Part
+      try {
+        const job = await api.submitImport({
+          programId: options.programId,
+          programMemberStatus: options.programMemberStatus,
+          format: part.format,
+          source: options.sourceOf(part)
+        })
+        const result: JobResult = {
+          part,
+          outcome: 'Queued',
+          batchId: job.batchId,
+          imported: 0,
+          failed: 0,
+          warned: 0,
+          message: '',
+          uncertainResubmits: job.uncertainAttempts,
+          submittedAt: clock.now()
+        }
+        results[index] = result
+        const head = open.length < MARKETO_PROCESSING_SLOTS
+        open.push({ result, poll: firstPoll(clock.now(), head, options) })
+        options.log.info(
+          `Submitted ${describePart(part)}: batch ${job.batchId}, ${part.rows} rows, ${job.status}` +
+            (job.uncertainAttempts > 0
+              ? ` (resubmitted after an uncertain failure; a duplicate job may exist)`
+              : '')
+        )
+        wakeup.notify()
+      } catch (error) {
+        const stoppedBy = stop as RunStop | undefined // set by stopWith() from another task
+        if (stoppedBy) {
+          if (stoppedBy.kind !== 'error')
+            results[index] = notSubmitted(part, uncertainSubmit(stoppedBy))
+          break
+        }
+        const message = errorMessage(error)
+        results[index] = notSubmitted(part, message)
+        options.log.warning(`Not submitted: ${describePart(part)}: ${message}`)
+        if ((error as StopsRun).stopsRun) submitBlocked = { kind: 'error', message }
+      }
+    }
+    submitting = false
+    wakeup.notify()
+  }
+
+  const poller = async (): Promise<void> => {
+    while (!stop && (submitting || open.length > 0)) {
+      const due = nextDue(open)
+      const until = Math.min(due ?? Number.POSITIVE_INFINITY, options.deadline)
+      if (until > clock.now()) {
+        await wakeup.sleepUntil(until, clock, options.sleep, stopping.signal)
+        checkDeadline()
+        continue
+      }
+      checkDeadline()
+      if (stop) break
+      await pollDueJobs()
+      options.log.progress(snapshot())
+    }
+  }
+
+  const pollDueJobs = async (): Promise<void> => {
+    const now = clock.now()
+    const due = open.filter((job) => job.poll.nextPollAt <= now)
+    const polled = await Promise.all(
+      due.map(async (job) => {
+        try {
+          return { job, status: await api.getImportStatus(job.result.batchId as number) }
+        } catch (error) {
+          return { job, error }
+        }
+      })
+    )
+    for (const { job, status, error } of polled) {
+      if (stop) return
+      if (error !== undefined) {
+        const message = errorMessage(error)
+        if ((error as StopsRun).stopsRun) {
+          stopWith({ kind: 'error', message })
+          return
+        }
+        end(job, { outcome: 'Failed', message: `status unavailable: ${message}` })
+      } else if (status) {
+        if (status.status === 'Complete' || status.status === 'Failed') end(job, fromStatus(status))
+        else job.result.outcome = status.status
+      }
+    }
+    rescheduleOpenJobs(due)
+  }
+
+  const end = (job: OpenJob, update: Partial<JobResult>): void => {
+    Object.assign(job.result, update, { endedAt: clock.now() })
+    open.splice(open.indexOf(job), 1)
+    const { result } = job
+    options.log.info(
+      `${result.outcome === 'Complete' ? 'Finished' : 'Failed'}: ${describePart(result.part)}` +
+        `, batch ${result.batchId}: ${result.message || result.outcome}`
+    )
+    if (options.onJobEnded) endings.push(options.onJobEnded(result))
+    wakeup.notify()
+  }
+
+  const rescheduleOpenJobs = (polled: OpenJob[]): void => {
+    const now = clock.now()
+    open.forEach((job, position) => {
+      const head = position < MARKETO_PROCESSING_SLOTS
+      if (polled.includes(job)) job.poll = nextPoll(job.poll, now, head, options)
+      else if (head) job.poll = promoteToHead(job.poll, now, options)
+    })
+  }
+
+  const snapshot = (): ProgressSnapshot => {
+    const ended = results.filter((r) => r.outcome === 'Complete' || r.outcome === 'Failed')
+    return {
+      partsTotal: parts.length,
+      partsEnded: ended.length,
+      partsOpen: open.length,
+      partsWaiting: parts.length - ended.length - open.length,
+      rowsImported: ended.reduce((sum, r) => sum + r.imported, 0),
+      elapsedMs: clock.now() - startedAt
+    }
+  }
+
+  try {
+    await Promise.all([submitter(), poller()])
+  } finally {
+    stopping.signal.removeEventListener('abort', onAbort)
+  }
+  const stoppedBy = stop ?? submitBlocked
+  if (stoppedBy) {
+    for (const result of results) {
+      if (result.outcome === 'NotSubmitted' && result.message === 'not submitted yet') {
+        result.message = `not submitted: ${stoppedBy.message}`
+      }
+    }
+  }
+  await Promise.all(endings)
+  return stoppedBy ? { results, stop: stoppedBy } : { results }
+}
+
+function uncertainSubmit(stop: RunStop): string {
+  return `${stop.message} while this part was being submitted; Marketo may or may not have created its job`
+}
+
+function nextDue(open: OpenJob[]): number | undefined {
+  let due: number | undefined
+  for (const job of open)
+    if (due === undefined || job.poll.nextPollAt < due) due = job.poll.nextPollAt
+  return due
+}
+
+function fromStatus(status: ImportJobStatus): Partial<JobResult> {
+  return {
+    outcome: status.status === 'Complete' ? 'Complete' : 'Failed',
+    imported: status.numOfLeadsProcessed,
+    failed: status.numOfRowsFailed,
+    warned: status.numOfRowsWithWarning,
+    message: status.message
+  }
+}
+
+function notSubmitted(part: Part, message: string): JobResult {
+  return {
+    part,
+    outcome: 'NotSubmitted',
+    imported: 0,
+    failed: 0,
+    warned: 0,
+    message,
+    uncertainResubmits: 0
+  }
+}
+
+export function describePart(part: Part): string {
+  return part.count > 1
+    ? `${part.displayPath} (part ${part.index} of ${part.count})`
+    : part.displayPath
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -1,0 +1,327 @@
+/**
+ * The Marketo Bulk Program Member Import client: submit, status, failures, warnings. Every call
+ * goes through one token cache, one limiter and one retry policy.
+ */
+import type { Dispatcher } from 'undici'
+import { realSleep, systemClock, type Clock, type Sleep } from '../time.js'
+import { parseJobStatus, parseSubmittedJob, resultOf } from './answers.js'
+import { TokenCache, trimTrailingSlashes } from './auth.js'
+import { saveAnswerFile } from './download.js'
+import type { Operation } from './errors.js'
+import {
+  discardBody,
+  logExchange,
+  readText,
+  send,
+  silentLogger,
+  type HttpContext,
+  type HttpExchange,
+  type HttpResponse,
+  type Logger
+} from './http.js'
+import { CallLimiter, DEFAULT_LIMITS } from './limiter.js'
+import { multipartEnvelope } from './multipart.js'
+import {
+  AttemptFailure,
+  resolveRetryPolicy,
+  withRetry,
+  type RetryEvent,
+  type RetryOptions,
+  type RetryPolicy
+} from './retry.js'
+import type { ImportJobStatus, SubmitRequest, SubmittedJob } from './types.js'
+import { UploadBody, mayHaveTakenEffect } from './upload.js'
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
+/** Marketo may take a while to answer a 10 MB upload. */
+export const MIN_SUBMIT_TIMEOUT_MS = 300_000
+
+export interface MarketoClientOptions {
+  restUrl: string
+  identityUrl: string
+  clientId: string
+  clientSecret: string
+  clock?: Clock
+  sleep?: Sleep
+  random?: () => number
+  /** Headers and body timeouts of every call; the upload uses at least 300 000. */
+  requestTimeoutMs?: number
+  retry?: Partial<RetryPolicy>
+  limits?: { callsPerWindow?: number; windowMs?: number; concurrent?: number }
+  onSecret?: (value: string) => void
+  log?: Logger
+  dispatcher?: Dispatcher
+  /** Aborts waits and requests (cancellation, the action's timeout). */
+  signal?: AbortSignal
+}
+
+export type SubmitOutcome = SubmittedJob & {
+  /** Requests sent for this job, the successful one included. */
+  attempts: number
+  /** Resubmissions after a failure that came after the whole body was sent: a duplicate job may exist. */
+  uncertainAttempts: number
+  /** Waits because Marketo's import queue was full (1016). */
+  queueFullWaits: number
+}
+
+export interface ClientStats {
+  /** REST calls started (identity excluded), retries included. */
+  calls: number
+  identityCalls: number
+  retries: number
+  /** Waits Marketo imposed with 606 (rate limit). */
+  rateLimitWaits: number
+}
+
+export class MarketoClient {
+  private readonly restUrl: string
+  private readonly clock: Clock
+  private readonly sleep: Sleep
+  private readonly random: () => number
+  private readonly timeoutMs: number
+  private readonly policy: RetryPolicy
+  private readonly signal: AbortSignal | undefined
+  private readonly log: Logger
+  private readonly http: HttpContext
+  private readonly limiter: CallLimiter
+  private readonly tokens: TokenCache
+  private identityCalls = 0
+  private retries = 0
+  private rateLimitWaits = 0
+
+  constructor(options: MarketoClientOptions) {
+    this.restUrl = trimTrailingSlashes(options.restUrl).replace(/\/rest$/, '')
+    this.clock = options.clock ?? systemClock
+    this.sleep = options.sleep ?? realSleep
+    this.random = options.random ?? Math.random
+    this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    this.policy = resolveRetryPolicy(options.retry)
+    this.signal = options.signal
+    this.log = options.log ?? silentLogger
+    this.http = {
+      clock: this.clock,
+      log: this.log,
+      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+      ...(options.signal ? { signal: options.signal } : {})
+    }
+    this.limiter = new CallLimiter({
+      callsPerWindow: options.limits?.callsPerWindow ?? DEFAULT_LIMITS.callsPerWindow,
+      windowMs: options.limits?.windowMs ?? DEFAULT_LIMITS.windowMs,
+      concurrent: options.limits?.concurrent ?? DEFAULT_LIMITS.concurrent,
+      clock: this.clock,
+      sleep: this.sleep,
+      ...(options.signal ? { signal: options.signal } : {})
+    })
+    this.tokens = new TokenCache({
+      identityUrl: options.identityUrl,
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      timeoutMs: this.timeoutMs,
+      http: this.http,
+      retry: this.retryOptions(),
+      ...(options.onSecret ? { onSecret: options.onSecret } : {}),
+      onIdentityCall: () => {
+        this.identityCalls++
+      }
+    })
+  }
+
+  get stats(): ClientStats {
+    return {
+      calls: this.limiter.calls,
+      identityCalls: this.identityCalls,
+      retries: this.retries,
+      rateLimitWaits: this.rateLimitWaits
+    }
+  }
+
+  /** Creates an import job; waits and submits again while Marketo's import queue is full. */
+  async submitImport(request: SubmitRequest): Promise<SubmitOutcome> {
+    const { programId, programMemberStatus, format, source } = request
+    const url =
+      `${this.restUrl}/bulk/v1/program/${encodeURIComponent(programId)}/members/import.json` +
+      `?format=${format.toUpperCase()}&programMemberStatus=${encodeURIComponent(programMemberStatus)}`
+    const counts = { attempts: 0, uncertainAttempts: 0, queueFullWaits: 0 }
+    const onRetry = (event: RetryEvent): void => {
+      if (event.failure.uncertain) counts.uncertainAttempts++
+      if (event.handling === 'queueFull') counts.queueFullWaits++
+    }
+    const job = await this.restCall('submit', onRetry, async (token, attempt) => {
+      counts.attempts = attempt
+      // A consumed stream cannot be sent again: every attempt frames a fresh one.
+      const envelope = multipartEnvelope(source.filename, format)
+      const upload = new UploadBody(envelope, source)
+      try {
+        return await this.exchange(
+          {
+            method: 'POST',
+            url,
+            attempt,
+            timeoutMs: Math.max(this.timeoutMs, MIN_SUBMIT_TIMEOUT_MS),
+            body: upload.stream,
+            headers: {
+              ...this.headers(token),
+              'content-type': envelope.contentType,
+              'content-length': String(upload.byteLength)
+            }
+          },
+          async (response) => {
+            const result = resultOf(response.statusCode, await readText(response, this.signal))
+            const submitted = parseSubmittedJob(result[0])
+            if (!submitted) throw new AttemptFailure('invalid answer', 'the answer has no batchId')
+            return submitted
+          }
+        )
+      } catch (error) {
+        if (upload.sourceError !== undefined) throw upload.sourceError
+        throw upload.sent && error instanceof AttemptFailure && mayHaveTakenEffect(error)
+          ? new AttemptFailure(error.code, error.message, {
+              ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
+              uncertain: true
+            })
+          : error
+      } finally {
+        upload.stream.destroy()
+      }
+    })
+    return { ...job, ...counts }
+  }
+
+  async getImportStatus(batchId: number): Promise<ImportJobStatus> {
+    const url = `${this.restUrl}/bulk/v1/program/members/import/${batchId}/status.json`
+    return this.restCall('status', undefined, (token, attempt) =>
+      this.exchange(
+        { method: 'GET', url, attempt, timeoutMs: this.timeoutMs, headers: this.headers(token) },
+        async (response) => {
+          const result = resultOf(response.statusCode, await readText(response, this.signal))
+          const status = parseJobStatus(result[0])
+          if (!status) throw new AttemptFailure('invalid answer', 'the answer has no job status')
+          return status
+        }
+      )
+    )
+  }
+
+  /** Saves the failed rows of a job; false (and no file) when Marketo has none. */
+  downloadFailures(batchId: number, destinationPath: string): Promise<boolean> {
+    return this.download('failures', batchId, destinationPath)
+  }
+
+  /** Saves the rows imported with warnings; false (and no file) when Marketo has none. */
+  downloadWarnings(batchId: number, destinationPath: string): Promise<boolean> {
+    return this.download('warnings', batchId, destinationPath)
+  }
+
+  private download(
+    operation: 'failures' | 'warnings',
+    batchId: number,
+    destinationPath: string
+  ): Promise<boolean> {
+    const url = `${this.restUrl}/bulk/v1/program/members/import/${batchId}/${operation}.json`
+    return this.restCall(operation, undefined, (token, attempt) =>
+      this.exchange(
+        { method: 'GET', url, attempt, timeoutMs: this.timeoutMs, headers: this.headers(token) },
+        async (response) => {
+          if (response.statusCode === 404) {
+            await discardBody(response)
+            return false
+          }
+          if (response.statusCode < 200 || response.statusCode >= 300) {
+            resultOf(response.statusCode, await readText(response, this.signal))
+          }
+          return saveAnswerFile(response, destinationPath, this.signal)
+        }
+      )
+    )
+  }
+
+  private headers(token: string): Record<string, string> {
+    return { authorization: `Bearer ${token}`, accept: 'application/json, */*' }
+  }
+
+  /** One REST call: a token, a limiter slot per attempt, the retry policy around it all. */
+  private restCall<T>(
+    operation: Operation,
+    onRetry: ((event: RetryEvent) => void) | undefined,
+    attempt: (token: string, attemptNumber: number) => Promise<T>
+  ): Promise<T> {
+    let usedToken: string | undefined
+    const options = this.retryOptions((event) => {
+      if (event.handling === 'reauth' && usedToken !== undefined) this.tokens.invalidate(usedToken)
+      onRetry?.(event)
+    })
+    return withRetry({ ...options, operation }, async (attemptNumber) => {
+      const token = await this.tokens.token()
+      usedToken = token
+      return this.limiter.run(() => attempt(token, attemptNumber))
+    })
+  }
+
+  private retryOptions(onRetry?: (event: RetryEvent) => void): Omit<RetryOptions, 'operation'> {
+    return {
+      policy: this.policy,
+      random: this.random,
+      sleep: this.sleep,
+      now: () => this.clock.now(),
+      ...(this.signal ? { signal: this.signal } : {}),
+      onRetry: (event) => {
+        this.noteRetry(event)
+        onRetry?.(event)
+      }
+    }
+  }
+
+  private noteRetry(event: RetryEvent): void {
+    this.retries++
+    const { failure, operation, attempt, delayMs } = event
+    const seconds = `${Math.round(delayMs / 100) / 10} s`
+    switch (event.handling) {
+      case 'reauth':
+        this.log.info(`Marketo rejected the access token (${failure.code}); renewing it`)
+        return
+      case 'rateWindow':
+        this.rateLimitWaits++
+        this.limiter.holdUntil(this.clock.now() + delayMs)
+        this.log.info(`Marketo rate limit reached (${failure.code}); waiting ${seconds}`)
+        return
+      case 'queueFull':
+        this.log.info(
+          `Marketo's import queue is full (${failure.code}); submitting again in ${seconds}`
+        )
+        return
+      case 'backoff':
+        if (failure.uncertain) {
+          this.log.warning(
+            `The ${operation} call failed after the whole file was sent (${failure.code}); Marketo ` +
+              'may have created the job, submitting again (a duplicate job may exist)'
+          )
+        }
+        this.log.info(
+          `Marketo ${operation} attempt ${attempt} of ${this.policy.maxAttempts} failed ` +
+            `(${failure.code}: ${failure.message}); retrying in ${seconds}`
+        )
+    }
+  }
+
+  /** Sends one request and hands the answer to `handle`, logging the exchange either way. */
+  private async exchange<T>(
+    exchange: HttpExchange,
+    handle: (response: HttpResponse) => Promise<T>
+  ): Promise<T> {
+    const startedAt = this.clock.now()
+    let status: number | undefined
+    let code: string | undefined
+    let response: HttpResponse | undefined
+    try {
+      response = await send(exchange, this.http)
+      status = response.statusCode
+      return await handle(response)
+    } catch (error) {
+      if (error instanceof AttemptFailure) code = error.code
+      throw error
+    } finally {
+      if (response && !response.body.readableEnded) response.body.destroy()
+      logExchange(this.log, exchange, { status, code, startedAt, endedAt: this.clock.now() })
+    }
+  }
+}

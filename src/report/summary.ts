@@ -1,0 +1,125 @@
+import { formatBytes, formatCount, formatDuration, plural } from '../format.js'
+import { escapeHtml } from './html.js'
+import type { RunReport } from './model.js'
+
+/** GitHub refuses a step summary over 1 MiB; stay well below it. */
+export const SUMMARY_MAX_BYTES = 1_000_000
+/** Parts listed in the table before the rest is summed up in one line. */
+const MAX_PART_ROWS = 200
+
+/** The job summary: verdict first, then totals, then each part. Never a row's values. */
+export function renderSummary(report: RunReport): string {
+  const lines = [...headline(report), '', ...totalsTable(report), '']
+  if (report.stop) lines.push(`**Stopped early:** ${escapeHtml(report.stop.message)}.`, '')
+  lines.push(...problems(report), ...partsTable(report), ...batchIds(report))
+  lines.push(
+    `<sub>Program ${escapeHtml(report.programId)}, status "${escapeHtml(report.programMemberStatus)}" · ` +
+      `${plural(report.apiCalls, 'API call')} · ${formatDuration(report.elapsedMs)}</sub>`,
+    ''
+  )
+  return fitToLimit(lines.join('\n'))
+}
+
+function headline(report: RunReport): string[] {
+  const { totals } = report.accounting
+  const title = report.mode === 'dry-run' ? 'Marketo import (dry run)' : 'Marketo import'
+  if (report.mode === 'dry-run') {
+    return [
+      `### ${title}: would import ${plural(totals.rowsTotal, 'row')} from ${plural(report.files.length, 'file')} ` +
+        `into program ${escapeHtml(report.programId)} as "${escapeHtml(report.programMemberStatus)}"`
+    ]
+  }
+  const mark = report.verdict.length === 0 ? '✅' : '❌'
+  const lines = [
+    `### ${mark} ${title}: ${formatCount(totals.rowsImported)} of ${plural(totals.rowsTotal, 'row')} imported ` +
+      `into program ${escapeHtml(report.programId)} as "${escapeHtml(report.programMemberStatus)}"`
+  ]
+  for (const reason of report.verdict) lines.push('', `- ${escapeHtml(reason)}`)
+  return lines
+}
+
+function totalsTable(report: RunReport): string[] {
+  const t = report.accounting.totals
+  const rows: [string, number][] = [
+    ['Rows in files', t.rowsTotal],
+    ['Submitted', t.rowsSubmitted],
+    ['Imported', t.rowsImported],
+    ['Imported with a warning', t.rowsWarned],
+    ['Failed', t.rowsFailed],
+    ['Not submitted', t.rowsNotSubmitted]
+  ]
+  if (t.rowsPending > 0) rows.push(['Still importing when the run stopped', t.rowsPending])
+  return [
+    '| | rows |',
+    '| --- | ---: |',
+    ...rows.map(([label, value]) => `| ${label} | ${formatCount(value)} |`)
+  ]
+}
+
+function problems(report: RunReport): string[] {
+  const lines: string[] = []
+  for (const problem of report.fileProblems) {
+    lines.push(`- ⚠️ \`${escapeHtml(problem.displayPath)}\`: ${escapeHtml(problem.message)}`)
+  }
+  for (const discrepancy of report.accounting.discrepancies) {
+    lines.push(`- ⚠️ ${escapeHtml(discrepancy)}`)
+  }
+  return lines.length > 0 ? [...lines, ''] : []
+}
+
+function partsTable(report: RunReport): string[] {
+  if (report.results.length === 0) return []
+  const lines = [
+    '| file | part | rows | size | batch id | status | imported | failed | warned | message |',
+    '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |'
+  ]
+  report.results.slice(0, MAX_PART_ROWS).forEach((result, index) => {
+    const counts = report.accounting.perPart[index]
+    const { part } = result
+    lines.push(
+      [
+        '',
+        `\`${escapeHtml(part.displayPath)}\``,
+        `${part.index}/${part.count}`,
+        formatCount(part.rows),
+        formatBytes(part.bytes),
+        result.batchId ?? '',
+        statusLabel(result.outcome, result.uncertainResubmits),
+        formatCount(counts?.imported ?? 0),
+        formatCount(counts?.failed ?? 0),
+        formatCount(counts?.warned ?? 0),
+        escapeHtml(result.message),
+        ''
+      ]
+        .join(' | ')
+        .trim()
+    )
+  })
+  const hidden = report.results.length - MAX_PART_ROWS
+  if (hidden > 0)
+    lines.push('', `…and ${plural(hidden, 'more part')}: see report.json in the artifact.`)
+  return [...lines, '']
+}
+
+function statusLabel(outcome: string, uncertainResubmits: number): string {
+  const label = outcome === 'NotSubmitted' ? 'not submitted' : outcome
+  return uncertainResubmits > 0 ? `${label} (resubmitted after an uncertain failure)` : label
+}
+
+function batchIds(report: RunReport): string[] {
+  const ids = report.results.flatMap((r) => (r.batchId === undefined ? [] : [r.batchId]))
+  if (ids.length === 0) return []
+  return [`Batch ids: \`${ids.join(',')}\``, '']
+}
+
+/** Cuts the summary at a line boundary if it would pass GitHub's limit. */
+function fitToLimit(markdown: string): string {
+  if (Buffer.byteLength(markdown) <= SUMMARY_MAX_BYTES) return markdown
+  const note =
+    '\n\n…the summary was cut to stay under GitHub’s 1 MiB limit; report.json has everything.\n'
+  let cut = Buffer.from(markdown)
+    .subarray(0, SUMMARY_MAX_BYTES - 1000)
+    .toString('utf8')
+  cut = cut.slice(0, cut.lastIndexOf('\n'))
+  return cut + note
+}

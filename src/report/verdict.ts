@@ -1,0 +1,87 @@
+import { formatCount, formatDuration, plural } from '../format.js'
+import { describeThreshold, thresholdLimit, type Threshold } from '../inputs.js'
+import { describePart, type RunStop } from '../jobs/scheduler.js'
+import type { JobResult } from '../jobs/types.js'
+import type { FileProblem, Totals } from './accounting.js'
+
+export interface VerdictRules {
+  maxFailedRows: Threshold
+  maxWarningRows: Threshold | undefined
+  timeoutMs: number
+}
+
+export interface VerdictFacts {
+  totals: Totals
+  results: JobResult[]
+  fileProblems: FileProblem[]
+  stop?: RunStop
+  /** A dry run sends nothing: only problems with the files themselves count. */
+  dryRun?: boolean
+}
+
+/**
+ * Every reason the step fails, one line each, saying the numbers and what to do. Empty when the
+ * step passes. The one place that decides pass or fail.
+ */
+export function decideVerdict(facts: VerdictFacts, rules: VerdictRules): string[] {
+  const { totals, results } = facts
+  const reasons: string[] = []
+  if (facts.dryRun) return facts.fileProblems.map((p) => `${p.displayPath}: ${p.message}`)
+  const failedLimit = thresholdLimit(rules.maxFailedRows, totals.rowsSubmitted)
+  if (totals.rowsFailed > failedLimit) {
+    reasons.push(
+      `${plural(totals.rowsFailed, 'row')} failed, limit ${limitText(rules.maxFailedRows, totals.rowsSubmitted)}: failing the step`
+    )
+  }
+  if (rules.maxWarningRows) {
+    const warningLimit = thresholdLimit(rules.maxWarningRows, totals.rowsSubmitted)
+    if (totals.rowsWarned > warningLimit) {
+      reasons.push(
+        `${plural(totals.rowsWarned, 'row')} imported with a warning, limit ` +
+          `${limitText(rules.maxWarningRows, totals.rowsSubmitted)}: failing the step`
+      )
+    }
+  }
+  const failedJobs = results.filter((r) => r.outcome === 'Failed')
+  if (failedJobs.length > 0) {
+    const first = failedJobs[0] as JobResult
+    reasons.push(
+      `${plural(failedJobs.length, 'import job')} ended Failed, first ${describePart(first.part)} ` +
+        `(batch ${first.batchId}): ${first.message || 'no message from Marketo'}`
+    )
+  }
+  for (const problem of facts.fileProblems) {
+    reasons.push(`${problem.displayPath}: ${problem.message}`)
+  }
+  const open = results.filter((r) => r.outcome === 'Queued' || r.outcome === 'Importing')
+  if (facts.stop?.kind === 'timeout') {
+    reasons.push(
+      `timeout of ${formatDuration(rules.timeoutMs)} reached with ${plural(open.length, 'job')} still open` +
+        (open.length > 0
+          ? ` (batch ids ${open.map((r) => r.batchId).join(',')}): resume them with batch-ids`
+          : '')
+    )
+  } else if (facts.stop?.kind === 'cancelled') {
+    reasons.push(
+      `the run was cancelled with ${plural(open.length, 'job')} still open` +
+        (open.length > 0
+          ? ` (batch ids ${open.map((r) => r.batchId).join(',')}): resume them with batch-ids`
+          : '')
+    )
+  }
+  const notSubmitted =
+    totals.rowsNotSubmitted - facts.fileProblems.reduce((sum, p) => sum + p.rows, 0)
+  if (notSubmitted > 0) {
+    const first = results.find((r) => r.outcome === 'NotSubmitted')
+    reasons.push(
+      `${plural(notSubmitted, 'row')} not submitted` + (first ? `: ${first.message}` : '')
+    )
+  }
+  return reasons
+}
+
+function limitText(threshold: Threshold, submittedRows: number): string {
+  return threshold.kind === 'count'
+    ? formatCount(threshold.count)
+    : `${formatCount(thresholdLimit(threshold, submittedRows))} (${describeThreshold(threshold, submittedRows)})`
+}

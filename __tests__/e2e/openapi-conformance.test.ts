@@ -1,0 +1,112 @@
+/**
+ * Every request the action sends to Marketo conforms to Adobe's OpenAPI file: the built action
+ * runs through Prism's validating proxy of swagger-mapi.json in front of the simulator, and the
+ * proxy's log must hold no request violation. A request known to break the spec proves the
+ * check can fail.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { resolve } from 'node:path'
+import { runAction } from '../../scripts/run-action.js'
+import { startSimulator, type Simulator } from '../../simulator/server.js'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+const SPEC = resolve(ROOT, '../shared/reference/openapi/swagger-mapi.json')
+const FIXTURE_SPEC = resolve(ROOT, '__fixtures__/openapi/swagger-mapi.json')
+const PRISM = resolve(ROOT, 'node_modules/.bin/prism')
+
+let sim: Simulator
+let prism: ChildProcess
+let prismUrl: string
+let prismLog = ''
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolvePort(port))
+    })
+  })
+}
+
+/** Lines of the proxy's log that report a request breaking the spec. */
+function requestViolations(): string[] {
+  return prismLog.split('\n').filter((line) => /Violation: request/.test(line))
+}
+
+beforeAll(async () => {
+  sim = await startSimulator({ msPerRow: 1, jobOverheadMs: 20, queuedMs: 5 })
+  const port = await freePort()
+  prismUrl = `http://127.0.0.1:${port}`
+  const spec = existsSync(SPEC) ? SPEC : FIXTURE_SPEC
+  prism = spawn(PRISM, ['proxy', '-h', '127.0.0.1', '-p', String(port), spec, sim.url], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' }
+  })
+  await new Promise<void>((ready, failed) => {
+    const timer = setTimeout(() => failed(new Error(`Prism did not start:\n${prismLog}`)), 60_000)
+    const onData = (chunk: Buffer): void => {
+      prismLog += chunk.toString('utf8')
+      if (prismLog.includes('Prism is listening')) {
+        clearTimeout(timer)
+        ready()
+      }
+    }
+    prism.stdout?.on('data', onData)
+    prism.stderr?.on('data', onData)
+    prism.once('exit', (code) => failed(new Error(`Prism exited (${code}):\n${prismLog}`)))
+  })
+}, 90_000)
+
+afterAll(async () => {
+  prism?.kill('SIGTERM')
+  await sim?.stop()
+})
+
+describe('requests against Adobe’s OpenAPI file', () => {
+  it('the action sends only requests the spec allows', async () => {
+    const lannister = await readFile(resolve(ROOT, 'samples/Lead-House-Lannister.csv'), 'utf8')
+    const targaryen = await readFile(resolve(ROOT, 'samples/Lead-House-Targaryen.csv'), 'utf8')
+    const run = await runAction({
+      inputs: {
+        'rest-url': prismUrl,
+        // The identity endpoint is in swagger-identity.json, a separate file: straight to the simulator.
+        'identity-url': sim.identityUrl,
+        'client-id': sim.clientId,
+        'client-secret': sim.clientSecret,
+        'program-id': '1001',
+        'program-member-status': 'On List',
+        files: '*.csv\n*.tsv',
+        'max-failed-rows': '1',
+        'poll-interval': '0.1',
+        'max-poll-interval': '0.3',
+        'upload-artifact': 'false'
+      },
+      // Every call kind: submit, status, failures (Aerys) and warnings (Rhaegar).
+      files: { 'lannister.csv': lannister, 'targaryen.tsv': targaryen.replace(/,/g, '\t') }
+    })
+    expect(run.code).toBe(0)
+    const kinds = new Set(sim.requests.map((r) => r.kind))
+    expect([...kinds].sort()).toEqual(['failures', 'identity', 'status', 'submit', 'warnings'])
+    const proxied = prismLog.split('\n').filter((line) => line.includes('Request received'))
+    expect(proxied.length).toBe(sim.requests.filter((r) => r.kind !== 'identity').length)
+    expect(requestViolations()).toEqual([])
+  }, 60_000)
+
+  it('the proxy does report a request that breaks the spec (lower-case format)', async () => {
+    const before = requestViolations().length
+    const body = new FormData()
+    body.append('file', new Blob(['email\na@b.co\n'], { type: 'text/csv' }), 'x.csv')
+    await fetch(`${prismUrl}/bulk/v1/program/1001/members/import.json?format=csv&programMemberStatus=On%20List`, {
+      method: 'POST',
+      body
+    })
+    await new Promise((r) => setTimeout(r, 300))
+    expect(requestViolations().length).toBeGreaterThan(before)
+  })
+})

@@ -11,6 +11,8 @@ import { collectRowFiles } from './report/row-files.js'
 import type { RunReport } from './report/model.js'
 import { publishReport } from './report/publish.js'
 import { decideVerdict } from './report/verdict.js'
+import { rowAnnotations, type Annotation } from './report/annotations.js'
+import { traceRowIssues, type RowIssues } from './report/row-issues.js'
 import { realSleep, systemClock } from './time.js'
 
 /**
@@ -109,8 +111,20 @@ export async function run(): Promise<void> {
     outcome = { results: parts.map((part) => dryRunResult(part)) }
   }
 
-  const report = buildReport(inputs, found.plans, found.problems, outcome, apiCalls, startedAt)
+  const rowIssues = await core.group('Tracing failed and warned rows to their source lines', () =>
+    traceRowIssues(outcome.results, found.plans, inputs.outputDir)
+  )
+  const report = buildReport(
+    inputs,
+    found.plans,
+    found.problems,
+    outcome,
+    rowIssues,
+    apiCalls,
+    startedAt
+  )
   await publishReport(report, inputs, core)
+  if (inputs.annotations) annotate(rowAnnotations(rowIssues, 'report.md in the artifact'))
   if (report.verdict.length > 0) core.setFailed(report.verdict.join('\n'))
   else
     core.info(
@@ -125,6 +139,7 @@ function buildReport(
   plans: FilePlan[],
   fileProblems: FileProblem[],
   outcome: ScheduleOutcome,
+  rowIssues: RowIssues,
   apiCalls: number,
   startedAt: number
 ): RunReport {
@@ -153,6 +168,7 @@ function buildReport(
     fileProblems,
     results: outcome.results,
     accounting,
+    rowIssues,
     ...(outcome.stop ? { stop: outcome.stop } : {}),
     apiCalls,
     elapsedMs: systemClock.now() - startedAt,
@@ -161,7 +177,25 @@ function buildReport(
 }
 
 async function publishEmpty(inputs: Inputs, startedAt: number): Promise<void> {
-  await publishReport(buildReport(inputs, [], [], { results: [] }, 0, startedAt), inputs, core)
+  const nothing = { failures: [], warnings: [], fixFiles: [] }
+  await publishReport(
+    buildReport(inputs, [], [], { results: [] }, nothing, 0, startedAt),
+    inputs,
+    core
+  )
+}
+
+function annotate(annotations: Annotation[]): void {
+  for (const { kind, message, title, file, line } of annotations) {
+    const properties = {
+      ...(title ? { title } : {}),
+      ...(file ? { file } : {}),
+      ...(line ? { startLine: line } : {})
+    }
+    if (kind === 'error') core.error(message, properties)
+    else if (kind === 'warning') core.warning(message, properties)
+    else core.notice(message, properties)
+  }
 }
 
 function describePlan(plan: FilePlan): string {

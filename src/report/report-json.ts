@@ -1,3 +1,4 @@
+import { basename } from 'node:path'
 import type { RunReport } from './model.js'
 import { outputsOf } from './outputs.js'
 
@@ -29,8 +30,15 @@ export function toReportJson(report: RunReport): unknown {
       marketo: { imported: result.imported, failed: result.failed, warned: result.warned },
       message: result.message,
       resubmittedAfterUncertainFailure: result.uncertainResubmits > 0,
-      failuresFile: result.failuresFile ?? null,
-      warningsFile: result.warningsFile ?? null
+      failuresFile: result.failuresFile ? basename(result.failuresFile) : null,
+      warningsFile: result.warningsFile ? basename(result.warningsFile) : null
+    })),
+    failures: report.rowIssues.failures,
+    warnings: report.rowIssues.warnings,
+    fixAndRetryFiles: report.rowIssues.fixFiles.map(({ source, relativePath, rows }) => ({
+      source,
+      path: relativePath,
+      rows
     })),
     batchIds: JSON.parse(outputsOf(report)['batch-ids'] as string),
     apiCalls: report.apiCalls,

@@ -1,17 +1,30 @@
 import { formatBytes, formatCount, formatDuration, plural } from '../format.js'
 import { escapeHtml } from './html.js'
 import type { RunReport } from './model.js'
+import { groupByReason, type ReasonGroup } from './reasons.js'
 
 /** GitHub refuses a step summary over 1 MiB; stay well below it. */
 export const SUMMARY_MAX_BYTES = 1_000_000
 /** Parts listed in the table before the rest is summed up in one line. */
 const MAX_PART_ROWS = 200
+/** Reasons listed per kind; the rest are counted in one line. */
+const MAX_REASONS = 10
 
 /** The job summary: verdict first, then totals, then each part. Never a row's values. */
 export function renderSummary(report: RunReport): string {
   const lines = [...headline(report), '', ...totalsTable(report), '']
   if (report.stop) lines.push(`**Stopped early:** ${escapeHtml(report.stop.message)}.`, '')
-  lines.push(...problems(report), ...partsTable(report), ...batchIds(report))
+  lines.push(
+    ...problems(report),
+    ...reasonsTable('Why rows failed', groupByReason(report.rowIssues.failures)),
+    ...reasonsTable(
+      'Why rows were imported with a warning',
+      groupByReason(report.rowIssues.warnings)
+    ),
+    ...files(report),
+    ...partsTable(report),
+    ...batchIds(report)
+  )
   lines.push(
     `<sub>Program ${escapeHtml(report.programId)}, status "${escapeHtml(report.programMemberStatus)}" · ` +
       `${plural(report.apiCalls, 'API call')} · ${formatDuration(report.elapsedMs)}</sub>`,
@@ -63,6 +76,41 @@ function problems(report: RunReport): string[] {
   }
   for (const discrepancy of report.accounting.discrepancies) {
     lines.push(`- ⚠️ ${escapeHtml(discrepancy)}`)
+  }
+  return lines.length > 0 ? [...lines, ''] : []
+}
+
+function reasonsTable(title: string, groups: ReasonGroup[]): string[] {
+  if (groups.length === 0) return []
+  const lines = [`#### ${title}`, '', '| reason | rows | first rows |', '| --- | ---: | --- |']
+  for (const group of groups.slice(0, MAX_REASONS)) {
+    const where = group.examples.map((e) => `\`${escapeHtml(e)}\``).join(', ')
+    lines.push(`| ${escapeHtml(group.reason)} | ${formatCount(group.rows)} | ${where} |`)
+  }
+  const rest = groups.slice(MAX_REASONS)
+  if (rest.length > 0) {
+    const rows = rest.reduce((total, group) => total + group.rows, 0)
+    lines.push(
+      '',
+      `…and ${plural(rest.length, 'other reason')} for ${plural(rows, 'row')}: see report.md.`
+    )
+  }
+  return [...lines, '']
+}
+
+function files(report: RunReport): string[] {
+  const lines: string[] = []
+  if (report.artifact) {
+    lines.push(
+      `Failure and warning files, fix-and-retry files and the full report: ` +
+        `[artifact ${escapeHtml(report.artifact.name)}](${report.artifact.url})`
+    )
+  }
+  for (const fix of report.rowIssues.fixFiles) {
+    lines.push(
+      `- \`${escapeHtml(fix.relativePath)}\`: the ${plural(fix.rows, 'failed row')} of ` +
+        `\`${escapeHtml(fix.source)}\` with its header, to correct and import again`
+    )
   }
   return lines.length > 0 ? [...lines, ''] : []
 }

@@ -81,7 +81,8 @@ export function decideVerdict(facts: VerdictFacts, rules: VerdictRules): string[
 }
 
 function limitText(threshold: Threshold, submittedRows: number): string {
+  // "2" for a count; "5% of 12 submitted rows (0)" for a share, with the rows it allows.
   return threshold.kind === 'count'
     ? formatCount(threshold.count)
-    : `${formatCount(thresholdLimit(threshold, submittedRows))} (${describeThreshold(threshold, submittedRows)})`
+    : describeThreshold(threshold, submittedRows)
 }

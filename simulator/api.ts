@@ -1,0 +1,157 @@
+/** The identity call and the four Bulk Program Member Import calls, once a call is let through. */
+import { countDataRows } from './rows.js'
+import { DELIMITERS, FILE_CONTENT_TYPES, parseFormat } from './delimited.js'
+import type { FaultBook } from './faults.js'
+import type { ImportQueue, NewJob, SimJob } from './jobs.js'
+import { multipartBoundary, parseMultipart } from './multipart.js'
+import { requestId } from './http.js'
+import type { Exchange } from './http.js'
+import type { TokenStore } from './tokens.js'
+
+export interface ApiContext {
+  queue: ImportQueue
+  programs: Record<string, string[]>
+  faults: FaultBook
+  tokens: TokenStore
+  clientId: string
+  clientSecret: string
+  noFileAnswer: '404' | 'empty'
+}
+
+export function handleIdentity(
+  ex: Exchange,
+  ctx: ApiContext,
+  query: Record<string, string>,
+  body: Buffer
+): void {
+  const contentType = ex.req.headers['content-type'] ?? ''
+  const params: Record<string, string> = {}
+  if (ex.req.method === 'POST' && /application\/x-www-form-urlencoded/i.test(contentType)) {
+    for (const [key, value] of new URLSearchParams(body.toString('utf8'))) params[key] = value
+  }
+  Object.assign(params, query)
+  if (params.grant_type !== 'client_credentials') {
+    const description = `Unsupported grant type: ${params.grant_type ?? ''}`
+    ex.send(
+      400,
+      JSON.stringify({ error: 'unsupported_grant_type', error_description: description }),
+      {
+        'Content-Type': 'application/json;charset=UTF-8'
+      },
+      'unsupported_grant_type'
+    )
+    return
+  }
+  if (params.client_id !== ctx.clientId || params.client_secret !== ctx.clientSecret) {
+    const answer = { error: 'invalid_client', error_description: 'Bad client credentials' }
+    ex.send(
+      401,
+      JSON.stringify(answer),
+      { 'Content-Type': 'application/json;charset=UTF-8' },
+      'invalid_client'
+    )
+    return
+  }
+  const issued = ctx.tokens.issue()
+  ex.json({
+    access_token: issued.token,
+    token_type: 'bearer',
+    expires_in: issued.expiresInSeconds,
+    scope: 'apiuser@example.com'
+  })
+}
+
+/** Text fields of a form, for `format` and `programMemberStatus` sent as parts (the curl example). */
+function formFields(parts: ReturnType<typeof parseMultipart>): Record<string, string> {
+  const fields: Record<string, string> = {}
+  for (const part of parts ?? []) {
+    if (part.filename === undefined) fields[part.name] = part.content.toString('utf8')
+  }
+  return fields
+}
+
+export function handleSubmit(
+  ex: Exchange,
+  ctx: ApiContext,
+  programId: string,
+  query: Record<string, string>,
+  body: Buffer
+): void {
+  const boundary = multipartBoundary(ex.req.headers['content-type'])
+  if (boundary === undefined) return ex.error('612', 'Invalid Content Type')
+  const parts = parseMultipart(body, boundary)
+  if (parts === undefined) return ex.error('613', 'Invalid Multipart Request')
+  const params = { ...formFields(parts), ...query }
+
+  const format = parseFormat(params.format)
+  if (format === undefined) return ex.error('1003', 'Invalid format')
+  const status = params.programMemberStatus
+  if (status === undefined || status.trim() === '') {
+    return ex.error('1003', 'Program member status not specified')
+  }
+  const statuses = ctx.programs[programId]
+  if (statuses === undefined) return ex.error('1013', 'Object not found')
+  if (!statuses.includes(status)) return ex.error('1025', 'Program status not found')
+
+  const file = parts.find((part) => part.name === 'file')
+  if (file === undefined) return ex.error('1003', 'File not specified')
+  ex.record.upload = {
+    fieldName: file.name,
+    filename: file.filename ?? '',
+    contentType: file.contentType ?? '',
+    content: Buffer.from(file.content)
+  }
+  const rows = countDataRows(file.content.toString('utf8'), DELIMITERS[format])
+  if (rows === 0) return ex.error('1003', 'Empty file')
+  if (ctx.queue.isFull) return ex.error('1016', 'Too many imports')
+
+  const fault = ctx.faults.accepted()
+  const newJob: NewJob = {
+    programId,
+    programMemberStatus: status,
+    format,
+    filename: file.filename ?? '',
+    content: Buffer.from(file.content),
+    rows
+  }
+  if (fault?.kind === 'jobFails' || fault?.kind === 'stuck') newJob.fault = fault
+  if (fault) ex.record.fault = ex.record.fault ? `${ex.record.fault},${fault.kind}` : fault.kind
+  const job = ctx.queue.submit(newJob)
+  if (fault?.kind === 'resetAfterAccept') return ex.drop()
+  ex.json({
+    requestId: requestId(),
+    result: [{ batchId: job.batchId, importId: job.importId, status: job.status }],
+    success: true
+  })
+}
+
+function statusResult(job: SimJob): Record<string, unknown> {
+  return {
+    batchId: job.batchId,
+    importId: job.importId,
+    status: job.status,
+    numOfLeadsProcessed: job.numOfLeadsProcessed,
+    numOfRowsFailed: job.numOfRowsFailed,
+    numOfRowsWithWarning: job.numOfRowsWithWarning,
+    message: job.message
+  }
+}
+
+export function handleBatchCall(
+  ex: Exchange,
+  ctx: ApiContext,
+  rawBatchId: string,
+  call: 'status' | 'failures' | 'warnings'
+): void {
+  if (!/^\d+$/.test(rawBatchId)) return ex.error('1003', `Invalid batch id '${rawBatchId}'`)
+  const job = ctx.queue.find(Number(rawBatchId))
+  if (job === undefined) return ex.error('1013', 'Object not found')
+  if (call === 'status') {
+    return ex.json({ requestId: requestId(), result: [statusResult(job)], success: true })
+  }
+  const file = ctx.queue.issueFile(job, call)
+  if (file !== undefined) return ex.send(200, file.body, { 'Content-Type': file.contentType })
+  if (ctx.noFileAnswer === 'empty')
+    return ex.send(200, '', { 'Content-Type': FILE_CONTENT_TYPES[job.format] })
+  ex.notFound(`No ${call} file for batch ${job.batchId}`)
+}

@@ -1,0 +1,93 @@
+/** Scripted faults: which calls misbehave, and how. */
+
+export type CallKind = 'identity' | 'submit' | 'status' | 'failures' | 'warnings' | 'other'
+
+/** `any` is every call except identity. */
+export type FaultTarget = 'identity' | 'submit' | 'status' | 'failures' | 'warnings' | 'any'
+
+export type Fault =
+  | { kind: 'http'; status: number; html?: boolean }
+  | { kind: 'code'; code: string; message?: string }
+  | { kind: 'reset' }
+  | { kind: 'resetAfterAccept' }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'truncated' }
+  | { kind: 'nonJson' }
+  | { kind: 'jobFails'; message?: string }
+  | { kind: 'stuck' }
+
+export interface FaultRule {
+  on: FaultTarget
+  /** 1-based: the nth matching call counted from when the rule was added; default 1. */
+  nth?: number
+  /** Consecutive matching calls from the nth it applies to; default 1; Infinity allowed. */
+  times?: number
+  fault: Fault
+}
+
+/** Faults that act on an accepted submit (the job exists) rather than on the call's arrival. */
+export type AcceptFault = Extract<Fault, { kind: 'resetAfterAccept' | 'jobFails' | 'stuck' }>
+
+const ACCEPT_KINDS = new Set<Fault['kind']>(['resetAfterAccept', 'jobFails', 'stuck'])
+
+export function isAcceptFault(fault: Fault): fault is AcceptFault {
+  return ACCEPT_KINDS.has(fault.kind)
+}
+
+interface ActiveRule {
+  on: FaultTarget
+  first: number
+  last: number
+  fault: Fault
+  seen: number
+}
+
+function positiveCount(value: number | undefined, fallback: number, name: string): number {
+  const count = value ?? fallback
+  const valid = count === Infinity || (Number.isInteger(count) && count >= 1)
+  if (!valid) throw new Error(`fault rule: ${name} must be a whole number >= 1, got ${value}`)
+  return count
+}
+
+export class FaultBook {
+  private rules: ActiveRule[] = []
+
+  add(rule: FaultRule): void {
+    if (isAcceptFault(rule.fault) && rule.on !== 'submit' && rule.on !== 'any') {
+      throw new Error(`fault rule: '${rule.fault.kind}' applies to submit calls only`)
+    }
+    const nth = positiveCount(rule.nth, 1, 'nth')
+    const times = positiveCount(rule.times, 1, 'times')
+    this.rules.push({ on: rule.on, first: nth, last: nth + times - 1, fault: rule.fault, seen: 0 })
+  }
+
+  clear(): void {
+    this.rules = []
+  }
+
+  /**
+   * Counts an arriving call against every rule that matches it and returns the first fault
+   * whose window covers it. Submit-only faults are counted by `accepted()` instead.
+   */
+  arrival(kind: CallKind): Fault | undefined {
+    return this.count(kind, (fault) => !isAcceptFault(fault))
+  }
+
+  /** Counts a submit that passed every check (a job is about to be created). */
+  accepted(): AcceptFault | undefined {
+    return this.count('submit', isAcceptFault) as AcceptFault | undefined
+  }
+
+  private count(kind: CallKind, eligible: (fault: Fault) => boolean): Fault | undefined {
+    let applied: Fault | undefined
+    for (const rule of this.rules) {
+      const matches = rule.on === kind || (rule.on === 'any' && kind !== 'identity')
+      if (!matches || !eligible(rule.fault)) continue
+      rule.seen++
+      if (applied === undefined && rule.seen >= rule.first && rule.seen <= rule.last) {
+        applied = rule.fault
+      }
+    }
+    return applied
+  }
+}

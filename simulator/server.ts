@@ -1,0 +1,281 @@
+/** A Marketo Bulk Program Member Import endpoint on 127.0.0.1, for tests, the demo and benchmarks. */
+import { createServer, STATUS_CODES } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { handleBatchCall, handleIdentity, handleSubmit } from './api.js'
+import type { ApiContext } from './api.js'
+import { FaultBook } from './faults.js'
+import type { CallKind, Fault, FaultRule } from './faults.js'
+import { Exchange, TOO_LARGE_HTML, readBody, requestId } from './http.js'
+import type { RecordedRequest } from './http.js'
+import { ImportQueue } from './jobs.js'
+import type { SimJob } from './jobs.js'
+import { CallLimits } from './limits.js'
+import type { RateLimit } from './limits.js'
+import { TokenStore } from './tokens.js'
+
+export type { RecordedRequest, RecordedUpload } from './http.js'
+export type { SimJob, SimJobStatus } from './jobs.js'
+export type { Fault, FaultRule, FaultTarget, CallKind } from './faults.js'
+export type { RowIssue } from './rows.js'
+
+export interface SimulatorOptions {
+  port?: number
+  clientId?: string
+  clientSecret?: string
+  tokenTtlSeconds?: number
+  programs?: Record<string, string[]>
+  msPerRow?: number
+  jobOverheadMs?: number
+  queuedMs?: number
+  maxProcessing?: number
+  maxQueued?: number
+  maxBodyBytes?: number
+  rateLimit?: RateLimit
+  maxConcurrentCalls?: number
+  noFileAnswer?: '404' | 'empty'
+  /** Time source of the rate-limit window and token expiry, so tests can move time; default Date.now. */
+  clock?: () => number
+}
+
+export interface Simulator {
+  url: string
+  identityUrl: string
+  clientId: string
+  clientSecret: string
+  requests: RecordedRequest[]
+  jobs: SimJob[]
+  addFault(rule: FaultRule): void
+  clearFaults(): void
+  expireTokens(): void
+  invalidateTokens(): void
+  importedEmails(programId?: string): Map<string, number>
+  /** Queued jobs stay Queued (still filling the queue) until resumeProcessing(). */
+  pauseProcessing(): void
+  resumeProcessing(): void
+  waitForIdle(): Promise<void>
+  stop(): Promise<void>
+}
+
+export const DEFAULT_STATUSES = [
+  'Not in Program',
+  'Member',
+  'On List',
+  'Invited',
+  'Registered',
+  'Attended'
+]
+
+/** Bytes past `maxBodyBytes` still drained so the client can read its 413 before the close. */
+const BODY_SLACK_BYTES = 1_048_576
+
+const SUBMIT_PATH = /^\/bulk\/v1\/program\/([^/]+)\/members\/import\.json$/
+const BATCH_PATH =
+  /^\/bulk\/v1\/program\/members\/import\/([^/]+)\/(status|failures|warnings)\.json$/
+const IDENTITY_PATH = '/identity/oauth/token'
+
+function classify(path: string): CallKind {
+  if (path === IDENTITY_PATH) return 'identity'
+  if (SUBMIT_PATH.test(path)) return 'submit'
+  const batch = BATCH_PATH.exec(path)
+  return batch ? (batch[2] as CallKind) : 'other'
+}
+
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return headers
+}
+
+function bearerToken(req: IncomingMessage, query: Record<string, string>): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')
+  return match?.[1] ?? query.access_token
+}
+
+const GATEWAY_HTML = (status: number): string => {
+  const title = `${status} ${STATUS_CODES[status] ?? 'Error'}`
+  return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n`
+}
+
+const CODE_MESSAGES: Record<string, string> = {
+  '601': 'Access token invalid',
+  '602': 'Access token expired',
+  '604': 'Request timed out',
+  '606': "Max rate limit '100' exceeded with in '20' secs",
+  '607': 'Daily quota reached',
+  '608': 'API Temporarily Unavailable',
+  '611': 'System error',
+  '615': 'Concurrent access limit reached',
+  '1016': 'Too many imports'
+}
+
+/** Answers a call with a fault that replaces the normal answer; false when the fault does not. */
+function answerFault(ex: Exchange, fault: Fault): boolean {
+  switch (fault.kind) {
+    case 'http':
+      if (fault.html) ex.html(fault.status, GATEWAY_HTML(fault.status))
+      else
+        ex.send(fault.status, `${fault.status} ${STATUS_CODES[fault.status] ?? 'Error'}`, {
+          'Content-Type': 'text/plain'
+        })
+      return true
+    case 'code':
+      ex.error(fault.code, fault.message ?? CODE_MESSAGES[fault.code] ?? 'Simulated error')
+      return true
+    case 'truncated': {
+      const full = JSON.stringify({
+        requestId: requestId(),
+        result: [{ batchId: 0, status: 'Queued' }],
+        success: true
+      })
+      ex.send(200, full.slice(0, Math.floor(full.length / 2)), {
+        'Content-Type': 'application/json;charset=UTF-8'
+      })
+      return true
+    }
+    case 'nonJson':
+      ex.html(
+        200,
+        '<html><body><h1>Service Unavailable</h1><p>Please try again later.</p></body></html>'
+      )
+      return true
+    default:
+      return false
+  }
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const clientId = options.clientId ?? 'sim-client-id'
+  const clientSecret = options.clientSecret ?? 'sim-client-secret'
+  const maxBodyBytes = options.maxBodyBytes ?? 10_485_760
+  const queue = new ImportQueue({
+    msPerRow: options.msPerRow ?? 2,
+    jobOverheadMs: options.jobOverheadMs ?? 50,
+    queuedMs: options.queuedMs ?? 20,
+    maxProcessing: options.maxProcessing ?? 2,
+    maxQueued: options.maxQueued ?? 10
+  })
+  const faults = new FaultBook()
+  const clock = options.clock ?? Date.now
+  const tokens = new TokenStore(options.tokenTtlSeconds ?? 3600, clock)
+  const limits = new CallLimits(
+    options.rateLimit ?? { calls: 100, windowMs: 20_000 },
+    options.maxConcurrentCalls ?? 10,
+    clock
+  )
+  const context: ApiContext = {
+    queue,
+    faults,
+    tokens,
+    clientId,
+    clientSecret,
+    programs: options.programs ?? { '1001': [...DEFAULT_STATUSES], '1002': [...DEFAULT_STATUSES] },
+    noFileAnswer: options.noFileAnswer ?? '404'
+  }
+  const requests: RecordedRequest[] = []
+  const answerTimers = new Set<NodeJS.Timeout>()
+  const schedule = (ms: number, action: () => void): void => {
+    const timer = setTimeout(() => {
+      answerTimers.delete(timer)
+      action()
+    }, ms)
+    answerTimers.add(timer)
+  }
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    const kind = classify(url.pathname)
+    const record: RecordedRequest = {
+      seq: requests.length + 1,
+      kind,
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: flatHeaders(req),
+      bodyBytes: 0,
+      response: { status: 0 }
+    }
+    requests.push(record)
+    const ex = new Exchange(req, res, record, schedule)
+    const limitError = kind === 'identity' ? undefined : limits.arrive()
+    if (kind !== 'identity') res.once('close', () => limits.leave())
+
+    const fault = faults.arrival(kind)
+    if (fault) record.fault = fault.kind
+    if (fault?.kind === 'reset') return ex.drop()
+    if (fault?.kind === 'delay') ex.delayMs = fault.ms
+
+    const body = await readBody(req, maxBodyBytes, BODY_SLACK_BYTES)
+    record.bodyBytes = body.bytes
+    if (body.aborted) return
+    if (fault && answerFault(ex, fault)) return
+    if (body.tooLarge) {
+      return ex.html(413, TOO_LARGE_HTML, body.cut ? { Connection: 'close' } : {})
+    }
+    if (kind === 'identity') {
+      if (req.method !== 'GET' && req.method !== 'POST')
+        return ex.error('605', 'Request method not supported')
+      return handleIdentity(ex, context, record.query, body.body)
+    }
+    if (limitError) return ex.error(limitError.code, limitError.message)
+    if (kind === 'other') return ex.notFound(`No handler for ${record.method} ${record.path}`)
+    const verdict = tokens.verify(bearerToken(req, record.query))
+    if (verdict === 'invalid') return ex.error('601', 'Access token invalid')
+    if (verdict === 'expired') return ex.error('602', 'Access token expired')
+
+    const expectedMethod = kind === 'submit' ? 'POST' : 'GET'
+    if (req.method !== expectedMethod) return ex.error('605', 'Request method not supported')
+    if (kind === 'submit') {
+      const programId = SUBMIT_PATH.exec(record.path)?.[1] as string
+      return handleSubmit(ex, context, decodeURIComponent(programId), record.query, body.body)
+    }
+    const batchId = BATCH_PATH.exec(record.path)?.[1] as string
+    handleBatchCall(ex, context, batchId, kind)
+  }
+
+  const server = createServer((req, res) => {
+    onRequest(req, res).catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error)
+      if (!res.headersSent && !res.destroyed) {
+        res.writeHead(500, { 'Content-Type': 'text/plain' })
+        res.end(`simulator error: ${message}`)
+      }
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const { port } = server.address() as AddressInfo
+  const url = `http://127.0.0.1:${port}`
+
+  return {
+    url,
+    identityUrl: `${url}/identity`,
+    clientId,
+    clientSecret,
+    requests,
+    jobs: queue.jobs,
+    addFault: (rule) => faults.add(rule),
+    clearFaults: () => faults.clear(),
+    expireTokens: () => tokens.expireAll(),
+    invalidateTokens: () => tokens.invalidateAll(),
+    importedEmails: (programId) => queue.importedEmails(programId),
+    pauseProcessing: () => queue.pause(),
+    resumeProcessing: () => queue.resume(),
+    waitForIdle: () => queue.waitForIdle(),
+    stop: async () => {
+      queue.stop()
+      for (const timer of answerTimers) clearTimeout(timer)
+      answerTimers.clear()
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeAllConnections()
+      await closed
+    }
+  }
+}

@@ -6,7 +6,8 @@ import { formatBytes, formatCount, formatDuration, plural } from './format.js'
 import { InputError, readInputs, type Inputs } from './inputs.js'
 import { describePart, runImportJobs, type ScheduleOutcome } from './jobs/scheduler.js'
 import { MarketoClient } from './marketo/index.js'
-import { account, type FileProblem } from './report/accounting.js'
+import { account, type FileProblem, type PartCounts } from './report/accounting.js'
+import type { JobResult } from './jobs/types.js'
 import { collectRowFiles } from './report/row-files.js'
 import type { RunReport } from './report/model.js'
 import { publishReport } from './report/publish.js'
@@ -123,6 +124,7 @@ export async function run(): Promise<void> {
     apiCalls,
     startedAt
   )
+  if (report.mode === 'import') await logPerFile(report)
   await publishReport(report, inputs, core)
   if (inputs.annotations) annotate(rowAnnotations(rowIssues, 'report.md in the artifact'))
   if (report.verdict.length > 0) core.setFailed(report.verdict.join('\n'))
@@ -183,6 +185,47 @@ async function publishEmpty(inputs: Inputs, startedAt: number): Promise<void> {
     inputs,
     core
   )
+}
+
+/** One folded group per file: its parts, batches and counts, then what happened to its rows. */
+async function logPerFile(report: RunReport): Promise<void> {
+  const byFile = new Map<string, number[]>()
+  report.results.forEach((result, index) => {
+    const list = byFile.get(result.part.displayPath) ?? []
+    list.push(index)
+    byFile.set(result.part.displayPath, list)
+  })
+  for (const [file, indexes] of byFile) {
+    const counts = indexes.map((i) => report.accounting.perPart[i] as PartCounts)
+    const total = (pick: (c: PartCounts) => number): number => sum(counts, pick)
+    const title =
+      `${file}: ${formatCount(total((c) => c.imported))} imported, ${formatCount(total((c) => c.failed))} failed, ` +
+      `${formatCount(total((c) => c.notSubmitted))} not submitted`
+    await core.group(title, async () => {
+      for (const i of indexes) {
+        const result = report.results[i] as JobResult
+        const c = counts[indexes.indexOf(i)] as PartCounts
+        core.info(
+          `${describePart(result.part)}: ${result.batchId === undefined ? 'no batch' : `batch ${result.batchId}`}, ` +
+            `${result.outcome}, ${plural(result.part.rows, 'row')} from line ${result.part.firstLine}: ` +
+            `${formatCount(c.imported)} imported (${formatCount(c.warned)} with a warning), ${formatCount(c.failed)} failed` +
+            (result.message ? `. ${result.message}` : '')
+        )
+      }
+      for (const issue of report.rowIssues.failures.filter((f) => f.file === file).slice(0, 20)) {
+        core.info(`  failed: line ${issue.line ?? '?'} (batch ${issue.batchId}): ${issue.reason}`)
+      }
+    })
+  }
+  const { discrepancies } = report.accounting
+  if (discrepancies.length > 0) {
+    // One annotation, so the rows' own warnings keep their places under GitHub's cap.
+    core.warning(
+      `Marketo's counts do not add up for ${plural(discrepancies.length, 'part')}: ${discrepancies[0]}`
+    )
+    for (const discrepancy of discrepancies.slice(1))
+      core.info(`Counts do not add up: ${discrepancy}`)
+  }
 }
 
 function annotate(annotations: Annotation[]): void {

@@ -1,0 +1,267 @@
+import { describe, expect, it } from '@jest/globals'
+import type { Part } from '../src/files/types.js'
+import type { JobResult } from '../src/jobs/types.js'
+import { account } from '../src/report/accounting.js'
+import { rowAnnotations, ROW_ANNOTATIONS_PER_KIND } from '../src/report/annotations.js'
+import type { RunReport } from '../src/report/model.js'
+import { outputsOf } from '../src/report/outputs.js'
+import { renderReportMarkdown } from '../src/report/report-md.js'
+import type { RowIssue } from '../src/report/row-issues.js'
+import { renderSummary, SUMMARY_MAX_BYTES } from '../src/report/summary.js'
+import { decideVerdict } from '../src/report/verdict.js'
+
+function part(rows: number, index = 1, count = 1, file = 'lists/leads.csv'): Part {
+  return {
+    path: `/work/${file}`,
+    displayPath: file,
+    format: 'CSV',
+    index,
+    count,
+    byteStart: 100,
+    byteEnd: 100 + rows * 50,
+    bytes: rows * 50 + 100,
+    rows,
+    firstLine: 2
+  }
+}
+
+function result(overrides: Partial<JobResult> & { part: Part }): JobResult {
+  return {
+    outcome: 'Complete',
+    batchId: 1040,
+    imported: overrides.part.rows,
+    failed: 0,
+    warned: 0,
+    message: '',
+    uncertainResubmits: 0,
+    ...overrides
+  }
+}
+
+const noIssues = { failures: [], warnings: [], fixFiles: [] }
+
+function report(results: JobResult[], overrides: Partial<RunReport> = {}): RunReport {
+  return {
+    mode: 'import',
+    programId: '1001',
+    programMemberStatus: 'On List',
+    files: [],
+    fileProblems: [],
+    results,
+    accounting: account(results),
+    rowIssues: noIssues,
+    apiCalls: 12,
+    elapsedMs: 65_000,
+    verdict: [],
+    ...overrides
+  }
+}
+
+describe('account', () => {
+  it('counts every row once: imported, failed, not submitted, pending', () => {
+    const { totals, discrepancies } = account(
+      [
+        result({ part: part(10), imported: 8, failed: 2, warned: 1 }),
+        result({ part: part(5, 1, 1, 'b.csv'), outcome: 'Failed', imported: 0, message: 'boom' }),
+        result({ part: part(7, 1, 1, 'c.csv'), outcome: 'NotSubmitted', batchId: undefined }),
+        result({ part: part(3, 1, 1, 'd.csv'), outcome: 'Importing', imported: 0 })
+      ],
+      [{ displayPath: 'e.csv', rows: 4, message: 'line 3: unbalanced quote' }]
+    )
+    expect(totals).toEqual({
+      rowsTotal: 29,
+      rowsSubmitted: 18,
+      rowsImported: 8,
+      rowsFailed: 7,
+      rowsWarned: 1,
+      rowsNotSubmitted: 11,
+      rowsPending: 3
+    })
+    expect(totals.rowsTotal).toBe(
+      totals.rowsImported + totals.rowsFailed + totals.rowsNotSubmitted + totals.rowsPending
+    )
+    expect(discrepancies).toEqual([])
+  })
+
+  it('says so when Marketo’s counts do not add up, and keeps the invariant', () => {
+    const short = account([result({ part: part(10), imported: 7, failed: 1 })])
+    expect(short.totals).toMatchObject({ rowsImported: 7, rowsFailed: 3, rowsTotal: 10 })
+    expect(short.discrepancies).toEqual([
+      'lists/leads.csv (batch 1040): 10 rows sent, Marketo reported 7 imported and 1 failed; the 2 unexplained rows are counted as failed'
+    ])
+    const over = account([result({ part: part(10), imported: 10, failed: 2 })])
+    expect(over.totals).toMatchObject({ rowsImported: 10, rowsFailed: 0 })
+    expect(over.discrepancies[0]).toContain('2 more than sent')
+  })
+})
+
+describe('decideVerdict', () => {
+  const rules = {
+    maxFailedRows: { kind: 'count', count: 2 } as const,
+    maxWarningRows: undefined,
+    timeoutMs: 3_600_000
+  }
+
+  it('passes at the limit and fails past it, saying the numbers', () => {
+    const at = account([result({ part: part(10), imported: 8, failed: 2 })])
+    expect(decideVerdict({ totals: at.totals, results: [], fileProblems: [] }, rules)).toEqual([])
+    const past = account([result({ part: part(10), imported: 7, failed: 3 })])
+    expect(decideVerdict({ totals: past.totals, results: [], fileProblems: [] }, rules)).toEqual([
+      '3 rows failed, limit 2: failing the step'
+    ])
+  })
+
+  it('takes a percentage of the submitted rows', () => {
+    const totals = account([result({ part: part(200), imported: 197, failed: 3 })]).totals
+    const percent = { ...rules, maxFailedRows: { kind: 'percent', percent: 1 } as const }
+    expect(decideVerdict({ totals, results: [], fileProblems: [] }, percent)).toEqual([
+      '3 rows failed, limit 1% of 200 submitted rows (2): failing the step'
+    ])
+  })
+
+  it('fails on a Failed job, rows not submitted and a timeout, naming the batch ids to resume', () => {
+    const results = [
+      result({ part: part(4), outcome: 'Failed', imported: 0, message: 'Import failed' }),
+      result({ part: part(3, 1, 1, 'b.csv'), outcome: 'Queued', batchId: 1041, imported: 0 }),
+      result({
+        part: part(2, 1, 1, 'c.csv'),
+        outcome: 'NotSubmitted',
+        batchId: undefined,
+        message: 'not submitted: the timeout was reached'
+      })
+    ]
+    const totals = account(results).totals
+    const reasons = decideVerdict(
+      {
+        totals,
+        results,
+        fileProblems: [],
+        stop: { kind: 'timeout', message: 'the timeout was reached' }
+      },
+      { ...rules, maxFailedRows: { kind: 'count', count: 100 } }
+    )
+    expect(reasons).toEqual([
+      '1 import job ended Failed, first lists/leads.csv (batch 1040): Import failed',
+      'timeout of 1h 0m reached with 1 job still open (batch ids 1041): resume them with batch-ids',
+      '2 rows not submitted: not submitted: the timeout was reached'
+    ])
+  })
+})
+
+describe('job summary', () => {
+  it('escapes names and messages', () => {
+    const markdown = renderSummary(
+      report([result({ part: part(1, 1, 1, '<b>x</b>|y.csv'), message: 'a <script> & "b"' })])
+    )
+    expect(markdown).toContain('&lt;b&gt;x&lt;/b&gt;&#124;y.csv')
+    expect(markdown).toContain('a &lt;script&gt; &amp; &quot;b&quot;')
+    expect(markdown).not.toContain('<script>')
+  })
+
+  it('stays under 1 MiB with 50,000 failed rows, and the annotations within GitHub’s caps', () => {
+    const failures: RowIssue[] = Array.from({ length: 50_000 }, (_, i) => ({
+      file: `lists/file-${i % 40}.csv`,
+      line: i + 2,
+      batchId: 1040 + (i % 500),
+      part: 1,
+      reason: `Invalid data type in field Custom ${i % 300}`
+    }))
+    const results = Array.from({ length: 500 }, (_, i) =>
+      result({ part: part(100, i + 1, 500), batchId: 1040 + i, imported: 0, failed: 100 })
+    )
+    const big = report(results, {
+      rowIssues: { failures, warnings: failures.slice(0, 20_000), fixFiles: [] },
+      verdict: ['50,000 rows failed, limit 0: failing the step']
+    })
+    const markdown = renderSummary(big)
+    expect(Buffer.byteLength(markdown)).toBeLessThan(SUMMARY_MAX_BYTES)
+    expect(markdown).toContain('Why rows failed')
+    expect(markdown).toContain('…and 300 more parts')
+    const annotations = rowAnnotations(big.rowIssues, 'report.md')
+    expect(annotations.filter((a) => a.kind === 'error')).toHaveLength(ROW_ANNOTATIONS_PER_KIND)
+    expect(annotations.filter((a) => a.kind === 'warning')).toHaveLength(ROW_ANNOTATIONS_PER_KIND)
+    expect(annotations.filter((a) => a.kind === 'notice')).toEqual([
+      expect.objectContaining({
+        message:
+          '49,992 more failed rows and 19,992 more rows with a warning are listed with their lines and reasons in report.md'
+      })
+    ])
+    expect(renderReportMarkdown(big)).toContain('…and 45,000 more rows: see report.json.')
+  })
+
+  it('annotates only what it can locate, and never with row values', () => {
+    const annotations = rowAnnotations(
+      {
+        failures: [
+          {
+            file: 'a.csv',
+            line: 4,
+            batchId: 1,
+            part: 1,
+            reason: 'Invalid data type in field Lead Score'
+          },
+          {
+            file: 'a.csv',
+            line: null,
+            batchId: 1,
+            part: 1,
+            reason: 'Invalid data type in field Lead Score'
+          }
+        ],
+        warnings: [],
+        fixFiles: []
+      },
+      'report.md'
+    )
+    expect(annotations).toEqual([
+      {
+        kind: 'error',
+        title: 'Invalid data type in field Lead Score',
+        message: 'Marketo did not import the row that starts on this line (batch 1)',
+        file: 'a.csv',
+        line: 4
+      },
+      expect.objectContaining({
+        kind: 'notice',
+        message: expect.stringContaining('1 more failed row')
+      })
+    ])
+  })
+})
+
+describe('outputs', () => {
+  it('follow the contract’s names and forms', () => {
+    const outputs = outputsOf(
+      report([
+        result({ part: part(8), imported: 8 }),
+        result({
+          part: part(2, 1, 1, 'b.csv'),
+          outcome: 'NotSubmitted',
+          batchId: undefined,
+          message: 'x'
+        })
+      ])
+    )
+    expect(outputs).toMatchObject({
+      'batch-ids': '[1040]',
+      'rows-total': '10',
+      'rows-submitted': '8',
+      'rows-imported': '8',
+      'rows-failed': '0',
+      'rows-warned': '0',
+      'rows-not-submitted': '2'
+    })
+    expect(JSON.parse(outputs['results']!)[1]).toEqual({
+      file: 'b.csv',
+      part: 1,
+      rows: 2,
+      bytes: 200,
+      batchId: null,
+      status: 'NotSubmitted',
+      imported: 0,
+      failed: 0,
+      warned: 0,
+      message: 'x'
+    })
+  })
+})

@@ -1,20 +1,19 @@
 import * as core from '@actions/core'
-import { mkdir } from 'node:fs/promises'
 import { discover } from './discover.js'
-import { partSource, type FilePlan, type Part } from './files/index.js'
-import { formatBytes, formatCount, formatDuration, plural } from './format.js'
+import type { FilePlan, Part } from './files/index.js'
+import { formatBytes, formatCount, plural } from './format.js'
 import { InputError, readInputs, type Inputs } from './inputs.js'
-import { describePart, runImportJobs, type ScheduleOutcome } from './jobs/scheduler.js'
-import { MarketoClient } from './marketo/index.js'
+import { describePart, type ScheduleOutcome } from './jobs/scheduler.js'
 import { account, type FileProblem, type PartCounts } from './report/accounting.js'
 import type { JobResult } from './jobs/types.js'
-import { collectRowFiles } from './report/row-files.js'
 import type { RunReport } from './report/model.js'
 import { publishReport } from './report/publish.js'
 import { decideVerdict } from './report/verdict.js'
 import { rowAnnotations, type Annotation } from './report/annotations.js'
 import { traceRowIssues, type RowIssues } from './report/row-issues.js'
-import { realSleep, systemClock } from './time.js'
+import { systemClock } from './time.js'
+import { importParts } from './import-parts.js'
+import { batchOnlyParts, resumeMismatch } from './resume.js'
 
 /**
  * The whole job: inputs, files, Marketo, report, verdict. The only place that decides whether the
@@ -34,8 +33,13 @@ export async function run(): Promise<void> {
   if (inputs.clientSecret) core.setSecret(inputs.clientSecret)
   const startedAt = systemClock.now()
 
+  const resuming = inputs.batchIds.length > 0
   const found = await core.group('Finding files', async () => {
-    const discovery = await discover(inputs)
+    // Resuming without files: the batch ids alone say what to poll.
+    const discovery =
+      resuming && inputs.files.length === 0
+        ? { noFiles: false, plans: [], problems: [] }
+        : await discover(inputs)
     for (const plan of discovery.plans) core.info(describePlan(plan))
     for (const problem of discovery.problems)
       core.error(`${problem.displayPath}: ${problem.message}`)
@@ -53,61 +57,23 @@ export async function run(): Promise<void> {
     await publishEmpty(inputs, startedAt)
     return
   }
-  const parts = found.plans.flatMap((plan) => plan.parts)
-  const headers = new Map(found.plans.map((plan) => [plan.path, plan.header]))
+  const parts =
+    resuming && inputs.files.length === 0
+      ? batchOnlyParts(inputs.batchIds)
+      : found.plans.flatMap((plan) => plan.parts)
+
+  const resumeProblem = resuming ? resumeMismatch(found.plans, inputs.batchIds) : undefined
+  if (resumeProblem) {
+    core.setFailed(resumeProblem)
+    return
+  }
 
   let outcome: ScheduleOutcome = { results: [] }
   let apiCalls = 0
   if (!inputs.dryRun && parts.length > 0) {
-    await mkdir(inputs.outputDir, { recursive: true })
-    const cancel = cancelOnSignals()
-    try {
-      const client = new MarketoClient({
-        ...inputs.endpoint,
-        clientId: inputs.clientId,
-        clientSecret: inputs.clientSecret,
-        onSecret: (token) => core.setSecret(token),
-        retry: scaledRetry(process.env),
-        signal: cancel.signal,
-        log: { debug: core.debug, info: core.info, warning: core.warning }
-      })
-      core.info(
-        `Importing ${plural(
-          sum(parts, (p) => p.rows),
-          'row'
-        )} in ${plural(parts.length, 'part')} into program ` +
-          `${inputs.programId} as "${inputs.programMemberStatus}", up to ${inputs.maxConcurrentJobs} jobs at once`
-      )
-      outcome = await runImportJobs(parts, client, {
-        programId: inputs.programId,
-        programMemberStatus: inputs.programMemberStatus,
-        maxConcurrentJobs: inputs.maxConcurrentJobs,
-        pollIntervalMs: inputs.pollIntervalMs,
-        maxPollIntervalMs: inputs.maxPollIntervalMs,
-        deadline: startedAt + inputs.timeoutMs,
-        clock: systemClock,
-        sleep: realSleep,
-        controller: cancel.controller,
-        sourceOf: (part: Part) => partSource(part, headers.get(part.path) as FilePlan['header']),
-        onJobEnded: (result) => collectRowFiles(result, client, inputs.outputDir, core),
-        log: {
-          info: core.info,
-          warning: core.warning,
-          progress: (p) =>
-            core.info(
-              `Progress: ${p.partsEnded}/${p.partsTotal} parts done, ${p.partsOpen} in Marketo's queue, ` +
-                `${p.partsWaiting} waiting; ${formatCount(p.rowsImported)} rows imported; ` +
-                `${formatDuration(p.elapsedMs)}; ${plural(client.stats.calls, 'API call')}`
-            )
-        }
-      })
-      apiCalls = client.stats.calls
-      core.info(
-        `Marketo API calls used: ${apiCalls} (plus ${plural(client.stats.identityCalls, 'token request')})`
-      )
-    } finally {
-      cancel.dispose()
-    }
+    const imported = await importParts(inputs, parts, found.plans, startedAt)
+    outcome = imported.outcome
+    apiCalls = imported.apiCalls
   } else {
     outcome = { results: parts.map((part) => dryRunResult(part)) }
   }
@@ -256,47 +222,6 @@ function dryRunResult(part: Part): ScheduleOutcome['results'][number] {
     warned: 0,
     message: `dry run: would be submitted as ${describePart(part)}`,
     uncertainResubmits: 0
-  }
-}
-
-/**
- * The runner cancels a step with SIGINT, then SIGTERM about 7.5 s later: stop submitting, report
- * what was submitted, and let the step fail.
- */
-function cancelOnSignals(): { controller: AbortController; signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController()
-  const onSignal = (name: string) => (): void => {
-    if (!controller.signal.aborted)
-      core.warning(`Received ${name}: stopping and writing the report`)
-    controller.abort(new Error(`cancelled by ${name}`))
-  }
-  const onInt = onSignal('SIGINT')
-  const onTerm = onSignal('SIGTERM')
-  process.on('SIGINT', onInt)
-  process.on('SIGTERM', onTerm)
-  return {
-    controller,
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', onInt)
-      process.off('SIGTERM', onTerm)
-    }
-  }
-}
-
-/**
- * Contributors' knob: MARKETO_IMPORT_TIME_SCALE (e.g. 0.01) shortens the retry waits (back-off,
- * Marketo's 20 s rate window, queue-full waits) when the action runs against the simulator.
- */
-function scaledRetry(env: NodeJS.ProcessEnv): Record<string, number> | undefined {
-  const scale = Number(env['MARKETO_IMPORT_TIME_SCALE'])
-  if (!env['MARKETO_IMPORT_TIME_SCALE'] || !(scale > 0 && scale <= 1)) return undefined
-  return {
-    baseDelayMs: 1000 * scale,
-    maxDelayMs: 30_000 * scale,
-    rateWindowMs: 20_000 * scale,
-    queueWaitMs: 5000 * scale,
-    maxQueueWaitMs: 60_000 * scale
   }
 }
 

@@ -1,0 +1,134 @@
+import * as core from '@actions/core'
+import { mkdir } from 'node:fs/promises'
+import { partSource, type FilePlan, type Part } from './files/index.js'
+import { formatCount, formatDuration, plural } from './format.js'
+import type { Inputs } from './inputs.js'
+import { runImportJobs, type ScheduleOutcome } from './jobs/scheduler.js'
+import type { JobResult } from './jobs/types.js'
+import { MarketoClient } from './marketo/index.js'
+import { collectRowFiles } from './report/row-files.js'
+import { ResumeApi } from './resume.js'
+import { realSleep, systemClock } from './time.js'
+
+/**
+ * Moves the parts through Marketo (or, resuming with batch-ids, polls the jobs an earlier run
+ * submitted), downloading each ended job's failure and warning files into output-dir.
+ */
+export async function importParts(
+  inputs: Inputs,
+  parts: Part[],
+  plans: FilePlan[],
+  startedAt: number
+): Promise<{ outcome: ScheduleOutcome; apiCalls: number }> {
+  await mkdir(inputs.outputDir, { recursive: true })
+  const headers = new Map(plans.map((plan) => [plan.path, plan.header]))
+  const resuming = inputs.batchIds.length > 0
+  const cancel = cancelOnSignals()
+  try {
+    const client = new MarketoClient({
+      ...inputs.endpoint,
+      clientId: inputs.clientId,
+      clientSecret: inputs.clientSecret,
+      onSecret: (token) => core.setSecret(token),
+      retry: scaledRetry(process.env),
+      signal: cancel.signal,
+      log: { debug: core.debug, info: core.info, warning: core.warning }
+    })
+    const rows = plural(
+      parts.reduce((total, part) => total + part.rows, 0),
+      'row'
+    )
+    core.info(
+      resuming
+        ? `Resuming ${plural(inputs.batchIds.length, 'import job')} (batch ids ${inputs.batchIds.join(',')}): nothing is submitted`
+        : `Importing ${rows} in ${plural(parts.length, 'part')} into program ${inputs.programId} as ` +
+            `"${inputs.programMemberStatus}", up to ${inputs.maxConcurrentJobs} jobs at once`
+    )
+    const outcome = await runImportJobs(
+      parts,
+      resuming ? new ResumeApi(inputs.batchIds, client) : client,
+      {
+        programId: inputs.programId,
+        programMemberStatus: inputs.programMemberStatus,
+        // Resuming polls every job given at once: they are all in Marketo already.
+        maxConcurrentJobs: resuming
+          ? Math.max(1, inputs.batchIds.length)
+          : inputs.maxConcurrentJobs,
+        pollIntervalMs: inputs.pollIntervalMs,
+        maxPollIntervalMs: inputs.maxPollIntervalMs,
+        deadline: startedAt + inputs.timeoutMs,
+        clock: systemClock,
+        sleep: realSleep,
+        controller: cancel.controller,
+        sourceOf: (part: Part) => partSource(part, headers.get(part.path) as FilePlan['header']),
+        onJobEnded: async (result) => {
+          if (result.part.path === '') countRowsFromMarketo(result)
+          await collectRowFiles(result, client, inputs.outputDir, core)
+        },
+        log: {
+          info: core.info,
+          warning: core.warning,
+          progress: (p) =>
+            core.info(
+              `Progress: ${p.partsEnded}/${p.partsTotal} parts done, ${p.partsOpen} in Marketo's queue, ` +
+                `${p.partsWaiting} waiting; ${formatCount(p.rowsImported)} rows imported; ` +
+                `${formatDuration(p.elapsedMs)}; ${plural(client.stats.calls, 'API call')}`
+            )
+        }
+      }
+    )
+    const apiCalls = client.stats.calls
+    core.info(
+      `Marketo API calls used: ${apiCalls} (plus ${plural(client.stats.identityCalls, 'token request')})`
+    )
+    return { outcome, apiCalls }
+  } finally {
+    cancel.dispose()
+  }
+}
+
+/** A batch resumed without its file: its rows are what Marketo says it processed. */
+function countRowsFromMarketo(result: JobResult): void {
+  result.part.rows = result.imported + result.failed
+}
+
+/**
+ * The runner cancels a step with SIGINT, then SIGTERM about 7.5 s later: stop submitting, report
+ * what was submitted, and let the step fail.
+ */
+function cancelOnSignals(): { controller: AbortController; signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController()
+  const onSignal = (name: string) => (): void => {
+    if (!controller.signal.aborted)
+      core.warning(`Received ${name}: stopping and writing the report`)
+    controller.abort(new Error(`cancelled by ${name}`))
+  }
+  const onInt = onSignal('SIGINT')
+  const onTerm = onSignal('SIGTERM')
+  process.on('SIGINT', onInt)
+  process.on('SIGTERM', onTerm)
+  return {
+    controller,
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onInt)
+      process.off('SIGTERM', onTerm)
+    }
+  }
+}
+
+/**
+ * Contributors' knob: MARKETO_IMPORT_TIME_SCALE (e.g. 0.01) shortens the retry waits (back-off,
+ * Marketo's 20 s rate window, queue-full waits) when the action runs against the simulator.
+ */
+function scaledRetry(env: NodeJS.ProcessEnv): Record<string, number> | undefined {
+  const scale = Number(env['MARKETO_IMPORT_TIME_SCALE'])
+  if (!env['MARKETO_IMPORT_TIME_SCALE'] || !(scale > 0 && scale <= 1)) return undefined
+  return {
+    baseDelayMs: 1000 * scale,
+    maxDelayMs: 30_000 * scale,
+    rateWindowMs: 20_000 * scale,
+    queueWaitMs: 5000 * scale,
+    maxQueueWaitMs: 60_000 * scale
+  }
+}

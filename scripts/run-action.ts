@@ -25,6 +25,8 @@ export interface RunOptions {
   env?: Record<string, string>
   /** Reuse a workspace from an earlier run. */
   workspace?: string
+  /** Skips the check that no secret, token or input email appears in the run's output. */
+  allowLeaks?: boolean
   /** Called with the child once it started (to send signals). */
   onSpawn?: (child: ReturnType<typeof spawn>) => void
   timeoutMs?: number
@@ -89,7 +91,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     }
   )
   await new Promise((r) => setImmediate(r))
-  return {
+  const run: ActionRun = {
     code,
     signal,
     stdout,
@@ -98,7 +100,50 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     summary: await readFile(summaryFile, 'utf8'),
     dirs: { root, workspace, runnerTemp }
   }
+  if (!options.allowLeaks) assertNoLeaks(run, options)
+  return run
 }
+
+/**
+ * Every run is checked: the client secret, every token the action masked and every email in the
+ * input files must not appear in its log, summary or outputs, except where a secret is
+ * registered with `::add-mask::` (the runner then hides it).
+ */
+export function assertNoLeaks(run: ActionRun, options: RunOptions): void {
+  const masked = run.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('::add-mask::'))
+    .map((line) => line.slice('::add-mask::'.length).trim())
+  const secrets = [...masked, options.inputs['client-secret'] ?? ''].filter((s) => s.length >= 4)
+  const emails = Object.values(options.files ?? {}).flatMap((content) =>
+    [...content.toString('utf8').matchAll(EMAIL)].map((match) => match[0])
+  )
+  const shown = [
+    [
+      'stdout',
+      run.stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n')
+    ],
+    ['stderr', run.stderr],
+    ['summary', run.summary],
+    ['outputs', JSON.stringify(run.outputs)]
+  ] as const
+  for (const [where, text] of shown) {
+    const lower = text.toLowerCase()
+    for (const secret of secrets) {
+      if (text.includes(secret)) throw new Error(`leak: a secret or token appears in ${where}`)
+    }
+    for (const email of emails) {
+      if (lower.includes(email.toLowerCase()))
+        throw new Error(`leak: input email ${email} appears in ${where}`)
+    }
+  }
+}
+
+/** Anything shaped like an address in a row, valid for Marketo or not. */
+const EMAIL = /[^\s,;\t"'<>@]+@[^\s,;\t"'<>@]+/g
 
 /** Reads `$GITHUB_OUTPUT`: `name<<DELIMITER`, value lines, `DELIMITER`. */
 export function parseOutputs(text: string): Record<string, string> {

@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises'
 import { relative, sep } from 'node:path'
 import { detectFormat, planFile, type FilePlan } from './files/index.js'
 import type { Inputs } from './inputs.js'
@@ -19,6 +20,14 @@ export async function discover(inputs: Inputs): Promise<Discovery> {
   const problems: FileProblem[] = []
   for (const path of paths) {
     const displayPath = displayPathOf(path, inputs.workspace)
+    if (await looksBinary(path)) {
+      problems.push({
+        displayPath,
+        rows: 0,
+        message: 'is not a text file (it holds NUL bytes); give CSV, TSV or SSV text files'
+      })
+      continue
+    }
     try {
       plans.push(
         await planFile(path, {
@@ -37,6 +46,24 @@ export async function discover(inputs: Inputs): Promise<Discovery> {
     }
   }
   return { noFiles: paths.length === 0, plans, problems }
+}
+
+/** Bytes read to tell a text file from a binary one, as git does. */
+const BINARY_PROBE_BYTES = 8000
+
+async function looksBinary(path: string): Promise<boolean> {
+  const file = await open(path, 'r')
+  try {
+    const { buffer, bytesRead } = await file.read(
+      Buffer.alloc(BINARY_PROBE_BYTES),
+      0,
+      BINARY_PROBE_BYTES,
+      0
+    )
+    return buffer.subarray(0, bytesRead).includes(0)
+  } finally {
+    await file.close()
+  }
 }
 
 /** Relative to the workspace with forward slashes, as GitHub annotations and humans expect. */

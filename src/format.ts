@@ -14,7 +14,7 @@ export function plural(value: number, noun: string, pluralNoun = `${noun}s`): st
 
 /** 10_000_000 -> "10 MB" (1000-based, as chunk-size's default is written). */
 export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`
+  if (bytes < 1000) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`
   const units = ['KB', 'MB', 'GB', 'TB']
   let value = bytes
   let unit = 'B'

@@ -5,7 +5,8 @@ import { formatCount, formatDuration, plural } from './format.js'
 import type { Inputs } from './inputs.js'
 import { runImportJobs, type ScheduleOutcome } from './jobs/scheduler.js'
 import type { JobResult } from './jobs/types.js'
-import { MarketoClient } from './marketo/index.js'
+import { MarketoClient, type UploadSource } from './marketo/index.js'
+import { Readable } from 'node:stream'
 import { collectRowFiles } from './report/row-files.js'
 import { ResumeApi } from './resume.js'
 import { realSleep, systemClock } from './time.js'
@@ -60,7 +61,11 @@ export async function importParts(
         clock: systemClock,
         sleep: realSleep,
         controller: cancel.controller,
-        sourceOf: (part: Part) => partSource(part, headers.get(part.path) as FilePlan['header']),
+        // Resuming uploads nothing: the adapter answers without reading a byte.
+        sourceOf: (part: Part) =>
+          resuming
+            ? NOTHING_TO_UPLOAD
+            : partSource(part, headers.get(part.path) as FilePlan['header']),
         onJobEnded: async (result) => {
           if (result.part.path === '') countRowsFromMarketo(result)
           await collectRowFiles(result, client, inputs.outputDir, core)
@@ -85,6 +90,12 @@ export async function importParts(
   } finally {
     cancel.dispose()
   }
+}
+
+const NOTHING_TO_UPLOAD: UploadSource = {
+  filename: '',
+  byteLength: 0,
+  open: () => Readable.from([])
 }
 
 /** A batch resumed without its file: its rows are what Marketo says it processed. */

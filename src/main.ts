@@ -40,7 +40,16 @@ export async function run(): Promise<void> {
       resuming && inputs.files.length === 0
         ? { noFiles: false, plans: [], problems: [] }
         : await discover(inputs)
-    for (const plan of discovery.plans) core.info(describePlan(plan))
+    for (const plan of discovery.plans) {
+      core.info(describePlan(plan))
+      if (plan.rows === 0) {
+        core.warning(
+          plan.sizeBytes === 0
+            ? `${plan.displayPath}: the file is empty; nothing to import from it`
+            : `${plan.displayPath}: the file has a header but no data rows; nothing to import from it`
+        )
+      }
+    }
     for (const problem of discovery.problems)
       core.error(`${problem.displayPath}: ${problem.message}`)
     return discovery
@@ -62,7 +71,8 @@ export async function run(): Promise<void> {
       ? batchOnlyParts(inputs.batchIds)
       : found.plans.flatMap((plan) => plan.parts)
 
-  const resumeProblem = resuming ? resumeMismatch(found.plans, inputs.batchIds) : undefined
+  const resumeProblem =
+    resuming && inputs.files.length > 0 ? resumeMismatch(found.plans, inputs.batchIds) : undefined
   if (resumeProblem) {
     core.setFailed(resumeProblem)
     return
@@ -209,8 +219,7 @@ function annotate(annotations: Annotation[]): void {
 
 function describePlan(plan: FilePlan): string {
   const split = plan.parts.length > 1 ? `, split into ${plan.parts.length} parts` : ''
-  const empty = plan.rows === 0 ? ' (no data rows: nothing to import)' : ''
-  return `${plan.displayPath}: ${plan.format}, ${formatBytes(plan.sizeBytes)}, ${plural(plan.rows, 'row')}${split}${empty}`
+  return `${plan.displayPath}: ${plan.format}, ${formatBytes(plan.sizeBytes)}, ${plural(plan.rows, 'row')}${split}`
 }
 
 function dryRunResult(part: Part): ScheduleOutcome['results'][number] {

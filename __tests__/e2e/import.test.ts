@@ -140,7 +140,9 @@ describe('the built action against the simulator', () => {
     expect(run.code).toBe(0)
     // Marketo did create the first job: the action could not know, so the part went twice.
     expect(sim.jobs).toHaveLength(2)
-    expect(run.stdout).toContain('resubmitted after an uncertain failure; a duplicate job may exist')
+    expect(run.stdout).toContain(
+      'resubmitted after an uncertain failure; a duplicate job may exist'
+    )
     expect(run.summary).toContain('resubmitted after an uncertain failure')
     expect(run.outputs['rows-imported']).toBe('8')
   })
@@ -151,7 +153,11 @@ describe('the built action against the simulator', () => {
       files: { 'Lead-House-Lannister.csv': LANNISTER }
     })
     expect(run.code).toBe(1)
-    expect(run.outputs).toMatchObject({ 'rows-total': '8', 'rows-not-submitted': '8', 'batch-ids': '[]' })
+    expect(run.outputs).toMatchObject({
+      'rows-total': '8',
+      'rows-not-submitted': '8',
+      'batch-ids': '[]'
+    })
     expect(run.stdout).toMatch(/::error::.*program-id/)
   })
 
@@ -168,7 +174,11 @@ describe('the built action against the simulator', () => {
 
   it.each([
     ['program-id', { 'program-id': 'abc' }, /^program-id: "abc" /],
-    ['max-failed-rows', { 'max-failed-rows': 'ten' }, /^max-failed-rows: "ten" is neither a count nor a percentage like 2\.5%/],
+    [
+      'max-failed-rows',
+      { 'max-failed-rows': 'ten' },
+      /^max-failed-rows: "ten" is neither a count nor a percentage like 2\.5%/
+    ],
     ['poll-interval', { 'poll-interval': '-1' }, /^poll-interval: "-1" /],
     ['chunk-size', { 'chunk-size': '20MB' }, /^chunk-size: "20MB" /],
     ['format', { format: 'xls' }, /^format: "xls" /],
@@ -193,7 +203,9 @@ describe('the built action against the simulator', () => {
     const failed = await runAction({ inputs: inputs({ files: 'nothing/*.csv' }) })
     expect(failed.code).toBe(1)
     expect(failed.stdout).toMatch(/::error::files: no file matches nothing\/\*\.csv/)
-    const warned = await runAction({ inputs: inputs({ files: 'nothing/*.csv', 'if-no-files-found': 'warn' }) })
+    const warned = await runAction({
+      inputs: inputs({ files: 'nothing/*.csv', 'if-no-files-found': 'warn' })
+    })
     expect(warned.code).toBe(0)
     expect(warned.stdout).toMatch(/::warning::files: no file matches/)
     expect(warned.outputs['rows-total']).toBe('0')

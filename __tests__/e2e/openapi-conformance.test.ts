@@ -102,10 +102,13 @@ describe('requests against Adobe’s OpenAPI file', () => {
     const before = requestViolations().length
     const body = new FormData()
     body.append('file', new Blob(['email\na@b.co\n'], { type: 'text/csv' }), 'x.csv')
-    await fetch(`${prismUrl}/bulk/v1/program/1001/members/import.json?format=csv&programMemberStatus=On%20List`, {
-      method: 'POST',
-      body
-    })
+    await fetch(
+      `${prismUrl}/bulk/v1/program/1001/members/import.json?format=csv&programMemberStatus=On%20List`,
+      {
+        method: 'POST',
+        body
+      }
+    )
     await new Promise((r) => setTimeout(r, 300))
     expect(requestViolations().length).toBeGreaterThan(before)
   })

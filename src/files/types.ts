@@ -10,7 +10,10 @@ export interface FilePlan {
   sizeBytes: number
   /** Data records (header excluded); a record may span several lines when a quoted field holds a line break. */
   rows: number
-  /** Byte range of the header record, line break included. */
+  /**
+   * Byte range of the header record, line break included. It starts after a UTF-8 byte order
+   * mark, so no part repeats the mark; `start === end` for a file with no record at all.
+   */
   header: { start: number; end: number }
   parts: Part[]
 }
@@ -30,7 +33,10 @@ export interface Part {
   count: number
   byteStart: number
   byteEnd: number
-  /** Size of the upload body (header + records). */
+  /**
+   * Size of the part's content: header + records, what `partSource(...).byteLength` streams.
+   * The multipart framing comes on top; the plan keeps content + framing within chunk-size.
+   */
   bytes: number
   rows: number
   /** 1-based line of the file where this part's first record starts. */

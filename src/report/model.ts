@@ -1,6 +1,7 @@
 import type { JobResult } from '../jobs/types.js'
 import type { RunStop } from '../jobs/scheduler.js'
 import type { Accounting, FileProblem } from './accounting.js'
+import type { RowIssues } from './row-issues.js'
 
 /** Everything the report stages render: one value, built once the jobs have ended. */
 export interface RunReport {
@@ -12,10 +13,14 @@ export interface RunReport {
   fileProblems: FileProblem[]
   results: JobResult[]
   accounting: Accounting
+  /** Failed and warned rows traced to their source lines, and the fix-and-retry files. */
+  rowIssues: RowIssues
   stop?: RunStop
   /** Marketo REST calls this run made (identity excluded). */
   apiCalls: number
   elapsedMs: number
+  /** The uploaded artifact with output-dir's files, when there is one. */
+  artifact?: { id: string; url: string; name: string }
   /** One line per reason the step fails; empty when it passes. */
   verdict: string[]
 }

@@ -1,6 +1,7 @@
 import { writeFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Inputs } from '../inputs.js'
+import { type ArtifactClientLike, uploadReportArtifact } from './artifact.js'
 import { outputsOf } from './outputs.js'
 import type { RunReport } from './model.js'
 import { toReportJson } from './report-json.js'
@@ -12,13 +13,16 @@ export interface Toolkit {
   info(message: string): void
   warning(message: string): void
   summary: { addRaw(text: string, addEOL?: boolean): { write(): Promise<unknown> } }
+  /** Folds the artifact toolkit's own log lines; absent: they are printed as they come. */
+  group?<T>(name: string, fn: () => Promise<T>): Promise<T>
 }
 
 /** Writes everything the user sees: outputs, report.json, the job summary. Never throws on I/O. */
 export async function publishReport(
   report: RunReport,
   inputs: Inputs,
-  toolkit: Toolkit
+  toolkit: Toolkit,
+  options: { artifactClient?: ArtifactClientLike } = {}
 ): Promise<void> {
   for (const [name, value] of Object.entries(outputsOf(report))) toolkit.setOutput(name, value)
   const reportPath = join(inputs.outputDir, 'report.json')
@@ -30,13 +34,52 @@ export async function publishReport(
     toolkit.warning(`Could not write ${reportPath}: ${messageOf(error)}`)
     toolkit.setOutput('report-path', '')
   }
-  toolkit.setOutput('artifact-id', '')
-  toolkit.setOutput('artifact-url', '')
+  const artifact = await uploadArtifactOf(report, inputs, toolkit, options.artifactClient)
+  toolkit.setOutput('artifact-id', artifact?.id ?? '')
+  toolkit.setOutput('artifact-url', artifact?.url ?? '')
+  const published: RunReport = artifact ? { ...report, artifact } : report
   try {
-    await toolkit.summary.addRaw(renderSummary(report), true).write()
+    await toolkit.summary.addRaw(renderSummary(published), true).write()
   } catch (error) {
     toolkit.warning(`Could not write the job summary: ${messageOf(error)}`)
   }
+}
+
+/**
+ * Uploads output-dir (report.json is already in it) unless `upload-artifact: false` or a dry run
+ * (which makes no network call). Never throws: a failed upload is a warning, and the files stay.
+ */
+async function uploadArtifactOf(
+  report: RunReport,
+  inputs: Inputs,
+  toolkit: Toolkit,
+  client: ArtifactClientLike | undefined
+): Promise<RunReport['artifact']> {
+  if (!inputs.uploadArtifact) {
+    toolkit.info(
+      `upload-artifact: false: no artifact uploaded; the files are in ${inputs.outputDir}`
+    )
+    return undefined
+  }
+  if (report.mode === 'dry-run') {
+    toolkit.info(`Dry run: no artifact uploaded; report.json is in ${inputs.outputDir}`)
+    return undefined
+  }
+  const upload = () =>
+    uploadReportArtifact({
+      name: inputs.artifactName,
+      directory: inputs.outputDir,
+      retentionDays: inputs.retentionDays,
+      log: {
+        info: (message) => toolkit.info(message),
+        warning: (message) => toolkit.warning(message)
+      },
+      ...(client ? { client } : {})
+    })
+  const uploaded = toolkit.group
+    ? await toolkit.group(`Uploading artifact ${inputs.artifactName}`, upload)
+    : await upload()
+  return uploaded ? { ...uploaded, name: inputs.artifactName } : undefined
 }
 
 function messageOf(error: unknown): string {

@@ -1,0 +1,15 @@
+export { delimiterOf, detectFormat, type RequestedFormat } from './format.js'
+export { partSource } from './part-source.js'
+export { parseFields, readRecords, type ReadRecordsOptions, type SourceRecord } from './records.js'
+export {
+  FileFormatError,
+  RecordScanner,
+  SCAN_CHUNK_BYTES,
+  scanFile,
+  type ByteRange,
+  type RecordVisitor,
+  type ScanOptions,
+  type ScanResult
+} from './scan.js'
+export { partFileName, planFile, type PlanOptions } from './split.js'
+export type { FilePlan, Part } from './types.js'

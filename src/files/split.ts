@@ -1,0 +1,187 @@
+import { open, stat } from 'node:fs/promises'
+import { basename, extname } from 'node:path'
+import { MARKETO_MAX_BODY_BYTES, multipartOverheadBytes } from '../marketo/multipart.js'
+import type { ImportFormat } from '../marketo/types.js'
+import { formatBytes } from '../format.js'
+import { delimiterOf } from './format.js'
+import { FileFormatError, scanFile, type ByteRange } from './scan.js'
+import type { FilePlan, Part } from './types.js'
+
+export interface PlanOptions {
+  format: ImportFormat
+  /** Largest upload body allowed: header + records + multipart framing. */
+  chunkSizeBytes: number
+  /** Name used in messages; defaults to the path. */
+  displayPath?: string
+  /** Read size of the scan; tests shrink it. */
+  readBytes?: number
+}
+
+/**
+ * The file name a part is uploaded under: the file's own name when it is sent whole,
+ * `name.part-2-of-5.csv` when it is split (the extension kept, so the name still says the format).
+ */
+export function partFileName(fileName: string, index: number, count: number): string {
+  if (count <= 1) return fileName
+  const extension = extname(fileName)
+  const stem = fileName.slice(0, fileName.length - extension.length)
+  return `${stem}.part-${index}-of-${count}${extension}`
+}
+
+/**
+ * Scans a file once and cuts it into parts of whole records, each uploadable within
+ * `chunkSizeBytes` once the header is repeated on it and the multipart framing added.
+ *
+ * A part's range starts at its first record and ends after its last one: blank lines before
+ * the first record and after the last are left out, blank lines between records are sent as they
+ * are (they keep line numbers simple, and they are not records).
+ * An empty or header-only file gives `rows: 0` and no parts; the caller says so.
+ */
+export async function planFile(path: string, options: PlanOptions): Promise<FilePlan> {
+  const { format, chunkSizeBytes } = options
+  const displayPath = options.displayPath ?? path
+  if (!Number.isSafeInteger(chunkSizeBytes) || chunkSizeBytes <= 0) {
+    throw new RangeError(
+      `chunk size must be a positive whole number of bytes, got ${chunkSizeBytes}`
+    )
+  }
+  const fileName = basename(path)
+  // The part names are known only once the count is, so reserve the framing of the longest name
+  // possible: a file of n bytes cannot have more than n parts. It costs a few bytes per part.
+  const { size } = await stat(path)
+  const maxCount = Math.max(size, 1)
+  const overhead = multipartOverheadBytes(partFileName(fileName, maxCount, maxCount), format)
+
+  const ranges: PartRange[] = []
+  let headerBytes = 0
+  let part: PartRange | null = null
+
+  const scan = await scanFile(path, {
+    format,
+    displayPath,
+    readBytes: options.readBytes,
+    onHeader(start, end) {
+      headerBytes = end - start
+    },
+    onRecord(start, end, line) {
+      if (part !== null && headerBytes + (end - part.start) + overhead <= chunkSizeBytes) {
+        part.end = end
+        part.rows++
+        return
+      }
+      if (headerBytes + (end - start) + overhead > chunkSizeBytes) {
+        throw recordTooLarge(displayPath, line, end - start, headerBytes, overhead, chunkSizeBytes)
+      }
+      part = { start, end, rows: 1, firstLine: line }
+      ranges.push(part)
+    }
+  })
+
+  const header = scan.header ?? { start: scan.bomBytes, end: scan.bomBytes, line: 1 }
+  if (scan.rows === 0 && (await hasBareCarriageReturn(path, header, format))) {
+    throw new FileFormatError(
+      displayPath,
+      header.line,
+      'its lines end with a carriage return alone (classic Mac OS); save it with LF or CRLF line breaks'
+    )
+  }
+  const parts = ranges.map((range, i): Part => ({
+    path,
+    displayPath,
+    format,
+    index: i + 1,
+    count: ranges.length,
+    byteStart: range.start,
+    byteEnd: range.end,
+    bytes: headerBytes + (range.end - range.start),
+    rows: range.rows,
+    firstLine: range.firstLine
+  }))
+  return {
+    path,
+    displayPath,
+    format,
+    sizeBytes: scan.sizeBytes,
+    rows: scan.rows,
+    header: { start: header.start, end: header.end },
+    parts
+  }
+}
+
+interface PartRange {
+  start: number
+  end: number
+  rows: number
+  firstLine: number
+}
+
+function recordTooLarge(
+  file: string,
+  line: number,
+  recordBytes: number,
+  headerBytes: number,
+  overhead: number,
+  chunkSizeBytes: number
+): FileFormatError {
+  const what =
+    recordBytes > chunkSizeBytes
+      ? `one record is ${formatBytes(recordBytes)}, larger than chunk-size ${formatBytes(chunkSizeBytes)}`
+      : `one record is ${formatBytes(recordBytes)}; with the header (${formatBytes(headerBytes)}) ` +
+        `and the upload's multipart framing (${formatBytes(overhead)}) it is larger than ` +
+        `chunk-size ${formatBytes(chunkSizeBytes)}`
+  const fitsMarketo = headerBytes + recordBytes + overhead <= MARKETO_MAX_BODY_BYTES
+  const remedy = fitsMarketo
+    ? 'raise chunk-size (Marketo accepts up to 10 MiB, 10,485,760 bytes)'
+    : 'Marketo cannot import it'
+  return new FileFormatError(file, line, `${what}; ${remedy}`)
+}
+
+const CR = 0x0d
+const LF = 0x0a
+const QUOTE = 0x22
+/** Enough of a header-only file to recognise its line breaks. */
+const LINE_BREAK_PROBE_BYTES = 64 * 1024
+
+/**
+ * A header-only file whose one "record" holds a carriage return outside quotes not followed by a
+ * line feed is a file with classic Mac OS line breaks, not a header.
+ */
+async function hasBareCarriageReturn(
+  path: string,
+  header: ByteRange,
+  format: ImportFormat
+): Promise<boolean> {
+  const length = Math.min(header.end - header.start, LINE_BREAK_PROBE_BYTES)
+  if (length === 0) return false
+  const file = await open(path, 'r')
+  let bytes: Buffer
+  try {
+    const { buffer, bytesRead } = await file.read(Buffer.alloc(length), 0, length, header.start)
+    bytes = buffer.subarray(0, bytesRead)
+  } finally {
+    await file.close()
+  }
+  // The scanner's quote rules, byte by byte: this is one record of at most 64 KiB.
+  const delimiter = delimiterOf(format).charCodeAt(0)
+  let inQuotes = false
+  let fieldStart = true
+  let justClosed = false
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]
+    if (inQuotes) {
+      if (byte === QUOTE) {
+        inQuotes = false
+        justClosed = true
+      }
+      continue
+    }
+    if (byte === QUOTE && (fieldStart || justClosed)) {
+      inQuotes = true
+    } else if (byte === CR && i + 1 < bytes.length && bytes[i + 1] !== LF) {
+      return true
+    }
+    fieldStart = byte === delimiter
+    justClosed = false
+  }
+  return false
+}

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises'
 import { relative, sep } from 'node:path'
-import { detectFormat, planFile, type FilePlan } from './files/index.js'
+import { detectFormat, FileFormatError, planFile, type FilePlan } from './files/index.js'
 import type { Inputs } from './inputs.js'
 import type { FileProblem } from './report/accounting.js'
 import { findFiles } from './search.js'
@@ -37,12 +37,14 @@ export async function discover(inputs: Inputs): Promise<Discovery> {
         })
       )
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error)
-      // FileFormatError messages already start with the file and line.
-      const detail = message.startsWith(displayPath)
-        ? message.slice(displayPath.length).replace(/^:\s*/, '')
-        : message
-      problems.push({ displayPath, rows: 0, message: detail })
+      if (!(error instanceof FileFormatError)) {
+        const message = error instanceof Error ? error.message : String(error)
+        problems.push({ displayPath, rows: 0, message: `cannot be read: ${message}` })
+        continue
+      }
+      // "<file> line N: detail": the file is known, the line goes to the annotation.
+      const detail = error.message.slice(`${error.file} `.length)
+      problems.push({ displayPath, rows: 0, message: detail, line: error.line })
     }
   }
   return { noFiles: paths.length === 0, plans, problems }

@@ -50,8 +50,12 @@ export async function run(): Promise<void> {
         )
       }
     }
-    for (const problem of discovery.problems)
-      core.error(`${problem.displayPath}: ${problem.message}`)
+    for (const problem of discovery.problems) {
+      core.error(`${problem.displayPath}: ${problem.message}`, {
+        file: problem.displayPath,
+        ...(problem.line ? { startLine: problem.line } : {})
+      })
+    }
     return discovery
   })
   if (found.noFiles) {

@@ -20,6 +20,8 @@ export interface FileProblem {
   /** Rows counted before the problem was found (0 when unknown). */
   rows: number
   message: string
+  /** Where in the file, when the problem is at one record. */
+  line?: number
 }
 
 export interface PartCounts {

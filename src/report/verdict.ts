@@ -26,7 +26,12 @@ export interface VerdictFacts {
 export function decideVerdict(facts: VerdictFacts, rules: VerdictRules): string[] {
   const { totals, results } = facts
   const reasons: string[] = []
-  if (facts.dryRun) return facts.fileProblems.map((p) => `${p.displayPath}: ${p.message}`)
+  const problemFiles = facts.fileProblems.map((p) => p.displayPath)
+  const cannotImport =
+    problemFiles.length > 0
+      ? `${plural(problemFiles.length, 'file')} cannot be imported (${problemFiles.join(', ')}): see the error for each`
+      : undefined
+  if (facts.dryRun) return cannotImport ? [cannotImport] : []
   const failedLimit = thresholdLimit(rules.maxFailedRows, totals.rowsSubmitted)
   if (totals.rowsFailed > failedLimit) {
     reasons.push(
@@ -50,9 +55,7 @@ export function decideVerdict(facts: VerdictFacts, rules: VerdictRules): string[
         `(batch ${first.batchId}): ${first.message || 'no message from Marketo'}`
     )
   }
-  for (const problem of facts.fileProblems) {
-    reasons.push(`${problem.displayPath}: ${problem.message}`)
-  }
+  if (cannotImport) reasons.push(cannotImport)
   const open = results.filter((r) => r.outcome === 'Queued' || r.outcome === 'Importing')
   if (facts.stop?.kind === 'timeout') {
     reasons.push(

@@ -5,6 +5,7 @@ import { type ArtifactClientLike, uploadReportArtifact } from './artifact.js'
 import { outputsOf } from './outputs.js'
 import type { RunReport } from './model.js'
 import { toReportJson } from './report-json.js'
+import { renderReportMarkdown } from './report-md.js'
 import { renderSummary } from './summary.js'
 
 /** The toolkit calls this stage makes; the action passes @actions/core. */
@@ -17,7 +18,10 @@ export interface Toolkit {
   group?<T>(name: string, fn: () => Promise<T>): Promise<T>
 }
 
-/** Writes everything the user sees: outputs, report.json, the job summary. Never throws on I/O. */
+/**
+ * Writes everything the user sees: outputs, report.json and report.md in output-dir, the
+ * artifact, the job summary. Never throws on I/O.
+ */
 export async function publishReport(
   report: RunReport,
   inputs: Inputs,
@@ -29,6 +33,7 @@ export async function publishReport(
   try {
     await mkdir(inputs.outputDir, { recursive: true })
     await writeFile(reportPath, JSON.stringify(toReportJson(report), null, 2) + '\n')
+    await writeFile(join(inputs.outputDir, 'report.md'), renderReportMarkdown(report))
     toolkit.setOutput('report-path', reportPath)
   } catch (error) {
     toolkit.warning(`Could not write ${reportPath}: ${messageOf(error)}`)

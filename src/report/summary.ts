@@ -2,6 +2,8 @@ import { formatBytes, formatCount, formatDuration, plural } from '../format.js'
 import { escapeHtml } from './html.js'
 import type { RunReport } from './model.js'
 import { groupByReason, type ReasonGroup } from './reasons.js'
+import { changesSection } from '../changes/summary.js'
+import { validationSection } from '../validate/summary.js'
 
 /** GitHub refuses a step summary over 1 MiB; stay well below it. */
 export const SUMMARY_MAX_BYTES = 1_000_000
@@ -16,6 +18,12 @@ export function renderSummary(report: RunReport): string {
   if (report.stop) lines.push(`**Stopped early:** ${escapeHtml(report.stop.message)}.`, '')
   lines.push(
     ...problems(report),
+    ...changesSection(report.changes),
+    ...validationSection(
+      report.validation,
+      report.mode,
+      report.files.length + report.fileProblems.length
+    ),
     ...reasonsTable('Why rows failed', groupByReason(report.rowIssues.failures)),
     ...reasonsTable(
       'Why rows were imported with a warning',
@@ -36,17 +44,22 @@ export function renderSummary(report: RunReport): string {
 function headline(report: RunReport): string[] {
   const { totals } = report.accounting
   const title = report.mode === 'dry-run' ? 'Marketo import (dry run)' : 'Marketo import'
-  if (report.mode === 'dry-run') {
-    return [
-      `### ${title}: would import ${plural(totals.rowsTotal, 'row')} from ${plural(report.files.length, 'file')} ` +
-        `into program ${escapeHtml(report.programId)} as "${escapeHtml(report.programMemberStatus)}"`
-    ]
-  }
   const mark = report.verdict.length === 0 ? '✅' : '❌'
-  const lines = [
-    `### ${mark} ${title}: ${formatCount(totals.rowsImported)} of ${plural(totals.rowsTotal, 'row')} imported ` +
-      `into program ${escapeHtml(report.programId)} as "${escapeHtml(report.programMemberStatus)}"`
-  ]
+  const since = report.changes ? ` new or changed since \`${escapeHtml(report.changes.ref)}\`` : ''
+  const into = `into program ${escapeHtml(report.programId)} as "${escapeHtml(report.programMemberStatus)}"`
+  const lines: string[] = []
+  if (report.mode === 'dry-run') {
+    // What would be sent: the files with errors are not.
+    const rows = report.results.reduce((total, result) => total + result.part.rows, 0)
+    const files = new Set(report.results.map((result) => result.part.displayPath)).size
+    lines.push(
+      `### ${mark} ${title}: would import ${plural(rows, 'row')}${since} from ${plural(files, 'file')} ${into}`
+    )
+  } else {
+    lines.push(
+      `### ${mark} ${title}: ${formatCount(totals.rowsImported)} of ${plural(totals.rowsTotal, 'row')}${since} imported ${into}`
+    )
+  }
   for (const reason of report.verdict) lines.push('', `- ${escapeHtml(reason)}`)
   return lines
 }
@@ -101,10 +114,9 @@ function reasonsTable(title: string, groups: ReasonGroup[]): string[] {
 function files(report: RunReport): string[] {
   const lines: string[] = []
   if (report.artifact) {
-    lines.push(
-      `Failure and warning files, fix-and-retry files and the full report: ` +
-        `[artifact ${escapeHtml(report.artifact.name)}](${report.artifact.url})`
-    )
+    const { name, url } = report.artifact
+    const link = url ? `[artifact ${escapeHtml(name)}](${url})` : `artifact ${escapeHtml(name)}`
+    lines.push(`Failure and warning files, fix-and-retry files and the full report: ${link}`)
   }
   for (const fix of report.rowIssues.fixFiles) {
     lines.push(

@@ -89,7 +89,7 @@ const BAD_INPUTS: [string, Record<string, string>, string][] = [
   [
     'munchkin-id',
     { 'munchkin-id': '' },
-    'munchkin-id: is required unless rest-url is set; give munchkin-id like 123-ABC-456 (Admin > Munchkin), or rest-url with the REST API URL from Admin > Web Services'
+    'munchkin-id: is required unless rest-url is set or dry-run is true; give munchkin-id like 123-ABC-456 (Admin > Munchkin), or rest-url with the REST API URL from Admin > Web Services'
   ],
   ['munchkin-id', { 'munchkin-id': '12-ABC-456' }, `munchkin-id: "12-ABC-456" ${MUNCHKIN_FORMS}`],
   ['munchkin-id', { 'munchkin-id': '123 ABC 456' }, `munchkin-id: "123 ABC 456" ${MUNCHKIN_FORMS}`],
@@ -598,6 +598,17 @@ describe('readInputs accepts every documented form', () => {
         clientId: '',
         clientSecret: ''
       }
+    ],
+    [
+      'dry run without credentials or an endpoint (no call is made)',
+      {
+        'dry-run': 'true',
+        'client-id': '',
+        'client-secret': '',
+        'munchkin-id': '',
+        'rest-url': ''
+      },
+      { dryRun: true, endpoint: { restUrl: '', identityUrl: '' } }
     ],
     [
       'batch ids, comma and newline separated, duplicates dropped',

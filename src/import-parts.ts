@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { mkdir } from 'node:fs/promises'
-import { partSource, type FilePlan, type Part } from './files/index.js'
+import type { FilePlan, Part } from './files/index.js'
+import { sourceOfPart } from './changes/source.js'
 import { formatCount, formatDuration, plural } from './format.js'
 import type { Inputs } from './inputs.js'
 import { runImportJobs, type ScheduleOutcome } from './jobs/scheduler.js'
@@ -65,7 +66,7 @@ export async function importParts(
         sourceOf: (part: Part) =>
           resuming
             ? NOTHING_TO_UPLOAD
-            : partSource(part, headers.get(part.path) as FilePlan['header']),
+            : sourceOfPart(part, headers.get(part.path) as FilePlan['header']),
         onJobEnded: async (result) => {
           if (result.part.path === '') countRowsFromMarketo(result)
           await collectRowFiles(result, client, inputs.outputDir, core)

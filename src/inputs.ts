@@ -112,6 +112,7 @@ export const FORMAT_CHOICES = ['auto', 'csv', 'tsv', 'ssv'] as const
 export type FormatChoice = (typeof FORMAT_CHOICES)[number]
 
 export interface Inputs {
+  /** Empty URLs only in a dry run given neither munchkin-id nor rest-url. */
   endpoint: Endpoint
   /** Empty only in a dry run. */
   clientId: string
@@ -173,8 +174,13 @@ export function readInputs(
     return raw === '' ? undefined : parse(name, raw)
   }
 
-  const endpoint = parseEndpoint(given('munchkin-id'), given('rest-url'), given('identity-url'))
   const dryRun = parseBoolean('dry-run', get('dry-run'))
+  const endpoint = parseEndpoint(
+    given('munchkin-id'),
+    given('rest-url'),
+    given('identity-url'),
+    dryRun
+  )
   const clientId = parseCredential('client-id', given('client-id'), dryRun)
   const clientSecret = parseCredential('client-secret', given('client-secret'), dryRun)
   const programId = parseProgramId('program-id', given('program-id'))

@@ -13,6 +13,10 @@ import { rowAnnotations, type Annotation } from './report/annotations.js'
 import { traceRowIssues, type RowIssues } from './report/row-issues.js'
 import { systemClock } from './time.js'
 import { importParts } from './import-parts.js'
+import { ChangeError } from './changes/git.js'
+import { commentOnPullRequest } from './github/pr-comment.js'
+import { capAnnotations } from './validate/annotations.js'
+import { checkFiles, type CheckedFiles } from './validate/stage.js'
 import { batchOnlyParts, resumeMismatch } from './resume.js'
 
 /**
@@ -70,10 +74,21 @@ export async function run(): Promise<void> {
     await publishEmpty(inputs, startedAt)
     return
   }
+  // changed-since narrows the files to their new and changed records; the local checks hold back
+  // the files with errors (a dry run stops there).
+  let checked: CheckedFiles
+  try {
+    checked = await checkFiles(inputs, found, core)
+  } catch (error) {
+    if (!(error instanceof ChangeError)) throw error
+    await publishEmpty(inputs, startedAt)
+    core.setFailed(error.message)
+    return
+  }
   const parts =
     resuming && inputs.files.length === 0
       ? batchOnlyParts(inputs.batchIds)
-      : found.plans.flatMap((plan) => plan.parts)
+      : checked.plans.flatMap((plan) => plan.parts)
 
   const resumeProblem =
     resuming && inputs.files.length > 0 ? resumeMismatch(found.plans, inputs.batchIds) : undefined
@@ -85,7 +100,7 @@ export async function run(): Promise<void> {
   let outcome: ScheduleOutcome = { results: [] }
   let apiCalls = 0
   if (!inputs.dryRun && parts.length > 0) {
-    const imported = await importParts(inputs, parts, found.plans, startedAt)
+    const imported = await importParts(inputs, parts, checked.plans, startedAt)
     outcome = imported.outcome
     apiCalls = imported.apiCalls
   } else {
@@ -93,20 +108,29 @@ export async function run(): Promise<void> {
   }
 
   const rowIssues = await core.group('Tracing failed and warned rows to their source lines', () =>
-    traceRowIssues(outcome.results, found.plans, inputs.outputDir)
+    traceRowIssues(outcome.results, checked.plans, inputs.outputDir)
   )
   const report = buildReport(
     inputs,
-    found.plans,
-    found.problems,
+    checked.plans,
+    checked.problems,
     outcome,
     rowIssues,
     apiCalls,
-    startedAt
+    startedAt,
+    checked
   )
   if (report.mode === 'import') await logPerFile(report)
   await publishReport(report, inputs, core)
-  if (inputs.annotations) annotate(rowAnnotations(rowIssues, 'report.md in the artifact'))
+  if (inputs.annotations) {
+    annotate(
+      capAnnotations(
+        [...checked.annotations, ...rowAnnotations(rowIssues, 'report.md in the artifact')],
+        'the job summary and report.json'
+      )
+    )
+  }
+  if (inputs.commentOnPr) await commentOnPullRequest(report, inputs, process.env, core)
   if (report.verdict.length > 0) core.setFailed(report.verdict.join('\n'))
   else
     core.info(
@@ -123,7 +147,8 @@ function buildReport(
   outcome: ScheduleOutcome,
   rowIssues: RowIssues,
   apiCalls: number,
-  startedAt: number
+  startedAt: number,
+  checked: Pick<CheckedFiles, 'validation' | 'changes'> = {}
 ): RunReport {
   const accounting = account(outcome.results, fileProblems)
   const mode = inputs.dryRun ? 'dry-run' : 'import'
@@ -133,6 +158,14 @@ function buildReport(
       results: outcome.results,
       fileProblems,
       dryRun: mode === 'dry-run',
+      ...(checked.validation
+        ? {
+            checkedWarnings: {
+              rows: checked.validation.warnedRows,
+              of: outcome.results.reduce((total, result) => total + result.part.rows, 0)
+            }
+          }
+        : {}),
       ...(outcome.stop ? { stop: outcome.stop } : {})
     },
     inputs
@@ -154,6 +187,8 @@ function buildReport(
     ...(outcome.stop ? { stop: outcome.stop } : {}),
     apiCalls,
     elapsedMs: systemClock.now() - startedAt,
+    ...(checked.validation ? { validation: checked.validation } : {}),
+    ...(checked.changes ? { changes: checked.changes } : {}),
     verdict
   }
 }

@@ -41,4 +41,10 @@ export interface Part {
   rows: number
   /** 1-based line of the file where this part's first record starts. */
   firstLine: number
+  /**
+   * Set when the part sends only some records of [byteStart, byteEnd) (changed-since): the byte
+   * ranges streamed after the header, in file order. byteStart/byteEnd are the first range's
+   * start and the last range's end.
+   */
+  ranges?: { start: number; end: number }[]
 }

@@ -83,7 +83,12 @@ export function parseBaseUrl(input: string, raw: string): string {
  * `https://<id>.mktorest.com/rest`, but bulk calls hang off the host (`/bulk/v1/...`) and the
  * identity endpoint is its sibling, so a final `/rest` segment is dropped.
  */
-export function parseEndpoint(munchkinRaw: string, restRaw: string, identityRaw: string): Endpoint {
+export function parseEndpoint(
+  munchkinRaw: string,
+  restRaw: string,
+  identityRaw: string,
+  dryRun = false
+): Endpoint {
   if (munchkinRaw !== '' && restRaw !== '') {
     throw new InputError(
       'munchkin-id',
@@ -91,10 +96,12 @@ export function parseEndpoint(munchkinRaw: string, restRaw: string, identityRaw:
       `munchkin-id: ${quoteValue(munchkinRaw)} and rest-url: ${quoteValue(redactUrl(restRaw))} are both set; give only one: munchkin-id for Marketo itself, or rest-url for another endpoint (a proxy or a simulator)`
     )
   }
+  // A dry run makes no call: where Marketo is does not matter.
+  if (munchkinRaw === '' && restRaw === '' && dryRun) return { restUrl: '', identityUrl: '' }
   if (munchkinRaw === '' && restRaw === '') {
     throw missing(
       'munchkin-id',
-      ' unless rest-url is set; give munchkin-id like 123-ABC-456 (Admin > Munchkin), or rest-url with the REST API URL from Admin > Web Services'
+      ' unless rest-url is set or dry-run is true; give munchkin-id like 123-ABC-456 (Admin > Munchkin), or rest-url with the REST API URL from Admin > Web Services'
     )
   }
   const restUrl =

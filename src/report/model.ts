@@ -2,6 +2,8 @@ import type { JobResult } from '../jobs/types.js'
 import type { RunStop } from '../jobs/scheduler.js'
 import type { Accounting, FileProblem } from './accounting.js'
 import type { RowIssues } from './row-issues.js'
+import type { ValidationSummary } from '../validate/types.js'
+import type { ChangeSummary } from '../changes/types.js'
 
 /** Everything the report stages render: one value, built once the jobs have ended. */
 export interface RunReport {
@@ -21,6 +23,10 @@ export interface RunReport {
   elapsedMs: number
   /** The uploaded artifact with output-dir's files, when there is one. */
   artifact?: { id: string; url: string; name: string }
+  /** The local checks of the files (dry run, or the preflight of an import). */
+  validation?: ValidationSummary
+  /** changed-since: what each file gained, changed and lost since the ref. */
+  changes?: ChangeSummary
   /** One line per reason the step fails; empty when it passes. */
   verdict: string[]
 }

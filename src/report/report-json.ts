@@ -40,6 +40,8 @@ export function toReportJson(report: RunReport): unknown {
       path: relativePath,
       rows
     })),
+    checks: report.validation ?? null,
+    changes: report.changes ?? null,
     batchIds: JSON.parse(outputsOf(report)['batch-ids'] as string),
     apiCalls: report.apiCalls,
     elapsedMs: report.elapsedMs

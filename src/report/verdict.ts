@@ -17,6 +17,8 @@ export interface VerdictFacts {
   stop?: RunStop
   /** A dry run sends nothing: only problems with the files themselves count. */
   dryRun?: boolean
+  /** Dry run: rows the local checks warned about, of the rows that would be submitted. */
+  checkedWarnings?: { rows: number; of: number }
 }
 
 /**
@@ -31,7 +33,21 @@ export function decideVerdict(facts: VerdictFacts, rules: VerdictRules): string[
     problemFiles.length > 0
       ? `${plural(problemFiles.length, 'file')} cannot be imported (${problemFiles.join(', ')}): see the error for each`
       : undefined
-  if (facts.dryRun) return cannotImport ? [cannotImport] : []
+  if (facts.dryRun) {
+    const dry = cannotImport ? [cannotImport] : []
+    const warned = facts.checkedWarnings
+    if (
+      rules.maxWarningRows &&
+      warned &&
+      warned.rows > thresholdLimit(rules.maxWarningRows, warned.of)
+    ) {
+      dry.push(
+        `${plural(warned.rows, 'row')} would be imported with a warning, limit ` +
+          `${limitText(rules.maxWarningRows, warned.of)}: failing the step`
+      )
+    }
+    return dry
+  }
   const failedLimit = thresholdLimit(rules.maxFailedRows, totals.rowsSubmitted)
   if (totals.rowsFailed > failedLimit) {
     reasons.push(

@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto'
+import { basename, dirname } from 'node:path'
+import { FileFormatError, readRecords, type FilePlan } from '../files/index.js'
+import { emailKey } from '../validate/rules.js'
+import { blobAt, readBlob, resolveCommit, NO_COMMIT } from './git.js'
+import { planSelection, type SelectedRecord } from './plan.js'
+import { revisionRecords } from './records.js'
+import type { ChangeSummary, FileChanges } from './types.js'
+
+/** Removed lines a report names per file; the count says the rest. */
+const REMOVED_LINES_KEPT = 20
+
+export interface ChangeSelection {
+  /** The plans again, each with only its new and changed records in its parts. */
+  plans: FilePlan[]
+  /**
+   * Per file (absolute path) that is sent only in part, the lines where its selected records
+   * start. A file sent whole (new, or every record changed) has no entry.
+   */
+  selectedLines: Map<string, Set<number>>
+  summary: ChangeSummary
+}
+
+export interface SelectOptions {
+  ref: string
+  /** Where the ref is resolved: the workspace. */
+  cwd: string
+  chunkSizeBytes: number
+  /** Told when an earlier revision cannot be read and its file counts as all new. */
+  warn?: (message: string) => void
+}
+
+/**
+ * Keeps, in each file, only the records that are new or changed since `ref`: a record is
+ * unchanged when the earlier revision of the file holds one with the same values in the same
+ * columns (matched by header name, so reordered columns are not a change; each earlier record
+ * matches at most one). The earlier revisions are streamed from git; the current files are read
+ * once more, and their parts list the selected byte ranges instead of copies.
+ */
+export async function selectChanged(
+  plans: FilePlan[],
+  options: SelectOptions
+): Promise<ChangeSelection> {
+  const commit = NO_COMMIT.test(options.ref) ? null : await resolveCommit(options.ref, options.cwd)
+  const selection: ChangeSelection = {
+    plans: [],
+    selectedLines: new Map(),
+    summary: { ref: options.ref, commit, files: [] }
+  }
+  for (const plan of plans) {
+    const { changes, selected } = await diffFile(plan, commit, options)
+    selection.summary.files.push(changes)
+    if (selected === 'all' || selected.length === plan.rows) {
+      selection.plans.push(plan)
+      continue
+    }
+    selection.selectedLines.set(plan.path, new Set(selected.map((record) => record.line)))
+    selection.plans.push(planSelection(plan, selected, options.chunkSizeBytes))
+  }
+  return selection
+}
+
+interface EarlierRecords {
+  /** Per value key, the lines (in the earlier revision) of the records not matched yet. */
+  byValues: Map<string, { lines: number[]; email: string }>
+}
+
+async function diffFile(
+  plan: FilePlan,
+  commit: string | null,
+  options: SelectOptions
+): Promise<{ changes: FileChanges; selected: SelectedRecord[] | 'all' }> {
+  const changes: FileChanges = {
+    displayPath: plan.displayPath,
+    newFile: false,
+    unchanged: 0,
+    changed: 0,
+    added: 0,
+    removed: 0,
+    removedLines: []
+  }
+  const header = await headerOf(plan)
+  const earlier = await earlierRecords(plan, commit, header, options)
+  if (earlier === undefined) {
+    // Not there at the ref: every record is new, and the file goes as it was planned.
+    return { changes: { ...changes, newFile: true, added: plan.rows }, selected: 'all' }
+  }
+  const earlierEmails = new Set<string>()
+  for (const { email } of earlier.byValues.values()) earlierEmails.add(email)
+
+  const emailAt = header.indexOf('email')
+  const currentEmails = new Set<string>()
+  const selected: SelectedRecord[] = []
+  for await (const record of readRecords(plan.path, plan.format, {
+    displayPath: plan.displayPath
+  })) {
+    if (record.index === 0) continue
+    const email = hashOf(emailKey(emailAt >= 0 ? (record.fields[emailAt] ?? '') : ''))
+    currentEmails.add(email)
+    const key = hashOf(record.fields.join('\u0000'))
+    const match = earlier.byValues.get(key)
+    if (match !== undefined && match.lines.length > 0) {
+      match.lines.shift()
+      changes.unchanged++
+      continue
+    }
+    selected.push({ line: record.line, start: record.start, end: record.end })
+    if (earlierEmails.has(email)) changes.changed++
+    else changes.added++
+  }
+  // Earlier records left unmatched were changed (their email is still here) or removed.
+  const removedLines: number[] = []
+  for (const { lines, email } of earlier.byValues.values()) {
+    if (currentEmails.has(email)) continue
+    for (const line of lines) removedLines.push(line)
+  }
+  removedLines.sort((a, b) => a - b)
+  changes.removed = removedLines.length
+  changes.removedLines = removedLines.slice(0, REMOVED_LINES_KEPT)
+  return { changes, selected }
+}
+
+async function headerOf(plan: FilePlan): Promise<string[]> {
+  for await (const record of readRecords(plan.path, plan.format, {
+    displayPath: plan.displayPath
+  })) {
+    return record.fields
+  }
+  return []
+}
+
+/**
+ * The earlier revision's records, keyed by their values in the current header's column order;
+ * undefined when the file did not exist then.
+ */
+async function earlierRecords(
+  plan: FilePlan,
+  commit: string | null,
+  header: string[],
+  options: SelectOptions
+): Promise<EarlierRecords | undefined> {
+  if (commit === null) return undefined
+  const blob = await blobAt(commit, dirname(plan.path), basename(plan.path))
+  if (blob === undefined) return undefined
+  const byValues: EarlierRecords['byValues'] = new Map()
+  let columns: number[] = []
+  try {
+    for await (const record of revisionRecords(
+      readBlob(blob, dirname(plan.path)),
+      plan.format,
+      `${plan.displayPath} at ${options.ref}`
+    )) {
+      if (record.index === 0) {
+        // Where each current column was then (-1: it did not exist, its values were empty).
+        columns = header.map((name) => record.fields.indexOf(name))
+        continue
+      }
+      const values = columns.map((at) => (at < 0 ? '' : (record.fields[at] ?? '')))
+      const key = hashOf(values.join('\u0000'))
+      const emailAt = header.indexOf('email')
+      const email = hashOf(emailKey(emailAt >= 0 ? (values[emailAt] ?? '') : ''))
+      const entry = byValues.get(key)
+      if (entry) entry.lines.push(record.line)
+      else byValues.set(key, { lines: [record.line], email })
+    }
+  } catch (error) {
+    if (!(error instanceof FileFormatError)) throw error
+    options.warn?.(
+      `${plan.displayPath}: its version at ${options.ref} cannot be read (${error.message}); ` +
+        'every record counts as new'
+    )
+    return undefined
+  }
+  return { byValues }
+}
+
+/** Values are compared by digest: the earlier revision's rows are not kept in memory. */
+function hashOf(text: string): string {
+  return createHash('sha1').update(text).digest('base64')
+}

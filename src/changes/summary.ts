@@ -1,0 +1,58 @@
+import { formatCount, plural } from '../format.js'
+import { escapeHtml } from '../report/html.js'
+import type { Annotation } from '../report/annotations.js'
+import type { ChangeSummary, FileChanges } from './types.js'
+
+const STAY =
+  'they stay in Marketo: this action adds members and sets their status, it never removes them'
+
+/** The changed-since section of the job summary: what was selected, and what was removed. */
+export function changesSection(changes: ChangeSummary | undefined): string[] {
+  if (changes === undefined) return []
+  const at = changes.commit ? ` (\`${changes.commit.slice(0, 7)}\`)` : ''
+  const lines = [`#### Changes since \`${escapeHtml(changes.ref)}\`${at}`, '']
+  if (changes.commit === null) {
+    lines.push('No earlier revision (the first push of a branch): every record counts as new.', '')
+  }
+  lines.push(
+    '| file | new | changed | unchanged (not sent) | removed |',
+    '| --- | ---: | ---: | ---: | ---: |'
+  )
+  for (const file of changes.files) {
+    lines.push(
+      `| \`${escapeHtml(file.displayPath)}\`${file.newFile ? ' (new file)' : ''} | ${formatCount(file.added)} | ` +
+        `${formatCount(file.changed)} | ${formatCount(file.unchanged)} | ${formatCount(file.removed)} |`
+    )
+  }
+  lines.push('')
+  const removed = changes.files.filter((file) => file.removed > 0)
+  if (removed.length > 0) {
+    const total = removed.reduce((sum, file) => sum + file.removed, 0)
+    lines.push(
+      `**${plural(total, 'record')} removed since \`${escapeHtml(changes.ref)}\`**: ${STAY}.`
+    )
+    for (const file of removed) lines.push(`- ${removedText(file, changes.ref, true)}`)
+    lines.push('')
+  }
+  return lines
+}
+
+/** A notice per file with removed records, at the file: removed lines have no line here. */
+export function removedAnnotations(changes: ChangeSummary | undefined): Annotation[] {
+  return (changes?.files ?? [])
+    .filter((file) => file.removed > 0)
+    .map((file) => ({
+      kind: 'notice',
+      title: 'Records removed stay in Marketo',
+      message: `${removedText(file, changes?.ref ?? '', false)}; ${STAY}`,
+      file: file.displayPath
+    }))
+}
+
+/** Removed records counted, with their lines in the earlier revision (never their values). */
+export function removedText(file: FileChanges, ref: string, markdown: boolean): string {
+  const name = markdown ? `\`${escapeHtml(file.displayPath)}\`` : file.displayPath
+  const more = file.removed - file.removedLines.length
+  const lines = file.removedLines.join(', ') + (more > 0 ? ` and ${formatCount(more)} more` : '')
+  return `${name}: ${plural(file.removed, 'record')} removed since ${markdown ? `\`${escapeHtml(ref)}\`` : ref} (${file.removedLines.length === 1 && more === 0 ? 'line' : 'lines'} ${lines} of that version)`
+}

@@ -1,0 +1,295 @@
+import { stat } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { delimiterOf, FileFormatError, partFileName, readRecords } from '../files/index.js'
+import { formatBytes } from '../format.js'
+import { MARKETO_MAX_BODY_BYTES, multipartOverheadBytes } from '../marketo/multipart.js'
+import type { ImportFormat } from '../marketo/types.js'
+import { EmailBloom } from './duplicates.js'
+import type { Findings } from './findings.js'
+import { CHECK_READ_BYTES, parseChecked, type CheckedRecord, type ParseOptions } from './parse.js'
+import {
+  delimiterContradiction,
+  emailColumn,
+  emailKey,
+  headerNameWarnings,
+  isInvalidEmail
+} from './rules.js'
+import type { FileCheck, FindingKind } from './types.js'
+
+export interface FileToCheck {
+  /** Absolute path. */
+  path: string
+  displayPath: string
+  format: ImportFormat
+  /**
+   * With changed-since: whether the record starting at `line` is new or changed. Row checks
+   * report only on those (and on duplicates that involve one); the file-wide checks always run.
+   */
+  selected?: (line: number) => boolean
+}
+
+/** What the duplicate pass needs of a file whose rows were checked. */
+interface RowsChecked {
+  file: FileToCheck
+  emailAt: number
+  columns: number
+  /** Rows past this line were not checked (a quoting problem). */
+  lastLine: number
+  /** Bytes a record may have before Marketo cannot take it with the header. */
+  maxRecordBytes: number
+}
+
+/** The run-wide state the files share: emails for duplicates, and the rows warned about. */
+export class CheckRun {
+  readonly emails: EmailBloom
+  /** Data records with at least one warning, over every file. */
+  warnedRows = 0
+  readonly checked: RowsChecked[] = []
+
+  constructor(
+    readonly findings: Findings,
+    expectedRows: number
+  ) {
+    this.emails = new EmailBloom(expectedRows)
+  }
+}
+
+/**
+ * Checks one file, reading it once: the encoding, the quoting, the header, then every record.
+ * Reports into `run.findings` (duplicates come later, from `findDuplicates`); returns the counts.
+ */
+export async function checkFile(
+  file: FileToCheck,
+  run: CheckRun,
+  options: ParseOptions = {}
+): Promise<FileCheck> {
+  const { displayPath, format } = file
+  run.findings.addFile(displayPath)
+  const result: FileCheck = { path: file.path, displayPath, rows: 0, errors: 0 }
+  const error = (kind: FindingKind, line: number | null, message: string): void => {
+    result.errors++
+    // The earliest line, whichever check found it (the encoding and quotes are known at the end).
+    const earlier = result.firstError?.line ?? Infinity
+    if (result.firstError === undefined || (line !== null && line < earlier)) {
+      result.firstError = { kind, severity: 'error', file: displayPath, line, message }
+    }
+    run.findings.add(kind, displayPath, line, message)
+  }
+
+  let size: number
+  try {
+    size = (await stat(file.path)).size
+  } catch (cause) {
+    error('unreadable', null, `cannot be read: ${messageOf(cause)}`)
+    return result
+  }
+  // The framing of the longest part name this file could get, as the planner reserves it.
+  const longest = Math.max(size, 1)
+  const overhead = multipartOverheadBytes(
+    partFileName(basename(file.path), longest, longest),
+    format
+  )
+  const delimiter = delimiterOf(format)
+  let header: string[] = []
+  let maxRecordBytes = 0
+  let emailAt = -1
+  let rowsChecked = true
+
+  const visit = (record: CheckedRecord): void => {
+    if (record.index === 0) {
+      header = record.fields
+      maxRecordBytes = MARKETO_MAX_BODY_BYTES - (record.end - record.start) - overhead
+      if (header.some((name) => name.includes('\r'))) {
+        // A file saved with classic Mac OS line breaks reads as one long header.
+        error(
+          'line-breaks',
+          record.line,
+          'the header holds a carriage return: the lines end with a carriage return alone ' +
+            '(classic Mac OS); save the file with LF or CRLF line breaks'
+        )
+        rowsChecked = false
+        return
+      }
+      const contradiction =
+        header.length === 1
+          ? delimiterContradiction(header[0] as string, format, delimiter)
+          : undefined
+      if (contradiction !== undefined) {
+        error('delimiter', record.line, contradiction)
+        rowsChecked = false
+        return
+      }
+      const email = emailColumn(header)
+      if ('problem' in email) error('no-email-column', record.line, email.problem)
+      else emailAt = email.index
+      for (const warning of headerNameWarnings(header)) {
+        run.findings.add('header-name', displayPath, record.line, warning.message)
+      }
+      return
+    }
+    result.rows++
+    if (rowsChecked) checkRow(record)
+  }
+
+  const checkRow = (record: CheckedRecord): void => {
+    const { line, fields } = record
+    const selected = file.selected?.(line) ?? true
+    let warned = false
+    if (selected && record.end - record.start > maxRecordBytes) {
+      warned = true
+      run.findings.add(
+        'record-too-large',
+        displayPath,
+        line,
+        `this record is ${formatBytes(record.end - record.start)}: with the header it is larger ` +
+          `than Marketo's import limit of ${MARKETO_MAX_BODY_BYTES / 1_048_576} MiB, so Marketo cannot import it`
+      )
+    }
+    if (fields.length !== header.length) {
+      if (selected) {
+        error(
+          'field-count',
+          line,
+          `this record has ${fields.length} fields, the header has ${header.length}` +
+            (fields.length > header.length
+              ? '; a value holding the delimiter must be in double quotes'
+              : '')
+        )
+      }
+    } else if (emailAt >= 0) {
+      const email = (fields[emailAt] as string).trim()
+      if (email === '') {
+        if (selected) error('empty-email', line, 'empty email: Marketo fails a row without one')
+      } else {
+        if (selected && isInvalidEmail(email)) {
+          warned = true
+          run.findings.add(
+            'invalid-email',
+            displayPath,
+            line,
+            'Marketo will import this row with the warning "Invalid email address"'
+          )
+        }
+        run.emails.add(emailKey(email))
+      }
+    }
+    if (warned) run.warnedRows++
+  }
+
+  let lastLine = Infinity
+  try {
+    const parsed = await parseChecked(file.path, format, visit, { ...options, displayPath })
+    if (parsed.utf8) {
+      error(
+        'invalid-utf8',
+        parsed.utf8.line,
+        parsed.utf8.utf16
+          ? 'the file is UTF-16 ("Unicode text"); Marketo reads UTF-8: save it as UTF-8 (Excel: "CSV UTF-8")'
+          : `not valid UTF-8 from this line on (byte ${parsed.utf8.offset}); Marketo reads UTF-8: ` +
+              'save the file as UTF-8 (Excel: "CSV UTF-8")'
+      )
+    }
+    if (parsed.unclosedQuote) {
+      lastLine = parsed.unclosedQuote.line - 1
+      error(
+        'unclosed-quote',
+        parsed.unclosedQuote.line,
+        'a quoted field opens on this line and is never closed (unbalanced "); a " inside a ' +
+          'quoted field must be doubled ("")'
+      )
+    }
+    if (parsed.disagreement) {
+      lastLine = Math.min(lastLine, parsed.disagreement.line - 1)
+      error(
+        'quoting',
+        parsed.disagreement.line,
+        'the quotes from this record on can be read in two ways; check that every quoted field ' +
+          'is closed right before a delimiter or the line break'
+      )
+    }
+  } catch (cause) {
+    error('unreadable', null, `cannot be read: ${messageOf(cause)}`)
+    return result
+  }
+  if (rowsChecked && emailAt >= 0) {
+    run.checked.push({ file, emailAt, columns: header.length, lastLine, maxRecordBytes })
+  }
+  return result
+}
+
+/**
+ * The second pass, once every file is checked: reads again only as far as needed to name both
+ * lines of each email the first pass may have seen twice, comparing the emails themselves. A
+ * duplicate is reported on its later line, naming the first; with changed-since, on the new or
+ * changed one of the two (an old duplicate is not the change's doing).
+ */
+export async function findDuplicates(run: CheckRun): Promise<void> {
+  if (run.emails.candidates.size === 0) return
+  const first = new Map<
+    string,
+    { file: string; line: number; selected: boolean; warned: boolean }
+  >()
+  for (const { file, emailAt, columns, lastLine, maxRecordBytes } of run.checked) {
+    const { displayPath } = file
+    try {
+      for await (const record of readRecords(file.path, file.format, {
+        displayPath,
+        readBytes: CHECK_READ_BYTES
+      })) {
+        if (record.index === 0) continue
+        if (record.line > lastLine) break
+        if (record.fields.length !== columns) continue
+        const email = (record.fields[emailAt] as string).trim()
+        const key = emailKey(email)
+        if (email === '' || !run.emails.isCandidate(key)) continue
+        const { line } = record
+        const selected = file.selected?.(line) ?? true
+        // Whether the first pass warned about this row already (it is counted once).
+        const warned =
+          selected && (isInvalidEmail(email) || record.end - record.start > maxRecordBytes)
+        const earlier = first.get(key)
+        if (earlier === undefined) {
+          first.set(key, { file: displayPath, line, selected, warned })
+          continue
+        }
+        const related = { file: earlier.file, line: earlier.line }
+        if (selected) {
+          const where =
+            earlier.file === displayPath
+              ? `line ${earlier.line}`
+              : `${earlier.file} line ${earlier.line}`
+          run.findings.add(
+            'duplicate-email',
+            displayPath,
+            line,
+            `same email as ${where}; Marketo keeps one member per email, the later row's values win`,
+            related
+          )
+          if (!warned) run.warnedRows++
+        } else if (earlier.selected) {
+          // The new or changed record is the earlier one: warn there, naming this unchanged one.
+          const where =
+            earlier.file === displayPath ? `line ${line}` : `${displayPath} line ${line}`
+          run.findings.add(
+            'duplicate-email',
+            earlier.file,
+            earlier.line,
+            `same email as ${where} (unchanged); Marketo keeps one member per email, the later row's values win`,
+            { file: displayPath, line }
+          )
+          if (!earlier.warned) {
+            earlier.warned = true
+            run.warnedRows++
+          }
+        }
+      }
+    } catch (cause) {
+      // The first pass found this file's problems already; its duplicates stop where it stops.
+      if (!(cause instanceof FileFormatError)) throw cause
+    }
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

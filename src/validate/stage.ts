@@ -1,0 +1,100 @@
+import type { Discovery } from '../discover.js'
+import type { FilePlan } from '../files/index.js'
+import { plural } from '../format.js'
+import type { Inputs } from '../inputs.js'
+import type { Annotation } from '../report/annotations.js'
+import type { FileProblem } from '../report/accounting.js'
+import { selectChanged } from '../changes/select.js'
+import { removedAnnotations } from '../changes/summary.js'
+import type { ChangeSummary } from '../changes/types.js'
+import { describeFinding, preflight } from './preflight.js'
+import type { ValidationSummary } from './types.js'
+
+/** Findings printed in the log; the summary and report.json count the rest. */
+const LOGGED_FINDINGS = 100
+
+export interface StageLog {
+  info(message: string): void
+  warning(message: string): void
+  group<T>(name: string, fn: () => Promise<T>): Promise<T>
+}
+
+/** The files as they go to Marketo once checked (and narrowed by changed-since). */
+export interface CheckedFiles {
+  plans: FilePlan[]
+  problems: FileProblem[]
+  validation?: ValidationSummary
+  changes?: ChangeSummary
+  /** Findings and removed records to annotate, uncapped. */
+  annotations: Annotation[]
+}
+
+/**
+ * Between finding the files and sending them: with changed-since, keeps only the records new or
+ * changed since the ref; then checks every file locally (the whole of a dry run, the preflight of
+ * an import) and holds back the files with errors. Throws ChangeError when the ref is unknown.
+ * Resuming with batch-ids sends nothing, so there is nothing to check.
+ */
+export async function checkFiles(
+  inputs: Inputs,
+  found: Discovery,
+  log: StageLog
+): Promise<CheckedFiles> {
+  if (inputs.batchIds.length > 0) {
+    return { plans: found.plans, problems: found.problems, annotations: [] }
+  }
+  const ref = inputs.changedSince
+  const selection = ref
+    ? await log.group(`Selecting the records new or changed since ${ref}`, async () => {
+        const selected = await selectChanged(found.plans, {
+          ref,
+          cwd: inputs.workspace,
+          chunkSizeBytes: inputs.chunkSizeBytes,
+          warn: log.warning
+        })
+        for (const file of selected.summary.files) {
+          log.info(
+            `${file.displayPath}: ${file.newFile ? 'new file, ' : ''}${file.added} new, ${file.changed} changed, ` +
+              `${file.unchanged} unchanged (not sent), ${file.removed} removed`
+          )
+        }
+        return selected
+      })
+    : undefined
+  const plans = selection?.plans ?? found.plans
+  const checked = await log.group(
+    `Checking ${plural(plans.length + found.problems.length, 'file')}`,
+    async () => {
+      const result = await preflight({
+        plans,
+        problems: found.problems,
+        workspace: inputs.workspace,
+        format: inputs.format,
+        chunkSizeBytes: inputs.chunkSizeBytes,
+        dryRun: inputs.dryRun,
+        expectedRows: found.plans.reduce((total, plan) => total + plan.rows, 0),
+        ...(selection && ref ? { selection: { ref, selectedLines: selection.selectedLines } } : {})
+      })
+      const { errors, warnings, notices } = result.summary
+      log.info(
+        `${plural(errors, 'error')}, ${plural(warnings, 'warning')}, ${plural(notices, 'notice')}` +
+          (result.summary.rejectedFiles.length > 0
+            ? `; not ${inputs.dryRun ? 'to be ' : ''}submitted: ${result.summary.rejectedFiles.join(', ')}`
+            : '')
+      )
+      for (const finding of result.findings.slice(0, LOGGED_FINDINGS))
+        log.info(describeFinding(finding))
+      const more = errors + warnings + notices - Math.min(result.findings.length, LOGGED_FINDINGS)
+      if (more > 0)
+        log.info(`…and ${plural(more, 'more finding')}: see the job summary and report.json`)
+      return result
+    }
+  )
+  return {
+    plans: checked.plans,
+    problems: checked.problems,
+    validation: checked.summary,
+    ...(selection ? { changes: selection.summary } : {}),
+    annotations: [...checked.annotations, ...removedAnnotations(selection?.summary)]
+  }
+}

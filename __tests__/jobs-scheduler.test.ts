@@ -156,6 +156,122 @@ describe('runImportJobs', () => {
     ).toBeGreaterThanOrEqual(2)
   })
 
+  it('stops submitting once Marketo kept failing a submit through every retry', async () => {
+    const { time, marketo, options } = setup({ maxConcurrentJobs: 3 })
+    const exhausted =
+      'Submitting the import job failed (HTTP 502). Marketo did not answer after 6 attempts'
+    marketo.submitError = (_request, index) =>
+      index === 1 ? Object.assign(new Error(exhausted), { retriesExhausted: true }) : undefined
+    const outcome = await time.run(runImportJobs(parts(4), marketo, options))
+    expect(outcome.stop).toEqual({ kind: 'error', message: exhausted })
+    expect(outcome.results.map((r) => r.outcome)).toEqual([
+      'Complete',
+      'NotSubmitted',
+      'NotSubmitted',
+      'NotSubmitted'
+    ])
+    expect(outcome.results[1]!.message).toBe(exhausted)
+    expect(outcome.results[3]!.message).toBe(`not submitted: ${exhausted}`)
+    // Not tried against a service that does not answer: one failed submit, not three.
+    expect(marketo.jobs).toHaveLength(1)
+  })
+
+  it('keeps the count of uploads that may have created a job on a part not submitted', async () => {
+    const { time, marketo, options } = setup()
+    marketo.submitError = (_request, index) =>
+      index === 0
+        ? Object.assign(new Error('gave up'), { retriesExhausted: true, uncertainAttempts: 2 })
+        : undefined
+    const outcome = await time.run(runImportJobs(parts(1), marketo, options))
+    expect(outcome.results[0]).toMatchObject({ outcome: 'NotSubmitted', uncertainResubmits: 2 })
+  })
+
+  it('leaves jobs open, not Failed, when their status cannot be read through every retry', async () => {
+    const { time, marketo, options } = setup({ maxConcurrentJobs: 2 })
+    const exhausted = 'Reading the import job status failed (ECONNRESET). Marketo did not answer'
+    marketo.statusError = () => Object.assign(new Error(exhausted), { retriesExhausted: true })
+    const outcome = await time.run(runImportJobs(parts(3), marketo, options))
+    expect(outcome.stop).toEqual({ kind: 'error', message: exhausted })
+    expect(outcome.results.map((r) => r.outcome)).toEqual(['Queued', 'Queued', 'NotSubmitted'])
+    expect(outcome.results.map((r) => r.batchId)).toEqual([1040, 1041, undefined])
+    // One round: both jobs were due together; nothing polled after the run stopped.
+    expect(marketo.statusCalls).toBe(2)
+  })
+
+  it('still ends a job Failed on a status error that concerns that job only', async () => {
+    const { time, marketo, options } = setup()
+    marketo.statusError = (batchId) =>
+      batchId === 1040 ? new Error('Marketo does not know this batch id (1013)') : undefined
+    const outcome = await time.run(runImportJobs(parts(2), marketo, options))
+    expect(outcome.stop).toBeUndefined()
+    expect(outcome.results.map((r) => r.outcome)).toEqual(['Failed', 'Complete'])
+    expect(outcome.results[0]!.message).toMatch(/^status unavailable: /)
+  })
+
+  it('ends a call that outlives the deadline instead of waiting for it', async () => {
+    const { time, options } = setup()
+    const controller = new AbortController()
+    options.controller = controller
+    const started = time.clock.now()
+    options.deadline = started + 60 * SECOND
+    // A status call retrying through an outage for ten minutes, as the client would.
+    const api = {
+      submitImport: async () => ({
+        batchId: 1040,
+        importId: '1040',
+        status: 'Queued' as const,
+        uncertainAttempts: 0
+      }),
+      getImportStatus: async () => {
+        await time.sleep(10 * 60 * SECOND, controller.signal)
+        throw new Error('unreachable')
+      }
+    }
+    const outcome = await time.run(runImportJobs(parts(2), api, options))
+    expect(outcome.stop?.kind).toBe('timeout')
+    expect(time.clock.now() - started).toBe(60 * SECOND)
+    expect(outcome.results.map((r) => r.outcome)).toEqual(['Queued', 'Queued'])
+  })
+
+  it.each([
+    [false, 'not submitted: the timeout was reached', 0],
+    [
+      true,
+      'the timeout was reached while this part was being submitted; Marketo may or may not have created its job',
+      1
+    ]
+  ])(
+    'says whether a submit cut short by the deadline may have created a job (uncertain: %s)',
+    async (uncertain, message, uncertainAttempts) => {
+      const { time, options } = setup()
+      const controller = new AbortController()
+      options.controller = controller
+      options.deadline = time.clock.now() + 60 * SECOND
+      // A submit waiting for a queue slot (1016), as the client does, until the run stops.
+      const api = {
+        submitImport: async () => {
+          try {
+            await time.sleep(10 * 60 * SECOND, controller.signal)
+          } catch (reason) {
+            throw Object.assign(new Error(String(reason)), { uncertain, uncertainAttempts })
+          }
+          throw new Error('unreachable')
+        },
+        getImportStatus: async () => {
+          throw new Error('nothing was submitted')
+        }
+      }
+      const outcome = await time.run(runImportJobs(parts(2), api, options))
+      expect(outcome.stop?.kind).toBe('timeout')
+      expect(outcome.results[0]).toMatchObject({
+        outcome: 'NotSubmitted',
+        message,
+        uncertainResubmits: uncertainAttempts
+      })
+      expect(outcome.results[1]!.message).toBe('not submitted: the timeout was reached')
+    }
+  )
+
   it('logs progress once per poll round', async () => {
     const { time, marketo, options, progress } = setup({}, () => 10 * SECOND)
     await time.run(runImportJobs(parts(2), marketo, options))

@@ -8,6 +8,7 @@ import { MockAgent, errors, type Interceptable } from 'undici'
 import {
   MarketoApiError,
   MarketoClient,
+  SubmitInterrupted,
   type MarketoClientOptions,
   type UploadSource
 } from '../src/marketo/index.js'
@@ -227,6 +228,39 @@ describe('authentication', () => {
     expect(t.restCalls()).toHaveLength(2)
   })
 
+  it('renews again when the renewed token later expires during a long wait for the queue', async () => {
+    const t = setup()
+    t.identity(3)
+    const submit = () =>
+      t.pool.intercept({ path: (p) => p.startsWith(SUBMIT_PATH), method: 'POST' })
+    submit().reply(200, marketoError('602'))
+    submit().reply(200, marketoError('1016')).times(2)
+    submit().reply(200, marketoError('602'))
+    submit().reply(200, SUBMITTED)
+    await expect(t.client.submitImport(submitRequest())).resolves.toMatchObject({ attempts: 5 })
+    expect(t.identityCalls()).toHaveLength(3)
+    expect(t.restCalls().map((c) => header(c.headers, 'authorization'))).toEqual([
+      'Bearer token-1',
+      'Bearer token-2',
+      'Bearer token-2',
+      'Bearer token-2',
+      'Bearer token-3'
+    ])
+  })
+
+  it('still gives up when the renewed token is rejected after a call that got no answer', async () => {
+    const t = setup()
+    t.identity(2)
+    t.pool.intercept({ path: STATUS_PATH }).reply(200, marketoError('601'))
+    t.pool
+      .intercept({ path: STATUS_PATH })
+      .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))
+    t.pool.intercept({ path: STATUS_PATH }).reply(200, marketoError('601'))
+    const error = await t.client.getImportStatus(1040).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: '601', stopsRun: true })
+    expect(t.identityCalls()).toHaveLength(2)
+  })
+
   it('stops the run when the identity service answers 401', async () => {
     const t = setup()
     t.pool
@@ -397,8 +431,95 @@ describe('retries', () => {
         return marketoError('1016')
       })
       .persist()
-    await expect(t.client.submitImport(submitRequest())).rejects.toThrow('timed out')
+    const error = await t.client.submitImport(submitRequest()).catch((e: unknown) => e)
+    // Marketo answered 1016 each time: it holds no job for this part, and the error says so.
+    expect(error).toBeInstanceOf(SubmitInterrupted)
+    expect(error).toMatchObject({ message: 'timed out', uncertain: false, uncertainAttempts: 0 })
     expect(submits).toBe(3)
+  })
+
+  it('says a job may exist when a submit is cut short after an uncertain failure', async () => {
+    const controller = new AbortController()
+    const t = setup({ signal: controller.signal })
+    t.identity()
+    t.pool.intercept({ path: (p) => p.startsWith(SUBMIT_PATH), method: 'POST' }).reply(
+      502,
+      later(async (opts) => {
+        await textOf(opts.body)
+        controller.abort(new Error('the timeout was reached'))
+        return '<html>Bad Gateway</html>'
+      })
+    )
+    const error = await t.client.submitImport(submitRequest()).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SubmitInterrupted)
+    expect(error).toMatchObject({ uncertain: true, uncertainAttempts: 1 })
+  })
+
+  it('counts failures in a row: an answer such as 1016 in between starts a new count', async () => {
+    const t = setup()
+    t.identity()
+    const submit = () =>
+      t.pool.intercept({ path: (p) => p.startsWith(SUBMIT_PATH), method: 'POST' })
+    submit().reply(200, marketoError('611')).times(5)
+    submit().reply(200, marketoError('1016'))
+    submit().reply(200, marketoError('611')).times(5)
+    submit().reply(200, SUBMITTED)
+    await expect(t.client.submitImport(submitRequest())).resolves.toMatchObject({
+      attempts: 12,
+      queueFullWaits: 1
+    })
+    submit().reply(200, marketoError('1016'))
+    submit().reply(200, marketoError('611')).times(6)
+    const error = (await t.client
+      .submitImport(submitRequest())
+      .catch((e: unknown) => e)) as MarketoApiError
+    expect(error).toMatchObject({ code: '611', attempts: 7, retriesExhausted: true })
+    expect(error.advice).toBe(
+      'Marketo did not answer after 6 attempts; run again later or resume with batch-ids.'
+    )
+  })
+
+  it('names the uploads that may have created a job when every attempt failed after sending', async () => {
+    const t = setup()
+    t.identity()
+    t.pool
+      .intercept({ path: (p) => p.startsWith(SUBMIT_PATH), method: 'POST' })
+      .reply(
+        200,
+        later(async (opts) => (await textOf(opts.body), '{"requestId":"r1","success":true,"resu'))
+      )
+      .persist()
+    const error = (await t.client
+      .submitImport(submitRequest())
+      .catch((e: unknown) => e)) as MarketoApiError
+    expect(error).toBeInstanceOf(MarketoApiError)
+    expect(error).toMatchObject({
+      code: 'invalid answer',
+      retriesExhausted: true,
+      attempts: 6,
+      uncertainAttempts: 6
+    })
+    expect(error.message).toBe(
+      'Submitting the import job failed (invalid answer: answer is not the expected JSON ' +
+        '(truncated?)). Marketo did not answer after 6 attempts; run again later or resume with ' +
+        'batch-ids. Marketo may have created a job for this part: 6 attempts failed only after ' +
+        'the whole file was sent. Importing it again is safe, since Marketo matches members by ' +
+        'email.'
+    )
+  })
+
+  it('does not mention a job for failures before the file was sent', async () => {
+    const t = setup()
+    t.identity()
+    t.pool
+      .intercept({ path: (p) => p.startsWith(SUBMIT_PATH), method: 'POST' })
+      .replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))
+      .persist()
+    const error = (await t.client
+      .submitImport(submitRequest())
+      .catch((e: unknown) => e)) as MarketoApiError
+    expect(error).toMatchObject({ code: 'ECONNREFUSED', uncertainAttempts: 0 })
+    expect(error.message).not.toContain('may have created a job')
   })
 })
 

@@ -4,7 +4,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { Agent } from 'undici'
-import { MarketoApiError, MarketoClient, type UploadSource } from '../src/marketo/index.js'
+import {
+  MarketoApiError,
+  MarketoClient,
+  SubmitInterrupted,
+  type UploadSource
+} from '../src/marketo/index.js'
 import type { Sleep } from '../src/time.js'
 
 const CSV = 'email,firstName\nann@example.com,Ann\n'.repeat(2000)
@@ -57,7 +62,12 @@ async function start(handlers: Handler[]): Promise<{ origin: string; received: R
   return { origin: `http://127.0.0.1:${port}`, received }
 }
 
-function client(origin: string, requestTimeoutMs?: number): MarketoClient {
+function client(
+  origin: string,
+  requestTimeoutMs?: number,
+  signal?: AbortSignal,
+  submitTimeoutMs?: number
+): MarketoClient {
   let now = Date.UTC(2025, 0, 15, 12)
   const sleep: Sleep = async (ms) => {
     now += ms
@@ -72,7 +82,9 @@ function client(origin: string, requestTimeoutMs?: number): MarketoClient {
     sleep,
     random: () => 0.5,
     dispatcher: agent,
-    ...(requestTimeoutMs ? { requestTimeoutMs } : {})
+    ...(requestTimeoutMs ? { requestTimeoutMs } : {}),
+    ...(signal ? { signal } : {}),
+    ...(submitTimeoutMs ? { submitTimeoutMs } : {})
   })
 }
 
@@ -133,6 +145,69 @@ describe('over a real connection', () => {
     const answer = await client(origin, 150).getImportStatus(55)
     expect(answer).toMatchObject({ status: 'Complete', numOfLeadsProcessed: 2, numOfRowsFailed: 0 })
     expect(received).toHaveLength(2)
+  })
+
+  it('gives up on answers slower than requestTimeoutMs after every attempt, naming them', async () => {
+    const never = () => undefined
+    const { origin, received } = await start(Array(6).fill(never) as Handler[])
+    const error = (await client(origin, 100)
+      .getImportStatus(55)
+      .catch((e: unknown) => e)) as MarketoApiError
+    expect(error).toBeInstanceOf(MarketoApiError)
+    expect(error).toMatchObject({ code: 'timeout', retriesExhausted: true, attempts: 6 })
+    expect(error.message).toBe(
+      'Reading the import job status failed (timeout: no answer in time (UND_ERR_HEADERS_TIMEOUT)). ' +
+        'Marketo did not answer after 6 attempts; run again later or resume with batch-ids.'
+    )
+    expect(received).toHaveLength(6)
+  })
+
+  it('takes a slow answer that comes within requestTimeoutMs, without asking again', async () => {
+    const slow = (_request: Received, response: ServerResponse) => {
+      setTimeout(() => json(SUBMITTED)(_request, response), 150)
+    }
+    const { origin, received } = await start([slow])
+    const outcome = await client(origin, 1000).submitImport({
+      programId: '9',
+      programMemberStatus: 'Member',
+      format: 'CSV',
+      source: source()
+    })
+    expect(outcome).toMatchObject({ batchId: 55, attempts: 1, uncertainAttempts: 0 })
+    expect(received).toHaveLength(1)
+  })
+
+  it('resubmits, marked uncertain, an upload answered slower than submitTimeoutMs', async () => {
+    const { origin, received } = await start([() => undefined, json(SUBMITTED)])
+    const outcome = await client(origin, undefined, undefined, 150).submitImport({
+      programId: '9',
+      programMemberStatus: 'Member',
+      format: 'CSV',
+      source: source()
+    })
+    expect(outcome).toMatchObject({ batchId: 55, attempts: 2, uncertainAttempts: 1 })
+    expect(received).toHaveLength(2)
+  })
+
+  it('says a job may exist when the run stops while a sent upload awaits its answer', async () => {
+    const controller = new AbortController()
+    const stopRun = () => controller.abort(new Error('the timeout was reached'))
+    const { origin, received } = await start([stopRun])
+    const error = await client(origin, undefined, controller.signal)
+      .submitImport({
+        programId: '9',
+        programMemberStatus: 'Member',
+        format: 'CSV',
+        source: source()
+      })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SubmitInterrupted)
+    expect(error).toMatchObject({
+      message: 'the timeout was reached',
+      uncertain: true,
+      uncertainAttempts: 1
+    })
+    expect(received).toHaveLength(1)
   })
 
   it('passes an error reading the file through, without retrying', async () => {

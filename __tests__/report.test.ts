@@ -143,7 +143,7 @@ describe('decideVerdict', () => {
     expect(reasons).toEqual([
       '1 import job ended Failed, first lists/leads.csv (batch 1040): Import failed',
       'timeout of 1h 0m reached with 1 job still open (batch ids 1041): resume them with batch-ids',
-      '2 rows not submitted: not submitted: the timeout was reached'
+      '2 rows not submitted: the timeout was reached'
     ])
   })
 })

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -39,6 +40,7 @@ export interface RunOptions {
  */
 export async function runAction(options: RunOptions): Promise<ActionRun> {
   const root = await mkdtemp(join(tmpdir(), 'mpmi-e2e-'))
+  removeAtExit(root)
   const workspace = options.workspace ?? join(root, 'workspace')
   const runnerTemp = join(root, 'runner-temp')
   const outputFile = join(root, 'github-output')
@@ -144,6 +146,21 @@ export function assertNoLeaks(run: ActionRun, options: RunOptions): void {
 
 /** Anything shaped like an address in a row, valid for Marketo or not. */
 const EMAIL = /[^\s,;\t"'<>@]+@[^\s,;\t"'<>@]+/g
+
+const roots: string[] = []
+
+function removeAtExit(root: string): void {
+  roots.push(root)
+}
+
+/**
+ * Removes the folders of every run so far (jest calls it after each test file; set
+ * KEEP_E2E_DIRS=1 to look at them).
+ */
+export function removeRunFolders(): void {
+  if (process.env['KEEP_E2E_DIRS']) return
+  for (const dir of roots.splice(0)) rmSync(dir, { recursive: true, force: true })
+}
 
 /** Reads `$GITHUB_OUTPUT`: `name<<DELIMITER`, value lines, `DELIMITER`. */
 export function parseOutputs(text: string): Record<string, string> {

@@ -1,5 +1,5 @@
 /** The identity call and the four Bulk Program Member Import calls, once a call is let through. */
-import { countDataRows } from './rows.js'
+import { countDataRows, countDataRowsOfBytes } from './rows.js'
 import { DELIMITERS, FILE_CONTENT_TYPES, parseFormat } from './delimited.js'
 import type { FaultBook } from './faults.js'
 import type { ImportQueue, NewJob, SimJob } from './jobs.js'
@@ -16,6 +16,8 @@ export interface ApiContext {
   clientId: string
   clientSecret: string
   noFileAnswer: '404' | 'empty'
+  /** False: uploads are counted, not kept (see SimulatorOptions.keepUploads). */
+  keepUploads: boolean
 }
 
 export function handleIdentity(
@@ -70,6 +72,8 @@ function formFields(parts: ReturnType<typeof parseMultipart>): Record<string, st
   return fields
 }
 
+const EMPTY = Buffer.alloc(0)
+
 export function handleSubmit(
   ex: Exchange,
   ctx: ApiContext,
@@ -95,13 +99,16 @@ export function handleSubmit(
 
   const file = parts.find((part) => part.name === 'file')
   if (file === undefined) return ex.error('1003', 'File not specified')
+  const keep = ctx.keepUploads
   ex.record.upload = {
     fieldName: file.name,
     filename: file.filename ?? '',
     contentType: file.contentType ?? '',
-    content: Buffer.from(file.content)
+    content: keep ? Buffer.from(file.content) : EMPTY
   }
-  const rows = countDataRows(file.content.toString('utf8'), DELIMITERS[format])
+  const rows = keep
+    ? countDataRows(file.content.toString('utf8'), DELIMITERS[format])
+    : countDataRowsOfBytes(file.content, DELIMITERS[format])
   if (rows === 0) return ex.error('1003', 'Empty file')
   if (ctx.queue.isFull) return ex.error('1016', 'Too many imports')
 
@@ -111,9 +118,10 @@ export function handleSubmit(
     programMemberStatus: status,
     format,
     filename: file.filename ?? '',
-    content: Buffer.from(file.content),
+    content: keep ? Buffer.from(file.content) : EMPTY,
     rows
   }
+  if (!keep) newJob.countOnly = true
   if (fault?.kind === 'jobFails' || fault?.kind === 'stuck') newJob.fault = fault
   if (fault) ex.record.fault = ex.record.fault ? `${ex.record.fault},${fault.kind}` : fault.kind
   const job = ctx.queue.submit(newJob)

@@ -88,6 +88,53 @@ export function parseDelimited(text: string, delimiter: string): DelimitedRecord
   return records
 }
 
+const BYTE_QUOTE = 0x22
+const BYTE_CR = 0x0d
+const BYTE_LF = 0x0a
+
+/**
+ * The number of records `parseDelimited` finds in a file, counted on its bytes without building
+ * any string: for uploads of a gigabyte, where decoding and parsing would dominate. The same
+ * rules byte for byte (a UTF-8 character never holds an ASCII byte).
+ */
+export function countRecords(bytes: Uint8Array, delimiter: string): number {
+  const separator = delimiter.charCodeAt(0)
+  const length = bytes.length
+  let i = length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0
+  let records = 0
+  let inQuotes = false
+  let recordHasContent = false
+  let fieldEmpty = true
+  for (; i < length; i++) {
+    const byte = bytes[i]
+    if (inQuotes) {
+      if (byte === BYTE_QUOTE) {
+        if (bytes[i + 1] === BYTE_QUOTE) {
+          fieldEmpty = false
+          i++
+        } else {
+          inQuotes = false
+        }
+      } else {
+        fieldEmpty = false
+      }
+      continue
+    }
+    if (byte === BYTE_CR || byte === BYTE_LF) {
+      if (byte === BYTE_CR && bytes[i + 1] === BYTE_LF) i++
+      if (recordHasContent) records++
+      recordHasContent = false
+      fieldEmpty = true
+      continue
+    }
+    recordHasContent = true
+    if (byte === separator) fieldEmpty = true
+    else if (byte === BYTE_QUOTE && fieldEmpty) inQuotes = true
+    else fieldEmpty = false
+  }
+  return recordHasContent ? records + 1 : records
+}
+
 /** Quotes a field when it holds the delimiter, a quote, a line break or edge spaces. */
 export function serializeField(value: string, delimiter: string): string {
   const needsQuotes =

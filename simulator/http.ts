@@ -24,6 +24,9 @@ export interface RecordedRequest {
   /** status 0: no answer was sent (the socket was destroyed or the client went away). */
   response: { status: number; code?: string }
   fault?: string
+  /** When the call arrived and when its answer was written (or the socket dropped), by the simulator's clock. */
+  arrivedAt: number
+  answeredAt?: number
 }
 
 /** Like Marketo's `17f4a#16f87f87325`: a short random hex, `#`, the time in hex. */
@@ -98,17 +101,20 @@ export class Exchange {
   readonly record: RecordedRequest
   delayMs = 0
   private readonly schedule: (ms: number, action: () => void) => void
+  private readonly clock: () => number
 
   constructor(
     req: IncomingMessage,
     res: ServerResponse,
     record: RecordedRequest,
-    schedule: (ms: number, action: () => void) => void
+    schedule: (ms: number, action: () => void) => void,
+    clock: () => number = Date.now
   ) {
     this.req = req
     this.res = res
     this.record = record
     this.schedule = schedule
+    this.clock = clock
   }
 
   send(
@@ -121,6 +127,7 @@ export class Exchange {
     const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
     const write = (): void => {
       if (this.res.destroyed || this.res.writableEnded) return
+      this.record.answeredAt = this.clock()
       this.res.writeHead(status, { ...headers, 'Content-Length': String(payload.length) })
       this.res.end(payload)
     }
@@ -155,6 +162,7 @@ export class Exchange {
   /** Destroys the socket without answering. */
   drop(): void {
     this.record.response = { status: 0 }
+    this.record.answeredAt = this.clock()
     this.req.socket.destroy()
   }
 }

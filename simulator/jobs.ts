@@ -31,6 +31,8 @@ export interface SimJob {
   importedEmails: string[]
   /** A scripted fault on this job: it ends Failed, or it never leaves Queued. */
   fault?: 'jobFails' | 'stuck'
+  /** The upload was counted, not kept: every row imports, no emails are recorded. */
+  countOnly?: boolean
 }
 
 export interface QueueSettings {
@@ -49,6 +51,7 @@ export interface NewJob {
   content: Buffer
   rows: number
   fault?: { kind: 'jobFails'; message?: string } | { kind: 'stuck' }
+  countOnly?: boolean
 }
 
 export const FIRST_BATCH_ID = 1040
@@ -115,6 +118,7 @@ export class ImportQueue {
       importedEmails: []
     }
     if (newJob.fault) job.fault = newJob.fault.kind
+    if (newJob.countOnly) job.countOnly = true
     if (newJob.fault?.kind === 'jobFails') {
       this.failureMessages.set(batchId, newJob.fault.message ?? DEFAULT_JOB_FAILURE)
     }
@@ -222,6 +226,13 @@ export class ImportQueue {
 
   private finish(job: SimJob): void {
     job.endedAt = this.clock()
+    if (job.countOnly) {
+      const failure = this.failureMessages.get(job.batchId)
+      job.status = failure === undefined ? 'Complete' : 'Failed'
+      job.numOfLeadsProcessed = failure === undefined ? job.rows : 0
+      job.message = failure ?? completionMessage(job.rows, 0)
+      return
+    }
     const checked = checkRows(job.content.toString('utf8'), DELIMITERS[job.format])
     job.header = checked.header
     const failure = this.failureMessages.get(job.batchId) ?? checked.jobFailure

@@ -1,5 +1,5 @@
 /** The row checks a simulated import job applies when it runs. */
-import { parseDelimited, serializeDelimited } from './delimited.js'
+import { countRecords, parseDelimited, serializeDelimited } from './delimited.js'
 
 export const FAILURE_REASON_COLUMN = 'Import Failure Reason'
 export const WARNING_REASON_COLUMN = 'Import Warning Reason'
@@ -41,6 +41,11 @@ function columnIndex(header: string[], name: string): number {
 /** Data rows of a file (header excluded, empty lines skipped); 0 for an empty file. */
 export function countDataRows(text: string, delimiter: string): number {
   return Math.max(0, parseDelimited(text, delimiter).length - 1)
+}
+
+/** `countDataRows` on the bytes, without decoding them. */
+export function countDataRowsOfBytes(bytes: Uint8Array, delimiter: string): number {
+  return Math.max(0, countRecords(bytes, delimiter) - 1)
 }
 
 export function checkRows(text: string, delimiter: string): RowCheckResult {

@@ -34,9 +34,18 @@ export interface SimulatorOptions {
   rateLimit?: RateLimit
   maxConcurrentCalls?: number
   noFileAnswer?: '404' | 'empty'
+  /**
+   * Default true. False keeps no upload in memory, for benchmarks that send gigabytes: rows are
+   * counted on the bytes, every row imports (no row checks, no failures or warnings), recorded
+   * uploads have empty `content`, and `importedEmails()` does not see these jobs.
+   */
+  keepUploads?: boolean
   /** Time source of the rate-limit window and token expiry, so tests can move time; default Date.now. */
   clock?: () => number
 }
+
+/** Sees each call as it arrives, before faults, limits and tokens are applied (e.g. to expire tokens). */
+export type ArrivalHook = (request: RecordedRequest, simulator: Simulator) => void
 
 export interface Simulator {
   url: string
@@ -49,6 +58,8 @@ export interface Simulator {
   clearFaults(): void
   expireTokens(): void
   invalidateTokens(): void
+  /** Calls `hook` on each arriving call from now on; `undefined` removes it. */
+  onArrival(hook: ArrivalHook | undefined): void
   importedEmails(programId?: string): Map<string, number>
   /** Queued jobs stay Queued (still filling the queue) until resumeProcessing(). */
   pauseProcessing(): void
@@ -172,9 +183,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clientId,
     clientSecret,
     programs: options.programs ?? { '1001': [...DEFAULT_STATUSES], '1002': [...DEFAULT_STATUSES] },
-    noFileAnswer: options.noFileAnswer ?? '404'
+    noFileAnswer: options.noFileAnswer ?? '404',
+    keepUploads: options.keepUploads ?? true
   }
   const requests: RecordedRequest[] = []
+  let arrivalHook: ArrivalHook | undefined
   const answerTimers = new Set<NodeJS.Timeout>()
   const schedule = (ms: number, action: () => void): void => {
     const timer = setTimeout(() => {
@@ -195,10 +208,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       query: Object.fromEntries(url.searchParams),
       headers: flatHeaders(req),
       bodyBytes: 0,
-      response: { status: 0 }
+      response: { status: 0 },
+      arrivedAt: clock()
     }
     requests.push(record)
-    const ex = new Exchange(req, res, record, schedule)
+    arrivalHook?.(record, simulator)
+    const ex = new Exchange(req, res, record, schedule, clock)
     const limitError = kind === 'identity' ? undefined : limits.arrive()
     if (kind !== 'identity') res.once('close', () => limits.leave())
 
@@ -254,7 +269,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const { port } = server.address() as AddressInfo
   const url = `http://127.0.0.1:${port}`
 
-  return {
+  const simulator: Simulator = {
     url,
     identityUrl: `${url}/identity`,
     clientId,
@@ -265,6 +280,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clearFaults: () => faults.clear(),
     expireTokens: () => tokens.expireAll(),
     invalidateTokens: () => tokens.invalidateAll(),
+    onArrival: (hook) => {
+      arrivalHook = hook
+    },
     importedEmails: (programId) => queue.importedEmails(programId),
     pauseProcessing: () => queue.pause(),
     resumeProcessing: () => queue.resume(),
@@ -278,4 +296,5 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       await closed
     }
   }
+  return simulator
 }

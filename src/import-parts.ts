@@ -6,7 +6,12 @@ import { formatCount, formatDuration, plural } from './format.js'
 import type { Inputs } from './inputs.js'
 import { runImportJobs, type ScheduleOutcome } from './jobs/scheduler.js'
 import type { JobResult } from './jobs/types.js'
-import { MarketoClient, type UploadSource } from './marketo/index.js'
+import {
+  DEFAULT_LIMITS,
+  MarketoClient,
+  type MarketoClientOptions,
+  type UploadSource
+} from './marketo/index.js'
 import { Readable } from 'node:stream'
 import { collectRowFiles } from './report/row-files.js'
 import { ResumeApi } from './resume.js'
@@ -32,7 +37,8 @@ export async function importParts(
       clientId: inputs.clientId,
       clientSecret: inputs.clientSecret,
       onSecret: (token) => core.setSecret(token),
-      retry: scaledRetry(process.env),
+      ...scaledTimes(process.env),
+      ...requestTimeouts(process.env),
       signal: cancel.signal,
       log: { debug: core.debug, info: core.info, warning: core.warning }
     })
@@ -131,16 +137,32 @@ function cancelOnSignals(): { controller: AbortController; signal: AbortSignal; 
 
 /**
  * Contributors' knob: MARKETO_IMPORT_TIME_SCALE (e.g. 0.01) shortens the retry waits (back-off,
- * Marketo's 20 s rate window, queue-full waits) when the action runs against the simulator.
+ * Marketo's 20 s rate window, queue-full waits) and the 20 s window of the action's own call
+ * limiter when the action runs against the simulator.
  */
-function scaledRetry(env: NodeJS.ProcessEnv): Record<string, number> | undefined {
+function scaledTimes(env: NodeJS.ProcessEnv): Pick<MarketoClientOptions, 'retry' | 'limits'> {
   const scale = Number(env['MARKETO_IMPORT_TIME_SCALE'])
-  if (!env['MARKETO_IMPORT_TIME_SCALE'] || !(scale > 0 && scale <= 1)) return undefined
+  if (!env['MARKETO_IMPORT_TIME_SCALE'] || !(scale > 0 && scale <= 1)) return {}
   return {
-    baseDelayMs: 1000 * scale,
-    maxDelayMs: 30_000 * scale,
-    rateWindowMs: 20_000 * scale,
-    queueWaitMs: 5000 * scale,
-    maxQueueWaitMs: 60_000 * scale
+    retry: {
+      baseDelayMs: 1000 * scale,
+      maxDelayMs: 30_000 * scale,
+      rateWindowMs: 20_000 * scale,
+      queueWaitMs: 5000 * scale,
+      maxQueueWaitMs: 60_000 * scale
+    },
+    limits: { windowMs: DEFAULT_LIMITS.windowMs * scale }
   }
+}
+
+/**
+ * Contributors' knob: MARKETO_IMPORT_REQUEST_TIMEOUT_MS (e.g. 300) is how long the action waits
+ * for any answer, uploads included, so tests can have the simulator answer too late.
+ */
+function requestTimeouts(
+  env: NodeJS.ProcessEnv
+): Pick<MarketoClientOptions, 'requestTimeoutMs' | 'submitTimeoutMs'> {
+  const ms = Number(env['MARKETO_IMPORT_REQUEST_TIMEOUT_MS'])
+  if (!env['MARKETO_IMPORT_REQUEST_TIMEOUT_MS'] || !(Number.isFinite(ms) && ms >= 50)) return {}
+  return { requestTimeoutMs: ms, submitTimeoutMs: ms }
 }

@@ -21,6 +21,8 @@ export class FakeMarketo implements ImportApi {
   statusCalls = 0
   maxOpenSeen = 0
   submitError?: (request: SubmitRequest, index: number) => Error | undefined
+  /** An error for a status call instead of the answer (`call` counts status calls from 0). */
+  statusError?: (batchId: number, call: number) => Error | undefined
   stuckJobs = new Set<number>()
   private submits = 0
 
@@ -61,7 +63,9 @@ export class FakeMarketo implements ImportApi {
   }
 
   async getImportStatus(batchId: number): Promise<ImportJobStatus> {
+    const error = this.statusError?.(batchId, this.statusCalls)
     this.statusCalls++
+    if (error) throw error
     const job = this.jobs.find((j) => j.batchId === batchId)
     if (!job) throw new Error(`unknown batch ${batchId}`)
     const now = this.clock.now()

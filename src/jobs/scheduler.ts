@@ -66,9 +66,30 @@ interface OpenJob {
   poll: PolledJob
 }
 
-/** An error that means submitting anything more cannot succeed (permissions, quota, program). */
-interface StopsRun {
+/**
+ * What the scheduler reads from the client's errors (duck-typed, so tests may fake them):
+ * `stopsRun` when nothing more can succeed (permissions, quota, program); `retriesExhausted`
+ * when Marketo kept failing a call worth retrying; `uncertain`/`uncertainAttempts` when a
+ * submit failed or was cut short after its whole file was sent, so its job may exist.
+ */
+interface ErrorTraits {
   stopsRun?: boolean
+  retriesExhausted?: boolean
+  uncertain?: boolean
+  uncertainAttempts?: number
+}
+
+function traitsOf(error: unknown): ErrorTraits {
+  return typeof error === 'object' && error !== null ? (error as ErrorTraits) : {}
+}
+
+/**
+ * Whether the run must stop after `error`: an account-level problem, or Marketo not answering
+ * through every retry (more calls would only fail the same way; open jobs can be resumed).
+ */
+function stopsTheRun(error: unknown): boolean {
+  const traits = traitsOf(error)
+  return traits.stopsRun === true || traits.retriesExhausted === true
 }
 
 /**
@@ -102,10 +123,25 @@ export async function runImportJobs(
   if (stopping.signal.aborted) onAbort()
   stopping.signal.addEventListener('abort', onAbort, { once: true })
 
+  const timedOut = (): void => stopWith({ kind: 'timeout', message: 'the timeout was reached' })
   const checkDeadline = (): void => {
-    if (clock.now() >= options.deadline)
-      stopWith({ kind: 'timeout', message: 'the timeout was reached' })
+    if (clock.now() >= options.deadline) timedOut()
   }
+
+  // The poller checks the deadline between calls; this ends a call that outlives it (a status
+  // call retrying through an outage, a submit waiting for a queue slot).
+  const finished = new AbortController()
+  const deadlineWatch = options
+    .sleep(
+      Math.max(0, options.deadline - clock.now()),
+      AbortSignal.any([finished.signal, stopping.signal])
+    )
+    .then(
+      () => {
+        if (!finished.signal.aborted) timedOut()
+      },
+      () => undefined
+    )
 
   const submitter = async (): Promise<void> => {
     for (let index = 0; index < parts.length; index++) {
@@ -142,16 +178,23 @@ export async function runImportJobs(
         )
         wakeup.notify()
       } catch (error) {
+        const traits = traitsOf(error)
+        const uncertainAttempts = traits.uncertainAttempts ?? 0
         const stoppedBy = stop as RunStop | undefined // set by stopWith() from another task
         if (stoppedBy) {
-          if (stoppedBy.kind !== 'error')
-            results[index] = notSubmitted(part, uncertainSubmit(stoppedBy))
+          // Without word from the client, assume the upload may have gone through.
+          const uncertain = traits.uncertain ?? true
+          results[index] = notSubmitted(
+            part,
+            uncertain ? uncertainSubmit(stoppedBy) : `not submitted: ${stoppedBy.message}`,
+            uncertainAttempts
+          )
           break
         }
         const message = errorMessage(error)
-        results[index] = notSubmitted(part, message)
+        results[index] = notSubmitted(part, message, uncertainAttempts)
         options.log.warning(`Not submitted: ${describePart(part)}: ${message}`)
-        if ((error as StopsRun).stopsRun) submitBlocked = { kind: 'error', message }
+        if (stopsTheRun(error)) submitBlocked = { kind: 'error', message }
       }
     }
     submitting = false
@@ -190,7 +233,8 @@ export async function runImportJobs(
       if (stop) return
       if (error !== undefined) {
         const message = errorMessage(error)
-        if ((error as StopsRun).stopsRun) {
+        // The job itself may well be fine: leave it open, to be resumed with its batch id.
+        if (stopsTheRun(error)) {
           stopWith({ kind: 'error', message })
           return
         }
@@ -239,6 +283,8 @@ export async function runImportJobs(
   try {
     await Promise.all([submitter(), poller()])
   } finally {
+    finished.abort()
+    await deadlineWatch
     stopping.signal.removeEventListener('abort', onAbort)
   }
   const stoppedBy = stop ?? submitBlocked
@@ -274,7 +320,7 @@ function fromStatus(status: ImportJobStatus): Partial<JobResult> {
   }
 }
 
-function notSubmitted(part: Part, message: string): JobResult {
+function notSubmitted(part: Part, message: string, uncertainAttempts = 0): JobResult {
   return {
     part,
     outcome: 'NotSubmitted',
@@ -282,7 +328,7 @@ function notSubmitted(part: Part, message: string): JobResult {
     failed: 0,
     warned: 0,
     message,
-    uncertainResubmits: 0
+    uncertainResubmits: uncertainAttempts
   }
 }
 

@@ -23,7 +23,12 @@ export interface JobResult {
   warned: number
   /** Marketo's message, or why the part was not submitted. */
   message: string
-  /** Times the part was submitted again after a connection broke once its upload was sent. */
+  /**
+   * Times a submit of the part failed after its whole upload was sent (the connection broke, a
+   * gateway error, a garbled answer): each time Marketo may have created a job. When the part
+   * ended up submitted, it was resubmitted that many times, so a duplicate job may exist; when it
+   * is `NotSubmitted`, a job for it may exist anyway.
+   */
   uncertainResubmits: number
   submittedAt?: number
   endedAt?: number

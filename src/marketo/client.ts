@@ -7,7 +7,7 @@ import { realSleep, systemClock, type Clock, type Sleep } from '../time.js'
 import { parseJobStatus, parseSubmittedJob, resultOf } from './answers.js'
 import { TokenCache, trimTrailingSlashes } from './auth.js'
 import { saveAnswerFile } from './download.js'
-import type { Operation } from './errors.js'
+import { MarketoApiError, SubmitInterrupted, type Operation } from './errors.js'
 import {
   discardBody,
   logExchange,
@@ -46,6 +46,8 @@ export interface MarketoClientOptions {
   random?: () => number
   /** Headers and body timeouts of every call; the upload uses at least 300 000. */
   requestTimeoutMs?: number
+  /** Timeouts of the upload call; default the larger of requestTimeoutMs and 300 000. */
+  submitTimeoutMs?: number
   retry?: Partial<RetryPolicy>
   limits?: { callsPerWindow?: number; windowMs?: number; concurrent?: number }
   onSecret?: (value: string) => void
@@ -79,6 +81,7 @@ export class MarketoClient {
   private readonly sleep: Sleep
   private readonly random: () => number
   private readonly timeoutMs: number
+  private readonly submitTimeoutMs: number
   private readonly policy: RetryPolicy
   private readonly signal: AbortSignal | undefined
   private readonly log: Logger
@@ -95,6 +98,8 @@ export class MarketoClient {
     this.sleep = options.sleep ?? realSleep
     this.random = options.random ?? Math.random
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    this.submitTimeoutMs =
+      options.submitTimeoutMs ?? Math.max(this.timeoutMs, MIN_SUBMIT_TIMEOUT_MS)
     this.policy = resolveRetryPolicy(options.retry)
     this.signal = options.signal
     this.log = options.log ?? silentLogger
@@ -146,6 +151,8 @@ export class MarketoClient {
       if (event.failure.uncertain) counts.uncertainAttempts++
       if (event.handling === 'queueFull') counts.queueFullWaits++
     }
+    // Set when the run stops while a whole upload is on the wire, waiting for Marketo's answer.
+    let cutAfterSending = false
     const job = await this.restCall('submit', onRetry, async (token, attempt) => {
       counts.attempts = attempt
       // A consumed stream cannot be sent again: every attempt frames a fresh one.
@@ -157,7 +164,7 @@ export class MarketoClient {
             method: 'POST',
             url,
             attempt,
-            timeoutMs: Math.max(this.timeoutMs, MIN_SUBMIT_TIMEOUT_MS),
+            timeoutMs: this.submitTimeoutMs,
             body: upload.stream,
             headers: {
               ...this.headers(token),
@@ -174,6 +181,7 @@ export class MarketoClient {
         )
       } catch (error) {
         if (upload.sourceError !== undefined) throw upload.sourceError
+        if (this.signal?.aborted) cutAfterSending = upload.sent
         throw upload.sent && error instanceof AttemptFailure && mayHaveTakenEffect(error)
           ? new AttemptFailure(error.code, error.message, {
               ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
@@ -183,6 +191,11 @@ export class MarketoClient {
       } finally {
         upload.stream.destroy()
       }
+    }).catch((error: unknown) => {
+      // Stopped from outside: say whether Marketo may have the job, which only this call knows.
+      if (!this.signal?.aborted || error instanceof MarketoApiError) throw error
+      const uncertainAttempts = counts.uncertainAttempts + (cutAfterSending ? 1 : 0)
+      throw new SubmitInterrupted(error, uncertainAttempts > 0, uncertainAttempts)
     })
     return { ...job, ...counts }
   }

@@ -14,6 +14,10 @@ export interface AdviceContext {
   /** Milliseconds since the epoch, from the injected clock. */
   now: number
   attempts?: number
+  /** Attempts in a row that failed in a way worth retrying (a 1016 answer ends a streak). */
+  failuresInARow?: number
+  /** Failed attempts that came after the whole upload was sent (the job may exist). */
+  uncertainAttempts?: number
 }
 
 interface ErrorRule {
@@ -28,8 +32,8 @@ const BUG_ADVICE =
   'this action with the run log (debug logging shows each call).'
 
 const TRANSIENT_ADVICE = (context: AdviceContext): string =>
-  `Marketo did not answer after ${context.attempts ?? 'several'} attempts; run again later or ` +
-  'resume with batch-ids.'
+  `Marketo did not answer after ${context.failuresInARow || context.attempts || 'several'} ` +
+  'attempts; run again later or resume with batch-ids.'
 
 const transient: ErrorRule = { handling: 'backoff', advice: TRANSIENT_ADVICE }
 const bug: ErrorRule = { handling: 'fatal', advice: () => BUG_ADVICE }
@@ -186,6 +190,8 @@ export interface MarketoApiErrorDetails {
   attempts?: number
   /** True when the failure was worth retrying but the attempts ran out. */
   retriesExhausted?: boolean
+  /** Failed attempts that came after the whole upload was sent: Marketo may have created the job. */
+  uncertainAttempts?: number
 }
 
 const OPERATION_LABELS: Record<Operation, string> = {
@@ -206,12 +212,15 @@ export class MarketoApiError extends Error {
   readonly stopsRun: boolean
   readonly attempts?: number
   readonly retriesExhausted: boolean
+  readonly uncertainAttempts: number
 
   constructor(details: MarketoApiErrorDetails) {
     const said = details.marketoMessage ? `: ${details.marketoMessage}` : ''
+    const uncertainAttempts = details.uncertainAttempts ?? 0
     super(
       redactUrls(
-        `${OPERATION_LABELS[details.operation]} failed (${details.code}${said}). ${details.advice}`
+        `${OPERATION_LABELS[details.operation]} failed (${details.code}${said}). ${details.advice}` +
+          (uncertainAttempts > 0 ? ` ${uncertainJobNote(uncertainAttempts)}` : '')
       )
     )
     this.name = 'MarketoApiError'
@@ -223,6 +232,32 @@ export class MarketoApiError extends Error {
     this.stopsRun = details.stopsRun
     if (details.attempts !== undefined) this.attempts = details.attempts
     this.retriesExhausted = details.retriesExhausted ?? false
+    this.uncertainAttempts = uncertainAttempts
+  }
+}
+
+/** What to tell the user when a submit failed after its whole file was sent at least once. */
+export function uncertainJobNote(uncertainAttempts: number): string {
+  const failed = uncertainAttempts === 1 ? 'an attempt' : `${uncertainAttempts} attempts`
+  return (
+    `Marketo may have created a job for this part: ${failed} failed only after the whole file ` +
+    'was sent. Importing it again is safe, since Marketo matches members by email.'
+  )
+}
+
+/**
+ * A submit cut short by the run's stop (timeout, cancel, an error elsewhere). `uncertain` when
+ * Marketo may have created the job anyway: the whole file was sent and no answer came back.
+ */
+export class SubmitInterrupted extends Error {
+  readonly uncertain: boolean
+  readonly uncertainAttempts: number
+
+  constructor(reason: unknown, uncertain: boolean, uncertainAttempts: number) {
+    super(reason instanceof Error ? reason.message : String(reason), { cause: reason })
+    this.name = 'SubmitInterrupted'
+    this.uncertain = uncertain
+    this.uncertainAttempts = uncertainAttempts
   }
 }
 
@@ -257,6 +292,7 @@ export function toApiError(
     operation: context.operation,
     stopsRun,
     ...(context.attempts !== undefined ? { attempts: context.attempts } : {}),
+    ...(context.uncertainAttempts ? { uncertainAttempts: context.uncertainAttempts } : {}),
     retriesExhausted: exhausted
   })
 }

@@ -9,10 +9,12 @@ export {
 export {
   MARKETO_ERRORS,
   MarketoApiError,
+  SubmitInterrupted,
   handlingFor,
   nextQuotaReset,
   redactUrls,
   toApiError,
+  uncertainJobNote,
   type Handling,
   type MarketoApiErrorDetails,
   type Operation

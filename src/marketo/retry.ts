@@ -3,7 +3,10 @@ import type { Sleep } from '../time.js'
 import { handlingFor, toApiError, type Handling, type Operation } from './errors.js'
 
 export interface RetryPolicy {
-  /** Attempts for failures worth retrying (back-off, rate window), the first one included. */
+  /**
+   * Attempts in a row that fail in a way worth retrying (back-off, rate window), the first one
+   * included; a 1016 (the import queue is full, so Marketo is up) starts a new count.
+   */
   maxAttempts: number
   /** First back-off ceiling; it doubles each attempt. */
   baseDelayMs: number
@@ -110,8 +113,10 @@ export async function withRetry<T>(
   attempt: (attemptNumber: number) => Promise<T>
 ): Promise<T> {
   const { operation, policy, random, sleep, signal } = options
+  // Failures in a row with no usable answer; a full queue (1016) is an answer and ends a streak.
   let retryableFailures = 0
   let queueWaits = 0
+  let uncertainAttempts = 0
   let reauthenticated = false
   for (let attemptNumber = 1; ; attemptNumber++) {
     signal?.throwIfAborted()
@@ -123,11 +128,22 @@ export async function withRetry<T>(
       if (!(error instanceof AttemptFailure)) throw error
       failure = error
     }
+    if (failure.uncertain) uncertainAttempts++
     const handling = handlingFor(failure.code, operation)
+    // Marketo answered something other than a token rejection: the renewed token was accepted,
+    // so a later 601/602 (a token expiring during a long wait for a queue slot) renews it again.
+    if (handling !== 'reauth' && failure.httpStatus !== undefined) reauthenticated = false
     const giveUp = (retriesExhausted: boolean): never => {
       throw toApiError(
         { code: failure.code, message: failure.message, ...httpStatusOf(failure) },
-        { operation, now: options.now(), attempts: attemptNumber, retriesExhausted }
+        {
+          operation,
+          now: options.now(),
+          attempts: attemptNumber,
+          failuresInARow: retryableFailures,
+          retriesExhausted,
+          uncertainAttempts
+        }
       )
     }
     let delayMs = 0
@@ -139,6 +155,7 @@ export async function withRetry<T>(
         reauthenticated = true
         break
       case 'queueFull':
+        retryableFailures = 0
         queueWaits++
         delayMs = queueDelay(queueWaits, policy, random)
         break

@@ -1,4 +1,3 @@
-import { DefaultArtifactClient } from '@actions/artifact'
 import type { UploadArtifactOptions, UploadArtifactResponse } from '@actions/artifact'
 import { readdir, stat } from 'node:fs/promises'
 import { join, relative } from 'node:path'
@@ -83,7 +82,8 @@ export async function uploadReportArtifact(
   if (options.retentionDays !== undefined) uploadOptions.retentionDays = options.retentionDays
   let response: UploadArtifactResponse
   try {
-    const client = options.client ?? new DefaultArtifactClient()
+    // Loaded only when uploading: the toolkit is a large share of the action's memory.
+    const client = options.client ?? new (await import('@actions/artifact')).DefaultArtifactClient()
     response = await client.uploadArtifact(name, files, directory, uploadOptions)
   } catch (error) {
     return notUploaded(explainFailure(error))

@@ -87,13 +87,20 @@ export function decideVerdict(facts: VerdictFacts, rules: VerdictRules): string[
           ? ` (batch ids ${open.map((r) => r.batchId).join(',')}): resume them with batch-ids`
           : '')
     )
+  } else if (facts.stop?.kind === 'error' && open.length > 0) {
+    // Marketo stopped answering (or refused: 607, 601/602 twice) while jobs were in its queue.
+    reasons.push(
+      `${facts.stop.message} The run stopped with ${plural(open.length, 'job')} still open ` +
+        `(batch ids ${open.map((r) => r.batchId).join(',')}): resume them with batch-ids`
+    )
   }
   const notSubmitted =
     totals.rowsNotSubmitted - facts.fileProblems.reduce((sum, p) => sum + p.rows, 0)
   if (notSubmitted > 0) {
     const first = results.find((r) => r.outcome === 'NotSubmitted')
     reasons.push(
-      `${plural(notSubmitted, 'row')} not submitted` + (first ? `: ${first.message}` : '')
+      `${plural(notSubmitted, 'row')} not submitted` +
+        (first ? `: ${first.message.replace(/^not submitted: /, '')}` : '')
     )
   }
   return reasons

@@ -1,0 +1,209 @@
+/**
+ * `npm run bench`: the figures of issue 4, measured side by side in one run.
+ *
+ * 1. Split throughput of a 500 MB CSV with quoted line breaks, against GNU `split -C`.
+ * 2. Peak RSS of the built action (a child process, as the runner runs it) splitting and
+ *    uploading a 100 MB and a 1 GB file to the simulator, default chunk-size.
+ * 3. Wall time and API calls of 20 parts against the ideal schedule, and
+ * 4. calls per job for jobs of 10 s, 1 min and 10 min, against a fixed 5 s poll: the action's
+ *    scheduler and call limiter on a simulated clock (see schedule.ts).
+ *
+ * BENCH_QUICK=1 uses 50 MB and 100 MB files instead (the smoke test). Generated files live in a
+ * folder under the system temp folder, removed at the end. MB = 10^6 bytes, MiB = 2^20 bytes.
+ */
+import { rmSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { availableParallelism, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { writeCsv } from './csv.js'
+import { measureActionRss, type RssRun } from './rss.js'
+import { measureScan } from './scan.js'
+import { DEFAULT_POLLING, runFixedPoll, runScheduler, twentyPartDurations } from './schedule.js'
+
+const QUICK = process.env['BENCH_QUICK'] === '1'
+const SIZES = QUICK
+  ? { scan: 50_000_000, small: 50_000_000, large: 100_000_000 }
+  : { scan: 500_000_000, small: 100_000_000, large: 1_000_000_000 }
+const RSS_LIMIT_BYTES = 150 * 2 ** 20
+/** "Flat": the larger file may cost at most this much more memory than the smaller one. */
+const FLAT_GROWTH = 0.1
+
+interface Row {
+  what: string
+  measured: string
+  target: string
+  pass: boolean | undefined
+}
+
+const rows: Row[] = []
+const notes: string[] = []
+
+function row(what: string, measured: string, target: string, pass?: boolean): void {
+  rows.push({ what, measured, target, pass })
+  console.log(`  ${what}: ${measured}`)
+}
+
+const mb = (bytes: number): string => `${Math.round(bytes / 1e6).toLocaleString('en-US')} MB`
+const size = (bytes: number): string =>
+  bytes >= 1e9 ? `${Number((bytes / 1e9).toFixed(1))} GB` : mb(bytes)
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`
+const seconds = (ms: number): string =>
+  ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`
+
+async function machine(): Promise<string> {
+  const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => '')
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown CPU'
+  return (
+    `${model}, ${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
+    `node ${process.version}, ${process.platform}`
+  )
+}
+
+async function benchScan(scratch: string): Promise<void> {
+  const path = join(scratch, 'scan.csv')
+  console.log(`Split scan: generating ${size(SIZES.scan)} of CSV...`)
+  await writeCsv(path, { targetBytes: SIZES.scan, seed: 1 })
+  try {
+    const scan = await measureScan(path, scratch)
+    const ours = scan.bytes / 1e3 / scan.oursMs
+    const split = scan.bytes / 1e3 / scan.splitMs
+    const ratio = ours / split
+    row(
+      `split scan, ${size(scan.bytes)} CSV (${scan.parts} parts)`,
+      Number.isNaN(split)
+        ? `planFile ${Math.round(ours)} MB/s; GNU split -C not available`
+        : `planFile ${Math.round(ours)} MB/s vs split -C ${Math.round(split)} MB/s = ${ratio.toFixed(2)}x`,
+      '>= 0.5x',
+      Number.isNaN(split) ? undefined : ratio >= 0.5
+    )
+  } finally {
+    await rm(path, { force: true })
+  }
+}
+
+async function benchRss(scratch: string, bytes: number): Promise<RssRun> {
+  const workspace = join(scratch, `workspace-${bytes}`)
+  await mkdir(workspace, { recursive: true })
+  const fileName = 'members.csv'
+  console.log(`Peak RSS: generating ${size(bytes)} of CSV and importing it...`)
+  const file = await writeCsv(join(workspace, fileName), { targetBytes: bytes, seed: 2 })
+  try {
+    const run = await measureActionRss(workspace, fileName, scratch, file)
+    if (run.failure) {
+      console.log(`  the action did not import every row: ${run.failure}`)
+      notes.push(`${size(run.fileBytes)} import FAILED: ${run.failure.split('\n')[0]}`)
+    }
+    row(
+      `action peak RSS, ${size(run.fileBytes)} file (${run.parts} parts)`,
+      `${mib(run.peakRssBytes)} (${mb(run.peakRssBytes)}), ${seconds(run.wallMs)}` +
+        (run.failure ? ', import FAILED' : ''),
+      '< 150 MiB',
+      run.peakRssBytes < RSS_LIMIT_BYTES && !run.failure
+    )
+    // The action starts at most 50 calls in any 20 s: a floor on the run's time.
+    const paced = Math.floor((run.apiCalls - 1) / 50) * 20_000
+    notes.push(
+      `${size(run.fileBytes)} import: ${run.rows.toLocaleString('en-US')} rows in ${run.parts} parts, ` +
+        `${run.apiCalls} API calls (${(run.apiCalls / run.parts).toFixed(2)} per part), ` +
+        `${seconds(run.wallMs)}` +
+        (paced > 0 ? ` (the 50 calls / 20 s limit alone takes ${seconds(paced)})` : '') +
+        `; VmHWM sampled ${mib(run.sampledHwmBytes)}`
+    )
+    return run
+  } finally {
+    await rm(workspace, { recursive: true, force: true })
+  }
+}
+
+async function benchSchedule(): Promise<void> {
+  const maxPollMs = DEFAULT_POLLING.maxPollIntervalMs
+  const durations = twentyPartDurations()
+  const ours = await runScheduler(durations)
+  const fixed = await runFixedPoll(durations)
+  const limit = 1.2 * ours.idealMs + maxPollMs
+  row(
+    '20 parts (1-5 min each), wall time',
+    `${seconds(ours.wallMs)} vs ideal ${seconds(ours.idealMs)} = ${(ours.wallMs / ours.idealMs).toFixed(3)}x`,
+    `<= 1.2x ideal + 30 s = ${seconds(limit)}`,
+    ours.wallMs <= limit
+  )
+  row(
+    '20 parts, API calls per job',
+    `${ours.callsPerJob.toFixed(1)} (fixed 5 s poll: ${fixed.callsPerJob.toFixed(1)}), ` +
+      `${ours.maxOpen} open at most`,
+    '< fixed 5 s poll',
+    ours.callsPerJob < fixed.callsPerJob
+  )
+  for (const jobSeconds of [10, 60, 600]) {
+    const single = await runScheduler([jobSeconds * 1000])
+    const baseline = await runFixedPoll([jobSeconds * 1000])
+    row(
+      `1 job of ${jobSeconds >= 60 ? `${jobSeconds / 60} min` : `${jobSeconds} s`}, API calls`,
+      `${single.calls} vs fixed 5 s poll ${baseline.calls}; end seen ` +
+        `${seconds(single.meanDetectionLagMs)} late`,
+      '<= fixed 5 s poll',
+      single.calls <= baseline.calls
+    )
+  }
+  notes.push(
+    "Scheduler rows: the action's runImportJobs and call limiter on a simulated clock against an " +
+      'in-memory FIFO queue with 2 slots (__tests__/helpers/fake-marketo.ts), poll-interval 5, ' +
+      'max-poll-interval 30, max-concurrent-jobs 5; calls are submits + status polls (plus 1 token ' +
+      'request per run); "fixed 5 s poll" polls every open job every 5 s.'
+  )
+}
+
+function printTable(title: string): void {
+  const header: Row = { what: 'benchmark', measured: 'measured', target: 'target', pass: undefined }
+  const cells = [header, ...rows].map((r) => [
+    r.what,
+    r.measured,
+    r.target,
+    r.pass === undefined ? (r === header ? 'result' : '') : r.pass ? 'PASS' : 'MISS'
+  ])
+  const widths = [0, 1, 2].map((c) => Math.max(...cells.map((line) => (line[c] as string).length)))
+  const format = (line: string[]): string =>
+    line.map((cell, c) => (c < 3 ? cell.padEnd(widths[c] as number) : cell)).join(' | ')
+  console.log(`\n${title}\n`)
+  console.log(format(cells[0] as string[]))
+  console.log(widths.map((w) => '-'.repeat(w)).join('-|-') + '-|-------')
+  for (const line of cells.slice(1)) console.log(format(line))
+  console.log('')
+  for (const note of notes) console.log(`- ${note}`)
+}
+
+async function main(): Promise<void> {
+  const host = await machine()
+  console.log(`Benchmark${QUICK ? ' (BENCH_QUICK)' : ''} on ${host}\n`)
+  const scratch = await mkdtemp(join(tmpdir(), 'mpmi-bench-'))
+  const cleanUp = (): void => {
+    rmSync(scratch, { recursive: true, force: true })
+    process.exit(130)
+  }
+  process.once('SIGINT', cleanUp)
+  process.once('SIGTERM', cleanUp)
+  const started = performance.now()
+  try {
+    await benchScan(scratch)
+    const small = await benchRss(scratch, SIZES.small)
+    const large = await benchRss(scratch, SIZES.large)
+    const growth = large.peakRssBytes / small.peakRssBytes - 1
+    row(
+      `action peak RSS, ${size(SIZES.small)} -> ${size(SIZES.large)}`,
+      `${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%`,
+      `flat (<= +${FLAT_GROWTH * 100}%)`,
+      growth <= FLAT_GROWTH
+    )
+    await benchSchedule()
+  } finally {
+    await rm(scratch, { recursive: true, force: true })
+    process.off('SIGINT', cleanUp)
+    process.off('SIGTERM', cleanUp)
+  }
+  printTable(`Results (${host}; ${seconds(performance.now() - started)} in all)`)
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error))
+  process.exitCode = 1
+})

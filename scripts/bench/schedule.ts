@@ -1,0 +1,178 @@
+/**
+ * The scheduler's economy on a simulated clock: the real `runImportJobs` and the real call
+ * limiter against the in-memory Marketo queue of the tests (first in, first out, 2 slots), so
+ * minutes of Marketo time run in milliseconds and the figures do not depend on the machine.
+ */
+import { Readable } from 'node:stream'
+import { FakeMarketo } from '../../__tests__/helpers/fake-marketo.js'
+import { VirtualTime } from '../../__tests__/helpers/virtual-time.js'
+import type { Part } from '../../src/files/types.js'
+import { runImportJobs } from '../../src/jobs/scheduler.js'
+import type { ImportApi } from '../../src/jobs/types.js'
+import { CallLimiter, DEFAULT_LIMITS } from '../../src/marketo/limiter.js'
+import type { SubmitRequest } from '../../src/marketo/types.js'
+
+const SECOND = 1000
+
+export interface PollSettings {
+  pollIntervalMs: number
+  maxPollIntervalMs: number
+  maxConcurrentJobs: number
+}
+
+/** The action's defaults: poll-interval 5, max-poll-interval 30, max-concurrent-jobs 5. */
+export const DEFAULT_POLLING: PollSettings = {
+  pollIntervalMs: 5 * SECOND,
+  maxPollIntervalMs: 30 * SECOND,
+  maxConcurrentJobs: 5
+}
+
+export interface ScheduleRun {
+  jobs: number
+  /** REST calls (submits and status polls); the run's one token request is not included. */
+  calls: number
+  callsPerJob: number
+  /** From the first submit until the scheduler saw the last job end. */
+  wallMs: number
+  /** Every job submitted at once, first in first out on Marketo's 2 slots. */
+  idealMs: number
+  /** Most jobs this run had queued or importing at once. */
+  maxOpen: number
+  /** Mean time between a job's end in Marketo and the poll that saw it. */
+  meanDetectionLagMs: number
+}
+
+function partsOf(count: number): Part[] {
+  return Array.from({ length: count }, (_, i) => ({
+    path: `/bench/list-${i + 1}.csv`,
+    displayPath: `list-${i + 1}.csv`,
+    format: 'CSV' as const,
+    index: 1,
+    count: 1,
+    byteStart: 0,
+    byteEnd: 100,
+    bytes: 100,
+    rows: 100,
+    firstLine: 2
+  }))
+}
+
+/** The action's scheduler behind the action's call limiter (50 calls per 20 s, 5 at once). */
+export async function runScheduler(
+  durationsMs: number[],
+  polling: PollSettings = DEFAULT_POLLING
+): Promise<ScheduleRun> {
+  const time = new VirtualTime()
+  const marketo = new FakeMarketo(time.clock, (_request, index) => durationsMs[index] as number)
+  const limiter = new CallLimiter({ ...DEFAULT_LIMITS, clock: time.clock, sleep: time.sleep })
+  const api: ImportApi = {
+    submitImport: (request) => limiter.run(() => marketo.submitImport(request)),
+    getImportStatus: (batchId) => limiter.run(() => marketo.getImportStatus(batchId))
+  }
+  const start = time.clock.now()
+  const outcome = await time.run(
+    runImportJobs(partsOf(durationsMs.length), api, {
+      programId: '1001',
+      programMemberStatus: 'On List',
+      ...polling,
+      deadline: start + 24 * 3600 * SECOND,
+      clock: time.clock,
+      sleep: time.sleep,
+      sourceOf: (part) => ({
+        filename: part.displayPath,
+        byteLength: part.rows,
+        open: () => Readable.from([])
+      }),
+      log: { info: () => undefined, warning: () => undefined, progress: () => undefined }
+    })
+  )
+  if (outcome.stop || outcome.results.some((r) => r.outcome !== 'Complete')) {
+    throw new Error(`scheduler bench: the run did not complete (${outcome.stop?.message ?? ''})`)
+  }
+  const lags = outcome.results.map((result, i) => {
+    const job = marketo.jobs.find((j) => j.batchId === result.batchId)
+    if (!job) throw new Error(`scheduler bench: no job for part ${i + 1}`)
+    return (result.endedAt as number) - job.end
+  })
+  return summarize(limiter.calls, time.clock.now() - start, marketo, start, lags)
+}
+
+/**
+ * The baseline: every open job polled every `intervalMs`, the next part submitted as soon as a
+ * poll saw one end, at most `maxConcurrentJobs` open.
+ */
+export async function runFixedPoll(
+  durationsMs: number[],
+  intervalMs = 5 * SECOND,
+  maxConcurrentJobs = DEFAULT_POLLING.maxConcurrentJobs
+): Promise<ScheduleRun> {
+  const time = new VirtualTime()
+  const marketo = new FakeMarketo(time.clock, (_request, index) => durationsMs[index] as number)
+  const start = time.clock.now()
+  const lags: number[] = []
+  const work = async (): Promise<number> => {
+    let calls = 0
+    let next = 0
+    const open: number[] = []
+    const submitMore = async (): Promise<void> => {
+      while (open.length < maxConcurrentJobs && next < durationsMs.length) {
+        const request: SubmitRequest = {
+          programId: '1001',
+          programMemberStatus: 'On List',
+          format: 'CSV',
+          source: {
+            filename: `list-${next + 1}.csv`,
+            byteLength: 100,
+            open: () => Readable.from([])
+          }
+        }
+        next++
+        calls++
+        open.push((await marketo.submitImport(request)).batchId)
+      }
+    }
+    await submitMore()
+    while (open.length > 0) {
+      await time.sleep(intervalMs)
+      for (const batchId of [...open]) {
+        calls++
+        const status = await marketo.getImportStatus(batchId)
+        if (status.status !== 'Complete') continue
+        open.splice(open.indexOf(batchId), 1)
+        const job = marketo.jobs.find((j) => j.batchId === batchId)
+        lags.push(time.clock.now() - (job?.end ?? 0))
+      }
+      await submitMore()
+    }
+    return calls
+  }
+  const calls = await time.run(work())
+  return summarize(calls, time.clock.now() - start, marketo, start, lags)
+}
+
+function summarize(
+  calls: number,
+  wallMs: number,
+  marketo: FakeMarketo,
+  start: number,
+  lags: number[]
+): ScheduleRun {
+  const jobs = marketo.jobs.length
+  return {
+    jobs,
+    calls,
+    callsPerJob: calls / jobs,
+    wallMs,
+    idealMs: marketo.idealMakespan(start),
+    maxOpen: marketo.maxOpenSeen,
+    meanDetectionLagMs: lags.reduce((sum, lag) => sum + lag, 0) / Math.max(1, lags.length)
+  }
+}
+
+/**
+ * 20 parts of 1 to 5 minutes each (Marketo takes minutes for a 10 MB part), in a fixed
+ * shuffled order.
+ */
+export function twentyPartDurations(): number[] {
+  return Array.from({ length: 20 }, (_, i) => (60 + ((i * 7) % 9) * 30) * SECOND)
+}

@@ -1,3 +1,10 @@
+import * as core from '@actions/core'
 import { run } from './main.js'
 
-await run()
+try {
+  await run()
+} catch (error) {
+  // run() reports every expected failure itself; this is a bug, so say where to look.
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
+  core.setFailed(`Unexpected error in marketo-program-member-import; please report it: ${message}`)
+}

@@ -1,4 +1,3 @@
-import * as github from '@actions/github'
 import type { Inputs } from '../inputs.js'
 import type { RunReport } from '../report/model.js'
 import { commentMarker, renderPrComment } from '../report/pr-comment.js'
@@ -23,6 +22,8 @@ export async function commentOnPullRequest(
   env: NodeJS.ProcessEnv,
   log: CommentLog
 ): Promise<void> {
+  // Loaded only to comment: Octokit is a large share of the action's start-up memory.
+  const github = await import('@actions/github')
   const { context } = github
   const number = (context.payload.pull_request as { number?: number } | undefined)?.number
   if (!PULL_REQUEST_EVENTS.has(context.eventName ?? '') || typeof number !== 'number') {

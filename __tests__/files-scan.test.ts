@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { makeTempDir, type TempDir } from '../__fixtures__/files/temp-files.js'
+import { LANNISTER_CSV, useTempDir } from '../__fixtures__/files/temp-files.js'
 import {
   FileFormatError,
   parseFields,
@@ -11,15 +10,7 @@ import {
 } from '../src/files/index.js'
 import type { ImportFormat } from '../src/marketo/types.js'
 
-const LANNISTER = join(import.meta.dirname, '../__fixtures__/files/Lead-House-Lannister.csv')
-
-let dir: TempDir
-beforeAll(async () => {
-  dir = await makeTempDir()
-})
-afterAll(async () => {
-  await dir.remove()
-})
+const dir = useTempDir()
 
 async function records(path: string, format: ImportFormat = 'CSV', readBytes?: number) {
   const all: SourceRecord[] = []
@@ -38,11 +29,11 @@ async function linesAndFields(text: string | Buffer, format: ImportFormat = 'CSV
 describe('scanFile', () => {
   it('reads the reference page’s Lannister file: a header and 8 rows on lines 2 to 9', async () => {
     const seen: { start: number; end: number; line: number }[] = []
-    const scan = await scanFile(LANNISTER, {
+    const scan = await scanFile(LANNISTER_CSV, {
       format: 'CSV',
       onRecord: (start, end, line) => seen.push({ start, end, line })
     })
-    const text = await readFile(LANNISTER, 'utf8')
+    const text = await readFile(LANNISTER_CSV, 'utf8')
     const firstLineLength = text.indexOf('\n') + 1
     expect(scan).toEqual({
       sizeBytes: Buffer.byteLength(text),

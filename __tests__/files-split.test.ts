@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { readFile } from 'node:fs/promises'
-import { basename, join } from 'node:path'
-import { makeTempDir, readSource, type TempDir } from '../__fixtures__/files/temp-files.js'
+import { basename } from 'node:path'
+import { LANNISTER_CSV, readSource, useTempDir } from '../__fixtures__/files/temp-files.js'
 import {
   FileFormatError,
   partFileName,
@@ -12,15 +12,7 @@ import {
 } from '../src/files/index.js'
 import { MARKETO_MAX_BODY_BYTES, multipartOverheadBytes } from '../src/marketo/multipart.js'
 
-const LANNISTER = join(import.meta.dirname, '../__fixtures__/files/Lead-House-Lannister.csv')
-
-let dir: TempDir
-beforeAll(async () => {
-  dir = await makeTempDir()
-})
-afterAll(async () => {
-  await dir.remove()
-})
+const dir = useTempDir()
 
 /** The whole multipart body size Marketo receives for a part. */
 function uploadBytes(plan: FilePlan, index: number): number {
@@ -50,11 +42,11 @@ function sampleCsv(rows: number): { text: string; lines: number[] } {
 
 describe('planFile', () => {
   it('sends the Lannister file whole: one part, 8 rows from line 2, the body equal to the file', async () => {
-    const plan = await planFile(LANNISTER, {
+    const plan = await planFile(LANNISTER_CSV, {
       format: 'CSV',
       chunkSizeBytes: MARKETO_MAX_BODY_BYTES
     })
-    const file = await readFile(LANNISTER)
+    const file = await readFile(LANNISTER_CSV)
     expect(plan.rows).toBe(8)
     expect(plan.sizeBytes).toBe(file.length)
     expect(plan.parts).toHaveLength(1)
@@ -231,10 +223,10 @@ describe('planFile', () => {
   })
 
   it('rejects a chunk size that is not a positive whole number', async () => {
-    await expect(planFile(LANNISTER, { format: 'CSV', chunkSizeBytes: 0 })).rejects.toThrow(
+    await expect(planFile(LANNISTER_CSV, { format: 'CSV', chunkSizeBytes: 0 })).rejects.toThrow(
       RangeError
     )
-    await expect(planFile(LANNISTER, { format: 'CSV', chunkSizeBytes: 1.5 })).rejects.toThrow(
+    await expect(planFile(LANNISTER_CSV, { format: 'CSV', chunkSizeBytes: 1.5 })).rejects.toThrow(
       RangeError
     )
   })

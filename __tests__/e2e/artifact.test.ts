@@ -1,23 +1,21 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { readdir, readFile } from 'node:fs/promises'
-import { join, relative, resolve } from 'node:path'
+import { join, relative } from 'node:path'
 import {
   assertNoLeaks,
   runAction,
   type ActionRun,
   type RunOptions
 } from '../../scripts/run-action.js'
-import { startSimulator, type Simulator } from '../../simulator/server.js'
 import { readZip, startResultsService, type ResultsService } from '../helpers/results-service.js'
+import { outputDir, readSample, simulatorInputs, useSimulator } from './harness.js'
 
-const SAMPLES = resolve(import.meta.dirname, '../../samples')
 const FILES = {
-  'Lead-House-Lannister.csv': await readFile(resolve(SAMPLES, 'Lead-House-Lannister.csv')),
-  'Lead-House-Targaryen.csv': await readFile(resolve(SAMPLES, 'Lead-House-Targaryen.csv'))
+  'Lead-House-Lannister.csv': await readSample('Lead-House-Lannister.csv'),
+  'Lead-House-Targaryen.csv': await readSample('Lead-House-Targaryen.csv')
 }
 const RUN_PAGE = 'https://github.com/acme/marketing-lists/actions/runs/4242'
 
-let sim: Simulator
 let service: ResultsService
 
 beforeAll(async () => {
@@ -26,13 +24,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await service.stop()
 })
-beforeEach(async () => {
+beforeEach(() => {
   service.reset()
-  sim = await startSimulator({ msPerRow: 1, jobOverheadMs: 20, queuedMs: 5 })
 })
-afterEach(async () => {
-  await sim.stop()
-})
+const sim = useSimulator()
 
 /**
  * The leak check of runAction, minus one line: the toolkit's own `::debug::Body:` dump of
@@ -44,18 +39,13 @@ async function run(
   env = service.runtimeEnv('run-9', 'job-1')
 ): Promise<ActionRun> {
   const options: RunOptions = {
-    inputs: {
-      'rest-url': sim.url,
-      'client-id': sim.clientId,
-      'client-secret': sim.clientSecret,
-      'program-id': '1001',
-      'program-member-status': 'On List',
+    // upload-artifact left to its default: uploading is what this file tests.
+    inputs: simulatorInputs(sim(), {
       files: '*.csv',
-      'poll-interval': '0.05',
-      'max-poll-interval': '0.2',
       'max-failed-rows': '1',
+      'upload-artifact': undefined,
       ...overrides
-    },
+    }),
     files: FILES,
     env,
     allowLeaks: true
@@ -73,7 +63,7 @@ async function run(
 
 /** Every file under output-dir, by its path relative to it. */
 async function outputDirFiles(action: ActionRun): Promise<Map<string, Buffer>> {
-  const dir = join(action.dirs.runnerTemp, 'marketo-import')
+  const dir = outputDir(action)
   const files = new Map<string, Buffer>()
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue
@@ -149,13 +139,12 @@ describe('the built action uploads output-dir as an artifact', () => {
     expectImportCounts(action)
     expect(action.outputs['artifact-id']).toBe('')
     expect(action.outputs['artifact-url']).toBe('')
-    const outputDir = join(action.dirs.runnerTemp, 'marketo-import')
     const warnings = artifactWarnings(action)
     expect(warnings).toHaveLength(1)
     expect(warnings[0]).toMatch(
       /^::warning::Artifact "marketo-import-import-1001-[0-9a-f]{8}-attempt-1" not uploaded: another artifact of this workflow run already has that name; set a different artifact-name\. The files stay in /
     )
-    expect(warnings[0]!.endsWith(outputDir)).toBe(true)
+    expect(warnings[0]!.endsWith(outputDir(action))).toBe(true)
     expect(service.artifacts).toEqual([])
     expect(action.summary).not.toContain('[artifact ')
 

@@ -1,30 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { annotations, runAction } from '../../scripts/run-action.js'
-import { startSimulator, type Simulator } from '../../simulator/server.js'
+import { simulatorInputs, useSimulator } from './harness.js'
 
 const GOOD = 'email,firstName\nned@stark.example,Ned\n'
 
-let sim: Simulator
-
-beforeEach(async () => {
-  sim = await startSimulator({ msPerRow: 1, jobOverheadMs: 20, queuedMs: 5 })
-})
-afterEach(async () => {
-  await sim.stop()
-})
+const sim = useSimulator()
 
 function inputs(files: string): Record<string, string> {
-  return {
-    'rest-url': sim.url,
-    'client-id': sim.clientId,
-    'client-secret': sim.clientSecret,
-    'program-id': '1001',
-    'program-member-status': 'On List',
-    files,
-    'poll-interval': '0.05',
-    'max-poll-interval': '0.2',
-    'upload-artifact': 'false'
-  }
+  return simulatorInputs(sim(), { files })
 }
 
 /** The one line the step printed for a file, as errors and warnings. */
@@ -39,7 +22,7 @@ describe('files that cannot be imported', () => {
     const run = await runAction({ inputs: inputs('lists*'), files: { 'lists/a.csv': GOOD } })
     expect(run.code).toBe(1)
     expect(run.stdout).toContain('::error::files: no file matches lists* in ')
-    expect(sim.requests).toHaveLength(0)
+    expect(sim().requests).toHaveLength(0)
   })
 
   it('a binary file is refused by name and its neighbours still import', async () => {
@@ -55,7 +38,7 @@ describe('files that cannot be imported', () => {
       'lists/photo.csv: is not a text file (it holds NUL bytes); give CSV, TSV or SSV text files'
     ])
     expect(run.outputs['rows-imported']).toBe('1')
-    expect(sim.jobs).toHaveLength(1)
+    expect(sim().jobs).toHaveLength(1)
   })
 
   it.each([
@@ -72,7 +55,7 @@ describe('files that cannot be imported', () => {
     })
     expect(run.code).toBe(0)
     expect(linesAbout(run.stdout, 'warning', 'lists/b.csv')).toEqual([message])
-    expect(sim.jobs).toHaveLength(1)
+    expect(sim().jobs).toHaveLength(1)
     expect(run.outputs['rows-total']).toBe('1')
   })
 
@@ -89,7 +72,7 @@ describe('files that cannot be imported', () => {
     expect(errors[0]).toMatch(
       /^lists\/b\.csv: line 2: a quoted field starts here and is never closed/
     )
-    expect(sim.jobs).toHaveLength(1)
+    expect(sim().jobs).toHaveLength(1)
   })
 
   it('a record larger than chunk-size names its line, and the step fails before sending it', async () => {
@@ -102,6 +85,6 @@ describe('files that cannot be imported', () => {
     expect(linesAbout(run.stdout, 'error', 'lists/big.csv')[0]).toMatch(
       /^lists\/big\.csv: line 2: one record is 3 KB, larger than chunk-size 2 KB/
     )
-    expect(sim.requests).toHaveLength(0)
+    expect(sim().requests).toHaveLength(0)
   })
 })

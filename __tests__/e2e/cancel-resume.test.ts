@@ -1,43 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { readFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
-import { runAction, type ActionRun } from '../../scripts/run-action.js'
-import { startSimulator, type Simulator } from '../../simulator/server.js'
+import { describe, expect, it } from '@jest/globals'
+import { runAction } from '../../scripts/run-action.js'
+import { callsOf, readReport, readSample, simulatorInputs, useSimulator } from './harness.js'
 
-const SAMPLES = resolve(import.meta.dirname, '../../samples')
 const FILES = {
-  'lists/lannister.csv': await readFile(resolve(SAMPLES, 'Lead-House-Lannister.csv'), 'utf8'),
-  'lists/targaryen.csv': await readFile(resolve(SAMPLES, 'Lead-House-Targaryen.csv'), 'utf8'),
+  'lists/lannister.csv': await readSample('Lead-House-Lannister.csv'),
+  'lists/targaryen.csv': await readSample('Lead-House-Targaryen.csv'),
   'lists/stark.csv': 'email,firstName\nned@stark.example,Ned\narya@stark.example,Arya\n'
 }
 
-let sim: Simulator
-
-beforeEach(async () => {
-  sim = await startSimulator({ msPerRow: 1, jobOverheadMs: 20, queuedMs: 5 })
-})
-afterEach(async () => {
-  await sim.stop()
-})
+const sim = useSimulator()
 
 function inputs(overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    'rest-url': sim.url,
-    'client-id': sim.clientId,
-    'client-secret': sim.clientSecret,
-    'program-id': '1001',
-    'program-member-status': 'On List',
-    files: 'lists/*.csv',
-    'max-failed-rows': '1',
-    'poll-interval': '0.05',
-    'max-poll-interval': '0.2',
-    'upload-artifact': 'false',
-    ...overrides
-  }
-}
-
-async function reportOf(run: ActionRun): Promise<Record<string, unknown>> {
-  return JSON.parse(await readFile(run.outputs['report-path']!, 'utf8'))
+  return simulatorInputs(sim(), { files: 'lists/*.csv', 'max-failed-rows': '1', ...overrides })
 }
 
 /** What must be the same however the run got there: everything but ids, times and call counts. */
@@ -63,7 +37,7 @@ function comparable(report: Record<string, unknown>): unknown {
 
 describe('cancellation', () => {
   it('on SIGINT stops submitting, writes outputs, summary and report within 5 s, exits non-zero', async () => {
-    sim.pauseProcessing()
+    sim().pauseProcessing()
     let signalledAt = 0
     const run = await runAction({
       inputs: inputs({ 'max-concurrent-jobs': '1' }),
@@ -95,11 +69,11 @@ describe('cancellation', () => {
       `::error::the run was cancelled with 1 job still open (batch ids ${batchIds[0]}): resume them with batch-ids`
     )
     expect(run.summary).toContain('Stopped early')
-    const report = await reportOf(run)
+    const report = await readReport<Record<string, unknown>>(run)
     const parts = report['parts'] as { status: string; batchId: number | null; message: string }[]
     expect(parts.map((p) => p.status)).toEqual(['Queued', 'NotSubmitted', 'NotSubmitted'])
     expect(parts[1]!.message).toBe('not submitted: the run was cancelled')
-    expect(sim.jobs).toHaveLength(1)
+    expect(sim().jobs).toHaveLength(1)
   })
 })
 
@@ -108,7 +82,7 @@ describe('resume with batch-ids', () => {
     const uninterrupted = await runAction({ inputs: inputs(), files: FILES })
     expect(uninterrupted.code).toBe(0)
 
-    sim.pauseProcessing()
+    sim().pauseProcessing()
     const timedOut = await runAction({ inputs: inputs({ timeout: '0.01' }), files: FILES })
     expect(timedOut.code).toBe(1)
     const batchIds = timedOut.outputs['batch-ids']!
@@ -118,16 +92,18 @@ describe('resume with batch-ids', () => {
     )
     expect(timedOut.outputs['rows-pending']).toBe('13')
 
-    sim.resumeProcessing()
-    const submitsBefore = sim.requests.filter((r) => r.kind === 'submit').length
+    sim().resumeProcessing()
+    const submitsBefore = callsOf(sim(), 'submit').length
     const resumed = await runAction({
       inputs: inputs({ 'batch-ids': batchIds }),
       workspace: timedOut.dirs.workspace
     })
-    expect(sim.requests.filter((r) => r.kind === 'submit').length).toBe(submitsBefore)
+    expect(callsOf(sim(), 'submit').length).toBe(submitsBefore)
     expect(resumed.code).toBe(0)
     expect(resumed.outputs['batch-ids']).toBe(batchIds)
-    expect(comparable(await reportOf(resumed))).toEqual(comparable(await reportOf(uninterrupted)))
+    expect(comparable(await readReport(resumed))).toEqual(
+      comparable(await readReport(uninterrupted))
+    )
     for (const name of [
       'rows-total',
       'rows-imported',

@@ -1,20 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { annotations, assertNoLeaks, runAction, type ActionRun } from '../../scripts/run-action.js'
-import { startSimulator, type Simulator } from '../../simulator/server.js'
+import { callsOf, readReport, simulatorInputs, useSimulator } from './harness.js'
 
-let sim: Simulator
+const sim = useSimulator()
 let repo: string
 
 beforeEach(async () => {
-  sim = await startSimulator({ msPerRow: 1, jobOverheadMs: 20, queuedMs: 5 })
   repo = await mkdtemp(join(tmpdir(), 'changed-since-'))
 })
 afterEach(async () => {
-  await sim.stop()
   await rm(repo, { recursive: true, force: true })
 })
 
@@ -71,19 +69,11 @@ async function commitList(lines: string[], message: string): Promise<string> {
 function importChanged(workspace: string, ref: string): Promise<ActionRun> {
   return runAction({
     workspace,
-    inputs: {
-      'rest-url': sim.url,
-      'client-id': sim.clientId,
-      'client-secret': sim.clientSecret,
-      'program-id': '1001',
-      'program-member-status': 'On List',
+    inputs: simulatorInputs(sim(), {
       files: 'lists/*.csv',
       'changed-since': ref,
-      'poll-interval': '0.05',
-      'max-poll-interval': '0.2',
-      'max-failed-rows': '1',
-      'upload-artifact': 'false'
-    }
+      'max-failed-rows': '1'
+    })
   })
 }
 
@@ -95,20 +85,20 @@ describe('changed-since: only what the pull request changed', () => {
 
     const run = await importChanged(repo, base)
     assertNoLeaks(run, {
-      inputs: { 'client-secret': sim.clientSecret },
+      inputs: { 'client-secret': sim().clientSecret },
       files: { before: BEFORE.join('\n'), after: AFTER.join('\n') }
     })
     expect(run.stderr).toBe('')
     expect(run.code).toBe(0)
 
-    const submits = sim.requests.filter((r) => r.kind === 'submit')
+    const submits = callsOf(sim(), 'submit')
     expect(submits).toHaveLength(1)
     expect(submits[0]!.upload!.content.toString('utf8')).toBe(
       [HEADER, person(3, 30), person(5, 'TEXT_VALUE'), person(8, 80), person(11), person(12)].join(
         '\n'
       ) + '\n'
     )
-    expect([...sim.importedEmails('1001').keys()].sort()).toEqual(
+    expect([...sim().importedEmails('1001').keys()].sort()).toEqual(
       [
         'person3@example.com',
         'person8@example.com',
@@ -148,7 +138,7 @@ describe('changed-since: only what the pull request changed', () => {
     )
     expect(run.summary).toContain('| `lists/members.csv` | 2 | 3 | 6 | 1 |')
     expect(run.summary).toContain(`**1 record removed since \`${base}\`**`)
-    const report = JSON.parse(await readFile(run.outputs['report-path']!, 'utf8'))
+    const report = await readReport(run)
     expect(report.changes.files).toEqual([
       {
         displayPath: 'lists/members.csv',
@@ -171,7 +161,7 @@ describe('changed-since: only what the pull request changed', () => {
 
     const run = await importChanged(clone, base)
     expect(run.code).toBe(1)
-    expect(sim.requests).toEqual([])
+    expect(sim().requests).toEqual([])
     expect(run.stdout).toContain(
       `::error::changed-since: "${base}" is not a commit in this repository: this clone is ` +
         'shallow (actions/checkout fetches a single commit by default). Set fetch-depth: 0 on ' +

@@ -1,17 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { readFile } from 'node:fs/promises'
+import { describe, expect, it } from '@jest/globals'
 import { annotations, runAction, type ActionRun } from '../../scripts/run-action.js'
-import { startSimulator, type Simulator } from '../../simulator/server.js'
 import { MARKETO_MAX_BODY_BYTES } from '../../src/marketo/multipart.js'
+import { callsOf, programInputs, readReport, simulatorInputs, useSimulator } from './harness.js'
 
-let sim: Simulator
-
-beforeEach(async () => {
-  sim = await startSimulator({ msPerRow: 1, jobOverheadMs: 20, queuedMs: 5 })
-})
-afterEach(async () => {
-  await sim.stop()
-})
+const sim = useSimulator()
 
 const BIG_ROWS = Array.from({ length: 100 }, (_, i) => `Person${i},p${i}@example.com\n`).join('')
 
@@ -59,9 +51,7 @@ function dryRun(
   // No client id, no secret: a pull request from a fork has none.
   return runAction({
     inputs: {
-      'rest-url': sim.url,
-      'program-id': '1001',
-      'program-member-status': 'On List',
+      ...programInputs(sim()),
       files: 'lists/*.csv',
       'dry-run': 'true',
       'chunk-size': '2KB',
@@ -84,7 +74,7 @@ describe('dry-run: the files checked locally, nothing sent', () => {
     const run = await dryRun(FILES)
     expect(run.stderr).toBe('')
     expect(run.code).toBe(1)
-    expect(sim.requests).toEqual([])
+    expect(sim().requests).toEqual([])
 
     expect(located(run)).toEqual([
       // The planner's own errors, while finding the files.
@@ -157,7 +147,7 @@ describe('dry-run: the files checked locally, nothing sent', () => {
       'rows-not-submitted': String(100 + 1 + 2 + 1 + 4 + 1 + 4 + 1),
       'batch-ids': '[]'
     })
-    const report = JSON.parse(await readFile(run.outputs['report-path']!, 'utf8'))
+    const report = await readReport(run)
     expect(report.checks.rejectedFiles).toEqual([
       'lists/latin1.csv',
       'lists/names.csv',
@@ -190,7 +180,7 @@ describe('dry-run: the files checked locally, nothing sent', () => {
     expect(failed.stdout).toContain(
       '::error::2 rows would be imported with a warning, limit 1: failing the step'
     )
-    expect(sim.requests).toEqual([])
+    expect(sim().requests).toEqual([])
   })
 
   it('keeps GitHub’s caps: 8 errors, then one notice for the rest', async () => {
@@ -212,24 +202,14 @@ describe('dry-run: the files checked locally, nothing sent', () => {
 describe('the same checks before an import', () => {
   it('does not submit a file with errors: its rows count as not submitted, with the reason', async () => {
     const run = await runAction({
-      inputs: {
-        'rest-url': sim.url,
-        'client-id': sim.clientId,
-        'client-secret': sim.clientSecret,
-        'program-id': '1001',
-        'program-member-status': 'On List',
-        files: 'lists/*.csv',
-        'poll-interval': '0.05',
-        'max-poll-interval': '0.2',
-        'upload-artifact': 'false'
-      },
+      inputs: simulatorInputs(sim(), { files: 'lists/*.csv' }),
       files: {
         'lists/people.csv': FILES['lists/people.csv']!,
         'lists/rows.csv': FILES['lists/rows.csv']!
       }
     })
     expect(run.code).toBe(1)
-    const submits = sim.requests.filter((r) => r.kind === 'submit')
+    const submits = callsOf(sim(), 'submit')
     expect(submits).toHaveLength(1)
     expect(submits[0]!.upload?.content.toString('utf8')).toBe(FILES['lists/people.csv'])
     expect(run.outputs).toMatchObject({

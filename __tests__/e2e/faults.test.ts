@@ -3,49 +3,28 @@
  * scenario asserts the exit code, the outputs, the one-line reason the step fails (if it does),
  * that every row is accounted for exactly once, and what Marketo ended up with.
  */
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { readFile } from 'node:fs/promises'
+import { describe, expect, it } from '@jest/globals'
 import { runAction, type ActionRun } from '../../scripts/run-action.js'
+import type { Fault, FaultTarget, RecordedRequest } from '../../simulator/server.js'
 import {
-  startSimulator,
-  type Fault,
-  type FaultTarget,
-  type RecordedRequest,
-  type Simulator,
-  type SimulatorOptions
-} from '../../simulator/server.js'
+  callsOf,
+  emailsOf,
+  expectImportedOnce,
+  FAST_RETRIES,
+  readReport,
+  simulatorInputs,
+  TIME_SCALE,
+  useSimulator
+} from './harness.js'
 
-/** Retry waits of the action shrunk 100 times: back-off from 10 ms, a 606 window of 200 ms. */
-const TIME_SCALE = 0.01
-const FAST_RETRIES = { MARKETO_IMPORT_TIME_SCALE: String(TIME_SCALE) }
 const RATE_WINDOW_MS = 20_000 * TIME_SCALE
 const QUEUE_WAIT_MS = 5_000 * TIME_SCALE
 const MAX_ATTEMPTS = 6
 
-let sim: Simulator
-
-async function start(options: SimulatorOptions = {}): Promise<void> {
-  sim = await startSimulator({ msPerRow: 1, jobOverheadMs: 20, queuedMs: 5, ...options })
-}
-
-beforeEach(() => start())
-afterEach(async () => {
-  await sim.stop()
-})
+const sim = useSimulator()
 
 function inputs(overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    'rest-url': sim.url,
-    'client-id': sim.clientId,
-    'client-secret': sim.clientSecret,
-    'program-id': '1001',
-    'program-member-status': 'On List',
-    files: '*.csv',
-    'poll-interval': '0.05',
-    'max-poll-interval': '0.2',
-    'upload-artifact': 'false',
-    ...overrides
-  }
+  return simulatorInputs(sim(), { files: '*.csv', ...overrides })
 }
 
 /** A CSV of `rows` members with distinct emails `<prefix>-<n>@example.com`. */
@@ -53,15 +32,6 @@ function members(prefix: string, rows: number, extra: string[] = []): string {
   const lines = ['firstName,lastName,email,leadScore']
   for (let n = 1; n <= rows; n++) lines.push(`First${n},${prefix},${prefix}-${n}@example.com,${n}`)
   return [...lines, ...extra].join('\n') + '\n'
-}
-
-function emailsOf(csv: string): string[] {
-  return csv
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((line) => line.split(',')[2]!.toLowerCase())
-    .filter((email) => email.includes('@'))
 }
 
 /** Files a.csv, b.csv, ... of `rows` members each. */
@@ -82,10 +52,10 @@ function run(
 }
 
 function fault(on: FaultTarget, value: Fault, nth = 1, times = 1): void {
-  sim.addFault({ on, nth, times, fault: value })
+  sim().addFault({ on, nth, times, fault: value })
 }
 
-const calls = (kind: string): RecordedRequest[] => sim.requests.filter((r) => r.kind === kind)
+const calls = (kind: string): RecordedRequest[] => callsOf(sim(), kind)
 
 /** The reasons the step failed: the `::error::` line of core.setFailed, one reason per line. */
 function failureReasons(result: ActionRun): string[] {
@@ -116,10 +86,6 @@ interface Report {
   batchIds: number[]
 }
 
-async function reportOf(result: ActionRun): Promise<Report> {
-  return JSON.parse(await readFile(result.outputs['report-path']!, 'utf8')) as Report
-}
-
 const count = (result: ActionRun, name: string): number => Number(result.outputs[name])
 
 /**
@@ -135,7 +101,7 @@ async function expectAccounted(result: ActionRun, rowsTotal: number): Promise<Re
       count(result, 'rows-pending')
   ).toBe(rowsTotal)
   expect(count(result, 'rows-submitted')).toBe(rowsTotal - count(result, 'rows-not-submitted'))
-  const report = await reportOf(result)
+  const report = await readReport<Report>(result)
   expect(report.totals).toMatchObject({
     rowsTotal,
     rowsImported: count(result, 'rows-imported'),
@@ -148,13 +114,10 @@ async function expectAccounted(result: ActionRun, rowsTotal: number): Promise<Re
 
 /** Each email of `fileSet` imported exactly once, and nothing else. */
 function expectEachImportedOnce(fileSet: Record<string, string>): void {
-  const expected = Object.values(fileSet).flatMap(emailsOf).sort()
-  const imported = sim.importedEmails('1001')
-  expect([...imported.keys()].sort()).toEqual(expected)
-  expect([...imported.values()].every((times) => times === 1)).toBe(true)
+  expectImportedOnce(sim(), Object.values(fileSet).flatMap(emailsOf))
 }
 
-const faultsInjected = (): string[] => sim.requests.flatMap((r) => (r.fault ? [r.fault] : []))
+const faultsInjected = (): string[] => sim().requests.flatMap((r) => (r.fault ? [r.fault] : []))
 
 const FLAKY: [string, Fault][] = [
   ['HTTP 502 with an HTML page', { kind: 'http', status: 502, html: true }],
@@ -183,7 +146,7 @@ describe('transient failures are retried within bounds', () => {
     expect(result.stdout).toMatch(/Marketo submit attempt 1 of 6 failed \(.+\); retrying in/)
     expect(result.stdout).toMatch(/Marketo status attempt 1 of 6 failed \(.+\); retrying in/)
     // Only a failure after the whole file was sent could have created a job: none here did.
-    expect(sim.jobs.length).toBe(2)
+    expect(sim().jobs.length).toBe(2)
     expectEachImportedOnce(fileSet)
   })
 
@@ -197,7 +160,7 @@ describe('transient failures are retried within bounds', () => {
     expect(result.outputs).toMatchObject({ 'rows-failed': '1', 'rows-warned': '1' })
     expect(calls('failures')).toHaveLength(2)
     expect(calls('warnings')).toHaveLength(2)
-    const report = await reportOf(result)
+    const report = await readReport<Report>(result)
     expect(report.parts[0]).toMatchObject({
       failuresFile: expect.stringMatching(/failures/),
       warningsFile: expect.stringMatching(/warnings/)
@@ -234,7 +197,7 @@ describe('answers slower than the request timeout', () => {
     expect(result.stdout).toMatch(/Marketo status attempt 1 of 6 failed \(timeout: /)
     // The late submit did create its job: the part went in twice, and says so.
     expect(calls('submit')).toHaveLength(3)
-    expect(sim.jobs).toHaveLength(3)
+    expect(sim().jobs).toHaveLength(3)
     expect(report.parts.map((p) => p.resubmittedAfterUncertainFailure)).toEqual([true, false])
   })
 
@@ -272,7 +235,7 @@ describe('a failure that never ends stops the run with a clear error', () => {
       )
       // The first part used up its attempts; the others were not tried against a dead service.
       expect(calls('submit')).toHaveLength(MAX_ATTEMPTS)
-      const report = await reportOf(result)
+      const report = await readReport<Report>(result)
       expect(report.parts.map((p) => p.status)).toEqual(Array(3).fill('NotSubmitted'))
       expect(report.stop).toMatchObject({ kind: 'error' })
     }
@@ -284,7 +247,7 @@ describe('a failure that never ends stops the run with a clear error', () => {
     expect(result.code).toBe(1)
     const reasons = failureReasons(result)
     expect(reasons[0]).toMatch(/Marketo may have created a job for this part/)
-    const report = await reportOf(result)
+    const report = await readReport<Report>(result)
     expect(report.parts[0]!.resubmittedAfterUncertainFailure).toBe(true)
   })
 
@@ -308,8 +271,8 @@ describe('a failure that never ends stops the run with a clear error', () => {
         )
       )
       // The jobs were not given up as failed: Marketo imported them.
-      await sim.waitForIdle()
-      expect(sim.jobs.map((job) => job.status)).toEqual(['Complete', 'Complete'])
+      await sim().waitForIdle()
+      expect(sim().jobs.map((job) => job.status)).toEqual(['Complete', 'Complete'])
     }
   )
 })
@@ -328,7 +291,7 @@ describe('access tokens', () => {
 
   it('gets a new token when the first one expires between the submit and the first poll', async () => {
     const fileSet = files(1)
-    sim.onArrival((request, simulator) => {
+    sim().onArrival((request, simulator) => {
       if (request.kind === 'status' && calls('status').length === 1) simulator.expireTokens()
     })
     const result = await run(fileSet)
@@ -362,7 +325,7 @@ describe('rate limits and the import queue', () => {
     const result = await run(fileSet)
     expect(result.code).toBe(0)
     await expectAccounted(result, 4)
-    const rest = sim.requests.filter((r) => r.kind !== 'identity')
+    const rest = sim().requests.filter((r) => r.kind !== 'identity')
     const limited = rest.filter((r) => r.response.code === '606')
     expect(limited).toHaveLength(5)
     for (const answer of limited) {
@@ -374,13 +337,12 @@ describe('rate limits and the import queue', () => {
   })
 
   it("holds every call back when Marketo's own window fills up", async () => {
-    await sim.stop()
-    await start({ rateLimit: { calls: 6, windowMs: RATE_WINDOW_MS } })
+    await sim.restart({ rateLimit: { calls: 6, windowMs: RATE_WINDOW_MS } })
     const fileSet = files(8)
     const result = await run(fileSet)
     expect(result.code).toBe(0)
     await expectAccounted(result, 32)
-    const rest = sim.requests.filter((r) => r.kind !== 'identity')
+    const rest = sim().requests.filter((r) => r.kind !== 'identity')
     const limited = rest.filter((r) => r.response.code === '606')
     expect(limited.length).toBeGreaterThan(0)
     for (const answer of limited) {
@@ -425,7 +387,7 @@ describe('rate limits and the import queue', () => {
     // Marketo answered 1016 every time: no job can exist, and the message must not say so.
     expect(reasons[1]).toMatch(/^8 rows not submitted: (not submitted: )?the timeout was reached$/)
     expect(reasons.join('\n')).not.toMatch(/may or may not/)
-    expect(sim.jobs).toHaveLength(0)
+    expect(sim().jobs).toHaveLength(0)
   })
 })
 
@@ -452,7 +414,7 @@ describe('errors that stop the run', () => {
   })
 
   it('607 on the polls too: stops with the submitted batch ids open', async () => {
-    sim.pauseProcessing()
+    sim().pauseProcessing()
     fault('submit', { kind: 'code', code: '607' }, 3, Infinity)
     fault('status', { kind: 'code', code: '607' }, 1, Infinity)
     const result = await run(files(3))
@@ -538,8 +500,8 @@ describe('a submit whose connection broke after the upload was sent', () => {
     expect(report.parts.map((p) => p.resubmittedAfterUncertainFailure)).toEqual([true, false])
     expect(result.summary).toContain('resubmitted after an uncertain failure')
     // Marketo did create the first job: the part went in twice, which upserting makes harmless.
-    await sim.waitForIdle()
-    const imported = sim.importedEmails('1001')
+    await sim().waitForIdle()
+    const imported = sim().importedEmails('1001')
     for (const email of emailsOf(fileSet['a.csv']!)) expect(imported.get(email)).toBe(2)
     for (const email of emailsOf(fileSet['b.csv']!)) expect(imported.get(email)).toBe(1)
   })
@@ -555,6 +517,6 @@ describe('a submit whose connection broke after the upload was sent', () => {
       resubmittedAfterUncertainFailure: true,
       message: expect.stringMatching(/Marketo may have created a job for this part/)
     })
-    expect(sim.jobs).toHaveLength(MAX_ATTEMPTS)
+    expect(sim().jobs).toHaveLength(MAX_ATTEMPTS)
   })
 })

@@ -1,59 +1,27 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { readFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { describe, expect, it } from '@jest/globals'
 import { runAction } from '../../scripts/run-action.js'
-import { startSimulator, type Simulator } from '../../simulator/server.js'
+import {
+  callsOf,
+  emailsOf,
+  expectImportedOnce,
+  FAST_RETRIES,
+  readSample,
+  simulatorInputs,
+  useSimulator,
+  withoutMasks
+} from './harness.js'
 
-const SAMPLES = resolve(import.meta.dirname, '../../samples')
-const LANNISTER = await readFile(resolve(SAMPLES, 'Lead-House-Lannister.csv'), 'utf8')
-const LANNISTER_EMAILS = LANNISTER.trim()
-  .split('\n')
-  .slice(1)
-  .map((line) => line.split(',')[2]!.toLowerCase())
+const LANNISTER = await readSample('Lead-House-Lannister.csv')
+const LANNISTER_EMAILS = emailsOf(LANNISTER)
 
-let sim: Simulator
-
-beforeEach(async () => {
-  sim = await startSimulator({ msPerRow: 1, jobOverheadMs: 20, queuedMs: 5 })
-})
-afterEach(async () => {
-  await sim.stop()
-})
+const sim = useSimulator()
 
 function inputs(overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    'rest-url': sim.url,
-    'client-id': sim.clientId,
-    'client-secret': sim.clientSecret,
-    'program-id': '1001',
-    'program-member-status': 'On List',
-    files: '*.csv',
-    'poll-interval': '0.05',
-    'max-poll-interval': '0.2',
-    'upload-artifact': 'false',
-    ...overrides
-  }
-}
-
-/** Retry waits of the action shrunk 100 times: a 606 window is 0.2 s instead of 20 s. */
-const FAST_RETRIES = { MARKETO_IMPORT_TIME_SCALE: '0.01' }
-
-/** `::add-mask::` lines are how a secret is registered with the runner, which then hides it. */
-function withoutMasks(log: string): string {
-  return log
-    .split('\n')
-    .filter((line) => !line.startsWith('::add-mask::'))
-    .join('\n')
-}
-
-function callsOf(kind: string): number {
-  return sim.requests.filter((r) => r.kind === kind).length
+  return simulatorInputs(sim(), { files: '*.csv', ...overrides })
 }
 
 function expectEveryLannisterOnce(): void {
-  const imported = sim.importedEmails('1001')
-  expect([...imported.keys()].sort()).toEqual([...LANNISTER_EMAILS].sort())
-  expect([...imported.values()].every((count) => count === 1)).toBe(true)
+  expectImportedOnce(sim(), LANNISTER_EMAILS)
 }
 
 describe('the built action against the simulator', () => {
@@ -91,15 +59,15 @@ describe('the built action against the simulator', () => {
       }
     ])
     expect(run.outputs['report-path']).toMatch(/marketo-import\/report\.json$/)
-    expect(callsOf('identity')).toBe(1)
-    expect(callsOf('submit')).toBe(1)
-    expect(callsOf('failures') + callsOf('warnings')).toBe(0)
+    expect(callsOf(sim(), 'identity').length).toBe(1)
+    expect(callsOf(sim(), 'submit').length).toBe(1)
+    expect(callsOf(sim(), 'failures').length + callsOf(sim(), 'warnings').length).toBe(0)
     expectEveryLannisterOnce()
 
-    const submit = sim.requests.find((r) => r.kind === 'submit')!
+    const submit = sim().requests.find((r) => r.kind === 'submit')!
     expect(submit.query).toEqual({ format: 'CSV', programMemberStatus: 'On List' })
     expect(submit.upload?.content.toString('utf8')).toBe(LANNISTER)
-    for (const request of sim.requests.filter((r) => r.kind !== 'identity')) {
+    for (const request of sim().requests.filter((r) => r.kind !== 'identity')) {
       expect(request.headers['authorization']).toMatch(/^Bearer \S+$/)
       expect(request.query['access_token']).toBeUndefined()
     }
@@ -112,26 +80,26 @@ describe('the built action against the simulator', () => {
       'a.csv': LANNISTER.split('\n').slice(0, 5).join('\n') + '\n',
       'b.csv': [LANNISTER.split('\n')[0], ...LANNISTER.split('\n').slice(5)].join('\n')
     }
-    sim.addFault({ on: 'submit', nth: 1, fault: { kind: 'http', status: 502, html: true } })
-    sim.addFault({ on: 'submit', nth: 2, fault: { kind: 'reset' } })
-    sim.addFault({ on: 'submit', nth: 3, times: 2, fault: { kind: 'code', code: '1016' } })
-    sim.addFault({ on: 'status', nth: 1, fault: { kind: 'code', code: '602' } })
-    sim.addFault({ on: 'status', nth: 3, fault: { kind: 'code', code: '606' } })
+    sim().addFault({ on: 'submit', nth: 1, fault: { kind: 'http', status: 502, html: true } })
+    sim().addFault({ on: 'submit', nth: 2, fault: { kind: 'reset' } })
+    sim().addFault({ on: 'submit', nth: 3, times: 2, fault: { kind: 'code', code: '1016' } })
+    sim().addFault({ on: 'status', nth: 1, fault: { kind: 'code', code: '602' } })
+    sim().addFault({ on: 'status', nth: 3, fault: { kind: 'code', code: '606' } })
     const run = await runAction({ inputs: inputs(), files, env: FAST_RETRIES })
     expect(run.code).toBe(0)
     expect(run.outputs['rows-imported']).toBe('8')
     expect(run.outputs['rows-total']).toBe('8')
     expectEveryLannisterOnce()
-    expect(sim.jobs).toHaveLength(2)
-    const faults = sim.requests.flatMap((r) => (r.fault ? [r.fault] : []))
+    expect(sim().jobs).toHaveLength(2)
+    const faults = sim().requests.flatMap((r) => (r.fault ? [r.fault] : []))
     expect(faults.length).toBeGreaterThanOrEqual(5)
     // The 602 made the action ask for a new token once; everything else reused it.
-    expect(callsOf('identity')).toBe(2)
-    expect(withoutMasks(run.stdout)).not.toContain(sim.clientSecret)
+    expect(callsOf(sim(), 'identity').length).toBe(2)
+    expect(withoutMasks(run.stdout)).not.toContain(sim().clientSecret)
   })
 
   it('resubmits, and says so, when the connection broke after Marketo took the upload', async () => {
-    sim.addFault({ on: 'submit', nth: 1, fault: { kind: 'resetAfterAccept' } })
+    sim().addFault({ on: 'submit', nth: 1, fault: { kind: 'resetAfterAccept' } })
     const run = await runAction({
       inputs: inputs(),
       files: { 'Lead-House-Lannister.csv': LANNISTER },
@@ -139,7 +107,7 @@ describe('the built action against the simulator', () => {
     })
     expect(run.code).toBe(0)
     // Marketo did create the first job: the action could not know, so the part went twice.
-    expect(sim.jobs).toHaveLength(2)
+    expect(sim().jobs).toHaveLength(2)
     expect(run.stdout).toContain(
       'resubmitted after an uncertain failure; a duplicate job may exist'
     )
@@ -169,7 +137,7 @@ describe('the built action against the simulator', () => {
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(/::error::.*client-id/)
     expect(withoutMasks(run.stdout)).not.toContain('wrong-secret')
-    expect(callsOf('submit')).toBe(0)
+    expect(callsOf(sim(), 'submit').length).toBe(0)
   })
 
   it.each([
@@ -196,7 +164,7 @@ describe('the built action against the simulator', () => {
     const errors = run.stdout.split('\n').filter((line) => line.startsWith('::error::'))
     expect(errors).toHaveLength(1)
     expect(errors[0]!.slice('::error::'.length)).toMatch(message)
-    expect(sim.requests).toHaveLength(0)
+    expect(sim().requests).toHaveLength(0)
   })
 
   it('fails when no file matches, and only warns with if-no-files-found: warn', async () => {
@@ -209,6 +177,6 @@ describe('the built action against the simulator', () => {
     expect(warned.code).toBe(0)
     expect(warned.stdout).toMatch(/::warning::files: no file matches/)
     expect(warned.outputs['rows-total']).toBe('0')
-    expect(sim.requests).toHaveLength(0)
+    expect(sim().requests).toHaveLength(0)
   })
 })

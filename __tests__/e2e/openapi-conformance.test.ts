@@ -7,18 +7,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { resolve } from 'node:path'
 import { runAction } from '../../scripts/run-action.js'
-import { startSimulator, type Simulator } from '../../simulator/server.js'
+import { readSample, simulatorInputs, useSimulator } from './harness.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const SPEC = resolve(ROOT, '../shared/reference/openapi/swagger-mapi.json')
 const FIXTURE_SPEC = resolve(ROOT, '__fixtures__/openapi/swagger-mapi.json')
 const PRISM = resolve(ROOT, 'node_modules/.bin/prism')
 
-let sim: Simulator
+const sim = useSimulator({}, { scope: 'all' })
 let prism: ChildProcess
 let prismUrl: string
 let prismLog = ''
@@ -40,11 +39,10 @@ function requestViolations(): string[] {
 }
 
 beforeAll(async () => {
-  sim = await startSimulator({ msPerRow: 1, jobOverheadMs: 20, queuedMs: 5 })
   const port = await freePort()
   prismUrl = `http://127.0.0.1:${port}`
   const spec = existsSync(SPEC) ? SPEC : FIXTURE_SPEC
-  prism = spawn(PRISM, ['proxy', '-h', '127.0.0.1', '-p', String(port), spec, sim.url], {
+  prism = spawn(PRISM, ['proxy', '-h', '127.0.0.1', '-p', String(port), spec, sim().url], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' }
   })
@@ -63,38 +61,32 @@ beforeAll(async () => {
   })
 }, 90_000)
 
-afterAll(async () => {
+afterAll(() => {
   prism?.kill('SIGTERM')
-  await sim?.stop()
 })
 
 describe('requests against Adobe’s OpenAPI file', () => {
   it('the action sends only requests the spec allows', async () => {
-    const lannister = await readFile(resolve(ROOT, 'samples/Lead-House-Lannister.csv'), 'utf8')
-    const targaryen = await readFile(resolve(ROOT, 'samples/Lead-House-Targaryen.csv'), 'utf8')
+    const lannister = await readSample('Lead-House-Lannister.csv')
+    const targaryen = await readSample('Lead-House-Targaryen.csv')
     const run = await runAction({
-      inputs: {
+      inputs: simulatorInputs(sim(), {
         'rest-url': prismUrl,
         // The identity endpoint is in swagger-identity.json, a separate file: straight to the simulator.
-        'identity-url': sim.identityUrl,
-        'client-id': sim.clientId,
-        'client-secret': sim.clientSecret,
-        'program-id': '1001',
-        'program-member-status': 'On List',
+        'identity-url': sim().identityUrl,
         files: '*.csv\n*.tsv',
         'max-failed-rows': '1',
         'poll-interval': '0.1',
-        'max-poll-interval': '0.3',
-        'upload-artifact': 'false'
-      },
+        'max-poll-interval': '0.3'
+      }),
       // Every call kind: submit, status, failures (Aerys) and warnings (Rhaegar).
       files: { 'lannister.csv': lannister, 'targaryen.tsv': targaryen.replace(/,/g, '\t') }
     })
     expect(run.code).toBe(0)
-    const kinds = new Set(sim.requests.map((r) => r.kind))
+    const kinds = new Set(sim().requests.map((r) => r.kind))
     expect([...kinds].sort()).toEqual(['failures', 'identity', 'status', 'submit', 'warnings'])
     const proxied = prismLog.split('\n').filter((line) => line.includes('Request received'))
-    expect(proxied.length).toBe(sim.requests.filter((r) => r.kind !== 'identity').length)
+    expect(proxied.length).toBe(sim().requests.filter((r) => r.kind !== 'identity').length)
     expect(requestViolations()).toEqual([])
   }, 60_000)
 

@@ -1,29 +1,24 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { runAction, type ActionRun } from '../../scripts/run-action.js'
-import { startSimulator, type Simulator } from '../../simulator/server.js'
 import { addComment, startGitHubApi, type GitHubApi } from '../helpers/github-api.js'
+import { programInputs, readSample, simulatorInputs, useSimulator } from './harness.js'
 
-const LANNISTER = await readFile(
-  resolve(import.meta.dirname, '../../samples/Lead-House-Lannister.csv'),
-  'utf8'
-)
+const LANNISTER = await readSample('Lead-House-Lannister.csv')
 const TOKEN = 'ghs_0123456789abcdefghijklmnopqrstuvwxyz'
 const MARKER = /^<!-- marketo-program-member-import:[0-9a-f]{16} -->\n/
 
-let sim: Simulator
+const sim = useSimulator()
 let api: GitHubApi
 let events: string
 
 beforeEach(async () => {
-  sim = await startSimulator({ msPerRow: 1, jobOverheadMs: 20, queuedMs: 5 })
   api = await startGitHubApi({ perPage: 2 })
   events = await mkdtemp(join(tmpdir(), 'pr-event-'))
 })
 afterEach(async () => {
-  await sim.stop()
   await api.stop()
   await rm(events, { recursive: true, force: true })
 })
@@ -44,9 +39,7 @@ async function onPullRequest(
   )
   return runAction({
     inputs: {
-      'rest-url': sim.url,
-      'program-id': '1001',
-      'program-member-status': 'On List',
+      ...programInputs(sim()),
       files: 'lists/*.csv',
       'comment-on-pr': 'true',
       'github-token': TOKEN,
@@ -116,18 +109,12 @@ describe('comment-on-pr: one comment per pull request, kept up to date', () => {
     expect(api.requests.filter((r) => r.method === 'GET').length).toBeGreaterThanOrEqual(3)
     for (const request of api.requests) expect(request.authorization).toBe(`token ${TOKEN}`)
     expect(first.stdout).toContain(`::add-mask::${TOKEN}`)
-    expect(sim.requests).toEqual([])
+    expect(sim().requests).toEqual([])
   })
 
   it('posts the import report too, and keeps one comment per program in a matrix', async () => {
     const files = { 'lists/Lead-House-Lannister.csv': LANNISTER }
-    const credentials = {
-      'client-id': sim.clientId,
-      'client-secret': sim.clientSecret,
-      'poll-interval': '0.05',
-      'max-poll-interval': '0.2',
-      'upload-artifact': 'false'
-    }
+    const credentials = simulatorInputs(sim())
     const run = await onPullRequest(credentials, { files })
     expect(run.code).toBe(0)
     await onPullRequest({ ...credentials, 'program-id': '1002' }, { files })

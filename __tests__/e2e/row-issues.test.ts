@@ -1,11 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { readFile, readdir } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { annotations, runAction, type ActionRun } from '../../scripts/run-action.js'
-import { startSimulator, type Simulator } from '../../simulator/server.js'
+import { outputDir, readReport, readSample, simulatorInputs, useSimulator } from './harness.js'
 
-const SAMPLES = resolve(import.meta.dirname, '../../samples')
-const LANNISTER = await readFile(resolve(SAMPLES, 'Lead-House-Lannister.csv'), 'utf8')
+const LANNISTER = await readSample('Lead-House-Lannister.csv')
 const HEADER = 'firstName,lastName,email,title,company,leadScore\r\n'
 const AERYS =
   'Aerys,Targaryen,Aerys@Targaryen.com,Targaryen,House Targaryen,TEXT_VALUE_IN_INTEGER_FIELD\r\n'
@@ -20,35 +19,13 @@ const TARGARYEN =
   AERYS +
   'Rhaegar,Targaryen,Rhaegar.Targaryen.com,Targaryen,House Targaryen,5\r\n'
 
-let sim: Simulator
-
-beforeEach(async () => {
-  sim = await startSimulator({ msPerRow: 1, jobOverheadMs: 20, queuedMs: 5 })
-})
-afterEach(async () => {
-  await sim.stop()
-})
+const sim = useSimulator()
 
 function importBoth(overrides: Record<string, string> = {}): Promise<ActionRun> {
   return runAction({
-    inputs: {
-      'rest-url': sim.url,
-      'client-id': sim.clientId,
-      'client-secret': sim.clientSecret,
-      'program-id': '1001',
-      'program-member-status': 'On List',
-      files: 'lists/*.csv',
-      'poll-interval': '0.05',
-      'max-poll-interval': '0.2',
-      'upload-artifact': 'false',
-      ...overrides
-    },
+    inputs: simulatorInputs(sim(), { files: 'lists/*.csv', ...overrides }),
     files: { 'lists/lannister.csv': LANNISTER, 'lists/targaryen.csv': TARGARYEN }
   })
-}
-
-function outputDir(run: ActionRun): string {
-  return join(run.dirs.runnerTemp, 'marketo-import')
 }
 
 describe('failed and warned rows, back to their source', () => {
@@ -93,7 +70,7 @@ describe('failed and warned rows, back to their source', () => {
       'Invalid data type in field Lead Score'
     )
 
-    const report = JSON.parse(await readFile(run.outputs['report-path']!, 'utf8'))
+    const report = await readReport(run)
     expect(report.failures).toEqual([
       expect.objectContaining({
         file: 'lists/targaryen.csv',
@@ -147,7 +124,7 @@ describe('failed and warned rows, back to their source', () => {
   })
 
   it('counts every row of a job that ended Failed as failed, with Marketo’s message', async () => {
-    sim.addFault({
+    sim().addFault({
       on: 'submit',
       nth: 2,
       fault: { kind: 'jobFails', message: 'Import failed: internal error' }
@@ -164,7 +141,7 @@ describe('failed and warned rows, back to their source', () => {
     )
     const fix = await readFile(join(outputDir(run), 'fix-and-retry/lists/targaryen.csv'), 'utf8')
     expect(fix).toBe(TARGARYEN)
-    const report = JSON.parse(await readFile(run.outputs['report-path']!, 'utf8'))
+    const report = await readReport(run)
     expect(report.failures.map((f: { line: number }) => f.line)).toEqual([2, 3, 5, 6])
     expect(new Set(report.failures.map((f: { reason: string }) => f.reason))).toEqual(
       new Set(['Import failed: internal error'])

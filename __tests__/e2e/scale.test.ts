@@ -9,21 +9,18 @@ import { join } from 'node:path'
 import { writeCsv } from '../../scripts/bench/csv.js'
 import { runAction, type ActionRun } from '../../scripts/run-action.js'
 import { SimClient } from '../../simulator/client.js'
-import { startSimulator, type SimJob, type Simulator } from '../../simulator/server.js'
+import type { SimJob } from '../../simulator/server.js'
+import { callsOf, FAST_RETRIES, readReport, simulatorInputs, useSimulator } from './harness.js'
 
 /** chunk-size's default, 10MB (1000-based), and Marketo's own limit, 10 MiB. */
 const DEFAULT_CHUNK_BYTES = 10_000_000
 const MARKETO_LIMIT_BYTES = 10_485_760
 
-/** Retry waits of the action shrunk 100 times: a queue-full wait is 50 ms instead of 5 s. */
-const FAST_RETRIES = { MARKETO_IMPORT_TIME_SCALE: '0.01' }
-
-let sim: Simulator | undefined
+/** Each test restarts it with the simulator settings it needs. */
+const sim = useSimulator()
 const cleanup: string[] = []
 
 afterEach(async () => {
-  await sim?.stop()
-  sim = undefined
   for (const dir of cleanup.splice(0)) await rm(dir, { recursive: true, force: true })
 })
 
@@ -33,20 +30,6 @@ async function workspace(): Promise<string> {
   const dir = join(root, 'workspace')
   await mkdir(dir)
   return dir
-}
-
-function inputs(simulator: Simulator, overrides: Record<string, string>): Record<string, string> {
-  return {
-    'rest-url': simulator.url,
-    'client-id': simulator.clientId,
-    'client-secret': simulator.clientSecret,
-    'program-id': '1001',
-    'program-member-status': 'On List',
-    'poll-interval': '0.05',
-    'max-poll-interval': '0.2',
-    'upload-artifact': 'false',
-    ...overrides
-  }
 }
 
 function keep(run: ActionRun): ActionRun {
@@ -72,7 +55,7 @@ function maxOverlap(intervals: { start: number; end: number }[]): number {
 
 describe('the built action at scale', () => {
   it('splits a 25 MB CSV (quoted line breaks, CRLF, BOM, non-ASCII) and imports every row once', async () => {
-    sim = await startSimulator({ msPerRow: 0, jobOverheadMs: 20, queuedMs: 5 })
+    await sim.restart({ msPerRow: 0 })
     const dir = await workspace()
     const path = join(dir, 'members.csv')
     // Text leadScores in the first, second and last thirds of the file, which the simulator fails.
@@ -90,7 +73,10 @@ describe('the built action at scale', () => {
     const run = keep(
       await runAction({
         workspace: dir,
-        inputs: inputs(sim, { files: 'members.csv', 'max-failed-rows': String(bad.size) })
+        inputs: simulatorInputs(sim(), {
+          files: 'members.csv',
+          'max-failed-rows': String(bad.size)
+        })
       })
     )
     expect(run.stderr).toBe('')
@@ -104,7 +90,7 @@ describe('the built action at scale', () => {
     })
 
     // Every row exactly once; the failed rows not at all.
-    const imported = sim.importedEmails('1001')
+    const imported = sim().importedEmails('1001')
     expect(imported.size).toBe(file.rows - bad.size)
     expect([...imported.values()].every((count) => count === 1)).toBe(true)
     for (let row = 0; row < file.rows; row++) {
@@ -115,7 +101,7 @@ describe('the built action at scale', () => {
 
     // Parts under chunk-size (framing included), each with the header, and nothing else: the
     // parts' records, joined, are the file's records byte for byte.
-    const submits = sim.requests.filter((r) => r.kind === 'submit')
+    const submits = callsOf(sim(), 'submit')
     expect(submits.length).toBeGreaterThanOrEqual(3)
     expect(submits.every((r) => r.response.status === 200 && r.response.code === undefined)).toBe(
       true
@@ -132,12 +118,16 @@ describe('the built action at scale', () => {
     const source = await readFile(path)
     const bom = 3
     expect(Buffer.concat(records).equals(source.subarray(bom + header.length))).toBe(true)
-    expect(sim.jobs.map((job) => job.rows).reduce((a, b) => a + b, 0)).toBe(file.rows)
+    expect(
+      sim()
+        .jobs.map((job) => job.rows)
+        .reduce((a, b) => a + b, 0)
+    ).toBe(file.rows)
 
     // Failed rows traced to the line where each starts in the original file, across parts.
-    const report = JSON.parse(await readFile(run.outputs['report-path']!, 'utf8')) as {
+    const report = await readReport<{
       failures: { file: string; line: number; part: number; reason: string }[]
-    }
+    }>(run)
     expect(report.failures.map((f) => f.line).sort((a, b) => a - b)).toEqual(
       file.badRows.map((r) => r.line)
     )
@@ -152,8 +142,7 @@ describe('the built action at scale', () => {
   })
 
   it('moves 14 files through a 10-job queue another integration filled, within max-concurrent-jobs', async () => {
-    sim = await startSimulator({ msPerRow: 1, jobOverheadMs: 20, queuedMs: 5, maxQueued: 10 })
-    const simulator = sim
+    const simulator = await sim.restart({ maxQueued: 10 })
     const dir = await workspace()
     const files = 14
     const rowsPerFile = 80
@@ -189,7 +178,7 @@ describe('the built action at scale', () => {
       run = keep(
         await runAction({
           workspace: dir,
-          inputs: inputs(simulator, {
+          inputs: simulatorInputs(simulator, {
             files: 'lists/*.csv',
             'max-concurrent-jobs': String(maxConcurrentJobs),
             'poll-interval': '0.1',

@@ -6,34 +6,16 @@
  *
  * To study a run: SOAK_LOG=/tmp/soak writes the action's log, the fault plan and every call.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { readFile, writeFile } from 'node:fs/promises'
+import { beforeAll, describe, expect, it } from '@jest/globals'
+import { writeFile } from 'node:fs/promises'
+import { seededRandom } from '../../scripts/bench/csv.js'
 import { runAction, type ActionRun } from '../../scripts/run-action.js'
-import {
-  startSimulator,
-  type Fault,
-  type FaultRule,
-  type FaultTarget,
-  type Simulator
-} from '../../simulator/server.js'
+import type { Fault, FaultRule, FaultTarget } from '../../simulator/server.js'
+import { FAST_RETRIES, readReport, simulatorInputs, TIME_SCALE, useSimulator } from './harness.js'
 
 const SEED = 0x5eed_2026
 const FILES = 50
 const RULES = 70
-/** The action's waits (and the simulator's rate window) shrunk 100 times. */
-const TIME_SCALE = 0.01
-
-/** mulberry32: a tiny seeded PRNG, so the fault plan is the same on every run. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 type Random = () => number
 const pick = <T>(random: Random, items: readonly T[]): T =>
@@ -181,7 +163,7 @@ interface Report {
 async function writeDebugFiles(prefix: string, plan: FaultPlan): Promise<void> {
   await writeFile(`${prefix}.log`, run.stdout)
   await writeFile(`${prefix}.plan.json`, JSON.stringify(plan, null, 1))
-  const calls = sim.requests.map((r) =>
+  const calls = sim().requests.map((r) =>
     [r.seq, r.arrivedAt, r.kind, r.response.status, r.response.code ?? '-', r.fault ?? '-'].join(
       ' '
     )
@@ -189,59 +171,40 @@ async function writeDebugFiles(prefix: string, plan: FaultPlan): Promise<void> {
   await writeFile(`${prefix}.calls.txt`, calls.join('\n') + '\n')
 }
 
-let sim: Simulator
+// Marketo's 100 calls per 20 s, on the same 1:100 time scale as the action's waits.
+const sim = useSimulator(
+  { jobOverheadMs: 15, rateLimit: { calls: 100, windowMs: 20_000 * TIME_SCALE } },
+  { scope: 'all' }
+)
 let tokenExpiries = 0
 let files: SoakFile[]
 let run: ActionRun
 let report: Report
 
 beforeAll(async () => {
-  const random = mulberry32(SEED)
+  const random = seededRandom(SEED)
   const plan = faultPlan(random)
   files = soakFiles(random)
-  // Marketo's 100 calls per 20 s, on the same 1:100 time scale as the action's waits.
-  sim = await startSimulator({
-    msPerRow: 1,
-    jobOverheadMs: 15,
-    queuedMs: 5,
-    rateLimit: { calls: 100, windowMs: 20_000 * TIME_SCALE }
-  })
-  for (const rule of plan.rules) sim.addFault(rule)
+  for (const rule of plan.rules) sim().addFault(rule)
   let submits = 0
-  sim.onArrival((request, simulator) => {
+  sim().onArrival((request, simulator) => {
     if (request.kind !== 'submit') return
     if (!plan.expireTokensAtSubmits.includes(++submits)) return
     simulator.expireTokens()
     tokenExpiries++
   })
   run = await runAction({
-    inputs: {
-      'rest-url': sim.url,
-      'client-id': sim.clientId,
-      'client-secret': sim.clientSecret,
-      'program-id': '1001',
-      'program-member-status': 'On List',
-      files: '*.csv',
-      'poll-interval': '0.05',
-      'max-poll-interval': '0.2',
-      'max-failed-rows': '100%',
-      timeout: '2',
-      'upload-artifact': 'false'
-    },
+    inputs: simulatorInputs(sim(), { files: '*.csv', 'max-failed-rows': '100%', timeout: '2' }),
     files: Object.fromEntries(files.map((file) => [file.name, file.content])),
-    env: { MARKETO_IMPORT_TIME_SCALE: String(TIME_SCALE) },
+    env: FAST_RETRIES,
     timeoutMs: 150_000
   })
-  report = JSON.parse(await readFile(run.outputs['report-path']!, 'utf8')) as Report
+  report = await readReport<Report>(run)
   const debugPrefix = process.env['SOAK_LOG']
   if (debugPrefix) await writeDebugFiles(debugPrefix, plan)
   // Jobs left open by a stopped run may still end; judge what Marketo holds once it settles.
-  await sim.waitForIdle()
+  await sim().waitForIdle()
 }, 180_000)
-
-afterAll(async () => {
-  await sim?.stop()
-})
 
 describe(`soak: ${FILES} files, ${RULES} seeded fault rules (seed ${SEED.toString(16)})`, () => {
   it('fails the step exactly when report.json gives a reason', () => {
@@ -263,7 +226,7 @@ describe(`soak: ${FILES} files, ${RULES} seeded fault rules (seed ${SEED.toStrin
   })
 
   it('imports no part twice unless the report marks it as resubmitted after an uncertain failure', () => {
-    const imported = sim.importedEmails('1001')
+    const imported = sim().importedEmails('1001')
     const known = new Set(files.flatMap((file) => [...file.good, ...file.bad]))
     expect([...imported.keys()].filter((email) => !known.has(email))).toEqual([])
     let twice = 0
@@ -287,7 +250,7 @@ describe(`soak: ${FILES} files, ${RULES} seeded fault rules (seed ${SEED.toStrin
 
   it("agrees with Marketo's own counts for every job that ended", () => {
     for (const part of report.parts.filter((p) => p.status === 'Complete')) {
-      const job = sim.jobs.find((j) => j.batchId === part.batchId)!
+      const job = sim().jobs.find((j) => j.batchId === part.batchId)!
       expect(job.status).toBe('Complete')
       expect(part.marketo).toEqual({
         imported: job.numOfLeadsProcessed,
@@ -299,7 +262,7 @@ describe(`soak: ${FILES} files, ${RULES} seeded fault rules (seed ${SEED.toStrin
 
   it('injected faults of many kinds, and lost nothing', () => {
     const injected = new Map<string, number>()
-    for (const request of sim.requests) {
+    for (const request of sim().requests) {
       for (const kind of request.fault?.split(',') ?? []) {
         const detail =
           kind === 'code'
@@ -318,7 +281,7 @@ describe(`soak: ${FILES} files, ${RULES} seeded fault rules (seed ${SEED.toStrin
     console.log(
       [
         `soak seed ${SEED.toString(16)}: ${FILES} files, ${out('rows-total')} rows, ` +
-          `${sim.requests.length} calls, ${total} faults injected:`,
+          `${sim().requests.length} calls, ${total} faults injected:`,
         ...[...injected.entries()]
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([key, n]) => `  ${String(n).padStart(3)} × ${key}`),

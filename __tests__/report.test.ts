@@ -8,7 +8,7 @@ import { outputsOf } from '../src/report/outputs.js'
 import { renderReportMarkdown } from '../src/report/report-md.js'
 import type { RowIssue } from '../src/report/row-issues.js'
 import { renderSummary, SUMMARY_MAX_BYTES } from '../src/report/summary.js'
-import { decideVerdict } from '../src/report/verdict.js'
+import { decideVerdict, limitsKept } from '../src/report/verdict.js'
 
 function part(rows: number, index = 1, count = 1, file = 'lists/leads.csv'): Part {
   return {
@@ -109,6 +109,16 @@ describe('decideVerdict', () => {
     expect(decideVerdict({ totals: past.totals, results: [], fileProblems: [] }, rules)).toEqual([
       '3 rows failed, limit 2: failing the step'
     ])
+  })
+
+  it('says the failed and warned rows a passing step kept within its limits', () => {
+    const totals = account([result({ part: part(10), imported: 8, failed: 2, warned: 1 })]).totals
+    expect(decideVerdict({ totals, results: [], fileProblems: [] }, rules)).toEqual([])
+    expect(limitsKept(totals, rules)).toEqual([
+      '2 rows failed, limit 2: within the limit',
+      '1 row imported with a warning, limit none: within the limit'
+    ])
+    expect(limitsKept(account([result({ part: part(10) })]).totals, rules)).toEqual([])
   })
 
   it('takes a percentage of the submitted rows', () => {

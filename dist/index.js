@@ -73223,6 +73223,10 @@ function headline(report) {
     }
     for (const reason of report.verdict)
         lines.push('', `- ${escapeHtml(reason)}`);
+    if (report.verdict.length === 0) {
+        for (const kept of report.limitsKept ?? [])
+            lines.push('', `- ${escapeHtml(kept)}`);
+    }
     return lines;
 }
 function totalsTable(report) {
@@ -73441,6 +73445,26 @@ function messageOf(error) {
 
 
 
+/**
+ * Failed and warned rows that stayed within their limits, said as plainly as a failure would be
+ * ("1 row failed, limit 1: within the limit"), so a passing step does not hide them.
+ */
+function limitsKept(totals, rules) {
+    const kept = [];
+    const failedLimit = thresholdLimit(rules.maxFailedRows, totals.rowsSubmitted);
+    if (totals.rowsFailed > 0 && totals.rowsFailed <= failedLimit) {
+        kept.push(`${plural(totals.rowsFailed, 'row')} failed, limit ${limitText(rules.maxFailedRows, totals.rowsSubmitted)}: within the limit`);
+    }
+    const warningLimit = rules.maxWarningRows
+        ? thresholdLimit(rules.maxWarningRows, totals.rowsSubmitted)
+        : Number.POSITIVE_INFINITY;
+    if (totals.rowsWarned > 0 && totals.rowsWarned <= warningLimit) {
+        kept.push(`${plural(totals.rowsWarned, 'row')} imported with a warning, limit ` +
+            (rules.maxWarningRows ? limitText(rules.maxWarningRows, totals.rowsSubmitted) : 'none') +
+            ': within the limit');
+    }
+    return kept;
+}
 /**
  * Every reason the step fails, one line each, saying the numbers and what to do. Empty when the
  * step passes. The one place that decides pass or fail.
@@ -78897,12 +78921,13 @@ async function run() {
     }
     if (inputs.commentOnPr)
         await commentOnPullRequest(report, inputs, process.env, lib_core);
-    if (report.verdict.length > 0)
+    if (report.verdict.length > 0) {
         lib_core.setFailed(report.verdict.join('\n'));
-    else
-        lib_core.info(report.mode === 'dry-run'
-            ? 'Dry run: nothing was sent to Marketo.'
-            : 'All rows accounted for.');
+        return;
+    }
+    for (const kept of report.limitsKept ?? [])
+        lib_core.info(kept);
+    lib_core.info(report.mode === 'dry-run' ? 'Dry run: nothing was sent to Marketo.' : 'All rows accounted for.');
 }
 function buildReport(inputs, plans, fileProblems, outcome, rowIssues, apiCalls, startedAt, checked = {}) {
     const accounting = account(outcome.results, fileProblems);
@@ -78941,6 +78966,7 @@ function buildReport(inputs, plans, fileProblems, outcome, rowIssues, apiCalls, 
         elapsedMs: systemClock.now() - startedAt,
         ...(checked.validation ? { validation: checked.validation } : {}),
         ...(checked.changes ? { changes: checked.changes } : {}),
+        ...(mode === 'import' ? { limitsKept: limitsKept(accounting.totals, inputs) } : {}),
         verdict
     };
 }

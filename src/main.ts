@@ -8,7 +8,7 @@ import { account, type FileProblem, type PartCounts } from './report/accounting.
 import type { JobResult } from './jobs/types.js'
 import type { RunReport } from './report/model.js'
 import { publishReport } from './report/publish.js'
-import { decideVerdict } from './report/verdict.js'
+import { decideVerdict, limitsKept } from './report/verdict.js'
 import { rowAnnotations, type Annotation } from './report/annotations.js'
 import { traceRowIssues, type RowIssues } from './report/row-issues.js'
 import { systemClock } from './time.js'
@@ -131,13 +131,14 @@ export async function run(): Promise<void> {
     )
   }
   if (inputs.commentOnPr) await commentOnPullRequest(report, inputs, process.env, core)
-  if (report.verdict.length > 0) core.setFailed(report.verdict.join('\n'))
-  else
-    core.info(
-      report.mode === 'dry-run'
-        ? 'Dry run: nothing was sent to Marketo.'
-        : 'All rows accounted for.'
-    )
+  if (report.verdict.length > 0) {
+    core.setFailed(report.verdict.join('\n'))
+    return
+  }
+  for (const kept of report.limitsKept ?? []) core.info(kept)
+  core.info(
+    report.mode === 'dry-run' ? 'Dry run: nothing was sent to Marketo.' : 'All rows accounted for.'
+  )
 }
 
 function buildReport(
@@ -189,6 +190,7 @@ function buildReport(
     elapsedMs: systemClock.now() - startedAt,
     ...(checked.validation ? { validation: checked.validation } : {}),
     ...(checked.changes ? { changes: checked.changes } : {}),
+    ...(mode === 'import' ? { limitsKept: limitsKept(accounting.totals, inputs) } : {}),
     verdict
   }
 }

@@ -91,6 +91,9 @@ describe('failed and warned rows, back to their source', () => {
     expect(run.summary).toContain(
       '| Invalid data type in field Lead Score | 1 | `lists/targaryen.csv:5` |'
     )
+    // A passing step still says what it let through.
+    expect(run.summary).toContain('- 1 row failed, limit 1: within the limit')
+    expect(run.stdout).toContain('1 row imported with a warning, limit none: within the limit')
     // Personal data stays out of logs and the summary.
     for (const text of [run.stdout, run.summary]) {
       expect(text).not.toMatch(

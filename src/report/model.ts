@@ -27,6 +27,8 @@ export interface RunReport {
   validation?: ValidationSummary
   /** changed-since: what each file gained, changed and lost since the ref. */
   changes?: ChangeSummary
+  /** Failed or warned rows within their limits, said when the step passes anyway. */
+  limitsKept?: string[]
   /** One line per reason the step fails; empty when it passes. */
   verdict: string[]
 }

@@ -61,6 +61,9 @@ function headline(report: RunReport): string[] {
     )
   }
   for (const reason of report.verdict) lines.push('', `- ${escapeHtml(reason)}`)
+  if (report.verdict.length === 0) {
+    for (const kept of report.limitsKept ?? []) lines.push('', `- ${escapeHtml(kept)}`)
+  }
   return lines
 }
 

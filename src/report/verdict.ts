@@ -22,6 +22,31 @@ export interface VerdictFacts {
 }
 
 /**
+ * Failed and warned rows that stayed within their limits, said as plainly as a failure would be
+ * ("1 row failed, limit 1: within the limit"), so a passing step does not hide them.
+ */
+export function limitsKept(totals: VerdictFacts['totals'], rules: VerdictRules): string[] {
+  const kept: string[] = []
+  const failedLimit = thresholdLimit(rules.maxFailedRows, totals.rowsSubmitted)
+  if (totals.rowsFailed > 0 && totals.rowsFailed <= failedLimit) {
+    kept.push(
+      `${plural(totals.rowsFailed, 'row')} failed, limit ${limitText(rules.maxFailedRows, totals.rowsSubmitted)}: within the limit`
+    )
+  }
+  const warningLimit = rules.maxWarningRows
+    ? thresholdLimit(rules.maxWarningRows, totals.rowsSubmitted)
+    : Number.POSITIVE_INFINITY
+  if (totals.rowsWarned > 0 && totals.rowsWarned <= warningLimit) {
+    kept.push(
+      `${plural(totals.rowsWarned, 'row')} imported with a warning, limit ` +
+        (rules.maxWarningRows ? limitText(rules.maxWarningRows, totals.rowsSubmitted) : 'none') +
+        ': within the limit'
+    )
+  }
+  return kept
+}
+
+/**
  * Every reason the step fails, one line each, saying the numbers and what to do. Empty when the
  * step passes. The one place that decides pass or fail.
  */

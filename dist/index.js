@@ -72749,6 +72749,7 @@ function fromStatus(status) {
         message: status.message
     };
 }
+/** A part that never reached Marketo, and why. */
 function notSubmitted(part, message, uncertainAttempts = 0) {
     return {
         part,
@@ -78909,7 +78910,9 @@ async function run() {
         apiCalls = imported.apiCalls;
     }
     else {
-        outcome = { results: parts.map((part) => dryRunResult(part)) };
+        outcome = {
+            results: parts.map((part) => notSubmitted(part, `dry run: would be submitted as ${describePart(part)}`))
+        };
     }
     const rowIssues = await lib_core.group('Tracing failed and warned rows to their source lines', () => traceRowIssues(outcome.results, checked.plans, inputs.outputDir));
     const report = buildReport(inputs, checked.plans, checked.problems, outcome, rowIssues, apiCalls, startedAt, checked);
@@ -79027,17 +79030,6 @@ function annotate(annotations) {
 function describePlan(plan) {
     const split = plan.parts.length > 1 ? `, split into ${plan.parts.length} parts` : '';
     return `${plan.displayPath}: ${plan.format}, ${formatBytes(plan.sizeBytes)}, ${plural(plan.rows, 'row')}${split}`;
-}
-function dryRunResult(part) {
-    return {
-        part,
-        outcome: 'NotSubmitted',
-        imported: 0,
-        failed: 0,
-        warned: 0,
-        message: `dry run: would be submitted as ${describePart(part)}`,
-        uncertainResubmits: 0
-    };
 }
 function sum(items, pick) {
     return items.reduce((total, item) => total + pick(item), 0);

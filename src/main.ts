@@ -1,9 +1,9 @@
 import * as core from '@actions/core'
 import { discover } from './discover.js'
-import type { FilePlan, Part } from './files/index.js'
+import type { FilePlan } from './files/index.js'
 import { formatBytes, formatCount, plural } from './format.js'
 import { InputError, readInputs, type Inputs } from './inputs.js'
-import { describePart, type ScheduleOutcome } from './jobs/scheduler.js'
+import { describePart, notSubmitted, type ScheduleOutcome } from './jobs/scheduler.js'
 import { account, type FileProblem, type PartCounts } from './report/accounting.js'
 import type { JobResult } from './jobs/types.js'
 import type { RunReport } from './report/model.js'
@@ -104,7 +104,11 @@ export async function run(): Promise<void> {
     outcome = imported.outcome
     apiCalls = imported.apiCalls
   } else {
-    outcome = { results: parts.map((part) => dryRunResult(part)) }
+    outcome = {
+      results: parts.map((part) =>
+        notSubmitted(part, `dry run: would be submitted as ${describePart(part)}`)
+      )
+    }
   }
 
   const rowIssues = await core.group('Tracing failed and warned rows to their source lines', () =>
@@ -261,18 +265,6 @@ function annotate(annotations: Annotation[]): void {
 function describePlan(plan: FilePlan): string {
   const split = plan.parts.length > 1 ? `, split into ${plan.parts.length} parts` : ''
   return `${plan.displayPath}: ${plan.format}, ${formatBytes(plan.sizeBytes)}, ${plural(plan.rows, 'row')}${split}`
-}
-
-function dryRunResult(part: Part): ScheduleOutcome['results'][number] {
-  return {
-    part,
-    outcome: 'NotSubmitted',
-    imported: 0,
-    failed: 0,
-    warned: 0,
-    message: `dry run: would be submitted as ${describePart(part)}`,
-    uncertainResubmits: 0
-  }
 }
 
 function sum<T>(items: T[], pick: (item: T) => number): number {

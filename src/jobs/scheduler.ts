@@ -320,7 +320,8 @@ function fromStatus(status: ImportJobStatus): Partial<JobResult> {
   }
 }
 
-function notSubmitted(part: Part, message: string, uncertainAttempts = 0): JobResult {
+/** A part that never reached Marketo, and why. */
+export function notSubmitted(part: Part, message: string, uncertainAttempts = 0): JobResult {
   return {
     part,
     outcome: 'NotSubmitted',

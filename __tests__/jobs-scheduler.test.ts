@@ -1,26 +1,10 @@
 import { describe, expect, it } from '@jest/globals'
-import type { Part } from '../src/files/types.js'
 import { runImportJobs, type SchedulerOptions } from '../src/jobs/scheduler.js'
 import { Readable } from 'node:stream'
-import { FakeMarketo } from './helpers/fake-marketo.js'
+import { FakeMarketo, listParts } from './helpers/fake-marketo.js'
 import { VirtualTime } from './helpers/virtual-time.js'
 
 const SECOND = 1000
-
-function parts(count: number, rows = 100): Part[] {
-  return Array.from({ length: count }, (_, i) => ({
-    path: `/data/list-${i + 1}.csv`,
-    displayPath: `list-${i + 1}.csv`,
-    format: 'CSV' as const,
-    index: 1,
-    count: 1,
-    byteStart: 0,
-    byteEnd: rows,
-    bytes: rows,
-    rows,
-    firstLine: 2
-  }))
-}
 
 function setup(
   overrides: Partial<SchedulerOptions> = {},
@@ -57,7 +41,7 @@ function setup(
 describe('runImportJobs', () => {
   it('imports every part once and returns results in part order', async () => {
     const { time, marketo, options } = setup()
-    const input = parts(7)
+    const input = listParts(7)
     const outcome = await time.run(runImportJobs(input, marketo, options))
     expect(outcome.stop).toBeUndefined()
     expect(outcome.results.map((r) => r.part.displayPath)).toEqual(input.map((p) => p.displayPath))
@@ -68,14 +52,14 @@ describe('runImportJobs', () => {
 
   it('never keeps more than max-concurrent-jobs open, and overlaps them', async () => {
     const { time, marketo, options } = setup({ maxConcurrentJobs: 3 })
-    await time.run(runImportJobs(parts(14), marketo, options))
+    await time.run(runImportJobs(listParts(14), marketo, options))
     expect(marketo.maxOpenSeen).toBeLessThanOrEqual(3)
     expect(marketo.maxOpenSeen).toBeGreaterThan(1)
   })
 
   it('backs off polls of one long job from poll-interval to max-poll-interval', async () => {
     const { time, marketo, options } = setup({}, () => 60 * SECOND)
-    const outcome = await time.run(runImportJobs(parts(1), marketo, options))
+    const outcome = await time.run(runImportJobs(listParts(1), marketo, options))
     // Polls at 5, 12.5, 23.75, 40.6 and 65.9 s: 5 calls instead of 12 at a fixed 5 s.
     expect(marketo.statusCalls).toBe(5)
     const result = outcome.results[0]!
@@ -88,7 +72,7 @@ describe('runImportJobs', () => {
       (i) => (5 + (i % 4) * 7) * SECOND
     )
     const start = time.clock.now()
-    await time.run(runImportJobs(parts(20), marketo, options))
+    await time.run(runImportJobs(listParts(20), marketo, options))
     const wall = time.clock.now() - start
     const ideal = marketo.idealMakespan(start)
     expect(wall).toBeLessThanOrEqual(1.2 * ideal + 30 * SECOND)
@@ -101,7 +85,7 @@ describe('runImportJobs', () => {
     marketo.stuckJobs.add(0)
     marketo.stuckJobs.add(1)
     options.deadline = time.clock.now() + 120 * SECOND
-    const outcome = await time.run(runImportJobs(parts(4), marketo, options))
+    const outcome = await time.run(runImportJobs(listParts(4), marketo, options))
     expect(outcome.stop?.kind).toBe('timeout')
     expect(outcome.results.map((r) => r.outcome)).toEqual([
       'Queued',
@@ -119,7 +103,7 @@ describe('runImportJobs', () => {
       index === 2
         ? Object.assign(new Error('607 Daily quota reached'), { stopsRun: true })
         : undefined
-    const outcome = await time.run(runImportJobs(parts(5), marketo, options))
+    const outcome = await time.run(runImportJobs(listParts(5), marketo, options))
     expect(outcome.stop).toEqual({ kind: 'error', message: '607 Daily quota reached' })
     expect(outcome.results.map((r) => r.outcome)).toEqual([
       'Complete',
@@ -138,7 +122,7 @@ describe('runImportJobs', () => {
     const { time, marketo, options } = setup()
     marketo.submitError = (_request, index) =>
       index === 0 ? new Error('1003 Empty file') : undefined
-    const outcome = await time.run(runImportJobs(parts(3), marketo, options))
+    const outcome = await time.run(runImportJobs(listParts(3), marketo, options))
     expect(outcome.stop).toBeUndefined()
     expect(outcome.results.map((r) => r.outcome)).toEqual(['NotSubmitted', 'Complete', 'Complete'])
   })
@@ -147,7 +131,7 @@ describe('runImportJobs', () => {
     const { time, marketo, options } = setup({ maxConcurrentJobs: 1 })
     const controller = new AbortController()
     options.controller = controller
-    const run = runImportJobs(parts(3), marketo, options)
+    const run = runImportJobs(listParts(3), marketo, options)
     setImmediate(() => controller.abort())
     const outcome = await time.run(run)
     expect(outcome.stop?.kind).toBe('cancelled')
@@ -162,7 +146,7 @@ describe('runImportJobs', () => {
       'Submitting the import job failed (HTTP 502). Marketo did not answer after 6 attempts'
     marketo.submitError = (_request, index) =>
       index === 1 ? Object.assign(new Error(exhausted), { retriesExhausted: true }) : undefined
-    const outcome = await time.run(runImportJobs(parts(4), marketo, options))
+    const outcome = await time.run(runImportJobs(listParts(4), marketo, options))
     expect(outcome.stop).toEqual({ kind: 'error', message: exhausted })
     expect(outcome.results.map((r) => r.outcome)).toEqual([
       'Complete',
@@ -182,7 +166,7 @@ describe('runImportJobs', () => {
       index === 0
         ? Object.assign(new Error('gave up'), { retriesExhausted: true, uncertainAttempts: 2 })
         : undefined
-    const outcome = await time.run(runImportJobs(parts(1), marketo, options))
+    const outcome = await time.run(runImportJobs(listParts(1), marketo, options))
     expect(outcome.results[0]).toMatchObject({ outcome: 'NotSubmitted', uncertainResubmits: 2 })
   })
 
@@ -190,7 +174,7 @@ describe('runImportJobs', () => {
     const { time, marketo, options } = setup({ maxConcurrentJobs: 2 })
     const exhausted = 'Reading the import job status failed (ECONNRESET). Marketo did not answer'
     marketo.statusError = () => Object.assign(new Error(exhausted), { retriesExhausted: true })
-    const outcome = await time.run(runImportJobs(parts(3), marketo, options))
+    const outcome = await time.run(runImportJobs(listParts(3), marketo, options))
     expect(outcome.stop).toEqual({ kind: 'error', message: exhausted })
     expect(outcome.results.map((r) => r.outcome)).toEqual(['Queued', 'Queued', 'NotSubmitted'])
     expect(outcome.results.map((r) => r.batchId)).toEqual([1040, 1041, undefined])
@@ -202,7 +186,7 @@ describe('runImportJobs', () => {
     const { time, marketo, options } = setup()
     marketo.statusError = (batchId) =>
       batchId === 1040 ? new Error('Marketo does not know this batch id (1013)') : undefined
-    const outcome = await time.run(runImportJobs(parts(2), marketo, options))
+    const outcome = await time.run(runImportJobs(listParts(2), marketo, options))
     expect(outcome.stop).toBeUndefined()
     expect(outcome.results.map((r) => r.outcome)).toEqual(['Failed', 'Complete'])
     expect(outcome.results[0]!.message).toMatch(/^status unavailable: /)
@@ -227,7 +211,7 @@ describe('runImportJobs', () => {
         throw new Error('unreachable')
       }
     }
-    const outcome = await time.run(runImportJobs(parts(2), api, options))
+    const outcome = await time.run(runImportJobs(listParts(2), api, options))
     expect(outcome.stop?.kind).toBe('timeout')
     expect(time.clock.now() - started).toBe(60 * SECOND)
     expect(outcome.results.map((r) => r.outcome)).toEqual(['Queued', 'Queued'])
@@ -261,7 +245,7 @@ describe('runImportJobs', () => {
           throw new Error('nothing was submitted')
         }
       }
-      const outcome = await time.run(runImportJobs(parts(2), api, options))
+      const outcome = await time.run(runImportJobs(listParts(2), api, options))
       expect(outcome.stop?.kind).toBe('timeout')
       expect(outcome.results[0]).toMatchObject({
         outcome: 'NotSubmitted',
@@ -274,7 +258,7 @@ describe('runImportJobs', () => {
 
   it('logs progress once per poll round', async () => {
     const { time, marketo, options, progress } = setup({}, () => 10 * SECOND)
-    await time.run(runImportJobs(parts(2), marketo, options))
+    await time.run(runImportJobs(listParts(2), marketo, options))
     const last = JSON.parse(progress.at(-1)!)
     expect(last).toMatchObject({ partsTotal: 2, partsEnded: 2, partsOpen: 0, rowsImported: 200 })
   })

@@ -1,3 +1,4 @@
+import type { Part } from '../../src/files/types.js'
 import type { ImportApi } from '../../src/jobs/types.js'
 import type { ImportJobStatus, SubmitRequest } from '../../src/marketo/types.js'
 import type { Clock } from '../../src/time.js'
@@ -100,4 +101,23 @@ export class FakeMarketo implements ImportApi {
     }
     return Math.max(...slots) - start
   }
+}
+
+/**
+ * Single-part CSV files for scheduler runs. FakeMarketo reports a part's byte length as its
+ * row count, so each part's bytes equal its rows.
+ */
+export function listParts(count: number, rows = 100): Part[] {
+  return Array.from({ length: count }, (_, i) => ({
+    path: `/data/list-${i + 1}.csv`,
+    displayPath: `list-${i + 1}.csv`,
+    format: 'CSV' as const,
+    index: 1,
+    count: 1,
+    byteStart: 0,
+    byteEnd: rows,
+    bytes: rows,
+    rows,
+    firstLine: 2
+  }))
 }

@@ -4,9 +4,8 @@
  * minutes of Marketo time run in milliseconds and the figures do not depend on the machine.
  */
 import { Readable } from 'node:stream'
-import { FakeMarketo } from '../../__tests__/helpers/fake-marketo.js'
+import { FakeMarketo, listParts } from '../../__tests__/helpers/fake-marketo.js'
 import { VirtualTime } from '../../__tests__/helpers/virtual-time.js'
-import type { Part } from '../../src/files/types.js'
 import { runImportJobs } from '../../src/jobs/scheduler.js'
 import type { ImportApi } from '../../src/jobs/types.js'
 import { CallLimiter, DEFAULT_LIMITS } from '../../src/marketo/limiter.js'
@@ -42,21 +41,6 @@ export interface ScheduleRun {
   meanDetectionLagMs: number
 }
 
-function partsOf(count: number): Part[] {
-  return Array.from({ length: count }, (_, i) => ({
-    path: `/bench/list-${i + 1}.csv`,
-    displayPath: `list-${i + 1}.csv`,
-    format: 'CSV' as const,
-    index: 1,
-    count: 1,
-    byteStart: 0,
-    byteEnd: 100,
-    bytes: 100,
-    rows: 100,
-    firstLine: 2
-  }))
-}
-
 /** The action's scheduler behind the action's call limiter (50 calls per 20 s, 5 at once). */
 export async function runScheduler(
   durationsMs: number[],
@@ -71,7 +55,7 @@ export async function runScheduler(
   }
   const start = time.clock.now()
   const outcome = await time.run(
-    runImportJobs(partsOf(durationsMs.length), api, {
+    runImportJobs(listParts(durationsMs.length), api, {
       programId: '1001',
       programMemberStatus: 'On List',
       ...polling,

@@ -447,6 +447,7 @@ describe('readInputs defaults', () => {
       retentionDays: undefined,
       uploadArtifact: true,
       outputDir: '/runner/temp/marketo-import',
+      scratchDir: '/runner/temp',
       annotations: true,
       changedSince: undefined,
       commentOnPr: false,

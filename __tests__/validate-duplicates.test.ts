@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { mkdir, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { makeTempDir, type TempDir } from '../__fixtures__/files/temp-files.js'
 import { planFile } from '../src/files/index.js'
-import { EmailBloom } from '../src/validate/duplicates.js'
+import { EmailFingerprints } from '../src/validate/duplicates.js'
 import { preflight } from '../src/validate/preflight.js'
 
 let dir: TempDir
@@ -13,15 +15,49 @@ afterAll(async () => {
 })
 
 describe('duplicate emails in bounded memory', () => {
-  it('keeps as candidates only what it may have seen, never missing a repeat', () => {
-    const bloom = new EmailBloom(100_000)
-    for (let i = 0; i < 100_000; i++) bloom.add(`person${i}@example.com`)
-    // A few false candidates at most, and every true repeat.
-    expect(bloom.candidates.size).toBeLessThan(100)
-    bloom.add('person42@example.com')
-    bloom.add('person99999@example.com')
-    expect(bloom.isCandidate('person42@example.com')).toBe(true)
-    expect(bloom.isCandidate('person99999@example.com')).toBe(true)
+  it('finds every repeated email and nothing else, without scratch files when it fits', async () => {
+    const parent = join(dir.path, 'scratch-small')
+    await mkdir(parent)
+    const emails = new EmailFingerprints(1000, parent)
+    for (let i = 0; i < 1000; i++) emails.add(`person${i}@example.com`)
+    emails.add('person42@example.com')
+    expect(await readdir(parent)).toEqual([])
+    expect(emails.candidates().size).toBe(1)
+    expect(emails.isCandidate('person42@example.com')).toBe(true)
+    expect(emails.isCandidate('person43@example.com')).toBe(false)
+  })
+
+  it('spreads many emails over scratch buckets and removes them once it has the candidates', async () => {
+    const parent = join(dir.path, 'scratch-large')
+    await mkdir(parent)
+    const count = 600_000
+    const emails = new EmailFingerprints(count, parent)
+    for (let i = 0; i < count; i++) emails.add(`person${i}@example.com`)
+    for (const i of [0, 7, 299_999, 599_999]) emails.add(`person${i}@example.com`)
+    // Four buckets of about 150,000 fingerprints, each written out in 8 KiB blocks.
+    const [folder] = await readdir(parent)
+    expect((await readdir(join(parent, folder as string))).sort()).toEqual([
+      'bucket-0',
+      'bucket-1',
+      'bucket-2',
+      'bucket-3'
+    ])
+    expect(emails.candidates().size).toBe(4)
+    for (const i of [0, 7, 299_999, 599_999]) {
+      expect(emails.isCandidate(`person${i}@example.com`)).toBe(true)
+    }
+    expect(emails.isCandidate('person8@example.com')).toBe(false)
+    expect(await readdir(parent)).toEqual([])
+  })
+
+  it('removes its scratch files when the checks stop before the candidates', async () => {
+    const parent = join(dir.path, 'scratch-stopped')
+    await mkdir(parent)
+    const emails = new EmailFingerprints(300_000, parent)
+    for (let i = 0; i < 300_000; i++) emails.add(`person${i}@example.com`)
+    expect(await readdir(parent)).toHaveLength(1)
+    emails.close()
+    expect(await readdir(parent)).toEqual([])
   })
 
   it('names both lines of every duplicate over large files, and nothing else', async () => {

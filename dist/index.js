@@ -67392,17 +67392,20 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77094);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(32909);
+/* harmony import */ var _memory_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(99328);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(77094);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(32909);
 
 
+
+(0,_memory_js__WEBPACK_IMPORTED_MODULE_0__/* .boundYoungGeneration */ .dv)();
 try {
-    await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
+    await (0,_main_js__WEBPACK_IMPORTED_MODULE_2__/* .run */ .e)();
 }
 catch (error) {
     // run() reports every expected failure itself; this is a bug, so say where to look.
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__.setFailed(`Unexpected error in marketo-program-member-import; please report it: ${message}`);
+    _actions_core__WEBPACK_IMPORTED_MODULE_1__.setFailed(`Unexpected error in marketo-program-member-import; please report it: ${message}`);
 }
 
 __webpack_async_result__();
@@ -72411,7 +72414,8 @@ function readInputs(getInput, env, cwd = process.cwd()) {
     const retentionDays = optional('retention-days', (input, raw) => parseWholeNumber(input, raw, { min: 1, max: 90, what: 'a whole number of days', example: '7' }));
     const uploadArtifact = parseBoolean('upload-artifact', get('upload-artifact'));
     const workspace = external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.');
-    const outputDir = external_node_path_default().resolve(workspace, given('output-dir') || external_node_path_default().join(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 'marketo-import'));
+    const scratchDir = env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
+    const outputDir = external_node_path_default().resolve(workspace, given('output-dir') || external_node_path_default().join(scratchDir, 'marketo-import'));
     const annotations = parseBoolean('annotations', get('annotations'));
     const changedSince = optional('changed-since', parseGitRef);
     const commentOnPr = parseBoolean('comment-on-pr', get('comment-on-pr'));
@@ -72438,6 +72442,7 @@ function readInputs(getInput, env, cwd = process.cwd()) {
         retentionDays,
         uploadArtifact,
         outputDir,
+        scratchDir,
         annotations,
         changedSince,
         commentOnPr,
@@ -75865,51 +75870,147 @@ function hashOf(text) {
 }
 
 ;// CONCATENATED MODULE: ./src/validate/duplicates.ts
+
+
 /**
- * Duplicate emails over every file of a run in bounded memory. The first pass puts each email's
- * fingerprint in a Bloom filter sized by the rows planned (at most 16 MiB) and keeps the few
- * fingerprints it may have seen before as candidates; a second pass, only over candidates, finds
- * the true duplicates by their exact email and names both lines. Memory grows with the
- * duplicates found, not with the rows read.
+ * Duplicate emails over every file of a run in memory that does not grow with the rows. The
+ * first pass files each email's 52-bit fingerprint in one of several buckets by its top bits; a
+ * bucket's fingerprints wait in a small buffer and go to a scratch file when it fills. Then each
+ * bucket is read back alone and sorted: a fingerprint seen twice is a candidate. A second pass,
+ * only when there are candidates, finds the true duplicates by their exact email and names both
+ * lines. Memory: the buckets' buffers, one bucket read back (at most about 2 MiB up to 67 million
+ * emails), and the candidates; no scratch file at all while every bucket fits its buffer.
  */
-/** Bits per expected email: about 1% of emails become candidates at the cap, far fewer below it. */
-const BITS_PER_EMAIL = 12;
-const MIN_BITS = 2 ** 20;
-const MAX_BITS = 2 ** 27;
-const HASHES = 7;
-class EmailBloom {
-    candidates = new Set();
+/** Fingerprints a bucket aims to hold, so that one bucket read back stays near 2 MiB. */
+const BUCKET_FINGERPRINTS = 2 ** 18;
+/** At most this many buckets (and scratch files open at once). */
+const MAX_BUCKETS = 256;
+/** Fingerprints buffered per bucket before they are written (8 KiB). */
+const BUFFERED = 1024;
+class EmailFingerprints {
+    scratchParent;
     bits;
-    mask;
-    constructor(expectedEmails) {
-        let size = MIN_BITS;
-        while (size < expectedEmails * BITS_PER_EMAIL && size < MAX_BITS)
-            size *= 2;
-        this.bits = new Uint32Array(size / 32);
-        this.mask = size - 1;
+    buffers;
+    filled;
+    /** Scratch file of each bucket that overflowed its buffer once. */
+    files;
+    written;
+    dir;
+    found;
+    /**
+     * @param expectedEmails the rows planned, to choose the number of buckets
+     * @param scratchParent where the scratch folder goes, made only when a buffer overflows
+     */
+    constructor(expectedEmails, scratchParent) {
+        this.scratchParent = scratchParent;
+        let bits = 0;
+        while (2 ** bits * BUCKET_FINGERPRINTS < expectedEmails && 2 ** bits < MAX_BUCKETS)
+            bits++;
+        this.bits = bits;
+        const buckets = 2 ** bits;
+        this.buffers = Array.from({ length: buckets }, () => new Float64Array(BUFFERED));
+        this.filled = new Array(buckets).fill(0);
+        this.files = new Array(buckets).fill(undefined);
+        this.written = new Array(buckets).fill(0);
     }
-    /** Records an email (as `emailKey` gives it); one seen before becomes a candidate. */
+    /** Records an email (as `emailKey` gives it). */
     add(key) {
+        if (this.found !== undefined)
+            throw new Error('EmailFingerprints: add after candidates()');
         const [h1, h2] = hashes(key);
-        let seen = true;
-        for (let i = 0; i < HASHES; i++) {
-            const bit = (h1 + Math.imul(i, h2)) & this.mask;
-            const word = bit >>> 5;
-            const flag = 1 << (bit & 31);
-            if ((this.bits[word] & flag) === 0) {
-                seen = false;
-                this.bits[word] = this.bits[word] | flag;
+        const bucket = this.bits === 0 ? 0 : h1 >>> (32 - this.bits);
+        const buffer = this.buffers[bucket];
+        let filled = this.filled[bucket];
+        buffer[filled++] = fingerprint(h1, h2);
+        if (filled === BUFFERED) {
+            this.spill(bucket, buffer);
+            filled = 0;
+        }
+        this.filled[bucket] = filled;
+    }
+    /**
+     * The fingerprints recorded more than once: every email that appeared twice, plus the rare
+     * distinct emails that share a fingerprint (the second pass compares the emails themselves).
+     * Ends the recording and removes the scratch files.
+     */
+    candidates() {
+        if (this.found !== undefined)
+            return this.found;
+        const found = new Set();
+        try {
+            // One array for every bucket in turn: a fresh one each would leave them all to the
+            // garbage collector at once, as this loop never yields.
+            let largest = 0;
+            for (let bucket = 0; bucket < this.buffers.length; bucket++) {
+                largest = Math.max(largest, this.sizeOf(bucket));
+            }
+            const space = new Float64Array(largest);
+            for (let bucket = 0; bucket < this.buffers.length; bucket++) {
+                const all = this.readBack(bucket, space);
+                all.sort();
+                for (let i = 1; i < all.length; i++) {
+                    if (all[i] === all[i - 1])
+                        found.add(all[i]);
+                }
             }
         }
-        if (seen)
-            this.candidates.add(fingerprint(h1, h2));
+        finally {
+            this.close();
+        }
+        this.found = found;
+        return found;
     }
-    /** Whether the second pass must look at this email. */
+    /** Whether the second pass must look at this email; only after `candidates()`. */
     isCandidate(key) {
-        if (this.candidates.size === 0)
+        const found = this.candidates();
+        if (found.size === 0)
             return false;
         const [h1, h2] = hashes(key);
-        return this.candidates.has(fingerprint(h1, h2));
+        return found.has(fingerprint(h1, h2));
+    }
+    /** Closes and removes the scratch files (also when the checks stop early). */
+    close() {
+        for (let bucket = 0; bucket < this.files.length; bucket++) {
+            const fd = this.files[bucket];
+            if (fd !== undefined)
+                (0,external_node_fs_.closeSync)(fd);
+            this.files[bucket] = undefined;
+        }
+        if (this.dir !== undefined)
+            (0,external_node_fs_.rmSync)(this.dir, { recursive: true, force: true });
+        this.dir = undefined;
+    }
+    spill(bucket, buffer) {
+        let fd = this.files[bucket];
+        if (fd === undefined) {
+            this.dir ??= (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(this.scratchParent, 'mpmi-emails-'));
+            fd = (0,external_node_fs_.openSync)((0,external_node_path_.join)(this.dir, `bucket-${bucket}`), 'w+');
+            this.files[bucket] = fd;
+        }
+        (0,external_node_fs_.writeSync)(fd, new Uint8Array(buffer.buffer, 0, buffer.byteLength));
+        this.written[bucket] = this.written[bucket] + BUFFERED;
+    }
+    sizeOf(bucket) {
+        return this.written[bucket] + this.filled[bucket];
+    }
+    /** The bucket's fingerprints, read into the start of `space`. */
+    readBack(bucket, space) {
+        const written = this.written[bucket];
+        const filled = this.filled[bucket];
+        const all = space.subarray(0, written + filled);
+        const fd = this.files[bucket];
+        if (fd !== undefined) {
+            const bytes = new Uint8Array(all.buffer, all.byteOffset, written * 8);
+            let offset = 0;
+            while (offset < bytes.length) {
+                const read = (0,external_node_fs_.readSync)(fd, bytes, offset, bytes.length - offset, offset);
+                if (read === 0)
+                    throw new Error(`scratch file of bucket ${bucket} ends early`);
+                offset += read;
+            }
+        }
+        all.set(this.buffers[bucket].subarray(0, filled), written);
+        return all;
     }
 }
 /** 52 bits of the two hashes: an exact-enough set key (the emails themselves are compared). */
@@ -75928,8 +76029,7 @@ function hashes(key) {
     }
     b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
     b ^= b >>> 16;
-    // An odd step visits every position of a power-of-two table.
-    return [a >>> 0, (b | 1) >>> 0];
+    return [a >>> 0, b >>> 0];
 }
 
 ;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/is_object.js
@@ -78380,9 +78480,10 @@ class CheckRun {
     /** Data records with at least one warning, over every file. */
     warnedRows = 0;
     checked = [];
-    constructor(findings, expectedRows) {
+    /** `scratchDir`: where the duplicate check may keep its scratch files while it runs. */
+    constructor(findings, expectedRows, scratchDir) {
         this.findings = findings;
-        this.emails = new EmailBloom(expectedRows);
+        this.emails = new EmailFingerprints(expectedRows, scratchDir);
     }
 }
 /**
@@ -78515,13 +78616,13 @@ async function checkFile(file, run, options = {}) {
     return result;
 }
 /**
- * The second pass, once every file is checked: reads again only as far as needed to name both
- * lines of each email the first pass may have seen twice, comparing the emails themselves. A
+ * The second pass, once every file is checked and only when some email's fingerprint came twice:
+ * reads the files again to name both lines of each repeated email, comparing the emails. A
  * duplicate is reported on its later line, naming the first; with changed-since, on the new or
  * changed one of the two (an old duplicate is not the change's doing).
  */
 async function findDuplicates(run) {
-    if (run.emails.candidates.size === 0)
+    if (run.emails.candidates().size === 0)
         return;
     const first = new Map();
     for (const { file, emailAt, columns, lastLine, maxRecordBytes } of run.checked) {
@@ -78642,6 +78743,7 @@ class Findings {
 
 
 
+
 /**
  * The local checks before anything is sent (or instead of sending, in a dry run): reads every
  * matched file once with csv-parse, refuses the files with errors (their rows count as not
@@ -78649,7 +78751,16 @@ class Findings {
  */
 async function preflight(options) {
     const findings = new Findings();
-    const run = new CheckRun(findings, options.expectedRows ?? options.plans.reduce((total, plan) => total + plan.rows, 0));
+    const run = new CheckRun(findings, options.expectedRows ?? options.plans.reduce((total, plan) => total + plan.rows, 0), options.scratchDir ?? (0,external_node_os_.tmpdir)());
+    try {
+        return await checkAll(options, run);
+    }
+    finally {
+        run.emails.close();
+    }
+}
+async function checkAll(options, run) {
+    const { findings } = run;
     const selectedLines = options.selection?.selectedLines;
     const checkOf = async (path, displayPath, format) => {
         const lines = selectedLines?.get(path);
@@ -78785,6 +78896,7 @@ async function checkFiles(inputs, found, log) {
             chunkSizeBytes: inputs.chunkSizeBytes,
             dryRun: inputs.dryRun,
             expectedRows: found.plans.reduce((total, plan) => total + plan.rows, 0),
+            scratchDir: inputs.scratchDir,
             ...(selection && ref ? { selection: { ref, selectedLines: selection.selectedLines } } : {})
         });
         const { errors, warnings, notices } = result.summary;
@@ -79033,6 +79145,68 @@ function describePlan(plan) {
 }
 function sum(items, pick) {
     return items.reduce((total, item) => total + pick(item), 0);
+}
+
+
+/***/ }),
+
+/***/ 99328:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  dv: () => (/* binding */ boundYoungGeneration)
+});
+
+// UNUSED EXPORTS: YOUNG_GENERATION_BYTES, youngGenerationBytes
+
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: ./src/memory.ts
+
+
+/**
+ * The young generation's size for the whole run: large enough that a read chunk and the records
+ * parsed from it die young, and fixed, so the action's memory does not grow with the file.
+ */
+const YOUNG_GENERATION_BYTES = 16 * 2 ** 20;
+/**
+ * Lets V8's young generation grow to `limitBytes` and no further.
+ *
+ * V8 doubles the young generation each time the bytes that survived its collections since the
+ * last doubling add up to its size, up to 128 MiB here, and gives it back only when the process
+ * goes idle. A pass over a large file always has a few records in flight at each collection, so
+ * those survivors add up: checking 1 GB grew it to 128 MiB while under 10 MiB was live, and the
+ * action's peak memory grew with the file. Kept at its starting 1 MiB instead, half of each
+ * collection's objects were still in flight and moved to the old generation, which then churned
+ * 25 MiB between full collections and made a 100 MB file peak higher than before.
+ *
+ * Its limits are fixed when the process starts (`--max-semi-space-size` does nothing later), but
+ * V8 reads the growth factor at each growth: once a collection shows the young generation at the
+ * limit, a factor of 1 stops it there. The check runs between collections, so a long stretch of
+ * code that never yields could still double it once more.
+ */
+function boundYoungGeneration(limitBytes = YOUNG_GENERATION_BYTES) {
+    const stopGrowing = () => {
+        if (youngGenerationBytes() < limitBytes)
+            return false;
+        (0,external_node_v8_namespaceObject.setFlagsFromString)('--semi-space-growth-factor=1');
+        return true;
+    };
+    if (stopGrowing())
+        return;
+    const observer = new external_node_perf_hooks_.PerformanceObserver(() => {
+        if (stopGrowing())
+            observer.disconnect();
+    });
+    observer.observe({ entryTypes: ['gc'] });
+}
+/** Bytes of the young generation's active half, as V8 reports it. */
+function youngGenerationBytes() {
+    return (0,external_node_v8_namespaceObject.getHeapSpaceStatistics)().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
 }
 
 

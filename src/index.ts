@@ -1,5 +1,8 @@
+import { boundYoungGeneration } from './memory.js'
 import * as core from '@actions/core'
 import { run } from './main.js'
+
+boundYoungGeneration()
 
 try {
   await run()

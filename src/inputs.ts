@@ -142,6 +142,8 @@ export interface Inputs {
   uploadArtifact: boolean
   /** Absolute. */
   outputDir: string
+  /** The runner's temporary folder (RUNNER_TEMP, else the system's): scratch files of the run. */
+  scratchDir: string
   annotations: boolean
   changedSince: string | undefined
   commentOnPr: boolean
@@ -241,9 +243,10 @@ export function readInputs(
   const uploadArtifact = parseBoolean('upload-artifact', get('upload-artifact'))
 
   const workspace = path.resolve(cwd, env.GITHUB_WORKSPACE || '.')
+  const scratchDir = env.RUNNER_TEMP || tmpdir()
   const outputDir = path.resolve(
     workspace,
-    given('output-dir') || path.join(env.RUNNER_TEMP || tmpdir(), 'marketo-import')
+    given('output-dir') || path.join(scratchDir, 'marketo-import')
   )
   const annotations = parseBoolean('annotations', get('annotations'))
   const changedSince = optional('changed-since', parseGitRef)
@@ -272,6 +275,7 @@ export function readInputs(
     retentionDays,
     uploadArtifact,
     outputDir,
+    scratchDir,
     annotations,
     changedSince,
     commentOnPr,

@@ -24,7 +24,8 @@ const QUICK = process.env['BENCH_QUICK'] === '1'
 const SIZES = QUICK
   ? { scan: 50_000_000, small: 50_000_000, large: 100_000_000 }
   : { scan: 500_000_000, small: 100_000_000, large: 1_000_000_000 }
-const RSS_LIMIT_BYTES = 150 * 2 ** 20
+/** The issue's "under 150 MB", in MB of 10^6 bytes: 143.1 MiB. */
+const RSS_LIMIT_BYTES = 150e6
 /** "Flat": the larger file may cost at most this much more memory than the smaller one. */
 const FLAT_GROWTH = 0.1
 
@@ -97,7 +98,7 @@ async function benchRss(scratch: string, bytes: number): Promise<RssRun> {
       `action peak RSS, ${size(run.fileBytes)} file (${run.parts} parts)`,
       `${mib(run.peakRssBytes)} (${mb(run.peakRssBytes)}), ${seconds(run.wallMs)}` +
         (run.failure ? ', import FAILED' : ''),
-      '< 150 MiB',
+      `< ${mb(RSS_LIMIT_BYTES)} (${mib(RSS_LIMIT_BYTES)})`,
       run.peakRssBytes < RSS_LIMIT_BYTES && !run.failure
     )
     // The action starts at most 50 calls in any 20 s: a floor on the run's time.

@@ -4,7 +4,7 @@ import { delimiterOf, FileFormatError, partFileName, readRecords } from '../file
 import { formatBytes } from '../format.js'
 import { MARKETO_MAX_BODY_BYTES, multipartOverheadBytes } from '../marketo/multipart.js'
 import type { ImportFormat } from '../marketo/types.js'
-import { EmailBloom } from './duplicates.js'
+import { EmailFingerprints } from './duplicates.js'
 import type { Findings } from './findings.js'
 import { CHECK_READ_BYTES, parseChecked, type CheckedRecord, type ParseOptions } from './parse.js'
 import {
@@ -41,16 +41,18 @@ interface RowsChecked {
 
 /** The run-wide state the files share: emails for duplicates, and the rows warned about. */
 export class CheckRun {
-  readonly emails: EmailBloom
+  readonly emails: EmailFingerprints
   /** Data records with at least one warning, over every file. */
   warnedRows = 0
   readonly checked: RowsChecked[] = []
 
+  /** `scratchDir`: where the duplicate check may keep its scratch files while it runs. */
   constructor(
     readonly findings: Findings,
-    expectedRows: number
+    expectedRows: number,
+    scratchDir: string
   ) {
-    this.emails = new EmailBloom(expectedRows)
+    this.emails = new EmailFingerprints(expectedRows, scratchDir)
   }
 }
 
@@ -218,13 +220,13 @@ export async function checkFile(
 }
 
 /**
- * The second pass, once every file is checked: reads again only as far as needed to name both
- * lines of each email the first pass may have seen twice, comparing the emails themselves. A
+ * The second pass, once every file is checked and only when some email's fingerprint came twice:
+ * reads the files again to name both lines of each repeated email, comparing the emails. A
  * duplicate is reported on its later line, naming the first; with changed-since, on the new or
  * changed one of the two (an old duplicate is not the change's doing).
  */
 export async function findDuplicates(run: CheckRun): Promise<void> {
-  if (run.emails.candidates.size === 0) return
+  if (run.emails.candidates().size === 0) return
   const first = new Map<
     string,
     { file: string; line: number; selected: boolean; warned: boolean }

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os'
 import { resolve } from 'node:path'
 import { detectFormat, type FilePlan, type RequestedFormat } from '../files/index.js'
 import { formatBytes, plural } from '../format.js'
@@ -22,6 +23,8 @@ export interface PreflightOptions {
   selection?: { ref: string; selectedLines: Map<string, Set<number>> }
   /** Rows the files hold, to size the duplicate check; default the plans' rows. */
   expectedRows?: number
+  /** Where the duplicate check keeps scratch files while it runs; default the system's temp folder. */
+  scratchDir?: string
   parse?: ParseOptions
 }
 
@@ -46,8 +49,18 @@ export async function preflight(options: PreflightOptions): Promise<Preflight> {
   const findings = new Findings()
   const run = new CheckRun(
     findings,
-    options.expectedRows ?? options.plans.reduce((total, plan) => total + plan.rows, 0)
+    options.expectedRows ?? options.plans.reduce((total, plan) => total + plan.rows, 0),
+    options.scratchDir ?? tmpdir()
   )
+  try {
+    return await checkAll(options, run)
+  } finally {
+    run.emails.close()
+  }
+}
+
+async function checkAll(options: PreflightOptions, run: CheckRun): Promise<Preflight> {
+  const { findings } = run
   const selectedLines = options.selection?.selectedLines
   const checkOf = async (
     path: string,

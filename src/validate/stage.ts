@@ -73,6 +73,7 @@ export async function checkFiles(
         chunkSizeBytes: inputs.chunkSizeBytes,
         dryRun: inputs.dryRun,
         expectedRows: found.plans.reduce((total, plan) => total + plan.rows, 0),
+        scratchDir: inputs.scratchDir,
         ...(selection && ref ? { selection: { ref, selectedLines: selection.selectedLines } } : {})
       })
       const { errors, warnings, notices } = result.summary

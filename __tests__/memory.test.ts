@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url'
 import { YOUNG_GENERATION_BYTES } from '../src/memory.js'
 
 const MEMORY_MODULE = pathToFileURL(resolve(import.meta.dirname, '../src/memory.ts')).href
+const UNDICI = pathToFileURL(resolve(import.meta.dirname, '../node_modules/undici/index.js')).href
 
 /**
  * Runs a pass shaped like the checks of a large file in a fresh Node process: batches of
@@ -31,6 +32,50 @@ function youngGenerationAfterPass(bound: boolean): number {
   return Number(child.stdout.trim())
 }
 
+/**
+ * Sends 200 requests through undici to a local server in a fresh Node process, with V8 tracing
+ * each WebAssembly function it compiles (and recompiling synchronously, so nothing is left to a
+ * background thread when the process ends). Returns the compilers V8 used, one per function.
+ */
+function wasmCompilersUsed(bound: boolean): string[] {
+  const script = `
+    const { setFlagsFromString } = await import('node:v8')
+    setFlagsFromString('--wasm-sync-tier-up')
+    setFlagsFromString('--trace-wasm-compilation-times')
+    const { keepWebAssemblyOnBaseline } = await import(${JSON.stringify(MEMORY_MODULE)})
+    if (${bound}) keepWebAssemblyOnBaseline()
+    const { request } = await import(${JSON.stringify(UNDICI)})
+    const { createServer } = await import('node:http')
+    const server = createServer((_, res) => {
+      res.setHeader('content-type', 'application/json')
+      res.end(JSON.stringify({ success: true, result: [{ batchId: 1041, status: 'Importing' }] }))
+    })
+    await new Promise((listening) => server.listen(0, '127.0.0.1', listening))
+    const url = 'http://127.0.0.1:' + server.address().port + '/status.json'
+    for (let i = 0; i < 200; i++) await (await request(url)).body.text()
+    server.close()
+  `
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8'
+  })
+  if (child.status !== 0) throw new Error(`the requests failed: ${child.stderr}`)
+  return [...child.stdout.matchAll(/^Compiled function \S+ using (\w+),/gm)].map(
+    (m) => m[1] as string
+  )
+}
+
+describe("undici's WebAssembly parser", () => {
+  it('is recompiled by the optimizing compiler without the bound (about 20 MiB)', () => {
+    expect(wasmCompilersUsed(false)).toContain('TurboFan')
+  })
+
+  it('stays on its baseline code under the bound', () => {
+    const compilers = wasmCompilersUsed(true)
+    expect(compilers).toContain('Liftoff')
+    expect(compilers).not.toContain('TurboFan')
+  })
+})
+
 describe('the young generation', () => {
   it('grows past the bound in a long pass without it (so the bound is what holds it)', () => {
     expect(youngGenerationAfterPass(false)).toBeGreaterThan(2 * YOUNG_GENERATION_BYTES)
@@ -40,5 +85,37 @@ describe('the young generation', () => {
     const size = youngGenerationAfterPass(true)
     expect(size).toBeGreaterThanOrEqual(YOUNG_GENERATION_BYTES)
     expect(size).toBeLessThan(2 * YOUNG_GENERATION_BYTES)
+  })
+})
+
+describe('uploads', () => {
+  it('collect the young generation once per 8 MiB read, so spent buffers do not pile up', () => {
+    const script = `
+      const { countUploadBytes, UPLOAD_BYTES_PER_COLLECTION } = await import(${JSON.stringify(MEMORY_MODULE)})
+      const { PerformanceObserver, constants } = await import('node:perf_hooks')
+      let young = 0
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) {
+          if (entry.detail.kind === constants.NODE_PERFORMANCE_GC_MINOR) young++
+        }
+      }).observe({ entryTypes: ['gc'] })
+      const collections = async () => {
+        for (let turn = 0; turn < 3; turn++) await new Promise((done) => setImmediate(done))
+        return young
+      }
+      const start = await collections()
+      countUploadBytes(UPLOAD_BYTES_PER_COLLECTION - 1)
+      const below = await collections()
+      countUploadBytes(1)
+      const reached = await collections()
+      for (let i = 0; i < 4; i++) countUploadBytes(UPLOAD_BYTES_PER_COLLECTION / 2)
+      const twoMore = await collections()
+      console.log(JSON.stringify([below - start, reached - below, twoMore - reached]))
+    `
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8'
+    })
+    if (child.status !== 0) throw new Error(`the script failed: ${child.stderr}`)
+    expect(JSON.parse(child.stdout)).toEqual([0, 1, 2])
   })
 })

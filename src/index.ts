@@ -1,8 +1,8 @@
-import { boundYoungGeneration } from './memory.js'
+import { boundRuntimeMemory } from './memory.js'
 import * as core from '@actions/core'
 import { run } from './main.js'
 
-boundYoungGeneration()
+boundRuntimeMemory()
 
 try {
   await run()

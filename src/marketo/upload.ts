@@ -1,5 +1,6 @@
 /** The multipart upload of one submit attempt. */
 import { Readable } from 'node:stream'
+import { countUploadBytes } from '../memory.js'
 import { isTransientTransportCode } from './errors.js'
 import type { MultipartEnvelope } from './multipart.js'
 import type { AttemptFailure } from './retry.js'
@@ -23,7 +24,9 @@ export class UploadBody {
       yield envelope.head
       try {
         for await (const chunk of source.open()) {
-          yield typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk
+          const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk
+          countUploadBytes(bytes.length)
+          yield bytes
         }
       } catch (error) {
         body.sourceError = error

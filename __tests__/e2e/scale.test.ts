@@ -3,7 +3,7 @@
  * through Marketo's 10-job queue while another integration fills it. Run `npm run bundle` first.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writeCsv } from '../../scripts/bench/csv.js'
@@ -139,6 +139,12 @@ describe('the built action at scale', () => {
     expect(new Set(report.failures.map((f) => f.part)).size).toBeGreaterThanOrEqual(3)
     // Line numbers count the quoted line breaks: the last bad row starts well past its index.
     expect(file.badRows.at(-1)!.line).toBeGreaterThan(300_003 + 2 + 10_000)
+
+    // The duplicate check's buckets outgrew memory (300,000 emails) and went to RUNNER_TEMP;
+    // nothing of them is left there.
+    expect(await readdir(run.dirs.runnerTemp)).not.toContainEqual(
+      expect.stringMatching(/^mpmi-emails-/)
+    )
   })
 
   it('moves 14 files through a 10-job queue another integration filled, within max-concurrent-jobs', async () => {

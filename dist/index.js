@@ -75965,7 +75965,7 @@ class EmailFingerprints {
         this.found = found;
         return found;
     }
-    /** Whether the second pass must look at this email; only after `candidates()`. */
+    /** Whether the second pass must look at this email; ends the recording, as `candidates()` does. */
     isCandidate(key) {
         const found = this.candidates();
         if (found.size === 0)

@@ -91,7 +91,7 @@ export class EmailFingerprints {
     return found
   }
 
-  /** Whether the second pass must look at this email; only after `candidates()`. */
+  /** Whether the second pass must look at this email; ends the recording, as `candidates()` does. */
   isCandidate(key: string): boolean {
     const found = this.candidates()
     if (found.size === 0) return false

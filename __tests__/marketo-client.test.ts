@@ -4,7 +4,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { MockAgent, errors, type Interceptable } from 'undici'
+import { MockAgent, errors } from 'undici'
 import {
   MarketoApiError,
   MarketoClient,
@@ -12,7 +12,7 @@ import {
   type MarketoClientOptions,
   type UploadSource
 } from '../src/marketo/index.js'
-import type { Sleep } from '../src/time.js'
+import { instantTime, type DataHandler, type ReplyOptions } from './helpers/instant-time.js'
 
 const ORIGIN = 'http://127.0.0.1:9'
 const SECRET = 'client-SECRET-value'
@@ -20,36 +20,6 @@ const START = Date.UTC(2025, 0, 15, 12, 0, 0)
 const STATUS_PATH = '/bulk/v1/program/members/import/1040/status.json'
 const SUBMIT_PATH = '/bulk/v1/program/1234/members/import.json'
 const CSV = 'email,firstName\nann@example.com,Ann\nbob@example.com,Bob\n'
-
-/** The function form of a MockAgent reply's data (undici does not export the type by name). */
-type ReplyData = NonNullable<Parameters<ReturnType<Interceptable['intercept']>['reply']>[1]>
-type DataHandler = Extract<ReplyData, (...args: never[]) => unknown>
-type ReplyOptions = Parameters<DataHandler>[0]
-
-interface FakeTime {
-  now: () => number
-  set: (ms: number) => void
-  sleep: Sleep
-  sleeps: number[]
-}
-
-/** A clock that only moves when the code under test sleeps (or a test sets it). */
-function fakeTime(start = START): FakeTime {
-  let now = start
-  const sleeps: number[] = []
-  const sleep: Sleep = async (ms, signal) => {
-    signal?.throwIfAborted()
-    sleeps.push(ms)
-    const until = now + ms
-    await Promise.resolve()
-    now = Math.max(now, until)
-    signal?.throwIfAborted()
-  }
-  const set = (ms: number): void => {
-    now = ms
-  }
-  return { now: () => now, set, sleep, sleeps }
-}
 
 const openClients: MockAgent[] = []
 afterEach(async () => {
@@ -61,7 +31,7 @@ function setup(overrides: Partial<MarketoClientOptions> = {}) {
   agent.disableNetConnect()
   openClients.push(agent)
   const pool = agent.get(ORIGIN)
-  const time = fakeTime()
+  const time = instantTime(START)
   const logs: string[] = []
   const secrets: string[] = []
   const log = {
@@ -74,7 +44,7 @@ function setup(overrides: Partial<MarketoClientOptions> = {}) {
     identityUrl: `${ORIGIN}/identity`,
     clientId: 'client-id',
     clientSecret: SECRET,
-    clock: { now: time.now },
+    clock: time.clock,
     sleep: time.sleep,
     random: () => 0.5,
     dispatcher: agent,

@@ -1,28 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { setImmediate as tick } from 'node:timers/promises'
-import { MockAgent, type Interceptable } from 'undici'
+import { MockAgent } from 'undici'
 import { CallLimiter } from '../src/marketo/limiter.js'
 import { MarketoClient } from '../src/marketo/index.js'
-import type { Sleep } from '../src/time.js'
+import { instantTime, type DataHandler } from './helpers/instant-time.js'
 
 const START = Date.UTC(2025, 0, 15, 12)
-
-/** The function form of a MockAgent reply's data (undici does not export the type by name). */
-type ReplyData = NonNullable<Parameters<ReturnType<Interceptable['intercept']>['reply']>[1]>
-type DataHandler = Extract<ReplyData, (...args: never[]) => unknown>
-
-function fakeTime(): { clock: { now: () => number }; sleep: Sleep; sleeps: number[] } {
-  let now = START
-  const sleeps: number[] = []
-  const sleep: Sleep = async (ms, signal) => {
-    signal?.throwIfAborted()
-    sleeps.push(ms)
-    const until = now + ms
-    await Promise.resolve()
-    now = Math.max(now, until)
-  }
-  return { clock: { now: () => now }, sleep, sleeps }
-}
 
 /** The most starts inside any window of `windowMs` (half-open, as the limiter counts). */
 function busiestWindow(starts: number[], windowMs: number): number {
@@ -37,7 +20,7 @@ function busiestWindow(starts: number[], windowMs: number): number {
 
 describe('CallLimiter', () => {
   it('never starts more than 50 calls in 20 s nor runs more than 5 at once', async () => {
-    const time = fakeTime()
+    const time = instantTime(START)
     const limiter = new CallLimiter({
       callsPerWindow: 50,
       windowMs: 20_000,
@@ -64,7 +47,7 @@ describe('CallLimiter', () => {
   })
 
   it('releases the slot of a call that fails', async () => {
-    const time = fakeTime()
+    const time = instantTime(START)
     const limiter = new CallLimiter({
       callsPerWindow: 50,
       windowMs: 20_000,
@@ -76,7 +59,7 @@ describe('CallLimiter', () => {
   })
 
   it('holds every call back after a rate-limit answer', async () => {
-    const time = fakeTime()
+    const time = instantTime(START)
     const limiter = new CallLimiter({
       callsPerWindow: 50,
       windowMs: 20_000,
@@ -89,7 +72,7 @@ describe('CallLimiter', () => {
   })
 
   it('rejects waiting calls when the signal aborts', async () => {
-    const time = fakeTime()
+    const time = instantTime(START)
     const controller = new AbortController()
     const limiter = new CallLimiter({
       callsPerWindow: 1,
@@ -114,7 +97,7 @@ describe('MarketoClient within limits', () => {
     agent = new MockAgent()
     agent.disableNetConnect()
     const pool = agent.get('http://127.0.0.1:9')
-    const time = fakeTime()
+    const time = instantTime(START)
     pool
       .intercept({ path: (p) => p.startsWith('/identity/oauth/token?') })
       .reply(200, { access_token: 'token-1', expires_in: 3599 })

@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { runImportJobs, type SchedulerOptions } from '../src/jobs/scheduler.js'
-import { Readable } from 'node:stream'
-import { FakeMarketo, listParts } from './helpers/fake-marketo.js'
+import { FakeMarketo, fakeSourceOf, listParts } from './helpers/fake-marketo.js'
 import { VirtualTime } from './helpers/virtual-time.js'
 
 const SECOND = 1000
@@ -22,12 +21,7 @@ function setup(
     deadline: time.clock.now() + 60 * 60 * SECOND,
     clock: time.clock,
     sleep: time.sleep,
-    // The fake reports a part's byte length as its row count.
-    sourceOf: (part) => ({
-      filename: part.displayPath,
-      byteLength: part.rows,
-      open: () => Readable.from([])
-    }),
+    sourceOf: fakeSourceOf,
     log: {
       info: () => undefined,
       warning: () => undefined,

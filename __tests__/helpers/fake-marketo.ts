@@ -1,6 +1,7 @@
+import { Readable } from 'node:stream'
 import type { Part } from '../../src/files/types.js'
 import type { ImportApi } from '../../src/jobs/types.js'
-import type { ImportJobStatus, SubmitRequest } from '../../src/marketo/types.js'
+import type { ImportJobStatus, SubmitRequest, UploadSource } from '../../src/marketo/types.js'
 import type { Clock } from '../../src/time.js'
 
 interface FakeJob {
@@ -120,4 +121,9 @@ export function listParts(count: number, rows = 100): Part[] {
     rows,
     firstLine: 2
   }))
+}
+
+/** The upload of a part for FakeMarketo: no bytes, and its rows as its byte length. */
+export function fakeSourceOf(part: Part): UploadSource {
+  return { filename: part.displayPath, byteLength: part.rows, open: () => Readable.from([]) }
 }

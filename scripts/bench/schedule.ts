@@ -3,9 +3,9 @@
  * limiter against the in-memory Marketo queue of the tests (first in, first out, 2 slots), so
  * minutes of Marketo time run in milliseconds and the figures do not depend on the machine.
  */
-import { Readable } from 'node:stream'
-import { FakeMarketo, listParts } from '../../__tests__/helpers/fake-marketo.js'
+import { FakeMarketo, fakeSourceOf, listParts } from '../../__tests__/helpers/fake-marketo.js'
 import { VirtualTime } from '../../__tests__/helpers/virtual-time.js'
+import type { Part } from '../../src/files/types.js'
 import { runImportJobs } from '../../src/jobs/scheduler.js'
 import type { ImportApi } from '../../src/jobs/types.js'
 import { CallLimiter, DEFAULT_LIMITS } from '../../src/marketo/limiter.js'
@@ -62,11 +62,7 @@ export async function runScheduler(
       deadline: start + 24 * 3600 * SECOND,
       clock: time.clock,
       sleep: time.sleep,
-      sourceOf: (part) => ({
-        filename: part.displayPath,
-        byteLength: part.rows,
-        open: () => Readable.from([])
-      }),
+      sourceOf: fakeSourceOf,
       log: { info: () => undefined, warning: () => undefined, progress: () => undefined }
     })
   )
@@ -97,6 +93,7 @@ export async function runFixedPoll(
   const work = async (): Promise<number> => {
     let calls = 0
     let next = 0
+    const parts = listParts(durationsMs.length)
     const open: number[] = []
     const submitMore = async (): Promise<void> => {
       while (open.length < maxConcurrentJobs && next < durationsMs.length) {
@@ -104,11 +101,7 @@ export async function runFixedPoll(
           programId: '1001',
           programMemberStatus: 'On List',
           format: 'CSV',
-          source: {
-            filename: `list-${next + 1}.csv`,
-            byteLength: 100,
-            open: () => Readable.from([])
-          }
+          source: fakeSourceOf(parts[next] as Part)
         }
         next++
         calls++

@@ -67394,7 +67394,7 @@ module.exports = {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _memory_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(58547);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(77094);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(32909);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(80928);
 
 
 
@@ -67413,7 +67413,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 32909:
+/***/ 80928:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67991,9 +67991,17 @@ const records_QUOTE = 0x22;
  * the parts, so lines and byte ranges agree with `planFile` exactly.
  */
 async function* readRecords(path, format, options = {}) {
+    const chunks = (0,external_node_fs_.createReadStream)(path, { highWaterMark: options.readBytes ?? SCAN_CHUNK_BYTES });
+    yield* recordsOf(chunks, format, options.displayPath ?? path);
+}
+/**
+ * The records of a file's bytes arriving as chunks (a file read, or a blob streamed from git),
+ * with their values, header first. `displayPath` names the file in errors.
+ */
+async function* recordsOf(chunks, format, displayPath) {
     // Boundaries found by the last push, as (start, end, line) triples.
     const found = [];
-    const scanner = new RecordScanner(format, (start, end, line) => found.push(start, end, line), options.displayPath ?? path);
+    const scanner = new RecordScanner(format, (start, end, line) => found.push(start, end, line), displayPath);
     // Bytes from `heldStart` on, not yet handed out as records.
     let held = [];
     let heldStart = 0;
@@ -68019,10 +68027,7 @@ async function* readRecords(path, format, options = {}) {
         heldStart = consumed;
         found.length = 0;
     }
-    const stream = (0,external_node_fs_.createReadStream)(path, {
-        highWaterMark: options.readBytes ?? SCAN_CHUNK_BYTES
-    });
-    for await (const chunk of stream) {
+    for await (const chunk of chunks) {
         held.push(chunk);
         scanner.push(chunk);
         yield* takeFound();
@@ -75692,47 +75697,7 @@ function rangesOf(records) {
     return ranges;
 }
 
-;// CONCATENATED MODULE: ./src/changes/records.ts
-
-/**
- * The records of a file's bytes arriving as chunks (a blob streamed from git), read by the same
- * scanner and field rules as `readRecords`, so values compare equal across revisions.
- */
-async function* revisionRecords(chunks, format, displayPath) {
-    const found = [];
-    const scanner = new RecordScanner(format, (start, end, line) => found.push(start, end, line), displayPath);
-    let held = [];
-    let heldStart = 0;
-    let index = 0;
-    function* takeFound() {
-        if (found.length === 0)
-            return;
-        const bytes = held.length === 1 ? held[0] : Buffer.concat(held);
-        for (let i = 0; i < found.length; i += 3) {
-            const start = found[i] - heldStart;
-            const end = found[i + 1] - heldStart;
-            yield {
-                index: index++,
-                line: found[i + 2],
-                fields: parseFields(bytes.subarray(start, end), format)
-            };
-        }
-        const consumed = found[found.length - 2];
-        held = [bytes.subarray(consumed - heldStart)];
-        heldStart = consumed;
-        found.length = 0;
-    }
-    for await (const chunk of chunks) {
-        held.push(chunk);
-        scanner.push(chunk);
-        yield* takeFound();
-    }
-    scanner.finish();
-    yield* takeFound();
-}
-
 ;// CONCATENATED MODULE: ./src/changes/select.ts
-
 
 
 
@@ -75843,7 +75808,7 @@ async function earlierRecords(plan, commit, header, options) {
     const byValues = new Map();
     let columns = [];
     try {
-        for await (const record of revisionRecords(readBlob(blob, (0,external_node_path_.dirname)(plan.path)), plan.format, `${plan.displayPath} at ${options.ref}`)) {
+        for await (const record of recordsOf(readBlob(blob, (0,external_node_path_.dirname)(plan.path)), plan.format, `${plan.displayPath} at ${options.ref}`)) {
             if (record.index === 0) {
                 // Where each current column was then (-1: it did not exist, its values were empty).
                 columns = header.map((name) => record.fields.indexOf(name));

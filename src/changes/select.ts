@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto'
 import { basename, dirname } from 'node:path'
-import { FileFormatError, readRecords, type FilePlan } from '../files/index.js'
+import { FileFormatError, readRecords, recordsOf, type FilePlan } from '../files/index.js'
 import { emailKey } from '../validate/rules.js'
 import { blobAt, readBlob, resolveCommit, NO_COMMIT } from './git.js'
 import { planSelection, type SelectedRecord } from './plan.js'
-import { revisionRecords } from './records.js'
 import type { ChangeSummary, FileChanges } from './types.js'
 
 /** Removed lines a report names per file; the count says the rest. */
@@ -145,7 +144,7 @@ async function earlierRecords(
   const byValues: EarlierRecords['byValues'] = new Map()
   let columns: number[] = []
   try {
-    for await (const record of revisionRecords(
+    for await (const record of recordsOf(
       readBlob(blob, dirname(plan.path)),
       plan.format,
       `${plan.displayPath} at ${options.ref}`

@@ -1,6 +1,12 @@
 export { delimiterOf, detectFormat, type RequestedFormat } from './format.js'
 export { partSource } from './part-source.js'
-export { parseFields, readRecords, type ReadRecordsOptions, type SourceRecord } from './records.js'
+export {
+  parseFields,
+  readRecords,
+  recordsOf,
+  type ReadRecordsOptions,
+  type SourceRecord
+} from './records.js'
 export {
   FileFormatError,
   RecordScanner,

@@ -36,12 +36,25 @@ export async function* readRecords(
   format: ImportFormat,
   options: ReadRecordsOptions = {}
 ): AsyncGenerator<SourceRecord> {
+  const chunks = createReadStream(path, { highWaterMark: options.readBytes ?? SCAN_CHUNK_BYTES })
+  yield* recordsOf(chunks as AsyncIterable<Buffer>, format, options.displayPath ?? path)
+}
+
+/**
+ * The records of a file's bytes arriving as chunks (a file read, or a blob streamed from git),
+ * with their values, header first. `displayPath` names the file in errors.
+ */
+export async function* recordsOf(
+  chunks: AsyncIterable<Buffer>,
+  format: ImportFormat,
+  displayPath: string
+): AsyncGenerator<SourceRecord> {
   // Boundaries found by the last push, as (start, end, line) triples.
   const found: number[] = []
   const scanner = new RecordScanner(
     format,
     (start, end, line) => found.push(start, end, line),
-    options.displayPath ?? path
+    displayPath
   )
   // Bytes from `heldStart` on, not yet handed out as records.
   let held: Buffer[] = []
@@ -69,12 +82,9 @@ export async function* readRecords(
     found.length = 0
   }
 
-  const stream = createReadStream(path, {
-    highWaterMark: options.readBytes ?? SCAN_CHUNK_BYTES
-  })
-  for await (const chunk of stream) {
-    held.push(chunk as Buffer)
-    scanner.push(chunk as Buffer)
+  for await (const chunk of chunks) {
+    held.push(chunk)
+    scanner.push(chunk)
     yield* takeFound()
   }
   scanner.finish()

@@ -5,7 +5,7 @@ export default {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
-  setupFilesAfterEnv: ['<rootDir>/__tests__/helpers/cleanup.ts'],
+  setupFilesAfterEnv: ['<rootDir>/testkit/cleanup.ts'],
   testMatch: ['**/__tests__/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: {

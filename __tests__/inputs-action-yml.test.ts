@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from '@jest/globals'
-import { INPUT_DEFAULTS, INPUT_NAMES, type InputName } from '../src/inputs.js'
+import { INPUT_DEFAULTS, INPUT_NAMES, type InputName } from '../src/inputs/index.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 // shared/ sits beside the clone: /work/shared for a session, <ci-folder>/shared in CI.

@@ -11,7 +11,7 @@ import {
   quoteValue,
   readInputs,
   thresholdLimit
-} from '../src/inputs.js'
+} from '../src/inputs/index.js'
 
 const SECRET = 'Sup3r-S3cret-Value'
 
@@ -384,7 +384,48 @@ const BAD_INPUTS: [string, Record<string, string>, string][] = [
     { 'changed-since': 'main branch' },
     `changed-since: "main branch" ${GIT_REF_FORMS}`
   ],
-  ['comment-on-pr', { 'comment-on-pr': 'yes' }, 'comment-on-pr: "yes" must be true or false']
+  ['comment-on-pr', { 'comment-on-pr': 'yes' }, 'comment-on-pr: "yes" must be true or false'],
+  ['check-instance', { 'check-instance': 'no' }, 'check-instance: "no" must be true or false'],
+  [
+    'map-display-names',
+    { 'map-display-names': '1' },
+    'map-display-names: "1" must be true or false'
+  ],
+  [
+    'daily-quota',
+    { 'daily-quota': '0' },
+    'daily-quota: "0" must be a whole number of API calls from 1 to 100000000, e.g. 50000'
+  ],
+  [
+    'max-removals',
+    { 'max-removals': 'some' },
+    'max-removals: "some" is neither a count nor a percentage like 2.5%'
+  ],
+  [
+    'columns',
+    { columns: 'Email Address: email' },
+    'columns: "Email Address: email" asks for renaming columns, which this version of the action does not do yet; leave columns empty'
+  ],
+  [
+    'status-column',
+    { 'status-column': 'status' },
+    'status-column: "status" asks for a status column, which this version of the action does not do yet; leave status-column empty'
+  ],
+  [
+    'imports',
+    { imports: 'x.yml' },
+    'imports: "x.yml" asks for several imports in one step, which this version of the action does not do yet; leave imports empty'
+  ],
+  [
+    'removed-records',
+    { 'removed-records': 'remove' },
+    'removed-records: "remove" asks for removing members, which this version of the action does not do yet; leave removed-records as keep'
+  ],
+  [
+    'mirror',
+    { mirror: 'true' },
+    'mirror: "true" asks for mirroring a program, which this version of the action does not do yet; leave mirror as false'
+  ]
 ]
 
 describe('readInputs refuses a bad value with one line naming the input and the accepted forms', () => {
@@ -452,6 +493,10 @@ describe('readInputs defaults', () => {
       changedSince: undefined,
       commentOnPr: false,
       githubToken: undefined,
+      checkInstance: true,
+      mapDisplayNames: true,
+      dailyQuota: 50000,
+      maxRemovals: { kind: 'percent', percent: 5 },
       workspace: '/ws'
     })
   })

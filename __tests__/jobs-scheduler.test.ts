@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { runImportJobs, type SchedulerOptions } from '../src/jobs/scheduler.js'
-import { FakeMarketo, fakeSourceOf, listParts } from './helpers/fake-marketo.js'
-import { VirtualTime } from './helpers/virtual-time.js'
+import { FakeMarketo, fakeSourceOf, listParts } from '../testkit/fake-marketo.js'
+import { VirtualTime } from '../testkit/virtual-time.js'
 
 const SECOND = 1000
 

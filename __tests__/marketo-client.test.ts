@@ -12,7 +12,7 @@ import {
   type MarketoClientOptions,
   type UploadSource
 } from '../src/marketo/index.js'
-import { instantTime, type DataHandler, type ReplyOptions } from './helpers/instant-time.js'
+import { instantTime, type DataHandler, type ReplyOptions } from '../testkit/instant-time.js'
 
 const ORIGIN = 'http://127.0.0.1:9'
 const SECRET = 'client-SECRET-value'

@@ -3,7 +3,7 @@ import { setImmediate as tick } from 'node:timers/promises'
 import { MockAgent } from 'undici'
 import { CallLimiter } from '../src/marketo/limiter.js'
 import { MarketoClient } from '../src/marketo/index.js'
-import { instantTime, type DataHandler } from './helpers/instant-time.js'
+import { instantTime, type DataHandler } from '../testkit/instant-time.js'
 
 const START = Date.UTC(2025, 0, 15, 12)
 

@@ -15,8 +15,8 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { uploadReportArtifact } from '../src/report/artifact.js'
-import { readZip, startResultsService, type ResultsService } from './helpers/results-service.js'
+import { uploadReportArtifact } from '../src/github/artifact.js'
+import { readZip, startResultsService, type ResultsService } from '../testkit/results-service.js'
 
 const TARGARYEN_FAILURES =
   'firstName,lastName,email,title,company,leadScore,Import Failure Reason\n' +

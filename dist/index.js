@@ -67394,7 +67394,7 @@ module.exports = {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _memory_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(58547);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(77094);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(80928);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(66845);
 
 
 
@@ -67413,7 +67413,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 80928:
+/***/ 66845:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -71810,7 +71810,7 @@ function glob_hashFiles(patterns_1) {
     });
 }
 //# sourceMappingURL=glob.js.map
-;// CONCATENATED MODULE: ./src/search.ts
+;// CONCATENATED MODULE: ./src/github/glob.ts
 
 
 /**
@@ -71841,11 +71841,42 @@ async function findFiles(patterns, workspace) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/discover.ts
+;// CONCATENATED MODULE: ./src/stages/find.ts
 
 
 
 
+
+/**
+ * The first stage: the files the patterns match, each planned into parts, with what was found
+ * logged in one group. Resuming without files: the batch ids alone say what to poll.
+ */
+async function findStage(inputs, log) {
+    return log.group('Finding files', async () => {
+        const discovery = inputs.batchIds.length > 0 && inputs.files.length === 0
+            ? { noFiles: false, plans: [], problems: [] }
+            : await discover(inputs);
+        for (const plan of discovery.plans) {
+            log.info(describePlan(plan));
+            if (plan.rows === 0) {
+                log.warning(plan.sizeBytes === 0
+                    ? `${plan.displayPath}: the file is empty; nothing to import from it`
+                    : `${plan.displayPath}: the file has a header but no data rows; nothing to import from it`);
+            }
+        }
+        for (const problem of discovery.problems) {
+            log.error(`${problem.displayPath}: ${problem.message}`, {
+                file: problem.displayPath,
+                ...(problem.line ? { startLine: problem.line } : {})
+            });
+        }
+        return discovery;
+    });
+}
+function describePlan(plan) {
+    const split = plan.parts.length > 1 ? `, split into ${plan.parts.length} parts` : '';
+    return `${plan.displayPath}: ${plan.format}, ${formatBytes(plan.sizeBytes)}, ${plural(plan.rows, 'row')}${split}`;
+}
 /** Finds the files, detects each one's format and splits it into parts, reading each file once. */
 async function discover(inputs) {
     const paths = await findFiles(inputs.files, inputs.workspace);
@@ -72295,7 +72326,7 @@ function parseArtifactName(input, raw) {
     return raw;
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
+;// CONCATENATED MODULE: ./src/inputs/index.ts
 
 
 
@@ -72336,7 +72367,16 @@ const INPUT_NAMES = (/* unused pure expression or super */ null && ([
     'annotations',
     'changed-since',
     'comment-on-pr',
-    'github-token'
+    'github-token',
+    'check-instance',
+    'columns',
+    'map-display-names',
+    'daily-quota',
+    'status-column',
+    'imports',
+    'removed-records',
+    'mirror',
+    'max-removals'
 ]));
 /**
  * Literal defaults, the same as action.yml's: applied when an input is empty, so that
@@ -72356,7 +72396,13 @@ const INPUT_DEFAULTS = {
     'dry-run': 'false',
     'upload-artifact': 'true',
     annotations: 'true',
-    'comment-on-pr': 'false'
+    'comment-on-pr': 'false',
+    'check-instance': 'true',
+    'map-display-names': 'true',
+    'daily-quota': '50000',
+    'removed-records': 'keep',
+    mirror: 'false',
+    'max-removals': '5%'
 };
 const IF_NO_FILES_FOUND = ['error', 'warn', 'ignore'];
 const FORMAT_CHOICES = ['auto', 'csv', 'tsv', 'ssv'];
@@ -72425,6 +72471,16 @@ function readInputs(getInput, env, cwd = process.cwd()) {
     const changedSince = optional('changed-since', parseGitRef);
     const commentOnPr = parseBoolean('comment-on-pr', get('comment-on-pr'));
     const githubToken = given('github-token') || undefined;
+    const checkInstance = parseBoolean('check-instance', get('check-instance'));
+    const mapDisplayNames = parseBoolean('map-display-names', get('map-display-names'));
+    const dailyQuota = parseWholeNumber('daily-quota', get('daily-quota'), {
+        min: 1,
+        max: 100_000_000,
+        what: 'a whole number of API calls',
+        example: '50000'
+    });
+    const maxRemovals = parseThreshold('max-removals', get('max-removals'));
+    refuseUnbuilt(given);
     return {
         endpoint,
         clientId,
@@ -72452,8 +72508,32 @@ function readInputs(getInput, env, cwd = process.cwd()) {
         changedSince,
         commentOnPr,
         githubToken,
+        checkInstance,
+        mapDisplayNames,
+        dailyQuota,
+        maxRemovals,
         workspace
     };
+}
+/**
+ * Contract inputs this version declares but does not act on yet: a value other than the default
+ * is refused, before any network call, rather than silently ignored.
+ */
+const UNBUILT = [
+    { input: 'columns', idle: '', what: 'renaming columns' },
+    { input: 'status-column', idle: '', what: 'a status column' },
+    { input: 'imports', idle: '', what: 'several imports in one step' },
+    { input: 'removed-records', idle: 'keep', what: 'removing members' },
+    { input: 'mirror', idle: 'false', what: 'mirroring a program' }
+];
+function refuseUnbuilt(given) {
+    for (const { input, idle, what } of UNBUILT) {
+        const raw = given(input);
+        if (raw !== '' && raw !== idle) {
+            throw invalid(input, raw, `asks for ${what}, which this version of the action does not do yet; leave ${input} ` +
+                (idle ? `as ${idle}` : 'empty'));
+        }
+    }
 }
 /** Whole milliseconds, at least 1: `0.0001` seconds is still greater than 0. */
 function toMilliseconds(seconds) {
@@ -72851,7 +72931,7 @@ function countPart(result, discrepancies) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/report/artifact.ts
+;// CONCATENATED MODULE: ./src/github/artifact.ts
 
 
 
@@ -73001,6 +73081,9 @@ function outputsOf(report) {
         'rows-warned': String(totals.rowsWarned),
         'rows-not-submitted': String(totals.rowsNotSubmitted),
         'rows-pending': String(totals.rowsPending),
+        // No run removes members yet: removals come with removed-records and mirror.
+        'rows-removed': '0',
+        'rows-not-removed': '0',
         results: JSON.stringify(report.results.map((result, index) => ({
             file: result.part.displayPath,
             part: result.part.index,
@@ -73383,7 +73466,7 @@ function rowList(title, issues) {
     return [...lines, ''];
 }
 
-;// CONCATENATED MODULE: ./src/report/publish.ts
+;// CONCATENATED MODULE: ./src/stages/publish.ts
 
 
 
@@ -75058,7 +75141,7 @@ function rowFileName(result, kind) {
     return `${stem}.batch-${result.batchId}.${kind}${extension}`;
 }
 
-;// CONCATENATED MODULE: ./src/resume.ts
+;// CONCATENATED MODULE: ./src/jobs/resume.ts
 /**
  * Resuming with `batch-ids`: nothing is submitted. The scheduler still "submits" each part in
  * order, and this adapter answers with the batch id the earlier run got for it, so the jobs are
@@ -75113,7 +75196,7 @@ function resumeMismatch(plans, batchIds) {
         'give the same files, format and chunk-size as the run being resumed');
 }
 
-;// CONCATENATED MODULE: ./src/import-parts.ts
+;// CONCATENATED MODULE: ./src/stages/import.ts
 
 
 
@@ -75367,7 +75450,7 @@ function renderPrComment(report, marker, runUrl) {
     return `${marker}\n${summary}${footer}`;
 }
 
-;// CONCATENATED MODULE: ./src/github/pr-comment.ts
+;// CONCATENATED MODULE: ./src/stages/comment.ts
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
 /**
@@ -78823,7 +78906,7 @@ function describeFinding(finding) {
     return `${where}: ${finding.severity}: ${finding.message}`;
 }
 
-;// CONCATENATED MODULE: ./src/validate/stage.ts
+;// CONCATENATED MODULE: ./src/stages/check.ts
 
 
 
@@ -78928,27 +79011,7 @@ async function run() {
         lib_core.setSecret(inputs.clientSecret);
     const startedAt = systemClock.now();
     const resuming = inputs.batchIds.length > 0;
-    const found = await lib_core.group('Finding files', async () => {
-        // Resuming without files: the batch ids alone say what to poll.
-        const discovery = resuming && inputs.files.length === 0
-            ? { noFiles: false, plans: [], problems: [] }
-            : await discover(inputs);
-        for (const plan of discovery.plans) {
-            lib_core.info(describePlan(plan));
-            if (plan.rows === 0) {
-                lib_core.warning(plan.sizeBytes === 0
-                    ? `${plan.displayPath}: the file is empty; nothing to import from it`
-                    : `${plan.displayPath}: the file has a header but no data rows; nothing to import from it`);
-            }
-        }
-        for (const problem of discovery.problems) {
-            lib_core.error(`${problem.displayPath}: ${problem.message}`, {
-                file: problem.displayPath,
-                ...(problem.line ? { startLine: problem.line } : {})
-            });
-        }
-        return discovery;
-    });
+    const found = await findStage(inputs, lib_core);
     if (found.noFiles) {
         const message = `files: no file matches ${inputs.files.join(', ')} in ${inputs.workspace}`;
         if (inputs.ifNoFilesFound === 'error') {
@@ -79108,10 +79171,6 @@ function annotate(annotations) {
         else
             lib_core.notice(message, properties);
     }
-}
-function describePlan(plan) {
-    const split = plan.parts.length > 1 ? `, split into ${plan.parts.length} parts` : '';
-    return `${plan.displayPath}: ${plan.format}, ${formatBytes(plan.sizeBytes)}, ${plural(plan.rows, 'row')}${split}`;
 }
 function sum(items, pick) {
     return items.reduce((total, item) => total + pick(item), 0);

@@ -1,23 +1,23 @@
 import * as core from '@actions/core'
-import { discover } from './discover.js'
+import { findStage } from './stages/find.js'
 import type { FilePlan } from './files/index.js'
-import { formatBytes, formatCount, plural } from './format.js'
-import { InputError, readInputs, type Inputs } from './inputs.js'
+import { formatCount, plural } from './format.js'
+import { InputError, readInputs, type Inputs } from './inputs/index.js'
 import { describePart, notSubmitted, type ScheduleOutcome } from './jobs/scheduler.js'
 import { account, type FileProblem, type PartCounts } from './report/accounting.js'
 import type { JobResult } from './jobs/types.js'
 import type { RunReport } from './report/model.js'
-import { publishReport } from './report/publish.js'
+import { publishReport } from './stages/publish.js'
 import { decideVerdict, limitsKept } from './report/verdict.js'
 import { rowAnnotations, type Annotation } from './report/annotations.js'
 import { traceRowIssues, type RowIssues } from './report/row-issues.js'
 import { systemClock } from './time.js'
-import { importParts } from './import-parts.js'
+import { importParts } from './stages/import.js'
 import { ChangeError } from './changes/git.js'
-import { commentOnPullRequest } from './github/pr-comment.js'
+import { commentOnPullRequest } from './stages/comment.js'
 import { capAnnotations } from './validate/annotations.js'
-import { checkFiles, type CheckedFiles } from './validate/stage.js'
-import { batchOnlyParts, resumeMismatch } from './resume.js'
+import { checkFiles, type CheckedFiles } from './stages/check.js'
+import { batchOnlyParts, resumeMismatch } from './jobs/resume.js'
 
 /**
  * The whole job: inputs, files, Marketo, report, verdict. The only place that decides whether the
@@ -38,30 +38,7 @@ export async function run(): Promise<void> {
   const startedAt = systemClock.now()
 
   const resuming = inputs.batchIds.length > 0
-  const found = await core.group('Finding files', async () => {
-    // Resuming without files: the batch ids alone say what to poll.
-    const discovery =
-      resuming && inputs.files.length === 0
-        ? { noFiles: false, plans: [], problems: [] }
-        : await discover(inputs)
-    for (const plan of discovery.plans) {
-      core.info(describePlan(plan))
-      if (plan.rows === 0) {
-        core.warning(
-          plan.sizeBytes === 0
-            ? `${plan.displayPath}: the file is empty; nothing to import from it`
-            : `${plan.displayPath}: the file has a header but no data rows; nothing to import from it`
-        )
-      }
-    }
-    for (const problem of discovery.problems) {
-      core.error(`${problem.displayPath}: ${problem.message}`, {
-        file: problem.displayPath,
-        ...(problem.line ? { startLine: problem.line } : {})
-      })
-    }
-    return discovery
-  })
+  const found = await findStage(inputs, core)
   if (found.noFiles) {
     const message = `files: no file matches ${inputs.files.join(', ')} in ${inputs.workspace}`
     if (inputs.ifNoFilesFound === 'error') {
@@ -260,11 +237,6 @@ function annotate(annotations: Annotation[]): void {
     else if (kind === 'warning') core.warning(message, properties)
     else core.notice(message, properties)
   }
-}
-
-function describePlan(plan: FilePlan): string {
-  const split = plan.parts.length > 1 ? `, split into ${plan.parts.length} parts` : ''
-  return `${plan.displayPath}: ${plan.format}, ${formatBytes(plan.sizeBytes)}, ${plural(plan.rows, 'row')}${split}`
 }
 
 function sum<T>(items: T[], pick: (item: T) => number): number {

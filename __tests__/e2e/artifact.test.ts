@@ -7,7 +7,7 @@ import {
   type ActionRun,
   type RunOptions
 } from '../../scripts/run-action.js'
-import { readZip, startResultsService, type ResultsService } from '../helpers/results-service.js'
+import { readZip, startResultsService, type ResultsService } from '../../testkit/results-service.js'
 import { outputDir, readSample, simulatorInputs, useSimulator } from './harness.js'
 
 const FILES = {

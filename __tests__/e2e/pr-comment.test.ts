@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runAction, type ActionRun } from '../../scripts/run-action.js'
-import { addComment, startGitHubApi, type GitHubApi } from '../helpers/github-api.js'
+import { addComment, startGitHubApi, type GitHubApi } from '../../testkit/github-api.js'
 import { programInputs, readSample, simulatorInputs, useSimulator } from './harness.js'
 
 const LANNISTER = await readSample('Lead-House-Lannister.csv')

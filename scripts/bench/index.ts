@@ -148,7 +148,7 @@ async function benchSchedule(): Promise<void> {
   }
   notes.push(
     "Scheduler rows: the action's runImportJobs and call limiter on a simulated clock against an " +
-      'in-memory FIFO queue with 2 slots (__tests__/helpers/fake-marketo.ts), poll-interval 5, ' +
+      'in-memory FIFO queue with 2 slots (testkit/fake-marketo.ts), poll-interval 5, ' +
       'max-poll-interval 30, max-concurrent-jobs 5; calls are submits + status polls (plus 1 token ' +
       'request per run); "fixed 5 s poll" polls every open job every 5 s.'
   )

@@ -3,8 +3,8 @@
  * limiter against the in-memory Marketo queue of the tests (first in, first out, 2 slots), so
  * minutes of Marketo time run in milliseconds and the figures do not depend on the machine.
  */
-import { FakeMarketo, fakeSourceOf, listParts } from '../../__tests__/helpers/fake-marketo.js'
-import { VirtualTime } from '../../__tests__/helpers/virtual-time.js'
+import { FakeMarketo, fakeSourceOf, listParts } from '../../testkit/fake-marketo.js'
+import { VirtualTime } from '../../testkit/virtual-time.js'
 import type { Part } from '../../src/files/types.js'
 import { runImportJobs } from '../../src/jobs/scheduler.js'
 import type { ImportApi } from '../../src/jobs/types.js'

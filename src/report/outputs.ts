@@ -13,6 +13,9 @@ export function outputsOf(report: RunReport): Record<string, string> {
     'rows-warned': String(totals.rowsWarned),
     'rows-not-submitted': String(totals.rowsNotSubmitted),
     'rows-pending': String(totals.rowsPending),
+    // No run removes members yet: removals come with removed-records and mirror.
+    'rows-removed': '0',
+    'rows-not-removed': '0',
     results: JSON.stringify(
       report.results.map((result, index) => ({
         file: result.part.displayPath,

@@ -1,5 +1,5 @@
 import { formatCount, formatDuration, plural } from '../format.js'
-import { describeThreshold, thresholdLimit, type Threshold } from '../inputs.js'
+import { describeThreshold, thresholdLimit, type Threshold } from '../inputs/index.js'
 import { describePart, type RunStop } from '../jobs/scheduler.js'
 import type { JobResult } from '../jobs/types.js'
 import type { FileProblem, Totals } from './accounting.js'

@@ -1,8 +1,8 @@
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { defaultArtifactName } from './inputs/artifact-name.js'
-import { type Endpoint, parseEndpoint } from './inputs/endpoint.js'
-import { invalid } from './inputs/error.js'
+import { defaultArtifactName } from './artifact-name.js'
+import { type Endpoint, parseEndpoint } from './endpoint.js'
+import { invalid } from './error.js'
 import {
   parseBatchIds,
   parseChunkSize,
@@ -12,7 +12,7 @@ import {
   parseThreshold,
   parseWholeNumber,
   type Threshold
-} from './inputs/numbers.js'
+} from './numbers.js'
 import {
   missingPatterns,
   parseArtifactName,
@@ -22,11 +22,11 @@ import {
   parseGitRef,
   parseMemberStatus,
   parsePatterns
-} from './inputs/words.js'
+} from './words.js'
 
-export { defaultArtifactName } from './inputs/artifact-name.js'
-export { type Endpoint, isLoopbackHost, parseBaseUrl, parseMunchkinId } from './inputs/endpoint.js'
-export { InputError, quoteValue, SECRET_INPUTS } from './inputs/error.js'
+export { defaultArtifactName } from './artifact-name.js'
+export { type Endpoint, isLoopbackHost, parseBaseUrl, parseMunchkinId } from './endpoint.js'
+export { InputError, quoteValue, SECRET_INPUTS } from './error.js'
 export {
   describeThreshold,
   MIN_CHUNK_BYTES,
@@ -40,7 +40,7 @@ export {
   parseWholeNumber,
   type Threshold,
   thresholdLimit
-} from './inputs/numbers.js'
+} from './numbers.js'
 export {
   parseArtifactName,
   parseBoolean,
@@ -49,7 +49,7 @@ export {
   parseGitRef,
   parseMemberStatus,
   parsePatterns
-} from './inputs/words.js'
+} from './words.js'
 
 /** Every input the action reads, as action.yml declares them, in the contract's order. */
 export const INPUT_NAMES = [
@@ -79,7 +79,16 @@ export const INPUT_NAMES = [
   'annotations',
   'changed-since',
   'comment-on-pr',
-  'github-token'
+  'github-token',
+  'check-instance',
+  'columns',
+  'map-display-names',
+  'daily-quota',
+  'status-column',
+  'imports',
+  'removed-records',
+  'mirror',
+  'max-removals'
 ] as const
 
 export type InputName = (typeof INPUT_NAMES)[number]
@@ -102,7 +111,13 @@ export const INPUT_DEFAULTS: Readonly<Partial<Record<InputName, string>>> = {
   'dry-run': 'false',
   'upload-artifact': 'true',
   annotations: 'true',
-  'comment-on-pr': 'false'
+  'comment-on-pr': 'false',
+  'check-instance': 'true',
+  'map-display-names': 'true',
+  'daily-quota': '50000',
+  'removed-records': 'keep',
+  mirror: 'false',
+  'max-removals': '5%'
 }
 
 export const IF_NO_FILES_FOUND = ['error', 'warn', 'ignore'] as const
@@ -148,6 +163,13 @@ export interface Inputs {
   changedSince: string | undefined
   commentOnPr: boolean
   githubToken: string | undefined
+  /** Check the program, statuses, columns and quota against the instance before submitting. */
+  checkInstance: boolean
+  mapDisplayNames: boolean
+  /** The instance's daily API call quota. */
+  dailyQuota: number
+  /** The most members a run may remove: a count or a share of the program's members. */
+  maxRemovals: Threshold
   /** Absolute; relative paths of inputs resolve against it. */
   workspace: string
 }
@@ -252,6 +274,16 @@ export function readInputs(
   const changedSince = optional('changed-since', parseGitRef)
   const commentOnPr = parseBoolean('comment-on-pr', get('comment-on-pr'))
   const githubToken = given('github-token') || undefined
+  const checkInstance = parseBoolean('check-instance', get('check-instance'))
+  const mapDisplayNames = parseBoolean('map-display-names', get('map-display-names'))
+  const dailyQuota = parseWholeNumber('daily-quota', get('daily-quota'), {
+    min: 1,
+    max: 100_000_000,
+    what: 'a whole number of API calls',
+    example: '50000'
+  })
+  const maxRemovals = parseThreshold('max-removals', get('max-removals'))
+  refuseUnbuilt(given)
 
   return {
     endpoint,
@@ -280,7 +312,37 @@ export function readInputs(
     changedSince,
     commentOnPr,
     githubToken,
+    checkInstance,
+    mapDisplayNames,
+    dailyQuota,
+    maxRemovals,
     workspace
+  }
+}
+
+/**
+ * Contract inputs this version declares but does not act on yet: a value other than the default
+ * is refused, before any network call, rather than silently ignored.
+ */
+const UNBUILT: ReadonlyArray<{ input: InputName; idle: string; what: string }> = [
+  { input: 'columns', idle: '', what: 'renaming columns' },
+  { input: 'status-column', idle: '', what: 'a status column' },
+  { input: 'imports', idle: '', what: 'several imports in one step' },
+  { input: 'removed-records', idle: 'keep', what: 'removing members' },
+  { input: 'mirror', idle: 'false', what: 'mirroring a program' }
+]
+
+function refuseUnbuilt(given: (name: InputName) => string): void {
+  for (const { input, idle, what } of UNBUILT) {
+    const raw = given(input)
+    if (raw !== '' && raw !== idle) {
+      throw invalid(
+        input,
+        raw,
+        `asks for ${what}, which this version of the action does not do yet; leave ${input} ` +
+          (idle ? `as ${idle}` : 'empty')
+      )
+    }
   }
 }
 

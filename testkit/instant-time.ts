@@ -1,5 +1,5 @@
 import type { Interceptable } from 'undici'
-import type { Clock, Sleep } from '../../src/time.js'
+import type { Clock, Sleep } from '../src/time.js'
 
 /** The function form of a MockAgent reply's data (undici does not export the type by name). */
 type ReplyData = NonNullable<Parameters<ReturnType<Interceptable['intercept']>['reply']>[1]>

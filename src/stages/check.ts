@@ -1,14 +1,14 @@
-import type { Discovery } from '../discover.js'
+import type { Discovery } from './find.js'
 import type { FilePlan } from '../files/index.js'
 import { plural } from '../format.js'
-import type { Inputs } from '../inputs.js'
+import type { Inputs } from '../inputs/index.js'
 import type { Annotation } from '../report/annotations.js'
 import type { FileProblem } from '../report/accounting.js'
 import { selectChanged } from '../changes/select.js'
 import { removedAnnotations } from '../changes/summary.js'
 import type { ChangeSummary } from '../changes/types.js'
-import { describeFinding, preflight } from './preflight.js'
-import type { ValidationSummary } from './types.js'
+import { describeFinding, preflight } from '../validate/preflight.js'
+import type { ValidationSummary } from '../validate/types.js'
 
 /** Findings printed in the log; the summary and report.json count the rest. */
 const LOGGED_FINDINGS = 100

@@ -1,4 +1,4 @@
-import type { Inputs } from '../inputs.js'
+import type { Inputs } from '../inputs/index.js'
 import type { RunReport } from '../report/model.js'
 import { commentMarker, renderPrComment } from '../report/pr-comment.js'
 

@@ -1,6 +1,6 @@
-import type { FilePlan, Part } from './files/index.js'
-import type { ImportApi } from './jobs/types.js'
-import type { ImportJobStatus, SubmitRequest } from './marketo/types.js'
+import type { FilePlan, Part } from '../files/index.js'
+import type { ImportApi } from './types.js'
+import type { ImportJobStatus, SubmitRequest } from '../marketo/types.js'
 
 /**
  * Resuming with `batch-ids`: nothing is submitted. The scheduler still "submits" each part in

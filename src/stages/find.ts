@@ -1,9 +1,10 @@
 import { open } from 'node:fs/promises'
 import { relative, sep } from 'node:path'
-import { detectFormat, FileFormatError, planFile, type FilePlan } from './files/index.js'
-import type { Inputs } from './inputs.js'
-import type { FileProblem } from './report/accounting.js'
-import { findFiles } from './search.js'
+import { detectFormat, FileFormatError, planFile, type FilePlan } from '../files/index.js'
+import type { Inputs } from '../inputs/index.js'
+import type { FileProblem } from '../report/accounting.js'
+import { findFiles } from '../github/glob.js'
+import { formatBytes, plural } from '../format.js'
 
 export interface Discovery {
   /** Patterns matched nothing. */
@@ -11,6 +12,49 @@ export interface Discovery {
   plans: FilePlan[]
   /** Files that cannot be imported at all (unreadable, malformed, a record too large). */
   problems: FileProblem[]
+}
+
+/** The log calls this stage makes; the action passes @actions/core. */
+export interface FindLog {
+  info(message: string): void
+  warning(message: string): void
+  error(message: string, properties?: { file?: string; startLine?: number }): void
+  group<T>(name: string, fn: () => Promise<T>): Promise<T>
+}
+
+/**
+ * The first stage: the files the patterns match, each planned into parts, with what was found
+ * logged in one group. Resuming without files: the batch ids alone say what to poll.
+ */
+export async function findStage(inputs: Inputs, log: FindLog): Promise<Discovery> {
+  return log.group('Finding files', async () => {
+    const discovery =
+      inputs.batchIds.length > 0 && inputs.files.length === 0
+        ? { noFiles: false, plans: [], problems: [] }
+        : await discover(inputs)
+    for (const plan of discovery.plans) {
+      log.info(describePlan(plan))
+      if (plan.rows === 0) {
+        log.warning(
+          plan.sizeBytes === 0
+            ? `${plan.displayPath}: the file is empty; nothing to import from it`
+            : `${plan.displayPath}: the file has a header but no data rows; nothing to import from it`
+        )
+      }
+    }
+    for (const problem of discovery.problems) {
+      log.error(`${problem.displayPath}: ${problem.message}`, {
+        file: problem.displayPath,
+        ...(problem.line ? { startLine: problem.line } : {})
+      })
+    }
+    return discovery
+  })
+}
+
+function describePlan(plan: FilePlan): string {
+  const split = plan.parts.length > 1 ? `, split into ${plan.parts.length} parts` : ''
+  return `${plan.displayPath}: ${plan.format}, ${formatBytes(plan.sizeBytes)}, ${plural(plan.rows, 'row')}${split}`
 }
 
 /** Finds the files, detects each one's format and splits it into parts, reading each file once. */

@@ -1,12 +1,12 @@
 import { writeFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Inputs } from '../inputs.js'
-import { type ArtifactClientLike, uploadReportArtifact } from './artifact.js'
-import { outputsOf } from './outputs.js'
-import type { RunReport } from './model.js'
-import { toReportJson } from './report-json.js'
-import { renderReportMarkdown } from './report-md.js'
-import { renderSummary } from './summary.js'
+import type { Inputs } from '../inputs/index.js'
+import { type ArtifactClientLike, uploadReportArtifact } from '../github/artifact.js'
+import { outputsOf } from '../report/outputs.js'
+import type { RunReport } from '../report/model.js'
+import { toReportJson } from '../report/report-json.js'
+import { renderReportMarkdown } from '../report/report-md.js'
+import { renderSummary } from '../report/summary.js'
 
 /** The toolkit calls this stage makes; the action passes @actions/core. */
 export interface Toolkit {

@@ -1,21 +1,21 @@
 import * as core from '@actions/core'
 import { mkdir } from 'node:fs/promises'
-import type { FilePlan, Part } from './files/index.js'
-import { sourceOfPart } from './changes/source.js'
-import { formatCount, formatDuration, plural } from './format.js'
-import type { Inputs } from './inputs.js'
-import { runImportJobs, type ScheduleOutcome } from './jobs/scheduler.js'
-import type { JobResult } from './jobs/types.js'
+import type { FilePlan, Part } from '../files/index.js'
+import { sourceOfPart } from '../changes/source.js'
+import { formatCount, formatDuration, plural } from '../format.js'
+import type { Inputs } from '../inputs/index.js'
+import { runImportJobs, type ScheduleOutcome } from '../jobs/scheduler.js'
+import type { JobResult } from '../jobs/types.js'
 import {
   DEFAULT_LIMITS,
   MarketoClient,
   type MarketoClientOptions,
   type UploadSource
-} from './marketo/index.js'
+} from '../marketo/index.js'
 import { Readable } from 'node:stream'
-import { collectRowFiles } from './report/row-files.js'
-import { ResumeApi } from './resume.js'
-import { realSleep, systemClock } from './time.js'
+import { collectRowFiles } from '../report/row-files.js'
+import { ResumeApi } from '../jobs/resume.js'
+import { realSleep, systemClock } from '../time.js'
 
 /**
  * Moves the parts through Marketo (or, resuming with batch-ids, polls the jobs an earlier run

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream'
-import type { Part } from '../../src/files/types.js'
-import type { ImportApi } from '../../src/jobs/types.js'
-import type { ImportJobStatus, SubmitRequest, UploadSource } from '../../src/marketo/types.js'
-import type { Clock } from '../../src/time.js'
+import type { Part } from '../src/files/types.js'
+import type { ImportApi } from '../src/jobs/types.js'
+import type { ImportJobStatus, SubmitRequest, UploadSource } from '../src/marketo/types.js'
+import type { Clock } from '../src/time.js'
 
 interface FakeJob {
   batchId: number

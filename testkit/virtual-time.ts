@@ -1,4 +1,4 @@
-import type { Clock, Sleep } from '../../src/time.js'
+import type { Clock, Sleep } from '../src/time.js'
 
 interface Timer {
   at: number

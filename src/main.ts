@@ -1,4 +1,4 @@
-import * as core from '@actions/core'
+import { core } from './github/log.js'
 import { findStage } from './stages/find.js'
 import type { FilePlan } from './files/index.js'
 import { formatCount, plural } from './format.js'

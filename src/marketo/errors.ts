@@ -1,3 +1,7 @@
+import { redactUrls } from '../text/redact.js'
+
+export { redactUrls }
+
 /**
  * The one table of Marketo errors: code -> how the client handles it -> what the user is told.
  * Marketo codes are strings of digits; HTTP-level failures use 'HTTP <status>', transport
@@ -309,11 +313,6 @@ function genericAdvice(code: string): string {
     'API error codes (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/' +
     'error-codes), and run again if it looks temporary.'
   )
-}
-
-/** Removes the query string of every URL or path in `text`: the identity URL holds the secret. */
-export function redactUrls(text: string): string {
-  return text.replace(/((?:[a-z][a-z0-9+.-]*:\/\/|\/)[^\s'"<>?#]*)\?[^\s'"<>#]*/gi, '$1?…')
 }
 
 const CHICAGO = new Intl.DateTimeFormat('en-US', {

@@ -1,11 +1,11 @@
-import * as core from '@actions/core'
+import { core, secrets } from '../github/log.js'
 import { mkdir } from 'node:fs/promises'
 import type { FilePlan, Part } from '../files/index.js'
 import { sourceOfPart } from '../changes/source.js'
 import { formatCount, formatDuration, plural } from '../format.js'
 import type { Inputs } from '../inputs/index.js'
 import { runImportJobs, type ScheduleOutcome } from '../jobs/scheduler.js'
-import type { JobResult } from '../jobs/types.js'
+import type { ImportApi, JobResult } from '../jobs/types.js'
 import {
   DEFAULT_LIMITS,
   MarketoClient,
@@ -13,7 +13,9 @@ import {
   type UploadSource
 } from '../marketo/index.js'
 import { Readable } from 'node:stream'
-import { collectRowFiles } from '../report/row-files.js'
+import { collectRowFiles, type RowFileApi } from '../report/row-files.js'
+import { scrubFile } from '../report/scrub-files.js'
+import type { SecretScrubber } from '../text/secrets.js'
 import { ResumeApi } from '../jobs/resume.js'
 import { realSleep, systemClock } from '../time.js'
 
@@ -52,9 +54,10 @@ export async function importParts(
         : `Importing ${rows} in ${plural(parts.length, 'part')} into program ${inputs.programId} as ` +
             `"${inputs.programMemberStatus}", up to ${inputs.maxConcurrentJobs} jobs at once`
     )
+    const marketo = scrubbedMarketo(client, secrets)
     const outcome = await runImportJobs(
       parts,
-      resuming ? new ResumeApi(inputs.batchIds, client) : client,
+      resuming ? new ResumeApi(inputs.batchIds, marketo) : marketo,
       {
         programId: inputs.programId,
         programMemberStatus: inputs.programMemberStatus,
@@ -75,7 +78,7 @@ export async function importParts(
             : sourceOfPart(part, headers.get(part.path) as FilePlan['header']),
         onJobEnded: async (result) => {
           if (result.part.path === '') countRowsFromMarketo(result)
-          await collectRowFiles(result, client, inputs.outputDir, core)
+          await collectRowFiles(result, marketo, inputs.outputDir, core)
         },
         log: {
           info: core.info,
@@ -96,6 +99,42 @@ export async function importParts(
     return { outcome, apiCalls }
   } finally {
     cancel.dispose()
+  }
+}
+
+/**
+ * Where Marketo's text enters the run: its messages (job status, errors) and its failure and
+ * warning files have every secret replaced by `***` before the run keeps or writes them, so a
+ * server that echoes the client secret or a token leaks it nowhere.
+ */
+function scrubbedMarketo(client: MarketoClient, scrubber: SecretScrubber): ImportApi & RowFileApi {
+  const clean = (error: unknown): never => {
+    if (error instanceof Error) {
+      const marketoMessage = (error as { marketoMessage?: unknown }).marketoMessage
+      Object.assign(error, {
+        message: scrubber.scrub(error.message),
+        ...(typeof marketoMessage === 'string'
+          ? { marketoMessage: scrubber.scrub(marketoMessage) }
+          : {})
+      })
+    }
+    throw error
+  }
+  const download =
+    (kind: 'downloadFailures' | 'downloadWarnings') =>
+    async (batchId: number, path: string): Promise<boolean> => {
+      const saved = await client[kind](batchId, path).catch(clean)
+      if (saved) await scrubFile(path, scrubber)
+      return saved
+    }
+  return {
+    submitImport: (request) => client.submitImport(request).catch(clean),
+    getImportStatus: async (batchId) => {
+      const status = await client.getImportStatus(batchId).catch(clean)
+      return { ...status, message: scrubber.scrub(status.message) }
+    },
+    downloadFailures: download('downloadFailures'),
+    downloadWarnings: download('downloadWarnings')
   }
 }
 

@@ -6,10 +6,14 @@ import { outputsOf } from '../report/outputs.js'
 import type { RunReport } from '../report/model.js'
 import { toReportJson } from '../report/report-json.js'
 import { renderReportMarkdown } from '../report/report-md.js'
+import { scrubDirectory } from '../report/scrub-files.js'
 import { renderSummary } from '../report/summary.js'
+import type { SecretScrubber } from '../text/secrets.js'
 
-/** The toolkit calls this stage makes; the action passes @actions/core. */
+/** The toolkit calls this stage makes; the action passes the escaping one of src/github/log.ts. */
 export interface Toolkit {
+  /** The run's secrets: scrubbed from the outputs, the summary and every file in output-dir. */
+  secrets?: SecretScrubber
   setOutput(name: string, value: string): void
   info(message: string): void
   warning(message: string): void
@@ -28,12 +32,20 @@ export async function publishReport(
   toolkit: Toolkit,
   options: { artifactClient?: ArtifactClientLike } = {}
 ): Promise<void> {
-  for (const [name, value] of Object.entries(outputsOf(report))) toolkit.setOutput(name, value)
+  const scrub = (text: string): string => toolkit.secrets?.scrub(text) ?? text
+  for (const [name, value] of Object.entries(outputsOf(report)))
+    toolkit.setOutput(name, scrub(value))
   const reportPath = join(inputs.outputDir, 'report.json')
   try {
     await mkdir(inputs.outputDir, { recursive: true })
-    await writeFile(reportPath, JSON.stringify(toReportJson(report), null, 2) + '\n')
-    await writeFile(join(inputs.outputDir, 'report.md'), renderReportMarkdown(report))
+    const json = toReportJson(report)
+    await writeFile(
+      reportPath,
+      (toolkit.secrets?.json(json, 2) ?? JSON.stringify(json, null, 2)) + '\n'
+    )
+    await writeFile(join(inputs.outputDir, 'report.md'), scrub(renderReportMarkdown(report)))
+    // The last pass before anything leaves: Marketo's files and the fix-and-retry files too.
+    if (toolkit.secrets) await scrubDirectory(inputs.outputDir, toolkit.secrets)
     toolkit.setOutput('report-path', reportPath)
   } catch (error) {
     toolkit.warning(`Could not write ${reportPath}: ${messageOf(error)}`)
@@ -44,7 +56,7 @@ export async function publishReport(
   toolkit.setOutput('artifact-url', artifact?.url ?? '')
   const published: RunReport = artifact ? { ...report, artifact } : report
   try {
-    await toolkit.summary.addRaw(renderSummary(published), true).write()
+    await toolkit.summary.addRaw(scrub(renderSummary(published)), true).write()
   } catch (error) {
     toolkit.warning(`Could not write the job summary: ${messageOf(error)}`)
   }

@@ -31,9 +31,7 @@ export function changesSection(
   const removed = changes.files.filter((file) => file.removed > 0)
   if (removed.length > 0) {
     const total = removed.reduce((sum, file) => sum + file.removed, 0)
-    lines.push(
-      `**${plural(total, 'record')} removed since ${md.code(changes.ref)}**: ${STAY}.`
-    )
+    lines.push(`**${plural(total, 'record')} removed since ${md.code(changes.ref)}**: ${STAY}.`)
     for (const file of removed) lines.push(`- ${removedText(file, changes.ref, md)}`)
     lines.push('')
   }

@@ -1,5 +1,5 @@
 import type { UploadArtifactOptions, UploadArtifactResponse } from '@actions/artifact'
-import { readdir, stat } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { plural } from '../format.js'
 
@@ -142,24 +142,16 @@ function explainFailure(error: unknown): string {
   return `the upload failed: ${firstLine(error)}`
 }
 
-/** Regular files (and links to files) under `directory`, sorted, as absolute paths. */
+/**
+ * Regular files under `directory`, sorted, as absolute paths. Links are skipped: the toolkit
+ * would zip what they point at, which may be anywhere on the runner.
+ */
 async function listFiles(directory: string): Promise<string[]> {
   const entries = await readdir(directory, { recursive: true, withFileTypes: true })
-  const files: string[] = []
-  for (const entry of entries) {
-    const path = join(entry.parentPath, entry.name)
-    if (entry.isFile()) files.push(path)
-    else if (entry.isSymbolicLink() && (await isFileTarget(path))) files.push(path)
-  }
+  const files = entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
   return files.sort((a, b) => relative(directory, a).localeCompare(relative(directory, b)))
-}
-
-async function isFileTarget(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile()
-  } catch {
-    return false
-  }
 }
 
 function firstLine(error: unknown): string {

@@ -29,7 +29,11 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 function invalidUrl(input: string, raw: string, detail: string): InputError {
-  return new InputError(input, redactUrls(raw), `${input}: ${quoteValue(redactUrls(raw))} ${detail}`)
+  return new InputError(
+    input,
+    redactUrls(raw),
+    `${input}: ${quoteValue(redactUrls(raw))} ${detail}`
+  )
 }
 
 /**

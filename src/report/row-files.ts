@@ -1,4 +1,5 @@
 import { basename, extname, join } from 'node:path'
+import { safeName } from './artifact-names.js'
 import type { JobResult } from '../jobs/types.js'
 
 /** The part of the Marketo client this stage uses. */
@@ -49,10 +50,14 @@ export async function collectRowFiles(
   }
 }
 
-/** `leads.batch-1046.failures.csv`: the source's name, the batch, the kind, the source's extension. */
+/**
+ * `leads.batch-1046.failures.csv`: the source's name as the user sees it, made safe for the
+ * artifact, the batch (unique in the run), the kind, the source's extension. A batch resumed
+ * without its file is `batch-1046.failures.csv`.
+ */
 export function rowFileName(result: JobResult, kind: string): string {
-  const file = basename(result.part.path)
+  const file = result.part.path === '' ? '' : basename(result.part.displayPath)
   const extension = extname(file) || '.csv'
   const stem = file.slice(0, file.length - extname(file).length)
-  return `${stem}.batch-${result.batchId}.${kind}${extension}`
+  return safeName(`${stem ? `${stem}.` : ''}batch-${result.batchId}.${kind}${extension}`)
 }

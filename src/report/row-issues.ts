@@ -1,6 +1,7 @@
 import type { FilePlan, Part } from '../files/index.js'
 import { readRecords } from '../files/index.js'
 import type { JobResult } from '../jobs/types.js'
+import { ArtifactNames } from './artifact-names.js'
 import { openFixFile, type FixFile } from './fix-file.js'
 
 /** A failed or warned row, traced back to where it is in the user's own file. */
@@ -43,10 +44,11 @@ export async function traceRowIssues(
   outputDir: string
 ): Promise<RowIssues> {
   const issues: RowIssues = { failures: [], warnings: [], fixFiles: [] }
+  const names = new ArtifactNames()
   for (const plan of plans) {
     const parts = await partIssuesOf(plan, results)
     if (parts.length === 0) continue
-    const fixFile = await traceFile(plan, parts, issues, outputDir)
+    const fixFile = await traceFile(plan, parts, issues, outputDir, names)
     if (fixFile) issues.fixFiles.push(fixFile)
   }
   return issues
@@ -88,11 +90,12 @@ async function traceFile(
   plan: FilePlan,
   parts: PartIssues[],
   issues: RowIssues,
-  outputDir: string
+  outputDir: string,
+  names: ArtifactNames
 ): Promise<FixFile | undefined> {
   const sorted = [...parts].sort((a, b) => a.part.byteStart - b.part.byteStart)
   const needsFix = sorted.some((p) => p.jobFailure || p.failures.size > 0)
-  const fix = needsFix ? await openFixFile(plan, outputDir) : undefined
+  const fix = needsFix ? await openFixFile(plan, outputDir, names) : undefined
   let cursor = 0
   try {
     for await (const record of readRecords(plan.path, plan.format)) {

@@ -123,6 +123,7 @@ export function handleSubmit(
   }
   if (!keep) newJob.countOnly = true
   if (fault?.kind === 'jobFails' || fault?.kind === 'stuck') newJob.fault = fault
+  if (fault?.kind === 'hostileText') newJob.text = { ...fault }
   if (fault) ex.record.fault = ex.record.fault ? `${ex.record.fault},${fault.kind}` : fault.kind
   const job = ctx.queue.submit(newJob)
   if (fault?.kind === 'resetAfterAccept') return ex.drop()
@@ -133,7 +134,8 @@ export function handleSubmit(
   })
 }
 
-function statusResult(job: SimJob): Record<string, unknown> {
+function statusResult(job: SimJob, echoedToken?: string): Record<string, unknown> {
+  const echo = echoedToken === undefined ? '' : ` (access token ${echoedToken})`
   return {
     batchId: job.batchId,
     importId: job.importId,
@@ -141,7 +143,7 @@ function statusResult(job: SimJob): Record<string, unknown> {
     numOfLeadsProcessed: job.numOfLeadsProcessed,
     numOfRowsFailed: job.numOfRowsFailed,
     numOfRowsWithWarning: job.numOfRowsWithWarning,
-    message: job.message
+    message: `${job.message}${job.text?.message ?? ''}${echo}`
   }
 }
 
@@ -149,13 +151,18 @@ export function handleBatchCall(
   ex: Exchange,
   ctx: ApiContext,
   rawBatchId: string,
-  call: 'status' | 'failures' | 'warnings'
+  call: 'status' | 'failures' | 'warnings',
+  echoedToken?: string
 ): void {
   if (!/^\d+$/.test(rawBatchId)) return ex.error('1003', `Invalid batch id '${rawBatchId}'`)
   const job = ctx.queue.find(Number(rawBatchId))
   if (job === undefined) return ex.error('1013', 'Object not found')
   if (call === 'status') {
-    return ex.json({ requestId: requestId(), result: [statusResult(job)], success: true })
+    return ex.json({
+      requestId: requestId(),
+      result: [statusResult(job, echoedToken)],
+      success: true
+    })
   }
   const file = ctx.queue.issueFile(job, call)
   if (file !== undefined) return ex.send(200, file.body, { 'Content-Type': file.contentType })

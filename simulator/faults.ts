@@ -15,6 +15,12 @@ export type Fault =
   | { kind: 'nonJson' }
   | { kind: 'jobFails'; message?: string }
   | { kind: 'stuck' }
+  /** Identity: a 401 whose error_description echoes the client_secret the call sent. */
+  | { kind: 'echoSecret' }
+  /** Status: the job's message echoes the access token the call sent. */
+  | { kind: 'echoToken' }
+  /** Submit: the job's status messages end with `message`; its failed and warned rows get `reason`. */
+  | { kind: 'hostileText'; message?: string; reason?: string }
 
 export interface FaultRule {
   on: FaultTarget
@@ -26,9 +32,17 @@ export interface FaultRule {
 }
 
 /** Faults that act on an accepted submit (the job exists) rather than on the call's arrival. */
-export type AcceptFault = Extract<Fault, { kind: 'resetAfterAccept' | 'jobFails' | 'stuck' }>
+export type AcceptFault = Extract<
+  Fault,
+  { kind: 'resetAfterAccept' | 'jobFails' | 'stuck' | 'hostileText' }
+>
 
-const ACCEPT_KINDS = new Set<Fault['kind']>(['resetAfterAccept', 'jobFails', 'stuck'])
+const ACCEPT_KINDS = new Set<Fault['kind']>([
+  'resetAfterAccept',
+  'jobFails',
+  'stuck',
+  'hostileText'
+])
 
 export function isAcceptFault(fault: Fault): fault is AcceptFault {
   return ACCEPT_KINDS.has(fault.kind)

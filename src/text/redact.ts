@@ -1,6 +1,6 @@
 /**
- * The one URL redaction: in every URL or path of a text, the user name and password and the
- * query string or fragment (where the identity URL carries the client secret) are cut.
+ * The one URL redaction: in every URL or path of a text, the user name and password, the query
+ * string (where the identity URL carries the client secret) and a URL's fragment are cut.
  * One pass over words, a few over each: linear in the text, whatever it holds.
  */
 
@@ -15,7 +15,10 @@ function isDelimiter(char: string): boolean {
   return DELIMITERS.has(char) || /\s/.test(char)
 }
 
-/** `https://u:p@host/p?x#y` -> `https://***@host/p?…`; `/p#y` -> `/p#…`; `(why?)` stays. */
+/**
+ * `https://u:p@host/p?x#y` -> `https://***@host/p?…`, `https://host/#y` -> `https://host/#…`,
+ * `/p?x` -> `/p?…`; `(why?)` and `…/#PG1234` (no scheme: not a URL's fragment) stay.
+ */
 export function redactUrls(text: string, meter: WorkMeter = { steps: 0 }): string {
   let out = ''
   let start = 0
@@ -48,7 +51,8 @@ function redactWord(word: string, meter: WorkMeter): string {
     meter.steps++
     const char = redacted.charAt(at)
     if (char === '/') slash = true
-    else if (slash && (char === '?' || char === '#')) return `${redacted.slice(0, at + 1)}…`
+    else if (slash && (char === '?' || (char === '#' && scheme >= 0)))
+      return `${redacted.slice(0, at + 1)}…`
   }
   return redacted
 }

@@ -4,7 +4,7 @@
  */
 
 /** Line breaks and other controls the runner or a terminal would act on; a tab is kept. */
-const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g
+const CONTROLS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r' }
 
@@ -49,7 +49,7 @@ export interface MarkdownSink {
 
 const ENTITY = (char: string): string => `&#${char.codePointAt(0)};`
 /** Autolink literals (`https://`, `www.`, `a@b.c`) are cut by an entity, which no link spans. */
-const AUTOLINKS = /:(?=\/\/)|(?<=\bwww)\.|@/gi
+const AUTOLINKS = /:(?=\/\/)|(?<=www)\.|@/gi
 
 function entityText(value: string): string {
   return visibleControls(value)

@@ -72159,15 +72159,18 @@ function slug(text) {
 
 ;// CONCATENATED MODULE: ./src/text/redact.ts
 /**
- * The one URL redaction: in every URL or path of a text, the user name and password and the
- * query string or fragment (where the identity URL carries the client secret) are cut.
+ * The one URL redaction: in every URL or path of a text, the user name and password, the query
+ * string (where the identity URL carries the client secret) and a URL's fragment are cut.
  * One pass over words, a few over each: linear in the text, whatever it holds.
  */
 const DELIMITERS = new Set([`'`, '"', '<', '>']);
 function isDelimiter(char) {
     return DELIMITERS.has(char) || /\s/.test(char);
 }
-/** `https://u:p@host/p?x#y` -> `https://***@host/p?…`; `/p#y` -> `/p#…`; `(why?)` stays. */
+/**
+ * `https://u:p@host/p?x#y` -> `https://***@host/p?…`, `https://host/#y` -> `https://host/#…`,
+ * `/p?x` -> `/p?…`; `(why?)` and `…/#PG1234` (no scheme: not a URL's fragment) stay.
+ */
 function redactUrls(text, meter = { steps: 0 }) {
     let out = '';
     let start = 0;
@@ -72205,7 +72208,7 @@ function redactWord(word, meter) {
         const char = redacted.charAt(at);
         if (char === '/')
             slash = true;
-        else if (slash && (char === '?' || char === '#'))
+        else if (slash && (char === '?' || (char === '#' && scheme >= 0)))
             return `${redacted.slice(0, at + 1)}…`;
     }
     return redacted;
@@ -79724,7 +79727,7 @@ function exposeYoungCollection() {
  * function for the log, one escaping per markdown sink. Pure: no I/O, no toolkit.
  */
 /** Line breaks and other controls the runner or a terminal would act on; a tab is kept. */
-const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
+const CONTROLS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g;
 const NAMED = { '\n': '\\n', '\r': '\\r' };
 /** Controls shown as `\n`, `\r`, `\x1b`, `\u2028`: visible, and never a line of their own. */
 function visibleControls(text) {
@@ -79756,17 +79759,18 @@ function annotationText(text) {
     return text.split('\n').map(logLine).join('\n');
 }
 const ENTITY = (char) => `&#${char.codePointAt(0)};`;
+// `(` and `)` stay: without an unescaped `]` before them they never make a link.
 /** Autolink literals (`https://`, `www.`, `a@b.c`) are cut by an entity, which no link spans. */
-const AUTOLINKS = /:(?=\/\/)|(?<=\bwww)\.|@/gi;
+const AUTOLINKS = /:(?=\/\/)|(?<=www)\.|@/gi;
 function entityText(value) {
     return visibleControls(value)
-        .replace(/[&<>\\`*_~[\]()|]/g, ENTITY)
+        .replace(/[&<>\\`*_~[\]|]/g, ENTITY)
         .replace(AUTOLINKS, ENTITY);
 }
 /** Backslash escapes read better in a raw .md file; `< > &` stay entities for HTML-less viewers. */
 function backslashText(value) {
     return visibleControls(value)
-        .replace(/[\\`*_~[\]()|]/g, (char) => `\\${char}`)
+        .replace(/[\\`*_~[\]|]/g, (char) => `\\${char}`)
         .replace(/[&<>]/g, ENTITY)
         .replace(AUTOLINKS, ENTITY);
 }

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { readdir, readFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
-import {
-  assertNoLeaks,
-  runAction,
-  type ActionRun,
-  type RunOptions
-} from '../../scripts/run-action.js'
+import type { ActionRun } from '../../scripts/run-action.js'
 import { readZip, startResultsService, type ResultsService } from '../../testkit/results-service.js'
-import { outputDir, readSample, simulatorInputs, useSimulator } from './harness.js'
+import {
+  outputDir,
+  outputDirFiles,
+  readSample,
+  runUploading,
+  simulatorInputs,
+  useSimulator
+} from './harness.js'
 
 const FILES = {
   'Lead-House-Lannister.csv': await readSample('Lead-House-Lannister.csv'),
@@ -29,16 +29,12 @@ beforeEach(() => {
 })
 const sim = useSimulator()
 
-/**
- * The leak check of runAction, minus one line: the toolkit's own `::debug::Body:` dump of
- * CreateArtifact's answer, whose signed upload URL carries the `sig` it registered with
- * `::add-mask::` just before (a runner shows it as ***). Everything else is still checked.
- */
+/** An import of the two samples that uploads its artifact to the local results service. */
 async function run(
   overrides: Record<string, string> = {},
   env = service.runtimeEnv('run-9', 'job-1')
 ): Promise<ActionRun> {
-  const options: RunOptions = {
+  return runUploading({
     // upload-artifact left to its default: uploading is what this file tests.
     inputs: simulatorInputs(sim(), {
       files: '*.csv',
@@ -47,30 +43,8 @@ async function run(
       ...overrides
     }),
     files: FILES,
-    env,
-    allowLeaks: true
-  }
-  const action = await runAction(options)
-  const toolkitDump = (line: string): boolean =>
-    line.startsWith('::debug::Body:') && line.includes('"signed_upload_url"')
-  const checked = action.stdout
-    .split('\n')
-    .filter((line) => !toolkitDump(line))
-    .join('\n')
-  assertNoLeaks({ ...action, stdout: checked }, options)
-  return action
-}
-
-/** Every file under output-dir, by its path relative to it. */
-async function outputDirFiles(action: ActionRun): Promise<Map<string, Buffer>> {
-  const dir = outputDir(action)
-  const files = new Map<string, Buffer>()
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue
-    const path = join(entry.parentPath, entry.name)
-    files.set(relative(dir, path), await readFile(path))
-  }
-  return files
+    env
+  })
 }
 
 function artifactWarnings(action: ActionRun): string[] {

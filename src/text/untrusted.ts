@@ -48,19 +48,20 @@ export interface MarkdownSink {
 }
 
 const ENTITY = (char: string): string => `&#${char.codePointAt(0)};`
+// `(` and `)` stay: without an unescaped `]` before them they never make a link.
 /** Autolink literals (`https://`, `www.`, `a@b.c`) are cut by an entity, which no link spans. */
 const AUTOLINKS = /:(?=\/\/)|(?<=www)\.|@/gi
 
 function entityText(value: string): string {
   return visibleControls(value)
-    .replace(/[&<>\\`*_~[\]()|]/g, ENTITY)
+    .replace(/[&<>\\`*_~[\]|]/g, ENTITY)
     .replace(AUTOLINKS, ENTITY)
 }
 
 /** Backslash escapes read better in a raw .md file; `< > &` stay entities for HTML-less viewers. */
 function backslashText(value: string): string {
   return visibleControls(value)
-    .replace(/[\\`*_~[\]()|]/g, (char) => `\\${char}`)
+    .replace(/[\\`*_~[\]|]/g, (char) => `\\${char}`)
     .replace(/[&<>]/g, ENTITY)
     .replace(AUTOLINKS, ENTITY)
 }

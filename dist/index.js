@@ -67489,7 +67489,11 @@ function multipartOverheadBytes(filename, format) {
 }
 
 ;// CONCATENATED MODULE: ./src/format.ts
-/** The one place that turns numbers into words for logs and reports. */
+/** The one place that turns numbers (and caught errors) into words for logs and reports. */
+/** What a caught value says: an Error's message, anything else as a string. */
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
 const count = new Intl.NumberFormat('en-US');
 /** 1204 -> "1,204". */
 function formatCount(value) {
@@ -71901,7 +71905,7 @@ async function discover(inputs) {
         }
         catch (error) {
             if (!(error instanceof FileFormatError)) {
-                const message = error instanceof Error ? error.message : String(error);
+                const message = messageOf(error);
                 problems.push({ displayPath, rows: 0, message: `cannot be read: ${message}` });
                 continue;
             }
@@ -72614,6 +72618,7 @@ class Wakeup {
 ;// CONCATENATED MODULE: ./src/jobs/scheduler.ts
 
 
+
 function traitsOf(error) {
     return typeof error === 'object' && error !== null ? error : {};
 }
@@ -72712,7 +72717,7 @@ async function runImportJobs(parts, api, options) {
                     results[index] = notSubmitted(part, uncertain ? uncertainSubmit(stoppedBy) : `not submitted: ${stoppedBy.message}`, uncertainAttempts);
                     break;
                 }
-                const message = errorMessage(error);
+                const message = messageOf(error);
                 results[index] = notSubmitted(part, message, uncertainAttempts);
                 options.log.warning(`Not submitted: ${describePart(part)}: ${message}`);
                 if (stopsTheRun(error))
@@ -72753,7 +72758,7 @@ async function runImportJobs(parts, api, options) {
             if (stop)
                 return;
             if (error !== undefined) {
-                const message = errorMessage(error);
+                const message = messageOf(error);
                 // The job itself may well be fine: leave it open, to be resumed with its batch id.
                 if (stopsTheRun(error)) {
                     stopWith({ kind: 'error', message });
@@ -72855,9 +72860,6 @@ function describePart(part) {
     return part.count > 1
         ? `${part.displayPath} (part ${part.index} of ${part.count})`
         : part.displayPath;
-}
-function errorMessage(error) {
-    return error instanceof Error ? error.message : String(error);
 }
 
 ;// CONCATENATED MODULE: ./src/report/accounting.ts
@@ -73023,7 +73025,7 @@ function isGhes(serverUrl) {
  */
 function explainFailure(error) {
     const errorName = error instanceof Error ? error.name : '';
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     if (errorName === 'GHESNotSupportedError' || /not currently supported on GHES/i.test(message))
         return 'GitHub Enterprise Server does not support this artifact service; set upload-artifact: false and upload output-dir with actions/upload-artifact@v3';
     if (/\(409\)/.test(message))
@@ -73059,7 +73061,7 @@ async function isFileTarget(path) {
     }
 }
 function firstLine(error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     return (message.split('\n')[0] ?? '').trim() || 'unknown error';
 }
 function codeOf(error) {
@@ -73474,6 +73476,7 @@ function rowList(title, issues) {
 
 
 
+
 /**
  * Writes everything the user sees: outputs, report.json and report.md in output-dir, the
  * artifact, the job summary. Never throws on I/O.
@@ -73530,9 +73533,6 @@ async function uploadArtifactOf(report, inputs, toolkit, client) {
         ? await toolkit.group(`Uploading artifact ${inputs.artifactName}`, upload)
         : await upload();
     return uploaded ? { ...uploaded, name: inputs.artifactName } : undefined;
-}
-function messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
 }
 
 ;// CONCATENATED MODULE: ./src/report/verdict.ts
@@ -74453,6 +74453,7 @@ var undici = __nccwpck_require__(46752);
 
 
 
+
 const silentLogger = { debug() { }, info() { }, warning() { } };
 /** Sends one request; transport errors become `AttemptFailure`s (aborts pass through). */
 async function send(exchange, context) {
@@ -74496,7 +74497,7 @@ function transportFailure(error, signal) {
     if (error instanceof AttemptFailure)
         return error;
     const code = errorCode(error);
-    const message = redactUrls(error instanceof Error ? error.message : String(error));
+    const message = redactUrls(messageOf(error));
     if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
         return new AttemptFailure('timeout', `no answer in time (${code})`);
     }
@@ -75104,6 +75105,7 @@ class MarketoClient {
 
 ;// CONCATENATED MODULE: ./src/report/row-files.ts
 
+
 /**
  * Downloads Marketo's failure and warning files of an ended job into `outputDir`, only when its
  * counts say there is something to fetch (every call spends the customer's daily quota).
@@ -75130,7 +75132,7 @@ async function collectRowFiles(result, api, outputDir, log) {
         }
     }
     catch (error) {
-        log.warning(`Could not download the row files of batch ${batchId}: ${error instanceof Error ? error.message : String(error)}`);
+        log.warning(`Could not download the row files of batch ${batchId}: ${messageOf(error)}`);
     }
 }
 /** `leads.batch-1046.failures.csv`: the source's name, the batch, the kind, the source's extension. */
@@ -75452,6 +75454,7 @@ function renderPrComment(report, marker, runUrl) {
 
 ;// CONCATENATED MODULE: ./src/stages/comment.ts
 
+
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
 /**
  * comment-on-pr: posts the report as one comment on the pull request, or updates the comment an
@@ -75514,7 +75517,7 @@ async function commentOnPullRequest(report, inputs, env, log) {
 }
 function describeError(error) {
     const status = error.status;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     if (status === 403 || status === 404) {
         return (`${message} (HTTP ${status}). The token needs pull-requests: write (add permissions: ` +
             'pull-requests: write to the job); on pull requests from forks the workflow token is ' +
@@ -78561,7 +78564,7 @@ async function checkFile(file, run, options = {}) {
         size = (await (0,promises_.stat)(file.path)).size;
     }
     catch (cause) {
-        error('unreadable', null, `cannot be read: ${check_messageOf(cause)}`);
+        error('unreadable', null, `cannot be read: ${messageOf(cause)}`);
         return result;
     }
     // The framing of the longest part name this file could get, as the planner reserves it.
@@ -78660,7 +78663,7 @@ async function checkFile(file, run, options = {}) {
         }
     }
     catch (cause) {
-        error('unreadable', null, `cannot be read: ${check_messageOf(cause)}`);
+        error('unreadable', null, `cannot be read: ${messageOf(cause)}`);
         return result;
     }
     if (rowsChecked && emailAt >= 0) {
@@ -78730,9 +78733,6 @@ async function findDuplicates(run) {
                 throw cause;
         }
     }
-}
-function check_messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
 }
 
 ;// CONCATENATED MODULE: ./src/validate/findings.ts

@@ -11,6 +11,7 @@ import {
 } from './poll-plan.js'
 import type { ImportApi, JobResult } from './types.js'
 import { Wakeup } from './wakeup.js'
+import { messageOf } from '../format.js'
 
 export interface SchedulerOptions extends PollTiming {
   programId: string
@@ -191,7 +192,7 @@ export async function runImportJobs(
           )
           break
         }
-        const message = errorMessage(error)
+        const message = messageOf(error)
         results[index] = notSubmitted(part, message, uncertainAttempts)
         options.log.warning(`Not submitted: ${describePart(part)}: ${message}`)
         if (stopsTheRun(error)) submitBlocked = { kind: 'error', message }
@@ -232,7 +233,7 @@ export async function runImportJobs(
     for (const { job, status, error } of polled) {
       if (stop) return
       if (error !== undefined) {
-        const message = errorMessage(error)
+        const message = messageOf(error)
         // The job itself may well be fine: leave it open, to be resumed with its batch id.
         if (stopsTheRun(error)) {
           stopWith({ kind: 'error', message })
@@ -337,8 +338,4 @@ export function describePart(part: Part): string {
   return part.count > 1
     ? `${part.displayPath} (part ${part.index} of ${part.count})`
     : part.displayPath
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

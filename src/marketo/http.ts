@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream'
 import type { Clock } from '../time.js'
 import { isTransientTransportCode, redactUrls } from './errors.js'
 import { AttemptFailure } from './retry.js'
+import { messageOf } from '../format.js'
 
 export interface Logger {
   debug(message: string): void
@@ -75,7 +76,7 @@ export function transportFailure(error: unknown, signal?: AbortSignal): unknown 
   if (signal?.aborted) return signal.reason
   if (error instanceof AttemptFailure) return error
   const code = errorCode(error)
-  const message = redactUrls(error instanceof Error ? error.message : String(error))
+  const message = redactUrls(messageOf(error))
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return new AttemptFailure('timeout', `no answer in time (${code})`)
   }

@@ -1,5 +1,6 @@
 import { basename, extname, join } from 'node:path'
 import type { JobResult } from '../jobs/types.js'
+import { messageOf } from '../format.js'
 
 /** The part of the Marketo client this stage uses. */
 export interface RowFileApi {
@@ -43,9 +44,7 @@ export async function collectRowFiles(
         )
     }
   } catch (error) {
-    log.warning(
-      `Could not download the row files of batch ${batchId}: ${error instanceof Error ? error.message : String(error)}`
-    )
+    log.warning(`Could not download the row files of batch ${batchId}: ${messageOf(error)}`)
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Inputs } from '../inputs/index.js'
 import type { RunReport } from '../report/model.js'
 import { commentMarker, renderPrComment } from '../report/pr-comment.js'
+import { messageOf } from '../format.js'
 
 /** The log calls this stage makes; the action passes @actions/core. */
 export interface CommentLog {
@@ -83,7 +84,7 @@ export async function commentOnPullRequest(
 
 function describeError(error: unknown): string {
   const status = (error as { status?: number }).status
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   if (status === 403 || status === 404) {
     return (
       `${message} (HTTP ${status}). The token needs pull-requests: write (add permissions: ` +

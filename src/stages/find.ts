@@ -4,7 +4,7 @@ import { detectFormat, FileFormatError, planFile, type FilePlan } from '../files
 import type { Inputs } from '../inputs/index.js'
 import type { FileProblem } from '../report/accounting.js'
 import { findFiles } from '../github/glob.js'
-import { formatBytes, plural } from '../format.js'
+import { formatBytes, messageOf, plural } from '../format.js'
 
 export interface Discovery {
   /** Patterns matched nothing. */
@@ -82,7 +82,7 @@ export async function discover(inputs: Inputs): Promise<Discovery> {
       )
     } catch (error) {
       if (!(error instanceof FileFormatError)) {
-        const message = error instanceof Error ? error.message : String(error)
+        const message = messageOf(error)
         problems.push({ displayPath, rows: 0, message: `cannot be read: ${message}` })
         continue
       }

@@ -7,6 +7,7 @@ import type { RunReport } from '../report/model.js'
 import { toReportJson } from '../report/report-json.js'
 import { renderReportMarkdown } from '../report/report-md.js'
 import { renderSummary } from '../report/summary.js'
+import { messageOf } from '../format.js'
 
 /** The toolkit calls this stage makes; the action passes @actions/core. */
 export interface Toolkit {
@@ -85,8 +86,4 @@ async function uploadArtifactOf(
     ? await toolkit.group(`Uploading artifact ${inputs.artifactName}`, upload)
     : await upload()
   return uploaded ? { ...uploaded, name: inputs.artifactName } : undefined
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

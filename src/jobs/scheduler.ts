@@ -12,6 +12,7 @@ import {
 import type { ImportApi, JobResult } from './types.js'
 import { Wakeup } from './wakeup.js'
 import { messageOf } from '../format.js'
+import type { FailureTraits } from '../marketo/types.js'
 
 export interface SchedulerOptions extends PollTiming {
   programId: string
@@ -67,21 +68,8 @@ interface OpenJob {
   poll: PolledJob
 }
 
-/**
- * What the scheduler reads from the client's errors (duck-typed, so tests may fake them):
- * `stopsRun` when nothing more can succeed (permissions, quota, program); `retriesExhausted`
- * when Marketo kept failing a call worth retrying; `uncertain`/`uncertainAttempts` when a
- * submit failed or was cut short after its whole file was sent, so its job may exist.
- */
-interface ErrorTraits {
-  stopsRun?: boolean
-  retriesExhausted?: boolean
-  uncertain?: boolean
-  uncertainAttempts?: number
-}
-
-function traitsOf(error: unknown): ErrorTraits {
-  return typeof error === 'object' && error !== null ? (error as ErrorTraits) : {}
+function traitsOf(error: unknown): FailureTraits {
+  return typeof error === 'object' && error !== null ? (error as FailureTraits) : {}
 }
 
 /**
@@ -104,7 +92,9 @@ export async function runImportJobs(
 ): Promise<ScheduleOutcome> {
   const { clock } = options
   const startedAt = clock.now()
-  const results: JobResult[] = parts.map((part) => notSubmitted(part, 'not submitted yet'))
+  const results: JobResult[] = parts.map((part) => notSubmitted(part, 'not submitted'))
+  // Parts from this index on were never tried: a stop says why in their results.
+  let untried = 0
   const open: OpenJob[] = []
   const endings: Promise<void>[] = []
   const wakeup = new Wakeup()
@@ -150,6 +140,7 @@ export async function runImportJobs(
       checkDeadline()
       if (stop || submitBlocked) break
       const part = parts[index] as Part
+      untried = index + 1
       try {
         const job = await api.submitImport({
           programId: options.programId,
@@ -290,10 +281,8 @@ export async function runImportJobs(
   }
   const stoppedBy = stop ?? submitBlocked
   if (stoppedBy) {
-    for (const result of results) {
-      if (result.outcome === 'NotSubmitted' && result.message === 'not submitted yet') {
-        result.message = `not submitted: ${stoppedBy.message}`
-      }
+    for (const result of results.slice(untried)) {
+      result.message = `not submitted: ${stoppedBy.message}`
     }
   }
   await Promise.all(endings)

@@ -6,7 +6,8 @@
 import { request, type Dispatcher } from 'undici'
 import type { Readable } from 'node:stream'
 import type { Clock } from '../time.js'
-import { isTransientTransportCode, redactUrls } from './errors.js'
+import { isTransientTransportCode } from './error-codes.js'
+import { redactUrls } from './errors.js'
 import { AttemptFailure } from './retry.js'
 import { messageOf } from '../format.js'
 

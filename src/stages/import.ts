@@ -16,6 +16,7 @@ import { Readable } from 'node:stream'
 import { collectRowFiles } from '../report/row-files.js'
 import { ResumeApi } from '../jobs/resume.js'
 import { realSleep, systemClock } from '../time.js'
+import { countUploadBytes } from '../memory.js'
 
 /**
  * Moves the parts through Marketo (or, resuming with batch-ids, polls the jobs an earlier run
@@ -37,6 +38,7 @@ export async function importParts(
       clientId: inputs.clientId,
       clientSecret: inputs.clientSecret,
       onSecret: (token) => core.setSecret(token),
+      onUploadBytes: countUploadBytes,
       ...scaledTimes(process.env),
       ...requestTimeouts(process.env),
       signal: cancel.signal,

@@ -13,6 +13,7 @@ import type { ImportApi, JobResult } from './types.js'
 import { Wakeup } from './wakeup.js'
 import { messageOf } from '../format.js'
 import type { FailureTraits } from '../marketo/types.js'
+import type { Log } from '../log.js'
 
 export interface SchedulerOptions extends PollTiming {
   programId: string
@@ -35,9 +36,7 @@ export interface SchedulerOptions extends PollTiming {
   log: SchedulerLog
 }
 
-export interface SchedulerLog {
-  info(message: string): void
-  warning(message: string): void
+export interface SchedulerLog extends Pick<Log, 'info' | 'warning'> {
   /** One line per poll round. */
   progress(snapshot: ProgressSnapshot): void
 }

@@ -10,12 +10,10 @@ import { isTransientTransportCode } from './error-codes.js'
 import { redactUrls } from './errors.js'
 import { AttemptFailure } from './retry.js'
 import { messageOf } from '../format.js'
+import type { Log } from '../log.js'
 
-export interface Logger {
-  debug(message: string): void
-  info(message: string): void
-  warning(message: string): void
-}
+/** What the client logs: calls and retries, never a token or a row. */
+export type Logger = Pick<Log, 'debug' | 'info' | 'warning'>
 
 export const silentLogger: Logger = { debug() {}, info() {}, warning() {} }
 

@@ -2,13 +2,10 @@ import type { Inputs } from '../inputs/index.js'
 import type { RunReport } from '../report/model.js'
 import { commentMarker, renderPrComment } from '../report/pr-comment.js'
 import { messageOf } from '../format.js'
+import type { Log } from '../log.js'
 
-/** The log calls this stage makes; the action passes @actions/core. */
-export interface CommentLog {
-  info(message: string): void
-  warning(message: string): void
-  setSecret(secret: string): void
-}
+/** The log calls this stage makes. */
+export type CommentLog = Pick<Log, 'info' | 'warning' | 'setSecret'>
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target'])
 

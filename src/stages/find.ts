@@ -5,6 +5,7 @@ import type { Inputs } from '../inputs/index.js'
 import type { FileProblem } from '../report/accounting.js'
 import { findFiles } from '../github/glob.js'
 import { formatBytes, messageOf, plural } from '../format.js'
+import type { Log } from '../log.js'
 
 export interface Discovery {
   /** Patterns matched nothing. */
@@ -14,13 +15,8 @@ export interface Discovery {
   problems: FileProblem[]
 }
 
-/** The log calls this stage makes; the action passes @actions/core. */
-export interface FindLog {
-  info(message: string): void
-  warning(message: string): void
-  error(message: string, properties?: { file?: string; startLine?: number }): void
-  group<T>(name: string, fn: () => Promise<T>): Promise<T>
-}
+/** The log calls this stage makes. */
+export type FindLog = Pick<Log, 'info' | 'warning' | 'error' | 'group'>
 
 /**
  * The first stage: the files the patterns match, each planned into parts, with what was found

@@ -8,12 +8,11 @@ import { toReportJson } from '../report/report-json.js'
 import { renderReportMarkdown } from '../report/report-md.js'
 import { renderSummary } from '../report/summary.js'
 import { messageOf } from '../format.js'
+import type { Log } from '../log.js'
 
 /** The toolkit calls this stage makes; the action passes @actions/core. */
-export interface Toolkit {
+export interface Toolkit extends Pick<Log, 'info' | 'warning'> {
   setOutput(name: string, value: string): void
-  info(message: string): void
-  warning(message: string): void
   summary: { addRaw(text: string, addEOL?: boolean): { write(): Promise<unknown> } }
   /** Folds the artifact toolkit's own log lines; absent: they are printed as they come. */
   group?<T>(name: string, fn: () => Promise<T>): Promise<T>

@@ -47,7 +47,7 @@ describe('logLine: one line the runner shows as it is', () => {
     fc.assert(
       fc.property(hostile, (text) => {
         const line = logLine(text)
-        expect(line).not.toMatch(/[\r\n\u2028\u2029\u0000-\u0008\u000b-\u001f\u007f-\u009f]/)
+        expect(line).not.toMatch(/(?!\t)[\p{Cc}\u2028\u2029]/u)
         expect(line.trimStart().startsWith('::')).toBe(false)
         expect(line).not.toContain('##[')
       }),

@@ -67388,159 +67388,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9981:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  I: () => (/* binding */ log_core),
-  O: () => (/* binding */ secrets)
-});
-
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
-var core = __nccwpck_require__(77094);
-// EXTERNAL MODULE: ./src/text/untrusted.ts
-var untrusted = __nccwpck_require__(79209);
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(57075);
-;// CONCATENATED MODULE: ./src/text/secrets.ts
-/**
- * The run's secrets (the client secret, each access token, the GitHub token) and the one
- * scrubber that replaces them with `***` in text the action writes anywhere: outputs, summary,
- * reports, artifact files. The runner's `add-mask` covers the log only.
- */
-
-const MASK = '***';
-/** Shorter values would match ordinary words; the runner still masks them in the log. */
-const MIN_SECRET_CHARS = 4;
-class SecretScrubber {
-    patterns = [];
-    byteForms = [];
-    /** Learns a secret as it becomes known: its raw form and its URL-encoded form. */
-    add(secret) {
-        if (secret.length < MIN_SECRET_CHARS)
-            return;
-        for (const form of new Set([secret, encodeURIComponent(secret)])) {
-            if (this.patterns.includes(form))
-                continue;
-            this.patterns.push(form);
-            this.byteForms.push(Buffer.from(form, 'utf8'));
-        }
-        // Longest first, so a secret that contains another is replaced whole.
-        this.patterns.sort((a, b) => b.length - a.length);
-        this.byteForms.sort((a, b) => b.length - a.length);
-    }
-    get size() {
-        return this.patterns.length;
-    }
-    scrub(text) {
-        let scrubbed = text;
-        for (const pattern of this.patterns) {
-            if (scrubbed.includes(pattern))
-                scrubbed = scrubbed.split(pattern).join(MASK);
-        }
-        return scrubbed;
-    }
-    /** `JSON.stringify` with every string value scrubbed (keys are the action's own). */
-    json(value, space) {
-        return JSON.stringify(value, (_key, item) => (typeof item === 'string' ? this.scrub(item) : item), space);
-    }
-    /**
-     * A byte stream with every secret replaced; `found()` says whether it met one. It holds back
-     * the last bytes of each chunk that could start a secret cut by the chunk's end.
-     */
-    stream() {
-        const forms = [...this.byteForms];
-        const keep = Math.max(0, ...forms.map((form) => form.length - 1));
-        const mask = Buffer.from(MASK);
-        let carry = Buffer.alloc(0);
-        let found = false;
-        const replace = (bytes) => {
-            let current = bytes;
-            for (const form of forms) {
-                let at = current.indexOf(form);
-                if (at < 0)
-                    continue;
-                found = true;
-                const pieces = [];
-                let from = 0;
-                while (at >= 0) {
-                    pieces.push(current.subarray(from, at), mask);
-                    from = at + form.length;
-                    at = current.indexOf(form, from);
-                }
-                pieces.push(current.subarray(from));
-                current = Buffer.concat(pieces);
-            }
-            return current;
-        };
-        const transform = new external_node_stream_.Transform({
-            transform(chunk, _encoding, done) {
-                const replaced = replace(Buffer.concat([carry, chunk]));
-                const cut = Math.max(0, replaced.length - keep);
-                carry = Buffer.from(replaced.subarray(cut));
-                done(null, replaced.subarray(0, cut));
-            },
-            flush(done) {
-                done(null, replace(carry));
-            }
-        });
-        return Object.assign(transform, { found: () => found });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/github/log.ts
-/**
- * The toolkit as every stage gets it: each message passes the one edge (secrets scrubbed, then
- * made one safe line) before it reaches the log, and every secret the run registers is learnt by
- * the scrubber that cleans outputs, summary and files. The action's own workflow commands
- * (add-mask, group, annotations, outputs) still go out through the toolkit, which escapes their
- * data and properties itself.
- */
-
-
-
-/** The run's one scrubber, fed by setSecret. */
-const secrets = new SecretScrubber();
-const line = (message) => (0,untrusted/* logLine */.BP)(secrets.scrub(message));
-const annotation = (message) => (0,untrusted/* annotationText */.xr)(secrets.scrub(message instanceof Error ? message.message : message));
-/** File and title stay for the toolkit to escape; only secrets are taken out of them here. */
-const scrubbed = (properties) => properties && {
-    ...properties,
-    ...(properties.title !== undefined ? { title: secrets.scrub(properties.title) } : {}),
-    ...(properties.file !== undefined ? { file: secrets.scrub(properties.file) } : {})
-};
-const log_core = {
-    secrets,
-    getInput: core/* getInput */.V4,
-    setSecret(secret) {
-        secrets.add(secret);
-        core/* setSecret */.Pq(secret);
-    },
-    info: (message) => core/* info */.pq(line(message)),
-    debug: (message) => core/* debug */.Yz(line(message)),
-    notice: (message, properties) => core/* notice */.lm(annotation(message), scrubbed(properties)),
-    warning: (message, properties) => core/* warning */.$e(annotation(message), scrubbed(properties)),
-    error: (message, properties) => core/* error */.z3(annotation(message), scrubbed(properties)),
-    setFailed: (message) => core/* setFailed */.C1(annotation(message)),
-    group: (name, fn) => core/* group */.Os(line(name), fn),
-    setOutput: (name, value) => core/* setOutput */.uH(name, secrets.scrub(value)),
-    summary: {
-        addRaw: (text, addEOL) => core/* summary */.z.addRaw(secrets.scrub(text), addEOL)
-    }
-};
-
-
-/***/ }),
-
 /***/ 79407:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _memory_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(58547);
-/* harmony import */ var _github_log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9981);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(40535);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(77094);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(15074);
 
 
 
@@ -67551,7 +67405,7 @@ try {
 catch (error) {
     // run() reports every expected failure itself; this is a bug, so say where to look.
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    _github_log_js__WEBPACK_IMPORTED_MODULE_1__/* .core */ .I.setFailed(`Unexpected error in marketo-program-member-import; please report it: ${message}`);
+    _actions_core__WEBPACK_IMPORTED_MODULE_1__.setFailed(`Unexpected error in marketo-program-member-import; please report it: ${message}`);
 }
 
 __webpack_async_result__();
@@ -67559,7 +67413,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 40535:
+/***/ 15074:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67568,8 +67422,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-// EXTERNAL MODULE: ./src/github/log.ts + 1 modules
-var log = __nccwpck_require__(9981);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
+var lib_core = __nccwpck_require__(77094);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:path"
@@ -67635,7 +67489,11 @@ function multipartOverheadBytes(filename, format) {
 }
 
 ;// CONCATENATED MODULE: ./src/format.ts
-/** The one place that turns numbers into words for logs and reports. */
+/** The one place that turns numbers (and caught errors) into words for logs and reports. */
+/** What a caught value says: an Error's message, anything else as a string. */
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
 const count = new Intl.NumberFormat('en-US');
 /** 1204 -> "1,204". */
 function formatCount(value) {
@@ -68237,8 +68095,6 @@ function indexWithin(buffer, byte, from, limit) {
 
 
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
-var lib_core = __nccwpck_require__(77094);
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(79896);
 ;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-glob-options-helper.js
@@ -68257,23 +68113,23 @@ function getOptions(copy) {
     if (copy) {
         if (typeof copy.followSymbolicLinks === 'boolean') {
             result.followSymbolicLinks = copy.followSymbolicLinks;
-            lib_core/* debug */.Yz(`followSymbolicLinks '${result.followSymbolicLinks}'`);
+            lib_core.debug(`followSymbolicLinks '${result.followSymbolicLinks}'`);
         }
         if (typeof copy.implicitDescendants === 'boolean') {
             result.implicitDescendants = copy.implicitDescendants;
-            lib_core/* debug */.Yz(`implicitDescendants '${result.implicitDescendants}'`);
+            lib_core.debug(`implicitDescendants '${result.implicitDescendants}'`);
         }
         if (typeof copy.matchDirectories === 'boolean') {
             result.matchDirectories = copy.matchDirectories;
-            lib_core/* debug */.Yz(`matchDirectories '${result.matchDirectories}'`);
+            lib_core.debug(`matchDirectories '${result.matchDirectories}'`);
         }
         if (typeof copy.omitBrokenSymbolicLinks === 'boolean') {
             result.omitBrokenSymbolicLinks = copy.omitBrokenSymbolicLinks;
-            lib_core/* debug */.Yz(`omitBrokenSymbolicLinks '${result.omitBrokenSymbolicLinks}'`);
+            lib_core.debug(`omitBrokenSymbolicLinks '${result.omitBrokenSymbolicLinks}'`);
         }
         if (typeof copy.excludeHiddenFiles === 'boolean') {
             result.excludeHiddenFiles = copy.excludeHiddenFiles;
-            lib_core/* debug */.Yz(`excludeHiddenFiles '${result.excludeHiddenFiles}'`);
+            lib_core.debug(`excludeHiddenFiles '${result.excludeHiddenFiles}'`);
         }
     }
     return result;
@@ -71701,7 +71557,7 @@ class DefaultGlobber {
             // Push the search paths
             const stack = [];
             for (const searchPath of getSearchPaths(patterns)) {
-                lib_core/* debug */.Yz(`Search path '${searchPath}'`);
+                lib_core.debug(`Search path '${searchPath}'`);
                 // Exists?
                 try {
                     // Intentionally using lstat. Detection for broken symlink
@@ -71800,7 +71656,7 @@ class DefaultGlobber {
                 catch (err) {
                     if (err.code === 'ENOENT') {
                         if (options.omitBrokenSymbolicLinks) {
-                            lib_core/* debug */.Yz(`Broken symlink '${item.path}'`);
+                            lib_core.debug(`Broken symlink '${item.path}'`);
                             return undefined;
                         }
                         throw new Error(`No information found for the path '${item.path}'. This may indicate a broken symbolic link.`);
@@ -71822,7 +71678,7 @@ class DefaultGlobber {
                 }
                 // Test for a cycle
                 if (traversalChain.some((x) => x === realPath)) {
-                    lib_core/* debug */.Yz(`Symlink cycle detected for path '${item.path}' and realpath '${realPath}'`);
+                    lib_core.debug(`Symlink cycle detected for path '${item.path}' and realpath '${realPath}'`);
                     return undefined;
                 }
                 // Update the traversal chain
@@ -71989,16 +71845,7 @@ async function findFiles(patterns, workspace) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/files/workspace.ts
-
-/** True when `path` is `root` itself or below it (both absolute, already resolved). */
-function isWithin(path, root) {
-    const shown = (0,external_node_path_.relative)(root, path);
-    return shown === '' || (!(0,external_node_path_.isAbsolute)(shown) && shown !== '..' && !shown.startsWith(`..${external_node_path_.sep}`));
-}
-
 ;// CONCATENATED MODULE: ./src/stages/find.ts
-
 
 
 
@@ -72037,32 +71884,28 @@ function describePlan(plan) {
 /** Finds the files, detects each one's format and splits it into parts, reading each file once. */
 async function discover(inputs) {
     const paths = await findFiles(inputs.files, inputs.workspace);
-    const workspace = await (0,promises_.realpath)(inputs.workspace).catch(() => inputs.workspace);
     const plans = [];
     const problems = [];
-    for (const matched of paths) {
-        const displayPath = displayPathOf(matched, inputs.workspace);
-        // The workspace is the boundary: a link out of it is refused before anything reads it.
-        const path = await (0,promises_.realpath)(matched).catch(() => undefined);
-        if (path === undefined || !isWithin(path, workspace)) {
-            problems.push({ displayPath, rows: 0, message: OUTSIDE_WORKSPACE });
-            continue;
-        }
-        const content = await probeContent(path);
-        if (content !== 'text') {
-            problems.push({ displayPath, rows: 0, message: NOT_TEXT[content] });
+    for (const path of paths) {
+        const displayPath = displayPathOf(path, inputs.workspace);
+        if (await looksBinary(path)) {
+            problems.push({
+                displayPath,
+                rows: 0,
+                message: 'is not a text file (it holds NUL bytes); give CSV, TSV or SSV text files'
+            });
             continue;
         }
         try {
             plans.push(await planFile(path, {
-                format: detectFormat(matched, inputs.format),
+                format: detectFormat(path, inputs.format),
                 chunkSizeBytes: inputs.chunkSizeBytes,
                 displayPath
             }));
         }
         catch (error) {
             if (!(error instanceof FileFormatError)) {
-                const message = error instanceof Error ? error.message : String(error);
+                const message = messageOf(error);
                 problems.push({ displayPath, rows: 0, message: `cannot be read: ${message}` });
                 continue;
             }
@@ -72073,51 +71916,23 @@ async function discover(inputs) {
     }
     return { noFiles: paths.length === 0, plans, problems };
 }
-const OUTSIDE_WORKSPACE = 'is a link to a file outside the workspace; only files inside GITHUB_WORKSPACE are read, ' +
-    'so it was not opened';
-const NOT_TEXT = {
-    utf16: 'is UTF-16 text; save it as UTF-8 (CSV, TSV or SSV) and run the action again',
-    binary: 'is not a text file (it holds NUL bytes); give CSV, TSV or SSV text files'
-};
 /** Bytes read to tell a text file from a binary one, as git does. */
 const BINARY_PROBE_BYTES = 8000;
-async function probeContent(path) {
+async function looksBinary(path) {
     const file = await (0,promises_.open)(path, 'r');
     try {
         const { buffer, bytesRead } = await file.read(Buffer.alloc(BINARY_PROBE_BYTES), 0, BINARY_PROBE_BYTES, 0);
-        return contentKind(buffer.subarray(0, bytesRead));
+        return buffer.subarray(0, bytesRead).includes(0);
     }
     finally {
         await file.close();
     }
 }
-/**
- * UTF-16 before the NUL probe, which it would fail: a byte order mark (FF FE, FE FF), or the
- * NULs of mostly ASCII UTF-16 text, in every other byte and nowhere else.
- */
-function contentKind(head) {
-    if (head.length >= 2 &&
-        ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)))
-        return 'utf16';
-    if (!head.includes(0))
-        return 'text';
-    const pairs = Math.floor(head.length / 2);
-    let evenNuls = 0;
-    let oddNuls = 0;
-    for (let at = 0; at + 1 < head.length; at += 2) {
-        if (head[at] === 0)
-            evenNuls++;
-        if (head[at + 1] === 0)
-            oddNuls++;
-    }
-    const most = Math.max(evenNuls, oddNuls);
-    const least = Math.min(evenNuls, oddNuls);
-    return pairs > 0 && most >= pairs / 2 && least <= pairs / 20 ? 'utf16' : 'binary';
-}
 /** Relative to the workspace with forward slashes, as GitHub annotations and humans expect. */
 function displayPathOf(path, workspace) {
     const shown = (0,external_node_path_.relative)(workspace, path);
-    return (shown !== '' && isWithin(path, workspace) ? shown : path).split(external_node_path_.sep).join('/');
+    const inside = shown !== '' && !shown.startsWith('..');
+    return (inside ? shown : path).split(external_node_path_.sep).join('/');
 }
 
 ;// CONCATENATED MODULE: ./src/inputs/artifact-name.ts
@@ -72155,63 +71970,6 @@ function defaultArtifactName(env, seed) {
 /** Job ids are already `[A-Za-z0-9_-]`; anything else becomes `-` so the name stays valid. */
 function slug(text) {
     return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
-}
-
-;// CONCATENATED MODULE: ./src/text/redact.ts
-/**
- * The one URL redaction: in every URL or path of a text, the user name and password, the query
- * string (where the identity URL carries the client secret) and a URL's fragment are cut.
- * One pass over words, a few over each: linear in the text, whatever it holds.
- */
-const DELIMITERS = new Set([`'`, '"', '<', '>']);
-function isDelimiter(char) {
-    return DELIMITERS.has(char) || /\s/.test(char);
-}
-/**
- * `https://u:p@host/p?x#y` -> `https://***@host/p?…`, `https://host/#y` -> `https://host/#…`,
- * `/p?x` -> `/p?…`; `(why?)` and `…/#PG1234` (no scheme: not a URL's fragment) stay.
- */
-function redactUrls(text, meter = { steps: 0 }) {
-    let out = '';
-    let start = 0;
-    for (let at = 0; at <= text.length; at++) {
-        meter.steps++;
-        if (at < text.length && !isDelimiter(text.charAt(at)))
-            continue;
-        if (at > start)
-            out += redactWord(text.slice(start, at), meter);
-        if (at < text.length)
-            out += text.charAt(at);
-        start = at + 1;
-    }
-    return out;
-}
-function redactWord(word, meter) {
-    let redacted = word;
-    const scheme = word.indexOf('://');
-    meter.steps += scheme < 0 ? word.length : scheme;
-    if (scheme >= 0) {
-        const hostStart = scheme + 3;
-        let hostEnd = hostStart;
-        let lastAt = -1;
-        for (; hostEnd < word.length && !'/?#'.includes(word.charAt(hostEnd)); hostEnd++) {
-            meter.steps++;
-            if (word.charAt(hostEnd) === '@')
-                lastAt = hostEnd;
-        }
-        if (lastAt >= 0)
-            redacted = `${word.slice(0, hostStart)}***${word.slice(lastAt)}`;
-    }
-    let slash = false;
-    for (let at = 0; at < redacted.length; at++) {
-        meter.steps++;
-        const char = redacted.charAt(at);
-        if (char === '/')
-            slash = true;
-        else if (slash && (char === '?' || (char === '#' && scheme >= 0)))
-            return `${redacted.slice(0, at + 1)}…`;
-    }
-    return redacted;
 }
 
 ;// CONCATENATED MODULE: ./src/inputs/error.ts
@@ -72257,7 +72015,6 @@ function missing(input, detail) {
 
 ;// CONCATENATED MODULE: ./src/inputs/endpoint.ts
 
-
 const MUNCHKIN_ID = /^\d{3}-[a-z]{3}-\d{3}$/i;
 const EXAMPLE_REST_URL = 'https://123-ABC-456.mktorest.com';
 /** `123-abc-456` -> `123-ABC-456`. */
@@ -72272,8 +72029,12 @@ function isLoopbackHost(hostname) {
     const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
     return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
+/** A URL as quoted in an error: a password or a query string (a token?) is never echoed. */
+function redactUrl(raw) {
+    return raw.replace(/\/\/[^/?#]*@/, '//***@').replace(/([?#]).*$/s, '$1…');
+}
 function invalidUrl(input, raw, detail) {
-    return new InputError(input, redactUrls(raw), `${input}: ${quoteValue(redactUrls(raw))} ${detail}`);
+    return new InputError(input, redactUrl(raw), `${input}: ${quoteValue(redactUrl(raw))} ${detail}`);
 }
 /**
  * An absolute https URL (http only to a loopback host), without credentials, query or
@@ -72308,7 +72069,7 @@ function parseBaseUrl(input, raw) {
  */
 function parseEndpoint(munchkinRaw, restRaw, identityRaw, dryRun = false) {
     if (munchkinRaw !== '' && restRaw !== '') {
-        throw new InputError('munchkin-id', munchkinRaw, `munchkin-id: ${quoteValue(munchkinRaw)} and rest-url: ${quoteValue(redactUrls(restRaw))} are both set; give only one: munchkin-id for Marketo itself, or rest-url for another endpoint (a proxy or a simulator)`);
+        throw new InputError('munchkin-id', munchkinRaw, `munchkin-id: ${quoteValue(munchkinRaw)} and rest-url: ${quoteValue(redactUrl(restRaw))} are both set; give only one: munchkin-id for Marketo itself, or rest-url for another endpoint (a proxy or a simulator)`);
     }
     // A dry run makes no call: where Marketo is does not matter.
     if (munchkinRaw === '' && restRaw === '' && dryRun)
@@ -72321,42 +72082,6 @@ function parseEndpoint(munchkinRaw, restRaw, identityRaw, dryRun = false) {
         : parseBaseUrl('rest-url', restRaw).replace(/\/rest$/i, '');
     const identityUrl = identityRaw !== '' ? parseBaseUrl('identity-url', identityRaw) : `${restUrl}/identity`;
     return { restUrl, identityUrl };
-}
-
-;// CONCATENATED MODULE: ./src/inputs/patterns.ts
-
-
-
-const INSIDE_FORMS = 'give patterns relative to the workspace (GITHUB_WORKSPACE) without .. segments, or ' +
-    'absolute paths inside it, e.g. data/*.csv';
-const GLOB_CHARS = /[*?[]/;
-/**
- * The workspace is the boundary: a pattern that leads out of it (`..`, `~`, an absolute path
- * elsewhere) is an input error, before any file is looked at. `.` is accepted as the first
- * segment only, as @actions/glob accepts it.
- */
-function checkPatternsInside(input, patterns, workspace) {
-    for (const pattern of patterns) {
-        const glob = pattern.replace(/^!+/, '');
-        // `[.]` matches a dot only: @actions/glob reads it as the literal, and so does this check.
-        const segments = glob.split('/').map((segment) => segment.replace(/\[(.)\]/g, '$1'));
-        if (segments[0] === '~') {
-            throw invalid(input, pattern, `leaves the workspace (~ is the home folder); ${INSIDE_FORMS}`);
-        }
-        if (segments.includes('..')) {
-            throw invalid(input, pattern, `leaves the workspace; ${INSIDE_FORMS}`);
-        }
-        if (segments.slice(1).includes('.')) {
-            throw invalid(input, pattern, `has a . segment after the start; ${INSIDE_FORMS}`);
-        }
-        if (external_node_path_default().isAbsolute(glob)) {
-            const firstGlob = segments.findIndex((segment) => GLOB_CHARS.test(segment));
-            const root = external_node_path_default().resolve(segments.slice(0, firstGlob < 0 ? undefined : firstGlob).join('/') || '/');
-            if (!isWithin(root, workspace)) {
-                throw invalid(input, pattern, `is outside the workspace ${workspace}; ${INSIDE_FORMS}`);
-            }
-        }
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/inputs/numbers.ts
@@ -72618,7 +72343,6 @@ function parseArtifactName(input, raw) {
 
 
 
-
 /** Every input the action reads, as action.yml declares them, in the contract's order. */
 const INPUT_NAMES = (/* unused pure expression or super */ null && ([
     'munchkin-id',
@@ -72708,9 +72432,7 @@ function readInputs(getInput, env, cwd = process.cwd()) {
     const programId = parseProgramId('program-id', given('program-id'));
     const programMemberStatus = parseMemberStatus('program-member-status', given('program-member-status'));
     const batchIds = parseBatchIds('batch-ids', given('batch-ids'));
-    const workspace = external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.');
     const files = parsePatterns('files', given('files'));
-    checkPatternsInside('files', files, workspace);
     if (files.length === 0 && batchIds.length === 0) {
         throw missingPatterns('files', ' unless batch-ids resumes earlier jobs');
     }
@@ -72746,6 +72468,7 @@ function readInputs(getInput, env, cwd = process.cwd()) {
         });
     const retentionDays = optional('retention-days', (input, raw) => parseWholeNumber(input, raw, { min: 1, max: 90, what: 'a whole number of days', example: '7' }));
     const uploadArtifact = parseBoolean('upload-artifact', get('upload-artifact'));
+    const workspace = external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.');
     const scratchDir = env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
     const outputDir = external_node_path_default().resolve(workspace, given('output-dir') || external_node_path_default().join(scratchDir, 'marketo-import'));
     const annotations = parseBoolean('annotations', get('annotations'));
@@ -72895,6 +72618,7 @@ class Wakeup {
 ;// CONCATENATED MODULE: ./src/jobs/scheduler.ts
 
 
+
 function traitsOf(error) {
     return typeof error === 'object' && error !== null ? error : {};
 }
@@ -72913,7 +72637,9 @@ function stopsTheRun(error) {
 async function runImportJobs(parts, api, options) {
     const { clock } = options;
     const startedAt = clock.now();
-    const results = parts.map((part) => notSubmitted(part, 'not submitted yet'));
+    const results = parts.map((part) => notSubmitted(part, 'not submitted'));
+    // Parts from this index on were never tried: a stop says why in their results.
+    let untried = 0;
     const open = [];
     const endings = [];
     const wakeup = new Wakeup();
@@ -72956,6 +72682,7 @@ async function runImportJobs(parts, api, options) {
             if (stop || submitBlocked)
                 break;
             const part = parts[index];
+            untried = index + 1;
             try {
                 const job = await api.submitImport({
                     programId: options.programId,
@@ -72993,7 +72720,7 @@ async function runImportJobs(parts, api, options) {
                     results[index] = notSubmitted(part, uncertain ? uncertainSubmit(stoppedBy) : `not submitted: ${stoppedBy.message}`, uncertainAttempts);
                     break;
                 }
-                const message = errorMessage(error);
+                const message = messageOf(error);
                 results[index] = notSubmitted(part, message, uncertainAttempts);
                 options.log.warning(`Not submitted: ${describePart(part)}: ${message}`);
                 if (stopsTheRun(error))
@@ -73034,7 +72761,7 @@ async function runImportJobs(parts, api, options) {
             if (stop)
                 return;
             if (error !== undefined) {
-                const message = errorMessage(error);
+                const message = messageOf(error);
                 // The job itself may well be fine: leave it open, to be resumed with its batch id.
                 if (stopsTheRun(error)) {
                     stopWith({ kind: 'error', message });
@@ -73092,10 +72819,8 @@ async function runImportJobs(parts, api, options) {
     }
     const stoppedBy = stop ?? submitBlocked;
     if (stoppedBy) {
-        for (const result of results) {
-            if (result.outcome === 'NotSubmitted' && result.message === 'not submitted yet') {
-                result.message = `not submitted: ${stoppedBy.message}`;
-            }
+        for (const result of results.slice(untried)) {
+            result.message = `not submitted: ${stoppedBy.message}`;
         }
     }
     await Promise.all(endings);
@@ -73136,9 +72861,6 @@ function describePart(part) {
     return part.count > 1
         ? `${part.displayPath} (part ${part.index} of ${part.count})`
         : part.displayPath;
-}
-function errorMessage(error) {
-    return error instanceof Error ? error.message : String(error);
 }
 
 ;// CONCATENATED MODULE: ./src/report/accounting.ts
@@ -73304,7 +73026,7 @@ function isGhes(serverUrl) {
  */
 function explainFailure(error) {
     const errorName = error instanceof Error ? error.name : '';
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     if (errorName === 'GHESNotSupportedError' || /not currently supported on GHES/i.test(message))
         return 'GitHub Enterprise Server does not support this artifact service; set upload-artifact: false and upload output-dir with actions/upload-artifact@v3';
     if (/\(409\)/.test(message))
@@ -73318,19 +73040,29 @@ function explainFailure(error) {
         return 'the files to upload disappeared before the upload';
     return `the upload failed: ${firstLine(error)}`;
 }
-/**
- * Regular files under `directory`, sorted, as absolute paths. Links are skipped: the toolkit
- * would zip what they point at, which may be anywhere on the runner.
- */
+/** Regular files (and links to files) under `directory`, sorted, as absolute paths. */
 async function listFiles(directory) {
     const entries = await (0,promises_.readdir)(directory, { recursive: true, withFileTypes: true });
-    const files = entries
-        .filter((entry) => entry.isFile())
-        .map((entry) => (0,external_node_path_.join)(entry.parentPath, entry.name));
+    const files = [];
+    for (const entry of entries) {
+        const path = (0,external_node_path_.join)(entry.parentPath, entry.name);
+        if (entry.isFile())
+            files.push(path);
+        else if (entry.isSymbolicLink() && (await isFileTarget(path)))
+            files.push(path);
+    }
     return files.sort((a, b) => (0,external_node_path_.relative)(directory, a).localeCompare((0,external_node_path_.relative)(directory, b)));
 }
+async function isFileTarget(path) {
+    try {
+        return (await (0,promises_.stat)(path)).isFile();
+    }
+    catch {
+        return false;
+    }
+}
 function firstLine(error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     return (message.split('\n')[0] ?? '').trim() || 'unknown error';
 }
 function codeOf(error) {
@@ -73441,33 +73173,43 @@ function locationOf(issue) {
         : `${issue.file}:${issue.line}`;
 }
 
-// EXTERNAL MODULE: ./src/text/untrusted.ts
-var untrusted = __nccwpck_require__(79209);
+;// CONCATENATED MODULE: ./src/report/html.ts
+/** Escapes text for the job summary, which GitHub renders as HTML-capable markdown. */
+function escapeHtml(text) {
+    return text
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/"/g, '&quot;')
+        .replace(/\|/g, '&#124;')
+        .replace(/\r?\n/g, ' ');
+}
+
 ;// CONCATENATED MODULE: ./src/changes/summary.ts
 
 
 const STAY = 'they stay in Marketo: this action adds members and sets their status, it never removes them';
 /** The changed-since section of the job summary: what was selected, and what was removed. */
-function changesSection(changes, md = untrusted/* JOB_SUMMARY */.Bp) {
+function changesSection(changes) {
     if (changes === undefined)
         return [];
     const at = changes.commit ? ` (\`${changes.commit.slice(0, 7)}\`)` : '';
-    const lines = [`#### Changes since ${md.code(changes.ref)}${at}`, ''];
+    const lines = [`#### Changes since \`${escapeHtml(changes.ref)}\`${at}`, ''];
     if (changes.commit === null) {
         lines.push('No earlier revision (the first push of a branch): every record counts as new.', '');
     }
     lines.push('| file | new | changed | unchanged (not sent) | removed |', '| --- | ---: | ---: | ---: | ---: |');
     for (const file of changes.files) {
-        lines.push(`| ${md.code(file.displayPath)}${file.newFile ? ' (new file)' : ''} | ${formatCount(file.added)} | ` +
+        lines.push(`| \`${escapeHtml(file.displayPath)}\`${file.newFile ? ' (new file)' : ''} | ${formatCount(file.added)} | ` +
             `${formatCount(file.changed)} | ${formatCount(file.unchanged)} | ${formatCount(file.removed)} |`);
     }
     lines.push('');
     const removed = changes.files.filter((file) => file.removed > 0);
     if (removed.length > 0) {
         const total = removed.reduce((sum, file) => sum + file.removed, 0);
-        lines.push(`**${plural(total, 'record')} removed since ${md.code(changes.ref)}**: ${STAY}.`);
+        lines.push(`**${plural(total, 'record')} removed since \`${escapeHtml(changes.ref)}\`**: ${STAY}.`);
         for (const file of removed)
-            lines.push(`- ${removedText(file, changes.ref, md)}`);
+            lines.push(`- ${removedText(file, changes.ref, true)}`);
         lines.push('');
     }
     return lines;
@@ -73479,19 +73221,16 @@ function removedAnnotations(changes) {
         .map((file) => ({
         kind: 'notice',
         title: 'Records removed stay in Marketo',
-        message: `${removedText(file, changes?.ref ?? '')}; ${STAY}`,
+        message: `${removedText(file, changes?.ref ?? '', false)}; ${STAY}`,
         file: file.displayPath
     }));
 }
-/**
- * Removed records counted, with their lines in the earlier revision (never their values): as
- * markdown for `md`, else as plain text for an annotation.
- */
-function removedText(file, ref, md) {
-    const name = md ? md.code(file.displayPath) : file.displayPath;
+/** Removed records counted, with their lines in the earlier revision (never their values). */
+function removedText(file, ref, markdown) {
+    const name = markdown ? `\`${escapeHtml(file.displayPath)}\`` : file.displayPath;
     const more = file.removed - file.removedLines.length;
     const lines = file.removedLines.join(', ') + (more > 0 ? ` and ${formatCount(more)} more` : '');
-    return `${name}: ${plural(file.removed, 'record')} removed since ${md ? md.code(ref) : ref} (${file.removedLines.length === 1 && more === 0 ? 'line' : 'lines'} ${lines} of that version)`;
+    return `${name}: ${plural(file.removed, 'record')} removed since ${markdown ? `\`${escapeHtml(ref)}\`` : ref} (${file.removedLines.length === 1 && more === 0 ? 'line' : 'lines'} ${lines} of that version)`;
 }
 
 ;// CONCATENATED MODULE: ./src/validate/summary.ts
@@ -73504,7 +73243,7 @@ const MARKS = { error: '❌', warning: '⚠️', notice: 'ℹ️' };
  * The checks' section of the job summary: counts by kind with the first places of each, then the
  * first findings one by one (folded). In an import, shown only when something was found.
  */
-function validationSection(summary, mode, files, md = untrusted/* JOB_SUMMARY */.Bp) {
+function validationSection(summary, mode, files) {
     if (summary === undefined)
         return [];
     const found = summary.errors + summary.warnings + summary.notices;
@@ -73512,7 +73251,7 @@ function validationSection(summary, mode, files, md = untrusted/* JOB_SUMMARY */
         return [];
     const lines = ['#### Checks of the files', ''];
     const scope = summary.changedSince
-        ? ` (rows new or changed since ${md.code(summary.changedSince)})`
+        ? ` (rows new or changed since \`${escapeHtml(summary.changedSince)}\`)`
         : '';
     if (found === 0) {
         return [...lines, `No problem found in ${plural(files, 'file')}${scope}.`, ''];
@@ -73521,24 +73260,24 @@ function validationSection(summary, mode, files, md = untrusted/* JOB_SUMMARY */
         `(${plural(summary.warnedRows, 'row')}), ${plural(summary.notices, 'notice')}${scope}.`, '');
     if (summary.rejectedFiles.length > 0) {
         lines.push(`Files with errors ${mode === 'dry-run' ? 'would not be' : 'were not'} submitted: ` +
-            summary.rejectedFiles.map((file) => md.code(file)).join(', ') +
+            summary.rejectedFiles.map((file) => `\`${escapeHtml(file)}\``).join(', ') +
             '.', '');
     }
     lines.push('| | problem | count | first at |', '| --- | --- | ---: | --- |');
     for (const kind of summary.kinds) {
-        const where = kind.examples.map((e) => md.code(e)).join(', ');
-        lines.push(`| ${MARKS[kind.severity]} ${kind.severity} | ${md.text(kind.label)} | ${formatCount(kind.count)} | ${where} |`);
+        const where = kind.examples.map((e) => `\`${escapeHtml(e)}\``).join(', ');
+        lines.push(`| ${MARKS[kind.severity]} ${kind.severity} | ${escapeHtml(kind.label)} | ${formatCount(kind.count)} | ${where} |`);
     }
     lines.push('');
     const listed = summary.findings.slice(0, LISTED_FINDINGS);
     lines.push('<details><summary>' +
         (found > listed.length ? `The first ${listed.length} problems` : 'Each problem') +
-        '</summary>', '', ...listed.map((finding) => describe(finding, md)), '', '</details>', '');
+        '</summary>', '', ...listed.map(describe), '', '</details>', '');
     return lines;
 }
-function describe(finding, md) {
+function describe(finding) {
     const where = finding.line === null ? finding.file : `${finding.file}:${finding.line}`;
-    return `- ${MARKS[finding.severity]} ${md.code(where)} ${md.text(finding.message)}`;
+    return `- ${MARKS[finding.severity]} \`${escapeHtml(where)}\` ${escapeHtml(finding.message)}`;
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
@@ -73553,25 +73292,22 @@ const SUMMARY_MAX_BYTES = 1_000_000;
 const MAX_PART_ROWS = 200;
 /** Reasons listed per kind; the rest are counted in one line. */
 const MAX_REASONS = 10;
-/**
- * The job summary: verdict first, then totals, then each part. Never a row's values. Every
- * name, ref and message passes `md`, the escaping of the sink it goes to.
- */
-function renderSummary(report, md = untrusted/* JOB_SUMMARY */.Bp) {
-    const lines = [...headline(report, md), '', ...totalsTable(report), ''];
+/** The job summary: verdict first, then totals, then each part. Never a row's values. */
+function renderSummary(report) {
+    const lines = [...headline(report), '', ...totalsTable(report), ''];
     if (report.stop)
-        lines.push(`**Stopped early:** ${md.text(report.stop.message)}.`, '');
-    lines.push(...problems(report, md), ...changesSection(report.changes, md), ...validationSection(report.validation, report.mode, report.files.length + report.fileProblems.length, md), ...reasonsTable('Why rows failed', groupByReason(report.rowIssues.failures), md), ...reasonsTable('Why rows were imported with a warning', groupByReason(report.rowIssues.warnings), md), ...files(report, md), ...partsTable(report, md), ...batchIds(report));
-    lines.push(`<sub>Program ${md.text(report.programId)}, status "${md.text(report.programMemberStatus)}" · ` +
+        lines.push(`**Stopped early:** ${escapeHtml(report.stop.message)}.`, '');
+    lines.push(...problems(report), ...changesSection(report.changes), ...validationSection(report.validation, report.mode, report.files.length + report.fileProblems.length), ...reasonsTable('Why rows failed', groupByReason(report.rowIssues.failures)), ...reasonsTable('Why rows were imported with a warning', groupByReason(report.rowIssues.warnings)), ...files(report), ...partsTable(report), ...batchIds(report));
+    lines.push(`<sub>Program ${escapeHtml(report.programId)}, status "${escapeHtml(report.programMemberStatus)}" · ` +
         `${plural(report.apiCalls, 'API call')} · ${formatDuration(report.elapsedMs)}</sub>`, '');
     return fitToLimit(lines.join('\n'));
 }
-function headline(report, md) {
+function headline(report) {
     const { totals } = report.accounting;
     const title = report.mode === 'dry-run' ? 'Marketo import (dry run)' : 'Marketo import';
     const mark = report.verdict.length === 0 ? '✅' : '❌';
-    const since = report.changes ? ` new or changed since ${md.code(report.changes.ref)}` : '';
-    const into = `into program ${md.text(report.programId)} as "${md.text(report.programMemberStatus)}"`;
+    const since = report.changes ? ` new or changed since \`${escapeHtml(report.changes.ref)}\`` : '';
+    const into = `into program ${escapeHtml(report.programId)} as "${escapeHtml(report.programMemberStatus)}"`;
     const lines = [];
     if (report.mode === 'dry-run') {
         // What would be sent: the files with errors are not.
@@ -73583,10 +73319,10 @@ function headline(report, md) {
         lines.push(`### ${mark} ${title}: ${formatCount(totals.rowsImported)} of ${plural(totals.rowsTotal, 'row')}${since} imported ${into}`);
     }
     for (const reason of report.verdict)
-        lines.push('', `- ${md.text(reason)}`);
+        lines.push('', `- ${escapeHtml(reason)}`);
     if (report.verdict.length === 0) {
         for (const kept of report.limitsKept ?? [])
-            lines.push('', `- ${md.text(kept)}`);
+            lines.push('', `- ${escapeHtml(kept)}`);
     }
     return lines;
 }
@@ -73608,23 +73344,23 @@ function totalsTable(report) {
         ...rows.map(([label, value]) => `| ${label} | ${formatCount(value)} |`)
     ];
 }
-function problems(report, md) {
+function problems(report) {
     const lines = [];
     for (const problem of report.fileProblems) {
-        lines.push(`- ⚠️ ${md.code(problem.displayPath)}: ${md.text(problem.message)}`);
+        lines.push(`- ⚠️ \`${escapeHtml(problem.displayPath)}\`: ${escapeHtml(problem.message)}`);
     }
     for (const discrepancy of report.accounting.discrepancies) {
-        lines.push(`- ⚠️ ${md.text(discrepancy)}`);
+        lines.push(`- ⚠️ ${escapeHtml(discrepancy)}`);
     }
     return lines.length > 0 ? [...lines, ''] : [];
 }
-function reasonsTable(title, groups, md) {
+function reasonsTable(title, groups) {
     if (groups.length === 0)
         return [];
     const lines = [`#### ${title}`, '', '| reason | rows | first rows |', '| --- | ---: | --- |'];
     for (const group of groups.slice(0, MAX_REASONS)) {
-        const where = group.examples.map((e) => md.code(e)).join(', ');
-        lines.push(`| ${md.text(group.reason)} | ${formatCount(group.rows)} | ${where} |`);
+        const where = group.examples.map((e) => `\`${escapeHtml(e)}\``).join(', ');
+        lines.push(`| ${escapeHtml(group.reason)} | ${formatCount(group.rows)} | ${where} |`);
     }
     const rest = groups.slice(MAX_REASONS);
     if (rest.length > 0) {
@@ -73633,20 +73369,20 @@ function reasonsTable(title, groups, md) {
     }
     return [...lines, ''];
 }
-function files(report, md) {
+function files(report) {
     const lines = [];
     if (report.artifact) {
         const { name, url } = report.artifact;
-        const link = url ? `[artifact ${md.text(name)}](${url})` : `artifact ${md.text(name)}`;
+        const link = url ? `[artifact ${escapeHtml(name)}](${url})` : `artifact ${escapeHtml(name)}`;
         lines.push(`Failure and warning files, fix-and-retry files and the full report: ${link}`);
     }
     for (const fix of report.rowIssues.fixFiles) {
-        lines.push(`- ${md.code(fix.relativePath)}: the ${plural(fix.rows, 'failed row')} of ` +
-            `${md.code(fix.source)} with its header, to correct and import again`);
+        lines.push(`- \`${escapeHtml(fix.relativePath)}\`: the ${plural(fix.rows, 'failed row')} of ` +
+            `\`${escapeHtml(fix.source)}\` with its header, to correct and import again`);
     }
     return lines.length > 0 ? [...lines, ''] : [];
 }
-function partsTable(report, md) {
+function partsTable(report) {
     if (report.results.length === 0)
         return [];
     const lines = [
@@ -73658,7 +73394,7 @@ function partsTable(report, md) {
         const { part } = result;
         lines.push([
             '',
-            md.code(part.displayPath),
+            `\`${escapeHtml(part.displayPath)}\``,
             `${part.index}/${part.count}`,
             formatCount(part.rows),
             formatBytes(part.bytes),
@@ -73667,7 +73403,7 @@ function partsTable(report, md) {
             formatCount(counts?.imported ?? 0),
             formatCount(counts?.failed ?? 0),
             formatCount(counts?.warned ?? 0),
-            md.text(result.message),
+            escapeHtml(result.message),
             ''
         ]
             .join(' | ')
@@ -73704,7 +73440,6 @@ function fitToLimit(markdown) {
 
 
 
-
 /** Rows listed one by one in report.md; report.json always has them all. */
 const MAX_LISTED_ROWS = 5000;
 /**
@@ -73712,7 +73447,7 @@ const MAX_LISTED_ROWS = 5000;
  * and line (up to a readable length), for reading in the artifact.
  */
 function renderReportMarkdown(report) {
-    const lines = [renderSummary(report, untrusted/* REPORT_MD */.Rg).trimEnd(), ''];
+    const lines = [renderSummary(report).trimEnd(), ''];
     lines.push(...rowList('Failed rows', report.rowIssues.failures));
     lines.push(...rowList('Rows imported with a warning', report.rowIssues.warnings));
     return lines.join('\n') + '\n';
@@ -73722,53 +73457,16 @@ function rowList(title, issues) {
         return [];
     const lines = [`## ${title} (${formatCount(issues.length)})`, ''];
     for (const group of groupByReason(issues, 0)) {
-        lines.push(`- ${untrusted/* REPORT_MD */.Rg.text(group.reason)}: ${plural(group.rows, 'row')}`);
+        lines.push(`- ${group.reason}: ${plural(group.rows, 'row')}`);
     }
     lines.push('', '| where | batch | part | reason |', '| --- | ---: | ---: | --- |');
     for (const issue of issues.slice(0, MAX_LISTED_ROWS)) {
-        lines.push(`| ${untrusted/* REPORT_MD */.Rg.code(locationOf(issue))} | ${issue.batchId} | ${issue.part} | ${untrusted/* REPORT_MD */.Rg.text(issue.reason)} |`);
+        lines.push(`| ${locationOf(issue)} | ${issue.batchId} | ${issue.part} | ${issue.reason.replace(/\|/g, '\\|')} |`);
     }
     if (issues.length > MAX_LISTED_ROWS) {
         lines.push('', `…and ${plural(issues.length - MAX_LISTED_ROWS, 'more row')}: see report.json.`);
     }
     return [...lines, ''];
-}
-
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: ./src/report/scrub-files.ts
-
-
-
-
-/**
- * Rewrites `path` with every secret replaced by `***`, streaming (a failures file may be
- * large); a file without one is left untouched. True when something was replaced.
- */
-async function scrubFile(path, secrets) {
-    if (secrets.size === 0)
-        return false;
-    const scrubbing = `${path}.scrubbing`;
-    const stream = secrets.stream();
-    try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(path), stream, (0,external_node_fs_.createWriteStream)(scrubbing));
-        if (stream.found())
-            await (0,promises_.rename)(scrubbing, path);
-        return stream.found();
-    }
-    finally {
-        await (0,promises_.rm)(scrubbing, { force: true });
-    }
-}
-/** The final pass over output-dir: every regular file in it (links are not followed). */
-async function scrubDirectory(directory, secrets) {
-    if (secrets.size === 0)
-        return;
-    const entries = await (0,promises_.readdir)(directory, { recursive: true, withFileTypes: true });
-    for (const entry of entries) {
-        if (entry.isFile())
-            await scrubFile((0,external_node_path_.join)(entry.parentPath, entry.name), secrets);
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/stages/publish.ts
@@ -73785,18 +73483,13 @@ async function scrubDirectory(directory, secrets) {
  * artifact, the job summary. Never throws on I/O.
  */
 async function publishReport(report, inputs, toolkit, options = {}) {
-    const scrub = (text) => toolkit.secrets?.scrub(text) ?? text;
     for (const [name, value] of Object.entries(outputsOf(report)))
-        toolkit.setOutput(name, scrub(value));
+        toolkit.setOutput(name, value);
     const reportPath = (0,external_node_path_.join)(inputs.outputDir, 'report.json');
     try {
         await (0,promises_.mkdir)(inputs.outputDir, { recursive: true });
-        const json = toReportJson(report);
-        await (0,promises_.writeFile)(reportPath, (toolkit.secrets?.json(json, 2) ?? JSON.stringify(json, null, 2)) + '\n');
-        await (0,promises_.writeFile)((0,external_node_path_.join)(inputs.outputDir, 'report.md'), scrub(renderReportMarkdown(report)));
-        // The last pass before anything leaves: Marketo's files and the fix-and-retry files too.
-        if (toolkit.secrets)
-            await scrubDirectory(inputs.outputDir, toolkit.secrets);
+        await (0,promises_.writeFile)(reportPath, JSON.stringify(toReportJson(report), null, 2) + '\n');
+        await (0,promises_.writeFile)((0,external_node_path_.join)(inputs.outputDir, 'report.md'), renderReportMarkdown(report));
         toolkit.setOutput('report-path', reportPath);
     }
     catch (error) {
@@ -73808,7 +73501,7 @@ async function publishReport(report, inputs, toolkit, options = {}) {
     toolkit.setOutput('artifact-url', artifact?.url ?? '');
     const published = artifact ? { ...report, artifact } : report;
     try {
-        await toolkit.summary.addRaw(scrub(renderSummary(published)), true).write();
+        await toolkit.summary.addRaw(renderSummary(published), true).write();
     }
     catch (error) {
         toolkit.warning(`Could not write the job summary: ${messageOf(error)}`);
@@ -73841,9 +73534,6 @@ async function uploadArtifactOf(report, inputs, toolkit, client) {
         ? await toolkit.group(`Uploading artifact ${inputs.artifactName}`, upload)
         : await upload();
     return uploaded ? { ...uploaded, name: inputs.artifactName } : undefined;
-}
-function messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
 }
 
 ;// CONCATENATED MODULE: ./src/report/verdict.ts
@@ -73994,49 +73684,6 @@ function rowAnnotations(issues, reportName) {
     return annotations;
 }
 
-;// CONCATENATED MODULE: ./src/report/artifact-names.ts
-
-/**
- * What @actions/artifact refuses in an uploaded path (`" : < > | * ?` CR LF, see its
- * path-and-artifact-name-validation), the other control characters, and `\`, a separator once
- * downloaded on Windows.
- */
-const UNSAFE = /[":<>|*?\\\u0000-\u001f\u007f]/g;
-/**
- * One file or folder name that survives the upload and the download: unsafe characters become
- * `_`, and so do leading dots (hidden files, which upload tools skip) and the trailing dots and
- * spaces Windows drops.
- */
-function safeName(name) {
-    const safe = name
-        .replace(UNSAFE, '_')
-        .replace(/^\.+/, (dots) => '_'.repeat(dots.length))
-        .replace(/[. ]+$/, (tail) => '_'.repeat(tail.length));
-    return safe === '' ? '_' : safe;
-}
-/** A relative path (`/`-separated) made safe segment by segment. */
-function safePath(relativePath) {
-    return relativePath.split('/').filter(Boolean).map(safeName).join('/');
-}
-/**
- * The names given out in one output-dir: each safe, and unique even where two sources make the
- * same safe name (`a:b.csv` and `a_b.csv`) or differ only in case (one file once downloaded on
- * macOS or Windows): the later ones get `-2`, `-3` before the extension.
- */
-class ArtifactNames {
-    taken = new Set();
-    claim(relativePath) {
-        const safe = safePath(relativePath);
-        const extension = (0,external_node_path_.extname)(safe);
-        const stem = safe.slice(0, safe.length - extension.length);
-        let name = safe;
-        for (let n = 2; this.taken.has(name.toLowerCase()); n++)
-            name = `${stem}-${n}${extension}`;
-        this.taken.add(name.toLowerCase());
-        return name;
-    }
-}
-
 // EXTERNAL MODULE: external "node:events"
 var external_node_events_ = __nccwpck_require__(78474);
 ;// CONCATENATED MODULE: ./src/report/fix-file.ts
@@ -74044,15 +73691,14 @@ var external_node_events_ = __nccwpck_require__(78474);
 
 
 
-
 /** Copied in slices so a huge record never sits whole in memory. */
 const COPY_BYTES = 1024 * 1024;
 /**
- * `<output-dir>/fix-and-retry/<the file's path in the workspace>`, made safe and unique among
- * `names`: the user corrects it and runs the action on it again. Nothing is added to the records.
+ * `<output-dir>/fix-and-retry/<the file's path in the workspace>`: the user corrects it and runs
+ * the action on it again. Nothing is added to the records.
  */
-async function openFixFile(plan, outputDir, names = new ArtifactNames()) {
-    const relativePath = names.claim(`fix-and-retry/${(0,external_node_path_.isAbsolute)(plan.displayPath) ? (0,external_node_path_.basename)(plan.displayPath) : plan.displayPath}`);
+async function openFixFile(plan, outputDir) {
+    const relativePath = `fix-and-retry/${(0,external_node_path_.isAbsolute)(plan.displayPath) ? (0,external_node_path_.basename)(plan.displayPath) : plan.displayPath}`;
     const path = (0,external_node_path_.join)(outputDir, relativePath);
     await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
     const source = await (0,promises_.open)(plan.path, 'r');
@@ -74105,7 +73751,6 @@ async function closeAll(source, out) {
 ;// CONCATENATED MODULE: ./src/report/row-issues.ts
 
 
-
 /**
  * Matches Marketo's failure and warning rows to the records they came from, by their values and
  * within their part (so duplicates in other parts are never confused), reading each source file
@@ -74113,12 +73758,11 @@ async function closeAll(source, out) {
  */
 async function traceRowIssues(results, plans, outputDir) {
     const issues = { failures: [], warnings: [], fixFiles: [] };
-    const names = new ArtifactNames();
     for (const plan of plans) {
         const parts = await partIssuesOf(plan, results);
         if (parts.length === 0)
             continue;
-        const fixFile = await traceFile(plan, parts, issues, outputDir, names);
+        const fixFile = await traceFile(plan, parts, issues, outputDir);
         if (fixFile)
             issues.fixFiles.push(fixFile);
     }
@@ -74161,10 +73805,10 @@ async function readMarketoRows(path, plan, into) {
             into.set(key, [reason]);
     }
 }
-async function traceFile(plan, parts, issues, outputDir, names) {
+async function traceFile(plan, parts, issues, outputDir) {
     const sorted = [...parts].sort((a, b) => a.part.byteStart - b.part.byteStart);
     const needsFix = sorted.some((p) => p.jobFailure || p.failures.size > 0);
-    const fix = needsFix ? await openFixFile(plan, outputDir, names) : undefined;
+    const fix = needsFix ? await openFixFile(plan, outputDir) : undefined;
     let cursor = 0;
     try {
         for await (const record of readRecords(plan.path, plan.format)) {
@@ -74321,14 +73965,17 @@ async function* readRanges(path, ranges) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/marketo/errors.ts
-
-
+;// CONCATENATED MODULE: ./src/marketo/error-codes.ts
+/**
+ * The one table of Marketo errors: code -> how the client handles it -> what the user is told.
+ * Marketo codes are strings of digits; HTTP-level failures use 'HTTP <status>', transport
+ * failures their error code (ECONNRESET, timeout, ...).
+ */
 const BUG_ADVICE = 'This is a bug in the action, not in your data or settings; please report it as an issue of ' +
     'this action with the run log (debug logging shows each call).';
 const TRANSIENT_ADVICE = (context) => `Marketo did not answer after ${context.failuresInARow || context.attempts || 'several'} ` +
     'attempts; run again later or resume with batch-ids.';
-const errors_transient = { handling: 'backoff', advice: TRANSIENT_ADVICE };
+const error_codes_transient = { handling: 'backoff', advice: TRANSIENT_ADVICE };
 const bug = { handling: 'fatal', advice: () => BUG_ADVICE };
 const TOKEN_REJECTED = {
     handling: 'reauth',
@@ -74346,7 +73993,7 @@ const MARKETO_ERRORS = {
             'permission (and Read-Write Assets, to add members to programs), and that the Web Services ' +
             'IP allow-list (Admin > Web Services > IP Restrictions), if enabled, admits this runner.'
     },
-    '604': errors_transient,
+    '604': error_codes_transient,
     '605': bug,
     '606': { handling: 'rateWindow', advice: TRANSIENT_ADVICE },
     '607': {
@@ -74357,22 +74004,22 @@ const MARKETO_ERRORS = {
             'already submitted can be resumed with batch-ids); Admin > Web Services shows which ' +
             'integrations use the quota.'
     },
-    '608': errors_transient,
+    '608': error_codes_transient,
     '609': bug,
     '610': bug,
-    '611': errors_transient,
+    '611': error_codes_transient,
     '612': bug,
     '613': bug,
-    '614': errors_transient,
-    '615': errors_transient,
+    '614': error_codes_transient,
+    '615': error_codes_transient,
     '616': {
         handling: 'fatal',
         stopsRun: true,
         advice: () => 'Marketo says this subscription type does not allow this API call (616); ask your Marketo ' +
             'account team or support to enable the REST API for this instance.'
     },
-    '713': errors_transient,
-    '719': errors_transient,
+    '713': error_codes_transient,
+    '719': error_codes_transient,
     '1003': {
         handling: 'fatal',
         advice: () => 'Marketo rejected the file as invalid (1003): it is empty or not a valid import file. ' +
@@ -74413,10 +74060,10 @@ const MARKETO_ERRORS = {
     },
     'HTTP 414': bug,
     'HTTP 429': { handling: 'rateWindow', advice: TRANSIENT_ADVICE },
-    'HTTP 500': errors_transient,
-    'HTTP 502': errors_transient,
-    'HTTP 503': errors_transient,
-    'HTTP 504': errors_transient,
+    'HTTP 500': error_codes_transient,
+    'HTTP 502': error_codes_transient,
+    'HTTP 503': error_codes_transient,
+    'HTTP 504': error_codes_transient,
     ENOTFOUND: {
         handling: 'fatal',
         stopsRun: true,
@@ -74459,6 +74106,48 @@ function handlingFor(code, operation) {
         return 'fatal';
     return handling;
 }
+const CHICAGO = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'America/Chicago',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric'
+});
+/** Wall-clock fields of `epochMs` in Chicago, read back as if they were UTC. */
+function chicagoWallAsUtc(epochMs) {
+    const parts = {};
+    for (const part of CHICAGO.formatToParts(new Date(epochMs))) {
+        if (part.type !== 'literal')
+            parts[part.type] = Number(part.value);
+    }
+    const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
+    return Date.UTC(year, month - 1, day, hour, minute, second);
+}
+/** The next midnight in America/Chicago after `epochMs`, as an ISO UTC timestamp. */
+function nextQuotaReset(epochMs) {
+    const wall = new Date(chicagoWallAsUtc(epochMs));
+    const nextMidnightWall = Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate() + 1);
+    // Offset of Chicago from UTC; DST switches at 02:00 local, so the offset at the guess holds.
+    let guess = nextMidnightWall + 6 * 3_600_000;
+    guess -= chicagoWallAsUtc(guess) - nextMidnightWall;
+    return new Date(guess).toISOString();
+}
+/** What to tell the user of a code the table does not know. */
+function genericAdvice(code) {
+    if (!/^\d+$/.test(code)) {
+        return (`The request to Marketo failed in a way this action does not expect (${code}); run again, ` +
+            'and report it as an issue of this action if it persists.');
+    }
+    return (`Marketo answered an error this action does not expect (${code}); see Adobe's list of REST ` +
+        'API error codes (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/' +
+        'error-codes), and run again if it looks temporary.');
+}
+
+;// CONCATENATED MODULE: ./src/marketo/errors.ts
+
 const OPERATION_LABELS = {
     identity: 'Getting a Marketo access token',
     submit: 'Submitting the import job',
@@ -74544,46 +74233,13 @@ function toApiError(failure, context) {
         retriesExhausted: exhausted
     });
 }
-function genericAdvice(code) {
-    if (!/^\d+$/.test(code)) {
-        return (`The request to Marketo failed in a way this action does not expect (${code}); run again, ` +
-            'and report it as an issue of this action if it persists.');
-    }
-    return (`Marketo answered an error this action does not expect (${code}); see Adobe's list of REST ` +
-        'API error codes (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/' +
-        'error-codes), and run again if it looks temporary.');
-}
-const CHICAGO = new Intl.DateTimeFormat('en-US', {
-    timeZone: 'America/Chicago',
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric'
-});
-/** Wall-clock fields of `epochMs` in Chicago, read back as if they were UTC. */
-function chicagoWallAsUtc(epochMs) {
-    const parts = {};
-    for (const part of CHICAGO.formatToParts(new Date(epochMs))) {
-        if (part.type !== 'literal')
-            parts[part.type] = Number(part.value);
-    }
-    const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
-    return Date.UTC(year, month - 1, day, hour, minute, second);
-}
-/** The next midnight in America/Chicago after `epochMs`, as an ISO UTC timestamp. */
-function nextQuotaReset(epochMs) {
-    const wall = new Date(chicagoWallAsUtc(epochMs));
-    const nextMidnightWall = Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate() + 1);
-    // Offset of Chicago from UTC; DST switches at 02:00 local, so the offset at the guess holds.
-    let guess = nextMidnightWall + 6 * 3_600_000;
-    guess -= chicagoWallAsUtc(guess) - nextMidnightWall;
-    return new Date(guess).toISOString();
+/** Removes the query string of every URL or path in `text`: the identity URL holds the secret. */
+function redactUrls(text) {
+    return text.replace(/((?:[a-z][a-z0-9+.-]*:\/\/|\/)[^\s'"<>?#]*)\?[^\s'"<>#]*/gi, '$1?…');
 }
 
 ;// CONCATENATED MODULE: ./src/marketo/retry.ts
+
 
 const DEFAULT_RETRY_POLICY = {
     maxAttempts: 6,
@@ -74803,6 +74459,8 @@ var undici = __nccwpck_require__(46752);
 
 
 
+
+
 const silentLogger = { debug() { }, info() { }, warning() { } };
 /** Sends one request; transport errors become `AttemptFailure`s (aborts pass through). */
 async function send(exchange, context) {
@@ -74846,7 +74504,7 @@ function transportFailure(error, signal) {
     if (error instanceof AttemptFailure)
         return error;
     const code = errorCode(error);
-    const message = redactUrls(error instanceof Error ? error.message : String(error));
+    const message = redactUrls(messageOf(error));
     if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
         return new AttemptFailure('timeout', `no answer in time (${code})`);
     }
@@ -74985,6 +74643,8 @@ function trimTrailingSlashes(url) {
     return url.replace(/\/+$/, '');
 }
 
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: ./src/marketo/download.ts
 /**
  * Streams a failures/warnings answer (a delimited file, not JSON) to disk. An empty answer
@@ -75153,11 +74813,8 @@ class CallLimiter {
     }
 }
 
-// EXTERNAL MODULE: ./src/memory.ts + 2 modules
-var memory = __nccwpck_require__(58547);
 ;// CONCATENATED MODULE: ./src/marketo/upload.ts
 /** The multipart upload of one submit attempt. */
-
 
 
 /** A failure after the whole upload may still have created the job in Marketo. */
@@ -75170,14 +74827,14 @@ class UploadBody {
     byteLength;
     sent = false;
     sourceError = undefined;
-    constructor(envelope, source) {
+    constructor(envelope, source, onBytes) {
         this.byteLength = envelope.head.length + source.byteLength + envelope.tail.length;
         const parts = async function* (body) {
             yield envelope.head;
             try {
                 for await (const chunk of source.open()) {
                     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-                    (0,memory/* countUploadBytes */.Qd)(bytes.length);
+                    onBytes(bytes.length);
                     yield bytes;
                 }
             }
@@ -75210,6 +74867,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const MIN_SUBMIT_TIMEOUT_MS = 300_000;
 class MarketoClient {
     restUrl;
+    onUploadBytes;
     clock;
     sleep;
     random;
@@ -75235,6 +74893,7 @@ class MarketoClient {
         this.policy = resolveRetryPolicy(options.retry);
         this.signal = options.signal;
         this.log = options.log ?? silentLogger;
+        this.onUploadBytes = options.onUploadBytes ?? (() => { });
         this.http = {
             clock: this.clock,
             log: this.log,
@@ -75288,7 +74947,7 @@ class MarketoClient {
             counts.attempts = attempt;
             // A consumed stream cannot be sent again: every attempt frames a fresh one.
             const envelope = multipartEnvelope(source.filename, format);
-            const upload = new UploadBody(envelope, source);
+            const upload = new UploadBody(envelope, source, this.onUploadBytes);
             try {
                 return await this.exchange({
                     method: 'POST',
@@ -75450,6 +75109,7 @@ class MarketoClient {
 
 
 
+
 ;// CONCATENATED MODULE: ./src/report/row-files.ts
 
 
@@ -75479,19 +75139,15 @@ async function collectRowFiles(result, api, outputDir, log) {
         }
     }
     catch (error) {
-        log.warning(`Could not download the row files of batch ${batchId}: ${error instanceof Error ? error.message : String(error)}`);
+        log.warning(`Could not download the row files of batch ${batchId}: ${messageOf(error)}`);
     }
 }
-/**
- * `leads.batch-1046.failures.csv`: the source's name as the user sees it, made safe for the
- * artifact, the batch (unique in the run), the kind, the source's extension. A batch resumed
- * without its file is `batch-1046.failures.csv`.
- */
+/** `leads.batch-1046.failures.csv`: the source's name, the batch, the kind, the source's extension. */
 function rowFileName(result, kind) {
-    const file = result.part.path === '' ? '' : (0,external_node_path_.basename)(result.part.displayPath);
+    const file = (0,external_node_path_.basename)(result.part.path);
     const extension = (0,external_node_path_.extname)(file) || '.csv';
     const stem = file.slice(0, file.length - (0,external_node_path_.extname)(file).length);
-    return safeName(`${stem ? `${stem}.` : ''}batch-${result.batchId}.${kind}${extension}`);
+    return `${stem}.batch-${result.batchId}.${kind}${extension}`;
 }
 
 ;// CONCATENATED MODULE: ./src/jobs/resume.ts
@@ -75549,6 +75205,8 @@ function resumeMismatch(plans, batchIds) {
         'give the same files, format and chunk-size as the run being resumed');
 }
 
+// EXTERNAL MODULE: ./src/memory.ts + 2 modules
+var memory = __nccwpck_require__(58547);
 ;// CONCATENATED MODULE: ./src/stages/import.ts
 
 
@@ -75575,19 +75233,19 @@ async function importParts(inputs, parts, plans, startedAt) {
             ...inputs.endpoint,
             clientId: inputs.clientId,
             clientSecret: inputs.clientSecret,
-            onSecret: (token) => log/* core */.I.setSecret(token),
+            onSecret: (token) => lib_core.setSecret(token),
+            onUploadBytes: memory/* countUploadBytes */.Qd,
             ...scaledTimes(process.env),
             ...requestTimeouts(process.env),
             signal: cancel.signal,
-            log: { debug: log/* core */.I.debug, info: log/* core */.I.info, warning: log/* core */.I.warning }
+            log: { debug: lib_core.debug, info: lib_core.info, warning: lib_core.warning }
         });
         const rows = plural(parts.reduce((total, part) => total + part.rows, 0), 'row');
-        log/* core */.I.info(resuming
+        lib_core.info(resuming
             ? `Resuming ${plural(inputs.batchIds.length, 'import job')} (batch ids ${inputs.batchIds.join(',')}): nothing is submitted`
             : `Importing ${rows} in ${plural(parts.length, 'part')} into program ${inputs.programId} as ` +
                 `"${inputs.programMemberStatus}", up to ${inputs.maxConcurrentJobs} jobs at once`);
-        const marketo = scrubbedMarketo(client, log/* secrets */.O);
-        const outcome = await runImportJobs(parts, resuming ? new ResumeApi(inputs.batchIds, marketo) : marketo, {
+        const outcome = await runImportJobs(parts, resuming ? new ResumeApi(inputs.batchIds, client) : client, {
             programId: inputs.programId,
             programMemberStatus: inputs.programMemberStatus,
             // Resuming polls every job given at once: they are all in Marketo already.
@@ -75607,57 +75265,23 @@ async function importParts(inputs, parts, plans, startedAt) {
             onJobEnded: async (result) => {
                 if (result.part.path === '')
                     countRowsFromMarketo(result);
-                await collectRowFiles(result, marketo, inputs.outputDir, log/* core */.I);
+                await collectRowFiles(result, client, inputs.outputDir, lib_core);
             },
             log: {
-                info: log/* core */.I.info,
-                warning: log/* core */.I.warning,
-                progress: (p) => log/* core */.I.info(`Progress: ${p.partsEnded}/${p.partsTotal} parts done, ${p.partsOpen} in Marketo's queue, ` +
+                info: lib_core.info,
+                warning: lib_core.warning,
+                progress: (p) => lib_core.info(`Progress: ${p.partsEnded}/${p.partsTotal} parts done, ${p.partsOpen} in Marketo's queue, ` +
                     `${p.partsWaiting} waiting; ${formatCount(p.rowsImported)} rows imported; ` +
                     `${formatDuration(p.elapsedMs)}; ${plural(client.stats.calls, 'API call')}`)
             }
         });
         const apiCalls = client.stats.calls;
-        log/* core */.I.info(`Marketo API calls used: ${apiCalls} (plus ${plural(client.stats.identityCalls, 'token request')})`);
+        lib_core.info(`Marketo API calls used: ${apiCalls} (plus ${plural(client.stats.identityCalls, 'token request')})`);
         return { outcome, apiCalls };
     }
     finally {
         cancel.dispose();
     }
-}
-/**
- * Where Marketo's text enters the run: its messages (job status, errors) and its failure and
- * warning files have every secret replaced by `***` before the run keeps or writes them, so a
- * server that echoes the client secret or a token leaks it nowhere.
- */
-function scrubbedMarketo(client, scrubber) {
-    const clean = (error) => {
-        if (error instanceof Error) {
-            const marketoMessage = error.marketoMessage;
-            Object.assign(error, {
-                message: scrubber.scrub(error.message),
-                ...(typeof marketoMessage === 'string'
-                    ? { marketoMessage: scrubber.scrub(marketoMessage) }
-                    : {})
-            });
-        }
-        throw error;
-    };
-    const download = (kind) => async (batchId, path) => {
-        const saved = await client[kind](batchId, path).catch(clean);
-        if (saved)
-            await scrubFile(path, scrubber);
-        return saved;
-    };
-    return {
-        submitImport: (request) => client.submitImport(request).catch(clean),
-        getImportStatus: async (batchId) => {
-            const status = await client.getImportStatus(batchId).catch(clean);
-            return { ...status, message: scrubber.scrub(status.message) };
-        },
-        downloadFailures: download('downloadFailures'),
-        downloadWarnings: download('downloadWarnings')
-    };
 }
 const NOTHING_TO_UPLOAD = {
     filename: '',
@@ -75676,7 +75300,7 @@ function cancelOnSignals() {
     const controller = new AbortController();
     const onSignal = (name) => () => {
         if (!controller.signal.aborted)
-            log/* core */.I.warning(`Received ${name}: stopping and writing the report`);
+            lib_core.warning(`Received ${name}: stopping and writing the report`);
         controller.abort(new Error(`cancelled by ${name}`));
     };
     const onInt = onSignal('SIGINT');
@@ -75772,9 +75396,8 @@ async function resolveCommit(ref, cwd) {
         'Set fetch-depth: 0 on actions/checkout so the history is there, or give a ref the clone has');
 }
 /**
- * The blob id of `name` (a file in `dir`) at `commit`, or undefined when no regular file is
- * there (it is new since; a link then is not followed). Paths are relative to `dir`, so the
- * workspace need not be the repository root.
+ * The blob id of `name` (a file in `dir`) at `commit`, or undefined when the file is not there
+ * (it is new since). Paths are relative to `dir`, so the workspace need not be the repository root.
  */
 async function blobAt(commit, dir, name) {
     const listed = await git(['--literal-pathspecs', 'ls-tree', '-z', commit, '--', name], dir);
@@ -75782,7 +75405,7 @@ async function blobAt(commit, dir, name) {
         throw new ChangeError(`changed-since: git ls-tree failed in ${dir}: ${listed.stderr.trim()}`);
     }
     const entry = listed.stdout.toString('utf8').split('\0')[0] ?? '';
-    const match = /^10(?:0644|0755) blob ([0-9a-f]+)\t/.exec(entry);
+    const match = /^\d+ blob ([0-9a-f]+)\t/.exec(entry);
     return match?.[1];
 }
 /** A blob's bytes as committed (`git cat-file blob`, the plumbing under `git show`). */
@@ -75812,7 +75435,6 @@ async function* readBlob(blob, cwd) {
 ;// CONCATENATED MODULE: ./src/report/pr-comment.ts
 
 
-
 /** GitHub refuses a comment body over 65,536 characters; stay below it. */
 const COMMENT_MAX_CHARS = 60_000;
 /**
@@ -75831,7 +75453,7 @@ function renderPrComment(report, marker, runUrl) {
     const footer = runUrl
         ? `\n<sub>[The workflow run](${runUrl}) has the annotations${report.mode === 'import' ? ' and the artifact' : ''}. This comment is updated on each run.</sub>\n`
         : '\n<sub>This comment is updated on each run.</sub>\n';
-    let summary = renderSummary(report, untrusted/* PR_COMMENT */.x);
+    let summary = renderSummary(report);
     const room = COMMENT_MAX_CHARS - marker.length - footer.length - 200;
     if (summary.length > room) {
         summary =
@@ -75843,11 +75465,11 @@ function renderPrComment(report, marker, runUrl) {
 
 ;// CONCATENATED MODULE: ./src/stages/comment.ts
 
+
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
 /**
  * comment-on-pr: posts the report as one comment on the pull request, or updates the comment an
- * earlier run posted (found by its hidden marker, and written by the same token's user: anyone
- * can copy the marker into a comment of theirs, which is then left alone). Never fails the step: the report is already in
+ * earlier run posted (found by its hidden marker). Never fails the step: the report is already in
  * the job summary, so a comment that cannot be written is a warning saying why.
  */
 async function commentOnPullRequest(report, inputs, env, log) {
@@ -75875,8 +75497,7 @@ async function commentOnPullRequest(report, inputs, env, log) {
     const runUrl = env['GITHUB_SERVER_URL'] && env['GITHUB_REPOSITORY'] && env['GITHUB_RUN_ID']
         ? `${env['GITHUB_SERVER_URL']}/${env['GITHUB_REPOSITORY']}/actions/runs/${env['GITHUB_RUN_ID']}`
         : undefined;
-    const rendered = renderPrComment(report, marker, runUrl);
-    const body = log.secrets?.scrub(rendered) ?? rendered;
+    const body = renderPrComment(report, marker, runUrl);
     try {
         const { owner, repo } = context.repo;
         const octokit = github.getOctokit(token);
@@ -75886,8 +75507,7 @@ async function commentOnPullRequest(report, inputs, env, log) {
             issue_number: number,
             per_page: 100
         });
-        const viewer = await authenticatedLogin(octokit);
-        const earlier = comments.find((comment) => comment.body?.includes(marker) && sameUser(comment.user?.login, viewer));
+        const earlier = comments.find((comment) => comment.body?.includes(marker));
         if (earlier) {
             await octokit.rest.issues.updateComment({ owner, repo, comment_id: earlier.id, body });
             log.info(`comment-on-pr: updated the comment on pull request #${number}: ${earlier.html_url}`);
@@ -75906,22 +75526,9 @@ async function commentOnPullRequest(report, inputs, env, log) {
         log.warning(`comment-on-pr: could not comment on pull request #${number}: ${describeError(error)}`);
     }
 }
-/**
- * Who the token acts as. GraphQL's `viewer` answers for the workflow token too, whose REST
- * `GET /user` is refused ("Resource not accessible by integration").
- */
-async function authenticatedLogin(octokit) {
-    const { viewer } = await octokit.graphql('query { viewer { login } }');
-    return viewer.login;
-}
-/** `github-actions[bot]` (REST) and `github-actions` (GraphQL) are one user. */
-function sameUser(login, viewer) {
-    const plain = (name) => name.replace(/\[bot\]$/, '').toLowerCase();
-    return login !== undefined && plain(login) === plain(viewer);
-}
 function describeError(error) {
     const status = error.status;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     if (status === 403 || status === 404) {
         return (`${message} (HTTP ${status}). The token needs pull-requests: write (add permissions: ` +
             'pull-requests: write to the job); on pull requests from forks the workflow token is ' +
@@ -76194,8 +75801,6 @@ function rangesOf(records) {
 
 
 
-
-
 /** Removed lines a report names per file; the count says the rest. */
 const REMOVED_LINES_KEPT = 20;
 /**
@@ -76207,13 +75812,6 @@ const REMOVED_LINES_KEPT = 20;
  */
 async function selectChanged(plans, options) {
     const commit = NO_COMMIT.test(options.ref) ? null : await resolveCommit(options.ref, options.cwd);
-    // git reads the earlier revisions at the files' own paths: those stay inside the workspace.
-    const workspace = await (0,promises_.realpath)(options.cwd).catch(() => options.cwd);
-    for (const plan of plans) {
-        if (!isWithin(plan.path, workspace)) {
-            throw new ChangeError(`changed-since: ${plan.displayPath} is outside the workspace ${workspace}`);
-        }
-    }
     const selection = {
         plans: [],
         selectedLines: new Map(),
@@ -78977,7 +78575,7 @@ async function checkFile(file, run, options = {}) {
         size = (await (0,promises_.stat)(file.path)).size;
     }
     catch (cause) {
-        error('unreadable', null, `cannot be read: ${check_messageOf(cause)}`);
+        error('unreadable', null, `cannot be read: ${messageOf(cause)}`);
         return result;
     }
     // The framing of the longest part name this file could get, as the planner reserves it.
@@ -79076,7 +78674,7 @@ async function checkFile(file, run, options = {}) {
         }
     }
     catch (cause) {
-        error('unreadable', null, `cannot be read: ${check_messageOf(cause)}`);
+        error('unreadable', null, `cannot be read: ${messageOf(cause)}`);
         return result;
     }
     if (rowsChecked && emailAt >= 0) {
@@ -79146,9 +78744,6 @@ async function findDuplicates(run) {
                 throw cause;
         }
     }
-}
-function check_messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
 }
 
 ;// CONCATENATED MODULE: ./src/validate/findings.ts
@@ -79414,31 +79009,31 @@ async function checkFiles(inputs, found, log) {
 async function run() {
     let inputs;
     try {
-        inputs = readInputs((name) => log/* core */.I.getInput(name), process.env);
+        inputs = readInputs((name) => lib_core.getInput(name), process.env);
     }
     catch (error) {
         if (error instanceof InputError) {
-            log/* core */.I.setFailed(error.message);
+            lib_core.setFailed(error.message);
             return;
         }
         throw error;
     }
     if (inputs.clientSecret)
-        log/* core */.I.setSecret(inputs.clientSecret);
+        lib_core.setSecret(inputs.clientSecret);
     const startedAt = systemClock.now();
     const resuming = inputs.batchIds.length > 0;
-    const found = await findStage(inputs, log/* core */.I);
+    const found = await findStage(inputs, lib_core);
     if (found.noFiles) {
         const message = `files: no file matches ${inputs.files.join(', ')} in ${inputs.workspace}`;
         if (inputs.ifNoFilesFound === 'error') {
             await publishEmpty(inputs, startedAt);
-            log/* core */.I.setFailed(`${message} (if-no-files-found: error)`);
+            lib_core.setFailed(`${message} (if-no-files-found: error)`);
             return;
         }
         if (inputs.ifNoFilesFound === 'warn')
-            log/* core */.I.warning(message);
+            lib_core.warning(message);
         else
-            log/* core */.I.info(message);
+            lib_core.info(message);
         await publishEmpty(inputs, startedAt);
         return;
     }
@@ -79446,13 +79041,13 @@ async function run() {
     // the files with errors (a dry run stops there).
     let checked;
     try {
-        checked = await checkFiles(inputs, found, log/* core */.I);
+        checked = await checkFiles(inputs, found, lib_core);
     }
     catch (error) {
         if (!(error instanceof ChangeError))
             throw error;
         await publishEmpty(inputs, startedAt);
-        log/* core */.I.setFailed(error.message);
+        lib_core.setFailed(error.message);
         return;
     }
     const parts = resuming && inputs.files.length === 0
@@ -79460,7 +79055,7 @@ async function run() {
         : checked.plans.flatMap((plan) => plan.parts);
     const resumeProblem = resuming && inputs.files.length > 0 ? resumeMismatch(found.plans, inputs.batchIds) : undefined;
     if (resumeProblem) {
-        log/* core */.I.setFailed(resumeProblem);
+        lib_core.setFailed(resumeProblem);
         return;
     }
     let outcome = { results: [] };
@@ -79475,23 +79070,23 @@ async function run() {
             results: parts.map((part) => notSubmitted(part, `dry run: would be submitted as ${describePart(part)}`))
         };
     }
-    const rowIssues = await log/* core */.I.group('Tracing failed and warned rows to their source lines', () => traceRowIssues(outcome.results, checked.plans, inputs.outputDir));
+    const rowIssues = await lib_core.group('Tracing failed and warned rows to their source lines', () => traceRowIssues(outcome.results, checked.plans, inputs.outputDir));
     const report = buildReport(inputs, checked.plans, checked.problems, outcome, rowIssues, apiCalls, startedAt, checked);
     if (report.mode === 'import')
         await logPerFile(report);
-    await publishReport(report, inputs, log/* core */.I);
+    await publishReport(report, inputs, lib_core);
     if (inputs.annotations) {
         annotate(capAnnotations([...checked.annotations, ...rowAnnotations(rowIssues, 'report.md in the artifact')], 'the job summary and report.json'));
     }
     if (inputs.commentOnPr)
-        await commentOnPullRequest(report, inputs, process.env, log/* core */.I);
+        await commentOnPullRequest(report, inputs, process.env, lib_core);
     if (report.verdict.length > 0) {
-        log/* core */.I.setFailed(report.verdict.join('\n'));
+        lib_core.setFailed(report.verdict.join('\n'));
         return;
     }
     for (const kept of report.limitsKept ?? [])
-        log/* core */.I.info(kept);
-    log/* core */.I.info(report.mode === 'dry-run' ? 'Dry run: nothing was sent to Marketo.' : 'All rows accounted for.');
+        lib_core.info(kept);
+    lib_core.info(report.mode === 'dry-run' ? 'Dry run: nothing was sent to Marketo.' : 'All rows accounted for.');
 }
 function buildReport(inputs, plans, fileProblems, outcome, rowIssues, apiCalls, startedAt, checked = {}) {
     const accounting = account(outcome.results, fileProblems);
@@ -79536,7 +79131,7 @@ function buildReport(inputs, plans, fileProblems, outcome, rowIssues, apiCalls, 
 }
 async function publishEmpty(inputs, startedAt) {
     const nothing = { failures: [], warnings: [], fixFiles: [] };
-    await publishReport(buildReport(inputs, [], [], { results: [] }, nothing, 0, startedAt), inputs, log/* core */.I);
+    await publishReport(buildReport(inputs, [], [], { results: [] }, nothing, 0, startedAt), inputs, lib_core);
 }
 /** One folded group per file: its parts, batches and counts, then what happened to its rows. */
 async function logPerFile(report) {
@@ -79551,26 +79146,26 @@ async function logPerFile(report) {
         const total = (pick) => sum(counts, pick);
         const title = `${file}: ${formatCount(total((c) => c.imported))} imported, ${formatCount(total((c) => c.failed))} failed, ` +
             `${formatCount(total((c) => c.notSubmitted))} not submitted`;
-        await log/* core */.I.group(title, async () => {
+        await lib_core.group(title, async () => {
             for (const i of indexes) {
                 const result = report.results[i];
                 const c = counts[indexes.indexOf(i)];
-                log/* core */.I.info(`${describePart(result.part)}: ${result.batchId === undefined ? 'no batch' : `batch ${result.batchId}`}, ` +
+                lib_core.info(`${describePart(result.part)}: ${result.batchId === undefined ? 'no batch' : `batch ${result.batchId}`}, ` +
                     `${result.outcome}, ${plural(result.part.rows, 'row')} from line ${result.part.firstLine}: ` +
                     `${formatCount(c.imported)} imported (${formatCount(c.warned)} with a warning), ${formatCount(c.failed)} failed` +
                     (result.message ? `. ${result.message}` : ''));
             }
             for (const issue of report.rowIssues.failures.filter((f) => f.file === file).slice(0, 20)) {
-                log/* core */.I.info(`  failed: line ${issue.line ?? '?'} (batch ${issue.batchId}): ${issue.reason}`);
+                lib_core.info(`  failed: line ${issue.line ?? '?'} (batch ${issue.batchId}): ${issue.reason}`);
             }
         });
     }
     const { discrepancies } = report.accounting;
     if (discrepancies.length > 0) {
         // One annotation, so the rows' own warnings keep their places under GitHub's cap.
-        log/* core */.I.warning(`Marketo's counts do not add up for ${plural(discrepancies.length, 'part')}: ${discrepancies[0]}`);
+        lib_core.warning(`Marketo's counts do not add up for ${plural(discrepancies.length, 'part')}: ${discrepancies[0]}`);
         for (const discrepancy of discrepancies.slice(1))
-            log/* core */.I.info(`Counts do not add up: ${discrepancy}`);
+            lib_core.info(`Counts do not add up: ${discrepancy}`);
     }
 }
 function annotate(annotations) {
@@ -79581,11 +79176,11 @@ function annotate(annotations) {
             ...(line ? { startLine: line } : {})
         };
         if (kind === 'error')
-            log/* core */.I.error(message, properties);
+            lib_core.error(message, properties);
         else if (kind === 'warning')
-            log/* core */.I.warning(message, properties);
+            lib_core.warning(message, properties);
         else
-            log/* core */.I.notice(message, properties);
+            lib_core.notice(message, properties);
     }
 }
 function sum(items, pick) {
@@ -79707,101 +79302,6 @@ function exposeYoungCollection() {
     const gc = (0,external_node_vm_namespaceObject.runInNewContext)('gc');
     return () => gc({ type: 'minor' });
 }
-
-
-/***/ }),
-
-/***/ 79209:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   BP: () => (/* binding */ logLine),
-/* harmony export */   Bp: () => (/* binding */ JOB_SUMMARY),
-/* harmony export */   Rg: () => (/* binding */ REPORT_MD),
-/* harmony export */   x: () => (/* binding */ PR_COMMENT),
-/* harmony export */   xr: () => (/* binding */ annotationText)
-/* harmony export */ });
-/* unused harmony export visibleControls */
-/**
- * The one edge for untrusted text (file names, headers, git refs, Marketo's messages): one
- * function for the log, one escaping per markdown sink. Pure: no I/O, no toolkit.
- */
-/** Line breaks and other controls the runner or a terminal would act on; a tab is kept. */
-const CONTROLS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g;
-const NAMED = { '\n': '\\n', '\r': '\\r' };
-/** Controls shown as `\n`, `\r`, `\x1b`, `\u2028`: visible, and never a line of their own. */
-function visibleControls(text) {
-    return text.replace(CONTROLS, (char) => {
-        const named = NAMED[char];
-        if (named)
-            return named;
-        const code = char.charCodeAt(0);
-        return code < 0x100
-            ? `\\x${code.toString(16).padStart(2, '0')}`
-            : `\\u${code.toString(16).padStart(4, '0')}`;
-    });
-}
-/**
- * One log line the runner shows as it is: no line break, no workflow command. The runner reads
- * `::name::` at the start of a line (after leading spaces) and the legacy `##[name]` anywhere in
- * it, so the first gets a `\` before it and every `##[` becomes `##\[`.
- */
-function logLine(text) {
-    const line = visibleControls(text).replace(/##\[/g, '##\\[');
-    const indent = line.length - line.trimStart().length;
-    return line.startsWith('::', indent) ? `${line.slice(0, indent)}\\${line.slice(indent)}` : line;
-}
-/**
- * An annotation's message: the toolkit sends its line breaks as `%0A`, and the runner shows
- * them, so the action's own lines (one reason per line) stay lines, each made safe by logLine.
- */
-function annotationText(text) {
-    return text.split('\n').map(logLine).join('\n');
-}
-const ENTITY = (char) => `&#${char.codePointAt(0)};`;
-// `(` and `)` stay: without an unescaped `]` before them they never make a link.
-/** Autolink literals (`https://`, `www.`, `a@b.c`) are cut by an entity, which no link spans. */
-const AUTOLINKS = /:(?=\/\/)|(?<=www)\.|@/gi;
-function entityText(value) {
-    return visibleControls(value)
-        .replace(/[&<>\\`*_~[\]|]/g, ENTITY)
-        .replace(AUTOLINKS, ENTITY);
-}
-/** Backslash escapes read better in a raw .md file; `< > &` stay entities for HTML-less viewers. */
-function backslashText(value) {
-    return visibleControls(value)
-        .replace(/[\\`*_~[\]|]/g, (char) => `\\${char}`)
-        .replace(/[&<>]/g, ENTITY)
-        .replace(AUTOLINKS, ENTITY);
-}
-/**
- * A code span long enough for the backticks inside, padded when the content would lose a space
- * or touch the fence. A `|` splits a table row even inside a code span, and `\|` shows its
- * backslash outside a table, so text with a `|` goes in `<code>` with its markdown escaped.
- */
-function codeOf(text) {
-    return (value) => {
-        const shown = visibleControls(value);
-        if (shown === '' || shown.includes('|'))
-            return `<code>${text(value)}</code>`;
-        const longest = Math.max(0, ...[...shown.matchAll(/`+/g)].map((run) => run[0].length));
-        const fence = '`'.repeat(longest + 1);
-        const pad = shown.startsWith('`') ||
-            shown.endsWith('`') ||
-            (shown.startsWith(' ') && shown.endsWith(' ') && shown.trim() !== '');
-        return pad ? `${fence} ${shown} ${fence}` : `${fence}${shown}${fence}`;
-    };
-}
-/** The job summary: GitHub-flavoured markdown with HTML, rendered by GitHub. */
-const JOB_SUMMARY = { text: entityText, code: codeOf(entityText) };
-/** report.md in the artifact: read raw as often as rendered, by any markdown viewer. */
-const REPORT_MD = { text: backslashText, code: codeOf(backslashText) };
-/**
- * The pull request comment: as the job summary, and an `@` is followed by a word joiner so a
- * name cannot mention (notify) a user or a team. Code is never scanned for mentions.
- */
-const commentText = (value) => entityText(value).replace(/&#64;/g, '@&#8288;');
-const PR_COMMENT = { text: commentText, code: codeOf(commentText) };
 
 
 /***/ }),
@@ -80152,23 +79652,52 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 /***/ 77094:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
+// ESM COMPAT FLAG
+__nccwpck_require__.r(__webpack_exports__);
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Yz: () => (/* binding */ core_debug),
-  z3: () => (/* binding */ error),
-  V4: () => (/* binding */ getInput),
-  Os: () => (/* binding */ group),
-  pq: () => (/* binding */ info),
-  lm: () => (/* binding */ notice),
-  C1: () => (/* binding */ setFailed),
-  uH: () => (/* binding */ setOutput),
-  Pq: () => (/* binding */ core_setSecret),
-  z: () => (/* reexport */ summary),
-  $e: () => (/* binding */ warning)
+  ExitCode: () => (/* binding */ ExitCode),
+  addPath: () => (/* binding */ addPath),
+  debug: () => (/* binding */ debug),
+  endGroup: () => (/* binding */ endGroup),
+  error: () => (/* binding */ error),
+  exportVariable: () => (/* binding */ exportVariable),
+  getBooleanInput: () => (/* binding */ getBooleanInput),
+  getIDToken: () => (/* binding */ getIDToken),
+  getInput: () => (/* binding */ getInput),
+  getMultilineInput: () => (/* binding */ getMultilineInput),
+  getState: () => (/* binding */ getState),
+  group: () => (/* binding */ group),
+  info: () => (/* binding */ info),
+  isDebug: () => (/* binding */ isDebug),
+  markdownSummary: () => (/* reexport */ markdownSummary),
+  notice: () => (/* binding */ notice),
+  platform: () => (/* reexport */ platform_namespaceObject),
+  saveState: () => (/* binding */ saveState),
+  setCommandEcho: () => (/* binding */ setCommandEcho),
+  setFailed: () => (/* binding */ setFailed),
+  setOutput: () => (/* binding */ setOutput),
+  setSecret: () => (/* binding */ setSecret),
+  startGroup: () => (/* binding */ startGroup),
+  summary: () => (/* reexport */ summary),
+  toPlatformPath: () => (/* reexport */ toPlatformPath),
+  toPosixPath: () => (/* reexport */ toPosixPath),
+  toWin32Path: () => (/* reexport */ toWin32Path),
+  warning: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, isDebug, markdownSummary, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// NAMESPACE OBJECT: ./node_modules/@actions/core/lib/platform.js
+var platform_namespaceObject = {};
+__nccwpck_require__.r(platform_namespaceObject);
+__nccwpck_require__.d(platform_namespaceObject, {
+  arch: () => (arch),
+  getDetails: () => (getDetails),
+  isLinux: () => (isLinux),
+  isMacOS: () => (isMacOS),
+  isWindows: () => (isWindows),
+  platform: () => (platform)
+});
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(70857);
@@ -80179,7 +79708,7 @@ var external_os_ = __nccwpck_require__(70857);
  * Sanitizes an input into a string so it can be passed into issueCommand safely
  * @param input input to sanitize into a string
  */
-function utils_toCommandValue(input) {
+function toCommandValue(input) {
     if (input === null || input === undefined) {
         return '';
     }
@@ -80244,12 +79773,12 @@ function toCommandProperties(annotationProperties) {
  * This is an internal utility function that powers the public API functions
  * such as setSecret, warning, error, and exportVariable.
  */
-function command_issueCommand(command, properties, message) {
+function issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
     process.stdout.write(cmd.toString() + external_os_.EOL);
 }
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
+function issue(name, message = '') {
+    issueCommand(name, {}, message);
 }
 const CMD_STRING = '::';
 class Command {
@@ -80286,13 +79815,13 @@ class Command {
     }
 }
 function escapeData(s) {
-    return utils_toCommandValue(s)
+    return toCommandValue(s)
         .replace(/%/g, '%25')
         .replace(/\r/g, '%0D')
         .replace(/\n/g, '%0A');
 }
 function escapeProperty(s) {
-    return utils_toCommandValue(s)
+    return toCommandValue(s)
         .replace(/%/g, '%25')
         .replace(/\r/g, '%0D')
         .replace(/\n/g, '%0A')
@@ -80312,7 +79841,7 @@ var external_fs_ = __nccwpck_require__(79896);
 
 
 
-function file_command_issueFileCommand(command, message) {
+function issueFileCommand(command, message) {
     const filePath = process.env[`GITHUB_${command}`];
     if (!filePath) {
         throw new Error(`Unable to find environment variable for file command ${command}`);
@@ -80320,13 +79849,13 @@ function file_command_issueFileCommand(command, message) {
     if (!external_fs_.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
+    external_fs_.appendFileSync(filePath, `${toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
-function file_command_prepareKeyValueMessage(key, value) {
+function prepareKeyValueMessage(key, value) {
     const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
+    const convertedValue = toCommandValue(value);
     // These should realistically never happen, but just in case someone finds a
     // way to exploit uuid generation let's not allow keys or values that contain
     // the delimiter.
@@ -80358,13 +79887,13 @@ var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _argume
 
 
 
-class oidc_utils_OidcClient {
+class OidcClient {
     static createHttpClient(allowRetry = true, maxRetry = 10) {
         const requestOptions = {
             allowRetries: allowRetry,
             maxRetries: maxRetry
         };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+        return new lib/* HttpClient */.Qq('actions/oidc-client', [new auth/* BearerCredentialHandler */.tZ(OidcClient.getRequestToken())], requestOptions);
     }
     static getRequestToken() {
         const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
@@ -80383,7 +79912,7 @@ class oidc_utils_OidcClient {
     static getCall(id_token_url) {
         return __awaiter(this, void 0, void 0, function* () {
             var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const httpclient = OidcClient.createHttpClient();
             const res = yield httpclient
                 .getJson(id_token_url)
                 .catch(error => {
@@ -80402,13 +79931,13 @@ class oidc_utils_OidcClient {
         return __awaiter(this, void 0, void 0, function* () {
             try {
                 // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                let id_token_url = OidcClient.getIDTokenUrl();
                 if (audience) {
                     const encodedAudience = encodeURIComponent(audience);
                     id_token_url = `${id_token_url}&audience=${encodedAudience}`;
                 }
                 debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                const id_token = yield OidcClient.getCall(id_token_url);
                 setSecret(id_token);
                 return id_token;
             }
@@ -80697,7 +80226,7 @@ const _summary = new Summary();
 /**
  * @deprecated use `core.summary`
  */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
+const markdownSummary = _summary;
 const summary = _summary;
 //# sourceMappingURL=summary.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
@@ -80731,7 +80260,7 @@ function toWin32Path(pth) {
  * @return string The platform-specific path.
  */
 function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, path.sep);
+    return pth.replace(/[/\\]/g, external_path_.sep);
 }
 //# sourceMappingURL=path-utils.js.map
 // EXTERNAL MODULE: external "string_decoder"
@@ -81806,16 +81335,16 @@ var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arg
  * @param     options            optional exec options.  See ExecOptions
  * @returns   Promise<number>    exit code
  */
-function exec_exec(commandLine, args, options) {
+function exec(commandLine, args, options) {
     return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
+        const commandArgs = argStringToArray(commandLine);
         if (commandArgs.length === 0) {
             throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
         }
         // Path to tool to execute should be first arg
         const toolPath = commandArgs[0];
         args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
+        const runner = new ToolRunner(toolPath, args, options);
         return runner.exec();
     });
 }
@@ -81835,8 +81364,8 @@ function getExecOutput(commandLine, args, options) {
         let stdout = '';
         let stderr = '';
         //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
+        const stdoutDecoder = new external_string_decoder_.StringDecoder('utf8');
+        const stderrDecoder = new external_string_decoder_.StringDecoder('utf8');
         const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
         const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
         const stdErrListener = (data) => {
@@ -81852,7 +81381,7 @@ function getExecOutput(commandLine, args, options) {
             }
         };
         const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
         //flush any remaining characters
         stdout += stdoutDecoder.end();
         stderr += stderrDecoder.end();
@@ -81877,10 +81406,10 @@ var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, 
 
 
 const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+    const { stdout: version } = yield getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
         silent: true
     });
-    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+    const { stdout: name } = yield getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
         silent: true
     });
     return {
@@ -81890,7 +81419,7 @@ const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* 
 });
 const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
     var _a, _b, _c, _d;
-    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
+    const { stdout } = yield getExecOutput('sw_vers', undefined, {
         silent: true
     });
     const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
@@ -81901,7 +81430,7 @@ const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* ()
     };
 });
 const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+    const { stdout } = yield getExecOutput('lsb_release', ['-i', '-r', '-s'], {
         silent: true
     });
     const [name, version] = stdout.trim().split('\n');
@@ -82006,8 +81535,8 @@ function exportVariable(name, val) {
  * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
  * ```
  */
-function core_setSecret(secret) {
-    command_issueCommand('add-mask', {}, secret);
+function setSecret(secret) {
+    issueCommand('add-mask', {}, secret);
 }
 /**
  * Prepends inputPath to the PATH (for this action and future actions)
@@ -82021,7 +81550,7 @@ function addPath(inputPath) {
     else {
         issueCommand('add-path', {}, inputPath);
     }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+    process.env['PATH'] = `${inputPath}${external_path_.delimiter}${process.env['PATH']}`;
 }
 /**
  * Gets the value of an input.
@@ -82090,10 +81619,10 @@ function getBooleanInput(name, options) {
 function setOutput(name, value) {
     const filePath = process.env['GITHUB_OUTPUT'] || '';
     if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+        return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
     }
     process.stdout.write(external_os_.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+    issueCommand('set-output', { name }, toCommandValue(value));
 }
 /**
  * Enables or disables the echoing of commands into stdout for the rest of the step.
@@ -82128,8 +81657,8 @@ function isDebug() {
  * Writes debug message to user log
  * @param message debug message
  */
-function core_debug(message) {
-    command_issueCommand('debug', {}, message);
+function debug(message) {
+    issueCommand('debug', {}, message);
 }
 /**
  * Adds an error issue
@@ -82137,7 +81666,7 @@ function core_debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function error(message, properties = {}) {
-    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -82145,7 +81674,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -82153,7 +81682,7 @@ function warning(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function notice(message, properties = {}) {
-    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Writes info to log with console.log.
@@ -82170,13 +81699,13 @@ function info(message) {
  * @param name The name of the output group
  */
 function startGroup(name) {
-    command_issue('group', name);
+    issue('group', name);
 }
 /**
  * End an output group.
  */
 function endGroup() {
-    command_issue('endgroup');
+    issue('endgroup');
 }
 /**
  * Wrap an asynchronous function call in a group.

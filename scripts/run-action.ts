@@ -3,8 +3,10 @@ import { rmSync } from 'node:fs'
 import { mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { assertBundleFresh } from '../testkit/bundle-freshness.js'
 
 export const ACTION_ENTRY = resolve(import.meta.dirname, '../dist/index.js')
+let bundleChecked: true | undefined
 
 export interface ActionRun {
   code: number | null
@@ -43,6 +45,7 @@ export interface RunOptions {
  * runner temp folder.
  */
 export async function runAction(options: RunOptions): Promise<ActionRun> {
+  bundleChecked ??= (assertBundleFresh(ACTION_ENTRY, resolve(import.meta.dirname, '../src')), true)
   const root = await mkdtemp(join(tmpdir(), 'mpmi-e2e-'))
   removeAtExit(root)
   const workspace = options.workspace ?? join(root, 'workspace')

@@ -82,8 +82,14 @@ describe('the built action uploads output-dir as an artifact', () => {
     expect([...entries.keys()].sort()).toEqual([...onDisk.keys()].sort())
     for (const [path, content] of onDisk) expect(entries.get(path)!.equals(content)).toBe(true)
 
-    const report = JSON.parse(entries.get('report.json')!.toString('utf8')) as object
-    expect(report).toBeInstanceOf(Object)
+    // The uploaded report.json is the run's report: the same batches and totals as the outputs.
+    const report = JSON.parse(entries.get('report.json')!.toString('utf8')) as {
+      batchIds: number[]
+      totals: { rowsImported: number; rowsFailed: number }
+    }
+    expect(report.batchIds).toEqual(JSON.parse(action.outputs['batch-ids']!))
+    expect(report.totals.rowsImported).toBe(Number(action.outputs['rows-imported']))
+    expect(report.totals.rowsFailed).toBe(Number(action.outputs['rows-failed']))
     const failures = [...entries.keys()].filter((path) =>
       /^Lead-House-Targaryen\.batch-\d+\.failures\.csv$/.test(path)
     )

@@ -1,7 +1,7 @@
 import type { UploadArtifactOptions, UploadArtifactResponse } from '@actions/artifact'
 import { readdir } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import { plural } from '../format.js'
+import { messageOf, plural } from '../format.js'
 
 /** The one call of `@actions/artifact` this stage makes; tests may pass their own. */
 export interface ArtifactClientLike {
@@ -128,7 +128,7 @@ export function isGhes(serverUrl: string | undefined): boolean {
  */
 function explainFailure(error: unknown): string {
   const errorName = error instanceof Error ? error.name : ''
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   if (errorName === 'GHESNotSupportedError' || /not currently supported on GHES/i.test(message))
     return 'GitHub Enterprise Server does not support this artifact service; set upload-artifact: false and upload output-dir with actions/upload-artifact@v3'
   if (/\(409\)/.test(message))
@@ -155,7 +155,7 @@ async function listFiles(directory: string): Promise<string[]> {
 }
 
 function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   return (message.split('\n')[0] ?? '').trim() || 'unknown error'
 }
 

@@ -5,7 +5,7 @@ import { extname } from 'node:path'
  * path-and-artifact-name-validation), the other control characters, and `\`, a separator once
  * downloaded on Windows.
  */
-const UNSAFE = /[":<>|*?\\\u0000-\u001f\u007f]/g
+const UNSAFE = /[":<>|*?\\\p{Cc}]/gu
 
 /**
  * One file or folder name that survives the upload and the download: unsafe characters become

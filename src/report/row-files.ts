@@ -1,16 +1,13 @@
 import { basename, extname, join } from 'node:path'
 import { safeName } from './artifact-names.js'
 import type { JobResult } from '../jobs/types.js'
+import { messageOf } from '../format.js'
+import type { Log } from '../log.js'
 
 /** The part of the Marketo client this stage uses. */
 export interface RowFileApi {
   downloadFailures(batchId: number, destinationPath: string): Promise<boolean>
   downloadWarnings(batchId: number, destinationPath: string): Promise<boolean>
-}
-
-interface Log {
-  info(message: string): void
-  warning(message: string): void
 }
 
 /**
@@ -21,7 +18,7 @@ export async function collectRowFiles(
   result: JobResult,
   api: RowFileApi,
   outputDir: string,
-  log: Log
+  log: Pick<Log, 'info' | 'warning'>
 ): Promise<void> {
   if (result.outcome !== 'Complete' || result.batchId === undefined) return
   const batchId = result.batchId
@@ -44,9 +41,7 @@ export async function collectRowFiles(
         )
     }
   } catch (error) {
-    log.warning(
-      `Could not download the row files of batch ${batchId}: ${error instanceof Error ? error.message : String(error)}`
-    )
+    log.warning(`Could not download the row files of batch ${batchId}: ${messageOf(error)}`)
   }
 }
 

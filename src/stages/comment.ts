@@ -1,13 +1,11 @@
 import type { Inputs } from '../inputs/index.js'
 import type { RunReport } from '../report/model.js'
 import { commentMarker, renderPrComment } from '../report/pr-comment.js'
+import { messageOf } from '../format.js'
+import type { Log } from '../log.js'
 
-/** The log calls this stage makes; the action passes the escaping toolkit of src/github/log.ts. */
-export interface CommentLog {
-  info(message: string): void
-  warning(message: string): void
-  setSecret(secret: string): void
-  /** The run's secrets, scrubbed from the comment. */
+/** The log calls this stage makes, and the run's secrets, scrubbed from the comment. */
+export type CommentLog = Pick<Log, 'info' | 'warning' | 'setSecret'> & {
   secrets?: { scrub(text: string): string }
 }
 
@@ -109,7 +107,7 @@ function sameUser(login: string | undefined, viewer: string): boolean {
 
 function describeError(error: unknown): string {
   const status = (error as { status?: number }).status
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   if (status === 403 || status === 404) {
     return (
       `${message} (HTTP ${status}). The token needs pull-requests: write (add permissions: ` +

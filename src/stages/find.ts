@@ -4,8 +4,9 @@ import { detectFormat, FileFormatError, planFile, type FilePlan } from '../files
 import type { Inputs } from '../inputs/index.js'
 import type { FileProblem } from '../report/accounting.js'
 import { findFiles } from '../github/glob.js'
-import { formatBytes, plural } from '../format.js'
+import { formatBytes, messageOf, plural } from '../format.js'
 import { isWithin } from '../files/workspace.js'
+import type { Log } from '../log.js'
 
 export interface Discovery {
   /** Patterns matched nothing. */
@@ -15,13 +16,8 @@ export interface Discovery {
   problems: FileProblem[]
 }
 
-/** The log calls this stage makes; the action passes the escaping toolkit of src/github/log.ts. */
-export interface FindLog {
-  info(message: string): void
-  warning(message: string): void
-  error(message: string, properties?: { file?: string; startLine?: number }): void
-  group<T>(name: string, fn: () => Promise<T>): Promise<T>
-}
+/** The log calls this stage makes. */
+export type FindLog = Pick<Log, 'info' | 'warning' | 'error' | 'group'>
 
 /**
  * The first stage: the files the patterns match, each planned into parts, with what was found
@@ -87,7 +83,7 @@ export async function discover(inputs: Inputs): Promise<Discovery> {
       )
     } catch (error) {
       if (!(error instanceof FileFormatError)) {
-        const message = error instanceof Error ? error.message : String(error)
+        const message = messageOf(error)
         problems.push({ displayPath, rows: 0, message: `cannot be read: ${message}` })
         continue
       }

@@ -18,6 +18,7 @@ import { scrubFile } from '../report/scrub-files.js'
 import type { SecretScrubber } from '../text/secrets.js'
 import { ResumeApi } from '../jobs/resume.js'
 import { realSleep, systemClock } from '../time.js'
+import { countUploadBytes } from '../memory.js'
 
 /**
  * Moves the parts through Marketo (or, resuming with batch-ids, polls the jobs an earlier run
@@ -39,6 +40,7 @@ export async function importParts(
       clientId: inputs.clientId,
       clientSecret: inputs.clientSecret,
       onSecret: (token) => core.setSecret(token),
+      onUploadBytes: countUploadBytes,
       ...scaledTimes(process.env),
       ...requestTimeouts(process.env),
       signal: cancel.signal,

@@ -9,14 +9,14 @@ import { renderReportMarkdown } from '../report/report-md.js'
 import { scrubDirectory } from '../report/scrub-files.js'
 import { renderSummary } from '../report/summary.js'
 import type { SecretScrubber } from '../text/secrets.js'
+import { messageOf } from '../format.js'
+import type { Log } from '../log.js'
 
 /** The toolkit calls this stage makes; the action passes the escaping one of src/github/log.ts. */
-export interface Toolkit {
+export interface Toolkit extends Pick<Log, 'info' | 'warning'> {
   /** The run's secrets: scrubbed from the outputs, the summary and every file in output-dir. */
   secrets?: SecretScrubber
   setOutput(name: string, value: string): void
-  info(message: string): void
-  warning(message: string): void
   summary: { addRaw(text: string, addEOL?: boolean): { write(): Promise<unknown> } }
   /** Folds the artifact toolkit's own log lines; absent: they are printed as they come. */
   group?<T>(name: string, fn: () => Promise<T>): Promise<T>
@@ -97,8 +97,4 @@ async function uploadArtifactOf(
     ? await toolkit.group(`Uploading artifact ${inputs.artifactName}`, upload)
     : await upload()
   return uploaded ? { ...uploaded, name: inputs.artifactName } : undefined
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

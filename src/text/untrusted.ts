@@ -4,7 +4,7 @@
  */
 
 /** Line breaks and other controls the runner or a terminal would act on; a tab is kept. */
-const CONTROLS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g
+const CONTROLS = /(?!\t)[\p{Cc}\u2028\u2029]/gu
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r' }
 

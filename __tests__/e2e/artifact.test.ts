@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import type { ActionRun } from '../../scripts/run-action.js'
-import { readZip, startResultsService, type ResultsService } from '../../testkit/results-service.js'
+import { readZip } from '../../testkit/results-service.js'
 import {
   outputDir,
   outputDirFiles,
   readSample,
   runUploading,
+  useResultsService,
   simulatorInputs,
   useSimulator
 } from './harness.js'
@@ -16,23 +17,13 @@ const FILES = {
 }
 const RUN_PAGE = 'https://github.com/acme/marketing-lists/actions/runs/4242'
 
-let service: ResultsService
-
-beforeAll(async () => {
-  service = await startResultsService()
-})
-afterAll(async () => {
-  await service.stop()
-})
-beforeEach(() => {
-  service.reset()
-})
+const service = useResultsService()
 const sim = useSimulator()
 
 /** An import of the two samples that uploads its artifact to the local results service. */
 async function run(
   overrides: Record<string, string> = {},
-  env = service.runtimeEnv('run-9', 'job-1')
+  env = service().runtimeEnv('run-9', 'job-1')
 ): Promise<ActionRun> {
   return runUploading({
     // upload-artifact left to its default: uploading is what this file tests.
@@ -68,8 +59,8 @@ describe('the built action uploads output-dir as an artifact', () => {
     expect(action.code).toBe(0)
     expectImportCounts(action)
 
-    expect(service.artifacts).toHaveLength(1)
-    const artifact = service.artifacts[0]!
+    expect(service().artifacts).toHaveLength(1)
+    const artifact = service().artifacts[0]!
     expect(artifact.name).toMatch(/^marketo-import-import-1001-[0-9a-f]{8}-attempt-1$/)
     expect(artifact.workflowRunBackendId).toBe('run-9')
     expect(action.outputs['artifact-id']).toBe(artifact.id)
@@ -106,14 +97,14 @@ describe('the built action uploads output-dir as an artifact', () => {
   it('passes retention-days and artifact-name through', async () => {
     const action = await run({ 'artifact-name': 'lists-import', 'retention-days': '2' })
     expect(action.code).toBe(0)
-    const artifact = service.artifacts[0]!
+    const artifact = service().artifacts[0]!
     expect(artifact.name).toBe('lists-import')
     const expected = Date.now() + 2 * 86_400_000
     expect(Math.abs(Date.parse(artifact.expiresAt!) - expected)).toBeLessThan(2 * 3_600_000)
   })
 
   it('lets the threshold alone decide when the upload fails (409), and keeps the files', async () => {
-    service.failCreateArtifact(409, { msg: 'an artifact with this name already exists' })
+    service().failCreateArtifact(409, { msg: 'an artifact with this name already exists' })
     const action = await run()
     expect(action.code).toBe(0)
     expectImportCounts(action)
@@ -125,7 +116,7 @@ describe('the built action uploads output-dir as an artifact', () => {
       /^::warning::Artifact "marketo-import-import-1001-[0-9a-f]{8}-attempt-1" not uploaded: another artifact of this workflow run already has that name; set a different artifact-name\. The files stay in /
     )
     expect(warnings[0]!.endsWith(outputDir(action))).toBe(true)
-    expect(service.artifacts).toEqual([])
+    expect(service().artifacts).toEqual([])
     expect(action.summary).not.toContain('[artifact ')
 
     const onDisk = await outputDirFiles(action)
@@ -137,7 +128,7 @@ describe('the built action uploads output-dir as an artifact', () => {
   })
 
   it('still fails on the threshold when the upload failed too', async () => {
-    service.failCreateArtifact(409)
+    service().failCreateArtifact(409)
     const action = await run({ 'max-failed-rows': '0' })
     expect(action.code).toBe(1)
     expect(artifactWarnings(action)).toHaveLength(1)
@@ -151,7 +142,7 @@ describe('the built action uploads output-dir as an artifact', () => {
     const warnings = artifactWarnings(action)
     expect(warnings).toHaveLength(1)
     expect(warnings[0]).toContain('ACTIONS_RUNTIME_TOKEN is not set')
-    expect(service.requests).toEqual([])
+    expect(service().requests).toEqual([])
   })
 
   it('skips the upload with upload-artifact: false', async () => {
@@ -161,6 +152,6 @@ describe('the built action uploads output-dir as an artifact', () => {
     expect(action.outputs['artifact-url']).toBe('')
     expect(action.stdout).toContain('upload-artifact: false: no artifact uploaded')
     expect(artifactWarnings(action)).toEqual([])
-    expect(service.requests).toEqual([])
+    expect(service().requests).toEqual([])
   })
 })

@@ -12,7 +12,7 @@ import {
   type ActionRun,
   type RunOptions
 } from '../../scripts/run-action.js'
-import { readZip, type ResultsService } from '../../testkit/results-service.js'
+import { readZip, startResultsService, type ResultsService } from '../../testkit/results-service.js'
 import {
   startSimulator,
   type RecordedRequest,
@@ -143,6 +143,27 @@ export function expectImportedOnce(sim: Simulator, emails: string[]): void {
   const imported = sim.importedEmails('1001')
   expect([...imported.keys()].sort()).toEqual([...emails].sort())
   expect([...imported.values()].every((times) => times === 1)).toBe(true)
+}
+
+/**
+ * A local artifact results service for the file's tests, reset before each: the getter gives it
+ * to them. Point a run at it with `service().runtimeEnv(...)`.
+ */
+export function useResultsService(): () => ResultsService {
+  let service: ResultsService | undefined
+  beforeAll(async () => {
+    service = await startResultsService()
+  })
+  afterAll(async () => {
+    await service?.stop()
+  })
+  beforeEach(() => {
+    service?.reset()
+  })
+  return () => {
+    if (!service) throw new Error('useResultsService: the service runs only within the tests')
+    return service
+  }
 }
 
 /**

@@ -4,32 +4,24 @@
  * the artifact's names. Every run is also checked by runAction: no stdout line holds a workflow
  * command the action did not mean to send, and no secret, token or input email leaks.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { annotations, runAction, type ActionRun } from '../../scripts/run-action.js'
-import { readZip, startResultsService, type ResultsService } from '../../testkit/results-service.js'
+import { readZip } from '../../testkit/results-service.js'
 import {
   callsOf,
   readReport,
   runUploading,
+  useResultsService,
   simulatorInputs,
   useSimulator,
   whereWritten
 } from './harness.js'
 
 const sim = useSimulator()
-let service: ResultsService
-beforeAll(async () => {
-  service = await startResultsService()
-})
-afterAll(async () => {
-  await service.stop()
-})
-beforeEach(() => {
-  service.reset()
-})
+const service = useResultsService()
 
 /** An import through the simulator that uploads its artifact to the local results service. */
 function importing(
@@ -41,7 +33,7 @@ function importing(
     inputs: simulatorInputs(sim(), { files: '**/*.csv', 'upload-artifact': 'true', ...inputs }),
     files,
     ...more,
-    env: service.runtimeEnv('run-7', 'job-3')
+    env: service().runtimeEnv('run-7', 'job-3')
   })
 }
 
@@ -94,7 +86,7 @@ describe('file names that are workflow commands stay text', () => {
     expect(run.stdout).toMatch(/^Submitted ::stop-commands::abc\.csv: batch \d+, 2 rows/m)
     expect(run.stdout).toMatch(/^Submitted nl\\n::warning title=X::x\.csv: batch \d+/m)
     expect(run.outputs['artifact-id']).not.toBe('')
-    const entries = [...readZip(service.artifacts[0]!.zip).keys()]
+    const entries = [...readZip(service().artifacts[0]!.zip).keys()]
     expect(entries).toContain('fix-and-retry/__stop-commands__abc.csv')
     const report = await readReport(run)
     expect(report.fixAndRetryFiles).toEqual([
@@ -170,7 +162,7 @@ describe('the workspace is the boundary', () => {
     }
     for (const secret of [MARKER, 'leak@outside.example', 'OUTSIDE-7c1e']) {
       expect(run.stdout).not.toContain(secret)
-      expect(await whereWritten(secret, run, service)).toEqual([])
+      expect(await whereWritten(secret, run, service())).toEqual([])
       for (const call of sim().requests) {
         expect(call.upload?.content.toString('utf8') ?? '').not.toContain(secret)
       }
@@ -191,7 +183,7 @@ describe('the workspace is the boundary', () => {
     const run = await importing(LEADS, { files: 'lists/**/*.csv' }, { links: links() })
     await expectRefused(run)
     expect(callsOf(sim(), 'submit')).toHaveLength(1)
-    expect(service.artifacts).toHaveLength(1)
+    expect(service().artifacts).toHaveLength(1)
   })
 
   it('a pattern leaving the workspace is an input error before any call', async () => {
@@ -215,7 +207,7 @@ describe('secrets Marketo echoes are scrubbed from everything written', () => {
     const run = await importing({ 'lists/a.csv': 'email\nann@example.com\n' })
     expect(run.code).toBe(1)
     expect(callsOf(sim(), 'identity').length).toBeGreaterThan(0)
-    expect(await whereWritten(sim().clientSecret, run, service)).toEqual([])
+    expect(await whereWritten(sim().clientSecret, run, service())).toEqual([])
     expect(run.stdout).toContain('Bad client credentials: ***')
     const report = await readReport(run)
     expect(report.parts[0].message).toContain('invalid_client: Bad client credentials: ***')
@@ -235,7 +227,7 @@ describe('secrets Marketo echoes are scrubbed from everything written', () => {
       .map((line) => line.slice('::add-mask::'.length))
       .filter((value) => value !== sim().clientSecret)
     expect(tokens.length).toBeGreaterThan(0)
-    for (const token of tokens) expect(await whereWritten(token, run, service)).toEqual([])
+    for (const token of tokens) expect(await whereWritten(token, run, service())).toEqual([])
     const report = await readReport(run)
     expect(report.parts[0].message).toMatch(/\(access token \*\*\*\)$/)
     expect(run.summary).toContain('(access token &#42;&#42;&#42;)')
@@ -255,8 +247,8 @@ describe('artifact names survive the upload', () => {
     const run = await importing(files, { 'max-failed-rows': '5' })
     expect(run.code).toBe(0)
     expect(run.outputs['artifact-id']).not.toBe('')
-    expect(service.artifacts).toHaveLength(1)
-    const zip = readZip(service.artifacts[0]!.zip)
+    expect(service().artifacts).toHaveLength(1)
+    const zip = readZip(service().artifacts[0]!.zip)
     const fixFile = (path: string): string => zip.get(path)?.toString('utf8') ?? ''
     expect(fixFile('fix-and-retry/lists/a/leads.csv')).toBe('email,leadScore\na@example.com,TEXT\n')
     expect(fixFile('fix-and-retry/lists/b/leads.csv')).toBe('email,leadScore\nb@example.com,TEXT\n')

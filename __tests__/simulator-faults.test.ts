@@ -205,3 +205,46 @@ describe('stop', () => {
     await sim.waitForIdle()
   })
 })
+
+describe('faults that echo what the action sent, or say hostile things', () => {
+  const messageOf = async (batchId: number): Promise<string> =>
+    ((await client.status(batchId)) as { result: { message: string }[] }).result[0]!.message
+
+  it('echoSecret: a 401 whose error_description holds the client_secret sent', async () => {
+    sim.addFault({ on: 'identity', fault: { kind: 'echoSecret' } })
+    const query = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: sim.clientId,
+      client_secret: sim.clientSecret
+    })
+    const response = await fetch(`${sim.identityUrl}/oauth/token?${query.toString()}`)
+    expect(response.status).toBe(401)
+    expect(await response.json()).toEqual({
+      error: 'invalid_client',
+      error_description: `Bad client credentials: ${sim.clientSecret}`
+    })
+  })
+
+  it('echoToken: the status message holds the access token of the call', async () => {
+    const batchId = await client.submitOk({ content: csv })
+    sim.addFault({ on: 'status', fault: { kind: 'echoToken' } })
+    const token = await client.token()
+    expect(await messageOf(batchId)).toMatch(
+      new RegExp(`\\(access token ${token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)$`)
+    )
+    // The rule applies to one call: the next status is Marketo's own message again.
+    expect(await messageOf(batchId)).not.toContain(token)
+  })
+
+  it('hostileText: the job says `message` and its failed rows say `reason`', async () => {
+    sim.addFault({
+      on: 'submit',
+      fault: { kind: 'hostileText', message: '\n::error::x', reason: 'Bad\n::error::y' }
+    })
+    const batchId = await client.submitOk({ content: 'email,leadScore\na@b.com,1\nc@d.com,TEXT\n' })
+    await sim.waitForIdle()
+    expect(await messageOf(batchId)).toMatch(/\n::error::x$/)
+    const failures = await (await client.issueFile(batchId, 'failures')).text()
+    expect(failures).toBe('email,leadScore,Import Failure Reason\nc@d.com,TEXT,"Bad\n::error::y"')
+  })
+})

@@ -6,7 +6,12 @@ import { rowAnnotations, ROW_ANNOTATIONS_PER_KIND } from '../src/report/annotati
 import type { RunReport } from '../src/report/model.js'
 import { outputsOf } from '../src/report/outputs.js'
 import { renderReportMarkdown } from '../src/report/report-md.js'
-import type { RowIssue } from '../src/report/row-issues.js'
+import {
+  noRowIssues,
+  rowIssueListOf,
+  type RowIssue,
+  type RowIssues
+} from '../src/report/row-issue-list.js'
 import { renderSummary, SUMMARY_MAX_BYTES } from '../src/report/summary.js'
 import { decideVerdict, limitsKept } from '../src/report/verdict.js'
 
@@ -38,7 +43,15 @@ function result(overrides: Partial<JobResult> & { part: Part }): JobResult {
   }
 }
 
-const noIssues = { failures: [], warnings: [], fixFiles: [] }
+const noIssues = noRowIssues()
+
+function issues(failures: RowIssue[], warnings: RowIssue[] = []): RowIssues {
+  return {
+    ...noRowIssues(),
+    failures: rowIssueListOf(failures),
+    warnings: rowIssueListOf(warnings)
+  }
+}
 
 function report(results: JobResult[], overrides: Partial<RunReport> = {}): RunReport {
   return {
@@ -180,7 +193,7 @@ describe('job summary', () => {
       result({ part: part(100, i + 1, 500), batchId: 1040 + i, imported: 0, failed: 100 })
     )
     const big = report(results, {
-      rowIssues: { failures, warnings: failures.slice(0, 20_000), fixFiles: [] },
+      rowIssues: issues(failures, failures.slice(0, 20_000)),
       verdict: ['50,000 rows failed, limit 0: failing the step']
     })
     const markdown = renderSummary(big)
@@ -201,26 +214,22 @@ describe('job summary', () => {
 
   it('annotates only what it can locate, and never with row values', () => {
     const annotations = rowAnnotations(
-      {
-        failures: [
-          {
-            file: 'a.csv',
-            line: 4,
-            batchId: 1,
-            part: 1,
-            reason: 'Invalid data type in field Lead Score'
-          },
-          {
-            file: 'a.csv',
-            line: null,
-            batchId: 1,
-            part: 1,
-            reason: 'Invalid data type in field Lead Score'
-          }
-        ],
-        warnings: [],
-        fixFiles: []
-      },
+      issues([
+        {
+          file: 'a.csv',
+          line: 4,
+          batchId: 1,
+          part: 1,
+          reason: 'Invalid data type in field Lead Score'
+        },
+        {
+          file: 'a.csv',
+          line: null,
+          batchId: 1,
+          part: 1,
+          reason: 'Invalid data type in field Lead Score'
+        }
+      ]),
       'report.md'
     )
     expect(annotations).toEqual([

@@ -1,4 +1,5 @@
 import { basename, extname, join } from 'node:path'
+import { isBatchPart } from '../jobs/parts.js'
 import type { JobResult } from '../jobs/types.js'
 
 /** The part of the Marketo client this stage uses. */
@@ -8,13 +9,13 @@ export interface RowFileApi {
 }
 
 interface Log {
-  info(message: string): void
   warning(message: string): void
 }
 
 /**
  * Downloads Marketo's failure and warning files of an ended job into `outputDir`, only when its
- * counts say there is something to fetch (every call spends the customer's daily quota).
+ * counts say there is something to fetch (every call spends the customer's daily quota). A file
+ * that should be there and is not is noted on the result, for the report.
  */
 export async function collectRowFiles(
   result: JobResult,
@@ -24,33 +25,31 @@ export async function collectRowFiles(
 ): Promise<void> {
   if (result.outcome !== 'Complete' || result.batchId === undefined) return
   const batchId = result.batchId
-  const name = (kind: string): string => join(outputDir, rowFileName(result, kind))
-  try {
-    if (result.failed > 0) {
-      const path = name('failures')
-      if (await api.downloadFailures(batchId, path)) result.failuresFile = path
-      else
-        log.warning(
-          `Batch ${batchId} reported ${result.failed} failed rows, but Marketo has no failures file for it`
-        )
+  const wanted = [
+    { kind: 'failures', rows: result.failed, download: api.downloadFailures },
+    { kind: 'warnings', rows: result.warned, download: api.downloadWarnings }
+  ] as const
+  for (const { kind, rows, download } of wanted) {
+    if (rows === 0) continue
+    const path = join(outputDir, rowFileName(result, kind))
+    let problem: string | undefined
+    try {
+      if (await download.call(api, batchId, path)) {
+        if (kind === 'failures') result.failuresFile = path
+        else result.warningsFile = path
+      } else problem = `its status counts ${rows} rows, but Marketo has no ${kind} file for it`
+    } catch (error) {
+      problem = `could not be downloaded: ${error instanceof Error ? error.message : String(error)}`
     }
-    if (result.warned > 0) {
-      const path = name('warnings')
-      if (await api.downloadWarnings(batchId, path)) result.warningsFile = path
-      else
-        log.warning(
-          `Batch ${batchId} reported ${result.warned} rows with warnings, but Marketo has no warnings file for it`
-        )
-    }
-  } catch (error) {
-    log.warning(
-      `Could not download the row files of batch ${batchId}: ${error instanceof Error ? error.message : String(error)}`
-    )
+    if (problem === undefined) continue
+    ;(result.rowFileProblems ??= []).push({ kind, message: problem })
+    log.warning(`Batch ${batchId} ${kind} file: ${problem}`)
   }
 }
 
 /** `leads.batch-1046.failures.csv`: the source's name, the batch, the kind, the source's extension. */
 export function rowFileName(result: JobResult, kind: string): string {
+  if (isBatchPart(result.part)) return `batch-${result.batchId}.${kind}.csv`
   const file = basename(result.part.path)
   const extension = extname(file) || '.csv'
   const stem = file.slice(0, file.length - extname(file).length)

@@ -9,7 +9,7 @@ export interface RowFileApi {
 }
 
 interface Log {
-  warning(message: string): void
+  info(message: string): void
 }
 
 /**
@@ -23,7 +23,8 @@ export async function collectRowFiles(
   outputDir: string,
   log: Log
 ): Promise<void> {
-  if (result.outcome !== 'Complete' || result.batchId === undefined) return
+  // Counts that are not whole numbers say nothing about what there is to fetch.
+  if (result.outcome !== 'Complete' || result.batchId === undefined || result.invalidCounts) return
   const batchId = result.batchId
   const wanted = [
     { kind: 'failures', rows: result.failed, download: api.downloadFailures },
@@ -43,7 +44,8 @@ export async function collectRowFiles(
     }
     if (problem === undefined) continue
     ;(result.rowFileProblems ??= []).push({ kind, message: problem })
-    log.warning(`Batch ${batchId} ${kind} file: ${problem}`)
+    // The report's end warns once for every such file; here the log says when it happened.
+    log.info(`Batch ${batchId} ${kind} file: ${problem}`)
   }
 }
 

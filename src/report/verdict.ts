@@ -131,7 +131,7 @@ export function decideVerdict(facts: VerdictFacts, rules: VerdictRules): string[
   } else if (facts.stop?.kind === 'error' && open.length > 0) {
     // Marketo stopped answering (or refused: 607, 601/602 twice) while jobs were in its queue.
     reasons.push(
-      `${facts.stop.message} The run stopped with ${plural(open.length, 'job')} still open ` +
+      `${sentence(facts.stop.message)} The run stopped with ${plural(open.length, 'job')} still open ` +
         `(batch ids ${open.map((r) => r.batchId).join(',')}): resume them with batch-ids`
     )
   }
@@ -166,4 +166,9 @@ function limitText(threshold: Threshold, submittedRows: number): string {
   return threshold.kind === 'count'
     ? formatCount(threshold.count)
     : describeThreshold(threshold, submittedRows)
+}
+
+/** The text with a full stop, unless it ends with one. */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`
 }

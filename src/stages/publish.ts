@@ -182,6 +182,15 @@ export async function logPerFile(report: RunReport, log: ReportLog): Promise<voi
     for (const discrepancy of discrepancies.slice(1))
       log.info(`Counts do not add up: ${discrepancy}`)
   }
+  const unusable = report.rowIssues.problems.map(
+    (p) => `the ${p.kind} file of ${p.part} (batch ${p.batchId}): ${p.message}`
+  )
+  if (unusable.length > 0) {
+    log.warning(
+      `Marketo's files could not be used for ${plural(unusable.length, 'job')}: ${unusable[0]}`
+    )
+    for (const problem of unusable.slice(1)) log.info(`Could not be used: ${problem}`)
+  }
 }
 
 export function annotate(annotations: Annotation[], log: ReportLog): void {

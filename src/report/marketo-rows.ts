@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { FileFormatError, recordsOf, SCAN_CHUNK_BYTES } from '../files/index.js'
 import type { ImportFormat } from '../marketo/types.js'
+import { countReadBytes } from '../memory.js'
 
 /** The last column Marketo adds to the job's header in each file (Adobe's reference). */
 export const REASON_COLUMNS = {
@@ -122,8 +123,7 @@ class RecordBound {
 
   async *chunks(path: string): AsyncGenerator<Buffer> {
     let fed = 0
-    for await (const chunk of createReadStream(path, { highWaterMark: SCAN_CHUNK_BYTES })) {
-      const bytes = chunk as Buffer
+    for await (const bytes of fileChunks(path)) {
       if (fed - this.consumedTo > MAX_MARKETO_RECORD_BYTES) {
         throw new UnreadableFileError(
           `a record is longer than ${MAX_MARKETO_RECORD_BYTES / 2 ** 20} MiB from byte ` +
@@ -134,5 +134,20 @@ class RecordBound {
       fed += bytes.length
       yield bytes
     }
+  }
+}
+
+/** A file's bytes in fresh 1 MiB chunks, counted so that spent ones are collected as they go. */
+export function fileChunks(path: string): AsyncGenerator<Buffer> {
+  const chunks = createReadStream(path, { highWaterMark: SCAN_CHUNK_BYTES })
+  return countedReads(chunks as AsyncIterable<Buffer>)
+}
+
+/** Chunks read into fresh buffers, counted for the collector as they go to the record reader. */
+export async function* countedReads(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const bytes of chunks) {
+    // The record reader joins each chunk to the rest of the last one: twice the bytes read.
+    countReadBytes(2 * bytes.length)
+    yield bytes
   }
 }

@@ -1,11 +1,18 @@
 import { mkdtemp } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { FilePlan, Part } from '../files/index.js'
-import { readRecords } from '../files/index.js'
+import { readRanges } from '../changes/source.js'
+import type { FilePlan, Part, SourceRecord } from '../files/index.js'
+import { recordsOf } from '../files/index.js'
 import { describePart, isBatchPart } from '../jobs/parts.js'
 import type { JobResult } from '../jobs/types.js'
 import { openFixFile, type FixFile, type FixFileWriter } from './fix-file.js'
-import { readMarketoRows, rowKey, UnreadableFileError, type PendingRows } from './marketo-rows.js'
+import {
+  countedReads,
+  readMarketoRows,
+  rowKey,
+  UnreadableFileError,
+  type PendingRows
+} from './marketo-rows.js'
 import {
   RowIssueLog,
   type RowFileProblem,
@@ -39,8 +46,8 @@ interface Sinks {
 
 /**
  * Matches Marketo's failure and warning rows to the records they came from, by their values and
- * within their part (so duplicates in other parts are never confused), reading each source file
- * once and holding one part's rows of Marketo's at a time. Rows that match nothing are kept
+ * within their part (so duplicates in other parts are never confused), reading only the parts
+ * with something to trace and holding one part's rows of Marketo's at a time. Rows that match nothing are kept
  * with `line: null`: nothing is dropped. A file of Marketo's that cannot be read, or whose rows
  * are not as many as its counts, is a problem of the report, never a guess.
  */
@@ -96,43 +103,48 @@ async function traceFile(
   const sorted = [...results].sort((a, b) => a.part.byteStart - b.part.byteStart)
   const needsFix = sorted.some((r) => r.outcome === 'Failed' || r.failuresFile)
   const fix = needsFix ? await openFixFile(plan, outputDir) : undefined
-  let header: string[] = []
-  let next = 0
-  let current: TracedJob | undefined
   try {
-    for await (const record of readRecords(plan.path, plan.format)) {
-      if (record.index === 0) {
-        header = record.fields
-        continue
+    // Only the parts with something to trace are read, each with the header before it.
+    for (const result of sorted) {
+      let job: TracedJob | undefined
+      for await (const record of partRecords(plan, result.part)) {
+        if (!job) {
+          job = await load(result, plan, record.fields, sinks.problems)
+          continue
+        }
+        if (sent(result.part, record.start)) await match(job, record, plan, sinks, fix)
       }
-      if (current && record.start >= current.result.part.byteEnd) {
-        await unmatched(current, plan, sinks)
-        current = undefined
-      }
-      while (!current && next < sorted.length) {
-        const upcoming = sorted[next] as TracedJob['result']
-        if (record.start < upcoming.part.byteStart) break
-        next++
-        const job = await load(upcoming, plan, header, sinks.problems)
-        if (record.start < upcoming.part.byteEnd) current = job
-        else await unmatched(job, plan, sinks) // a part the file no longer reaches
-      }
-      if (!current) {
-        if (next >= sorted.length) break // past the last part with anything to trace
-        continue
-      }
-      if (!sent(current.result.part, record.start)) continue
-      await match(current, record, plan, sinks, fix)
-    }
-    if (current) await unmatched(current, plan, sinks)
-    // Parts past the end of the file (it changed since): their rows have no line.
-    for (const result of sorted.slice(next)) {
-      await unmatched(await load(result, plan, header, sinks.problems), plan, sinks)
+      if (job) await unmatched(job, plan, sinks)
     }
   } finally {
     await fix?.close()
   }
   return fix?.result()
+}
+
+/**
+ * The header, then the records of one part, read from the part's bytes alone (the header's
+ * bytes before them), with their lines and offsets in the whole file.
+ */
+async function* partRecords(plan: FilePlan, part: Part): AsyncGenerator<SourceRecord> {
+  const headerBytes = plan.header.end - plan.header.start
+  const ranges = [plan.header, { start: part.byteStart, end: part.byteEnd }]
+  let firstLine: number | undefined
+  const chunks = countedReads(readRanges(plan.path, ranges))
+  for await (const record of recordsOf(chunks, plan.format, plan.displayPath)) {
+    if (record.index === 0) {
+      yield record
+      continue
+    }
+    firstLine ??= record.line
+    const offset = part.byteStart - headerBytes
+    yield {
+      ...record,
+      line: record.line - firstLine + part.firstLine,
+      start: record.start + offset,
+      end: record.end + offset
+    }
+  }
 }
 
 /** Reads the part's failures and warnings files, checking them against the job's counts. */

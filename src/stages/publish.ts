@@ -186,9 +186,8 @@ export async function logPerFile(report: RunReport, log: ReportLog): Promise<voi
     (p) => `the ${p.kind} file of ${p.part} (batch ${p.batchId}): ${p.message}`
   )
   if (unusable.length > 0) {
-    log.warning(
-      `Marketo's files could not be used for ${plural(unusable.length, 'job')}: ${unusable[0]}`
-    )
+    const files = plural(unusable.length, "file of Marketo's", "files of Marketo's")
+    log.warning(`${files} could not be used, first ${unusable[0]}`)
     for (const problem of unusable.slice(1)) log.info(`Could not be used: ${problem}`)
   }
 }

@@ -104,7 +104,8 @@ let collectAll: (() => void) | undefined
  * 1 MiB read buffers, and the record reader's joins of them, live across a few collections of
  * the young generation while their records are matched, so they move on to the old one, where
  * V8 let them pile up to 69 MiB over a 50 MB failures file before it collected them. A full
- * collection of the action's heap (under 60 MiB) takes a few milliseconds.
+ * collection of the action's heap (30 to 60 MiB here) took 50 to 120 ms on a busy 2-core
+ * machine: about 60 of them, a few seconds, over a 500 MB failures file.
  */
 export function countReadBytes(bytes: number): void {
   readSinceCollection += bytes

@@ -11,34 +11,14 @@ import { buildReport, type ReportFacts } from '../src/report/build.js'
 import { outputsOf } from '../src/report/outputs.js'
 import { noRowIssues } from '../src/report/row-issue-list.js'
 import { renderSummary } from '../src/report/summary.js'
+import { filePart, jobResult } from '../testkit/job-results.js'
 
-function part(rows: number, file = 'lists/leads.csv'): Part {
-  return {
-    path: `/work/${file}`,
-    displayPath: file,
-    format: 'CSV',
-    index: 1,
-    count: 1,
-    byteStart: 40,
-    byteEnd: 40 + rows * 30,
-    bytes: 40 + rows * 30,
-    rows,
-    firstLine: 2
-  }
-}
+/** A part of `rows` rows of `file`. */
+const part = (rows: number, file = 'lists/leads.csv'): Part => filePart(rows, 1, 1, file)
 
-function ended(overrides: Partial<JobResult> & { part: JobPart }): JobResult {
-  return {
-    outcome: 'Complete',
-    batchId: 1040,
-    imported: 0,
-    failed: 0,
-    warned: 0,
-    message: '',
-    uncertainResubmits: 0,
-    ...overrides
-  }
-}
+/** A Complete job that imported nothing, with `overrides`. */
+const ended = (overrides: Partial<JobResult> & { part: JobPart }): JobResult =>
+  jobResult({ imported: 0, ...overrides })
 
 const inputs: ReportFacts['inputs'] = {
   programId: '1001',

@@ -1,5 +1,4 @@
 import { describe, expect, it } from '@jest/globals'
-import type { Part } from '../src/files/types.js'
 import type { JobResult } from '../src/jobs/types.js'
 import { account } from '../src/report/accounting.js'
 import { rowAnnotations, ROW_ANNOTATIONS_PER_KIND } from '../src/report/annotations.js'
@@ -14,34 +13,10 @@ import {
 } from '../src/report/row-issue-list.js'
 import { renderSummary, SUMMARY_MAX_BYTES } from '../src/report/summary.js'
 import { decideVerdict, limitsKept } from '../src/report/verdict.js'
+import { filePart, jobResult } from '../testkit/job-results.js'
 
-function part(rows: number, index = 1, count = 1, file = 'lists/leads.csv'): Part {
-  return {
-    path: `/work/${file}`,
-    displayPath: file,
-    format: 'CSV',
-    index,
-    count,
-    byteStart: 100,
-    byteEnd: 100 + rows * 50,
-    bytes: rows * 50 + 100,
-    rows,
-    firstLine: 2
-  }
-}
-
-function result(overrides: Partial<JobResult> & { part: Part }): JobResult {
-  return {
-    outcome: 'Complete',
-    batchId: 1040,
-    imported: overrides.part.rows,
-    failed: 0,
-    warned: 0,
-    message: '',
-    uncertainResubmits: 0,
-    ...overrides
-  }
-}
+const part = filePart
+const result = jobResult
 
 const noIssues = noRowIssues()
 

@@ -9,7 +9,12 @@
 import { readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { runAction, type ActionRun } from '../run-action.js'
-import { startSimulator, type Simulator } from '../../simulator/server.js'
+import {
+  startSimulator,
+  type FaultRule,
+  type Simulator,
+  type SimulatorOptions
+} from '../../simulator/server.js'
 
 export interface RssRun {
   fileBytes: number
@@ -38,13 +43,30 @@ interface MeasuredRun {
   peakRssBytes: number
   sampledHwmBytes: number
   wallMs: number
+  /** Jobs the simulator was given. */
+  jobs: number
 }
 
 /**
- * Runs the built action on `fileName` in `workspace` against `sim`, with a probe that reports the
- * child's own peak RSS on exit and /proc's VmHWM sampled alongside. `scratch` holds the probe.
+ * Runs the built action on `fileName` in `workspace` against a simulator started with `options`
+ * and `faults`, with a probe that reports the child's own peak RSS on exit and /proc's VmHWM
+ * sampled alongside. `scratch` holds the probe.
  */
 async function runMeasured(
+  options: SimulatorOptions,
+  faults: FaultRule[],
+  run: { workspace: string; fileName: string; scratch: string }
+): Promise<MeasuredRun> {
+  const sim = await startSimulator(options)
+  for (const rule of faults) sim.addFault(rule)
+  try {
+    return await measure(sim, run.workspace, run.fileName, run.scratch)
+  } finally {
+    await sim.stop()
+  }
+}
+
+async function measure(
   sim: Simulator,
   workspace: string,
   fileName: string,
@@ -95,7 +117,8 @@ async function runMeasured(
       run,
       peakRssBytes: peak === '' ? sampledHwm : Number(peak),
       sampledHwmBytes: sampledHwm,
-      wallMs
+      wallMs,
+      jobs: sim.jobs.length
     }
   } finally {
     clearInterval(sampler)
@@ -116,41 +139,30 @@ export async function measureActionRss(
   scratch: string,
   expected: { bytes: number; rows: number }
 ): Promise<RssRun> {
-  const sim = await startSimulator({
-    keepUploads: false,
-    msPerRow: 0,
-    jobOverheadMs: 5,
-    queuedMs: 0
-  })
-  try {
-    const { run, peakRssBytes, sampledHwmBytes, wallMs } = await runMeasured(
-      sim,
-      workspace,
-      fileName,
-      scratch
-    )
-    await rm(run.dirs.root, { recursive: true, force: true })
-    const rowsImported = Number(run.outputs['rows-imported'] ?? NaN)
-    let failure: string | undefined
-    if (run.code !== 0 || rowsImported !== expected.rows) {
-      failure =
-        `exit ${run.code ?? run.signal}, ${rowsImported} of ${expected.rows} rows imported; ` +
-        `the log ends:\n${logEnd(run)}`
-    }
-    const calls = /Marketo API calls used: (\d+)/.exec(run.stdout)?.[1]
-    return {
-      ...(failure ? { failure } : {}),
-      fileBytes: expected.bytes,
-      rows: expected.rows,
-      parts: sim.jobs.length,
-      peakRssBytes,
-      sampledHwmBytes,
-      wallMs,
-      apiCalls: Number(calls ?? NaN),
-      rowsImported
-    }
-  } finally {
-    await sim.stop()
+  const { run, peakRssBytes, sampledHwmBytes, wallMs, jobs } = await runMeasured(
+    { keepUploads: false, msPerRow: 0, jobOverheadMs: 5, queuedMs: 0 },
+    [],
+    { workspace, fileName, scratch }
+  )
+  await rm(run.dirs.root, { recursive: true, force: true })
+  const rowsImported = Number(run.outputs['rows-imported'] ?? NaN)
+  let failure: string | undefined
+  if (run.code !== 0 || rowsImported !== expected.rows) {
+    failure =
+      `exit ${run.code ?? run.signal}, ${rowsImported} of ${expected.rows} rows imported; ` +
+      `the log ends:\n${logEnd(run)}`
+  }
+  const calls = /Marketo API calls used: (\d+)/.exec(run.stdout)?.[1]
+  return {
+    ...(failure ? { failure } : {}),
+    fileBytes: expected.bytes,
+    rows: expected.rows,
+    parts: jobs,
+    peakRssBytes,
+    sampledHwmBytes,
+    wallMs,
+    apiCalls: Number(calls ?? NaN),
+    rowsImported
   }
 }
 
@@ -181,48 +193,39 @@ export async function measureTraceRss(
   failuresBytes: number,
   expected: { rows: number }
 ): Promise<TraceRun> {
-  const sim = await startSimulator({ msPerRow: 0, jobOverheadMs: 5, queuedMs: 0 })
-  sim.addFault({
-    on: 'failures',
-    fault: { kind: 'rowFile', change: { kind: 'extraRows', bytes: failuresBytes } }
-  })
-  try {
-    const { run, peakRssBytes, sampledHwmBytes, wallMs } = await runMeasured(
-      sim,
-      workspace,
-      fileName,
-      scratch
-    )
-    const reportPath = run.outputs['report-path'] ?? ''
-    const reportBytes = reportPath ? (await stat(reportPath).catch(() => ({ size: 0 }))).size : 0
-    const report =
-      reportBytes > 0 ? (JSON.parse(await readFile(reportPath, 'utf8')) as TraceReport) : undefined
-    const failuresFile = report?.parts[0]?.failuresFile
-    const downloaded = failuresFile ? (await stat(join(dirname(reportPath), failuresFile))).size : 0
-    await rm(run.dirs.root, { recursive: true, force: true })
-    const traced = report?.failures.filter((issue) => issue.line !== null).length ?? 0
-    const problem = report?.rowFileProblems[0]?.message ?? ''
-    let failure: string | undefined
-    if (
-      run.code !== 1 ||
-      traced !== expected.rows ||
-      !/^the file has \d+ rows, but/.test(problem)
-    ) {
-      failure =
-        `exit ${run.code ?? run.signal}, ${traced} of ${expected.rows} failed rows traced, ` +
-        `problem "${problem}"; the log ends:\n${logEnd(run)}`
-    }
-    return {
-      ...(failure ? { failure } : {}),
-      failuresBytes: downloaded,
-      failedRows: traced,
-      peakRssBytes,
-      sampledHwmBytes,
-      wallMs,
-      reportBytes
-    }
-  } finally {
-    await sim.stop()
+  const { run, peakRssBytes, sampledHwmBytes, wallMs } = await runMeasured(
+    { msPerRow: 0, jobOverheadMs: 5, queuedMs: 0 },
+    [
+      {
+        on: 'failures',
+        fault: { kind: 'rowFile', change: { kind: 'extraRows', bytes: failuresBytes } }
+      }
+    ],
+    { workspace, fileName, scratch }
+  )
+  const reportPath = run.outputs['report-path'] ?? ''
+  const reportBytes = reportPath ? (await stat(reportPath).catch(() => ({ size: 0 }))).size : 0
+  const report =
+    reportBytes > 0 ? (JSON.parse(await readFile(reportPath, 'utf8')) as TraceReport) : undefined
+  const failuresFile = report?.parts[0]?.failuresFile
+  const downloaded = failuresFile ? (await stat(join(dirname(reportPath), failuresFile))).size : 0
+  await rm(run.dirs.root, { recursive: true, force: true })
+  const traced = report?.failures.filter((issue) => issue.line !== null).length ?? 0
+  const problem = report?.rowFileProblems[0]?.message ?? ''
+  let failure: string | undefined
+  if (run.code !== 1 || traced !== expected.rows || !/^the file has \d+ rows, but/.test(problem)) {
+    failure =
+      `exit ${run.code ?? run.signal}, ${traced} of ${expected.rows} failed rows traced, ` +
+      `problem "${problem}"; the log ends:\n${logEnd(run)}`
+  }
+  return {
+    ...(failure ? { failure } : {}),
+    failuresBytes: downloaded,
+    failedRows: traced,
+    peakRssBytes,
+    sampledHwmBytes,
+    wallMs,
+    reportBytes
   }
 }
 

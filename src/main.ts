@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import { ChangeError } from './changes/git.js'
-import type { Inputs } from './inputs/index.js'
+import { InputError, type Inputs } from './inputs/index.js'
 import type { RunMode } from './inputs/run-mode.js'
 import { JobLedger } from './jobs/ledger.js'
 import { jobPartsOf, resumeMismatch } from './jobs/resume.js'
@@ -102,9 +102,9 @@ async function conclude(
   )
 }
 
-/** An unknown changed-since ref is the user's to fix; anything else is a bug, said in one line. */
+/** A bad ref or input found on the way is the user's to fix; anything else is a bug, in one line. */
 function endingOf(error: unknown): Ending {
-  if (error instanceof ChangeError) return { early: error.message }
+  if (error instanceof ChangeError || error instanceof InputError) return { early: error.message }
   if (error instanceof Error && error.stack) core.debug(error.stack)
   const message = error instanceof Error ? error.message : String(error)
   return { unexpected: message.split('\n')[0] as string }

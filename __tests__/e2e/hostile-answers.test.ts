@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { rmSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runAction, type ActionRun } from '../../scripts/run-action.js'
@@ -90,6 +90,9 @@ async function expectReportedFailure(result: ActionRun): Promise<Report> {
       count('rows-pending')
   ).toBe(count('rows-total'))
   expect(JSON.parse(result.outputs['batch-ids']!)).toEqual(report.batchIds)
+  // The rows waiting for report.json are gone from the runner's folder, whatever happened.
+  const left = await readdir(result.dirs.runnerTemp)
+  expect(left.filter((name) => name.startsWith('marketo-import-rows-'))).toEqual([])
   return report
 }
 

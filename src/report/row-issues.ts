@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { readRanges } from '../changes/source.js'
 import type { FilePlan, Part, SourceRecord } from '../files/index.js'
@@ -63,18 +63,25 @@ export async function traceRowIssues(
     problems: downloadProblems(results)
   }
   const fixFiles: FixFile[] = []
-  for (const plan of plans) {
-    const jobs = results.filter((result) => tracedIn(result, plan))
-    if (jobs.length === 0) continue
-    const fixFile = await traceFile(plan, jobs, sinks, options.outputDir)
-    if (fixFile) fixFiles.push(fixFile)
-  }
-  return {
-    failures: await sinks.failures.close(),
-    warnings: await sinks.warnings.close(),
-    fixFiles,
-    problems: sinks.problems,
-    scratchDir
+  try {
+    for (const plan of plans) {
+      const jobs = results.filter((result) => tracedIn(result, plan))
+      if (jobs.length === 0) continue
+      const fixFile = await traceFile(plan, jobs, sinks, options.outputDir)
+      if (fixFile) fixFiles.push(fixFile)
+    }
+    return {
+      failures: await sinks.failures.close(),
+      warnings: await sinks.warnings.close(),
+      fixFiles,
+      problems: sinks.problems,
+      scratchDir
+    }
+  } catch (error) {
+    // Nothing will read the spill files: leave nothing behind in the runner's folder.
+    await Promise.allSettled([sinks.failures.close(), sinks.warnings.close()])
+    await rm(scratchDir, { recursive: true, force: true })
+    throw error
   }
 }
 

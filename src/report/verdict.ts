@@ -65,7 +65,7 @@ export function decideVerdict(facts: VerdictFacts, rules: VerdictRules): string[
   const reasons: string[] = facts.early ? [facts.early] : []
   if (facts.unexpected) {
     reasons.push(
-      `Unexpected error: ${facts.unexpected}. The outputs, the summary and report.json say what ` +
+      `Unexpected error: ${sentence(facts.unexpected)} The outputs, the summary and report.json say what ` +
         'was done before it; please report this as an issue of this action'
     )
   }

@@ -72,6 +72,9 @@ export function youngGenerationBytes(): number {
 /** Upload bytes between two collections of the young generation. */
 export const UPLOAD_BYTES_PER_COLLECTION = 8 * 2 ** 20
 
+let uploadedSinceCollection = 0
+let collectYoungGeneration: (() => void) | undefined
+
 /**
  * Counts bytes read into fresh buffers for an upload, and collects the young generation after
  * every `UPLOAD_BYTES_PER_COLLECTION`. V8 collects it when JavaScript objects fill it, or when
@@ -81,40 +84,16 @@ export const UPLOAD_BYTES_PER_COLLECTION = 8 * 2 ** 20
  * collection takes well under a millisecond. `gc` is exposed the way jest's --logHeapUsage does:
  * the flag, then a fresh context, whose global has it; the action's own global does not.
  */
-export const countUploadBytes = collectEvery(UPLOAD_BYTES_PER_COLLECTION, 'minor')
-
-/** Bytes read back by the report between two full collections. */
-export const READ_BYTES_PER_FULL_COLLECTION = 16 * 2 ** 20
-
-/**
- * Counts bytes the report reads back (Marketo's failures and warnings files, the sources they
- * are traced to), and collects the whole heap after every READ_BYTES_PER_FULL_COLLECTION. Their
- * 1 MiB read buffers, and the record reader's joins of them, live across a few collections of
- * the young generation while their records are matched, so they move on to the old one, where
- * V8 let them pile up to 69 MiB over a 50 MB failures file before it collected them. A full
- * collection of the action's heap (30 to 60 MiB here) took 50 to 120 ms on a busy 2-core
- * machine: about 60 of them, a few seconds, over a 500 MB failures file.
- */
-export const countReadBytes = collectEvery(READ_BYTES_PER_FULL_COLLECTION, 'major')
-
-/** A counter of bytes that runs a collection of `type` each time `bytesPerCollection` add up. */
-function collectEvery(
-  bytesPerCollection: number,
-  type: 'minor' | 'major'
-): (bytes: number) => void {
-  let since = 0
-  let collect: (() => void) | undefined
-  return (bytes) => {
-    since += bytes
-    if (since < bytesPerCollection) return
-    since = 0
-    collect ??= exposeCollection(type)
-    collect()
-  }
+export function countUploadBytes(bytes: number): void {
+  uploadedSinceCollection += bytes
+  if (uploadedSinceCollection < UPLOAD_BYTES_PER_COLLECTION) return
+  uploadedSinceCollection = 0
+  collectYoungGeneration ??= exposeYoungCollection()
+  collectYoungGeneration()
 }
 
-function exposeCollection(type: 'minor' | 'major'): () => void {
+function exposeYoungCollection(): () => void {
   setFlagsFromString('--expose-gc')
-  const gc = runInNewContext('gc') as (options: { type: 'minor' | 'major' }) => void
-  return () => gc({ type })
+  const gc = runInNewContext('gc') as (options: { type: 'minor' }) => void
+  return () => gc({ type: 'minor' })
 }

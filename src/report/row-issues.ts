@@ -6,13 +6,7 @@ import { recordsOf } from '../files/index.js'
 import { describePart, isBatchPart } from '../jobs/parts.js'
 import type { JobResult } from '../jobs/types.js'
 import { openFixFile, type FixFile, type FixFileWriter } from './fix-file.js'
-import {
-  countedReads,
-  readMarketoRows,
-  rowKey,
-  UnreadableFileError,
-  type PendingRows
-} from './marketo-rows.js'
+import { readMarketoRows, rowKey, UnreadableFileError, type PendingRows } from './marketo-rows.js'
 import {
   RowIssueLog,
   type RowFileProblem,
@@ -137,7 +131,7 @@ async function* partRecords(plan: FilePlan, part: Part): AsyncGenerator<SourceRe
   const headerBytes = plan.header.end - plan.header.start
   const ranges = [plan.header, { start: part.byteStart, end: part.byteEnd }]
   let firstLine: number | undefined
-  const chunks = countedReads(readRanges(plan.path, ranges))
+  const chunks = readRanges(plan.path, ranges)
   for await (const record of recordsOf(chunks, plan.format, plan.displayPath)) {
     if (record.index === 0) {
       yield record

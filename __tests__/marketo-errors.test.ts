@@ -1,13 +1,11 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   MARKETO_ERRORS,
-  MarketoApiError,
   handlingFor,
   nextQuotaReset,
-  redactUrls,
-  toApiError,
   type Operation
-} from '../src/marketo/errors.js'
+} from '../src/marketo/error-codes.js'
+import { MarketoApiError, redactUrls, toApiError } from '../src/marketo/errors.js'
 import {
   DEFAULT_RETRY_POLICY,
   backoffDelay,

@@ -151,8 +151,9 @@ describe('job summary', () => {
     const markdown = renderSummary(
       report([result({ part: part(1, 1, 1, '<b>x</b>|y.csv'), message: 'a <script> & "b"' })])
     )
-    expect(markdown).toContain('&lt;b&gt;x&lt;/b&gt;&#124;y.csv')
-    expect(markdown).toContain('a &lt;script&gt; &amp; &quot;b&quot;')
+    // A `|` would split the table row even in a code span: the name goes in <code>, escaped.
+    expect(markdown).toContain('<code>&#60;b&#62;x&#60;/b&#62;&#124;y.csv</code>')
+    expect(markdown).toContain('a &#60;script&#62; &#38; "b"')
     expect(markdown).not.toContain('<script>')
   })
 

@@ -67394,7 +67394,7 @@ module.exports = {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _memory_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(58547);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(77094);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(66845);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(15074);
 
 
 
@@ -67413,7 +67413,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 66845:
+/***/ 15074:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67489,7 +67489,11 @@ function multipartOverheadBytes(filename, format) {
 }
 
 ;// CONCATENATED MODULE: ./src/format.ts
-/** The one place that turns numbers into words for logs and reports. */
+/** The one place that turns numbers (and caught errors) into words for logs and reports. */
+/** What a caught value says: an Error's message, anything else as a string. */
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
 const count = new Intl.NumberFormat('en-US');
 /** 1204 -> "1,204". */
 function formatCount(value) {
@@ -71901,7 +71905,7 @@ async function discover(inputs) {
         }
         catch (error) {
             if (!(error instanceof FileFormatError)) {
-                const message = error instanceof Error ? error.message : String(error);
+                const message = messageOf(error);
                 problems.push({ displayPath, rows: 0, message: `cannot be read: ${message}` });
                 continue;
             }
@@ -72614,6 +72618,7 @@ class Wakeup {
 ;// CONCATENATED MODULE: ./src/jobs/scheduler.ts
 
 
+
 function traitsOf(error) {
     return typeof error === 'object' && error !== null ? error : {};
 }
@@ -72632,7 +72637,9 @@ function stopsTheRun(error) {
 async function runImportJobs(parts, api, options) {
     const { clock } = options;
     const startedAt = clock.now();
-    const results = parts.map((part) => notSubmitted(part, 'not submitted yet'));
+    const results = parts.map((part) => notSubmitted(part, 'not submitted'));
+    // Parts from this index on were never tried: a stop says why in their results.
+    let untried = 0;
     const open = [];
     const endings = [];
     const wakeup = new Wakeup();
@@ -72675,6 +72682,7 @@ async function runImportJobs(parts, api, options) {
             if (stop || submitBlocked)
                 break;
             const part = parts[index];
+            untried = index + 1;
             try {
                 const job = await api.submitImport({
                     programId: options.programId,
@@ -72712,7 +72720,7 @@ async function runImportJobs(parts, api, options) {
                     results[index] = notSubmitted(part, uncertain ? uncertainSubmit(stoppedBy) : `not submitted: ${stoppedBy.message}`, uncertainAttempts);
                     break;
                 }
-                const message = errorMessage(error);
+                const message = messageOf(error);
                 results[index] = notSubmitted(part, message, uncertainAttempts);
                 options.log.warning(`Not submitted: ${describePart(part)}: ${message}`);
                 if (stopsTheRun(error))
@@ -72753,7 +72761,7 @@ async function runImportJobs(parts, api, options) {
             if (stop)
                 return;
             if (error !== undefined) {
-                const message = errorMessage(error);
+                const message = messageOf(error);
                 // The job itself may well be fine: leave it open, to be resumed with its batch id.
                 if (stopsTheRun(error)) {
                     stopWith({ kind: 'error', message });
@@ -72811,10 +72819,8 @@ async function runImportJobs(parts, api, options) {
     }
     const stoppedBy = stop ?? submitBlocked;
     if (stoppedBy) {
-        for (const result of results) {
-            if (result.outcome === 'NotSubmitted' && result.message === 'not submitted yet') {
-                result.message = `not submitted: ${stoppedBy.message}`;
-            }
+        for (const result of results.slice(untried)) {
+            result.message = `not submitted: ${stoppedBy.message}`;
         }
     }
     await Promise.all(endings);
@@ -72855,9 +72861,6 @@ function describePart(part) {
     return part.count > 1
         ? `${part.displayPath} (part ${part.index} of ${part.count})`
         : part.displayPath;
-}
-function errorMessage(error) {
-    return error instanceof Error ? error.message : String(error);
 }
 
 ;// CONCATENATED MODULE: ./src/report/accounting.ts
@@ -73023,7 +73026,7 @@ function isGhes(serverUrl) {
  */
 function explainFailure(error) {
     const errorName = error instanceof Error ? error.name : '';
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     if (errorName === 'GHESNotSupportedError' || /not currently supported on GHES/i.test(message))
         return 'GitHub Enterprise Server does not support this artifact service; set upload-artifact: false and upload output-dir with actions/upload-artifact@v3';
     if (/\(409\)/.test(message))
@@ -73059,7 +73062,7 @@ async function isFileTarget(path) {
     }
 }
 function firstLine(error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     return (message.split('\n')[0] ?? '').trim() || 'unknown error';
 }
 function codeOf(error) {
@@ -73474,6 +73477,7 @@ function rowList(title, issues) {
 
 
 
+
 /**
  * Writes everything the user sees: outputs, report.json and report.md in output-dir, the
  * artifact, the job summary. Never throws on I/O.
@@ -73530,9 +73534,6 @@ async function uploadArtifactOf(report, inputs, toolkit, client) {
         ? await toolkit.group(`Uploading artifact ${inputs.artifactName}`, upload)
         : await upload();
     return uploaded ? { ...uploaded, name: inputs.artifactName } : undefined;
-}
-function messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
 }
 
 ;// CONCATENATED MODULE: ./src/report/verdict.ts
@@ -73964,7 +73965,7 @@ async function* readRanges(path, ranges) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/marketo/errors.ts
+;// CONCATENATED MODULE: ./src/marketo/error-codes.ts
 /**
  * The one table of Marketo errors: code -> how the client handles it -> what the user is told.
  * Marketo codes are strings of digits; HTTP-level failures use 'HTTP <status>', transport
@@ -73974,7 +73975,7 @@ const BUG_ADVICE = 'This is a bug in the action, not in your data or settings; p
     'this action with the run log (debug logging shows each call).';
 const TRANSIENT_ADVICE = (context) => `Marketo did not answer after ${context.failuresInARow || context.attempts || 'several'} ` +
     'attempts; run again later or resume with batch-ids.';
-const errors_transient = { handling: 'backoff', advice: TRANSIENT_ADVICE };
+const error_codes_transient = { handling: 'backoff', advice: TRANSIENT_ADVICE };
 const bug = { handling: 'fatal', advice: () => BUG_ADVICE };
 const TOKEN_REJECTED = {
     handling: 'reauth',
@@ -73992,7 +73993,7 @@ const MARKETO_ERRORS = {
             'permission (and Read-Write Assets, to add members to programs), and that the Web Services ' +
             'IP allow-list (Admin > Web Services > IP Restrictions), if enabled, admits this runner.'
     },
-    '604': errors_transient,
+    '604': error_codes_transient,
     '605': bug,
     '606': { handling: 'rateWindow', advice: TRANSIENT_ADVICE },
     '607': {
@@ -74003,22 +74004,22 @@ const MARKETO_ERRORS = {
             'already submitted can be resumed with batch-ids); Admin > Web Services shows which ' +
             'integrations use the quota.'
     },
-    '608': errors_transient,
+    '608': error_codes_transient,
     '609': bug,
     '610': bug,
-    '611': errors_transient,
+    '611': error_codes_transient,
     '612': bug,
     '613': bug,
-    '614': errors_transient,
-    '615': errors_transient,
+    '614': error_codes_transient,
+    '615': error_codes_transient,
     '616': {
         handling: 'fatal',
         stopsRun: true,
         advice: () => 'Marketo says this subscription type does not allow this API call (616); ask your Marketo ' +
             'account team or support to enable the REST API for this instance.'
     },
-    '713': errors_transient,
-    '719': errors_transient,
+    '713': error_codes_transient,
+    '719': error_codes_transient,
     '1003': {
         handling: 'fatal',
         advice: () => 'Marketo rejected the file as invalid (1003): it is empty or not a valid import file. ' +
@@ -74059,10 +74060,10 @@ const MARKETO_ERRORS = {
     },
     'HTTP 414': bug,
     'HTTP 429': { handling: 'rateWindow', advice: TRANSIENT_ADVICE },
-    'HTTP 500': errors_transient,
-    'HTTP 502': errors_transient,
-    'HTTP 503': errors_transient,
-    'HTTP 504': errors_transient,
+    'HTTP 500': error_codes_transient,
+    'HTTP 502': error_codes_transient,
+    'HTTP 503': error_codes_transient,
+    'HTTP 504': error_codes_transient,
     ENOTFOUND: {
         handling: 'fatal',
         stopsRun: true,
@@ -74105,6 +74106,48 @@ function handlingFor(code, operation) {
         return 'fatal';
     return handling;
 }
+const CHICAGO = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'America/Chicago',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric'
+});
+/** Wall-clock fields of `epochMs` in Chicago, read back as if they were UTC. */
+function chicagoWallAsUtc(epochMs) {
+    const parts = {};
+    for (const part of CHICAGO.formatToParts(new Date(epochMs))) {
+        if (part.type !== 'literal')
+            parts[part.type] = Number(part.value);
+    }
+    const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
+    return Date.UTC(year, month - 1, day, hour, minute, second);
+}
+/** The next midnight in America/Chicago after `epochMs`, as an ISO UTC timestamp. */
+function nextQuotaReset(epochMs) {
+    const wall = new Date(chicagoWallAsUtc(epochMs));
+    const nextMidnightWall = Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate() + 1);
+    // Offset of Chicago from UTC; DST switches at 02:00 local, so the offset at the guess holds.
+    let guess = nextMidnightWall + 6 * 3_600_000;
+    guess -= chicagoWallAsUtc(guess) - nextMidnightWall;
+    return new Date(guess).toISOString();
+}
+/** What to tell the user of a code the table does not know. */
+function genericAdvice(code) {
+    if (!/^\d+$/.test(code)) {
+        return (`The request to Marketo failed in a way this action does not expect (${code}); run again, ` +
+            'and report it as an issue of this action if it persists.');
+    }
+    return (`Marketo answered an error this action does not expect (${code}); see Adobe's list of REST ` +
+        'API error codes (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/' +
+        'error-codes), and run again if it looks temporary.');
+}
+
+;// CONCATENATED MODULE: ./src/marketo/errors.ts
+
 const OPERATION_LABELS = {
     identity: 'Getting a Marketo access token',
     submit: 'Submitting the import job',
@@ -74190,50 +74233,13 @@ function toApiError(failure, context) {
         retriesExhausted: exhausted
     });
 }
-function genericAdvice(code) {
-    if (!/^\d+$/.test(code)) {
-        return (`The request to Marketo failed in a way this action does not expect (${code}); run again, ` +
-            'and report it as an issue of this action if it persists.');
-    }
-    return (`Marketo answered an error this action does not expect (${code}); see Adobe's list of REST ` +
-        'API error codes (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/' +
-        'error-codes), and run again if it looks temporary.');
-}
 /** Removes the query string of every URL or path in `text`: the identity URL holds the secret. */
 function redactUrls(text) {
     return text.replace(/((?:[a-z][a-z0-9+.-]*:\/\/|\/)[^\s'"<>?#]*)\?[^\s'"<>#]*/gi, '$1?…');
 }
-const CHICAGO = new Intl.DateTimeFormat('en-US', {
-    timeZone: 'America/Chicago',
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric'
-});
-/** Wall-clock fields of `epochMs` in Chicago, read back as if they were UTC. */
-function chicagoWallAsUtc(epochMs) {
-    const parts = {};
-    for (const part of CHICAGO.formatToParts(new Date(epochMs))) {
-        if (part.type !== 'literal')
-            parts[part.type] = Number(part.value);
-    }
-    const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
-    return Date.UTC(year, month - 1, day, hour, minute, second);
-}
-/** The next midnight in America/Chicago after `epochMs`, as an ISO UTC timestamp. */
-function nextQuotaReset(epochMs) {
-    const wall = new Date(chicagoWallAsUtc(epochMs));
-    const nextMidnightWall = Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate() + 1);
-    // Offset of Chicago from UTC; DST switches at 02:00 local, so the offset at the guess holds.
-    let guess = nextMidnightWall + 6 * 3_600_000;
-    guess -= chicagoWallAsUtc(guess) - nextMidnightWall;
-    return new Date(guess).toISOString();
-}
 
 ;// CONCATENATED MODULE: ./src/marketo/retry.ts
+
 
 const DEFAULT_RETRY_POLICY = {
     maxAttempts: 6,
@@ -74453,6 +74459,8 @@ var undici = __nccwpck_require__(46752);
 
 
 
+
+
 const silentLogger = { debug() { }, info() { }, warning() { } };
 /** Sends one request; transport errors become `AttemptFailure`s (aborts pass through). */
 async function send(exchange, context) {
@@ -74496,7 +74504,7 @@ function transportFailure(error, signal) {
     if (error instanceof AttemptFailure)
         return error;
     const code = errorCode(error);
-    const message = redactUrls(error instanceof Error ? error.message : String(error));
+    const message = redactUrls(messageOf(error));
     if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
         return new AttemptFailure('timeout', `no answer in time (${code})`);
     }
@@ -74805,11 +74813,8 @@ class CallLimiter {
     }
 }
 
-// EXTERNAL MODULE: ./src/memory.ts + 2 modules
-var memory = __nccwpck_require__(58547);
 ;// CONCATENATED MODULE: ./src/marketo/upload.ts
 /** The multipart upload of one submit attempt. */
-
 
 
 /** A failure after the whole upload may still have created the job in Marketo. */
@@ -74822,14 +74827,14 @@ class UploadBody {
     byteLength;
     sent = false;
     sourceError = undefined;
-    constructor(envelope, source) {
+    constructor(envelope, source, onBytes) {
         this.byteLength = envelope.head.length + source.byteLength + envelope.tail.length;
         const parts = async function* (body) {
             yield envelope.head;
             try {
                 for await (const chunk of source.open()) {
                     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-                    (0,memory/* countUploadBytes */.Qd)(bytes.length);
+                    onBytes(bytes.length);
                     yield bytes;
                 }
             }
@@ -74862,6 +74867,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const MIN_SUBMIT_TIMEOUT_MS = 300_000;
 class MarketoClient {
     restUrl;
+    onUploadBytes;
     clock;
     sleep;
     random;
@@ -74887,6 +74893,7 @@ class MarketoClient {
         this.policy = resolveRetryPolicy(options.retry);
         this.signal = options.signal;
         this.log = options.log ?? silentLogger;
+        this.onUploadBytes = options.onUploadBytes ?? (() => { });
         this.http = {
             clock: this.clock,
             log: this.log,
@@ -74940,7 +74947,7 @@ class MarketoClient {
             counts.attempts = attempt;
             // A consumed stream cannot be sent again: every attempt frames a fresh one.
             const envelope = multipartEnvelope(source.filename, format);
-            const upload = new UploadBody(envelope, source);
+            const upload = new UploadBody(envelope, source, this.onUploadBytes);
             try {
                 return await this.exchange({
                     method: 'POST',
@@ -75102,7 +75109,9 @@ class MarketoClient {
 
 
 
+
 ;// CONCATENATED MODULE: ./src/report/row-files.ts
+
 
 /**
  * Downloads Marketo's failure and warning files of an ended job into `outputDir`, only when its
@@ -75130,7 +75139,7 @@ async function collectRowFiles(result, api, outputDir, log) {
         }
     }
     catch (error) {
-        log.warning(`Could not download the row files of batch ${batchId}: ${error instanceof Error ? error.message : String(error)}`);
+        log.warning(`Could not download the row files of batch ${batchId}: ${messageOf(error)}`);
     }
 }
 /** `leads.batch-1046.failures.csv`: the source's name, the batch, the kind, the source's extension. */
@@ -75196,7 +75205,10 @@ function resumeMismatch(plans, batchIds) {
         'give the same files, format and chunk-size as the run being resumed');
 }
 
+// EXTERNAL MODULE: ./src/memory.ts + 2 modules
+var memory = __nccwpck_require__(58547);
 ;// CONCATENATED MODULE: ./src/stages/import.ts
+
 
 
 
@@ -75222,6 +75234,7 @@ async function importParts(inputs, parts, plans, startedAt) {
             clientId: inputs.clientId,
             clientSecret: inputs.clientSecret,
             onSecret: (token) => lib_core.setSecret(token),
+            onUploadBytes: memory/* countUploadBytes */.Qd,
             ...scaledTimes(process.env),
             ...requestTimeouts(process.env),
             signal: cancel.signal,
@@ -75452,6 +75465,7 @@ function renderPrComment(report, marker, runUrl) {
 
 ;// CONCATENATED MODULE: ./src/stages/comment.ts
 
+
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
 /**
  * comment-on-pr: posts the report as one comment on the pull request, or updates the comment an
@@ -75514,7 +75528,7 @@ async function commentOnPullRequest(report, inputs, env, log) {
 }
 function describeError(error) {
     const status = error.status;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     if (status === 403 || status === 404) {
         return (`${message} (HTTP ${status}). The token needs pull-requests: write (add permissions: ` +
             'pull-requests: write to the job); on pull requests from forks the workflow token is ' +
@@ -78561,7 +78575,7 @@ async function checkFile(file, run, options = {}) {
         size = (await (0,promises_.stat)(file.path)).size;
     }
     catch (cause) {
-        error('unreadable', null, `cannot be read: ${check_messageOf(cause)}`);
+        error('unreadable', null, `cannot be read: ${messageOf(cause)}`);
         return result;
     }
     // The framing of the longest part name this file could get, as the planner reserves it.
@@ -78660,7 +78674,7 @@ async function checkFile(file, run, options = {}) {
         }
     }
     catch (cause) {
-        error('unreadable', null, `cannot be read: ${check_messageOf(cause)}`);
+        error('unreadable', null, `cannot be read: ${messageOf(cause)}`);
         return result;
     }
     if (rowsChecked && emailAt >= 0) {
@@ -78730,9 +78744,6 @@ async function findDuplicates(run) {
                 throw cause;
         }
     }
-}
-function check_messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
 }
 
 ;// CONCATENATED MODULE: ./src/validate/findings.ts

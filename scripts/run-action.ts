@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { assertBundleFresh } from '../testkit/bundle-freshness.js'
 
 export const ACTION_ENTRY = resolve(import.meta.dirname, '../dist/index.js')
+let bundleChecked: true | undefined
 
 export interface ActionRun {
   code: number | null
@@ -22,12 +24,16 @@ export interface RunOptions {
   inputs: Record<string, string>
   /** Files to create in the workspace, by relative path. */
   files?: Record<string, string | Buffer>
+  /** Symbolic links to create in the workspace: relative path -> what the link points at. */
+  links?: Record<string, string>
   /** Extra environment (e.g. ACTIONS_RUNTIME_TOKEN). */
   env?: Record<string, string>
   /** Reuse a workspace from an earlier run. */
   workspace?: string
   /** Skips the check that no secret, token or input email appears in the run's output. */
   allowLeaks?: boolean
+  /** Skips the check that stdout holds no workflow command the action did not mean to send. */
+  allowCommands?: boolean
   /** Called with the child once it started (to send signals). */
   onSpawn?: (child: ReturnType<typeof spawn>) => void
   timeoutMs?: number
@@ -39,6 +45,7 @@ export interface RunOptions {
  * runner temp folder.
  */
 export async function runAction(options: RunOptions): Promise<ActionRun> {
+  bundleChecked ??= (assertBundleFresh(ACTION_ENTRY, resolve(import.meta.dirname, '../src')), true)
   const root = await mkdtemp(join(tmpdir(), 'mpmi-e2e-'))
   removeAtExit(root)
   const workspace = options.workspace ?? join(root, 'workspace')
@@ -54,6 +61,11 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     const target = join(workspace, relativePath)
     await mkdir(join(target, '..'), { recursive: true })
     await writeFile(target, content)
+  }
+  for (const [relativePath, pointsAt] of Object.entries(options.links ?? {})) {
+    const link = join(workspace, relativePath)
+    await mkdir(join(link, '..'), { recursive: true })
+    await symlink(pointsAt, link)
   }
   const env: Record<string, string> = {
     PATH: process.env['PATH'] ?? '',
@@ -103,7 +115,44 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     dirs: { root, workspace, runnerTemp }
   }
   if (!options.allowLeaks) assertNoLeaks(run, options)
+  if (!options.allowCommands) assertOnlyIntendedCommands(run.stdout)
   return run
+}
+
+/** The workflow commands the action sends: masks, folded groups, debug lines and annotations. */
+export const INTENDED_COMMANDS: ReadonlySet<string> = new Set([
+  'add-mask',
+  'group',
+  'endgroup',
+  'debug',
+  'error',
+  'warning',
+  'notice'
+])
+
+const ANNOTATION_PROPERTIES = new Set(['title', 'file', 'line', 'endLine', 'col', 'endColumn'])
+
+/**
+ * Every run is checked: the runner acts on `::name::` at the start of a line (after spaces) and
+ * on the legacy `##[name]` anywhere in one, so no stdout line may hold a command other than the
+ * action's own, and an annotation's properties are only the ones the action sets.
+ */
+export function assertOnlyIntendedCommands(stdout: string): void {
+  for (const line of stdout.split('\n')) {
+    if (line.includes('##[')) throw new Error(`unintended legacy workflow command: ${line}`)
+    const command = /^::([^ :]*)( [^:]*)?::/.exec(line.trimStart())
+    if (!line.trimStart().startsWith('::')) continue
+    const name = command?.[1] ?? ''
+    if (!command || !INTENDED_COMMANDS.has(name)) {
+      throw new Error(`unintended workflow command: ${line}`)
+    }
+    for (const pair of (command[2] ?? '').trim().split(',').filter(Boolean)) {
+      const key = pair.slice(0, pair.indexOf('='))
+      if (!ANNOTATION_PROPERTIES.has(key) || name === 'add-mask' || name === 'debug') {
+        throw new Error(`unintended property ${key} of a workflow command: ${line}`)
+      }
+    }
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Validates action.yml, this repository's workflows and the example workflows in examples/ with
-# action-validator (the @action-validator/cli devDependency), one file at a time.
+# action-validator (the @action-validator/cli devDependency), one file at a time; then holds this
+# repository's own workflows to the pin and permission rules of scripts/workflows/policy.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 validator=node_modules/.bin/action-validator
@@ -26,4 +27,9 @@ for workflow in .github/workflows/*.yml .github/workflows/*.yaml examples/*.yml 
   # Glob validation is not built into the npm package; it says so on stderr for every paths filter.
   "$validator" "$workflow" 2> >(grep -v '^WARNING: Glob validation is not yet supported' >&2) || status=1
 done
+
+# The examples are for users, who pin this action as they choose: only ours are held to the rules.
+shopt -s nullglob
+ours=(.github/workflows/*.yml .github/workflows/*.yaml)
+node_modules/.bin/tsx scripts/workflows/check.ts "${ours[@]}" || status=1
 exit "$status"

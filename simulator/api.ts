@@ -123,6 +123,7 @@ export function handleSubmit(
   }
   if (!keep) newJob.countOnly = true
   if (fault?.kind === 'jobFails' || fault?.kind === 'stuck') newJob.fault = fault
+  if (fault?.kind === 'hostileText') newJob.text = { ...fault }
   if (fault) ex.record.fault = ex.record.fault ? `${ex.record.fault},${fault.kind}` : fault.kind
   const job = ctx.queue.submit(newJob)
   if (fault?.kind === 'resetAfterAccept') return ex.drop()
@@ -134,7 +135,8 @@ export function handleSubmit(
   })
 }
 
-function statusResult(job: SimJob): Record<string, unknown> {
+function statusResult(job: SimJob, echoedToken?: string): Record<string, unknown> {
+  const echo = echoedToken === undefined ? '' : ` (access token ${echoedToken})`
   return {
     batchId: job.batchId,
     importId: job.importId,
@@ -142,7 +144,7 @@ function statusResult(job: SimJob): Record<string, unknown> {
     numOfLeadsProcessed: job.numOfLeadsProcessed,
     numOfRowsFailed: job.numOfRowsFailed,
     numOfRowsWithWarning: job.numOfRowsWithWarning,
-    message: job.message
+    message: `${job.message}${job.text?.message ?? ''}${echo}`
   }
 }
 
@@ -151,13 +153,14 @@ export function handleBatchCall(
   ctx: ApiContext,
   rawBatchId: string,
   call: 'status' | 'failures' | 'warnings',
-  fault?: Fault
+  fault?: Fault,
+  echoedToken?: string
 ): void {
   if (!/^\d+$/.test(rawBatchId)) return ex.error('1003', `Invalid batch id '${rawBatchId}'`)
   const job = ctx.queue.find(Number(rawBatchId))
   if (job === undefined) return ex.error('1013', 'Object not found')
   if (call === 'status') {
-    const result = statusResult(job)
+    const result = statusResult(job, echoedToken)
     const ended = job.status === 'Complete' || job.status === 'Failed'
     if (fault?.kind === 'counts' && ended) Object.assign(result, fault.counts)
     return ex.json({ requestId: requestId(), result: [result], success: true })

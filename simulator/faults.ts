@@ -15,6 +15,12 @@ export type Fault =
   | { kind: 'nonJson' }
   | { kind: 'jobFails'; message?: string }
   | { kind: 'stuck' }
+  /** Identity: a 401 whose error_description echoes the client_secret the call sent. */
+  | { kind: 'echoSecret' }
+  /** Status: the job's message echoes the access token the call sent. */
+  | { kind: 'echoToken' }
+  /** Submit: the job's status messages end with `message`; its failed and warned rows get `reason`. */
+  | { kind: 'hostileText'; message?: string; reason?: string }
   /** Accepted (the job exists), answered `success: true` with no job in `result`. */
   | { kind: 'noJob' }
   /** A status answer of an ended job whose counts are these JSON values instead. */
@@ -48,10 +54,16 @@ export interface FaultRule {
 /** Faults that act on an accepted submit (the job exists) rather than on the call's arrival. */
 export type AcceptFault = Extract<
   Fault,
-  { kind: 'resetAfterAccept' | 'jobFails' | 'stuck' | 'noJob' }
+  { kind: 'resetAfterAccept' | 'jobFails' | 'stuck' | 'hostileText' | 'noJob' }
 >
 
-const ACCEPT_KINDS = new Set<Fault['kind']>(['resetAfterAccept', 'jobFails', 'stuck', 'noJob'])
+const ACCEPT_KINDS = new Set<Fault['kind']>([
+  'resetAfterAccept',
+  'jobFails',
+  'stuck',
+  'hostileText',
+  'noJob'
+])
 
 /** Faults that change one kind of answer, once the call is let through. */
 const TARGETS: Partial<Record<Fault['kind'], FaultTarget[]>> = {

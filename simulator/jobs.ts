@@ -33,6 +33,8 @@ export interface SimJob {
   fault?: 'jobFails' | 'stuck'
   /** The upload was counted, not kept: every row imports, no emails are recorded. */
   countOnly?: boolean
+  /** A scripted fault: text appended to its status messages, the reason of its failed and warned rows. */
+  text?: { message?: string; reason?: string }
 }
 
 export interface QueueSettings {
@@ -52,6 +54,7 @@ export interface NewJob {
   rows: number
   fault?: { kind: 'jobFails'; message?: string } | { kind: 'stuck' }
   countOnly?: boolean
+  text?: SimJob['text']
 }
 
 export const FIRST_BATCH_ID = 1040
@@ -119,6 +122,7 @@ export class ImportQueue {
     }
     if (newJob.fault) job.fault = newJob.fault.kind
     if (newJob.countOnly) job.countOnly = true
+    if (newJob.text) job.text = newJob.text
     if (newJob.fault?.kind === 'jobFails') {
       this.failureMessages.set(batchId, newJob.fault.message ?? DEFAULT_JOB_FAILURE)
     }
@@ -242,8 +246,9 @@ export class ImportQueue {
       return
     }
     job.status = 'Complete'
-    job.failures = checked.failures
-    job.warnings = checked.warnings
+    const reason = job.text?.reason
+    job.failures = reason ? checked.failures.map((row) => ({ ...row, reason })) : checked.failures
+    job.warnings = reason ? checked.warnings.map((row) => ({ ...row, reason })) : checked.warnings
     job.importedEmails = checked.importedEmails
     job.numOfLeadsProcessed = checked.imported
     job.numOfRowsFailed = checked.failures.length

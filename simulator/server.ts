@@ -231,6 +231,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const body = await readBody(req, maxBodyBytes, BODY_SLACK_BYTES)
     record.bodyBytes = body.bytes
     if (body.aborted) return
+    if (fault?.kind === 'echoSecret') {
+      const secret = record.query.client_secret ?? ''
+      const answer = {
+        error: 'invalid_client',
+        error_description: `Bad client credentials: ${secret}`
+      }
+      const json = { 'Content-Type': 'application/json;charset=UTF-8' }
+      return ex.send(401, JSON.stringify(answer), json, 'invalid_client')
+    }
     if (fault && answerFault(ex, fault)) return
     if (body.tooLarge) {
       return ex.html(413, TOO_LARGE_HTML, body.cut ? { Connection: 'close' } : {})
@@ -242,7 +251,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     if (limitError) return ex.error(limitError.code, limitError.message)
     if (kind === 'other') return ex.notFound(`No handler for ${record.method} ${record.path}`)
-    const verdict = tokens.verify(bearerToken(req, record.query))
+    const token = bearerToken(req, record.query)
+    const verdict = tokens.verify(token)
     if (verdict === 'invalid') return ex.error('601', 'Access token invalid')
     if (verdict === 'expired') return ex.error('602', 'Access token expired')
 
@@ -253,7 +263,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return handleSubmit(ex, context, decodeURIComponent(programId), record.query, body.body)
     }
     const batchId = BATCH_PATH.exec(record.path)?.[1] as string
-    handleBatchCall(ex, context, batchId, kind, fault)
+    handleBatchCall(
+      ex,
+      context,
+      batchId,
+      kind,
+      fault,
+      fault?.kind === 'echoToken' ? token : undefined
+    )
   }
 
   const server = createServer((req, res) => {

@@ -1,4 +1,9 @@
-/** The one place that turns numbers into words for logs and reports. */
+/** The one place that turns numbers (and caught errors) into words for logs and reports. */
+
+/** What a caught value says: an Error's message, anything else as a string. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
 
 const count = new Intl.NumberFormat('en-US')
 

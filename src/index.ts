@@ -1,5 +1,5 @@
 import { boundRuntimeMemory } from './memory.js'
-import * as core from '@actions/core'
+import { core } from './github/log.js'
 import { run } from './main.js'
 
 boundRuntimeMemory()

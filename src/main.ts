@@ -1,4 +1,4 @@
-import * as core from '@actions/core'
+import { core } from './github/log.js'
 import { ChangeError } from './changes/git.js'
 import { InputError, type Inputs } from './inputs/index.js'
 import type { RunMode } from './inputs/run-mode.js'

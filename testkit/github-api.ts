@@ -1,6 +1,8 @@
 /**
- * A stand-in for the part of GitHub's REST API that comment-on-pr uses, on 127.0.0.1: list an
- * issue's comments (paginated like GitHub, with a `Link` header), create one, update one.
+ * A stand-in for the part of GitHub's API that comment-on-pr uses, on 127.0.0.1: list an
+ * issue's comments (paginated like GitHub, with a `Link` header), create one, update one (REST),
+ * and who the token is (GraphQL `viewer`, which answers the workflow token where REST `GET /user`
+ * does not). Each token acts as a user: `github-actions[bot]` unless `users` names another.
  * Point the action at it with GITHUB_API_URL.
  */
 import { createServer } from 'node:http'
@@ -33,8 +35,11 @@ export interface GitHubApi {
 const LIST = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/
 const ONE = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/
 
+/** The workflow token's user, as REST names it. */
+export const ACTIONS_BOT = 'github-actions[bot]'
+
 export async function startGitHubApi(
-  options: { repository?: string; perPage?: number } = {}
+  options: { repository?: string; perPage?: number; users?: Record<string, string> } = {}
 ): Promise<GitHubApi> {
   const repository = options.repository ?? 'acme/marketing-lists'
   const comments: StoredComment[] = []
@@ -69,6 +74,17 @@ export async function startGitHubApi(
       })
       return
     }
+    const token = /^(?:token|bearer) (.+)$/i.exec(req.headers.authorization ?? '')?.[1]
+    const login = (token !== undefined ? options.users?.[token] : undefined) ?? ACTIONS_BOT
+    if (url.pathname === '/graphql' && req.method === 'POST') {
+      const query = (body as { query?: string } | undefined)?.query ?? ''
+      if (!/\bviewer\s*\{\s*login\s*\}/.test(query)) {
+        send(200, { errors: [{ message: `this stand-in answers only viewer { login }` }] })
+        return
+      }
+      send(200, { data: { viewer: { login } } })
+      return
+    }
     const list = LIST.exec(url.pathname)
     const one = ONE.exec(url.pathname)
     const repoOf = (match: RegExpExecArray): string => `${match[1]}/${match[2]}`
@@ -95,7 +111,7 @@ export async function startGitHubApi(
         id: nextId++,
         issue: Number(list[3]),
         body: (body as { body: string }).body,
-        user: 'github-actions[bot]'
+        user: login
       }
       comments.push(comment)
       send(201, view(comment))

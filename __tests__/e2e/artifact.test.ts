@@ -1,14 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { readdir, readFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { describe, expect, it } from '@jest/globals'
+import type { ActionRun } from '../../scripts/run-action.js'
+import { readZip } from '../../testkit/results-service.js'
 import {
-  assertNoLeaks,
-  runAction,
-  type ActionRun,
-  type RunOptions
-} from '../../scripts/run-action.js'
-import { readZip, startResultsService, type ResultsService } from '../../testkit/results-service.js'
-import { outputDir, readSample, simulatorInputs, useSimulator } from './harness.js'
+  outputDir,
+  outputDirFiles,
+  readSample,
+  runUploading,
+  useResultsService,
+  simulatorInputs,
+  useSimulator
+} from './harness.js'
 
 const FILES = {
   'Lead-House-Lannister.csv': await readSample('Lead-House-Lannister.csv'),
@@ -16,29 +17,15 @@ const FILES = {
 }
 const RUN_PAGE = 'https://github.com/acme/marketing-lists/actions/runs/4242'
 
-let service: ResultsService
-
-beforeAll(async () => {
-  service = await startResultsService()
-})
-afterAll(async () => {
-  await service.stop()
-})
-beforeEach(() => {
-  service.reset()
-})
+const service = useResultsService()
 const sim = useSimulator()
 
-/**
- * The leak check of runAction, minus one line: the toolkit's own `::debug::Body:` dump of
- * CreateArtifact's answer, whose signed upload URL carries the `sig` it registered with
- * `::add-mask::` just before (a runner shows it as ***). Everything else is still checked.
- */
+/** An import of the two samples that uploads its artifact to the local results service. */
 async function run(
   overrides: Record<string, string> = {},
-  env = service.runtimeEnv('run-9', 'job-1')
+  env = service().runtimeEnv('run-9', 'job-1')
 ): Promise<ActionRun> {
-  const options: RunOptions = {
+  return runUploading({
     // upload-artifact left to its default: uploading is what this file tests.
     inputs: simulatorInputs(sim(), {
       files: '*.csv',
@@ -47,30 +34,8 @@ async function run(
       ...overrides
     }),
     files: FILES,
-    env,
-    allowLeaks: true
-  }
-  const action = await runAction(options)
-  const toolkitDump = (line: string): boolean =>
-    line.startsWith('::debug::Body:') && line.includes('"signed_upload_url"')
-  const checked = action.stdout
-    .split('\n')
-    .filter((line) => !toolkitDump(line))
-    .join('\n')
-  assertNoLeaks({ ...action, stdout: checked }, options)
-  return action
-}
-
-/** Every file under output-dir, by its path relative to it. */
-async function outputDirFiles(action: ActionRun): Promise<Map<string, Buffer>> {
-  const dir = outputDir(action)
-  const files = new Map<string, Buffer>()
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue
-    const path = join(entry.parentPath, entry.name)
-    files.set(relative(dir, path), await readFile(path))
-  }
-  return files
+    env
+  })
 }
 
 function artifactWarnings(action: ActionRun): string[] {
@@ -94,8 +59,8 @@ describe('the built action uploads output-dir as an artifact', () => {
     expect(action.code).toBe(0)
     expectImportCounts(action)
 
-    expect(service.artifacts).toHaveLength(1)
-    const artifact = service.artifacts[0]!
+    expect(service().artifacts).toHaveLength(1)
+    const artifact = service().artifacts[0]!
     expect(artifact.name).toMatch(/^marketo-import-import-1001-[0-9a-f]{8}-attempt-1$/)
     expect(artifact.workflowRunBackendId).toBe('run-9')
     expect(action.outputs['artifact-id']).toBe(artifact.id)
@@ -108,8 +73,14 @@ describe('the built action uploads output-dir as an artifact', () => {
     expect([...entries.keys()].sort()).toEqual([...onDisk.keys()].sort())
     for (const [path, content] of onDisk) expect(entries.get(path)!.equals(content)).toBe(true)
 
-    const report = JSON.parse(entries.get('report.json')!.toString('utf8')) as object
-    expect(report).toBeInstanceOf(Object)
+    // The uploaded report.json is the run's report: the same batches and totals as the outputs.
+    const report = JSON.parse(entries.get('report.json')!.toString('utf8')) as {
+      batchIds: number[]
+      totals: { rowsImported: number; rowsFailed: number }
+    }
+    expect(report.batchIds).toEqual(JSON.parse(action.outputs['batch-ids']!))
+    expect(report.totals.rowsImported).toBe(Number(action.outputs['rows-imported']))
+    expect(report.totals.rowsFailed).toBe(Number(action.outputs['rows-failed']))
     const failures = [...entries.keys()].filter((path) =>
       /^Lead-House-Targaryen\.batch-\d+\.failures\.csv$/.test(path)
     )
@@ -126,14 +97,14 @@ describe('the built action uploads output-dir as an artifact', () => {
   it('passes retention-days and artifact-name through', async () => {
     const action = await run({ 'artifact-name': 'lists-import', 'retention-days': '2' })
     expect(action.code).toBe(0)
-    const artifact = service.artifacts[0]!
+    const artifact = service().artifacts[0]!
     expect(artifact.name).toBe('lists-import')
     const expected = Date.now() + 2 * 86_400_000
     expect(Math.abs(Date.parse(artifact.expiresAt!) - expected)).toBeLessThan(2 * 3_600_000)
   })
 
   it('lets the threshold alone decide when the upload fails (409), and keeps the files', async () => {
-    service.failCreateArtifact(409, { msg: 'an artifact with this name already exists' })
+    service().failCreateArtifact(409, { msg: 'an artifact with this name already exists' })
     const action = await run()
     expect(action.code).toBe(0)
     expectImportCounts(action)
@@ -145,7 +116,7 @@ describe('the built action uploads output-dir as an artifact', () => {
       /^::warning::Artifact "marketo-import-import-1001-[0-9a-f]{8}-attempt-1" not uploaded: another artifact of this workflow run already has that name; set a different artifact-name\. The files stay in /
     )
     expect(warnings[0]!.endsWith(outputDir(action))).toBe(true)
-    expect(service.artifacts).toEqual([])
+    expect(service().artifacts).toEqual([])
     expect(action.summary).not.toContain('[artifact ')
 
     const onDisk = await outputDirFiles(action)
@@ -157,7 +128,7 @@ describe('the built action uploads output-dir as an artifact', () => {
   })
 
   it('still fails on the threshold when the upload failed too', async () => {
-    service.failCreateArtifact(409)
+    service().failCreateArtifact(409)
     const action = await run({ 'max-failed-rows': '0' })
     expect(action.code).toBe(1)
     expect(artifactWarnings(action)).toHaveLength(1)
@@ -171,7 +142,7 @@ describe('the built action uploads output-dir as an artifact', () => {
     const warnings = artifactWarnings(action)
     expect(warnings).toHaveLength(1)
     expect(warnings[0]).toContain('ACTIONS_RUNTIME_TOKEN is not set')
-    expect(service.requests).toEqual([])
+    expect(service().requests).toEqual([])
   })
 
   it('skips the upload with upload-artifact: false', async () => {
@@ -181,6 +152,6 @@ describe('the built action uploads output-dir as an artifact', () => {
     expect(action.outputs['artifact-url']).toBe('')
     expect(action.stdout).toContain('upload-artifact: false: no artifact uploaded')
     expect(artifactWarnings(action)).toEqual([])
-    expect(service.requests).toEqual([])
+    expect(service().requests).toEqual([])
   })
 })

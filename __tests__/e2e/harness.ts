@@ -4,9 +4,15 @@
  * report and calls.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from '@jest/globals'
-import { readFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
-import type { ActionRun } from '../../scripts/run-action.js'
+import { readdir, readFile } from 'node:fs/promises'
+import { join, relative, resolve } from 'node:path'
+import {
+  assertNoLeaks,
+  runAction,
+  type ActionRun,
+  type RunOptions
+} from '../../scripts/run-action.js'
+import { readZip, startResultsService, type ResultsService } from '../../testkit/results-service.js'
 import {
   startSimulator,
   type RecordedRequest,
@@ -137,4 +143,88 @@ export function expectImportedOnce(sim: Simulator, emails: string[]): void {
   const imported = sim.importedEmails('1001')
   expect([...imported.keys()].sort()).toEqual([...emails].sort())
   expect([...imported.values()].every((times) => times === 1)).toBe(true)
+}
+
+/**
+ * A local artifact results service for the file's tests, reset before each: the getter gives it
+ * to them. Point a run at it with `service().runtimeEnv(...)`.
+ */
+export function useResultsService(): () => ResultsService {
+  let service: ResultsService | undefined
+  beforeAll(async () => {
+    service = await startResultsService()
+  })
+  afterAll(async () => {
+    await service?.stop()
+  })
+  beforeEach(() => {
+    service?.reset()
+  })
+  return () => {
+    if (!service) throw new Error('useResultsService: the service runs only within the tests')
+    return service
+  }
+}
+
+/**
+ * runAction for a run that uploads its artifact, with the leak check minus one line: the
+ * toolkit's own `::debug::Body:` dump of CreateArtifact's answer, whose signed upload URL carries
+ * the `sig` it registered with `::add-mask::` just before (a runner shows it as ***).
+ */
+export async function runUploading(options: RunOptions): Promise<ActionRun> {
+  const action = await runAction({ ...options, allowLeaks: true })
+  const toolkitDump = (line: string): boolean =>
+    line.startsWith('::debug::Body:') && line.includes('"signed_upload_url"')
+  const checked = action.stdout
+    .split('\n')
+    .filter((line) => !toolkitDump(line))
+    .join('\n')
+  if (!options.allowLeaks) assertNoLeaks({ ...action, stdout: checked }, options)
+  return action
+}
+
+/** Every file under the run's output-dir, by its path relative to it. */
+export async function outputDirFiles(run: ActionRun): Promise<Map<string, Buffer>> {
+  const dir = outputDir(run)
+  const files = new Map<string, Buffer>()
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue
+    const path = join(entry.parentPath, entry.name)
+    files.set(relative(dir, path), await readFile(path))
+  }
+  return files
+}
+
+/**
+ * Everything of a run that someone can read besides the log: the outputs file as written, the
+ * summary, every file in output-dir (report.json and report.md among them) and every file of
+ * every artifact `service` received.
+ */
+export async function everythingWritten(
+  run: ActionRun,
+  service?: ResultsService
+): Promise<Map<string, string>> {
+  const written = new Map<string, string>([
+    ['GITHUB_OUTPUT', await readFile(join(run.dirs.root, 'github-output'), 'utf8')],
+    ['GITHUB_STEP_SUMMARY', run.summary]
+  ])
+  for (const [path, content] of await outputDirFiles(run)) {
+    written.set(`output-dir/${path}`, content.toString('utf8'))
+  }
+  for (const artifact of service?.artifacts ?? []) {
+    for (const [path, content] of readZip(artifact.zip)) {
+      written.set(`artifact ${artifact.name}/${path}`, content.toString('utf8'))
+    }
+  }
+  return written
+}
+
+/** Where (of everythingWritten) `text` appears; empty when nowhere. */
+export async function whereWritten(
+  text: string,
+  run: ActionRun,
+  service?: ResultsService
+): Promise<string[]> {
+  const written = await everythingWritten(run, service)
+  return [...written].filter(([, content]) => content.includes(text)).map(([where]) => where)
 }

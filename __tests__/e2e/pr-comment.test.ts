@@ -100,7 +100,7 @@ describe('comment-on-pr: one comment per pull request, kept up to date', () => {
       'Please check the new rows',
       'another pull request'
     ])
-    const writes = api.requests.filter((r) => r.method !== 'GET')
+    const writes = api.requests.filter((r) => r.method !== 'GET' && r.path !== '/graphql')
     expect(writes.map((r) => `${r.method} ${r.path}`)).toEqual([
       'POST /repos/acme/marketing-lists/issues/7/comments',
       `PATCH /repos/acme/marketing-lists/issues/comments/${comment.id}`
@@ -110,6 +110,31 @@ describe('comment-on-pr: one comment per pull request, kept up to date', () => {
     for (const request of api.requests) expect(request.authorization).toBe(`token ${TOKEN}`)
     expect(first.stdout).toContain(`::add-mask::${TOKEN}`)
     expect(sim().requests).toEqual([])
+  })
+
+  it("updates only the token's own comment: a copied marker in someone else's is left alone", async () => {
+    const files = { 'lists/people.csv': 'firstName,email\nAnn,ann@example.com\n' }
+    const first = await onPullRequest({ 'dry-run': 'true' }, { files })
+    expect(first.code).toBe(0)
+    const ours = api.comments[0]!
+    // Someone copies the comment, marker and all, above ours.
+    api.comments.unshift({ ...ours, id: 1, user: 'mallory', body: `${ours.body}\nmine now` })
+    const again = { workspace: first.dirs.workspace, files }
+    expect((await onPullRequest({ 'dry-run': 'true' }, again)).code).toBe(0)
+    expect(api.comments.map((c) => [c.id, c.user])).toEqual([
+      [1, 'mallory'],
+      [ours.id, 'github-actions[bot]']
+    ])
+    expect(api.comments[0]!.body.endsWith('mine now')).toBe(true)
+    // Ours deleted: a new one is posted rather than mallory's edited.
+    api.comments.splice(1, 1)
+    expect((await onPullRequest({ 'dry-run': 'true' }, again)).code).toBe(0)
+    expect(api.comments).toHaveLength(2)
+    expect(api.comments[1]!.user).toBe('github-actions[bot]')
+    expect(api.comments[0]!.body.endsWith('mine now')).toBe(true)
+    expect(api.requests.filter((r) => r.method === 'PATCH').map((r) => r.path)).toEqual([
+      `/repos/acme/marketing-lists/issues/comments/${ours.id}`
+    ])
   })
 
   it('posts the import report too, and keeps one comment per program in a matrix', async () => {

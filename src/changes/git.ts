@@ -66,8 +66,9 @@ export async function resolveCommit(ref: string, cwd: string): Promise<string> {
 }
 
 /**
- * The blob id of `name` (a file in `dir`) at `commit`, or undefined when the file is not there
- * (it is new since). Paths are relative to `dir`, so the workspace need not be the repository root.
+ * The blob id of `name` (a file in `dir`) at `commit`, or undefined when no regular file is
+ * there (it is new since; a link then is not followed). Paths are relative to `dir`, so the
+ * workspace need not be the repository root.
  */
 export async function blobAt(
   commit: string,
@@ -79,7 +80,7 @@ export async function blobAt(
     throw new ChangeError(`changed-since: git ls-tree failed in ${dir}: ${listed.stderr.trim()}`)
   }
   const entry = listed.stdout.toString('utf8').split('\0')[0] ?? ''
-  const match = /^\d+ blob ([0-9a-f]+)\t/.exec(entry)
+  const match = /^10(?:0644|0755) blob ([0-9a-f]+)\t/.exec(entry)
   return match?.[1]
 }
 

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto'
+import { realpath } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
 import { FileFormatError, readRecords, recordsOf, type FilePlan } from '../files/index.js'
 import { emailKey } from '../validate/rules.js'
-import { blobAt, readBlob, resolveCommit, NO_COMMIT } from './git.js'
+import { isWithin } from '../files/workspace.js'
+import { blobAt, ChangeError, readBlob, resolveCommit, NO_COMMIT } from './git.js'
 import { planSelection, type SelectedRecord } from './plan.js'
 import type { ChangeSummary, FileChanges } from './types.js'
 
@@ -41,6 +43,15 @@ export async function selectChanged(
   options: SelectOptions
 ): Promise<ChangeSelection> {
   const commit = NO_COMMIT.test(options.ref) ? null : await resolveCommit(options.ref, options.cwd)
+  // git reads the earlier revisions at the files' own paths: those stay inside the workspace.
+  const workspace = await realpath(options.cwd).catch(() => options.cwd)
+  for (const plan of plans) {
+    if (!isWithin(plan.path, workspace)) {
+      throw new ChangeError(
+        `changed-since: ${plan.displayPath} is outside the workspace ${workspace}`
+      )
+    }
+  }
   const selection: ChangeSelection = {
     plans: [],
     selectedLines: new Map(),

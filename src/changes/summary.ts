@@ -1,5 +1,5 @@
 import { formatCount, plural } from '../format.js'
-import { escapeHtml } from '../report/html.js'
+import { JOB_SUMMARY, type MarkdownSink } from '../text/untrusted.js'
 import type { Annotation } from '../report/annotations.js'
 import type { ChangeSummary, FileChanges } from './types.js'
 
@@ -7,10 +7,13 @@ const STAY =
   'they stay in Marketo: this action adds members and sets their status, it never removes them'
 
 /** The changed-since section of the job summary: what was selected, and what was removed. */
-export function changesSection(changes: ChangeSummary | undefined): string[] {
+export function changesSection(
+  changes: ChangeSummary | undefined,
+  md: MarkdownSink = JOB_SUMMARY
+): string[] {
   if (changes === undefined) return []
   const at = changes.commit ? ` (\`${changes.commit.slice(0, 7)}\`)` : ''
-  const lines = [`#### Changes since \`${escapeHtml(changes.ref)}\`${at}`, '']
+  const lines = [`#### Changes since ${md.code(changes.ref)}${at}`, '']
   if (changes.commit === null) {
     lines.push('No earlier revision (the first push of a branch): every record counts as new.', '')
   }
@@ -20,7 +23,7 @@ export function changesSection(changes: ChangeSummary | undefined): string[] {
   )
   for (const file of changes.files) {
     lines.push(
-      `| \`${escapeHtml(file.displayPath)}\`${file.newFile ? ' (new file)' : ''} | ${formatCount(file.added)} | ` +
+      `| ${md.code(file.displayPath)}${file.newFile ? ' (new file)' : ''} | ${formatCount(file.added)} | ` +
         `${formatCount(file.changed)} | ${formatCount(file.unchanged)} | ${formatCount(file.removed)} |`
     )
   }
@@ -28,10 +31,8 @@ export function changesSection(changes: ChangeSummary | undefined): string[] {
   const removed = changes.files.filter((file) => file.removed > 0)
   if (removed.length > 0) {
     const total = removed.reduce((sum, file) => sum + file.removed, 0)
-    lines.push(
-      `**${plural(total, 'record')} removed since \`${escapeHtml(changes.ref)}\`**: ${STAY}.`
-    )
-    for (const file of removed) lines.push(`- ${removedText(file, changes.ref, true)}`)
+    lines.push(`**${plural(total, 'record')} removed since ${md.code(changes.ref)}**: ${STAY}.`)
+    for (const file of removed) lines.push(`- ${removedText(file, changes.ref, md)}`)
     lines.push('')
   }
   return lines
@@ -44,15 +45,18 @@ export function removedAnnotations(changes: ChangeSummary | undefined): Annotati
     .map((file) => ({
       kind: 'notice',
       title: 'Records removed stay in Marketo',
-      message: `${removedText(file, changes?.ref ?? '', false)}; ${STAY}`,
+      message: `${removedText(file, changes?.ref ?? '')}; ${STAY}`,
       file: file.displayPath
     }))
 }
 
-/** Removed records counted, with their lines in the earlier revision (never their values). */
-export function removedText(file: FileChanges, ref: string, markdown: boolean): string {
-  const name = markdown ? `\`${escapeHtml(file.displayPath)}\`` : file.displayPath
+/**
+ * Removed records counted, with their lines in the earlier revision (never their values): as
+ * markdown for `md`, else as plain text for an annotation.
+ */
+export function removedText(file: FileChanges, ref: string, md?: MarkdownSink): string {
+  const name = md ? md.code(file.displayPath) : file.displayPath
   const more = file.removed - file.removedLines.length
   const lines = file.removedLines.join(', ') + (more > 0 ? ` and ${formatCount(more)} more` : '')
-  return `${name}: ${plural(file.removed, 'record')} removed since ${markdown ? `\`${escapeHtml(ref)}\`` : ref} (${file.removedLines.length === 1 && more === 0 ? 'line' : 'lines'} ${lines} of that version)`
+  return `${name}: ${plural(file.removed, 'record')} removed since ${md ? md.code(ref) : ref} (${file.removedLines.length === 1 && more === 0 ? 'line' : 'lines'} ${lines} of that version)`
 }

@@ -1,7 +1,7 @@
 import type { UploadArtifactOptions, UploadArtifactResponse } from '@actions/artifact'
-import { readdir, stat } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import { plural } from '../format.js'
+import { messageOf, plural } from '../format.js'
 
 /** The one call of `@actions/artifact` this stage makes; tests may pass their own. */
 export interface ArtifactClientLike {
@@ -128,7 +128,7 @@ export function isGhes(serverUrl: string | undefined): boolean {
  */
 function explainFailure(error: unknown): string {
   const errorName = error instanceof Error ? error.name : ''
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   if (errorName === 'GHESNotSupportedError' || /not currently supported on GHES/i.test(message))
     return 'GitHub Enterprise Server does not support this artifact service; set upload-artifact: false and upload output-dir with actions/upload-artifact@v3'
   if (/\(409\)/.test(message))
@@ -142,28 +142,20 @@ function explainFailure(error: unknown): string {
   return `the upload failed: ${firstLine(error)}`
 }
 
-/** Regular files (and links to files) under `directory`, sorted, as absolute paths. */
+/**
+ * Regular files under `directory`, sorted, as absolute paths. Links are skipped: the toolkit
+ * would zip what they point at, which may be anywhere on the runner.
+ */
 async function listFiles(directory: string): Promise<string[]> {
   const entries = await readdir(directory, { recursive: true, withFileTypes: true })
-  const files: string[] = []
-  for (const entry of entries) {
-    const path = join(entry.parentPath, entry.name)
-    if (entry.isFile()) files.push(path)
-    else if (entry.isSymbolicLink() && (await isFileTarget(path))) files.push(path)
-  }
+  const files = entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
   return files.sort((a, b) => relative(directory, a).localeCompare(relative(directory, b)))
 }
 
-async function isFileTarget(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile()
-  } catch {
-    return false
-  }
-}
-
 function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   return (message.split('\n')[0] ?? '').trim() || 'unknown error'
 }
 

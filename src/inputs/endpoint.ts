@@ -1,3 +1,4 @@
+import { redactUrls } from '../text/redact.js'
 import { InputError, invalid, missing, quoteValue } from './error.js'
 
 /** Where the action talks to Marketo: bulk paths hang off `restUrl`, `/oauth/token` off `identityUrl`. */
@@ -27,13 +28,12 @@ export function isLoopbackHost(hostname: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
 }
 
-/** A URL as quoted in an error: a password or a query string (a token?) is never echoed. */
-function redactUrl(raw: string): string {
-  return raw.replace(/\/\/[^/?#]*@/, '//***@').replace(/([?#]).*$/s, '$1…')
-}
-
 function invalidUrl(input: string, raw: string, detail: string): InputError {
-  return new InputError(input, redactUrl(raw), `${input}: ${quoteValue(redactUrl(raw))} ${detail}`)
+  return new InputError(
+    input,
+    redactUrls(raw),
+    `${input}: ${quoteValue(redactUrls(raw))} ${detail}`
+  )
 }
 
 /**
@@ -93,7 +93,7 @@ export function parseEndpoint(
     throw new InputError(
       'munchkin-id',
       munchkinRaw,
-      `munchkin-id: ${quoteValue(munchkinRaw)} and rest-url: ${quoteValue(redactUrl(restRaw))} are both set; give only one: munchkin-id for Marketo itself, or rest-url for another endpoint (a proxy or a simulator)`
+      `munchkin-id: ${quoteValue(munchkinRaw)} and rest-url: ${quoteValue(redactUrls(restRaw))} are both set; give only one: munchkin-id for Marketo itself, or rest-url for another endpoint (a proxy or a simulator)`
     )
   }
   // A dry run makes no call: where Marketo is does not matter.

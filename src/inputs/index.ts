@@ -3,6 +3,7 @@ import path from 'node:path'
 import { defaultArtifactName } from './artifact-name.js'
 import { type Endpoint, parseEndpoint } from './endpoint.js'
 import { invalid } from './error.js'
+import { checkPatternsInside } from './patterns.js'
 import {
   parseBatchIds,
   parseChunkSize,
@@ -213,7 +214,9 @@ export function readInputs(
     given('program-member-status')
   )
   const batchIds = parseBatchIds('batch-ids', given('batch-ids'))
+  const workspace = path.resolve(cwd, env.GITHUB_WORKSPACE || '.')
   const files = parsePatterns('files', given('files'))
+  checkPatternsInside('files', files, workspace)
   if (files.length === 0 && batchIds.length === 0) {
     throw missingPatterns('files', ' unless batch-ids resumes earlier jobs')
   }
@@ -264,7 +267,6 @@ export function readInputs(
   )
   const uploadArtifact = parseBoolean('upload-artifact', get('upload-artifact'))
 
-  const workspace = path.resolve(cwd, env.GITHUB_WORKSPACE || '.')
   const scratchDir = env.RUNNER_TEMP || tmpdir()
   const outputDir = path.resolve(
     workspace,

@@ -12,6 +12,9 @@ import {
 } from './poll-plan.js'
 import type { ImportApi, JobPart, JobResult } from './types.js'
 import { Wakeup } from './wakeup.js'
+import { messageOf } from '../format.js'
+import type { FailureTraits } from '../marketo/types.js'
+import type { Log } from '../log.js'
 
 export interface SchedulerOptions extends PollTiming {
   programId: string
@@ -39,9 +42,7 @@ export interface SchedulerOptions extends PollTiming {
   log: SchedulerLog
 }
 
-export interface SchedulerLog {
-  info(message: string): void
-  warning(message: string): void
+export interface SchedulerLog extends Pick<Log, 'info' | 'warning'> {
   /** One line per poll round. */
   progress(snapshot: ProgressSnapshot): void
 }
@@ -72,21 +73,8 @@ interface OpenJob {
   poll: PolledJob
 }
 
-/**
- * What the scheduler reads from the client's errors (duck-typed, so tests may fake them):
- * `stopsRun` when nothing more can succeed (permissions, quota, program); `retriesExhausted`
- * when Marketo kept failing a call worth retrying; `uncertain`/`uncertainAttempts` when a
- * submit failed or was cut short after its whole file was sent, so its job may exist.
- */
-interface ErrorTraits {
-  stopsRun?: boolean
-  retriesExhausted?: boolean
-  uncertain?: boolean
-  uncertainAttempts?: number
-}
-
-function traitsOf(error: unknown): ErrorTraits {
-  return typeof error === 'object' && error !== null ? (error as ErrorTraits) : {}
+function traitsOf(error: unknown): FailureTraits {
+  return typeof error === 'object' && error !== null ? (error as FailureTraits) : {}
 }
 
 /**
@@ -109,7 +97,9 @@ export async function runImportJobs(
 ): Promise<ScheduleOutcome> {
   const { clock } = options
   const startedAt = clock.now()
-  const results: JobResult[] = parts.map((part) => notSubmitted(part, 'not submitted yet'))
+  const results: JobResult[] = parts.map((part) => notSubmitted(part, 'not submitted'))
+  // Parts from this index on were never tried: a stop says why in their results.
+  let untried = 0
   const open: OpenJob[] = []
   const endings: Promise<void>[] = []
   const wakeup = new Wakeup()
@@ -155,6 +145,7 @@ export async function runImportJobs(
       checkDeadline()
       if (stop || submitBlocked) break
       const part = parts[index] as JobPart
+      untried = index + 1
       try {
         // A batch resumed without its file is in Marketo already: it is only polled.
         const job = isBatchPart(part)
@@ -203,7 +194,7 @@ export async function runImportJobs(
           )
           break
         }
-        const message = errorMessage(error)
+        const message = messageOf(error)
         results[index] = notSubmitted(part, message, uncertainAttempts)
         options.log.warning(`Not submitted: ${describePart(part)}: ${message}`)
         if (stopsTheRun(error)) submitBlocked = { kind: 'error', message }
@@ -244,7 +235,7 @@ export async function runImportJobs(
     for (const { job, status, error } of polled) {
       if (stop) return
       if (error !== undefined) {
-        const message = errorMessage(error)
+        const message = messageOf(error)
         // The job itself may well be fine: leave it open, to be resumed with its batch id.
         if (stopsTheRun(error)) {
           stopWith({ kind: 'error', message })
@@ -301,10 +292,8 @@ export async function runImportJobs(
   }
   const stoppedBy = stop ?? submitBlocked
   if (stoppedBy) {
-    for (const result of results) {
-      if (result.outcome === 'NotSubmitted' && result.message === 'not submitted yet') {
-        result.message = `not submitted: ${stoppedBy.message}`
-      }
+    for (const result of results.slice(untried)) {
+      result.message = `not submitted: ${stoppedBy.message}`
     }
   }
   await Promise.all(endings)
@@ -347,7 +336,3 @@ export function notSubmitted(part: JobPart, message: string, uncertainAttempts =
 }
 
 export { describePart }
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}

@@ -7,7 +7,8 @@ import { realSleep, systemClock, type Clock, type Sleep } from '../time.js'
 import { parseJobStatus, parseSubmittedJob, resultOf } from './answers.js'
 import { TokenCache, trimTrailingSlashes } from './auth.js'
 import { saveAnswerFile } from './download.js'
-import { MarketoApiError, SubmitInterrupted, type Operation } from './errors.js'
+import type { Operation } from './error-codes.js'
+import { MarketoApiError, SubmitInterrupted } from './errors.js'
 import {
   discardBody,
   logExchange,
@@ -51,6 +52,8 @@ export interface MarketoClientOptions {
   retry?: Partial<RetryPolicy>
   limits?: { callsPerWindow?: number; windowMs?: number; concurrent?: number }
   onSecret?: (value: string) => void
+  /** Told the size of every chunk an upload reads (the action keeps its memory flat with it). */
+  onUploadBytes?: (bytes: number) => void
   log?: Logger
   dispatcher?: Dispatcher
   /** Aborts waits and requests (cancellation, the action's timeout). */
@@ -77,6 +80,7 @@ export interface ClientStats {
 
 export class MarketoClient {
   private readonly restUrl: string
+  private readonly onUploadBytes: (bytes: number) => void
   private readonly clock: Clock
   private readonly sleep: Sleep
   private readonly random: () => number
@@ -103,6 +107,7 @@ export class MarketoClient {
     this.policy = resolveRetryPolicy(options.retry)
     this.signal = options.signal
     this.log = options.log ?? silentLogger
+    this.onUploadBytes = options.onUploadBytes ?? (() => {})
     this.http = {
       clock: this.clock,
       log: this.log,
@@ -157,7 +162,7 @@ export class MarketoClient {
       counts.attempts = attempt
       // A consumed stream cannot be sent again: every attempt frames a fresh one.
       const envelope = multipartEnvelope(source.filename, format)
-      const upload = new UploadBody(envelope, source)
+      const upload = new UploadBody(envelope, source, this.onUploadBytes)
       try {
         return await this.exchange(
           {

@@ -6,14 +6,14 @@
 import { request, type Dispatcher } from 'undici'
 import type { Readable } from 'node:stream'
 import type { Clock } from '../time.js'
-import { isTransientTransportCode, redactUrls } from './errors.js'
+import { isTransientTransportCode } from './error-codes.js'
+import { redactUrls } from './errors.js'
 import { AttemptFailure } from './retry.js'
+import { messageOf } from '../format.js'
+import type { Log } from '../log.js'
 
-export interface Logger {
-  debug(message: string): void
-  info(message: string): void
-  warning(message: string): void
-}
+/** What the client logs: calls and retries, never a token or a row. */
+export type Logger = Pick<Log, 'debug' | 'info' | 'warning'>
 
 export const silentLogger: Logger = { debug() {}, info() {}, warning() {} }
 
@@ -108,7 +108,7 @@ export function transportFailure(error: unknown, signal?: AbortSignal): unknown 
   if (signal?.aborted) return signal.reason
   if (error instanceof AttemptFailure) return error
   const code = errorCode(error)
-  const message = redactUrls(error instanceof Error ? error.message : String(error))
+  const message = redactUrls(messageOf(error))
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return new AttemptFailure('timeout', `no answer in time (${code})`)
   }

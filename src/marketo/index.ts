@@ -8,16 +8,18 @@ export {
 } from './client.js'
 export {
   MARKETO_ERRORS,
-  MarketoApiError,
-  SubmitInterrupted,
   handlingFor,
   nextQuotaReset,
+  type Handling,
+  type Operation
+} from './error-codes.js'
+export {
+  MarketoApiError,
+  SubmitInterrupted,
   redactUrls,
   toApiError,
   uncertainJobNote,
-  type Handling,
-  type MarketoApiErrorDetails,
-  type Operation
+  type MarketoApiErrorDetails
 } from './errors.js'
 export { DEFAULT_LIMITS } from './limiter.js'
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicy } from './retry.js'

@@ -1,6 +1,7 @@
 /** The one retry policy every Marketo call goes through. */
 import type { Sleep } from '../time.js'
-import { handlingFor, toApiError, type Handling, type Operation } from './errors.js'
+import { handlingFor, type Handling, type Operation } from './error-codes.js'
+import { toApiError } from './errors.js'
 
 export interface RetryPolicy {
   /**

@@ -43,3 +43,16 @@ export interface SubmitRequest {
   format: ImportFormat
   source: UploadSource
 }
+
+/**
+ * What the scheduler reads from a failed call: `stopsRun` when nothing more can succeed
+ * (permissions, quota, program); `retriesExhausted` when Marketo kept failing a call worth
+ * retrying; `uncertain`/`uncertainAttempts` when a submit failed or was cut short after its whole
+ * file was sent, so its job may exist. The client's errors implement it; tests may fake it.
+ */
+export interface FailureTraits {
+  readonly stopsRun?: boolean
+  readonly retriesExhausted?: boolean
+  readonly uncertain?: boolean
+  readonly uncertainAttempts?: number
+}

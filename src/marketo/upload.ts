@@ -1,7 +1,6 @@
 /** The multipart upload of one submit attempt. */
 import { Readable } from 'node:stream'
-import { countUploadBytes } from '../memory.js'
-import { isTransientTransportCode } from './errors.js'
+import { isTransientTransportCode } from './error-codes.js'
 import type { MultipartEnvelope } from './multipart.js'
 import type { AttemptFailure } from './retry.js'
 import type { UploadSource } from './types.js'
@@ -22,14 +21,14 @@ export class UploadBody {
   sent = false
   sourceError: unknown = undefined
 
-  constructor(envelope: MultipartEnvelope, source: UploadSource) {
+  constructor(envelope: MultipartEnvelope, source: UploadSource, onBytes: (bytes: number) => void) {
     this.byteLength = envelope.head.length + source.byteLength + envelope.tail.length
     const parts = async function* (body: UploadBody): AsyncGenerator<Buffer> {
       yield envelope.head
       try {
         for await (const chunk of source.open()) {
           const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk
-          countUploadBytes(bytes.length)
+          onBytes(bytes.length)
           yield bytes
         }
       } catch (error) {

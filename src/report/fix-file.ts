@@ -3,6 +3,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join } from 'node:path'
 import { once } from 'node:events'
 import type { FilePlan } from '../files/index.js'
+import { ArtifactNames } from './artifact-names.js'
 
 /** A file in the source's own format: its header and its failing records, byte for byte. */
 export interface FixFile {
@@ -25,11 +26,17 @@ export interface FixFileWriter {
 const COPY_BYTES = 1024 * 1024
 
 /**
- * `<output-dir>/fix-and-retry/<the file's path in the workspace>`: the user corrects it and runs
- * the action on it again. Nothing is added to the records.
+ * `<output-dir>/fix-and-retry/<the file's path in the workspace>`, made safe and unique among
+ * `names`: the user corrects it and runs the action on it again. Nothing is added to the records.
  */
-export async function openFixFile(plan: FilePlan, outputDir: string): Promise<FixFileWriter> {
-  const relativePath = `fix-and-retry/${isAbsolute(plan.displayPath) ? basename(plan.displayPath) : plan.displayPath}`
+export async function openFixFile(
+  plan: FilePlan,
+  outputDir: string,
+  names: ArtifactNames = new ArtifactNames()
+): Promise<FixFileWriter> {
+  const relativePath = names.claim(
+    `fix-and-retry/${isAbsolute(plan.displayPath) ? basename(plan.displayPath) : plan.displayPath}`
+  )
   const path = join(outputDir, relativePath)
   await mkdir(dirname(path), { recursive: true })
   const source = await open(plan.path, 'r')

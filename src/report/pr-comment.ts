@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { RunReport } from './model.js'
 import { renderSummary } from './summary.js'
+import { PR_COMMENT } from '../text/untrusted.js'
 
 /** GitHub refuses a comment body over 65,536 characters; stay below it. */
 export const COMMENT_MAX_CHARS = 60_000
@@ -31,7 +32,7 @@ export function renderPrComment(report: RunReport, marker: string, runUrl?: stri
   const footer = runUrl
     ? `\n<sub>[The workflow run](${runUrl}) has the annotations${report.mode === 'import' ? ' and the artifact' : ''}. This comment is updated on each run.</sub>\n`
     : '\n<sub>This comment is updated on each run.</sub>\n'
-  let summary = renderSummary(report)
+  let summary = renderSummary(report, PR_COMMENT)
   const room = COMMENT_MAX_CHARS - marker.length - footer.length - 200
   if (summary.length > room) {
     summary =

@@ -9,12 +9,14 @@ export type RowIssueReader = (list: RowIssueList) => AsyncIterable<RowIssue>
 
 /**
  * report.json, as chunks of text: every part, batch and count, for people and for tools, with
- * every failed and warned row streamed from `rowsOf`, so its size never has to fit in memory.
- * Row values never appear.
+ * every failed and warned row streamed from `eachRow`, so its size never has to fit in memory.
+ * Row values never appear; `stringify` is where the run's secrets are scrubbed from the values.
  */
 export async function* reportJsonChunks(
   report: RunReport,
-  eachRow: RowIssueReader
+  eachRow: RowIssueReader,
+  stringify: (value: unknown, space?: number) => string = (value, space) =>
+    JSON.stringify(value, null, space)
 ): AsyncGenerator<string> {
   const entries = Object.entries(reportJsonFields(report))
   yield '{\n'
@@ -24,12 +26,12 @@ export async function* reportJsonChunks(
       yield `  ${JSON.stringify(key)}: [`
       let first = true
       for await (const issue of eachRow(value.list)) {
-        yield `${first ? '' : ','}\n    ${JSON.stringify(issue)}`
+        yield `${first ? '' : ','}\n    ${stringify(issue)}`
         first = false
       }
       yield `${first ? '' : '\n  '}]${comma}\n`
     } else {
-      yield `  ${JSON.stringify(key)}: ${JSON.stringify(value, null, 2).replace(/\n/g, '\n  ')}${comma}\n`
+      yield `  ${JSON.stringify(key)}: ${stringify(value, 2).replace(/\n/g, '\n  ')}${comma}\n`
     }
   }
   yield '}\n'

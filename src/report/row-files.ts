@@ -1,15 +1,14 @@
 import { basename, extname, join } from 'node:path'
+import { safeName } from './artifact-names.js'
 import { isBatchPart } from '../jobs/parts.js'
 import type { JobResult } from '../jobs/types.js'
+import { messageOf } from '../format.js'
+import type { Log } from '../log.js'
 
 /** The part of the Marketo client this stage uses. */
 export interface RowFileApi {
   downloadFailures(batchId: number, destinationPath: string): Promise<boolean>
   downloadWarnings(batchId: number, destinationPath: string): Promise<boolean>
-}
-
-interface Log {
-  info(message: string): void
 }
 
 /**
@@ -21,7 +20,7 @@ export async function collectRowFiles(
   result: JobResult,
   api: RowFileApi,
   outputDir: string,
-  log: Log
+  log: Pick<Log, 'info'>
 ): Promise<void> {
   // Counts that are not whole numbers say nothing about what there is to fetch.
   if (result.outcome !== 'Complete' || result.batchId === undefined || result.invalidCounts) return
@@ -40,7 +39,7 @@ export async function collectRowFiles(
         else result.warningsFile = path
       } else problem = `its status counts ${rows} rows, but Marketo has no ${kind} file for it`
     } catch (error) {
-      problem = `could not be downloaded: ${error instanceof Error ? error.message : String(error)}`
+      problem = `could not be downloaded: ${messageOf(error)}`
     }
     if (problem === undefined) continue
     ;(result.rowFileProblems ??= []).push({ kind, message: problem })
@@ -49,11 +48,14 @@ export async function collectRowFiles(
   }
 }
 
-/** `leads.batch-1046.failures.csv`: the source's name, the batch, the kind, the source's extension. */
+/**
+ * `leads.batch-1046.failures.csv`: the source's name as the user sees it, made safe for the
+ * artifact, the batch (unique in the run), the kind, the source's extension. A batch resumed
+ * without its file is `batch-1046.failures.csv`.
+ */
 export function rowFileName(result: JobResult, kind: string): string {
-  if (isBatchPart(result.part)) return `batch-${result.batchId}.${kind}.csv`
-  const file = basename(result.part.path)
+  const file = isBatchPart(result.part) ? '' : basename(result.part.displayPath)
   const extension = extname(file) || '.csv'
   const stem = file.slice(0, file.length - extname(file).length)
-  return `${stem}.batch-${result.batchId}.${kind}${extension}`
+  return safeName(`${stem ? `${stem}.` : ''}batch-${result.batchId}.${kind}${extension}`)
 }

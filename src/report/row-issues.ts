@@ -5,6 +5,7 @@ import type { FilePlan, Part, SourceRecord } from '../files/index.js'
 import { recordsOf } from '../files/index.js'
 import { describePart, isBatchPart } from '../jobs/parts.js'
 import type { JobResult } from '../jobs/types.js'
+import { ArtifactNames } from './artifact-names.js'
 import { openFixFile, type FixFile, type FixFileWriter } from './fix-file.js'
 import { readMarketoRows, rowKey, UnreadableFileError, type PendingRows } from './marketo-rows.js'
 import {
@@ -57,11 +58,12 @@ export async function traceRowIssues(
     problems: downloadProblems(results)
   }
   const fixFiles: FixFile[] = []
+  const names = new ArtifactNames()
   try {
     for (const plan of plans) {
       const jobs = results.filter((result) => tracedIn(result, plan))
       if (jobs.length === 0) continue
-      const fixFile = await traceFile(plan, jobs, sinks, options.outputDir)
+      const fixFile = await traceFile(plan, jobs, sinks, options.outputDir, names)
       if (fixFile) fixFiles.push(fixFile)
     }
     return {
@@ -99,11 +101,12 @@ async function traceFile(
   plan: FilePlan,
   results: TracedJob['result'][],
   sinks: Sinks,
-  outputDir: string
+  outputDir: string,
+  names: ArtifactNames
 ): Promise<FixFile | undefined> {
   const sorted = [...results].sort((a, b) => a.part.byteStart - b.part.byteStart)
   const needsFix = sorted.some((r) => r.outcome === 'Failed' || r.failuresFile)
-  const fix = needsFix ? await openFixFile(plan, outputDir) : undefined
+  const fix = needsFix ? await openFixFile(plan, outputDir, names) : undefined
   try {
     // Only the parts with something to trace are read, each with the header before it.
     for (const result of sorted) {

@@ -1,5 +1,5 @@
 import { formatBytes, formatCount, formatDuration, plural } from '../format.js'
-import { escapeHtml } from './html.js'
+import { JOB_SUMMARY, type MarkdownSink } from '../text/untrusted.js'
 import type { RunReport } from './model.js'
 import type { RowIssueList } from './row-issue-list.js'
 import { isBatchPart, rowsOf } from '../jobs/parts.js'
@@ -13,41 +13,45 @@ const MAX_PART_ROWS = 200
 /** Reasons listed per kind; the rest are counted in one line. */
 const MAX_REASONS = 10
 
-/** The job summary: verdict first, then totals, then each part. Never a row's values. */
-export function renderSummary(report: RunReport): string {
-  const lines = [...headline(report), '', ...totalsTable(report), '']
+/**
+ * The job summary: verdict first, then totals, then each part. Never a row's values. Every
+ * name, ref and message passes `md`, the escaping of the sink it goes to.
+ */
+export function renderSummary(report: RunReport, md: MarkdownSink = JOB_SUMMARY): string {
+  const lines = [...headline(report, md), '', ...totalsTable(report), '']
   if (report.unexpectedError) {
-    lines.push(`**Unexpected error:** ${escapeHtml(report.unexpectedError)}.`, '')
+    lines.push(`**Unexpected error:** ${md.text(report.unexpectedError)}.`, '')
   }
-  if (report.stop) lines.push(`**Stopped early:** ${escapeHtml(report.stop.message)}.`, '')
+  if (report.stop) lines.push(`**Stopped early:** ${md.text(report.stop.message)}.`, '')
   lines.push(
-    ...problems(report),
-    ...changesSection(report.changes),
+    ...problems(report, md),
+    ...changesSection(report.changes, md),
     ...validationSection(
       report.validation,
       report.mode,
-      report.files.length + report.fileProblems.length
+      report.files.length + report.fileProblems.length,
+      md
     ),
-    ...reasonsTable('Why rows failed', report.rowIssues.failures),
-    ...reasonsTable('Why rows were imported with a warning', report.rowIssues.warnings),
-    ...files(report),
-    ...partsTable(report),
+    ...reasonsTable('Why rows failed', report.rowIssues.failures, md),
+    ...reasonsTable('Why rows were imported with a warning', report.rowIssues.warnings, md),
+    ...files(report, md),
+    ...partsTable(report, md),
     ...batchIds(report)
   )
   lines.push(
-    `<sub>Program ${escapeHtml(report.programId)}, status "${escapeHtml(report.programMemberStatus)}" · ` +
+    `<sub>Program ${md.text(report.programId)}, status "${md.text(report.programMemberStatus)}" · ` +
       `${plural(report.apiCalls, 'API call')} · ${formatDuration(report.elapsedMs)}</sub>`,
     ''
   )
   return fitToLimit(lines.join('\n'))
 }
 
-function headline(report: RunReport): string[] {
+function headline(report: RunReport, md: MarkdownSink): string[] {
   const { totals } = report.accounting
   const title = report.mode === 'dry-run' ? 'Marketo import (dry run)' : 'Marketo import'
   const mark = report.verdict.length === 0 ? '✅' : '❌'
-  const since = report.changes ? ` new or changed since \`${escapeHtml(report.changes.ref)}\`` : ''
-  const into = `into program ${escapeHtml(report.programId)} as "${escapeHtml(report.programMemberStatus)}"`
+  const since = report.changes ? ` new or changed since ${md.code(report.changes.ref)}` : ''
+  const into = `into program ${md.text(report.programId)} as "${md.text(report.programMemberStatus)}"`
   const lines: string[] = []
   if (report.mode === 'dry-run') {
     // What would be sent: the files with errors are not.
@@ -61,9 +65,9 @@ function headline(report: RunReport): string[] {
       `### ${mark} ${title}: ${formatCount(totals.rowsImported)} of ${plural(totals.rowsTotal, 'row')}${since} imported ${into}`
     )
   }
-  for (const reason of report.verdict) lines.push('', `- ${escapeHtml(reason)}`)
+  for (const reason of report.verdict) lines.push('', `- ${md.text(reason)}`)
   if (report.verdict.length === 0) {
-    for (const kept of report.limitsKept ?? []) lines.push('', `- ${escapeHtml(kept)}`)
+    for (const kept of report.limitsKept ?? []) lines.push('', `- ${md.text(kept)}`)
   }
   return lines
 }
@@ -86,29 +90,29 @@ function totalsTable(report: RunReport): string[] {
   ]
 }
 
-function problems(report: RunReport): string[] {
+function problems(report: RunReport, md: MarkdownSink): string[] {
   const lines: string[] = []
   for (const problem of report.fileProblems) {
-    lines.push(`- ⚠️ \`${escapeHtml(problem.displayPath)}\`: ${escapeHtml(problem.message)}`)
+    lines.push(`- ⚠️ ${md.code(problem.displayPath)}: ${md.text(problem.message)}`)
   }
   for (const discrepancy of report.accounting.discrepancies) {
-    lines.push(`- ⚠️ ${escapeHtml(discrepancy)}`)
+    lines.push(`- ⚠️ ${md.text(discrepancy)}`)
   }
   for (const problem of report.rowIssues.problems.slice(0, MAX_PART_ROWS)) {
     lines.push(
-      `- ⚠️ The ${problem.kind} file of \`${escapeHtml(problem.part)}\` (batch ${problem.batchId}): ` +
-        escapeHtml(problem.message)
+      `- ⚠️ The ${problem.kind} file of ${md.code(problem.part)} (batch ${problem.batchId}): ` +
+        md.text(problem.message)
     )
   }
   return lines.length > 0 ? [...lines, ''] : []
 }
 
-function reasonsTable(title: string, list: RowIssueList): string[] {
+function reasonsTable(title: string, list: RowIssueList, md: MarkdownSink): string[] {
   if (list.rows === 0) return []
   const lines = [`#### ${title}`, '', '| reason | rows | first rows |', '| --- | ---: | --- |']
   for (const group of list.reasons.slice(0, MAX_REASONS)) {
-    const where = group.examples.map((e) => `\`${escapeHtml(e)}\``).join(', ')
-    lines.push(`| ${escapeHtml(group.reason)} | ${formatCount(group.rows)} | ${where} |`)
+    const where = group.examples.map((e) => md.code(e)).join(', ')
+    lines.push(`| ${md.text(group.reason)} | ${formatCount(group.rows)} | ${where} |`)
   }
   const rest = list.reasons.slice(MAX_REASONS)
   const restRows = rest.reduce((total, group) => total + group.rows, 0) + list.otherReasonRows
@@ -119,23 +123,23 @@ function reasonsTable(title: string, list: RowIssueList): string[] {
   return [...lines, '']
 }
 
-function files(report: RunReport): string[] {
+function files(report: RunReport, md: MarkdownSink): string[] {
   const lines: string[] = []
   if (report.artifact) {
     const { name, url } = report.artifact
-    const link = url ? `[artifact ${escapeHtml(name)}](${url})` : `artifact ${escapeHtml(name)}`
+    const link = url ? `[artifact ${md.text(name)}](${url})` : `artifact ${md.text(name)}`
     lines.push(`Failure and warning files, fix-and-retry files and the full report: ${link}`)
   }
   for (const fix of report.rowIssues.fixFiles) {
     lines.push(
-      `- \`${escapeHtml(fix.relativePath)}\`: the ${plural(fix.rows, 'failed row')} of ` +
-        `\`${escapeHtml(fix.source)}\` with its header, to correct and import again`
+      `- ${md.code(fix.relativePath)}: the ${plural(fix.rows, 'failed row')} of ` +
+        `${md.code(fix.source)} with its header, to correct and import again`
     )
   }
   return lines.length > 0 ? [...lines, ''] : []
 }
 
-function partsTable(report: RunReport): string[] {
+function partsTable(report: RunReport, md: MarkdownSink): string[] {
   if (report.results.length === 0) return []
   const lines = [
     '| file | part | rows | size | batch id | status | imported | failed | warned | message |',
@@ -147,7 +151,7 @@ function partsTable(report: RunReport): string[] {
     lines.push(
       [
         '',
-        `\`${escapeHtml(part.displayPath)}\``,
+        md.code(part.displayPath),
         `${part.index}/${part.count}`,
         formatCount(rowsOf(result)),
         isBatchPart(part) ? '' : formatBytes(part.bytes),
@@ -156,7 +160,7 @@ function partsTable(report: RunReport): string[] {
         formatCount(counts?.imported ?? 0),
         formatCount(counts?.failed ?? 0),
         formatCount(counts?.warned ?? 0),
-        escapeHtml(result.message),
+        md.text(result.message),
         ''
       ]
         .join(' | ')

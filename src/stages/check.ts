@@ -10,15 +10,13 @@ import { removedAnnotations } from '../changes/summary.js'
 import type { ChangeSummary } from '../changes/types.js'
 import { describeFinding, preflight } from '../validate/preflight.js'
 import type { ValidationSummary } from '../validate/types.js'
+import type { Log } from '../log.js'
 
 /** Findings printed in the log; the summary and report.json count the rest. */
 const LOGGED_FINDINGS = 100
 
-export interface StageLog {
-  info(message: string): void
-  warning(message: string): void
-  group<T>(name: string, fn: () => Promise<T>): Promise<T>
-}
+/** The log calls this stage makes. */
+export type StageLog = Pick<Log, 'info' | 'warning' | 'group'>
 
 /** The files as they go to Marketo once checked (and narrowed by changed-since). */
 export interface CheckedFiles {

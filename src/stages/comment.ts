@@ -1,19 +1,20 @@
 import type { Inputs } from '../inputs/index.js'
 import type { RunReport } from '../report/model.js'
 import { commentMarker, renderPrComment } from '../report/pr-comment.js'
+import { messageOf } from '../format.js'
+import type { Log } from '../log.js'
 
-/** The log calls this stage makes; the action passes @actions/core. */
-export interface CommentLog {
-  info(message: string): void
-  warning(message: string): void
-  setSecret(secret: string): void
+/** The log calls this stage makes, and the run's secrets, scrubbed from the comment. */
+export type CommentLog = Pick<Log, 'info' | 'warning' | 'setSecret'> & {
+  secrets?: { scrub(text: string): string }
 }
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target'])
 
 /**
  * comment-on-pr: posts the report as one comment on the pull request, or updates the comment an
- * earlier run posted (found by its hidden marker). Never fails the step: the report is already in
+ * earlier run posted (found by its hidden marker, and written by the same token's user: anyone
+ * can copy the marker into a comment of theirs, which is then left alone). Never fails the step: the report is already in
  * the job summary, so a comment that cannot be written is a warning saying why.
  */
 export async function commentOnPullRequest(
@@ -51,7 +52,8 @@ export async function commentOnPullRequest(
     env['GITHUB_SERVER_URL'] && env['GITHUB_REPOSITORY'] && env['GITHUB_RUN_ID']
       ? `${env['GITHUB_SERVER_URL']}/${env['GITHUB_REPOSITORY']}/actions/runs/${env['GITHUB_RUN_ID']}`
       : undefined
-  const body = renderPrComment(report, marker, runUrl)
+  const rendered = renderPrComment(report, marker, runUrl)
+  const body = log.secrets?.scrub(rendered) ?? rendered
   try {
     const { owner, repo } = context.repo
     const octokit = github.getOctokit(token)
@@ -61,7 +63,10 @@ export async function commentOnPullRequest(
       issue_number: number,
       per_page: 100
     })
-    const earlier = comments.find((comment) => comment.body?.includes(marker))
+    const viewer = await authenticatedLogin(octokit)
+    const earlier = comments.find(
+      (comment) => comment.body?.includes(marker) && sameUser(comment.user?.login, viewer)
+    )
     if (earlier) {
       await octokit.rest.issues.updateComment({ owner, repo, comment_id: earlier.id, body })
       log.info(`comment-on-pr: updated the comment on pull request #${number}: ${earlier.html_url}`)
@@ -81,9 +86,28 @@ export async function commentOnPullRequest(
   }
 }
 
+/**
+ * Who the token acts as. GraphQL's `viewer` answers for the workflow token too, whose REST
+ * `GET /user` is refused ("Resource not accessible by integration").
+ */
+async function authenticatedLogin(octokit: {
+  graphql: <T>(query: string) => Promise<T>
+}): Promise<string> {
+  const { viewer } = await octokit.graphql<{ viewer: { login: string } }>(
+    'query { viewer { login } }'
+  )
+  return viewer.login
+}
+
+/** `github-actions[bot]` (REST) and `github-actions` (GraphQL) are one user. */
+function sameUser(login: string | undefined, viewer: string): boolean {
+  const plain = (name: string): string => name.replace(/\[bot\]$/, '').toLowerCase()
+  return login !== undefined && plain(login) === plain(viewer)
+}
+
 function describeError(error: unknown): string {
   const status = (error as { status?: number }).status
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   if (status === 403 || status === 404) {
     return (
       `${message} (HTTP ${status}). The token needs pull-requests: write (add permissions: ` +

@@ -1,11 +1,13 @@
-import { open } from 'node:fs/promises'
+import { open, realpath } from 'node:fs/promises'
 import { relative, sep } from 'node:path'
 import { detectFormat, FileFormatError, planFile, type FilePlan } from '../files/index.js'
 import type { Inputs } from '../inputs/index.js'
 import type { RunMode } from '../inputs/run-mode.js'
 import type { FileProblem } from '../report/accounting.js'
 import { findFiles } from '../github/glob.js'
-import { formatBytes, plural } from '../format.js'
+import { formatBytes, messageOf, plural } from '../format.js'
+import { isWithin } from '../files/workspace.js'
+import type { Log } from '../log.js'
 
 export interface Discovery {
   /** Patterns matched nothing. */
@@ -15,13 +17,8 @@ export interface Discovery {
   problems: FileProblem[]
 }
 
-/** The log calls this stage makes; the action passes @actions/core. */
-export interface FindLog {
-  info(message: string): void
-  warning(message: string): void
-  error(message: string, properties?: { file?: string; startLine?: number }): void
-  group<T>(name: string, fn: () => Promise<T>): Promise<T>
-}
+/** The log calls this stage makes. */
+export type FindLog = Pick<Log, 'info' | 'warning' | 'error' | 'group'>
 
 /**
  * The first stage: the files the patterns match, each planned into parts, with what was found
@@ -76,29 +73,33 @@ function describePlan(plan: FilePlan): string {
 /** Finds the files, detects each one's format and splits it into parts, reading each file once. */
 export async function discover(inputs: Inputs): Promise<Discovery> {
   const paths = await findFiles(inputs.files, inputs.workspace)
+  const workspace = await realpath(inputs.workspace).catch(() => inputs.workspace)
   const plans: FilePlan[] = []
   const problems: FileProblem[] = []
-  for (const path of paths) {
-    const displayPath = displayPathOf(path, inputs.workspace)
-    if (await looksBinary(path)) {
-      problems.push({
-        displayPath,
-        rows: 0,
-        message: 'is not a text file (it holds NUL bytes); give CSV, TSV or SSV text files'
-      })
+  for (const matched of paths) {
+    const displayPath = displayPathOf(matched, inputs.workspace)
+    // The workspace is the boundary: a link out of it is refused before anything reads it.
+    const path = await realpath(matched).catch(() => undefined)
+    if (path === undefined || !isWithin(path, workspace)) {
+      problems.push({ displayPath, rows: 0, message: OUTSIDE_WORKSPACE })
+      continue
+    }
+    const content = await probeContent(path)
+    if (content !== 'text') {
+      problems.push({ displayPath, rows: 0, message: NOT_TEXT[content] })
       continue
     }
     try {
       plans.push(
         await planFile(path, {
-          format: detectFormat(path, inputs.format),
+          format: detectFormat(matched, inputs.format),
           chunkSizeBytes: inputs.chunkSizeBytes,
           displayPath
         })
       )
     } catch (error) {
       if (!(error instanceof FileFormatError)) {
-        const message = error instanceof Error ? error.message : String(error)
+        const message = messageOf(error)
         problems.push({ displayPath, rows: 0, message: `cannot be read: ${message}` })
         continue
       }
@@ -110,10 +111,19 @@ export async function discover(inputs: Inputs): Promise<Discovery> {
   return { noFiles: paths.length === 0, plans, problems }
 }
 
+const OUTSIDE_WORKSPACE =
+  'is a link to a file outside the workspace; only files inside GITHUB_WORKSPACE are read, ' +
+  'so it was not opened'
+
+const NOT_TEXT = {
+  utf16: 'is UTF-16 text; save it as UTF-8 (CSV, TSV or SSV) and run the action again',
+  binary: 'is not a text file (it holds NUL bytes); give CSV, TSV or SSV text files'
+}
+
 /** Bytes read to tell a text file from a binary one, as git does. */
 const BINARY_PROBE_BYTES = 8000
 
-async function looksBinary(path: string): Promise<boolean> {
+async function probeContent(path: string): Promise<'text' | keyof typeof NOT_TEXT> {
   const file = await open(path, 'r')
   try {
     const { buffer, bytesRead } = await file.read(
@@ -122,15 +132,37 @@ async function looksBinary(path: string): Promise<boolean> {
       BINARY_PROBE_BYTES,
       0
     )
-    return buffer.subarray(0, bytesRead).includes(0)
+    return contentKind(buffer.subarray(0, bytesRead))
   } finally {
     await file.close()
   }
 }
 
+/**
+ * UTF-16 before the NUL probe, which it would fail: a byte order mark (FF FE, FE FF), or the
+ * NULs of mostly ASCII UTF-16 text, in every other byte and nowhere else.
+ */
+export function contentKind(head: Buffer): 'text' | keyof typeof NOT_TEXT {
+  if (
+    head.length >= 2 &&
+    ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))
+  )
+    return 'utf16'
+  if (!head.includes(0)) return 'text'
+  const pairs = Math.floor(head.length / 2)
+  let evenNuls = 0
+  let oddNuls = 0
+  for (let at = 0; at + 1 < head.length; at += 2) {
+    if (head[at] === 0) evenNuls++
+    if (head[at + 1] === 0) oddNuls++
+  }
+  const most = Math.max(evenNuls, oddNuls)
+  const least = Math.min(evenNuls, oddNuls)
+  return pairs > 0 && most >= pairs / 2 && least <= pairs / 20 ? 'utf16' : 'binary'
+}
+
 /** Relative to the workspace with forward slashes, as GitHub annotations and humans expect. */
 export function displayPathOf(path: string, workspace: string): string {
   const shown = relative(workspace, path)
-  const inside = shown !== '' && !shown.startsWith('..')
-  return (inside ? shown : path).split(sep).join('/')
+  return (shown !== '' && isWithin(path, workspace) ? shown : path).split(sep).join('/')
 }

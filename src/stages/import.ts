@@ -1,4 +1,4 @@
-import * as core from '@actions/core'
+import { core, secrets } from '../github/log.js'
 import { mkdir } from 'node:fs/promises'
 import type { FilePlan, Part } from '../files/index.js'
 import { sourceOfPart } from '../changes/source.js'
@@ -13,12 +13,15 @@ import {
   runImportJobs,
   type ScheduleOutcome
 } from '../jobs/scheduler.js'
-import type { JobPart } from '../jobs/types.js'
+import type { ImportApi, JobPart } from '../jobs/types.js'
 import { DEFAULT_LIMITS, MarketoClient, type MarketoClientOptions } from '../marketo/index.js'
 import { batchIdsOutput } from '../report/outputs.js'
-import { collectRowFiles } from '../report/row-files.js'
+import { collectRowFiles, type RowFileApi } from '../report/row-files.js'
+import { scrubFile } from '../report/scrub-files.js'
+import type { SecretScrubber } from '../text/secrets.js'
 import { ResumeApi } from '../jobs/resume.js'
 import { realSleep, systemClock } from '../time.js'
+import { countUploadBytes } from '../memory.js'
 
 export interface Imported {
   outcome: ScheduleOutcome
@@ -56,6 +59,7 @@ export async function importParts(
       clientId: inputs.clientId,
       clientSecret: inputs.clientSecret,
       onSecret: (token) => core.setSecret(token),
+      onUploadBytes: countUploadBytes,
       ...scaledTimes(process.env),
       ...requestTimeouts(process.env),
       signal: cancel.signal,
@@ -76,9 +80,10 @@ export async function importParts(
           `"${inputs.programMemberStatus}", up to ${inputs.maxConcurrentJobs} jobs at once`
       )
     }
+    const marketo = scrubbedMarketo(client, secrets)
     const outcome = await runImportJobs(
       parts,
-      mode.kind === 'resume' && mode.withFiles ? new ResumeApi(mode.batchIds, client) : client,
+      mode.kind === 'resume' && mode.withFiles ? new ResumeApi(mode.batchIds, marketo) : marketo,
       {
         programId: inputs.programId,
         programMemberStatus: inputs.programMemberStatus,
@@ -98,7 +103,7 @@ export async function importParts(
           // The last value written wins: a run killed from outside still leaves its batch ids.
           if (mode.kind !== 'resume') core.setOutput('batch-ids', batchIdsOutput(ledger.batchIds()))
         },
-        onJobEnded: (result) => collectRowFiles(result, client, inputs.outputDir, core),
+        onJobEnded: (result) => collectRowFiles(result, marketo, inputs.outputDir, core),
         log: {
           info: core.info,
           warning: core.warning,
@@ -118,6 +123,42 @@ export async function importParts(
     return { outcome, apiCalls }
   } finally {
     cancel.dispose()
+  }
+}
+
+/**
+ * Where Marketo's text enters the run: its messages (job status, errors) and its failure and
+ * warning files have every secret replaced by `***` before the run keeps or writes them, so a
+ * server that echoes the client secret or a token leaks it nowhere.
+ */
+function scrubbedMarketo(client: MarketoClient, scrubber: SecretScrubber): ImportApi & RowFileApi {
+  const clean = (error: unknown): never => {
+    if (error instanceof Error) {
+      const marketoMessage = (error as { marketoMessage?: unknown }).marketoMessage
+      Object.assign(error, {
+        message: scrubber.scrub(error.message),
+        ...(typeof marketoMessage === 'string'
+          ? { marketoMessage: scrubber.scrub(marketoMessage) }
+          : {})
+      })
+    }
+    throw error
+  }
+  const download =
+    (kind: 'downloadFailures' | 'downloadWarnings') =>
+    async (batchId: number, path: string): Promise<boolean> => {
+      const saved = await client[kind](batchId, path).catch(clean)
+      if (saved) await scrubFile(path, scrubber)
+      return saved
+    }
+  return {
+    submitImport: (request) => client.submitImport(request).catch(clean),
+    getImportStatus: async (batchId) => {
+      const status = await client.getImportStatus(batchId).catch(clean)
+      return { ...status, message: scrubber.scrub(status.message) }
+    },
+    downloadFailures: download('downloadFailures'),
+    downloadWarnings: download('downloadWarnings')
   }
 }
 

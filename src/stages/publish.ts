@@ -14,8 +14,12 @@ import type { RunReport } from '../report/model.js'
 import { reportJsonChunks } from '../report/report-json.js'
 import { renderReportMarkdown } from '../report/report-md.js'
 import { discardRowIssues, eachRowIssue } from '../report/row-issue-list.js'
+import { scrubDirectory } from '../report/scrub-files.js'
 import { renderSummary } from '../report/summary.js'
+import type { SecretScrubber } from '../text/secrets.js'
 import { capAnnotations } from '../validate/annotations.js'
+import { messageOf } from '../format.js'
+import type { Log } from '../log.js'
 
 /**
  * Everything a run ends with, however far it got: the log per file, the outputs, report.json
@@ -42,11 +46,11 @@ export async function publishRun(
   )
 }
 
-/** The toolkit calls this stage makes; the action passes @actions/core. */
-export interface Toolkit {
+/** The toolkit calls this stage makes; the action passes the escaping one of src/github/log.ts. */
+export interface Toolkit extends Pick<Log, 'info' | 'warning'> {
+  /** The run's secrets: scrubbed from the outputs, the summary and every file in output-dir. */
+  secrets?: SecretScrubber
   setOutput(name: string, value: string): void
-  info(message: string): void
-  warning(message: string): void
   summary: { addRaw(text: string, addEOL?: boolean): { write(): Promise<unknown> } }
   /** Folds the artifact toolkit's own log lines; absent: they are printed as they come. */
   group?<T>(name: string, fn: () => Promise<T>): Promise<T>
@@ -62,16 +66,22 @@ export async function publishReport(
   toolkit: Toolkit,
   options: { artifactClient?: ArtifactClientLike } = {}
 ): Promise<void> {
-  for (const [name, value] of Object.entries(outputsOf(report))) toolkit.setOutput(name, value)
+  const scrub = (text: string): string => toolkit.secrets?.scrub(text) ?? text
+  for (const [name, value] of Object.entries(outputsOf(report)))
+    toolkit.setOutput(name, scrub(value))
   const reportPath = join(inputs.outputDir, 'report.json')
+  const stringify = (value: unknown, space?: number): string =>
+    toolkit.secrets?.json(value, space) ?? JSON.stringify(value, null, space)
   try {
     await mkdir(inputs.outputDir, { recursive: true })
     // Streamed: a run with millions of failed rows has a report.json no string can hold.
     await pipeline(
-      Readable.from(reportJsonChunks(report, eachRowIssue)),
+      Readable.from(reportJsonChunks(report, eachRowIssue, stringify)),
       createWriteStream(reportPath)
     )
-    await writeFile(join(inputs.outputDir, 'report.md'), renderReportMarkdown(report))
+    await writeFile(join(inputs.outputDir, 'report.md'), scrub(renderReportMarkdown(report)))
+    // The last pass before anything leaves: Marketo's files and the fix-and-retry files too.
+    if (toolkit.secrets) await scrubDirectory(inputs.outputDir, toolkit.secrets)
     toolkit.setOutput('report-path', reportPath)
   } catch (error) {
     toolkit.warning(`Could not write ${reportPath}: ${messageOf(error)}`)
@@ -82,7 +92,7 @@ export async function publishReport(
   toolkit.setOutput('artifact-url', artifact?.url ?? '')
   const published: RunReport = artifact ? { ...report, artifact } : report
   try {
-    await toolkit.summary.addRaw(renderSummary(published), true).write()
+    await toolkit.summary.addRaw(scrub(renderSummary(published)), true).write()
   } catch (error) {
     toolkit.warning(`Could not write the job summary: ${messageOf(error)}`)
   }
@@ -125,20 +135,8 @@ async function uploadArtifactOf(
   return uploaded ? { ...uploaded, name: inputs.artifactName } : undefined
 }
 
-/** The log calls of the per-file groups and annotations; the action passes @actions/core. */
-export interface ReportLog {
-  info(message: string): void
-  warning(message: string, properties?: AnnotationProperties): void
-  error(message: string, properties?: AnnotationProperties): void
-  notice(message: string, properties?: AnnotationProperties): void
-  group<T>(name: string, fn: () => Promise<T>): Promise<T>
-}
-
-interface AnnotationProperties {
-  title?: string
-  file?: string
-  startLine?: number
-}
+/** The log calls of the per-file groups and the annotations. */
+export type ReportLog = Pick<Log, 'info' | 'warning' | 'error' | 'notice' | 'group'>
 
 /** One folded group per file: its parts, batches and counts, then what happened to its rows. */
 export async function logPerFile(report: RunReport, log: ReportLog): Promise<void> {
@@ -201,8 +199,4 @@ export function annotate(annotations: Annotation[], log: ReportLog): void {
     }
     log[kind](message, properties)
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

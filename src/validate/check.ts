@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { delimiterOf, FileFormatError, partFileName, readRecords } from '../files/index.js'
-import { formatBytes } from '../format.js'
+import { formatBytes, messageOf } from '../format.js'
 import { MARKETO_MAX_BODY_BYTES, multipartOverheadBytes } from '../marketo/multipart.js'
 import type { ImportFormat } from '../marketo/types.js'
 import { EmailFingerprints } from './duplicates.js'
@@ -290,8 +290,4 @@ export async function findDuplicates(run: CheckRun): Promise<void> {
       if (!(cause instanceof FileFormatError)) throw cause
     }
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

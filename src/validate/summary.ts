@@ -1,5 +1,5 @@
 import { formatCount, plural } from '../format.js'
-import { escapeHtml } from '../report/html.js'
+import { JOB_SUMMARY, type MarkdownSink } from '../text/untrusted.js'
 import type { Finding, Severity, ValidationSummary } from './types.js'
 
 /** Findings listed one by one in the summary; the table by kind counts them all. */
@@ -14,14 +14,15 @@ const MARKS: Record<Severity, string> = { error: '❌', warning: '⚠️', notic
 export function validationSection(
   summary: ValidationSummary | undefined,
   mode: 'import' | 'dry-run',
-  files: number
+  files: number,
+  md: MarkdownSink = JOB_SUMMARY
 ): string[] {
   if (summary === undefined) return []
   const found = summary.errors + summary.warnings + summary.notices
   if (found === 0 && mode === 'import') return []
   const lines = ['#### Checks of the files', '']
   const scope = summary.changedSince
-    ? ` (rows new or changed since \`${escapeHtml(summary.changedSince)}\`)`
+    ? ` (rows new or changed since ${md.code(summary.changedSince)})`
     : ''
   if (found === 0) {
     return [...lines, `No problem found in ${plural(files, 'file')}${scope}.`, '']
@@ -34,16 +35,16 @@ export function validationSection(
   if (summary.rejectedFiles.length > 0) {
     lines.push(
       `Files with errors ${mode === 'dry-run' ? 'would not be' : 'were not'} submitted: ` +
-        summary.rejectedFiles.map((file) => `\`${escapeHtml(file)}\``).join(', ') +
+        summary.rejectedFiles.map((file) => md.code(file)).join(', ') +
         '.',
       ''
     )
   }
   lines.push('| | problem | count | first at |', '| --- | --- | ---: | --- |')
   for (const kind of summary.kinds) {
-    const where = kind.examples.map((e) => `\`${escapeHtml(e)}\``).join(', ')
+    const where = kind.examples.map((e) => md.code(e)).join(', ')
     lines.push(
-      `| ${MARKS[kind.severity]} ${kind.severity} | ${escapeHtml(kind.label)} | ${formatCount(kind.count)} | ${where} |`
+      `| ${MARKS[kind.severity]} ${kind.severity} | ${md.text(kind.label)} | ${formatCount(kind.count)} | ${where} |`
     )
   }
   lines.push('')
@@ -53,7 +54,7 @@ export function validationSection(
       (found > listed.length ? `The first ${listed.length} problems` : 'Each problem') +
       '</summary>',
     '',
-    ...listed.map(describe),
+    ...listed.map((finding) => describe(finding, md)),
     '',
     '</details>',
     ''
@@ -61,7 +62,7 @@ export function validationSection(
   return lines
 }
 
-function describe(finding: Finding): string {
+function describe(finding: Finding, md: MarkdownSink): string {
   const where = finding.line === null ? finding.file : `${finding.file}:${finding.line}`
-  return `- ${MARKS[finding.severity]} \`${escapeHtml(where)}\` ${escapeHtml(finding.message)}`
+  return `- ${MARKS[finding.severity]} ${md.code(where)} ${md.text(finding.message)}`
 }

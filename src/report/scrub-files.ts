@@ -1,0 +1,31 @@
+import { createReadStream, createWriteStream } from 'node:fs'
+import { readdir, rename, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import type { SecretScrubber } from '../text/secrets.js'
+
+/**
+ * Rewrites `path` with every secret replaced by `***`, streaming (a failures file may be
+ * large); a file without one is left untouched. True when something was replaced.
+ */
+export async function scrubFile(path: string, secrets: SecretScrubber): Promise<boolean> {
+  if (secrets.size === 0) return false
+  const scrubbing = `${path}.scrubbing`
+  const stream = secrets.stream()
+  try {
+    await pipeline(createReadStream(path), stream, createWriteStream(scrubbing))
+    if (stream.found()) await rename(scrubbing, path)
+    return stream.found()
+  } finally {
+    await rm(scrubbing, { force: true })
+  }
+}
+
+/** The final pass over output-dir: every regular file in it (links are not followed). */
+export async function scrubDirectory(directory: string, secrets: SecretScrubber): Promise<void> {
+  if (secrets.size === 0) return
+  const entries = await readdir(directory, { recursive: true, withFileTypes: true })
+  for (const entry of entries) {
+    if (entry.isFile()) await scrubFile(join(entry.parentPath, entry.name), secrets)
+  }
+}

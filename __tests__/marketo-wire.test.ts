@@ -11,6 +11,8 @@ import {
   type UploadSource
 } from '../src/marketo/index.js'
 import type { Sleep } from '../src/time.js'
+import { MAX_MESSAGE_CHARS } from '../src/marketo/answers.js'
+import { MAX_JSON_ANSWER_BYTES } from '../src/marketo/http.js'
 
 const CSV = 'email,firstName\nann@example.com,Ann\n'.repeat(2000)
 
@@ -233,5 +235,84 @@ describe('over a real connection', () => {
     expect(error).not.toBeInstanceOf(MarketoApiError)
     expect(error).toMatchObject({ code: 'EACCES', message: 'EACCES: permission denied' })
     expect(received.length).toBeLessThanOrEqual(1)
+  })
+})
+
+describe('answers that are not what Marketo documents', () => {
+  const STATUS = {
+    success: true,
+    result: [{ batchId: 55, importId: '55', status: 'Complete', numOfLeadsProcessed: 1 }]
+  }
+
+  /** A status answer of `bytes` bytes (a long message), sent chunked, with no Content-Length. */
+  const chunked = (bytes: number) => (_request: Received, response: ServerResponse) => {
+    response.writeHead(200, { 'content-type': 'application/json' })
+    const text = JSON.stringify(STATUS)
+    const padded = JSON.stringify({
+      ...STATUS,
+      result: [{ ...STATUS.result[0], message: 'x'.repeat(bytes - text.length - 13) }]
+    })
+    Readable.from(
+      (function* () {
+        for (let at = 0; at < padded.length; at += 65_536) yield padded.slice(at, at + 65_536)
+      })()
+    ).pipe(response)
+  }
+
+  it('reads an answer of exactly 1 MiB', async () => {
+    const { origin } = await start([chunked(MAX_JSON_ANSWER_BYTES)])
+    const status = await client(origin).getImportStatus(55)
+    expect(status).toMatchObject({ status: 'Complete', numOfLeadsProcessed: 1 })
+    expect(status.message).toHaveLength(MAX_MESSAGE_CHARS + 1)
+  })
+
+  it('stops reading past 1 MiB, and does not ask again', async () => {
+    const { origin, received } = await start([chunked(2 * MAX_JSON_ANSWER_BYTES), json(STATUS)])
+    const failure = await client(origin)
+      .getImportStatus(55)
+      .catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(MarketoApiError)
+    expect(failure).toMatchObject({ code: 'ANSWER_TOO_LARGE', stopsRun: true })
+    expect((failure as Error).message).toContain(
+      'the answer is larger than 1 MiB, which no answer of this API is; it was not read'
+    )
+    expect(received).toHaveLength(1)
+  })
+
+  it('refuses an answer whose Content-Length passes 1 MiB without waiting for its body', async () => {
+    const { origin } = await start([
+      (_request, response) => {
+        response.writeHead(200, { 'content-length': String(300 * 2 ** 20) })
+        response.write('{"success":') // the rest never comes
+      }
+    ])
+    await expect(client(origin).getImportStatus(55)).rejects.toMatchObject({
+      code: 'ANSWER_TOO_LARGE'
+    })
+  })
+
+  it.each([
+    ['an empty result', { success: true, result: [] }],
+    ['no result', { success: true }],
+    ['a result without a batchId', { success: true, result: [{ status: 'Queued' }] }]
+  ])('a submit answered 200 with %s is reported once as uncertain', async (_, body) => {
+    const { origin, received } = await start([json(body), json(SUBMITTED)])
+    const failure = await client(origin)
+      .submitImport({
+        programId: '9',
+        programMemberStatus: 'Member',
+        format: 'CSV',
+        source: source()
+      })
+      .catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(MarketoApiError)
+    const error = failure as MarketoApiError
+    expect(error).toMatchObject({ code: 'NO_JOB_IN_ANSWER', stopsRun: true, uncertainAttempts: 1 })
+    expect(error.message).toContain('it may have created a job for this part anyway')
+    expect(error.message).toContain(
+      'Check the import jobs of the program in Marketo before running'
+    )
+    expect(error.message).not.toContain('did not answer')
+    expect(received).toHaveLength(1)
   })
 })

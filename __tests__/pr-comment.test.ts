@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { account } from '../src/report/accounting.js'
 import type { RunReport } from '../src/report/model.js'
+import { noRowIssues } from '../src/report/row-issue-list.js'
 import {
   COMMENT_MAX_CHARS,
   commentMarker,
@@ -17,7 +18,7 @@ function report(overrides: Partial<RunReport> = {}): RunReport {
     fileProblems: [],
     results: [],
     accounting: account([]),
-    rowIssues: { failures: [], warnings: [], fixFiles: [] },
+    rowIssues: noRowIssues(),
     apiCalls: 0,
     elapsedMs: 100,
     verdict: [],

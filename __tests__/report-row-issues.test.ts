@@ -57,12 +57,15 @@ describe('traceRowIssues', () => {
           () => 'a@x.com,Ann,TEXT,Invalid data type in field Lead Score'
         ).join('\n')
     )
-    results[last]!.failuresFile = failures
-    const issues = await traceRowIssues(results, [plan], join(dir, 'out'))
-    const lines = issues.failures.map((f) => f.line)
+    Object.assign(results[last]!, { failuresFile: failures, imported: 0, failed: lastRows })
+    const issues = await traceRowIssues(results, [plan], {
+      outputDir: join(dir, 'out'),
+      scratchDir: dir
+    })
+    const lines = issues.failures.first.map((f) => f.line)
     const firstLineOfLast = plan.parts[last]!.firstLine
     expect(lines).toEqual(Array.from({ length: lastRows }, (_, i) => firstLineOfLast + i))
-    expect(issues.failures.every((f) => f.batchId === 2000 + last)).toBe(true)
+    expect(issues.failures.first.every((f) => f.batchId === 2000 + last)).toBe(true)
   })
 
   it('keeps a row that matches no source record, with no line, rather than dropping it', async () => {
@@ -73,9 +76,12 @@ describe('traceRowIssues', () => {
       failures,
       'email,leadScore,Import Failure Reason\nchanged@x.com,TEXT,Invalid data type in field Lead Score\n'
     )
-    result.failuresFile = failures
-    const issues = await traceRowIssues([result], [plan], join(dir, 'out'))
-    expect(issues.failures).toEqual([
+    Object.assign(result, { failuresFile: failures, imported: 0, failed: 1 })
+    const issues = await traceRowIssues([result], [plan], {
+      outputDir: join(dir, 'out'),
+      scratchDir: dir
+    })
+    expect(issues.failures.first).toEqual([
       {
         file: 'lists/leads.csv',
         line: null,
@@ -97,9 +103,12 @@ describe('traceRowIssues', () => {
       failures,
       'email,note,Import Failure Reason\na@x.com,"multi\r\nline",Reason A\nc@x.com,last,Reason C'
     )
-    result.failuresFile = failures
-    const issues = await traceRowIssues([result], [plan], join(dir, 'out'))
-    expect(issues.failures.map((f) => [f.line, f.reason])).toEqual([
+    Object.assign(result, { failuresFile: failures, imported: 1, failed: 2 })
+    const issues = await traceRowIssues([result], [plan], {
+      outputDir: join(dir, 'out'),
+      scratchDir: dir
+    })
+    expect(issues.failures.first.map((f) => [f.line, f.reason])).toEqual([
       [2, 'Reason A'],
       [5, 'Reason C']
     ])

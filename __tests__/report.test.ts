@@ -1,44 +1,32 @@
 import { describe, expect, it } from '@jest/globals'
-import type { Part } from '../src/files/types.js'
 import type { JobResult } from '../src/jobs/types.js'
 import { account } from '../src/report/accounting.js'
 import { rowAnnotations, ROW_ANNOTATIONS_PER_KIND } from '../src/report/annotations.js'
 import type { RunReport } from '../src/report/model.js'
 import { outputsOf } from '../src/report/outputs.js'
 import { renderReportMarkdown } from '../src/report/report-md.js'
-import type { RowIssue } from '../src/report/row-issues.js'
+import {
+  noRowIssues,
+  rowIssueListOf,
+  type RowIssue,
+  type RowIssues
+} from '../src/report/row-issue-list.js'
 import { renderSummary, SUMMARY_MAX_BYTES } from '../src/report/summary.js'
 import { decideVerdict, limitsKept } from '../src/report/verdict.js'
+import { filePart, jobResult } from '../testkit/job-results.js'
 
-function part(rows: number, index = 1, count = 1, file = 'lists/leads.csv'): Part {
+const part = filePart
+const result = jobResult
+
+const noIssues = noRowIssues()
+
+function issues(failures: RowIssue[], warnings: RowIssue[] = []): RowIssues {
   return {
-    path: `/work/${file}`,
-    displayPath: file,
-    format: 'CSV',
-    index,
-    count,
-    byteStart: 100,
-    byteEnd: 100 + rows * 50,
-    bytes: rows * 50 + 100,
-    rows,
-    firstLine: 2
+    ...noRowIssues(),
+    failures: rowIssueListOf(failures),
+    warnings: rowIssueListOf(warnings)
   }
 }
-
-function result(overrides: Partial<JobResult> & { part: Part }): JobResult {
-  return {
-    outcome: 'Complete',
-    batchId: 1040,
-    imported: overrides.part.rows,
-    failed: 0,
-    warned: 0,
-    message: '',
-    uncertainResubmits: 0,
-    ...overrides
-  }
-}
-
-const noIssues = { failures: [], warnings: [], fixFiles: [] }
 
 function report(results: JobResult[], overrides: Partial<RunReport> = {}): RunReport {
   return {
@@ -181,7 +169,7 @@ describe('job summary', () => {
       result({ part: part(100, i + 1, 500), batchId: 1040 + i, imported: 0, failed: 100 })
     )
     const big = report(results, {
-      rowIssues: { failures, warnings: failures.slice(0, 20_000), fixFiles: [] },
+      rowIssues: issues(failures, failures.slice(0, 20_000)),
       verdict: ['50,000 rows failed, limit 0: failing the step']
     })
     const markdown = renderSummary(big)
@@ -202,26 +190,22 @@ describe('job summary', () => {
 
   it('annotates only what it can locate, and never with row values', () => {
     const annotations = rowAnnotations(
-      {
-        failures: [
-          {
-            file: 'a.csv',
-            line: 4,
-            batchId: 1,
-            part: 1,
-            reason: 'Invalid data type in field Lead Score'
-          },
-          {
-            file: 'a.csv',
-            line: null,
-            batchId: 1,
-            part: 1,
-            reason: 'Invalid data type in field Lead Score'
-          }
-        ],
-        warnings: [],
-        fixFiles: []
-      },
+      issues([
+        {
+          file: 'a.csv',
+          line: 4,
+          batchId: 1,
+          part: 1,
+          reason: 'Invalid data type in field Lead Score'
+        },
+        {
+          file: 'a.csv',
+          line: null,
+          batchId: 1,
+          part: 1,
+          reason: 'Invalid data type in field Lead Score'
+        }
+      ]),
       'report.md'
     )
     expect(annotations).toEqual([

@@ -1,7 +1,7 @@
 /** The identity call and the four Bulk Program Member Import calls, once a call is let through. */
 import { countDataRows, countDataRowsOfBytes } from './rows.js'
 import { DELIMITERS, FILE_CONTENT_TYPES, parseFormat } from './delimited.js'
-import type { FaultBook } from './faults.js'
+import type { Fault, FaultBook, RowFileChange } from './faults.js'
 import type { ImportQueue, NewJob, SimJob } from './jobs.js'
 import { multipartBoundary, parseMultipart } from './multipart.js'
 import { requestId } from './http.js'
@@ -127,6 +127,7 @@ export function handleSubmit(
   if (fault) ex.record.fault = ex.record.fault ? `${ex.record.fault},${fault.kind}` : fault.kind
   const job = ctx.queue.submit(newJob)
   if (fault?.kind === 'resetAfterAccept') return ex.drop()
+  if (fault?.kind === 'noJob') return ex.json({ requestId: requestId(), result: [], success: true })
   ex.json({
     requestId: requestId(),
     result: [{ batchId: job.batchId, importId: job.importId, status: job.status }],
@@ -152,21 +153,60 @@ export function handleBatchCall(
   ctx: ApiContext,
   rawBatchId: string,
   call: 'status' | 'failures' | 'warnings',
+  fault?: Fault,
   echoedToken?: string
 ): void {
   if (!/^\d+$/.test(rawBatchId)) return ex.error('1003', `Invalid batch id '${rawBatchId}'`)
   const job = ctx.queue.find(Number(rawBatchId))
   if (job === undefined) return ex.error('1013', 'Object not found')
   if (call === 'status') {
-    return ex.json({
-      requestId: requestId(),
-      result: [statusResult(job, echoedToken)],
-      success: true
-    })
+    const result = statusResult(job, echoedToken)
+    const ended = job.status === 'Complete' || job.status === 'Failed'
+    if (fault?.kind === 'counts' && ended) Object.assign(result, fault.counts)
+    return ex.json({ requestId: requestId(), result: [result], success: true })
   }
   const file = ctx.queue.issueFile(job, call)
-  if (file !== undefined) return ex.send(200, file.body, { 'Content-Type': file.contentType })
+  if (file !== undefined) {
+    if (fault?.kind !== 'rowFile')
+      return ex.send(200, file.body, { 'Content-Type': file.contentType })
+    return ex.stream(200, changedRowFile(file.body, fault.change), {
+      'Content-Type': file.contentType
+    })
+  }
   if (ctx.noFileAnswer === 'empty')
     return ex.send(200, '', { 'Content-Type': FILE_CONTENT_TYPES[job.format] })
   ex.notFound(`No ${call} file for batch ${job.batchId}`)
+}
+
+/** A failures or warnings file as a `rowFile` fault changes it, in chunks (it may be huge). */
+function* changedRowFile(body: string, change: RowFileChange): Generator<Buffer> {
+  const [header = '', ...rows] = body.split('\n')
+  if (change.kind === 'unbalancedQuote') {
+    yield Buffer.from([header, ...rows.map((row, i) => (i === 0 ? `"${row}` : row))].join('\n'))
+    return
+  }
+  if (change.kind === 'swappedHeader') {
+    const [first = '', second = '', ...rest] = header.split(',')
+    yield Buffer.from([[second, first, ...rest].join(','), ...rows].join('\n'))
+    return
+  }
+  yield Buffer.from(body)
+  if (rows.length === 0) return
+  if (change.rows !== undefined) {
+    // Exactly `rows` more, the file's rows over and over.
+    const extra = Array.from({ length: change.rows }, (_, i) => rows[i % rows.length])
+    if (extra.length > 0) yield Buffer.from(`\n${extra.join('\n')}`)
+    return
+  }
+  // The rows again in blocks of about 1 MB until the file has `bytes` bytes.
+  const block = Buffer.from(
+    `\n${rows.join('\n')}`.repeat(Math.max(1, Math.floor(1e6 / body.length)))
+  )
+  for (
+    let written = Buffer.byteLength(body);
+    written < (change.bytes ?? 0);
+    written += block.length
+  ) {
+    yield block
+  }
 }

@@ -21,6 +21,26 @@ export type Fault =
   | { kind: 'echoToken' }
   /** Submit: the job's status messages end with `message`; its failed and warned rows get `reason`. */
   | { kind: 'hostileText'; message?: string; reason?: string }
+  /** Accepted (the job exists), answered `success: true` with no job in `result`. */
+  | { kind: 'noJob' }
+  /** A status answer of an ended job whose counts are these JSON values instead. */
+  | { kind: 'counts'; counts: Partial<Record<CountField, unknown>> }
+  /** A well-formed JSON success answer of `bytes` bytes (a long `message`). */
+  | { kind: 'hugeAnswer'; bytes: number }
+  /** The failures or warnings file, changed as `change` says. */
+  | { kind: 'rowFile'; change: RowFileChange }
+
+export type CountField = 'numOfLeadsProcessed' | 'numOfRowsFailed' | 'numOfRowsWithWarning'
+
+/**
+ * `unbalancedQuote`: the first data row opens a quote that never closes. `swappedHeader`: the
+ * header's first two columns change places. `extraRows`: the rows again, `rows` more of them,
+ * or until the file has `bytes` bytes.
+ */
+export type RowFileChange =
+  | { kind: 'unbalancedQuote' }
+  | { kind: 'swappedHeader' }
+  | { kind: 'extraRows'; rows?: number; bytes?: number }
 
 export interface FaultRule {
   on: FaultTarget
@@ -34,15 +54,22 @@ export interface FaultRule {
 /** Faults that act on an accepted submit (the job exists) rather than on the call's arrival. */
 export type AcceptFault = Extract<
   Fault,
-  { kind: 'resetAfterAccept' | 'jobFails' | 'stuck' | 'hostileText' }
+  { kind: 'resetAfterAccept' | 'jobFails' | 'stuck' | 'hostileText' | 'noJob' }
 >
 
 const ACCEPT_KINDS = new Set<Fault['kind']>([
   'resetAfterAccept',
   'jobFails',
   'stuck',
-  'hostileText'
+  'hostileText',
+  'noJob'
 ])
+
+/** Faults that change one kind of answer, once the call is let through. */
+const TARGETS: Partial<Record<Fault['kind'], FaultTarget[]>> = {
+  counts: ['status'],
+  rowFile: ['failures', 'warnings']
+}
 
 export function isAcceptFault(fault: Fault): fault is AcceptFault {
   return ACCEPT_KINDS.has(fault.kind)
@@ -69,6 +96,12 @@ export class FaultBook {
   add(rule: FaultRule): void {
     if (isAcceptFault(rule.fault) && rule.on !== 'submit' && rule.on !== 'any') {
       throw new Error(`fault rule: '${rule.fault.kind}' applies to submit calls only`)
+    }
+    const targets = TARGETS[rule.fault.kind]
+    if (targets && !targets.includes(rule.on)) {
+      throw new Error(
+        `fault rule: '${rule.fault.kind}' applies to ${targets.join(' or ')} calls only`
+      )
     }
     const nth = positiveCount(rule.nth, 1, 'nth')
     const times = positiveCount(rule.times, 1, 'times')

@@ -1,6 +1,7 @@
 /** Reading a request body under a cap, and answering one call the way Marketo's edge does. */
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { Readable } from 'node:stream'
 import type { CallKind } from './faults.js'
 
 export interface RecordedUpload {
@@ -130,6 +131,19 @@ export class Exchange {
       this.record.answeredAt = this.clock()
       this.res.writeHead(status, { ...headers, 'Content-Length': String(payload.length) })
       this.res.end(payload)
+    }
+    if (this.delayMs > 0) this.schedule(this.delayMs, write)
+    else write()
+  }
+
+  /** Answers with a body of unknown length, written chunk by chunk as the client reads it. */
+  stream(status: number, chunks: Iterable<Buffer>, headers: Record<string, string>): void {
+    this.record.response = { status }
+    const write = (): void => {
+      if (this.res.destroyed || this.res.writableEnded) return
+      this.record.answeredAt = this.clock()
+      this.res.writeHead(status, headers)
+      Readable.from(chunks).pipe(this.res)
     }
     if (this.delayMs > 0) this.schedule(this.delayMs, write)
     else write()

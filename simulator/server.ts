@@ -146,6 +146,12 @@ function answerFault(ex: Exchange, fault: Fault): boolean {
       })
       return true
     }
+    case 'hugeAnswer': {
+      const answer = { requestId: requestId(), success: true, result: [], message: '' }
+      const padding = Math.max(0, fault.bytes - JSON.stringify(answer).length)
+      ex.json({ ...answer, message: 'x'.repeat(padding) })
+      return true
+    }
     case 'nonJson':
       ex.html(
         200,
@@ -257,7 +263,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return handleSubmit(ex, context, decodeURIComponent(programId), record.query, body.body)
     }
     const batchId = BATCH_PATH.exec(record.path)?.[1] as string
-    handleBatchCall(ex, context, batchId, kind, fault?.kind === 'echoToken' ? token : undefined)
+    handleBatchCall(
+      ex,
+      context,
+      batchId,
+      kind,
+      fault,
+      fault?.kind === 'echoToken' ? token : undefined
+    )
   }
 
   const server = createServer((req, res) => {

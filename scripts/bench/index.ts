@@ -3,12 +3,13 @@
  *
  * 1. Split throughput of a 500 MB CSV with quoted line breaks, against GNU `split -C`.
  * 2. Peak RSS of the built action (a child process, as the runner runs it) splitting and
- *    uploading a 100 MB and a 1 GB file to the simulator, default chunk-size.
+ *    uploading a 100 MB and a 1 GB file to the simulator, default chunk-size, and tracing a
+ *    500 MB failures file (one job's rows, padded by the simulator with the same rows again).
  * 3. Wall time and API calls of 20 parts against the ideal schedule, and
  * 4. calls per job for jobs of 10 s, 1 min and 10 min, against a fixed 5 s poll: the action's
  *    scheduler and call limiter on a simulated clock (see schedule.ts).
  *
- * BENCH_QUICK=1 uses 50 MB and 100 MB files instead (the smoke test). Generated files live in a
+ * BENCH_QUICK=1 uses 50 MB and 100 MB files and a 50 MB failures file instead (the smoke test). Generated files live in a
  * folder under the system temp folder, removed at the end. MB = 10^6 bytes, MiB = 2^20 bytes.
  */
 import { rmSync } from 'node:fs'
@@ -16,16 +17,20 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { availableParallelism, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { writeCsv } from './csv.js'
-import { measureActionRss, type RssRun } from './rss.js'
+import { measureActionRss, measureTraceRss, type RssRun } from './rss.js'
 import { measureScan } from './scan.js'
 import { DEFAULT_POLLING, runFixedPoll, runScheduler, twentyPartDurations } from './schedule.js'
 
 const QUICK = process.env['BENCH_QUICK'] === '1'
 const SIZES = QUICK
-  ? { scan: 50_000_000, small: 50_000_000, large: 100_000_000 }
-  : { scan: 500_000_000, small: 100_000_000, large: 1_000_000_000 }
+  ? { scan: 50_000_000, small: 50_000_000, large: 100_000_000, failures: 50_000_000 }
+  : { scan: 500_000_000, small: 100_000_000, large: 1_000_000_000, failures: 500_000_000 }
 /** The issue's "under 150 MB", in MB of 10^6 bytes: 143.1 MiB. */
 const RSS_LIMIT_BYTES = 150e6
+/** Issue 10's "under 200 MB" while tracing the failures file: 190.7 MiB. */
+const TRACE_RSS_LIMIT_BYTES = 200e6
+/** The source of the traced job: one part just under the default chunk-size, every row failing. */
+const TRACED_SOURCE_BYTES = 9_000_000
 /** "Flat": the larger file may cost at most this much more memory than the smaller one. */
 const FLAT_GROWTH = 0.1
 
@@ -116,6 +121,43 @@ async function benchRss(scratch: string, bytes: number): Promise<RssRun> {
   }
 }
 
+async function benchTrace(scratch: string): Promise<void> {
+  const workspace = join(scratch, 'workspace-trace')
+  await mkdir(workspace, { recursive: true })
+  const fileName = 'failing.csv'
+  console.log(`Peak RSS: tracing a ${size(SIZES.failures)} failures file...`)
+  const file = await writeCsv(join(workspace, fileName), {
+    targetBytes: TRACED_SOURCE_BYTES,
+    badLeadScore: () => true,
+    seed: 3
+  })
+  try {
+    const run = await measureTraceRss(workspace, fileName, scratch, SIZES.failures, file)
+    if (run.failure) {
+      console.log(`  the trace did not end as it should: ${run.failure}`)
+      notes.push(
+        `${size(SIZES.failures)} failures file trace FAILED: ${run.failure.split('\n')[0]}`
+      )
+    }
+    row(
+      `action peak RSS, tracing a ${size(run.failuresBytes)} failures file`,
+      `${mib(run.peakRssBytes)} (${mb(run.peakRssBytes)}), ${seconds(run.wallMs)}` +
+        (run.failure ? ', trace FAILED' : ''),
+      `< ${mb(TRACE_RSS_LIMIT_BYTES)} (${mib(TRACE_RSS_LIMIT_BYTES)})`,
+      run.peakRssBytes < TRACE_RSS_LIMIT_BYTES && !run.failure
+    )
+    notes.push(
+      `Failures file trace: a ${size(file.bytes)} part of ${file.rows.toLocaleString('en-US')} rows, ` +
+        `every one failing; Marketo's ${size(run.failuresBytes)} failures file holds them and the same ` +
+        `rows again; ${run.failedRows.toLocaleString('en-US')} rows traced to their lines, the rest ` +
+        `reported as more rows than numOfRowsFailed; report.json ${size(run.reportBytes)}; VmHWM ` +
+        `sampled ${mib(run.sampledHwmBytes)}`
+    )
+  } finally {
+    await rm(workspace, { recursive: true, force: true })
+  }
+}
+
 async function benchSchedule(): Promise<void> {
   const maxPollMs = DEFAULT_POLLING.maxPollIntervalMs
   const durations = twentyPartDurations()
@@ -195,6 +237,7 @@ async function main(): Promise<void> {
       `flat (<= +${FLAT_GROWTH * 100}%)`,
       growth <= FLAT_GROWTH
     )
+    await benchTrace(scratch)
     await benchSchedule()
   } finally {
     await rm(scratch, { recursive: true, force: true })

@@ -1,14 +1,20 @@
 /**
- * Peak memory of the action process while it splits and uploads one large file: the built
- * action runs as a child (`node dist/index.js`, as the runner runs it) against a simulator in
- * this process that counts the uploads instead of keeping them. The child reports its own peak
- * (getrusage's maxrss) on exit through a preloaded module; /proc/<pid>/status VmHWM is sampled
- * alongside as a cross-check.
+ * Peak memory of the action process, measured two ways. While it splits and uploads one large
+ * file: the built action runs as a child (`node dist/index.js`, as the runner runs it) against a
+ * simulator in this process that counts the uploads instead of keeping them. While it traces a
+ * hostile failures file: the simulator pads a job's failures file with its own rows again. The
+ * child reports its own peak (getrusage's maxrss) on exit through a preloaded module;
+ * /proc/<pid>/status VmHWM is sampled alongside as a cross-check.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { runAction } from '../run-action.js'
-import { startSimulator } from '../../simulator/server.js'
+import { readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { runAction, type ActionRun } from '../run-action.js'
+import {
+  startSimulator,
+  type FaultRule,
+  type Simulator,
+  type SimulatorOptions
+} from '../../simulator/server.js'
 
 export interface RssRun {
   fileBytes: number
@@ -31,26 +37,44 @@ process.on('exit', () => {
 })
 `
 
+/** One run of the built action as a child, with its peak memory. */
+interface MeasuredRun {
+  run: ActionRun
+  peakRssBytes: number
+  sampledHwmBytes: number
+  wallMs: number
+  /** Jobs the simulator was given. */
+  jobs: number
+}
+
 /**
- * Imports `path` (already in `workspace`, named `fileName`) with the default chunk-size into a
- * fast simulator, and returns the action's peak RSS. `scratch` holds the probe and its report.
+ * Runs the built action on `fileName` in `workspace` against a simulator started with `options`
+ * and `faults`, with a probe that reports the child's own peak RSS on exit and /proc's VmHWM
+ * sampled alongside. `scratch` holds the probe.
  */
-export async function measureActionRss(
+async function runMeasured(
+  options: SimulatorOptions,
+  faults: FaultRule[],
+  run: { workspace: string; fileName: string; scratch: string }
+): Promise<MeasuredRun> {
+  const sim = await startSimulator(options)
+  for (const rule of faults) sim.addFault(rule)
+  try {
+    return await measure(sim, run.workspace, run.fileName, run.scratch)
+  } finally {
+    await sim.stop()
+  }
+}
+
+async function measure(
+  sim: Simulator,
   workspace: string,
   fileName: string,
-  scratch: string,
-  expected: { bytes: number; rows: number }
-): Promise<RssRun> {
+  scratch: string
+): Promise<MeasuredRun> {
   const probe = join(scratch, 'rss-probe.mjs')
-  const report = join(scratch, `rss-${fileName}-${expected.bytes}.txt`)
+  const report = join(scratch, `rss-${fileName}-${Date.now()}.txt`)
   await writeFile(probe, PROBE)
-  await rm(report, { force: true })
-  const sim = await startSimulator({
-    keepUploads: false,
-    msPerRow: 0,
-    jobOverheadMs: 5,
-    queuedMs: 0
-  })
   let sampledHwm = 0
   let sampler: NodeJS.Timeout | undefined
   const started = performance.now()
@@ -86,31 +110,127 @@ export async function measureActionRss(
     })
     const wallMs = performance.now() - started
     clearInterval(sampler)
-    await rm(run.dirs.root, { recursive: true, force: true })
-    const rowsImported = Number(run.outputs['rows-imported'] ?? NaN)
-    let failure: string | undefined
-    if (run.code !== 0 || rowsImported !== expected.rows) {
-      const log = `${run.stdout}\n${run.stderr}`.trim().split('\n').slice(-5).join('\n')
-      failure =
-        `exit ${run.code ?? run.signal}, ${rowsImported} of ${expected.rows} rows imported; ` +
-        `the log ends:\n${log}`
-    }
-    const calls = /Marketo API calls used: (\d+)/.exec(run.stdout)?.[1]
     const peak = await readFile(report, 'utf8').catch(() => '')
+    await rm(report, { force: true })
+    // A process killed before its exit handler reports nothing: the sampled peak stands in.
     return {
-      ...(failure ? { failure } : {}),
-      fileBytes: expected.bytes,
-      rows: expected.rows,
-      parts: sim.jobs.length,
-      // A process killed before its exit handler reports nothing: the sampled peak stands in.
+      run,
       peakRssBytes: peak === '' ? sampledHwm : Number(peak),
       sampledHwmBytes: sampledHwm,
       wallMs,
-      apiCalls: Number(calls ?? NaN),
-      rowsImported
+      jobs: sim.jobs.length
     }
   } finally {
     clearInterval(sampler)
-    await sim.stop()
   }
+}
+
+function logEnd(run: ActionRun): string {
+  return `${run.stdout}\n${run.stderr}`.trim().split('\n').slice(-5).join('\n')
+}
+
+/**
+ * Imports `path` (already in `workspace`, named `fileName`) with the default chunk-size into a
+ * fast simulator, and returns the action's peak RSS. `scratch` holds the probe and its report.
+ */
+export async function measureActionRss(
+  workspace: string,
+  fileName: string,
+  scratch: string,
+  expected: { bytes: number; rows: number }
+): Promise<RssRun> {
+  const { run, peakRssBytes, sampledHwmBytes, wallMs, jobs } = await runMeasured(
+    { keepUploads: false, msPerRow: 0, jobOverheadMs: 5, queuedMs: 0 },
+    [],
+    { workspace, fileName, scratch }
+  )
+  await rm(run.dirs.root, { recursive: true, force: true })
+  const rowsImported = Number(run.outputs['rows-imported'] ?? NaN)
+  let failure: string | undefined
+  if (run.code !== 0 || rowsImported !== expected.rows) {
+    failure =
+      `exit ${run.code ?? run.signal}, ${rowsImported} of ${expected.rows} rows imported; ` +
+      `the log ends:\n${logEnd(run)}`
+  }
+  const calls = /Marketo API calls used: (\d+)/.exec(run.stdout)?.[1]
+  return {
+    ...(failure ? { failure } : {}),
+    fileBytes: expected.bytes,
+    rows: expected.rows,
+    parts: jobs,
+    peakRssBytes,
+    sampledHwmBytes,
+    wallMs,
+    apiCalls: Number(calls ?? NaN),
+    rowsImported
+  }
+}
+
+export interface TraceRun {
+  /** Bytes of the failures file Marketo (the simulator) answered. */
+  failuresBytes: number
+  /** Rows Marketo counted as failed, each traced to its line. */
+  failedRows: number
+  peakRssBytes: number
+  sampledHwmBytes: number
+  wallMs: number
+  /** Bytes of the report.json written. */
+  reportBytes: number
+  /** Set when the run did not end as it should: failed, on the failures file, with report.json. */
+  failure?: string
+}
+
+/**
+ * Peak memory of the action tracing a hostile failures file: `fileName` (one part, every row
+ * failing) is imported into a simulator that pads its failures file to `failuresBytes` with the
+ * same rows again. The run must fail on the file's rows outnumbering numOfRowsFailed, with every
+ * counted row traced and report.json written.
+ */
+export async function measureTraceRss(
+  workspace: string,
+  fileName: string,
+  scratch: string,
+  failuresBytes: number,
+  expected: { rows: number }
+): Promise<TraceRun> {
+  const { run, peakRssBytes, sampledHwmBytes, wallMs } = await runMeasured(
+    { msPerRow: 0, jobOverheadMs: 5, queuedMs: 0 },
+    [
+      {
+        on: 'failures',
+        fault: { kind: 'rowFile', change: { kind: 'extraRows', bytes: failuresBytes } }
+      }
+    ],
+    { workspace, fileName, scratch }
+  )
+  const reportPath = run.outputs['report-path'] ?? ''
+  const reportBytes = reportPath ? (await stat(reportPath).catch(() => ({ size: 0 }))).size : 0
+  const report =
+    reportBytes > 0 ? (JSON.parse(await readFile(reportPath, 'utf8')) as TraceReport) : undefined
+  const failuresFile = report?.parts[0]?.failuresFile
+  const downloaded = failuresFile ? (await stat(join(dirname(reportPath), failuresFile))).size : 0
+  await rm(run.dirs.root, { recursive: true, force: true })
+  const traced = report?.failures.filter((issue) => issue.line !== null).length ?? 0
+  const problem = report?.rowFileProblems[0]?.message ?? ''
+  let failure: string | undefined
+  if (run.code !== 1 || traced !== expected.rows || !/^the file has \d+ rows, but/.test(problem)) {
+    failure =
+      `exit ${run.code ?? run.signal}, ${traced} of ${expected.rows} failed rows traced, ` +
+      `problem "${problem}"; the log ends:\n${logEnd(run)}`
+  }
+  return {
+    ...(failure ? { failure } : {}),
+    failuresBytes: downloaded,
+    failedRows: traced,
+    peakRssBytes,
+    sampledHwmBytes,
+    wallMs,
+    reportBytes
+  }
+}
+
+interface TraceReport {
+  parts: { failuresFile: string | null }[]
+  failures: { line: number | null }[]
+  rowFileProblems: { message: string }[]
 }

@@ -1,9 +1,10 @@
-import type { FilePlan, Part } from '../files/index.js'
-import type { ImportApi } from './types.js'
+import type { FilePlan } from '../files/index.js'
+import type { RunMode } from '../inputs/run-mode.js'
+import type { BatchPart, ImportApi, JobPart } from './types.js'
 import type { ImportJobStatus, SubmitRequest } from '../marketo/types.js'
 
 /**
- * Resuming with `batch-ids`: nothing is submitted. The scheduler still "submits" each part in
+ * Resuming with `batch-ids` and the files: nothing is submitted. The scheduler still "submits" each part in
  * order, and this adapter answers with the batch id the earlier run got for it, so the jobs are
  * polled, reported and judged exactly as in an uninterrupted run.
  *
@@ -35,21 +36,22 @@ export class ResumeApi implements ImportApi {
 
 /**
  * Without `files`, the rows behind each batch id are unknown until Marketo reports them: one
- * stand-in part per batch id, whose rows are filled in from Marketo's counts when the job ends.
+ * batch part per batch id, which the scheduler polls without submitting anything.
  */
-export function batchOnlyParts(batchIds: number[]): Part[] {
+export function batchOnlyParts(batchIds: number[]): BatchPart[] {
   return batchIds.map((batchId) => ({
-    path: '',
+    kind: 'batch',
+    batchId,
     displayPath: `batch ${batchId}`,
-    format: 'CSV',
     index: 1,
-    count: 1,
-    byteStart: 0,
-    byteEnd: 0,
-    bytes: 0,
-    rows: 0,
-    firstLine: 0
+    count: 1
   }))
+}
+
+/** The jobs of a run: the parts of its checked files, or, resuming without files, its batch ids. */
+export function jobPartsOf(mode: RunMode, plans: FilePlan[]): JobPart[] {
+  if (mode.kind === 'resume' && !mode.withFiles) return batchOnlyParts(mode.batchIds)
+  return plans.flatMap((plan) => plan.parts)
 }
 
 /** Checks that the files given with batch-ids can be the ones that earlier run submitted. */

@@ -1,5 +1,6 @@
-import type { Part } from '../files/types.js'
 import type { ImportJobStatus, UploadSource } from '../marketo/types.js'
+import type { Part } from '../files/types.js'
+import { describePart, isBatchPart } from './parts.js'
 import type { Clock, Sleep } from '../time.js'
 import {
   firstPoll,
@@ -9,7 +10,7 @@ import {
   type PolledJob,
   type PollTiming
 } from './poll-plan.js'
-import type { ImportApi, JobResult } from './types.js'
+import type { ImportApi, JobPart, JobResult } from './types.js'
 import { Wakeup } from './wakeup.js'
 import { messageOf } from '../format.js'
 import type { FailureTraits } from '../marketo/types.js'
@@ -31,6 +32,11 @@ export interface SchedulerOptions extends PollTiming {
    */
   controller?: AbortController
   sourceOf(part: Part): UploadSource
+  /**
+   * Called as soon as a part has its batch id (submitted, or resumed), with its result, which the
+   * scheduler goes on updating: what a run killed from outside still knows.
+   */
+  onSubmitted?(result: JobResult): void
   /** Called once per job that ended (Complete or Failed); awaited before the run returns. */
   onJobEnded?(result: JobResult): Promise<void>
   log: SchedulerLog
@@ -85,7 +91,7 @@ function stopsTheRun(error: unknown): boolean {
  * soon as one ends, polls open jobs with back-off, and stops at the deadline or on cancel.
  */
 export async function runImportJobs(
-  parts: Part[],
+  parts: JobPart[],
   api: ImportApi,
   options: SchedulerOptions
 ): Promise<ScheduleOutcome> {
@@ -138,15 +144,18 @@ export async function runImportJobs(
       while (!stop && open.length >= options.maxConcurrentJobs) await wakeup.wait()
       checkDeadline()
       if (stop || submitBlocked) break
-      const part = parts[index] as Part
+      const part = parts[index] as JobPart
       untried = index + 1
       try {
-        const job = await api.submitImport({
-          programId: options.programId,
-          programMemberStatus: options.programMemberStatus,
-          format: part.format,
-          source: options.sourceOf(part)
-        })
+        // A batch resumed without its file is in Marketo already: it is only polled.
+        const job = isBatchPart(part)
+          ? { batchId: part.batchId, status: 'Queued', uncertainAttempts: 0 }
+          : await api.submitImport({
+              programId: options.programId,
+              programMemberStatus: options.programMemberStatus,
+              format: part.format,
+              source: options.sourceOf(part)
+            })
         const result: JobResult = {
           part,
           outcome: 'Queued',
@@ -159,13 +168,16 @@ export async function runImportJobs(
           submittedAt: clock.now()
         }
         results[index] = result
+        options.onSubmitted?.(result)
         const head = open.length < MARKETO_PROCESSING_SLOTS
         open.push({ result, poll: firstPoll(clock.now(), head, options) })
         options.log.info(
-          `Submitted ${describePart(part)}: batch ${job.batchId}, ${part.rows} rows, ${job.status}` +
-            (job.uncertainAttempts > 0
-              ? ` (resubmitted after an uncertain failure; a duplicate job may exist)`
-              : '')
+          isBatchPart(part)
+            ? `Resuming batch ${job.batchId}`
+            : `Submitted ${describePart(part)}: batch ${job.batchId}, ${part.rows} rows, ${job.status}` +
+                (job.uncertainAttempts > 0
+                  ? ` (resubmitted after an uncertain failure; a duplicate job may exist)`
+                  : '')
         )
         wakeup.notify()
       } catch (error) {
@@ -305,12 +317,13 @@ function fromStatus(status: ImportJobStatus): Partial<JobResult> {
     imported: status.numOfLeadsProcessed,
     failed: status.numOfRowsFailed,
     warned: status.numOfRowsWithWarning,
-    message: status.message
+    message: status.message,
+    ...(status.invalidCounts ? { invalidCounts: status.invalidCounts } : {})
   }
 }
 
 /** A part that never reached Marketo, and why. */
-export function notSubmitted(part: Part, message: string, uncertainAttempts = 0): JobResult {
+export function notSubmitted(part: JobPart, message: string, uncertainAttempts = 0): JobResult {
   return {
     part,
     outcome: 'NotSubmitted',
@@ -322,8 +335,4 @@ export function notSubmitted(part: Part, message: string, uncertainAttempts = 0)
   }
 }
 
-export function describePart(part: Part): string {
-  return part.count > 1
-    ? `${part.displayPath} (part ${part.index} of ${part.count})`
-    : part.displayPath
-}
+export { describePart }

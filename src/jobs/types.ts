@@ -1,6 +1,22 @@
 import type { Part } from '../files/types.js'
 import type { ImportJobStatus, SubmitRequest, SubmittedJob } from '../marketo/types.js'
 
+/**
+ * A job already in Marketo, known by its batch id alone (batch-ids without files): nothing is
+ * submitted for it, and its rows are the ones Marketo reports once it ends.
+ */
+export interface BatchPart {
+  kind: 'batch'
+  batchId: number
+  /** `batch 1040`, where a file part shows its path. */
+  displayPath: string
+  index: 1
+  count: 1
+}
+
+/** What one import job carries: a part of a file, or a batch resumed without its file. */
+export type JobPart = Part | BatchPart
+
 /** What the scheduler needs from Marketo: the client implements it, tests may fake it. */
 export interface ImportApi {
   submitImport(request: SubmitRequest): Promise<SubmittedJob & { uncertainAttempts: number }>
@@ -14,7 +30,7 @@ export interface ImportApi {
 export type PartOutcome = 'Complete' | 'Failed' | 'Queued' | 'Importing' | 'NotSubmitted'
 
 export interface JobResult {
-  part: Part
+  part: JobPart
   outcome: PartOutcome
   batchId?: number
   /** Marketo's numOfLeadsProcessed, numOfRowsFailed, numOfRowsWithWarning (0 until Complete). */
@@ -23,6 +39,11 @@ export interface JobResult {
   warned: number
   /** Marketo's message, or why the part was not submitted. */
   message: string
+  /**
+   * Counts of Marketo's status answer that are not whole numbers of rows (a fraction, a string,
+   * a negative), as `numOfRowsFailed is "0x10"`; the counts then read 0, and the report says so.
+   */
+  invalidCounts?: string[]
   /**
    * Times a submit of the part failed after its whole upload was sent (the connection broke, a
    * gateway error, a garbled answer): each time Marketo may have created a job. When the part
@@ -35,4 +56,6 @@ export interface JobResult {
   /** Marketo's failure and warning files for this job, once downloaded into output-dir. */
   failuresFile?: string
   warningsFile?: string
+  /** Why a file its counts call for is not there (Marketo has none, the download failed). */
+  rowFileProblems?: { kind: 'failures' | 'warnings'; message: string }[]
 }

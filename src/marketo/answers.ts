@@ -12,8 +12,8 @@ export function marketoError(body: unknown): { code: string; message: string } |
     return { code: 'invalid answer', message: 'success:false without an error code' }
   }
   return {
-    code: String(first.code),
-    message: typeof first.message === 'string' ? first.message : ''
+    code: cut(String(first.code), 40),
+    message: typeof first.message === 'string' ? cut(first.message, MAX_MESSAGE_CHARS) : ''
   }
 }
 
@@ -40,6 +40,8 @@ export function resultOf(status: number, text: string): unknown[] {
   if (status < 200 || status >= 300) {
     throw new AttemptFailure(`HTTP ${status}`, `HTTP ${status}`, { httpStatus: status })
   }
+  // A success without `result` is read, not retried: it is an answer, just an empty one.
+  if (isObject(body) && body.success === true && body.result === undefined) return []
   if (!isObject(body) || body.success !== true || !Array.isArray(body.result)) {
     throw new AttemptFailure(
       'invalid answer',
@@ -50,16 +52,49 @@ export function resultOf(status: number, text: string): unknown[] {
   return body.result as unknown[]
 }
 
+/** Marketo's messages are a sentence; anything longer is cut here, before any report holds it. */
+export const MAX_MESSAGE_CHARS = 1000
+
+const COUNT_FIELDS = ['numOfLeadsProcessed', 'numOfRowsFailed', 'numOfRowsWithWarning'] as const
+
+/**
+ * `result[0]` of a status answer. Its counts must be whole numbers of rows: one that is not (a
+ * fraction, a negative, a string such as "0x10") reads 0 and is named in `invalidCounts`, so
+ * the report says what Marketo sent instead of guessing what it meant. A missing count is 0.
+ */
 export function parseJobStatus(value: unknown): ImportJobStatus | undefined {
   const job = parseSubmittedJob(value)
   if (!job || !isObject(value)) return undefined
+  const invalidCounts: string[] = []
+  const count = (field: (typeof COUNT_FIELDS)[number]): number => {
+    const given = value[field]
+    if (given === undefined || given === null) return 0
+    if (typeof given === 'number' && Number.isSafeInteger(given) && given >= 0) return given
+    invalidCounts.push(`${field} is ${describeValue(given)}`)
+    return 0
+  }
+  const [numOfLeadsProcessed, numOfRowsFailed, numOfRowsWithWarning] = COUNT_FIELDS.map(count)
   return {
     ...job,
-    numOfLeadsProcessed: count(value.numOfLeadsProcessed),
-    numOfRowsFailed: count(value.numOfRowsFailed),
-    numOfRowsWithWarning: count(value.numOfRowsWithWarning),
-    message: typeof value.message === 'string' ? value.message : ''
+    numOfLeadsProcessed: numOfLeadsProcessed as number,
+    numOfRowsFailed: numOfRowsFailed as number,
+    numOfRowsWithWarning: numOfRowsWithWarning as number,
+    message: typeof value.message === 'string' ? cut(value.message, MAX_MESSAGE_CHARS) : '',
+    ...(invalidCounts.length > 0 ? { invalidCounts } : {})
   }
+}
+
+/** A JSON value as it was sent, short: `2.5`, `"0x10"`, `-3`, `an object`. */
+function describeValue(value: unknown): string {
+  if (typeof value === 'number') return String(value)
+  if (typeof value === 'string') return JSON.stringify(cut(value, 20))
+  return Array.isArray(value)
+    ? 'an array'
+    : `a ${typeof value === 'object' ? 'object' : typeof value}`
+}
+
+function cut(text: string, chars: number): string {
+  return text.length > chars ? `${text.slice(0, chars)}…` : text
 }
 
 export function parseSubmittedJob(value: unknown): SubmittedJob | undefined {
@@ -72,11 +107,6 @@ export function parseSubmittedJob(value: unknown): SubmittedJob | undefined {
   }
   const importId = typeof value.importId === 'string' ? value.importId : String(batchId)
   return { batchId, importId, status: status as JobStatus }
-}
-
-function count(value: unknown): number {
-  const number = typeof value === 'string' ? Number(value) : value
-  return typeof number === 'number' && Number.isFinite(number) && number >= 0 ? number : 0
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

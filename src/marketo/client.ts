@@ -180,7 +180,13 @@ export class MarketoClient {
           async (response) => {
             const result = resultOf(response.statusCode, await readText(response, this.signal))
             const submitted = parseSubmittedJob(result[0])
-            if (!submitted) throw new AttemptFailure('invalid answer', 'the answer has no batchId')
+            // A readable success without a job: retrying could create a second job, so say so once.
+            if (!submitted) {
+              throw new AttemptFailure('NO_JOB_IN_ANSWER', 'success without a batchId', {
+                httpStatus: response.statusCode,
+                uncertain: true
+              })
+            }
             return submitted
           }
         )

@@ -13,6 +13,12 @@ import { AttemptFailure } from './retry.js'
 /** A Marketo error answer is a few hundred bytes; anything longer that starts with `{` is data. */
 const MAX_JSON_ERROR_BYTES = 64 * 1024
 
+/**
+ * The largest failures or warnings file saved. Marketo's echo the rows of a job of at most
+ * 10 MB; past this the download stops, so a runaway answer cannot fill the runner's disk.
+ */
+export const MAX_ROW_FILE_BYTES = 2 ** 30
+
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d, 0xef, 0xbb, 0xbf]) // BOM bytes count as blank
 
 /** Writes the answer body to `destinationPath`; false (and no file) when the body is empty. */
@@ -63,7 +69,18 @@ export async function saveAnswerFile(
   async function* content(): AsyncGenerator<Buffer> {
     yield* head
     if (ended) return
-    for (let item = await next(); !item.done; item = await next()) yield item.value
+    let saved = headBytes
+    for (let item = await next(); !item.done; item = await next()) {
+      saved += item.value.length
+      if (saved > MAX_ROW_FILE_BYTES) {
+        throw new AttemptFailure(
+          'FILE_TOO_LARGE',
+          `the file is larger than ${MAX_ROW_FILE_BYTES / 2 ** 30} GiB; not downloaded past it`,
+          { httpStatus: response.statusCode }
+        )
+      }
+      yield item.value
+    }
   }
 
   await mkdir(dirname(destinationPath), { recursive: true })

@@ -25,6 +25,8 @@ export interface ErrorRule {
   /** Account-level problem: submitting more files cannot help. */
   stopsRun?: boolean | ((operation: Operation) => boolean)
   advice: (context: AdviceContext) => string
+  /** The advice already says that Marketo may have created the job, and what to do about it. */
+  explainsUncertainty?: boolean
 }
 
 const BUG_ADVICE =
@@ -136,6 +138,30 @@ export const MARKETO_ERRORS: Readonly<Record<string, ErrorRule>> = {
   'HTTP 502': transient,
   'HTTP 503': transient,
   'HTTP 504': transient,
+  // Not Marketo codes: answers that are not what Marketo documents.
+  ANSWER_TOO_LARGE: {
+    handling: 'fatal',
+    stopsRun: true,
+    advice: () =>
+      "No answer of Marketo's import API is that large. Check that rest-url points at Marketo " +
+      '(a proxy or gateway in between may be answering instead); the jobs already submitted can ' +
+      'be resumed with batch-ids.'
+  },
+  NO_JOB_IN_ANSWER: {
+    handling: 'fatal',
+    stopsRun: true,
+    explainsUncertainty: true,
+    advice: () =>
+      'Marketo accepted the upload but its answer names no import job (no batchId), which its API ' +
+      'never does: it may have created a job for this part anyway. Check the import jobs of the ' +
+      'program in Marketo before running again, so that the part is not imported twice.'
+  },
+  FILE_TOO_LARGE: {
+    handling: 'fatal',
+    advice: () =>
+      'A failures or warnings file of a job of at most 10 MB is never that large: the report ' +
+      "counts the job's rows from Marketo's status only."
+  },
   ENOTFOUND: {
     handling: 'fatal',
     stopsRun: true,

@@ -26,6 +26,8 @@ export interface MarketoApiErrorDetails {
   retriesExhausted?: boolean
   /** Failed attempts that came after the whole upload was sent: Marketo may have created the job. */
   uncertainAttempts?: number
+  /** False when the advice already explains a job that may exist. */
+  noteUncertainty?: boolean
 }
 
 const OPERATION_LABELS: Record<Operation, string> = {
@@ -54,7 +56,9 @@ export class MarketoApiError extends Error implements FailureTraits {
     super(
       redactUrls(
         `${OPERATION_LABELS[details.operation]} failed (${details.code}${said}). ${details.advice}` +
-          (uncertainAttempts > 0 ? ` ${uncertainJobNote(uncertainAttempts)}` : '')
+          (uncertainAttempts > 0 && details.noteUncertainty !== false
+            ? ` ${uncertainJobNote(uncertainAttempts)}`
+            : '')
       )
     )
     this.name = 'MarketoApiError'
@@ -127,6 +131,7 @@ export function toApiError(
     stopsRun,
     ...(context.attempts !== undefined ? { attempts: context.attempts } : {}),
     ...(context.uncertainAttempts ? { uncertainAttempts: context.uncertainAttempts } : {}),
+    ...(rule?.explainsUncertainty ? { noteUncertainty: false } : {}),
     retriesExhausted: exhausted
   })
 }

@@ -52,13 +52,46 @@ export async function send(exchange: HttpExchange, context: HttpContext): Promis
   }
 }
 
+/**
+ * The most a JSON answer may hold. Marketo's are a few hundred bytes (its own request bodies stop
+ * at 1 MB); past this the answer is not read on, so a runaway body cannot take the memory.
+ */
+export const MAX_JSON_ANSWER_BYTES = 1024 * 1024
+
 /** Reads a whole (small) answer body as text; a broken body is a transport failure. */
-export async function readText(response: HttpResponse, signal?: AbortSignal): Promise<string> {
+export async function readText(
+  response: HttpResponse,
+  signal?: AbortSignal,
+  maxBytes = MAX_JSON_ANSWER_BYTES
+): Promise<string> {
+  const declared = Number(response.headers['content-length'])
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    response.body.destroy()
+    throw answerTooLarge(maxBytes, response.statusCode)
+  }
+  const chunks: Buffer[] = []
+  let bytes = 0
   try {
-    return await response.body.text()
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      bytes += chunk.length
+      if (bytes > maxBytes) {
+        response.body.destroy()
+        throw answerTooLarge(maxBytes, response.statusCode)
+      }
+      chunks.push(chunk)
+    }
   } catch (error) {
     throw transportFailure(error, signal)
   }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function answerTooLarge(maxBytes: number, httpStatus: number): AttemptFailure {
+  return new AttemptFailure(
+    'ANSWER_TOO_LARGE',
+    `the answer is larger than ${maxBytes / 1024 / 1024} MiB, which no answer of this API is; it was not read`,
+    { httpStatus }
+  )
 }
 
 /** Drains an answer body we do not need (HTML error pages), so the connection can be reused. */

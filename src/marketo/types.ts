@@ -14,6 +14,8 @@ export interface ImportJobStatus {
   numOfRowsFailed: number
   numOfRowsWithWarning: number
   message: string
+  /** Counts that were not whole numbers of rows, as `numOfRowsFailed is 2.5` (they read 0). */
+  invalidCounts?: string[]
 }
 
 /** `result[0]` of the submit call. */

@@ -7,7 +7,11 @@ import type { UploadSource } from './types.js'
 
 /** A failure after the whole upload may still have created the job in Marketo. */
 export function mayHaveTakenEffect(failure: AttemptFailure): boolean {
-  return isTransientTransportCode(failure.code) || /^HTTP 5\d\d$/.test(failure.code)
+  return (
+    isTransientTransportCode(failure.code) ||
+    /^HTTP 5\d\d$/.test(failure.code) ||
+    failure.code === 'ANSWER_TOO_LARGE'
+  )
 }
 
 /** The multipart body of one attempt, streamed; knows whether it was sent to the end. */

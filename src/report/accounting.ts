@@ -1,6 +1,6 @@
 import type { JobResult } from '../jobs/types.js'
-import { describePart } from '../jobs/scheduler.js'
-import { formatCount } from '../format.js'
+import { describePart, rowsOf } from '../jobs/parts.js'
+import { formatCount, plural } from '../format.js'
 
 /** Where every data row of the matched files ended up. */
 export interface Totals {
@@ -35,13 +35,14 @@ export interface PartCounts {
 export interface Accounting {
   totals: Totals
   perPart: PartCounts[]
-  /** Where Marketo's counts for a part do not add up to the rows sent. */
+  /** Where Marketo's counts for a part do not add up to the rows sent: each fails the step. */
   discrepancies: string[]
 }
 
 /**
- * Counts each part's rows exactly once. A job that ended Failed counts every row it did not
- * import as failed; rows Marketo leaves unexplained count as failed too, and are named.
+ * Counts each part's rows exactly once. A job that ended Failed counts every row as failed (the
+ * contract's rows-failed), whatever Marketo says it processed; rows Marketo leaves unexplained,
+ * or counts that are not whole numbers, count as failed too, and are named as discrepancies.
  */
 export function account(results: JobResult[], fileProblems: FileProblem[] = []): Accounting {
   const discrepancies: string[] = []
@@ -50,7 +51,7 @@ export function account(results: JobResult[], fileProblems: FileProblem[] = []):
     perPart.reduce((total, counts) => total + pick(counts), 0)
   const problemRows = fileProblems.reduce((total, problem) => total + problem.rows, 0)
   const rowsNotSubmitted = sum((c) => c.notSubmitted) + problemRows
-  const rowsTotal = results.reduce((total, r) => total + r.part.rows, 0) + problemRows
+  const rowsTotal = results.reduce((total, r) => total + rowsOf(r), 0) + problemRows
   return {
     totals: {
       rowsTotal,
@@ -67,23 +68,46 @@ export function account(results: JobResult[], fileProblems: FileProblem[] = []):
 }
 
 function countPart(result: JobResult, discrepancies: string[]): PartCounts {
-  const rows = result.part.rows
+  const rows = rowsOf(result)
   const none: PartCounts = { imported: 0, failed: 0, warned: 0, notSubmitted: 0, pending: 0 }
+  const where = `${describePart(result.part)} (batch ${result.batchId})`
+  const allFailed = (why: string): PartCounts => {
+    discrepancies.push(`${where}: ${why}`)
+    return { ...none, failed: rows }
+  }
   switch (result.outcome) {
     case 'NotSubmitted':
       return { ...none, notSubmitted: rows }
     case 'Queued':
     case 'Importing':
       return { ...none, pending: rows }
-    case 'Failed': {
-      const imported = Math.min(result.imported, rows)
-      return { ...none, imported, failed: rows - imported }
-    }
+    case 'Failed':
+      if (result.invalidCounts) return allFailed(invalidCounts(result.invalidCounts, rows))
+      if (result.imported > 0) {
+        return allFailed(
+          `the job ended Failed after Marketo processed ${formatCount(result.imported)} of its ` +
+            `${plural(rows, 'row')}; all are counted as failed, as every row of a Failed job is, ` +
+            'but check the program in Marketo: some may be members'
+        )
+      }
+      return { ...none, failed: rows }
     case 'Complete': {
+      if (result.invalidCounts) return allFailed(invalidCounts(result.invalidCounts, rows))
       const reported = result.imported + result.failed
-      if (reported === rows)
+      if (reported === rows && result.warned <= result.imported)
         return { ...none, imported: result.imported, failed: result.failed, warned: result.warned }
-      const where = `${describePart(result.part)} (batch ${result.batchId})`
+      if (reported === rows) {
+        discrepancies.push(
+          `${where}: Marketo reported ${formatCount(result.warned)} rows with a warning, more than ` +
+            `the ${formatCount(result.imported)} it imported; counted as ${formatCount(result.imported)}`
+        )
+        return {
+          ...none,
+          imported: result.imported,
+          failed: result.failed,
+          warned: result.imported
+        }
+      }
       if (reported < rows) {
         const missing = rows - reported
         discrepancies.push(
@@ -94,7 +118,7 @@ function countPart(result: JobResult, discrepancies: string[]): PartCounts {
           ...none,
           imported: result.imported,
           failed: rows - result.imported,
-          warned: result.warned
+          warned: Math.min(result.warned, result.imported)
         }
       }
       const imported = Math.min(result.imported, rows)
@@ -111,4 +135,11 @@ function countPart(result: JobResult, discrepancies: string[]): PartCounts {
       }
     }
   }
+}
+
+function invalidCounts(invalid: string[], rows: number): string {
+  return (
+    `Marketo's status counts are not whole numbers of rows (${invalid.join(', ')}); ` +
+    `all ${plural(rows, 'row')} are counted as failed: check the job in Marketo`
+  )
 }

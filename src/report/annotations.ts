@@ -1,5 +1,5 @@
 import { plural } from '../format.js'
-import type { RowIssue, RowIssues } from './row-issues.js'
+import type { RowIssue, RowIssues } from './row-issue-list.js'
 
 /**
  * GitHub shows at most 10 error and 10 warning annotations per step. Rows get 8 of each; the
@@ -22,8 +22,8 @@ export interface Annotation {
  */
 export function rowAnnotations(issues: RowIssues, reportName: string): Annotation[] {
   const located = (list: RowIssue[]): RowIssue[] => list.filter((issue) => issue.line !== null)
-  const failures = located(issues.failures)
-  const warnings = located(issues.warnings)
+  const failures = located(issues.failures.first)
+  const warnings = located(issues.warnings.first)
   const annotations: Annotation[] = [
     ...failures.slice(0, ROW_ANNOTATIONS_PER_KIND).map((issue): Annotation => ({
       kind: 'error',
@@ -40,8 +40,8 @@ export function rowAnnotations(issues: RowIssues, reportName: string): Annotatio
       line: issue.line as number
     }))
   ]
-  const moreFailures = issues.failures.length - Math.min(failures.length, ROW_ANNOTATIONS_PER_KIND)
-  const moreWarnings = issues.warnings.length - Math.min(warnings.length, ROW_ANNOTATIONS_PER_KIND)
+  const moreFailures = issues.failures.rows - Math.min(failures.length, ROW_ANNOTATIONS_PER_KIND)
+  const moreWarnings = issues.warnings.rows - Math.min(warnings.length, ROW_ANNOTATIONS_PER_KIND)
   if (moreFailures > 0 || moreWarnings > 0) {
     const more = [
       moreFailures > 0 ? plural(moreFailures, 'more failed row') : '',

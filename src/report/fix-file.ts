@@ -60,14 +60,33 @@ export async function openFixFile(
     await closeAll(source, out)
     throw error
   }
+  // Consecutive records are copied as one range: a part where every row failed is one copy.
+  let pending: { start: number; end: number } | undefined
+  const flush = async (): Promise<void> => {
+    if (!pending) return
+    const { start, end } = pending
+    pending = undefined
+    await copy(start, end)
+  }
   return {
     async add(start, end) {
-      // Only the file's last record can lack a line break, and records come in file order.
-      if (!lastEndedWithLineBreak) await write(out, Buffer.from('\n'))
-      await copy(start, end)
       rows++
+      if (pending && pending.end === start) pending.end = end
+      else {
+        await flush()
+        // Only the file's last record can lack a line break, and records come in file order.
+        if (!lastEndedWithLineBreak) await write(out, Buffer.from('\n'))
+        pending = { start, end }
+      }
+      if (pending.end - pending.start >= COPY_BYTES) await flush()
     },
-    close: () => closeAll(source, out),
+    close: async () => {
+      try {
+        await flush()
+      } finally {
+        await closeAll(source, out)
+      }
+    },
     result: () => ({ source: plan.displayPath, path, relativePath, rows })
   }
 }

@@ -1,7 +1,7 @@
 import type { JobResult } from '../jobs/types.js'
 import type { RunStop } from '../jobs/scheduler.js'
 import type { Accounting, FileProblem } from './accounting.js'
-import type { RowIssues } from './row-issues.js'
+import type { RowIssues } from './row-issue-list.js'
 import type { ValidationSummary } from '../validate/types.js'
 import type { ChangeSummary } from '../changes/types.js'
 
@@ -29,6 +29,8 @@ export interface RunReport {
   changes?: ChangeSummary
   /** Failed or warned rows within their limits, said when the step passes anyway. */
   limitsKept?: string[]
+  /** An error no stage expected, after which the report holds what was known before it. */
+  unexpectedError?: string
   /** One line per reason the step fails; empty when it passes. */
   verdict: string[]
 }

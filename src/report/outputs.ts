@@ -1,11 +1,11 @@
+import { isBatchPart, rowsOf } from '../jobs/parts.js'
 import type { RunReport } from './model.js'
 
 /** The action's outputs, by the contract's names. */
 export function outputsOf(report: RunReport): Record<string, string> {
   const { totals, perPart } = report.accounting
-  const submitted = report.results.filter((r) => r.batchId !== undefined)
   return {
-    'batch-ids': JSON.stringify(submitted.map((r) => r.batchId)),
+    'batch-ids': batchIdsOutput(batchIdsOf(report)),
     'rows-total': String(totals.rowsTotal),
     'rows-submitted': String(totals.rowsSubmitted),
     'rows-imported': String(totals.rowsImported),
@@ -20,8 +20,8 @@ export function outputsOf(report: RunReport): Record<string, string> {
       report.results.map((result, index) => ({
         file: result.part.displayPath,
         part: result.part.index,
-        rows: result.part.rows,
-        bytes: result.part.bytes,
+        rows: rowsOf(result),
+        bytes: isBatchPart(result.part) ? null : result.part.bytes,
         batchId: result.batchId ?? null,
         status: result.outcome,
         imported: perPart[index]?.imported ?? 0,
@@ -31,4 +31,14 @@ export function outputsOf(report: RunReport): Record<string, string> {
       }))
     )
   }
+}
+
+/** The `batch-ids` output: written as each job is submitted, and again with the report. */
+export function batchIdsOutput(batchIds: number[]): string {
+  return JSON.stringify(batchIds)
+}
+
+/** The batch ids of the run's jobs, in submit order. */
+export function batchIdsOf(report: Pick<RunReport, 'results'>): number[] {
+  return report.results.flatMap((result) => (result.batchId === undefined ? [] : [result.batchId]))
 }

@@ -1,5 +1,6 @@
 import { basename, extname, join } from 'node:path'
 import { safeName } from './artifact-names.js'
+import { isBatchPart } from '../jobs/parts.js'
 import type { JobResult } from '../jobs/types.js'
 import { messageOf } from '../format.js'
 import type { Log } from '../log.js'
@@ -12,36 +13,38 @@ export interface RowFileApi {
 
 /**
  * Downloads Marketo's failure and warning files of an ended job into `outputDir`, only when its
- * counts say there is something to fetch (every call spends the customer's daily quota).
+ * counts say there is something to fetch (every call spends the customer's daily quota). A file
+ * that should be there and is not is noted on the result, for the report.
  */
 export async function collectRowFiles(
   result: JobResult,
   api: RowFileApi,
   outputDir: string,
-  log: Pick<Log, 'info' | 'warning'>
+  log: Pick<Log, 'info'>
 ): Promise<void> {
-  if (result.outcome !== 'Complete' || result.batchId === undefined) return
+  // Counts that are not whole numbers say nothing about what there is to fetch.
+  if (result.outcome !== 'Complete' || result.batchId === undefined || result.invalidCounts) return
   const batchId = result.batchId
-  const name = (kind: string): string => join(outputDir, rowFileName(result, kind))
-  try {
-    if (result.failed > 0) {
-      const path = name('failures')
-      if (await api.downloadFailures(batchId, path)) result.failuresFile = path
-      else
-        log.warning(
-          `Batch ${batchId} reported ${result.failed} failed rows, but Marketo has no failures file for it`
-        )
+  const wanted = [
+    { kind: 'failures', rows: result.failed, download: api.downloadFailures },
+    { kind: 'warnings', rows: result.warned, download: api.downloadWarnings }
+  ] as const
+  for (const { kind, rows, download } of wanted) {
+    if (rows === 0) continue
+    const path = join(outputDir, rowFileName(result, kind))
+    let problem: string | undefined
+    try {
+      if (await download.call(api, batchId, path)) {
+        if (kind === 'failures') result.failuresFile = path
+        else result.warningsFile = path
+      } else problem = `its status counts ${rows} rows, but Marketo has no ${kind} file for it`
+    } catch (error) {
+      problem = `could not be downloaded: ${messageOf(error)}`
     }
-    if (result.warned > 0) {
-      const path = name('warnings')
-      if (await api.downloadWarnings(batchId, path)) result.warningsFile = path
-      else
-        log.warning(
-          `Batch ${batchId} reported ${result.warned} rows with warnings, but Marketo has no warnings file for it`
-        )
-    }
-  } catch (error) {
-    log.warning(`Could not download the row files of batch ${batchId}: ${messageOf(error)}`)
+    if (problem === undefined) continue
+    ;(result.rowFileProblems ??= []).push({ kind, message: problem })
+    // The report's end warns once for every such file; here the log says when it happened.
+    log.info(`Batch ${batchId} ${kind} file: ${problem}`)
   }
 }
 
@@ -51,7 +54,7 @@ export async function collectRowFiles(
  * without its file is `batch-1046.failures.csv`.
  */
 export function rowFileName(result: JobResult, kind: string): string {
-  const file = result.part.path === '' ? '' : basename(result.part.displayPath)
+  const file = isBatchPart(result.part) ? '' : basename(result.part.displayPath)
   const extension = extname(file) || '.csv'
   const stem = file.slice(0, file.length - extname(file).length)
   return safeName(`${stem ? `${stem}.` : ''}batch-${result.batchId}.${kind}${extension}`)

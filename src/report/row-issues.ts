@@ -1,146 +1,255 @@
-import type { FilePlan, Part } from '../files/index.js'
-import { readRecords } from '../files/index.js'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { readRanges } from '../changes/source.js'
+import type { FilePlan, Part, SourceRecord } from '../files/index.js'
+import { recordsOf } from '../files/index.js'
+import { describePart, isBatchPart } from '../jobs/parts.js'
 import type { JobResult } from '../jobs/types.js'
 import { ArtifactNames } from './artifact-names.js'
-import { openFixFile, type FixFile } from './fix-file.js'
+import { openFixFile, type FixFile, type FixFileWriter } from './fix-file.js'
+import { readMarketoRows, rowKey, UnreadableFileError, type PendingRows } from './marketo-rows.js'
+import {
+  RowIssueLog,
+  type RowFileProblem,
+  type RowIssue,
+  type RowIssues
+} from './row-issue-list.js'
 
-/** A failed or warned row, traced back to where it is in the user's own file. */
-export interface RowIssue {
-  file: string
-  /** Line where the record starts; null when Marketo's row matched no source record. */
-  line: number | null
-  batchId: number
-  part: number
-  reason: string
+export type { RowFileProblem, RowIssue, RowIssues } from './row-issue-list.js'
+
+export interface TraceOptions {
+  /** Where the fix-and-retry files go (the artifact's folder). */
+  outputDir: string
+  /** Where the rows wait for report.json (the runner's temporary folder). */
+  scratchDir: string
 }
 
-export interface RowIssues {
-  failures: RowIssue[]
-  warnings: RowIssue[]
-  /** Per input file with failures: its header and its failing records, ready to fix and re-run. */
-  fixFiles: FixFile[]
-}
-
-/** Marketo's rows of one part still waiting for their source line, by their values. */
-type PendingRows = Map<string, string[]>
-
-interface PartIssues {
-  part: Part
-  batchId: number
+/** A job of a file part that Marketo ended with failed or warned rows, or Failed. */
+interface TracedJob {
+  result: JobResult & { part: Part; batchId: number }
   /** Set when the whole job ended Failed: every record of the part failed for this reason. */
   jobFailure?: string
   failures: PendingRows
   warnings: PendingRows
 }
 
+interface Sinks {
+  failures: RowIssueLog
+  warnings: RowIssueLog
+  problems: RowFileProblem[]
+}
+
 /**
  * Matches Marketo's failure and warning rows to the records they came from, by their values and
- * within their part (so duplicates in other parts are never confused), reading each source file
- * once. Rows that match nothing are kept with `line: null`: nothing is dropped.
+ * within their part (so duplicates in other parts are never confused), reading only the parts
+ * with something to trace and holding one part's rows of Marketo's at a time. Rows that match nothing are kept
+ * with `line: null`: nothing is dropped. A file of Marketo's that cannot be read, or whose rows
+ * are not as many as its counts, is a problem of the report, never a guess.
  */
 export async function traceRowIssues(
   results: JobResult[],
   plans: FilePlan[],
-  outputDir: string
+  options: TraceOptions
 ): Promise<RowIssues> {
-  const issues: RowIssues = { failures: [], warnings: [], fixFiles: [] }
+  const scratchDir = await mkdtemp(join(options.scratchDir, 'marketo-import-rows-'))
+  const sinks: Sinks = {
+    failures: new RowIssueLog(join(scratchDir, 'failures.jsonl')),
+    warnings: new RowIssueLog(join(scratchDir, 'warnings.jsonl')),
+    problems: downloadProblems(results)
+  }
+  const fixFiles: FixFile[] = []
   const names = new ArtifactNames()
-  for (const plan of plans) {
-    const parts = await partIssuesOf(plan, results)
-    if (parts.length === 0) continue
-    const fixFile = await traceFile(plan, parts, issues, outputDir, names)
-    if (fixFile) issues.fixFiles.push(fixFile)
+  try {
+    for (const plan of plans) {
+      const jobs = results.filter((result) => tracedIn(result, plan))
+      if (jobs.length === 0) continue
+      const fixFile = await traceFile(plan, jobs, sinks, options.outputDir, names)
+      if (fixFile) fixFiles.push(fixFile)
+    }
+    return {
+      failures: await sinks.failures.close(),
+      warnings: await sinks.warnings.close(),
+      fixFiles,
+      problems: sinks.problems,
+      scratchDir
+    }
+  } catch (error) {
+    // Nothing will read the spill files: leave nothing behind in the runner's folder.
+    await Promise.allSettled([sinks.failures.close(), sinks.warnings.close()])
+    await rm(scratchDir, { recursive: true, force: true })
+    throw error
   }
-  return issues
 }
 
-async function partIssuesOf(plan: FilePlan, results: JobResult[]): Promise<PartIssues[]> {
-  const parts: PartIssues[] = []
-  for (const result of results) {
-    if (result.part.path !== plan.path || result.batchId === undefined) continue
-    const entry: PartIssues = {
-      part: result.part,
-      batchId: result.batchId,
-      failures: new Map(),
-      warnings: new Map()
-    }
-    if (result.outcome === 'Failed') {
-      entry.jobFailure = result.message || 'the import job ended Failed'
-    }
-    if (result.failuresFile) await readMarketoRows(result.failuresFile, plan, entry.failures)
-    if (result.warningsFile) await readMarketoRows(result.warningsFile, plan, entry.warnings)
-    if (entry.jobFailure || entry.failures.size > 0 || entry.warnings.size > 0) parts.push(entry)
-  }
-  return parts
+function tracedIn(result: JobResult, plan: FilePlan): result is TracedJob['result'] {
+  if (isBatchPart(result.part) || result.part.path !== plan.path) return false
+  if (result.batchId === undefined) return false
+  return result.outcome === 'Failed' || !!result.failuresFile || !!result.warningsFile
 }
 
-/** Marketo's file: the job's header plus a reason column, then one record per row. */
-async function readMarketoRows(path: string, plan: FilePlan, into: PendingRows): Promise<void> {
-  for await (const record of readRecords(path, plan.format)) {
-    if (record.index === 0) continue
-    const reason = record.fields.at(-1) ?? ''
-    const key = rowKey(record.fields.slice(0, -1))
-    const reasons = into.get(key)
-    if (reasons) reasons.push(reason)
-    else into.set(key, [reason])
-  }
+function downloadProblems(results: JobResult[]): RowFileProblem[] {
+  return results.flatMap((result) =>
+    (result.rowFileProblems ?? []).map((problem) => ({
+      batchId: result.batchId as number,
+      part: describePart(result.part),
+      ...problem
+    }))
+  )
 }
 
 async function traceFile(
   plan: FilePlan,
-  parts: PartIssues[],
-  issues: RowIssues,
+  results: TracedJob['result'][],
+  sinks: Sinks,
   outputDir: string,
   names: ArtifactNames
 ): Promise<FixFile | undefined> {
-  const sorted = [...parts].sort((a, b) => a.part.byteStart - b.part.byteStart)
-  const needsFix = sorted.some((p) => p.jobFailure || p.failures.size > 0)
+  const sorted = [...results].sort((a, b) => a.part.byteStart - b.part.byteStart)
+  const needsFix = sorted.some((r) => r.outcome === 'Failed' || r.failuresFile)
   const fix = needsFix ? await openFixFile(plan, outputDir, names) : undefined
-  let cursor = 0
   try {
-    for await (const record of readRecords(plan.path, plan.format)) {
-      if (record.index === 0) continue
-      while (cursor < sorted.length && record.start >= (sorted[cursor] as PartIssues).part.byteEnd)
-        cursor++
-      const current = sorted[cursor]
-      if (!current || record.start < current.part.byteStart) continue
-      const issue = (reason: string): RowIssue => ({
-        file: plan.displayPath,
-        line: record.line,
-        batchId: current.batchId,
-        part: current.part.index,
-        reason
-      })
-      const key = current.jobFailure ? '' : rowKey(record.fields)
-      const failure = current.jobFailure ?? takeReason(current.failures, key)
-      if (failure !== undefined) {
-        issues.failures.push(issue(failure))
-        await fix?.add(record.start, record.end)
+    // Only the parts with something to trace are read, each with the header before it.
+    for (const result of sorted) {
+      let job: TracedJob | undefined
+      for await (const record of partRecords(plan, result.part)) {
+        if (!job) {
+          job = await load(result, plan, record.fields, sinks.problems)
+          continue
+        }
+        if (sent(result.part, record.start)) await match(job, record, plan, sinks, fix)
       }
-      const warning = current.jobFailure ? undefined : takeReason(current.warnings, key)
-      if (warning !== undefined) issues.warnings.push(issue(warning))
+      if (job) await unmatched(job, plan, sinks)
     }
   } finally {
     await fix?.close()
   }
-  for (const part of sorted) {
-    const unmatched = (pending: PendingRows, into: RowIssue[]): void => {
-      for (const reasons of pending.values()) {
-        for (const reason of reasons) {
-          into.push({
-            file: plan.displayPath,
-            line: null,
-            batchId: part.batchId,
-            part: part.part.index,
-            reason
-          })
-        }
+  return fix?.result()
+}
+
+/**
+ * The header, then the records of one part, read from the part's bytes alone (the header's
+ * bytes before them), with their lines and offsets in the whole file.
+ */
+async function* partRecords(plan: FilePlan, part: Part): AsyncGenerator<SourceRecord> {
+  const headerBytes = plan.header.end - plan.header.start
+  const ranges = [plan.header, { start: part.byteStart, end: part.byteEnd }]
+  let firstLine: number | undefined
+  const chunks = readRanges(plan.path, ranges)
+  for await (const record of recordsOf(chunks, plan.format, plan.displayPath)) {
+    if (record.index === 0) {
+      yield record
+      continue
+    }
+    firstLine ??= record.line
+    const offset = part.byteStart - headerBytes
+    yield {
+      ...record,
+      line: record.line - firstLine + part.firstLine,
+      start: record.start + offset,
+      end: record.end + offset
+    }
+  }
+}
+
+/** Reads the part's failures and warnings files, checking them against the job's counts. */
+async function load(
+  result: TracedJob['result'],
+  plan: FilePlan,
+  header: string[],
+  problems: RowFileProblem[]
+): Promise<TracedJob> {
+  const job: TracedJob = { result, failures: new Map(), warnings: new Map() }
+  if (result.outcome === 'Failed') {
+    job.jobFailure = result.message || 'the import job ended Failed'
+    return job
+  }
+  const files = [
+    { kind: 'failures', path: result.failuresFile, counted: result.failed, into: job.failures },
+    { kind: 'warnings', path: result.warningsFile, counted: result.warned, into: job.warnings }
+  ] as const
+  for (const { kind, path, counted, into } of files) {
+    if (path === undefined) continue
+    const problem = (message: string): void => {
+      problems.push({ batchId: result.batchId, part: describePart(result.part), kind, message })
+    }
+    try {
+      const keep = Math.min(counted, result.part.rows)
+      const { rows } = await readMarketoRows(path, plan.format, header, kind, keep, into)
+      if (rows !== counted) {
+        problem(
+          `the file has ${rows} rows, but Marketo's status counts ${counted} ` +
+            `(${kind === 'failures' ? 'numOfRowsFailed' : 'numOfRowsWithWarning'})`
+        )
+      }
+    } catch (error) {
+      if (!(error instanceof UnreadableFileError)) throw error
+      into.clear()
+      problem(`cannot be read: ${error.message}`)
+    }
+  }
+  return job
+}
+
+async function match(
+  job: TracedJob,
+  record: { line: number; fields: string[]; start: number; end: number },
+  plan: FilePlan,
+  sinks: Sinks,
+  fix: FixFileWriter | undefined
+): Promise<void> {
+  const issue = (reason: string): RowIssue => ({
+    file: plan.displayPath,
+    line: record.line,
+    batchId: job.result.batchId,
+    part: job.result.part.index,
+    reason
+  })
+  const key = job.jobFailure ? '' : rowKey(record.fields)
+  const failure = job.jobFailure ?? takeReason(job.failures, key)
+  if (failure !== undefined) {
+    await sinks.failures.add(issue(failure))
+    await fix?.add(record.start, record.end)
+  }
+  const warning = job.jobFailure ? undefined : takeReason(job.warnings, key)
+  if (warning !== undefined) await sinks.warnings.add(issue(warning))
+}
+
+/** Marketo's rows of the part that matched no record: kept, with no line. */
+async function unmatched(job: TracedJob, plan: FilePlan, sinks: Sinks): Promise<void> {
+  const lists = [
+    [job.failures, sinks.failures],
+    [job.warnings, sinks.warnings]
+  ] as const
+  for (const [pending, sink] of lists) {
+    for (const reasons of pending.values()) {
+      for (const reason of reasons) {
+        await sink.add({
+          file: plan.displayPath,
+          line: null,
+          batchId: job.result.batchId,
+          part: job.result.part.index,
+          reason
+        })
       }
     }
-    unmatched(part.failures, issues.failures)
-    unmatched(part.warnings, issues.warnings)
+    pending.clear()
   }
-  return fix?.result()
+}
+
+/** Whether the record at `start` was sent with its part (changed-since sends some ranges only). */
+function sent(part: Part, start: number): boolean {
+  const ranges = part.ranges
+  if (ranges === undefined) return true
+  let low = 0
+  let high = ranges.length - 1
+  while (low <= high) {
+    const middle = (low + high) >> 1
+    const range = ranges[middle] as { start: number; end: number }
+    if (start < range.start) high = middle - 1
+    else if (start >= range.end) low = middle + 1
+    else return true
+  }
+  return false
 }
 
 function takeReason(pending: PendingRows, key: string): string | undefined {
@@ -149,9 +258,4 @@ function takeReason(pending: PendingRows, key: string): string | undefined {
   const reason = reasons.shift()
   if (reasons.length === 0) pending.delete(key)
   return reason
-}
-
-/** Values compared as Marketo echoes them: surrounding spaces do not matter. */
-function rowKey(fields: string[]): string {
-  return fields.map((value) => value.trim()).join('\u0000')
 }

@@ -1,7 +1,8 @@
 import { formatBytes, formatCount, formatDuration, plural } from '../format.js'
 import { JOB_SUMMARY, type MarkdownSink } from '../text/untrusted.js'
 import type { RunReport } from './model.js'
-import { groupByReason, type ReasonGroup } from './reasons.js'
+import type { RowIssueList } from './row-issue-list.js'
+import { isBatchPart, rowsOf } from '../jobs/parts.js'
 import { changesSection } from '../changes/summary.js'
 import { validationSection } from '../validate/summary.js'
 
@@ -18,6 +19,9 @@ const MAX_REASONS = 10
  */
 export function renderSummary(report: RunReport, md: MarkdownSink = JOB_SUMMARY): string {
   const lines = [...headline(report, md), '', ...totalsTable(report), '']
+  if (report.unexpectedError) {
+    lines.push(`**Unexpected error:** ${md.text(report.unexpectedError)}.`, '')
+  }
   if (report.stop) lines.push(`**Stopped early:** ${md.text(report.stop.message)}.`, '')
   lines.push(
     ...problems(report, md),
@@ -28,12 +32,8 @@ export function renderSummary(report: RunReport, md: MarkdownSink = JOB_SUMMARY)
       report.files.length + report.fileProblems.length,
       md
     ),
-    ...reasonsTable('Why rows failed', groupByReason(report.rowIssues.failures), md),
-    ...reasonsTable(
-      'Why rows were imported with a warning',
-      groupByReason(report.rowIssues.warnings),
-      md
-    ),
+    ...reasonsTable('Why rows failed', report.rowIssues.failures, md),
+    ...reasonsTable('Why rows were imported with a warning', report.rowIssues.warnings, md),
     ...files(report, md),
     ...partsTable(report, md),
     ...batchIds(report)
@@ -55,7 +55,7 @@ function headline(report: RunReport, md: MarkdownSink): string[] {
   const lines: string[] = []
   if (report.mode === 'dry-run') {
     // What would be sent: the files with errors are not.
-    const rows = report.results.reduce((total, result) => total + result.part.rows, 0)
+    const rows = report.results.reduce((total, result) => total + rowsOf(result), 0)
     const files = new Set(report.results.map((result) => result.part.displayPath)).size
     lines.push(
       `### ${mark} ${title}: would import ${plural(rows, 'row')}${since} from ${plural(files, 'file')} ${into}`
@@ -98,23 +98,27 @@ function problems(report: RunReport, md: MarkdownSink): string[] {
   for (const discrepancy of report.accounting.discrepancies) {
     lines.push(`- ⚠️ ${md.text(discrepancy)}`)
   }
+  for (const problem of report.rowIssues.problems.slice(0, MAX_PART_ROWS)) {
+    lines.push(
+      `- ⚠️ The ${problem.kind} file of ${md.code(problem.part)} (batch ${problem.batchId}): ` +
+        md.text(problem.message)
+    )
+  }
   return lines.length > 0 ? [...lines, ''] : []
 }
 
-function reasonsTable(title: string, groups: ReasonGroup[], md: MarkdownSink): string[] {
-  if (groups.length === 0) return []
+function reasonsTable(title: string, list: RowIssueList, md: MarkdownSink): string[] {
+  if (list.rows === 0) return []
   const lines = [`#### ${title}`, '', '| reason | rows | first rows |', '| --- | ---: | --- |']
-  for (const group of groups.slice(0, MAX_REASONS)) {
+  for (const group of list.reasons.slice(0, MAX_REASONS)) {
     const where = group.examples.map((e) => md.code(e)).join(', ')
     lines.push(`| ${md.text(group.reason)} | ${formatCount(group.rows)} | ${where} |`)
   }
-  const rest = groups.slice(MAX_REASONS)
-  if (rest.length > 0) {
-    const rows = rest.reduce((total, group) => total + group.rows, 0)
-    lines.push(
-      '',
-      `…and ${plural(rest.length, 'other reason')} for ${plural(rows, 'row')}: see report.md.`
-    )
+  const rest = list.reasons.slice(MAX_REASONS)
+  const restRows = rest.reduce((total, group) => total + group.rows, 0) + list.otherReasonRows
+  if (restRows > 0) {
+    const others = list.otherReasonRows > 0 ? 'other reasons' : plural(rest.length, 'other reason')
+    lines.push('', `…and ${others} for ${plural(restRows, 'row')}: see report.md.`)
   }
   return [...lines, '']
 }
@@ -149,8 +153,8 @@ function partsTable(report: RunReport, md: MarkdownSink): string[] {
         '',
         md.code(part.displayPath),
         `${part.index}/${part.count}`,
-        formatCount(part.rows),
-        formatBytes(part.bytes),
+        formatCount(rowsOf(result)),
+        isBatchPart(part) ? '' : formatBytes(part.bytes),
         result.batchId ?? '',
         statusLabel(result.outcome, result.uncertainResubmits),
         formatCount(counts?.imported ?? 0),

@@ -1,8 +1,10 @@
 import { formatCount, formatDuration, plural } from '../format.js'
 import { describeThreshold, thresholdLimit, type Threshold } from '../inputs/index.js'
-import { describePart, type RunStop } from '../jobs/scheduler.js'
+import { describePart } from '../jobs/parts.js'
+import type { RunStop } from '../jobs/scheduler.js'
 import type { JobResult } from '../jobs/types.js'
 import type { FileProblem, Totals } from './accounting.js'
+import type { RowFileProblem } from './row-issue-list.js'
 
 export interface VerdictRules {
   maxFailedRows: Threshold
@@ -19,6 +21,14 @@ export interface VerdictFacts {
   dryRun?: boolean
   /** Dry run: rows the local checks warned about, of the rows that would be submitted. */
   checkedWarnings?: { rows: number; of: number }
+  /** Where Marketo's counts do not add up to the rows sent. */
+  discrepancies?: string[]
+  /** Marketo's failures and warnings files that could not be read or contradict its counts. */
+  rowFileProblems?: RowFileProblem[]
+  /** Why the run ended before its stages did (changed-since unknown, no file matched, ...). */
+  early?: string
+  /** An error no stage expected; the report holds what was known before it. */
+  unexpected?: string
 }
 
 /**
@@ -52,14 +62,20 @@ export function limitsKept(totals: VerdictFacts['totals'], rules: VerdictRules):
  */
 export function decideVerdict(facts: VerdictFacts, rules: VerdictRules): string[] {
   const { totals, results } = facts
-  const reasons: string[] = []
+  const reasons: string[] = facts.early ? [facts.early] : []
+  if (facts.unexpected) {
+    reasons.push(
+      `Unexpected error: ${sentence(facts.unexpected)} The outputs, the summary and report.json say what ` +
+        'was done before it; please report this as an issue of this action'
+    )
+  }
   const problemFiles = facts.fileProblems.map((p) => p.displayPath)
   const cannotImport =
     problemFiles.length > 0
       ? `${plural(problemFiles.length, 'file')} cannot be imported (${problemFiles.join(', ')}): see the error for each`
       : undefined
   if (facts.dryRun) {
-    const dry = cannotImport ? [cannotImport] : []
+    const dry = cannotImport ? [...reasons, cannotImport] : reasons
     const warned = facts.checkedWarnings
     if (
       rules.maxWarningRows &&
@@ -115,8 +131,22 @@ export function decideVerdict(facts: VerdictFacts, rules: VerdictRules): string[
   } else if (facts.stop?.kind === 'error' && open.length > 0) {
     // Marketo stopped answering (or refused: 607, 601/602 twice) while jobs were in its queue.
     reasons.push(
-      `${facts.stop.message} The run stopped with ${plural(open.length, 'job')} still open ` +
+      `${sentence(facts.stop.message)} The run stopped with ${plural(open.length, 'job')} still open ` +
         `(batch ids ${open.map((r) => r.batchId).join(',')}): resume them with batch-ids`
+    )
+  }
+  const discrepancies = facts.discrepancies ?? []
+  if (discrepancies.length > 0) {
+    reasons.push(
+      `Marketo's counts do not add up for ${plural(discrepancies.length, 'part')}, first ${discrepancies[0]}`
+    )
+  }
+  const unreadable = facts.rowFileProblems ?? []
+  if (unreadable.length > 0) {
+    const first = unreadable[0] as RowFileProblem
+    reasons.push(
+      `${plural(unreadable.length, 'failures or warnings file', 'failures and warnings files')} of ` +
+        `Marketo's could not be used, first the ${first.kind} file of ${first.part} (batch ${first.batchId}): ${first.message}`
     )
   }
   const notSubmitted =
@@ -136,4 +166,9 @@ function limitText(threshold: Threshold, submittedRows: number): string {
   return threshold.kind === 'count'
     ? formatCount(threshold.count)
     : describeThreshold(threshold, submittedRows)
+}
+
+/** The text with a full stop, unless it ends with one. */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`
 }

@@ -2,6 +2,7 @@ import type { Discovery } from './find.js'
 import type { FilePlan } from '../files/index.js'
 import { plural } from '../format.js'
 import type { Inputs } from '../inputs/index.js'
+import type { RunMode } from '../inputs/run-mode.js'
 import type { Annotation } from '../report/annotations.js'
 import type { FileProblem } from '../report/accounting.js'
 import { selectChanged } from '../changes/select.js'
@@ -35,10 +36,11 @@ export interface CheckedFiles {
  */
 export async function checkFiles(
   inputs: Inputs,
+  mode: RunMode,
   found: Discovery,
   log: StageLog
 ): Promise<CheckedFiles> {
-  if (inputs.batchIds.length > 0) {
+  if (mode.kind === 'resume') {
     return { plans: found.plans, problems: found.problems, annotations: [] }
   }
   const ref = inputs.changedSince

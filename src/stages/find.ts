@@ -2,6 +2,7 @@ import { open, realpath } from 'node:fs/promises'
 import { relative, sep } from 'node:path'
 import { detectFormat, FileFormatError, planFile, type FilePlan } from '../files/index.js'
 import type { Inputs } from '../inputs/index.js'
+import type { RunMode } from '../inputs/run-mode.js'
 import type { FileProblem } from '../report/accounting.js'
 import { findFiles } from '../github/glob.js'
 import { formatBytes, messageOf, plural } from '../format.js'
@@ -23,10 +24,10 @@ export type FindLog = Pick<Log, 'info' | 'warning' | 'error' | 'group'>
  * The first stage: the files the patterns match, each planned into parts, with what was found
  * logged in one group. Resuming without files: the batch ids alone say what to poll.
  */
-export async function findStage(inputs: Inputs, log: FindLog): Promise<Discovery> {
+export async function findStage(inputs: Inputs, mode: RunMode, log: FindLog): Promise<Discovery> {
   return log.group('Finding files', async () => {
     const discovery =
-      inputs.batchIds.length > 0 && inputs.files.length === 0
+      mode.kind === 'resume' && !mode.withFiles
         ? { noFiles: false, plans: [], problems: [] }
         : await discover(inputs)
     for (const plan of discovery.plans) {
@@ -47,6 +48,21 @@ export async function findStage(inputs: Inputs, log: FindLog): Promise<Discovery
     }
     return discovery
   })
+}
+
+/**
+ * What a run whose patterns match nothing ends with: a failure with `if-no-files-found: error`,
+ * else a warning or a line in the log, and a passing step.
+ */
+export function noFilesMatched(
+  inputs: Inputs,
+  log: Pick<FindLog, 'info' | 'warning'>
+): { early?: string } {
+  const message = `files: no file matches ${inputs.files.join(', ')} in ${inputs.workspace}`
+  if (inputs.ifNoFilesFound === 'error') return { early: `${message} (if-no-files-found: error)` }
+  if (inputs.ifNoFilesFound === 'warn') log.warning(message)
+  else log.info(message)
+  return {}
 }
 
 function describePlan(plan: FilePlan): string {

@@ -4,15 +4,18 @@ import type { FilePlan, Part } from '../files/index.js'
 import { sourceOfPart } from '../changes/source.js'
 import { formatCount, formatDuration, plural } from '../format.js'
 import type { Inputs } from '../inputs/index.js'
-import { runImportJobs, type ScheduleOutcome } from '../jobs/scheduler.js'
-import type { ImportApi, JobResult } from '../jobs/types.js'
+import type { RunMode } from '../inputs/run-mode.js'
+import type { JobLedger } from '../jobs/ledger.js'
+import { isBatchPart } from '../jobs/parts.js'
 import {
-  DEFAULT_LIMITS,
-  MarketoClient,
-  type MarketoClientOptions,
-  type UploadSource
-} from '../marketo/index.js'
-import { Readable } from 'node:stream'
+  describePart,
+  notSubmitted,
+  runImportJobs,
+  type ScheduleOutcome
+} from '../jobs/scheduler.js'
+import type { ImportApi, JobPart } from '../jobs/types.js'
+import { DEFAULT_LIMITS, MarketoClient, type MarketoClientOptions } from '../marketo/index.js'
+import { batchIdsOutput } from '../report/outputs.js'
 import { collectRowFiles, type RowFileApi } from '../report/row-files.js'
 import { scrubFile } from '../report/scrub-files.js'
 import type { SecretScrubber } from '../text/secrets.js'
@@ -20,19 +23,35 @@ import { ResumeApi } from '../jobs/resume.js'
 import { realSleep, systemClock } from '../time.js'
 import { countUploadBytes } from '../memory.js'
 
+export interface Imported {
+  outcome: ScheduleOutcome
+  apiCalls: number
+}
+
 /**
  * Moves the parts through Marketo (or, resuming with batch-ids, polls the jobs an earlier run
- * submitted), downloading each ended job's failure and warning files into output-dir.
+ * submitted), downloading each ended job's failure and warning files into output-dir. Each
+ * job is recorded in `ledger` as it is submitted, and the batch-ids output written, so a run
+ * that dies on the way still names its jobs. A dry run reaches no network: it says what each
+ * part would be.
  */
 export async function importParts(
   inputs: Inputs,
-  parts: Part[],
+  mode: RunMode,
+  parts: JobPart[],
   plans: FilePlan[],
+  ledger: JobLedger,
   startedAt: number
-): Promise<{ outcome: ScheduleOutcome; apiCalls: number }> {
+): Promise<Imported> {
+  if (mode.kind === 'dry-run' || parts.length === 0) {
+    const would = (part: JobPart): string => `dry run: would be submitted as ${describePart(part)}`
+    return {
+      outcome: { results: parts.map((part) => notSubmitted(part, would(part))) },
+      apiCalls: 0
+    }
+  }
   await mkdir(inputs.outputDir, { recursive: true })
   const headers = new Map(plans.map((plan) => [plan.path, plan.header]))
-  const resuming = inputs.batchIds.length > 0
   const cancel = cancelOnSignals()
   try {
     const client = new MarketoClient({
@@ -46,42 +65,45 @@ export async function importParts(
       signal: cancel.signal,
       log: { debug: core.debug, info: core.info, warning: core.warning }
     })
-    const rows = plural(
-      parts.reduce((total, part) => total + part.rows, 0),
-      'row'
-    )
-    core.info(
-      resuming
-        ? `Resuming ${plural(inputs.batchIds.length, 'import job')} (batch ids ${inputs.batchIds.join(',')}): nothing is submitted`
-        : `Importing ${rows} in ${plural(parts.length, 'part')} into program ${inputs.programId} as ` +
-            `"${inputs.programMemberStatus}", up to ${inputs.maxConcurrentJobs} jobs at once`
-    )
+    if (mode.kind === 'resume') {
+      core.setOutput('batch-ids', batchIdsOutput(mode.batchIds))
+      core.info(
+        `Resuming ${plural(mode.batchIds.length, 'import job')} (batch ids ${mode.batchIds.join(',')}): nothing is submitted`
+      )
+    } else {
+      const rows = plural(
+        parts.reduce((total, part) => total + (isBatchPart(part) ? 0 : part.rows), 0),
+        'row'
+      )
+      core.info(
+        `Importing ${rows} in ${plural(parts.length, 'part')} into program ${inputs.programId} as ` +
+          `"${inputs.programMemberStatus}", up to ${inputs.maxConcurrentJobs} jobs at once`
+      )
+    }
     const marketo = scrubbedMarketo(client, secrets)
     const outcome = await runImportJobs(
       parts,
-      resuming ? new ResumeApi(inputs.batchIds, marketo) : marketo,
+      mode.kind === 'resume' && mode.withFiles ? new ResumeApi(mode.batchIds, marketo) : marketo,
       {
         programId: inputs.programId,
         programMemberStatus: inputs.programMemberStatus,
         // Resuming polls every job given at once: they are all in Marketo already.
-        maxConcurrentJobs: resuming
-          ? Math.max(1, inputs.batchIds.length)
-          : inputs.maxConcurrentJobs,
+        maxConcurrentJobs:
+          mode.kind === 'resume' ? Math.max(1, mode.batchIds.length) : inputs.maxConcurrentJobs,
         pollIntervalMs: inputs.pollIntervalMs,
         maxPollIntervalMs: inputs.maxPollIntervalMs,
         deadline: startedAt + inputs.timeoutMs,
         clock: systemClock,
         sleep: realSleep,
         controller: cancel.controller,
-        // Resuming uploads nothing: the adapter answers without reading a byte.
-        sourceOf: (part: Part) =>
-          resuming
-            ? NOTHING_TO_UPLOAD
-            : sourceOfPart(part, headers.get(part.path) as FilePlan['header']),
-        onJobEnded: async (result) => {
-          if (result.part.path === '') countRowsFromMarketo(result)
-          await collectRowFiles(result, marketo, inputs.outputDir, core)
+        // Resuming uploads nothing: the adapter answers without opening the source.
+        sourceOf: (part: Part) => sourceOfPart(part, headers.get(part.path) as FilePlan['header']),
+        onSubmitted: (result) => {
+          ledger.record(result)
+          // The last value written wins: a run killed from outside still leaves its batch ids.
+          if (mode.kind !== 'resume') core.setOutput('batch-ids', batchIdsOutput(ledger.batchIds()))
         },
+        onJobEnded: (result) => collectRowFiles(result, marketo, inputs.outputDir, core),
         log: {
           info: core.info,
           warning: core.warning,
@@ -138,17 +160,6 @@ function scrubbedMarketo(client: MarketoClient, scrubber: SecretScrubber): Impor
     downloadFailures: download('downloadFailures'),
     downloadWarnings: download('downloadWarnings')
   }
-}
-
-const NOTHING_TO_UPLOAD: UploadSource = {
-  filename: '',
-  byteLength: 0,
-  open: () => Readable.from([])
-}
-
-/** A batch resumed without its file: its rows are what Marketo says it processed. */
-function countRowsFromMarketo(result: JobResult): void {
-  result.part.rows = result.imported + result.failed
 }
 
 /**

@@ -3,7 +3,7 @@ import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 /** Only the stages, the GitHub edge and the entry point talk to the runner's toolkit. */
-const TOOLKIT_EDGE = ['src/stages/**', 'src/github/**', 'src/index.ts', 'src/main.ts']
+const TOOLKIT_EDGE = ['src/stages/**', 'src/github/**', 'src/index.ts']
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/'] },

@@ -67388,13 +67388,159 @@ module.exports = {
 
 /***/ }),
 
+/***/ 9981:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  I: () => (/* binding */ log_core),
+  O: () => (/* binding */ secrets)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
+var core = __nccwpck_require__(77094);
+// EXTERNAL MODULE: ./src/text/untrusted.ts
+var untrusted = __nccwpck_require__(79209);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(57075);
+;// CONCATENATED MODULE: ./src/text/secrets.ts
+/**
+ * The run's secrets (the client secret, each access token, the GitHub token) and the one
+ * scrubber that replaces them with `***` in text the action writes anywhere: outputs, summary,
+ * reports, artifact files. The runner's `add-mask` covers the log only.
+ */
+
+const MASK = '***';
+/** Shorter values would match ordinary words; the runner still masks them in the log. */
+const MIN_SECRET_CHARS = 4;
+class SecretScrubber {
+    patterns = [];
+    byteForms = [];
+    /** Learns a secret as it becomes known: its raw form and its URL-encoded form. */
+    add(secret) {
+        if (secret.length < MIN_SECRET_CHARS)
+            return;
+        for (const form of new Set([secret, encodeURIComponent(secret)])) {
+            if (this.patterns.includes(form))
+                continue;
+            this.patterns.push(form);
+            this.byteForms.push(Buffer.from(form, 'utf8'));
+        }
+        // Longest first, so a secret that contains another is replaced whole.
+        this.patterns.sort((a, b) => b.length - a.length);
+        this.byteForms.sort((a, b) => b.length - a.length);
+    }
+    get size() {
+        return this.patterns.length;
+    }
+    scrub(text) {
+        let scrubbed = text;
+        for (const pattern of this.patterns) {
+            if (scrubbed.includes(pattern))
+                scrubbed = scrubbed.split(pattern).join(MASK);
+        }
+        return scrubbed;
+    }
+    /** `JSON.stringify` with every string value scrubbed (keys are the action's own). */
+    json(value, space) {
+        return JSON.stringify(value, (_key, item) => (typeof item === 'string' ? this.scrub(item) : item), space);
+    }
+    /**
+     * A byte stream with every secret replaced; `found()` says whether it met one. It holds back
+     * the last bytes of each chunk that could start a secret cut by the chunk's end.
+     */
+    stream() {
+        const forms = [...this.byteForms];
+        const keep = Math.max(0, ...forms.map((form) => form.length - 1));
+        const mask = Buffer.from(MASK);
+        let carry = Buffer.alloc(0);
+        let found = false;
+        const replace = (bytes) => {
+            let current = bytes;
+            for (const form of forms) {
+                let at = current.indexOf(form);
+                if (at < 0)
+                    continue;
+                found = true;
+                const pieces = [];
+                let from = 0;
+                while (at >= 0) {
+                    pieces.push(current.subarray(from, at), mask);
+                    from = at + form.length;
+                    at = current.indexOf(form, from);
+                }
+                pieces.push(current.subarray(from));
+                current = Buffer.concat(pieces);
+            }
+            return current;
+        };
+        const transform = new external_node_stream_.Transform({
+            transform(chunk, _encoding, done) {
+                const replaced = replace(Buffer.concat([carry, chunk]));
+                const cut = Math.max(0, replaced.length - keep);
+                carry = Buffer.from(replaced.subarray(cut));
+                done(null, replaced.subarray(0, cut));
+            },
+            flush(done) {
+                done(null, replace(carry));
+            }
+        });
+        return Object.assign(transform, { found: () => found });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/log.ts
+/**
+ * The toolkit as every stage gets it: each message passes the one edge (secrets scrubbed, then
+ * made one safe line) before it reaches the log, and every secret the run registers is learnt by
+ * the scrubber that cleans outputs, summary and files. The action's own workflow commands
+ * (add-mask, group, annotations, outputs) still go out through the toolkit, which escapes their
+ * data and properties itself.
+ */
+
+
+
+/** The run's one scrubber, fed by setSecret. */
+const secrets = new SecretScrubber();
+const line = (message) => (0,untrusted/* logLine */.BP)(secrets.scrub(message));
+const annotation = (message) => (0,untrusted/* annotationText */.xr)(secrets.scrub(message instanceof Error ? message.message : message));
+/** File and title stay for the toolkit to escape; only secrets are taken out of them here. */
+const scrubbed = (properties) => properties && {
+    ...properties,
+    ...(properties.title !== undefined ? { title: secrets.scrub(properties.title) } : {}),
+    ...(properties.file !== undefined ? { file: secrets.scrub(properties.file) } : {})
+};
+const log_core = {
+    secrets,
+    getInput: core/* getInput */.V4,
+    setSecret(secret) {
+        secrets.add(secret);
+        core/* setSecret */.Pq(secret);
+    },
+    info: (message) => core/* info */.pq(line(message)),
+    debug: (message) => core/* debug */.Yz(line(message)),
+    notice: (message, properties) => core/* notice */.lm(annotation(message), scrubbed(properties)),
+    warning: (message, properties) => core/* warning */.$e(annotation(message), scrubbed(properties)),
+    error: (message, properties) => core/* error */.z3(annotation(message), scrubbed(properties)),
+    setFailed: (message) => core/* setFailed */.C1(annotation(message)),
+    group: (name, fn) => core/* group */.Os(line(name), fn),
+    setOutput: (name, value) => core/* setOutput */.uH(name, secrets.scrub(value)),
+    summary: {
+        addRaw: (text, addEOL) => core/* summary */.z.addRaw(secrets.scrub(text), addEOL)
+    }
+};
+
+
+/***/ }),
+
 /***/ 79407:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _memory_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(58547);
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(77094);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(15074);
+/* harmony import */ var _github_log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9981);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(24478);
 
 
 
@@ -67405,7 +67551,7 @@ try {
 catch (error) {
     // run() reports every expected failure itself; this is a bug, so say where to look.
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    _actions_core__WEBPACK_IMPORTED_MODULE_1__.setFailed(`Unexpected error in marketo-program-member-import; please report it: ${message}`);
+    _github_log_js__WEBPACK_IMPORTED_MODULE_1__/* .core */ .I.setFailed(`Unexpected error in marketo-program-member-import; please report it: ${message}`);
 }
 
 __webpack_async_result__();
@@ -67413,7 +67559,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 15074:
+/***/ 24478:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67422,44 +67568,348 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
-var lib_core = __nccwpck_require__(77094);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(51455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(76760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
-;// CONCATENATED MODULE: ./src/files/format.ts
+// EXTERNAL MODULE: ./src/github/log.ts + 1 modules
+var log = __nccwpck_require__(9981);
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/changes/git.ts
 
-const FORMAT_BY_EXTENSION = {
-    '.csv': 'CSV',
-    '.tsv': 'TSV',
-    '.tab': 'TSV',
-    '.ssv': 'SSV'
-};
-/** The format a file is imported as; with `auto`, any extension other than a known one means CSV. */
-function detectFormat(path, requested) {
-    if (requested !== 'auto')
-        return requested.toUpperCase();
-    return FORMAT_BY_EXTENSION[(0,external_node_path_.extname)(path).toLowerCase()] ?? 'CSV';
+/** changed-since cannot be honoured: the message says what happened and how to fix it. */
+class ChangeError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ChangeError';
+    }
 }
-function delimiterOf(format) {
-    switch (format) {
-        case 'CSV':
-            return ',';
-        case 'TSV':
-            return '\t';
-        case 'SSV':
-            return ' ';
+/** `github.event.before` on the first push of a branch: there is no earlier revision. */
+const NO_COMMIT = /^0{40}$/;
+/** Runs git without a shell (the ref is an argument, never interpreted), collecting its output. */
+function git(args, cwd) {
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+        const out = [];
+        let stderr = '';
+        child.stdout.on('data', (chunk) => out.push(chunk));
+        child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+        child.on('error', (error) => reject(error.code === 'ENOENT'
+            ? new ChangeError('changed-since needs git, and git is not on the PATH of this runner')
+            : error));
+        child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr }));
+    });
+}
+/**
+ * The commit `ref` names, checked in the repository holding `cwd`. A ref the clone does not have
+ * (the usual case: actions/checkout fetches one commit by default) fails with how to fix it.
+ */
+async function resolveCommit(ref, cwd) {
+    const inRepo = await git(['rev-parse', '--is-inside-work-tree'], cwd);
+    if (inRepo.code !== 0) {
+        throw new ChangeError(`changed-since: ${cwd} is not in a git repository; check the repository out with ` +
+            'actions/checkout (fetch-depth: 0) before this step, or leave changed-since empty');
+    }
+    const resolved = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], cwd);
+    const commit = resolved.stdout.toString('utf8').trim();
+    if (resolved.code === 0 && commit !== '')
+        return commit;
+    const shallow = await git(['rev-parse', '--is-shallow-repository'], cwd);
+    const why = shallow.stdout.toString('utf8').trim() === 'true'
+        ? 'this clone is shallow (actions/checkout fetches a single commit by default)'
+        : 'this clone does not have it';
+    throw new ChangeError(`changed-since: ${JSON.stringify(ref)} is not a commit in this repository: ${why}. ` +
+        'Set fetch-depth: 0 on actions/checkout so the history is there, or give a ref the clone has');
+}
+/**
+ * The blob id of `name` (a file in `dir`) at `commit`, or undefined when no regular file is
+ * there (it is new since; a link then is not followed). Paths are relative to `dir`, so the
+ * workspace need not be the repository root.
+ */
+async function blobAt(commit, dir, name) {
+    const listed = await git(['--literal-pathspecs', 'ls-tree', '-z', commit, '--', name], dir);
+    if (listed.code !== 0) {
+        throw new ChangeError(`changed-since: git ls-tree failed in ${dir}: ${listed.stderr.trim()}`);
+    }
+    const entry = listed.stdout.toString('utf8').split('\0')[0] ?? '';
+    const match = /^10(?:0644|0755) blob ([0-9a-f]+)\t/.exec(entry);
+    return match?.[1];
+}
+/** A blob's bytes as committed (`git cat-file blob`, the plumbing under `git show`). */
+async function* readBlob(blob, cwd) {
+    const child = (0,external_node_child_process_namespaceObject.spawn)('git', ['cat-file', 'blob', blob], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise((resolve, reject) => {
+        child.on('error', reject);
+        child.on('close', resolve);
+    });
+    let done = false;
+    try {
+        for await (const chunk of child.stdout)
+            yield chunk;
+        const code = await exited;
+        done = true;
+        if (code !== 0)
+            throw new ChangeError(`changed-since: git cat-file failed: ${stderr.trim()}`);
+    }
+    finally {
+        if (!done)
+            child.kill();
     }
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(73024);
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(57075);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(48161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(77598);
+;// CONCATENATED MODULE: ./src/inputs/artifact-name.ts
+
+/**
+ * `marketo-import-<job>-<program>-<hash8>-attempt-<n>`.
+ *
+ * An artifact name must be unique within a workflow run: upload-artifact refuses a second upload
+ * under the same name. The job id and the run attempt (a re-run is a new attempt of the same run)
+ * come from GITHUB_JOB and GITHUB_RUN_ATTEMPT. The entries of a matrix share the job id, and a
+ * JavaScript action cannot read the `matrix` context, so the hash covers what a matrix entry
+ * changes for this step: its inputs (endpoint, program, status, file patterns, batch ids) and,
+ * for entries running at the same time, the runner (RUNNER_NAME). GITHUB_ACTION (the step's id,
+ * `__run_2` and so on) separates two steps of one job that run this action. A workflow that
+ * needs a name it can predict sets `artifact-name`.
+ */
+function defaultArtifactName(env, seed) {
+    const job = slug(env.GITHUB_JOB ?? '') || 'local';
+    const attempt = /^\d+$/.test(env.GITHUB_RUN_ATTEMPT ?? '') ? env.GITHUB_RUN_ATTEMPT : '1';
+    const hash = (0,external_node_crypto_.createHash)('sha256')
+        .update(JSON.stringify([
+        env.GITHUB_JOB ?? '',
+        env.GITHUB_ACTION ?? '',
+        env.RUNNER_NAME ?? '',
+        seed.restUrl,
+        seed.programId,
+        seed.programMemberStatus,
+        seed.files,
+        seed.batchIds
+    ]))
+        .digest('hex')
+        .slice(0, 8);
+    return `marketo-import-${job}-${seed.programId}-${hash}-attempt-${attempt}`;
+}
+/** Job ids are already `[A-Za-z0-9_-]`; anything else becomes `-` so the name stays valid. */
+function slug(text) {
+    return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
+}
+
+;// CONCATENATED MODULE: ./src/text/redact.ts
+/**
+ * The one URL redaction: in every URL or path of a text, the user name and password, the query
+ * string (where the identity URL carries the client secret) and a URL's fragment are cut.
+ * One pass over words, a few over each: linear in the text, whatever it holds.
+ */
+const DELIMITERS = new Set([`'`, '"', '<', '>']);
+function isDelimiter(char) {
+    return DELIMITERS.has(char) || /\s/.test(char);
+}
+/**
+ * `https://u:p@host/p?x#y` -> `https://***@host/p?…`, `https://host/#y` -> `https://host/#…`,
+ * `/p?x` -> `/p?…`; `(why?)` and `…/#PG1234` (no scheme: not a URL's fragment) stay.
+ */
+function redactUrls(text, meter = { steps: 0 }) {
+    let out = '';
+    let start = 0;
+    for (let at = 0; at <= text.length; at++) {
+        meter.steps++;
+        if (at < text.length && !isDelimiter(text.charAt(at)))
+            continue;
+        if (at > start)
+            out += redactWord(text.slice(start, at), meter);
+        if (at < text.length)
+            out += text.charAt(at);
+        start = at + 1;
+    }
+    return out;
+}
+function redactWord(word, meter) {
+    let redacted = word;
+    const scheme = word.indexOf('://');
+    meter.steps += scheme < 0 ? word.length : scheme;
+    if (scheme >= 0) {
+        const hostStart = scheme + 3;
+        let hostEnd = hostStart;
+        let lastAt = -1;
+        for (; hostEnd < word.length && !'/?#'.includes(word.charAt(hostEnd)); hostEnd++) {
+            meter.steps++;
+            if (word.charAt(hostEnd) === '@')
+                lastAt = hostEnd;
+        }
+        if (lastAt >= 0)
+            redacted = `${word.slice(0, hostStart)}***${word.slice(lastAt)}`;
+    }
+    let slash = false;
+    for (let at = 0; at < redacted.length; at++) {
+        meter.steps++;
+        const char = redacted.charAt(at);
+        if (char === '/')
+            slash = true;
+        else if (slash && (char === '?' || (char === '#' && scheme >= 0)))
+            return `${redacted.slice(0, at + 1)}…`;
+    }
+    return redacted;
+}
+
+;// CONCATENATED MODULE: ./src/inputs/error.ts
+/** Inputs whose values are credentials: never quoted in a message, never kept on an error. */
+const SECRET_INPUTS = new Set(['client-secret', 'github-token']);
+/** Longest part of a value quoted back to the user; a whole file list or URL would drown the line. */
+const QUOTED_VALUE_MAX_CHARS = 60;
+/**
+ * A value quoted for a one-line message: truncated, with line breaks and control characters
+ * escaped (JSON rules, plus the Unicode line and paragraph separators JSON leaves alone).
+ */
+function quoteValue(value) {
+    const chars = Array.from(value);
+    const shown = chars.length > QUOTED_VALUE_MAX_CHARS
+        ? chars.slice(0, QUOTED_VALUE_MAX_CHARS).join('') + '…'
+        : value;
+    return JSON.stringify(shown)
+        .replace(/\u2028/g, '\\u2028')
+        .replace(/\u2029/g, '\\u2029');
+}
+/** A bad input value: `message` is one line naming the input, the value and the accepted forms. */
+class InputError extends Error {
+    name = 'InputError';
+    /** The input's name as in action.yml, e.g. `max-failed-rows`. */
+    input;
+    /** The raw value given; `***` for a secret input. */
+    value;
+    constructor(input, value, message) {
+        super(message);
+        this.input = input;
+        this.value = SECRET_INPUTS.has(input) && value !== '' ? '***' : value;
+    }
+}
+/** `<input>: "<value>" <detail>`; a secret's value is replaced by `(value not shown)`. */
+function invalid(input, value, detail) {
+    const shown = SECRET_INPUTS.has(input) ? '(value not shown)' : quoteValue(value);
+    return new InputError(input, value, `${input}: ${shown} ${detail}`);
+}
+/** `<input>: is required<detail>` for an empty input that has no default. */
+function missing(input, detail) {
+    return new InputError(input, '', `${input}: is required${detail}`);
+}
+
+;// CONCATENATED MODULE: ./src/inputs/endpoint.ts
+
+
+const MUNCHKIN_ID = /^\d{3}-[a-z]{3}-\d{3}$/i;
+const EXAMPLE_REST_URL = 'https://123-ABC-456.mktorest.com';
+/** `123-abc-456` -> `123-ABC-456`. */
+function parseMunchkinId(input, raw) {
+    if (!MUNCHKIN_ID.test(raw)) {
+        throw invalid(input, raw, 'is not a Munchkin id like 123-ABC-456 (3 digits, 3 letters, 3 digits; see Admin > Munchkin)');
+    }
+    return raw.toUpperCase();
+}
+/** 127.0.0.0/8, ::1 and localhost: traffic that never leaves the machine. */
+function isLoopbackHost(hostname) {
+    const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+    return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+function invalidUrl(input, raw, detail) {
+    return new InputError(input, redactUrls(raw), `${input}: ${quoteValue(redactUrls(raw))} ${detail}`);
+}
+/**
+ * An absolute https URL (http only to a loopback host), without credentials, query or
+ * fragment; returned as origin + path with no trailing slash.
+ */
+function parseBaseUrl(input, raw) {
+    let url;
+    try {
+        url = new URL(raw);
+    }
+    catch {
+        throw invalidUrl(input, raw, `is not a URL; give a base URL like ${EXAMPLE_REST_URL}`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw invalidUrl(input, raw, 'must start with https:// (or http:// to a loopback host: 127.0.0.1, ::1 or localhost)');
+    }
+    if (url.username !== '' || url.password !== '') {
+        throw invalidUrl(input, raw, 'must not contain a user name or password; the action signs in with client-id and client-secret');
+    }
+    if (url.search !== '' || url.hash !== '' || /[?#]/.test(raw)) {
+        throw invalidUrl(input, raw, `must not contain a query string or #fragment; give the base URL only, e.g. ${EXAMPLE_REST_URL}`);
+    }
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+        throw invalidUrl(input, raw, 'uses plain http:// to a host that is not loopback, which would send the client secret and access tokens unencrypted; use https://, or http:// only with 127.0.0.1, ::1 or localhost');
+    }
+    return url.origin + url.pathname.replace(/\/+$/, '');
+}
+/**
+ * Exactly one of `munchkin-id` and `rest-url`. Admin > Web Services shows the REST endpoint as
+ * `https://<id>.mktorest.com/rest`, but bulk calls hang off the host (`/bulk/v1/...`) and the
+ * identity endpoint is its sibling, so a final `/rest` segment is dropped.
+ */
+function parseEndpoint(munchkinRaw, restRaw, identityRaw, dryRun = false) {
+    if (munchkinRaw !== '' && restRaw !== '') {
+        throw new InputError('munchkin-id', munchkinRaw, `munchkin-id: ${quoteValue(munchkinRaw)} and rest-url: ${quoteValue(redactUrls(restRaw))} are both set; give only one: munchkin-id for Marketo itself, or rest-url for another endpoint (a proxy or a simulator)`);
+    }
+    // A dry run makes no call: where Marketo is does not matter.
+    if (munchkinRaw === '' && restRaw === '' && dryRun)
+        return { restUrl: '', identityUrl: '' };
+    if (munchkinRaw === '' && restRaw === '') {
+        throw missing('munchkin-id', ' unless rest-url is set or dry-run is true; give munchkin-id like 123-ABC-456 (Admin > Munchkin), or rest-url with the REST API URL from Admin > Web Services');
+    }
+    const restUrl = munchkinRaw !== ''
+        ? `https://${parseMunchkinId('munchkin-id', munchkinRaw)}.mktorest.com`
+        : parseBaseUrl('rest-url', restRaw).replace(/\/rest$/i, '');
+    const identityUrl = identityRaw !== '' ? parseBaseUrl('identity-url', identityRaw) : `${restUrl}/identity`;
+    return { restUrl, identityUrl };
+}
+
+;// CONCATENATED MODULE: ./src/files/workspace.ts
+
+/** True when `path` is `root` itself or below it (both absolute, already resolved). */
+function isWithin(path, root) {
+    const shown = (0,external_node_path_.relative)(root, path);
+    return shown === '' || (!(0,external_node_path_.isAbsolute)(shown) && shown !== '..' && !shown.startsWith(`..${external_node_path_.sep}`));
+}
+
+;// CONCATENATED MODULE: ./src/inputs/patterns.ts
+
+
+
+const INSIDE_FORMS = 'give patterns relative to the workspace (GITHUB_WORKSPACE) without .. segments, or ' +
+    'absolute paths inside it, e.g. data/*.csv';
+const GLOB_CHARS = /[*?[]/;
+/**
+ * The workspace is the boundary: a pattern that leads out of it (`..`, `~`, an absolute path
+ * elsewhere) is an input error, before any file is looked at. `.` is accepted as the first
+ * segment only, as @actions/glob accepts it.
+ */
+function checkPatternsInside(input, patterns, workspace) {
+    for (const pattern of patterns) {
+        const glob = pattern.replace(/^!+/, '');
+        // `[.]` matches a dot only: @actions/glob reads it as the literal, and so does this check.
+        const segments = glob.split('/').map((segment) => segment.replace(/\[(.)\]/g, '$1'));
+        if (segments[0] === '~') {
+            throw invalid(input, pattern, `leaves the workspace (~ is the home folder); ${INSIDE_FORMS}`);
+        }
+        if (segments.includes('..')) {
+            throw invalid(input, pattern, `leaves the workspace; ${INSIDE_FORMS}`);
+        }
+        if (segments.slice(1).includes('.')) {
+            throw invalid(input, pattern, `has a . segment after the start; ${INSIDE_FORMS}`);
+        }
+        if (external_node_path_default().isAbsolute(glob)) {
+            const firstGlob = segments.findIndex((segment) => GLOB_CHARS.test(segment));
+            const root = external_node_path_default().resolve(segments.slice(0, firstGlob < 0 ? undefined : firstGlob).join('/') || '/');
+            if (!isWithin(root, workspace)) {
+                throw invalid(input, pattern, `is outside the workspace ${workspace}; ${INSIDE_FORMS}`);
+            }
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/marketo/multipart.ts
 
 /** Marketo rejects an import body larger than this with HTTP 413. */
@@ -67486,6 +67936,561 @@ function multipartEnvelope(filename, format, boundary = newBoundary()) {
 function multipartOverheadBytes(filename, format) {
     const envelope = multipartEnvelope(filename, format);
     return envelope.head.length + envelope.tail.length;
+}
+
+;// CONCATENATED MODULE: ./src/inputs/numbers.ts
+
+
+/** Plain decimal notation only: no sign, exponent, hex, spaces, `Infinity` or `NaN`. */
+const DECIMAL = /^\d+(?:\.\d+)?$/;
+const WHOLE = /^\d+$/;
+/** Every part repeats the file's header and travels in a multipart envelope of a few hundred bytes. */
+const MIN_CHUNK_BYTES = 1024;
+const THRESHOLD_FORMS = 'give a count like 25 or a percentage like 2.5%';
+function parseThreshold(input, raw) {
+    if (raw === '')
+        throw missing(input, `; ${THRESHOLD_FORMS}`);
+    const isPercent = raw.endsWith('%');
+    const number = isPercent ? raw.slice(0, -1) : raw;
+    if (number.startsWith('-') && DECIMAL.test(number.slice(1))) {
+        throw invalid(input, raw, `must not be negative; ${THRESHOLD_FORMS}`);
+    }
+    if (!DECIMAL.test(number)) {
+        throw invalid(input, raw, 'is neither a count nor a percentage like 2.5%');
+    }
+    if (isPercent) {
+        const percent = Number(number);
+        if (percent > 100) {
+            throw invalid(input, raw, 'is above 100%; give a percentage from 0% to 100%, e.g. 2.5%');
+        }
+        return { kind: 'percent', percent };
+    }
+    if (!WHOLE.test(number)) {
+        throw invalid(input, raw, `is not a whole number of rows; ${THRESHOLD_FORMS}`);
+    }
+    const count = Number(number);
+    if (!Number.isSafeInteger(count))
+        throw invalid(input, raw, `is too large; ${THRESHOLD_FORMS}`);
+    return { kind: 'count', count };
+}
+/** Percentages are compared in millionths of a percent, exactly, so 0.57% of 10000 is 57, not 56. */
+const PERCENT_SCALE = 1_000_000;
+/** The most rows allowed under `threshold` when `submittedRows` rows were submitted. */
+function thresholdLimit(threshold, submittedRows) {
+    if (threshold.kind === 'count')
+        return threshold.count;
+    const submitted = BigInt(Math.max(0, Math.floor(submittedRows)));
+    const scaledPercent = BigInt(Math.round(threshold.percent * PERCENT_SCALE));
+    return Number((scaledPercent * submitted) / BigInt(100 * PERCENT_SCALE));
+}
+/** `25 rows`, `2.5% of submitted rows`, or with a row count `2.5% of 1200 submitted rows (30)`. */
+function describeThreshold(threshold, submittedRows) {
+    if (threshold.kind === 'count')
+        return `${threshold.count} ${threshold.count === 1 ? 'row' : 'rows'}`;
+    if (submittedRows === undefined)
+        return `${threshold.percent}% of submitted rows`;
+    const limit = thresholdLimit(threshold, submittedRows);
+    return `${threshold.percent}% of ${submittedRows} submitted rows (${limit})`;
+}
+function parsePositiveAmount(input, raw, rule) {
+    const forms = `a number of ${rule.unit} greater than 0, e.g. ${rule.example}`;
+    if (raw === '')
+        throw missing(input, `; give ${forms}`);
+    const amount = DECIMAL.test(raw) ? Number(raw) : NaN;
+    if (!(amount > 0))
+        throw invalid(input, raw, `must be ${forms}`);
+    if (amount > rule.max) {
+        throw invalid(input, raw, `is above ${rule.max} ${rule.unit}${rule.maxReason}; give a number of ${rule.unit} up to ${rule.max}, e.g. ${rule.example}`);
+    }
+    return amount;
+}
+/** Seconds greater than 0, decimals allowed, at most `max` (an hour by default). */
+function parseSeconds(input, raw, max = 3600) {
+    const maxReason = max === 3600 ? ' (1 hour)' : '';
+    return parsePositiveAmount(input, raw, { unit: 'seconds', example: '5 or 2.5', max, maxReason });
+}
+/** Minutes greater than 0, decimals allowed, at most `max` (a GitHub-hosted job's 6 hours). */
+function parseMinutes(input, raw, max = 360) {
+    const maxReason = max === 360 ? ', the longest a job on a GitHub-hosted runner runs (6 hours)' : '';
+    return parsePositiveAmount(input, raw, { unit: 'minutes', example: '60 or 7.5', max, maxReason });
+}
+function parseWholeNumber(input, raw, rule) {
+    const why = rule.why === undefined ? '' : ` (${rule.why})`;
+    const forms = `${rule.what} from ${rule.min} to ${rule.max}${why}, e.g. ${rule.example}`;
+    if (raw === '')
+        throw missing(input, `; give ${forms}`);
+    const value = WHOLE.test(raw) ? Number(raw) : NaN;
+    if (!(value >= rule.min && value <= rule.max))
+        throw invalid(input, raw, `must be ${forms}`);
+    return value;
+}
+/** Multipliers of the accepted units, keyed in lower case: SI (1000) and IEC (1024) prefixes. */
+const BYTE_UNITS = {
+    b: 1n,
+    kb: 1000n,
+    mb: 1000000n,
+    kib: 1024n,
+    mib: 1048576n
+};
+const BYTE_SIZE = /^(\d+)(?:\.(\d+))?(?: ?([a-z]+))?$/i;
+const BYTE_SIZE_FORMS = 'a size in bytes like 5000000, or with a unit KB, MB (1000-based), KiB, MiB (1024-based), e.g. 10MB';
+/** `5000000`, `10MB`, `2.5 MB`, `512KiB`: whole bytes, rounded down; units are case-insensitive. */
+function parseByteSize(input, raw) {
+    if (raw === '')
+        throw missing(input, `; give ${BYTE_SIZE_FORMS}`);
+    const match = BYTE_SIZE.exec(raw);
+    const multiplier = match ? BYTE_UNITS[(match[3] ?? 'b').toLowerCase()] : undefined;
+    if (!match || multiplier === undefined)
+        throw invalid(input, raw, `must be ${BYTE_SIZE_FORMS}`);
+    const [, whole = '0', fraction = ''] = match;
+    if (fraction !== '' && multiplier === 1n) {
+        throw invalid(input, raw, 'has a fraction of a byte; give whole bytes like 5000000, or a unit, e.g. 2.5MB');
+    }
+    // Exact decimal arithmetic: 2.3MB is 2300000 bytes, not 2299999.
+    const fractionBytes = fraction === '' ? 0n : (BigInt(fraction) * multiplier) / 10n ** BigInt(fraction.length);
+    return Number(BigInt(whole) * multiplier + fractionBytes);
+}
+/** A part size Marketo accepts and that leaves room for rows after the repeated header. */
+function parseChunkSize(input, raw) {
+    const bytes = parseByteSize(input, raw);
+    if (bytes > MARKETO_MAX_BODY_BYTES) {
+        throw invalid(input, raw, `is above Marketo's limit of ${MARKETO_MAX_BODY_BYTES} bytes (10 MiB); use a size up to 10MiB, e.g. 10MB`);
+    }
+    if (bytes < MIN_CHUNK_BYTES) {
+        throw invalid(input, raw, `is below the minimum of ${MIN_CHUNK_BYTES} bytes (1 KiB): every part repeats the file's header and travels in multipart framing of a few hundred bytes, so a smaller part holds few or no rows; use e.g. 10MB`);
+    }
+    return bytes;
+}
+/** Comma- or newline-separated positive ids, or a JSON array as the `batch-ids` output gives. */
+function parseBatchIds(input, raw) {
+    const list = /^\[.*\]$/s.test(raw) ? raw.slice(1, -1) : raw;
+    const items = list
+        .split(/[,\r\n]/)
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+    const forms = 'give whole numbers above 0 separated by commas or new lines, e.g. 1042, 1043';
+    if (items.length === 0 && raw !== '')
+        throw invalid(input, raw, `holds no batch id; ${forms}`);
+    const ids = [];
+    for (const item of items) {
+        const id = WHOLE.test(item) ? Number(item) : NaN;
+        if (!(id > 0 && Number.isSafeInteger(id))) {
+            throw invalid(input, item, `is not a batch id; ${forms}`);
+        }
+        if (!ids.includes(id))
+            ids.push(id);
+    }
+    return ids;
+}
+/** A Marketo program id, canonical (no leading zeros). */
+function parseProgramId(input, raw) {
+    const forms = "the numeric id of a Marketo program, e.g. 1044 (from #PG1044A1 in the program's URL)";
+    if (raw === '')
+        throw missing(input, `; give ${forms}`);
+    const id = WHOLE.test(raw) ? Number(raw) : NaN;
+    if (!(id > 0 && Number.isSafeInteger(id)))
+        throw invalid(input, raw, `must be ${forms}`);
+    return String(id);
+}
+
+;// CONCATENATED MODULE: ./src/inputs/words.ts
+
+const TRUE_WORDS = ['true', 'True', 'TRUE'];
+const FALSE_WORDS = ['false', 'False', 'FALSE'];
+/** The YAML 1.2 core schema booleans, as `core.getBooleanInput` accepts them. */
+function parseBoolean(input, raw) {
+    if (TRUE_WORDS.includes(raw))
+        return true;
+    if (FALSE_WORDS.includes(raw))
+        return false;
+    throw invalid(input, raw, 'must be true or false');
+}
+/** One of `choices`, compared case-insensitively and returned as spelled in `choices`. */
+function parseChoice(input, raw, choices) {
+    const choice = choices.find((candidate) => candidate.toLowerCase() === raw.toLowerCase());
+    if (choice === undefined)
+        throw invalid(input, raw, `must be one of ${choices.join(', ')}`);
+    return choice;
+}
+/** Line breaks and other control characters: never part of a one-line value. */
+const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+const WHITESPACE = /\s/;
+/**
+ * A client id or secret: required unless dry-run, and never holding spaces (a pasted value
+ * that caught a neighbouring word or line break fails later as a confusing 401).
+ */
+function parseCredential(input, raw, dryRun) {
+    const label = input === 'client-id' ? 'Client Id' : 'Client Secret';
+    const where = `Admin > LaunchPoint > View Details of the API-only user's service`;
+    if (raw === '') {
+        if (dryRun)
+            return '';
+        throw missing(input, ` unless dry-run is true; copy the ${label} from ${where}`);
+    }
+    if (WHITESPACE.test(raw)) {
+        throw invalid(input, raw, `contains spaces or line breaks; copy the ${label} from ${where}`);
+    }
+    return raw;
+}
+const STATUS_MAX_CHARS = 255;
+const STATUS_FORMS = "give a member status of the program's channel, e.g. On List";
+/** A program member status name such as `On List` or `Registered`. */
+function parseMemberStatus(input, raw) {
+    if (raw === '')
+        throw missing(input, `; ${STATUS_FORMS}`);
+    if (CONTROL.test(raw))
+        throw invalid(input, raw, `must be one line; ${STATUS_FORMS}`);
+    if (Array.from(raw).length > STATUS_MAX_CHARS) {
+        throw invalid(input, raw, `is longer than ${STATUS_MAX_CHARS} characters; ${STATUS_FORMS}`);
+    }
+    return raw;
+}
+const PATTERN_FORMS = 'give one or more glob patterns, one per line, e.g. data/*.csv';
+/**
+ * Newline-separated glob patterns, blank and `#` comment lines dropped. An empty value gives an
+ * empty list (the caller decides whether that is allowed); a non-empty one must hold a pattern
+ * that includes files, not only `!` excludes.
+ */
+function parsePatterns(input, raw) {
+    const patterns = raw
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#'));
+    if (raw !== '' && patterns.length === 0) {
+        throw invalid(input, raw, `has only blank or # comment lines; ${PATTERN_FORMS}`);
+    }
+    if (patterns.length > 0 && patterns.every((pattern) => pattern.startsWith('!'))) {
+        throw invalid(input, raw, `has only exclude patterns (starting with !); add one that matches files, e.g. data/*.csv`);
+    }
+    return patterns;
+}
+function missingPatterns(input, detail = '') {
+    return missing(input, `${detail}; ${PATTERN_FORMS}`);
+}
+/** A git ref or sha handed to git as one argument: no spaces, and never read as an option. */
+function parseGitRef(input, raw) {
+    if (WHITESPACE.test(raw) || CONTROL.test(raw) || raw.startsWith('-')) {
+        throw invalid(input, raw, 'must be a git ref or commit sha like origin/main, HEAD~1 or a1b2c3d, without spaces and not starting with -');
+    }
+    return raw;
+}
+/** Characters actions/upload-artifact refuses in an artifact name. */
+const ARTIFACT_NAME_FORBIDDEN = ['"', ':', '<', '>', '|', '*', '?', '\r', '\n', '\\', '/'];
+function parseArtifactName(input, raw) {
+    const forbidden = Array.from(raw).find((char) => ARTIFACT_NAME_FORBIDDEN.includes(char));
+    if (forbidden !== undefined) {
+        throw invalid(input, raw, `contains ${JSON.stringify(forbidden)}; an artifact name cannot contain " : < > | * ? \\ / or a line break`);
+    }
+    return raw;
+}
+
+;// CONCATENATED MODULE: ./src/inputs/index.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Every input the action reads, as action.yml declares them, in the contract's order. */
+const INPUT_NAMES = (/* unused pure expression or super */ null && ([
+    'munchkin-id',
+    'rest-url',
+    'identity-url',
+    'client-id',
+    'client-secret',
+    'program-id',
+    'program-member-status',
+    'files',
+    'if-no-files-found',
+    'format',
+    'max-failed-rows',
+    'max-warning-rows',
+    'poll-interval',
+    'max-poll-interval',
+    'timeout',
+    'max-concurrent-jobs',
+    'chunk-size',
+    'dry-run',
+    'batch-ids',
+    'artifact-name',
+    'retention-days',
+    'upload-artifact',
+    'output-dir',
+    'annotations',
+    'changed-since',
+    'comment-on-pr',
+    'github-token',
+    'check-instance',
+    'columns',
+    'map-display-names',
+    'daily-quota',
+    'status-column',
+    'imports',
+    'removed-records',
+    'mirror',
+    'max-removals'
+]));
+/**
+ * Literal defaults, the same as action.yml's: applied when an input is empty, so that
+ * `node dist/index.js` with only some `INPUT_*` variables behaves as on a runner. Inputs whose
+ * default is computed (artifact-name, output-dir) or comes from the runner (github-token) are
+ * not here.
+ */
+const INPUT_DEFAULTS = {
+    'if-no-files-found': 'error',
+    format: 'auto',
+    'max-failed-rows': '0',
+    'poll-interval': '5',
+    'max-poll-interval': '30',
+    timeout: '60',
+    'max-concurrent-jobs': '5',
+    'chunk-size': '10MB',
+    'dry-run': 'false',
+    'upload-artifact': 'true',
+    annotations: 'true',
+    'comment-on-pr': 'false',
+    'check-instance': 'true',
+    'map-display-names': 'true',
+    'daily-quota': '50000',
+    'removed-records': 'keep',
+    mirror: 'false',
+    'max-removals': '5%'
+};
+const IF_NO_FILES_FOUND = ['error', 'warn', 'ignore'];
+const FORMAT_CHOICES = ['auto', 'csv', 'tsv', 'ssv'];
+const SECONDS_MAX = 3600;
+const MINUTES_MAX = 360;
+/**
+ * Reads and checks every input, throwing an InputError at the first bad one. `getInput` is
+ * `core.getInput` (trimmed, empty when unset); nothing here touches the network or the disk.
+ * Inputs are checked in the contract's order, except that `dry-run` is read before the
+ * credentials it makes optional and `batch-ids` before the `files` it makes optional.
+ */
+function readInputs(getInput, env, cwd = process.cwd()) {
+    const given = (name) => getInput(name).trim();
+    const get = (name) => given(name) || (INPUT_DEFAULTS[name] ?? '');
+    const optional = (name, parse) => {
+        const raw = given(name);
+        return raw === '' ? undefined : parse(name, raw);
+    };
+    const dryRun = parseBoolean('dry-run', get('dry-run'));
+    const endpoint = parseEndpoint(given('munchkin-id'), given('rest-url'), given('identity-url'), dryRun);
+    const clientId = parseCredential('client-id', given('client-id'), dryRun);
+    const clientSecret = parseCredential('client-secret', given('client-secret'), dryRun);
+    const programId = parseProgramId('program-id', given('program-id'));
+    const programMemberStatus = parseMemberStatus('program-member-status', given('program-member-status'));
+    const batchIds = parseBatchIds('batch-ids', given('batch-ids'));
+    const workspace = external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.');
+    const files = parsePatterns('files', given('files'));
+    checkPatternsInside('files', files, workspace);
+    if (files.length === 0 && batchIds.length === 0) {
+        throw missingPatterns('files', ' unless batch-ids resumes earlier jobs');
+    }
+    const ifNoFilesFound = parseChoice('if-no-files-found', get('if-no-files-found'), IF_NO_FILES_FOUND);
+    const format = parseChoice('format', get('format'), FORMAT_CHOICES);
+    const maxFailedRows = parseThreshold('max-failed-rows', get('max-failed-rows'));
+    const maxWarningRows = optional('max-warning-rows', parseThreshold);
+    const pollInterval = parseSeconds('poll-interval', get('poll-interval'), SECONDS_MAX);
+    // Left unset, the ceiling rises to a longer first interval rather than contradicting it.
+    const maxPollIntervalRaw = given('max-poll-interval');
+    const maxPollInterval = maxPollIntervalRaw === ''
+        ? Math.max(pollInterval, parseSeconds('max-poll-interval', get('max-poll-interval')))
+        : parseSeconds('max-poll-interval', maxPollIntervalRaw, SECONDS_MAX);
+    if (maxPollInterval < pollInterval) {
+        throw invalid('max-poll-interval', maxPollIntervalRaw, `is below poll-interval (${pollInterval} seconds); give a number of seconds of at least ${pollInterval}`);
+    }
+    const timeoutMinutes = parseMinutes('timeout', get('timeout'), MINUTES_MAX);
+    const maxConcurrentJobs = parseWholeNumber('max-concurrent-jobs', get('max-concurrent-jobs'), {
+        min: 1,
+        max: 10,
+        what: 'a whole number',
+        why: 'Marketo queues at most 10 import jobs per instance',
+        example: '5'
+    });
+    const chunkSizeBytes = parseChunkSize('chunk-size', get('chunk-size'));
+    const artifactName = optional('artifact-name', parseArtifactName) ??
+        defaultArtifactName(env, {
+            restUrl: endpoint.restUrl,
+            programId,
+            programMemberStatus,
+            files,
+            batchIds
+        });
+    const retentionDays = optional('retention-days', (input, raw) => parseWholeNumber(input, raw, { min: 1, max: 90, what: 'a whole number of days', example: '7' }));
+    const uploadArtifact = parseBoolean('upload-artifact', get('upload-artifact'));
+    const scratchDir = env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
+    const outputDir = external_node_path_default().resolve(workspace, given('output-dir') || external_node_path_default().join(scratchDir, 'marketo-import'));
+    const annotations = parseBoolean('annotations', get('annotations'));
+    const changedSince = optional('changed-since', parseGitRef);
+    const commentOnPr = parseBoolean('comment-on-pr', get('comment-on-pr'));
+    const githubToken = given('github-token') || undefined;
+    const checkInstance = parseBoolean('check-instance', get('check-instance'));
+    const mapDisplayNames = parseBoolean('map-display-names', get('map-display-names'));
+    const dailyQuota = parseWholeNumber('daily-quota', get('daily-quota'), {
+        min: 1,
+        max: 100_000_000,
+        what: 'a whole number of API calls',
+        example: '50000'
+    });
+    const maxRemovals = parseThreshold('max-removals', get('max-removals'));
+    refuseUnbuilt(given);
+    return {
+        endpoint,
+        clientId,
+        clientSecret,
+        programId,
+        programMemberStatus,
+        files,
+        ifNoFilesFound,
+        format,
+        maxFailedRows,
+        maxWarningRows,
+        pollIntervalMs: toMilliseconds(pollInterval),
+        maxPollIntervalMs: toMilliseconds(maxPollInterval),
+        timeoutMs: toMilliseconds(timeoutMinutes * 60),
+        maxConcurrentJobs,
+        chunkSizeBytes,
+        dryRun,
+        batchIds,
+        artifactName,
+        retentionDays,
+        uploadArtifact,
+        outputDir,
+        scratchDir,
+        annotations,
+        changedSince,
+        commentOnPr,
+        githubToken,
+        checkInstance,
+        mapDisplayNames,
+        dailyQuota,
+        maxRemovals,
+        workspace
+    };
+}
+/**
+ * Contract inputs this version declares but does not act on yet: a value other than the default
+ * is refused, before any network call, rather than silently ignored.
+ */
+const UNBUILT = [
+    { input: 'columns', idle: '', what: 'renaming columns' },
+    { input: 'status-column', idle: '', what: 'a status column' },
+    { input: 'imports', idle: '', what: 'several imports in one step' },
+    { input: 'removed-records', idle: 'keep', what: 'removing members' },
+    { input: 'mirror', idle: 'false', what: 'mirroring a program' }
+];
+function refuseUnbuilt(given) {
+    for (const { input, idle, what } of UNBUILT) {
+        const raw = given(input);
+        if (raw !== '' && raw !== idle) {
+            throw invalid(input, raw, `asks for ${what}, which this version of the action does not do yet; leave ${input} ` +
+                (idle ? `as ${idle}` : 'empty'));
+        }
+    }
+}
+/** Whole milliseconds, at least 1: `0.0001` seconds is still greater than 0. */
+function toMilliseconds(seconds) {
+    return Math.max(1, Math.round(seconds * 1000));
+}
+
+;// CONCATENATED MODULE: ./src/jobs/parts.ts
+function isBatchPart(part) {
+    return 'kind' in part && part.kind === 'batch';
+}
+/**
+ * Rows the job carries: a file part's own count; for a batch resumed without its file, what
+ * Marketo says it processed (nothing is known before the job ends).
+ */
+function rowsOf(result) {
+    if (!isBatchPart(result.part))
+        return result.part.rows;
+    return result.outcome === 'Complete' || result.outcome === 'Failed'
+        ? result.imported + result.failed
+        : 0;
+}
+/** `lists/a.csv`, `lists/a.csv (part 2 of 3)`, `batch 1040`. */
+function describePart(part) {
+    return part.count > 1
+        ? `${part.displayPath} (part ${part.index} of ${part.count})`
+        : part.displayPath;
+}
+
+;// CONCATENATED MODULE: ./src/jobs/poll-plan.ts
+/**
+ * Which open jobs to poll, and when. Marketo runs an instance's import queue first in, first out,
+ * two jobs at a time, so among this run's open jobs only the two oldest can be importing; the
+ * others cannot end before one of those does. They are still checked now and then, in case
+ * Marketo does not keep to its order.
+ */
+/** Marketo processes at most this many import jobs of an instance at once. */
+const MARKETO_PROCESSING_SLOTS = 2;
+/** A job that is not among the oldest open ones is still checked this many max intervals apart. */
+const WATCH_INTERVAL_FACTOR = 4;
+const BACK_OFF_FACTOR = 1.5;
+/** The first poll of a job, scheduled when it is submitted. */
+function firstPoll(now, head, timing) {
+    const intervalMs = head ? timing.pollIntervalMs : watchIntervalMs(timing);
+    return { nextPollAt: now + intervalMs, intervalMs, head };
+}
+/** The poll after one that found the job still open. */
+function nextPoll(job, now, head, timing) {
+    if (!head)
+        return { nextPollAt: now + watchIntervalMs(timing), intervalMs: 0, head };
+    const intervalMs = job.head
+        ? Math.min(Math.max(job.intervalMs, timing.pollIntervalMs) * BACK_OFF_FACTOR, timing.maxPollIntervalMs)
+        : timing.pollIntervalMs;
+    return { nextPollAt: now + intervalMs, intervalMs, head };
+}
+/**
+ * A job that has just become one of the oldest open jobs (one ahead of it ended) may start at
+ * once: bring its poll forward to the normal first interval.
+ */
+function promoteToHead(job, now, timing) {
+    if (job.head)
+        return job;
+    const nextPollAt = Math.min(job.nextPollAt, now + timing.pollIntervalMs);
+    return { nextPollAt, intervalMs: timing.pollIntervalMs, head: true };
+}
+function watchIntervalMs(timing) {
+    return timing.maxPollIntervalMs * WATCH_INTERVAL_FACTOR;
+}
+
+;// CONCATENATED MODULE: ./src/jobs/wakeup.ts
+/**
+ * Lets the submitter and the poller wake each other: a job submitted, a job ended, the run
+ * stopped. Every waiter wakes on the next `notify()`.
+ */
+class Wakeup {
+    controller = new AbortController();
+    notify() {
+        this.controller.abort();
+        this.controller = new AbortController();
+    }
+    /** Resolves on the next notify(). */
+    wait() {
+        const { signal } = this.controller;
+        return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    }
+    /** Resolves at clock time `until`, on the next notify(), or when `cancel` aborts. */
+    async sleepUntil(until, clock, sleep, cancel) {
+        const signals = [this.controller.signal];
+        if (cancel)
+            signals.push(cancel);
+        try {
+            await sleep(Math.max(0, until - clock.now()), AbortSignal.any(signals));
+        }
+        catch (error) {
+            if (!signals.some((signal) => signal.aborted))
+                throw error;
+        }
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/format.ts
@@ -67531,8 +68536,759 @@ function formatDuration(ms) {
     return minutes > 0 ? `${minutes}m ${seconds}s` : `${seconds}s`;
 }
 
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(48161);
+;// CONCATENATED MODULE: ./src/jobs/scheduler.ts
+
+
+
+
+function traitsOf(error) {
+    return typeof error === 'object' && error !== null ? error : {};
+}
+/**
+ * Whether the run must stop after `error`: an account-level problem, or Marketo not answering
+ * through every retry (more calls would only fail the same way; open jobs can be resumed).
+ */
+function stopsTheRun(error) {
+    const traits = traitsOf(error);
+    return traits.stopsRun === true || traits.retriesExhausted === true;
+}
+/**
+ * Moves parts through Marketo: keeps up to `maxConcurrentJobs` jobs open, submits the next part as
+ * soon as one ends, polls open jobs with back-off, and stops at the deadline or on cancel.
+ */
+async function runImportJobs(parts, api, options) {
+    const { clock } = options;
+    const startedAt = clock.now();
+    const results = parts.map((part) => notSubmitted(part, 'not submitted'));
+    // Parts from this index on were never tried: a stop says why in their results.
+    let untried = 0;
+    const open = [];
+    const endings = [];
+    const wakeup = new Wakeup();
+    let stop;
+    // Set when submitting more cannot succeed (quota, permissions, program): open jobs still end.
+    let submitBlocked;
+    let submitting = true;
+    // Aborts calls in flight (a submit waiting out a full queue, a slow poll) once the run stops.
+    const stopping = options.controller ?? new AbortController();
+    const stopWith = (reason) => {
+        if (!stop)
+            stop = reason;
+        if (!stopping.signal.aborted)
+            stopping.abort(new Error(reason.message));
+        wakeup.notify();
+    };
+    const onAbort = () => stopWith({ kind: 'cancelled', message: 'the run was cancelled' });
+    if (stopping.signal.aborted)
+        onAbort();
+    stopping.signal.addEventListener('abort', onAbort, { once: true });
+    const timedOut = () => stopWith({ kind: 'timeout', message: 'the timeout was reached' });
+    const checkDeadline = () => {
+        if (clock.now() >= options.deadline)
+            timedOut();
+    };
+    // The poller checks the deadline between calls; this ends a call that outlives it (a status
+    // call retrying through an outage, a submit waiting for a queue slot).
+    const finished = new AbortController();
+    const deadlineWatch = options
+        .sleep(Math.max(0, options.deadline - clock.now()), AbortSignal.any([finished.signal, stopping.signal]))
+        .then(() => {
+        if (!finished.signal.aborted)
+            timedOut();
+    }, () => undefined);
+    const submitter = async () => {
+        for (let index = 0; index < parts.length; index++) {
+            while (!stop && open.length >= options.maxConcurrentJobs)
+                await wakeup.wait();
+            checkDeadline();
+            if (stop || submitBlocked)
+                break;
+            const part = parts[index];
+            untried = index + 1;
+            try {
+                // A batch resumed without its file is in Marketo already: it is only polled.
+                const job = isBatchPart(part)
+                    ? { batchId: part.batchId, status: 'Queued', uncertainAttempts: 0 }
+                    : await api.submitImport({
+                        programId: options.programId,
+                        programMemberStatus: options.programMemberStatus,
+                        format: part.format,
+                        source: options.sourceOf(part)
+                    });
+                const result = {
+                    part,
+                    outcome: 'Queued',
+                    batchId: job.batchId,
+                    imported: 0,
+                    failed: 0,
+                    warned: 0,
+                    message: '',
+                    uncertainResubmits: job.uncertainAttempts,
+                    submittedAt: clock.now()
+                };
+                results[index] = result;
+                options.onSubmitted?.(result);
+                const head = open.length < MARKETO_PROCESSING_SLOTS;
+                open.push({ result, poll: firstPoll(clock.now(), head, options) });
+                options.log.info(isBatchPart(part)
+                    ? `Resuming batch ${job.batchId}`
+                    : `Submitted ${describePart(part)}: batch ${job.batchId}, ${part.rows} rows, ${job.status}` +
+                        (job.uncertainAttempts > 0
+                            ? ` (resubmitted after an uncertain failure; a duplicate job may exist)`
+                            : ''));
+                wakeup.notify();
+            }
+            catch (error) {
+                const traits = traitsOf(error);
+                const uncertainAttempts = traits.uncertainAttempts ?? 0;
+                const stoppedBy = stop; // set by stopWith() from another task
+                if (stoppedBy) {
+                    // Without word from the client, assume the upload may have gone through.
+                    const uncertain = traits.uncertain ?? true;
+                    results[index] = notSubmitted(part, uncertain ? uncertainSubmit(stoppedBy) : `not submitted: ${stoppedBy.message}`, uncertainAttempts);
+                    break;
+                }
+                const message = messageOf(error);
+                results[index] = notSubmitted(part, message, uncertainAttempts);
+                options.log.warning(`Not submitted: ${describePart(part)}: ${message}`);
+                if (stopsTheRun(error))
+                    submitBlocked = { kind: 'error', message };
+            }
+        }
+        submitting = false;
+        wakeup.notify();
+    };
+    const poller = async () => {
+        while (!stop && (submitting || open.length > 0)) {
+            const due = nextDue(open);
+            const until = Math.min(due ?? Number.POSITIVE_INFINITY, options.deadline);
+            if (until > clock.now()) {
+                await wakeup.sleepUntil(until, clock, options.sleep, stopping.signal);
+                checkDeadline();
+                continue;
+            }
+            checkDeadline();
+            if (stop)
+                break;
+            await pollDueJobs();
+            options.log.progress(snapshot());
+        }
+    };
+    const pollDueJobs = async () => {
+        const now = clock.now();
+        const due = open.filter((job) => job.poll.nextPollAt <= now);
+        const polled = await Promise.all(due.map(async (job) => {
+            try {
+                return { job, status: await api.getImportStatus(job.result.batchId) };
+            }
+            catch (error) {
+                return { job, error };
+            }
+        }));
+        for (const { job, status, error } of polled) {
+            if (stop)
+                return;
+            if (error !== undefined) {
+                const message = messageOf(error);
+                // The job itself may well be fine: leave it open, to be resumed with its batch id.
+                if (stopsTheRun(error)) {
+                    stopWith({ kind: 'error', message });
+                    return;
+                }
+                end(job, { outcome: 'Failed', message: `status unavailable: ${message}` });
+            }
+            else if (status) {
+                if (status.status === 'Complete' || status.status === 'Failed')
+                    end(job, fromStatus(status));
+                else
+                    job.result.outcome = status.status;
+            }
+        }
+        rescheduleOpenJobs(due);
+    };
+    const end = (job, update) => {
+        Object.assign(job.result, update, { endedAt: clock.now() });
+        open.splice(open.indexOf(job), 1);
+        const { result } = job;
+        options.log.info(`${result.outcome === 'Complete' ? 'Finished' : 'Failed'}: ${describePart(result.part)}` +
+            `, batch ${result.batchId}: ${result.message || result.outcome}`);
+        if (options.onJobEnded)
+            endings.push(options.onJobEnded(result));
+        wakeup.notify();
+    };
+    const rescheduleOpenJobs = (polled) => {
+        const now = clock.now();
+        open.forEach((job, position) => {
+            const head = position < MARKETO_PROCESSING_SLOTS;
+            if (polled.includes(job))
+                job.poll = nextPoll(job.poll, now, head, options);
+            else if (head)
+                job.poll = promoteToHead(job.poll, now, options);
+        });
+    };
+    const snapshot = () => {
+        const ended = results.filter((r) => r.outcome === 'Complete' || r.outcome === 'Failed');
+        return {
+            partsTotal: parts.length,
+            partsEnded: ended.length,
+            partsOpen: open.length,
+            partsWaiting: parts.length - ended.length - open.length,
+            rowsImported: ended.reduce((sum, r) => sum + r.imported, 0),
+            elapsedMs: clock.now() - startedAt
+        };
+    };
+    try {
+        await Promise.all([submitter(), poller()]);
+    }
+    finally {
+        finished.abort();
+        await deadlineWatch;
+        stopping.signal.removeEventListener('abort', onAbort);
+    }
+    const stoppedBy = stop ?? submitBlocked;
+    if (stoppedBy) {
+        for (const result of results.slice(untried)) {
+            result.message = `not submitted: ${stoppedBy.message}`;
+        }
+    }
+    await Promise.all(endings);
+    return stoppedBy ? { results, stop: stoppedBy } : { results };
+}
+function uncertainSubmit(stop) {
+    return `${stop.message} while this part was being submitted; Marketo may or may not have created its job`;
+}
+function nextDue(open) {
+    let due;
+    for (const job of open)
+        if (due === undefined || job.poll.nextPollAt < due)
+            due = job.poll.nextPollAt;
+    return due;
+}
+function fromStatus(status) {
+    return {
+        outcome: status.status === 'Complete' ? 'Complete' : 'Failed',
+        imported: status.numOfLeadsProcessed,
+        failed: status.numOfRowsFailed,
+        warned: status.numOfRowsWithWarning,
+        message: status.message,
+        ...(status.invalidCounts ? { invalidCounts: status.invalidCounts } : {})
+    };
+}
+/** A part that never reached Marketo, and why. */
+function notSubmitted(part, message, uncertainAttempts = 0) {
+    return {
+        part,
+        outcome: 'NotSubmitted',
+        imported: 0,
+        failed: 0,
+        warned: 0,
+        message,
+        uncertainResubmits: uncertainAttempts
+    };
+}
+
+
+;// CONCATENATED MODULE: ./src/jobs/ledger.ts
+
+/**
+ * What the import stage knows of each job as it goes: the results of the parts submitted so far
+ * (the scheduler keeps updating them). When a run breaks off, its report is built from this.
+ */
+class JobLedger {
+    parts;
+    submitted = new Map();
+    constructor(parts) {
+        this.parts = parts;
+    }
+    record(result) {
+        this.submitted.set(result.part, result);
+    }
+    /** Batch ids in submit order. */
+    batchIds() {
+        return [...this.submitted.values()].flatMap((result) => result.batchId === undefined ? [] : [result.batchId]);
+    }
+    /** The outcome as far as it is known when the run broke off for `reason`. */
+    outcomeSoFar(reason) {
+        const results = this.parts.map((part) => this.submitted.get(part) ?? notSubmitted(part, `not submitted: ${reason}`));
+        return { results, stop: { kind: 'error', message: reason } };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/jobs/resume.ts
+/**
+ * Resuming with `batch-ids` and the files: nothing is submitted. The scheduler still "submits" each part in
+ * order, and this adapter answers with the batch id the earlier run got for it, so the jobs are
+ * polled, reported and judged exactly as in an uninterrupted run.
+ *
+ * Batch ids are matched to parts in submit order, which is the order the earlier run split and
+ * submitted the same files in. Parts past the last batch id were not submitted by that run.
+ */
+class ResumeApi {
+    batchIds;
+    api;
+    submits = 0;
+    constructor(batchIds, api) {
+        this.batchIds = batchIds;
+        this.api = api;
+    }
+    async submitImport(_request) {
+        const batchId = this.batchIds[this.submits++];
+        if (batchId === undefined) {
+            throw new Error('not submitted by the run being resumed (it has no batch id for this part)');
+        }
+        return { batchId, importId: String(batchId), status: 'Queued', uncertainAttempts: 0 };
+    }
+    getImportStatus(batchId) {
+        return this.api.getImportStatus(batchId);
+    }
+}
+/**
+ * Without `files`, the rows behind each batch id are unknown until Marketo reports them: one
+ * batch part per batch id, which the scheduler polls without submitting anything.
+ */
+function batchOnlyParts(batchIds) {
+    return batchIds.map((batchId) => ({
+        kind: 'batch',
+        batchId,
+        displayPath: `batch ${batchId}`,
+        index: 1,
+        count: 1
+    }));
+}
+/** The jobs of a run: the parts of its checked files, or, resuming without files, its batch ids. */
+function jobPartsOf(mode, plans) {
+    if (mode.kind === 'resume' && !mode.withFiles)
+        return batchOnlyParts(mode.batchIds);
+    return plans.flatMap((plan) => plan.parts);
+}
+/** Checks that the files given with batch-ids can be the ones that earlier run submitted. */
+function resumeMismatch(plans, batchIds) {
+    const parts = plans.reduce((total, plan) => total + plan.parts.length, 0);
+    if (batchIds.length <= parts)
+        return undefined;
+    return (`batch-ids: ${batchIds.length} batch ids, but the files split into only ${parts} parts; ` +
+        'give the same files, format and chunk-size as the run being resumed');
+}
+
+;// CONCATENATED MODULE: ./src/report/accounting.ts
+
+
+/**
+ * Counts each part's rows exactly once. A job that ended Failed counts every row as failed (the
+ * contract's rows-failed), whatever Marketo says it processed; rows Marketo leaves unexplained,
+ * or counts that are not whole numbers, count as failed too, and are named as discrepancies.
+ */
+function account(results, fileProblems = []) {
+    const discrepancies = [];
+    const perPart = results.map((result) => countPart(result, discrepancies));
+    const sum = (pick) => perPart.reduce((total, counts) => total + pick(counts), 0);
+    const problemRows = fileProblems.reduce((total, problem) => total + problem.rows, 0);
+    const rowsNotSubmitted = sum((c) => c.notSubmitted) + problemRows;
+    const rowsTotal = results.reduce((total, r) => total + rowsOf(r), 0) + problemRows;
+    return {
+        totals: {
+            rowsTotal,
+            rowsSubmitted: rowsTotal - rowsNotSubmitted,
+            rowsImported: sum((c) => c.imported),
+            rowsFailed: sum((c) => c.failed),
+            rowsWarned: sum((c) => c.warned),
+            rowsNotSubmitted,
+            rowsPending: sum((c) => c.pending)
+        },
+        perPart,
+        discrepancies
+    };
+}
+function countPart(result, discrepancies) {
+    const rows = rowsOf(result);
+    const none = { imported: 0, failed: 0, warned: 0, notSubmitted: 0, pending: 0 };
+    const where = `${describePart(result.part)} (batch ${result.batchId})`;
+    const allFailed = (why) => {
+        discrepancies.push(`${where}: ${why}`);
+        return { ...none, failed: rows };
+    };
+    switch (result.outcome) {
+        case 'NotSubmitted':
+            return { ...none, notSubmitted: rows };
+        case 'Queued':
+        case 'Importing':
+            return { ...none, pending: rows };
+        case 'Failed':
+            if (result.invalidCounts)
+                return allFailed(invalidCounts(result.invalidCounts, rows));
+            if (result.imported > 0) {
+                return allFailed(`the job ended Failed after Marketo processed ${formatCount(result.imported)} of its ` +
+                    `${plural(rows, 'row')}; all are counted as failed, as every row of a Failed job is, ` +
+                    'but check the program in Marketo: some may be members');
+            }
+            return { ...none, failed: rows };
+        case 'Complete': {
+            if (result.invalidCounts)
+                return allFailed(invalidCounts(result.invalidCounts, rows));
+            const reported = result.imported + result.failed;
+            if (reported === rows && result.warned <= result.imported)
+                return { ...none, imported: result.imported, failed: result.failed, warned: result.warned };
+            if (reported === rows) {
+                discrepancies.push(`${where}: Marketo reported ${formatCount(result.warned)} rows with a warning, more than ` +
+                    `the ${formatCount(result.imported)} it imported; counted as ${formatCount(result.imported)}`);
+                return {
+                    ...none,
+                    imported: result.imported,
+                    failed: result.failed,
+                    warned: result.imported
+                };
+            }
+            if (reported < rows) {
+                const missing = rows - reported;
+                discrepancies.push(`${where}: ${formatCount(rows)} rows sent, Marketo reported ${formatCount(result.imported)} imported and ` +
+                    `${formatCount(result.failed)} failed; the ${formatCount(missing)} unexplained rows are counted as failed`);
+                return {
+                    ...none,
+                    imported: result.imported,
+                    failed: rows - result.imported,
+                    warned: Math.min(result.warned, result.imported)
+                };
+            }
+            const imported = Math.min(result.imported, rows);
+            discrepancies.push(`${where}: ${formatCount(rows)} rows sent, but Marketo reported ${formatCount(result.imported)} imported and ` +
+                `${formatCount(result.failed)} failed (${formatCount(reported - rows)} more than sent); counted as ` +
+                `${formatCount(imported)} imported and ${formatCount(rows - imported)} failed`);
+            return {
+                ...none,
+                imported,
+                failed: rows - imported,
+                warned: Math.min(result.warned, imported)
+            };
+        }
+    }
+}
+function invalidCounts(invalid, rows) {
+    return (`Marketo's status counts are not whole numbers of rows (${invalid.join(', ')}); ` +
+        `all ${plural(rows, 'row')} are counted as failed: check the job in Marketo`);
+}
+
+;// CONCATENATED MODULE: ./src/report/verdict.ts
+
+
+
+/**
+ * Failed and warned rows that stayed within their limits, said as plainly as a failure would be
+ * ("1 row failed, limit 1: within the limit"), so a passing step does not hide them.
+ */
+function limitsKept(totals, rules) {
+    const kept = [];
+    const failedLimit = thresholdLimit(rules.maxFailedRows, totals.rowsSubmitted);
+    if (totals.rowsFailed > 0 && totals.rowsFailed <= failedLimit) {
+        kept.push(`${plural(totals.rowsFailed, 'row')} failed, limit ${limitText(rules.maxFailedRows, totals.rowsSubmitted)}: within the limit`);
+    }
+    const warningLimit = rules.maxWarningRows
+        ? thresholdLimit(rules.maxWarningRows, totals.rowsSubmitted)
+        : Number.POSITIVE_INFINITY;
+    if (totals.rowsWarned > 0 && totals.rowsWarned <= warningLimit) {
+        kept.push(`${plural(totals.rowsWarned, 'row')} imported with a warning, limit ` +
+            (rules.maxWarningRows ? limitText(rules.maxWarningRows, totals.rowsSubmitted) : 'none') +
+            ': within the limit');
+    }
+    return kept;
+}
+/**
+ * Every reason the step fails, one line each, saying the numbers and what to do. Empty when the
+ * step passes. The one place that decides pass or fail.
+ */
+function decideVerdict(facts, rules) {
+    const { totals, results } = facts;
+    const reasons = facts.early ? [facts.early] : [];
+    if (facts.unexpected) {
+        reasons.push(`Unexpected error: ${sentence(facts.unexpected)} The outputs, the summary and report.json say what ` +
+            'was done before it; please report this as an issue of this action');
+    }
+    const problemFiles = facts.fileProblems.map((p) => p.displayPath);
+    const cannotImport = problemFiles.length > 0
+        ? `${plural(problemFiles.length, 'file')} cannot be imported (${problemFiles.join(', ')}): see the error for each`
+        : undefined;
+    if (facts.dryRun) {
+        const dry = cannotImport ? [...reasons, cannotImport] : reasons;
+        const warned = facts.checkedWarnings;
+        if (rules.maxWarningRows &&
+            warned &&
+            warned.rows > thresholdLimit(rules.maxWarningRows, warned.of)) {
+            dry.push(`${plural(warned.rows, 'row')} would be imported with a warning, limit ` +
+                `${limitText(rules.maxWarningRows, warned.of)}: failing the step`);
+        }
+        return dry;
+    }
+    const failedLimit = thresholdLimit(rules.maxFailedRows, totals.rowsSubmitted);
+    if (totals.rowsFailed > failedLimit) {
+        reasons.push(`${plural(totals.rowsFailed, 'row')} failed, limit ${limitText(rules.maxFailedRows, totals.rowsSubmitted)}: failing the step`);
+    }
+    if (rules.maxWarningRows) {
+        const warningLimit = thresholdLimit(rules.maxWarningRows, totals.rowsSubmitted);
+        if (totals.rowsWarned > warningLimit) {
+            reasons.push(`${plural(totals.rowsWarned, 'row')} imported with a warning, limit ` +
+                `${limitText(rules.maxWarningRows, totals.rowsSubmitted)}: failing the step`);
+        }
+    }
+    const failedJobs = results.filter((r) => r.outcome === 'Failed');
+    if (failedJobs.length > 0) {
+        const first = failedJobs[0];
+        reasons.push(`${plural(failedJobs.length, 'import job')} ended Failed, first ${describePart(first.part)} ` +
+            `(batch ${first.batchId}): ${first.message || 'no message from Marketo'}`);
+    }
+    if (cannotImport)
+        reasons.push(cannotImport);
+    const open = results.filter((r) => r.outcome === 'Queued' || r.outcome === 'Importing');
+    if (facts.stop?.kind === 'timeout') {
+        reasons.push(`timeout of ${formatDuration(rules.timeoutMs)} reached with ${plural(open.length, 'job')} still open` +
+            (open.length > 0
+                ? ` (batch ids ${open.map((r) => r.batchId).join(',')}): resume them with batch-ids`
+                : ''));
+    }
+    else if (facts.stop?.kind === 'cancelled') {
+        reasons.push(`the run was cancelled with ${plural(open.length, 'job')} still open` +
+            (open.length > 0
+                ? ` (batch ids ${open.map((r) => r.batchId).join(',')}): resume them with batch-ids`
+                : ''));
+    }
+    else if (facts.stop?.kind === 'error' && open.length > 0) {
+        // Marketo stopped answering (or refused: 607, 601/602 twice) while jobs were in its queue.
+        reasons.push(`${sentence(facts.stop.message)} The run stopped with ${plural(open.length, 'job')} still open ` +
+            `(batch ids ${open.map((r) => r.batchId).join(',')}): resume them with batch-ids`);
+    }
+    const discrepancies = facts.discrepancies ?? [];
+    if (discrepancies.length > 0) {
+        reasons.push(`Marketo's counts do not add up for ${plural(discrepancies.length, 'part')}, first ${discrepancies[0]}`);
+    }
+    const unreadable = facts.rowFileProblems ?? [];
+    if (unreadable.length > 0) {
+        const first = unreadable[0];
+        reasons.push(`${plural(unreadable.length, 'failures or warnings file', 'failures and warnings files')} of ` +
+            `Marketo's could not be used, first the ${first.kind} file of ${first.part} (batch ${first.batchId}): ${first.message}`);
+    }
+    const notSubmitted = totals.rowsNotSubmitted - facts.fileProblems.reduce((sum, p) => sum + p.rows, 0);
+    if (notSubmitted > 0) {
+        const first = results.find((r) => r.outcome === 'NotSubmitted');
+        reasons.push(`${plural(notSubmitted, 'row')} not submitted` +
+            (first ? `: ${first.message.replace(/^not submitted: /, '')}` : ''));
+    }
+    return reasons;
+}
+function limitText(threshold, submittedRows) {
+    // "2" for a count; "5% of 12 submitted rows (0)" for a share, with the rows it allows.
+    return threshold.kind === 'count'
+        ? formatCount(threshold.count)
+        : describeThreshold(threshold, submittedRows);
+}
+/** The text with a full stop, unless it ends with one. */
+function sentence(text) {
+    return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+;// CONCATENATED MODULE: ./src/report/build.ts
+
+
+
+/** The report of a run, its verdict included: the one value every output is rendered from. */
+function buildReport(facts) {
+    const { inputs, outcome, fileProblems } = facts;
+    const accounting = account(outcome.results, fileProblems);
+    const dryRun = facts.mode === 'dry-run';
+    const verdict = decideVerdict({
+        totals: accounting.totals,
+        results: outcome.results,
+        fileProblems,
+        dryRun,
+        discrepancies: accounting.discrepancies,
+        rowFileProblems: facts.rowIssues.problems,
+        ...(facts.validation
+            ? {
+                checkedWarnings: {
+                    rows: facts.validation.warnedRows,
+                    of: outcome.results.reduce((total, result) => total + rowsOf(result), 0)
+                }
+            }
+            : {}),
+        ...(outcome.stop ? { stop: outcome.stop } : {}),
+        ...(facts.early ? { early: facts.early } : {}),
+        ...(facts.unexpected ? { unexpected: facts.unexpected } : {})
+    }, inputs);
+    return {
+        mode: facts.mode,
+        programId: inputs.programId,
+        programMemberStatus: inputs.programMemberStatus,
+        files: facts.plans.map((plan) => ({
+            displayPath: plan.displayPath,
+            rows: plan.rows,
+            parts: plan.parts.length,
+            bytes: plan.sizeBytes
+        })),
+        fileProblems,
+        results: outcome.results,
+        accounting,
+        rowIssues: facts.rowIssues,
+        ...(outcome.stop ? { stop: outcome.stop } : {}),
+        apiCalls: facts.apiCalls,
+        elapsedMs: facts.elapsedMs,
+        ...(facts.validation ? { validation: facts.validation } : {}),
+        ...(facts.changes ? { changes: facts.changes } : {}),
+        ...(dryRun ? {} : { limitsKept: limitsKept(accounting.totals, inputs) }),
+        ...(facts.unexpected ? { unexpectedError: facts.unexpected } : {}),
+        verdict
+    };
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(78474);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(51455);
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
+;// CONCATENATED MODULE: ./src/report/row-issue-list.ts
+
+
+
+
+/** Rows kept in memory per kind: report.md lists them one by one. */
+const LISTED_ROWS = 5000;
+/** Distinct reasons counted one by one; Marketo has a few dozen, a hostile file any number. */
+const MAX_REASONS = 500;
+/** Examples kept per reason. */
+const EXAMPLES_PER_REASON = 3;
+/** JSON lines gathered before a write. */
+const WRITE_BYTES = 64 * 1024;
+/** Rows counted by reason, for MAX_REASONS reasons; the rows of any further reason are summed. */
+class ReasonTally {
+    groups = new Map();
+    otherRows = 0;
+    add(issue) {
+        let group = this.groups.get(issue.reason);
+        if (!group && this.groups.size < MAX_REASONS) {
+            group = { reason: issue.reason, rows: 0, examples: [] };
+            this.groups.set(issue.reason, group);
+        }
+        if (!group) {
+            this.otherRows++;
+            return;
+        }
+        group.rows++;
+        if (group.examples.length < EXAMPLES_PER_REASON)
+            group.examples.push(locationOf(issue));
+    }
+    /** The most frequent first; the sort is stable, so the reason seen first wins a tie. */
+    result() {
+        const reasons = [...this.groups.values()].sort((a, b) => b.rows - a.rows);
+        return { reasons, otherReasonRows: this.otherRows };
+    }
+}
+/** Collects one kind of row issue: counts and the first rows in memory, every row on disk. */
+class RowIssueLog {
+    spillPath;
+    rows = 0;
+    first = [];
+    tally = new ReasonTally();
+    out;
+    pending = '';
+    constructor(spillPath) {
+        this.spillPath = spillPath;
+    }
+    async add(issue) {
+        this.rows++;
+        if (this.first.length < LISTED_ROWS)
+            this.first.push(issue);
+        this.tally.add(issue);
+        this.pending += JSON.stringify(issue) + '\n';
+        if (this.pending.length >= WRITE_BYTES)
+            await this.flush();
+    }
+    async close() {
+        await this.flush();
+        if (this.out) {
+            this.out.end();
+            await (0,external_node_events_.once)(this.out, 'close');
+        }
+        return {
+            rows: this.rows,
+            first: this.first,
+            ...this.tally.result(),
+            ...(this.out ? { spillPath: this.spillPath } : {})
+        };
+    }
+    async flush() {
+        // While every row fits in `first`, nothing goes to disk; past it, the spill has them all.
+        if (this.pending === '' || (this.rows <= LISTED_ROWS && !this.out))
+            return;
+        this.out ??= (0,external_node_fs_.createWriteStream)(this.spillPath);
+        const chunk = this.pending;
+        this.pending = '';
+        if (!this.out.write(chunk))
+            await (0,external_node_events_.once)(this.out, 'drain');
+    }
+}
+/** A list of rows held in memory (a run with few of them, and the tests). */
+function rowIssueListOf(issues) {
+    const tally = new ReasonTally();
+    for (const issue of issues)
+        tally.add(issue);
+    return { rows: issues.length, first: issues.slice(0, LISTED_ROWS), ...tally.result() };
+}
+function noRowIssues() {
+    return {
+        failures: rowIssueListOf([]),
+        warnings: rowIssueListOf([]),
+        fixFiles: [],
+        problems: []
+    };
+}
+/** Every row of the list, in the order traced, read back from its spill file when it has one. */
+async function* eachRowIssue(list) {
+    if (list.spillPath === undefined) {
+        yield* list.first;
+        return;
+    }
+    const lines = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_.createReadStream)(list.spillPath), crlfDelay: Infinity });
+    for await (const line of lines)
+        if (line !== '')
+            yield JSON.parse(line);
+}
+/** Removes the spill files once report.json has them. */
+async function discardRowIssues(issues) {
+    if (issues.scratchDir)
+        await (0,promises_.rm)(issues.scratchDir, { recursive: true, force: true });
+}
+function locationOf(issue) {
+    return issue.line === null
+        ? `${issue.file} (batch ${issue.batchId}, line unknown)`
+        : `${issue.file}:${issue.line}`;
+}
+
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(57075);
+;// CONCATENATED MODULE: ./src/files/format.ts
+
+const FORMAT_BY_EXTENSION = {
+    '.csv': 'CSV',
+    '.tsv': 'TSV',
+    '.tab': 'TSV',
+    '.ssv': 'SSV'
+};
+/** The format a file is imported as; with `auto`, any extension other than a known one means CSV. */
+function detectFormat(path, requested) {
+    if (requested !== 'auto')
+        return requested.toUpperCase();
+    return FORMAT_BY_EXTENSION[(0,external_node_path_.extname)(path).toLowerCase()] ?? 'CSV';
+}
+function delimiterOf(format) {
+    switch (format) {
+        case 'CSV':
+            return ',';
+        case 'TSV':
+            return '\t';
+        case 'SSV':
+            return ' ';
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/files/read-chunks.ts
 
 /**
@@ -68095,5802 +69851,6 @@ function indexWithin(buffer, byte, from, limit) {
 
 
 
-// EXTERNAL MODULE: external "fs"
-var external_fs_ = __nccwpck_require__(79896);
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-glob-options-helper.js
-
-/**
- * Returns a copy with defaults filled in.
- */
-function getOptions(copy) {
-    const result = {
-        followSymbolicLinks: true,
-        implicitDescendants: true,
-        matchDirectories: true,
-        omitBrokenSymbolicLinks: true,
-        excludeHiddenFiles: false
-    };
-    if (copy) {
-        if (typeof copy.followSymbolicLinks === 'boolean') {
-            result.followSymbolicLinks = copy.followSymbolicLinks;
-            lib_core.debug(`followSymbolicLinks '${result.followSymbolicLinks}'`);
-        }
-        if (typeof copy.implicitDescendants === 'boolean') {
-            result.implicitDescendants = copy.implicitDescendants;
-            lib_core.debug(`implicitDescendants '${result.implicitDescendants}'`);
-        }
-        if (typeof copy.matchDirectories === 'boolean') {
-            result.matchDirectories = copy.matchDirectories;
-            lib_core.debug(`matchDirectories '${result.matchDirectories}'`);
-        }
-        if (typeof copy.omitBrokenSymbolicLinks === 'boolean') {
-            result.omitBrokenSymbolicLinks = copy.omitBrokenSymbolicLinks;
-            lib_core.debug(`omitBrokenSymbolicLinks '${result.omitBrokenSymbolicLinks}'`);
-        }
-        if (typeof copy.excludeHiddenFiles === 'boolean') {
-            result.excludeHiddenFiles = copy.excludeHiddenFiles;
-            lib_core.debug(`excludeHiddenFiles '${result.excludeHiddenFiles}'`);
-        }
-    }
-    return result;
-}
-//# sourceMappingURL=internal-glob-options-helper.js.map
-// EXTERNAL MODULE: external "path"
-var external_path_ = __nccwpck_require__(16928);
-// EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(42613);
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-path-helper.js
-
-
-const IS_WINDOWS = process.platform === 'win32';
-/**
- * Similar to path.dirname except normalizes the path separators and slightly better handling for Windows UNC paths.
- *
- * For example, on Linux/macOS:
- * - `/               => /`
- * - `/hello          => /`
- *
- * For example, on Windows:
- * - `C:\             => C:\`
- * - `C:\hello        => C:\`
- * - `C:              => C:`
- * - `C:hello         => C:`
- * - `\               => \`
- * - `\hello          => \`
- * - `\\hello         => \\hello`
- * - `\\hello\world   => \\hello\world`
- */
-function dirname(p) {
-    // Normalize slashes and trim unnecessary trailing slash
-    p = safeTrimTrailingSeparator(p);
-    // Windows UNC root, e.g. \\hello or \\hello\world
-    if (IS_WINDOWS && /^\\\\[^\\]+(\\[^\\]+)?$/.test(p)) {
-        return p;
-    }
-    // Get dirname
-    let result = external_path_.dirname(p);
-    // Trim trailing slash for Windows UNC root, e.g. \\hello\world\
-    if (IS_WINDOWS && /^\\\\[^\\]+\\[^\\]+\\$/.test(result)) {
-        result = safeTrimTrailingSeparator(result);
-    }
-    return result;
-}
-/**
- * Roots the path if not already rooted. On Windows, relative roots like `\`
- * or `C:` are expanded based on the current working directory.
- */
-function ensureAbsoluteRoot(root, itemPath) {
-    external_assert_(root, `ensureAbsoluteRoot parameter 'root' must not be empty`);
-    external_assert_(itemPath, `ensureAbsoluteRoot parameter 'itemPath' must not be empty`);
-    // Already rooted
-    if (hasAbsoluteRoot(itemPath)) {
-        return itemPath;
-    }
-    // Windows
-    if (IS_WINDOWS) {
-        // Check for itemPath like C: or C:foo
-        if (itemPath.match(/^[A-Z]:[^\\/]|^[A-Z]:$/i)) {
-            let cwd = process.cwd();
-            external_assert_(cwd.match(/^[A-Z]:\\/i), `Expected current directory to start with an absolute drive root. Actual '${cwd}'`);
-            // Drive letter matches cwd? Expand to cwd
-            if (itemPath[0].toUpperCase() === cwd[0].toUpperCase()) {
-                // Drive only, e.g. C:
-                if (itemPath.length === 2) {
-                    // Preserve specified drive letter case (upper or lower)
-                    return `${itemPath[0]}:\\${cwd.substr(3)}`;
-                }
-                // Drive + path, e.g. C:foo
-                else {
-                    if (!cwd.endsWith('\\')) {
-                        cwd += '\\';
-                    }
-                    // Preserve specified drive letter case (upper or lower)
-                    return `${itemPath[0]}:\\${cwd.substr(3)}${itemPath.substr(2)}`;
-                }
-            }
-            // Different drive
-            else {
-                return `${itemPath[0]}:\\${itemPath.substr(2)}`;
-            }
-        }
-        // Check for itemPath like \ or \foo
-        else if (normalizeSeparators(itemPath).match(/^\\$|^\\[^\\]/)) {
-            const cwd = process.cwd();
-            external_assert_(cwd.match(/^[A-Z]:\\/i), `Expected current directory to start with an absolute drive root. Actual '${cwd}'`);
-            return `${cwd[0]}:\\${itemPath.substr(1)}`;
-        }
-    }
-    external_assert_(hasAbsoluteRoot(root), `ensureAbsoluteRoot parameter 'root' must have an absolute root`);
-    // Otherwise ensure root ends with a separator
-    if (root.endsWith('/') || (IS_WINDOWS && root.endsWith('\\'))) {
-        // Intentionally empty
-    }
-    else {
-        // Append separator
-        root += external_path_.sep;
-    }
-    return root + itemPath;
-}
-/**
- * On Linux/macOS, true if path starts with `/`. On Windows, true for paths like:
- * `\\hello\share` and `C:\hello` (and using alternate separator).
- */
-function hasAbsoluteRoot(itemPath) {
-    external_assert_(itemPath, `hasAbsoluteRoot parameter 'itemPath' must not be empty`);
-    // Normalize separators
-    itemPath = normalizeSeparators(itemPath);
-    // Windows
-    if (IS_WINDOWS) {
-        // E.g. \\hello\share or C:\hello
-        return itemPath.startsWith('\\\\') || /^[A-Z]:\\/i.test(itemPath);
-    }
-    // E.g. /hello
-    return itemPath.startsWith('/');
-}
-/**
- * On Linux/macOS, true if path starts with `/`. On Windows, true for paths like:
- * `\`, `\hello`, `\\hello\share`, `C:`, and `C:\hello` (and using alternate separator).
- */
-function hasRoot(itemPath) {
-    external_assert_(itemPath, `isRooted parameter 'itemPath' must not be empty`);
-    // Normalize separators
-    itemPath = normalizeSeparators(itemPath);
-    // Windows
-    if (IS_WINDOWS) {
-        // E.g. \ or \hello or \\hello
-        // E.g. C: or C:\hello
-        return itemPath.startsWith('\\') || /^[A-Z]:/i.test(itemPath);
-    }
-    // E.g. /hello
-    return itemPath.startsWith('/');
-}
-/**
- * Removes redundant slashes and converts `/` to `\` on Windows
- */
-function normalizeSeparators(p) {
-    p = p || '';
-    // Windows
-    if (IS_WINDOWS) {
-        // Convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // Remove redundant slashes
-        const isUnc = /^\\\\+[^\\]/.test(p); // e.g. \\hello
-        return (isUnc ? '\\' : '') + p.replace(/\\\\+/g, '\\'); // preserve leading \\ for UNC
-    }
-    // Remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-/**
- * Normalizes the path separators and trims the trailing separator (when safe).
- * For example, `/foo/ => /foo` but `/ => /`
- */
-function safeTrimTrailingSeparator(p) {
-    // Short-circuit if empty
-    if (!p) {
-        return '';
-    }
-    // Normalize separators
-    p = normalizeSeparators(p);
-    // No trailing slash
-    if (!p.endsWith(external_path_.sep)) {
-        return p;
-    }
-    // Check '/' on Linux/macOS and '\' on Windows
-    if (p === external_path_.sep) {
-        return p;
-    }
-    // On Windows check if drive root. E.g. C:\
-    if (IS_WINDOWS && /^[A-Z]:\\$/i.test(p)) {
-        return p;
-    }
-    // Otherwise trim trailing slash
-    return p.substr(0, p.length - 1);
-}
-//# sourceMappingURL=internal-path-helper.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-match-kind.js
-/**
- * Indicates whether a pattern matches a path
- */
-var MatchKind;
-(function (MatchKind) {
-    /** Not matched */
-    MatchKind[MatchKind["None"] = 0] = "None";
-    /** Matched if the path is a directory */
-    MatchKind[MatchKind["Directory"] = 1] = "Directory";
-    /** Matched if the path is a regular file */
-    MatchKind[MatchKind["File"] = 2] = "File";
-    /** Matched */
-    MatchKind[MatchKind["All"] = 3] = "All";
-})(MatchKind || (MatchKind = {}));
-//# sourceMappingURL=internal-match-kind.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-pattern-helper.js
-
-
-const internal_pattern_helper_IS_WINDOWS = process.platform === 'win32';
-/**
- * Given an array of patterns, returns an array of paths to search.
- * Duplicates and paths under other included paths are filtered out.
- */
-function getSearchPaths(patterns) {
-    // Ignore negate patterns
-    patterns = patterns.filter(x => !x.negate);
-    // Create a map of all search paths
-    const searchPathMap = {};
-    for (const pattern of patterns) {
-        const key = internal_pattern_helper_IS_WINDOWS
-            ? pattern.searchPath.toUpperCase()
-            : pattern.searchPath;
-        searchPathMap[key] = 'candidate';
-    }
-    const result = [];
-    for (const pattern of patterns) {
-        // Check if already included
-        const key = internal_pattern_helper_IS_WINDOWS
-            ? pattern.searchPath.toUpperCase()
-            : pattern.searchPath;
-        if (searchPathMap[key] === 'included') {
-            continue;
-        }
-        // Check for an ancestor search path
-        let foundAncestor = false;
-        let tempKey = key;
-        let parent = dirname(tempKey);
-        while (parent !== tempKey) {
-            if (searchPathMap[parent]) {
-                foundAncestor = true;
-                break;
-            }
-            tempKey = parent;
-            parent = dirname(tempKey);
-        }
-        // Include the search pattern in the result
-        if (!foundAncestor) {
-            result.push(pattern.searchPath);
-            searchPathMap[key] = 'included';
-        }
-    }
-    return result;
-}
-/**
- * Matches the patterns against the path
- */
-function internal_pattern_helper_match(patterns, itemPath) {
-    let result = MatchKind.None;
-    for (const pattern of patterns) {
-        if (pattern.negate) {
-            result &= ~pattern.match(itemPath);
-        }
-        else {
-            result |= pattern.match(itemPath);
-        }
-    }
-    return result;
-}
-/**
- * Checks whether to descend further into the directory
- */
-function internal_pattern_helper_partialMatch(patterns, itemPath) {
-    return patterns.some(x => !x.negate && x.partialMatch(itemPath));
-}
-//# sourceMappingURL=internal-pattern-helper.js.map
-// EXTERNAL MODULE: external "os"
-var external_os_ = __nccwpck_require__(70857);
-;// CONCATENATED MODULE: ./node_modules/balanced-match/dist/esm/index.js
-const balanced = (a, b, str) => {
-    const ma = a instanceof RegExp ? maybeMatch(a, str) : a;
-    const mb = b instanceof RegExp ? maybeMatch(b, str) : b;
-    const r = ma !== null && mb != null && range(ma, mb, str);
-    return (r && {
-        start: r[0],
-        end: r[1],
-        pre: str.slice(0, r[0]),
-        body: str.slice(r[0] + ma.length, r[1]),
-        post: str.slice(r[1] + mb.length),
-    });
-};
-const maybeMatch = (reg, str) => {
-    const m = str.match(reg);
-    return m ? m[0] : null;
-};
-const range = (a, b, str) => {
-    let begs, beg, left, right = undefined, result;
-    let ai = str.indexOf(a);
-    let bi = str.indexOf(b, ai + 1);
-    let i = ai;
-    if (ai >= 0 && bi > 0) {
-        if (a === b) {
-            return [ai, bi];
-        }
-        begs = [];
-        left = str.length;
-        while (i >= 0 && !result) {
-            if (i === ai) {
-                begs.push(i);
-                ai = str.indexOf(a, i + 1);
-            }
-            else if (begs.length === 1) {
-                const r = begs.pop();
-                if (r !== undefined)
-                    result = [r, bi];
-            }
-            else {
-                beg = begs.pop();
-                if (beg !== undefined && beg < left) {
-                    left = beg;
-                    right = bi;
-                }
-                bi = str.indexOf(b, i + 1);
-            }
-            i = ai < bi && ai >= 0 ? ai : bi;
-        }
-        if (begs.length && right !== undefined) {
-            result = [left, right];
-        }
-    }
-    return result;
-};
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/brace-expansion/dist/esm/index.js
-
-const escSlash = '\0SLASH' + Math.random().toFixed(16) + '\0';
-const escOpen = '\0OPEN' + Math.random().toFixed(16) + '\0';
-const escClose = '\0CLOSE' + Math.random().toFixed(16) + '\0';
-const escComma = '\0COMMA' + Math.random().toFixed(16) + '\0';
-const escPeriod = '\0PERIOD' + Math.random().toFixed(16) + '\0';
-const escSlashPattern = new RegExp(escSlash, 'g');
-const escOpenPattern = new RegExp(escOpen, 'g');
-const escClosePattern = new RegExp(escClose, 'g');
-const escCommaPattern = new RegExp(escComma, 'g');
-const escPeriodPattern = new RegExp(escPeriod, 'g');
-const slashPattern = /\\\\/g;
-const openPattern = /\\{/g;
-const closePattern = /\\}/g;
-const commaPattern = /\\,/g;
-const periodPattern = /\\\./g;
-const EXPANSION_MAX = 100_000;
-// `EXPANSION_MAX` caps the *number* of expansions, but not their length. An
-// input like `'{a,b}'.repeat(1500)` stays under that count - its output is
-// truncated to 100k results - while making every result ~1500 characters
-// long. The result set, and the intermediate arrays built while combining
-// brace sets, then grow large enough to exhaust memory and crash the process
-// (CVE-2026-14257). `EXPANSION_MAX_LENGTH` bounds the total number of
-// characters the accumulator may hold at any point, so memory stays flat no
-// matter how many brace groups are chained. The limit sits well above any
-// realistic expansion (100k results hitting `EXPANSION_MAX` measure ~1M
-// characters) so legitimate input is unaffected.
-const EXPANSION_MAX_LENGTH = 4_000_000;
-// `expand_` recurses once per level of brace *nesting* - both when expanding a
-// set's comma members and when re-wrapping a set whose body is a single part.
-// The CVE-2026-14257 fix made the *tail* iterative (recursion on `m.post`, one
-// level per chained group), which left nesting depth unbounded: about 3,100
-// levels of `{{{...a,b...}}}` - only ~6KB of input - exhausted the native stack
-// and crashed the process. `EXPANSION_MAX_DEPTH` bounds how deep the parser
-// will follow nesting. It sits far above any realistic pattern and well below
-// the depth at which the stack runs out.
-const EXPANSION_MAX_DEPTH = 1_000;
-// Bash keeps a quirk where a brace group followed by a comma set still expands
-// (`{a},b}`). The parser implements it by rewriting the string and restarting
-// the scan, absorbing one `}` per pass. `n` trailing braces therefore cost `n`
-// full passes over a string that itself grows by one `escClose` sentinel each
-// time - quadratic in `n`, with a ~26x constant from the sentinel's length.
-// 128KB of `'{a}' + '}'.repeat(n) + ',z}'` blocked the event loop for 27
-// seconds to produce two results. `EXPANSION_MAX_REWRITES` bounds how many
-// times the scan may restart. Real `{a},b}` input needs a handful.
-const EXPANSION_MAX_REWRITES = 1_000;
-// `EXPANSION_MAX_STEPS` bounds the work one `expand` call does, which `max`,
-// `maxLength` and `maxDepth` don't: nested sets are rescanned at every level
-// and chained groups each rebuild up to `max` results, so 2KB of input could
-// block the event loop for over 30 seconds. Each character scanned, result
-// built and sequence value generated is a step, and each `expand_` call costs
-// `CALL_STEPS` more. Past the budget, the set being expanded and everything
-// after it stay literal. A glob needs a few hundred steps, and nesting all the
-// way to `EXPANSION_MAX_DEPTH` about 4M.
-const EXPANSION_MAX_STEPS = 20_000_000;
-// What one `expand_` call costs on top of what it scans and builds. Setting
-// one up takes about as long as scanning 16 characters, and a set whose
-// results are wrapped to be expanded again makes one call per result, each
-// scanning and building next to nothing: 64KB of
-// `('{{' + ','.repeat(316) + '}{' + ','.repeat(316) + '}}').repeat(n)` made
-// 4M such calls, which spent the budget three times as slowly as anything
-// else.
-const CALL_STEPS = 16;
-function numeric(str) {
-    return !isNaN(str) ? parseInt(str, 10) : str.charCodeAt(0);
-}
-function escapeBraces(str) {
-    return str
-        .replace(slashPattern, escSlash)
-        .replace(openPattern, escOpen)
-        .replace(closePattern, escClose)
-        .replace(commaPattern, escComma)
-        .replace(periodPattern, escPeriod);
-}
-function unescapeBraces(str) {
-    return str
-        .replace(escSlashPattern, '\\')
-        .replace(escOpenPattern, '{')
-        .replace(escClosePattern, '}')
-        .replace(escCommaPattern, ',')
-        .replace(escPeriodPattern, '.');
-}
-// Like `target.push(...items)` but doesn't overflow the stack
-function pushAll(target, items) {
-    for (let i = 0; i < items.length; i++) {
-        target.push(items[i]);
-    }
-}
-// `balanced`, run on `masked` (see `maskUnmatchedOpens`), sliced from `str`
-// and charged for the characters it walks: up to the group's `}`, or the
-// whole string when there is no match or unmatched `{` come first, which
-// `unmatched` then flags for masking. Once a call overdraws the budget, it
-// and every later one return undefined, so the rest stays literal.
-function balancedWithBudget(str, masked, budget) {
-    if (budget.remaining < 0) {
-        return undefined;
-    }
-    const r = range('{', '}', masked);
-    const unmatched = r !== undefined && masked.indexOf('{') < r[0];
-    budget.remaining -= r && !unmatched ? r[1] + 1 : str.length;
-    if (!r || budget.remaining < 0) {
-        return undefined;
-    }
-    return {
-        end: r[1],
-        pre: str.slice(0, r[0]),
-        body: str.slice(r[0] + 1, r[1]),
-        post: str.slice(r[1] + 1),
-        unmatched,
-    };
-}
-// `masked` with every `{` that has no matching `}` swapped for a `\0`, which
-// keeps the length, so a scan of it still lines up with the string it was
-// made from. Such a `{` is literal either way, but `balanced` only learns that
-// one is unmatched by reading to the end of the string, so with one at the
-// head of every group (`'{a,{b,c}'.repeat(n)`) each scan read the rest of the
-// input. That was quadratic, and once the step budget charged for it, it ran
-// out partway through and left the rest literal. A scan of the masked copy
-// stops at the group's `}`. It is one pass, charged as such.
-function maskUnmatchedOpens(masked, budget) {
-    budget.remaining -= masked.length;
-    const open = [];
-    for (let i = 0; i < masked.length; i++) {
-        const c = masked.charCodeAt(i);
-        if (c === 0x7b) {
-            open.push(i);
-        }
-        else if (c === 0x7d && open.length) {
-            open.pop();
-        }
-    }
-    let out = '';
-    let last = 0;
-    for (let i = 0; i < open.length; i++) {
-        const at = open[i];
-        out += masked.slice(last, at) + '\0';
-        last = at + 1;
-    }
-    return out + masked.slice(last);
-}
-// Whether `str` has a `,` not followed by another `,`, with a `}` after it on
-// the same line - what `/,(?!,).*\}/.test(str)` asks, answered in one pass from
-// the end. The regex tries every `,` and backtracks through the rest of its
-// line from each, which is quadratic, and the `{a},b}` rewrite asks again on
-// every pass. Like a scan, it is charged for the whole string and refused if
-// that overdraws the budget.
-function commaSetFollows(str, budget) {
-    budget.remaining -= str.length;
-    if (budget.remaining < 0) {
-        return false;
-    }
-    // Whether a `}` follows the current position before the line ends
-    let close = false;
-    for (let i = str.length - 1; i >= 0; i--) {
-        const c = str.charCodeAt(i);
-        if (c === 0x7d) {
-            close = true;
-        }
-        else if (c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029) {
-            // A line terminator, which `.` does not match
-            close = false;
-        }
-        else if (c === 0x2c && close && str.charCodeAt(i + 1) !== 0x2c) {
-            return true;
-        }
-    }
-    return false;
-}
-/**
- * Basically just str.split(","), but handling cases
- * where we have nested braced sections, which should be
- * treated as individual members, like {a,{b,c},d}
- *
- * Returns `undefined` if the step budget runs out before the whole set is
- * split, since splitting what is left on every comma would tear apart the
- * nested sets it still holds.
- */
-function parseCommaParts(str, budget) {
-    const parts = [];
-    // Walk the brace groups iteratively. Recursing on `post` once per group let a
-    // chain of them exhaust the stack - the parsing-side counterpart to
-    // the `expand_` overflow fixed for CVE-2026-14257, and not something `max` or
-    // `maxLength` can bound, since it happens before expansion.
-    //
-    // The part the next chunk continues
-    let carry = '';
-    for (;;) {
-        // A set's body holds no unmatched `{`, so there is nothing to mask.
-        const m = balancedWithBudget(str, str, budget);
-        if (budget.remaining < 0) {
-            return undefined;
-        }
-        if (!m) {
-            const tail = str.split(',');
-            tail[0] = carry + tail[0];
-            pushAll(parts, tail);
-            return parts;
-        }
-        const { pre, body, post } = m;
-        const p = pre.split(',');
-        p[0] = carry + p[0];
-        p[p.length - 1] += '{' + body + '}';
-        if (!post.length) {
-            pushAll(parts, p);
-            return parts;
-        }
-        carry = p.pop();
-        pushAll(parts, p);
-        str = post;
-    }
-}
-// An option that is left out, or that is NaN, gets its default. Every
-// comparison against NaN is false, so a NaN bound would never be reached:
-// `{ maxSteps: NaN }` let 15KB of input block the event loop for 16 seconds,
-// and `{ maxDepth: NaN }` overflowed the stack again (CVE-2026-102278). Pass
-// `Infinity` to lift a bound.
-function bound(value, fallback) {
-    return value === undefined || isNaN(value) ? fallback : value;
-}
-function expand(str, options = {}) {
-    if (!str) {
-        return [];
-    }
-    const max = bound(options.max, EXPANSION_MAX);
-    const maxLength = bound(options.maxLength, EXPANSION_MAX_LENGTH);
-    const maxDepth = bound(options.maxDepth, EXPANSION_MAX_DEPTH);
-    const maxRewrites = bound(options.maxRewrites, EXPANSION_MAX_REWRITES);
-    const maxSteps = bound(options.maxSteps, EXPANSION_MAX_STEPS);
-    // I don't know why Bash 4.3 does this, but it does.
-    // Anything starting with {} will have the first two bytes preserved
-    // but *only* at the top level, so {},a}b will not expand to anything,
-    // but a{},b}c will be expanded to [a}c,abc].
-    // One could argue that this is a bug in Bash, but since the goal of
-    // this module is to match Bash's rules, we escape a leading {}
-    if (str.slice(0, 2) === '{}') {
-        str = '\\{\\}' + str.slice(2);
-    }
-    return expand_(escapeBraces(str), max, maxLength, maxDepth, 0, maxRewrites, { remaining: maxSteps }, true).map(unescapeBraces);
-}
-function embrace(str) {
-    return '{' + str + '}';
-}
-function isPadded(el) {
-    return /^-?0\d/.test(el);
-}
-function lte(i, y) {
-    return i <= y;
-}
-function gte(i, y) {
-    return i >= y;
-}
-// Build `{ acc[a] + pre + values[v] }` for every combination, capping the
-// number of results at `max` and the total number of characters at `maxLength`.
-// This is the one place output grows, so bounding it here keeps the single
-// accumulator - and therefore memory - flat regardless of how many brace groups
-// are combined (CVE-2026-14257). Each result built is a step, since `max` and
-// `maxLength` bound one combination, not how many brace groups are combined.
-function combine(acc, pre, values, max, maxLength, dropEmpties, budget) {
-    const out = [];
-    let length = 0;
-    // Bash drops empty results at the top level, and they don't count against
-    // `max`, so `max` bounds the number of *kept* results. Only an empty
-    // `acc[a] + pre` can make one, so for those the empty values are skipped
-    // without being visited. Visiting them one at a time let a set of empties
-    // cost `acc.length * values.length` while keeping nothing.
-    let nonEmpty;
-    outer: for (let a = 0; a < acc.length; a++) {
-        const prefix = acc[a] + pre;
-        let vs = values;
-        if (dropEmpties && !prefix) {
-            if (!nonEmpty)
-                nonEmpty = values.filter(v => v);
-            vs = nonEmpty;
-        }
-        for (let v = 0; v < vs.length; v++) {
-            if (out.length >= max)
-                break outer;
-            const expansion = prefix + vs[v];
-            if (length + expansion.length > maxLength)
-                break outer;
-            out.push(expansion);
-            length += expansion.length;
-        }
-    }
-    budget.remaining -= out.length;
-    return out;
-}
-// The expansion values of a single numeric (`1..5`) or alphabetic (`a..e..2`)
-// sequence body, or `undefined` if the step budget runs out generating them.
-function expandSequence(body, isAlphaSequence, max, maxLength, budget) {
-    const n = body.split(/\.\./);
-    const N = [];
-    // A sequence body always splits into two or three parts, but the compiler
-    // can't know that.
-    /* c8 ignore start */
-    if (n[0] === undefined || n[1] === undefined) {
-        return N;
-    }
-    /* c8 ignore stop */
-    const x = numeric(n[0]);
-    const y = numeric(n[1]);
-    const width = Math.max(n[0].length, n[1].length);
-    let incr = n.length === 3 && n[2] !== undefined ?
-        Math.max(Math.abs(numeric(n[2])), 1)
-        : 1;
-    let test = lte;
-    const reverse = y < x;
-    if (reverse) {
-        incr *= -1;
-        test = gte;
-    }
-    const pad = n.some(isPadded);
-    // A padded value is built a character at a time to `width`, which the input
-    // sets, so it costs one step per character: 64KB of
-    // `('{' + '0'.repeat(100) + '..99999}').repeat(n)` took 7 seconds charged
-    // one step per value.
-    const cost = pad ? width : 1;
-    let length = 0;
-    for (let i = x; test(i, y) && N.length < max; i += incr) {
-        // Each value is a step. `max` and `maxLength` bound one sequence, but a
-        // chain of them still generated up to `max` values each, however few
-        // combining could keep.
-        budget.remaining -= cost;
-        if (budget.remaining < 0) {
-            return undefined;
-        }
-        let c;
-        if (isAlphaSequence) {
-            c = String.fromCharCode(i);
-            if (c === '\\') {
-                c = '';
-            }
-        }
-        else {
-            c = String(i);
-            if (pad) {
-                const need = width - c.length;
-                if (need > 0) {
-                    const z = new Array(need + 1).join('0');
-                    if (i < 0) {
-                        c = '-' + z + c.slice(1);
-                    }
-                    else {
-                        c = z + c;
-                    }
-                }
-            }
-        }
-        if (length + c.length > maxLength)
-            break;
-        N.push(c);
-        length += c.length;
-    }
-    return N;
-}
-function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTop) {
-    // An overdraft here makes the first scan refuse, so `str` stays literal.
-    budget.remaining -= CALL_STEPS;
-    // Too deeply nested to keep following: treat the rest as literal, the same
-    // way a group that cannot expand is already handled. Truncating rather than
-    // throwing keeps `expand` total, matching `max` and `maxLength`.
-    if (depth > maxDepth) {
-        return [str];
-    }
-    // Consume the string's top-level brace groups left to right, threading a
-    // running set of combined prefixes (`acc`). Expanding the tail iteratively -
-    // rather than recursing on `m.post` once per group - keeps the native stack
-    // depth constant, so deeply chained input (`'{a,b}'.repeat(3000)`) can no
-    // longer overflow the stack, and leaves a single accumulator whose size
-    // `maxLength` bounds directly (CVE-2026-14257).
-    let acc = [''];
-    // Bash drops empty results, but only when the *first* top-level group is a
-    // comma set - a sequence like `{a..\}` may legitimately yield ''. The drop
-    // is on the final strings, so it is applied to whichever `combine` produces
-    // them (the one with no brace set left in the tail).
-    // How many times the `{a},b}` rewrite below has restarted the scan. Each pass
-    // re-reads the whole string, so leaving this unbounded is quadratic.
-    let rewrites = 0;
-    let dropEmpties = false;
-    let firstGroup = true;
-    // `str` with its unmatched `{` masked, once a scan has run into them
-    let masked = str;
-    for (;;) {
-        const m = balancedWithBudget(str, masked, budget);
-        // No brace set left, or no step budget left to look for one: the rest of
-        // the string is literal.
-        if (!m) {
-            return combine(acc, str, [''], max, maxLength, dropEmpties, budget);
-        }
-        if (m.unmatched) {
-            masked = maskUnmatchedOpens(masked, budget);
-        }
-        // no need to expand pre, since it is guaranteed to be free of brace-sets
-        const pre = m.pre;
-        // This set and the rest of the string, literal: for a set that cannot
-        // expand, and for one the step budget runs out on. Once it is overdrawn,
-        // every set still being expanded, at every level, stays literal like this -
-        // otherwise each level above would go on combining, and wrapping and
-        // expanding again, results the budget was too small for.
-        const literal = () => combine(acc, pre + '{' + m.body + '}' + m.post, [''], max, maxLength, dropEmpties, budget);
-        if (/\$$/.test(pre)) {
-            acc = combine(acc, pre + '{' + m.body + '}', [''], max, maxLength, dropEmpties && !m.post.length, budget);
-            firstGroup = false;
-            if (!m.post.length)
-                break;
-            str = m.post;
-            masked = masked.slice(m.end + 1);
-            continue;
-        }
-        const isNumericSequence = /^-?\d+\.\.-?\d+(?:\.\.-?\d+)?$/.test(m.body);
-        const isAlphaSequence = /^[a-zA-Z]\.\.[a-zA-Z](?:\.\.-?\d+)?$/.test(m.body);
-        const isSequence = isNumericSequence || isAlphaSequence;
-        const isOptions = m.body.indexOf(',') >= 0;
-        if (!isSequence && !isOptions) {
-            // {a},b}
-            if (rewrites < maxRewrites && commaSetFollows(m.post, budget)) {
-                rewrites++;
-                str = m.pre + '{' + m.body + escClose + m.post;
-                // Taking a `}` away never gives an unmatched `{` a partner, so what
-                // is masked stays unmatched. The `{` it closed can be left without
-                // one, and the next scan masks it.
-                masked =
-                    masked.slice(0, m.end) + escClose + masked.slice(m.end + 1);
-                isTop = true;
-                continue;
-            }
-            // Nothing here expands, so the whole remaining string is literal.
-            return literal();
-        }
-        if (firstGroup) {
-            dropEmpties = isTop && !isSequence;
-            firstGroup = false;
-        }
-        let values;
-        if (isSequence) {
-            values = expandSequence(m.body, isAlphaSequence, max, maxLength, budget);
-            if (!values) {
-                return literal();
-            }
-        }
-        else {
-            let n = parseCommaParts(m.body, budget);
-            // The step budget ran out partway through the set.
-            if (!n) {
-                return literal();
-            }
-            if (n.length === 1 && n[0] !== undefined) {
-                // x{{a,b}}y ==> x{a}y x{b}y
-                n = expand_(n[0], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false).map(embrace);
-                // The step budget ran out expanding the set's only part.
-                if (budget.remaining < 0) {
-                    return literal();
-                }
-                //XXX is this necessary? Can't seem to hit it in tests.
-                /* c8 ignore start */
-                if (n.length === 1) {
-                    const next = combine(acc, pre + n[0], [''], max, maxLength, dropEmpties && !m.post.length, budget);
-                    if (budget.remaining < 0) {
-                        return literal();
-                    }
-                    acc = next;
-                    if (!m.post.length)
-                        break;
-                    str = m.post;
-                    masked = masked.slice(m.end + 1);
-                    continue;
-                }
-                /* c8 ignore stop */
-            }
-            // Values that `combine` is going to drop as empty produce no result, so
-            // they must not count against `max` - otherwise `{a,,b}` with `max: 2`
-            // would stop at `['a', '']` and yield one result instead of two. Skipping
-            // them outright keeps `values` bounded while leaving `max` a bound on
-            // *kept* results.
-            let dropsEmpties = dropEmpties && !m.post.length && !pre;
-            for (let d = 0; dropsEmpties && d < acc.length; d++) {
-                if (acc[d]) {
-                    dropsEmpties = false;
-                }
-            }
-            values = [];
-            let valuesLength = 0;
-            outer: for (let j = 0; j < n.length; j++) {
-                const expanded = expand_(n[j], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false);
-                // The step budget ran out expanding a member.
-                if (budget.remaining < 0) {
-                    return literal();
-                }
-                for (let k = 0; k < expanded.length; k++) {
-                    const v = expanded[k];
-                    if (dropsEmpties && !v)
-                        continue;
-                    if (values.length >= max ||
-                        valuesLength + v.length > maxLength) {
-                        break outer;
-                    }
-                    values.push(v);
-                    valuesLength += v.length;
-                }
-            }
-        }
-        const next = combine(acc, pre, values, max, maxLength, dropEmpties && !m.post.length, budget);
-        // The step budget ran out combining the set's values in.
-        if (budget.remaining < 0) {
-            return literal();
-        }
-        acc = next;
-        if (!m.post.length)
-            break;
-        str = m.post;
-        masked = masked.slice(m.end + 1);
-    }
-    return acc;
-}
-
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/assert-valid-pattern.js
-const MAX_PATTERN_LENGTH = 1024 * 64;
-const assertValidPattern = (pattern) => {
-    if (typeof pattern !== 'string') {
-        throw new TypeError('invalid pattern');
-    }
-    if (pattern.length > MAX_PATTERN_LENGTH) {
-        throw new TypeError('pattern is too long');
-    }
-};
-//# sourceMappingURL=assert-valid-pattern.js.map
-;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/brace-expressions.js
-// translate the various posix character classes into unicode properties
-// this works across all unicode locales
-// { <posix class>: [<translation>, /u flag required, negated]
-const posixClasses = {
-    '[:alnum:]': ['\\p{L}\\p{Nl}\\p{Nd}', true],
-    '[:alpha:]': ['\\p{L}\\p{Nl}', true],
-    '[:ascii:]': ['\\x' + '00-\\x' + '7f', false],
-    '[:blank:]': ['\\p{Zs}\\t', true],
-    '[:cntrl:]': ['\\p{Cc}', true],
-    '[:digit:]': ['\\p{Nd}', true],
-    '[:graph:]': ['\\p{Z}\\p{C}', true, true],
-    '[:lower:]': ['\\p{Ll}', true],
-    '[:print:]': ['\\p{C}', true],
-    '[:punct:]': ['\\p{P}', true],
-    '[:space:]': ['\\p{Z}\\t\\r\\n\\v\\f', true],
-    '[:upper:]': ['\\p{Lu}', true],
-    '[:word:]': ['\\p{L}\\p{Nl}\\p{Nd}\\p{Pc}', true],
-    '[:xdigit:]': ['A-Fa-f0-9', false],
-};
-// only need to escape a few things inside of brace expressions
-// escapes: [ \ ] -
-const braceEscape = (s) => s.replace(/[[\]\\-]/g, '\\$&');
-// escape all regexp magic characters
-const regexpEscape = (s) => s.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, '\\$&');
-// everything has already been escaped, we just have to join
-const rangesToString = (ranges) => ranges.join('');
-// takes a glob string at a posix brace expression, and returns
-// an equivalent regular expression source, and boolean indicating
-// whether the /u flag needs to be applied, and the number of chars
-// consumed to parse the character class.
-// This also removes out of order ranges, and returns ($.) if the
-// entire class just no good.
-const parseClass = (glob, position) => {
-    const pos = position;
-    /* c8 ignore start */
-    if (glob.charAt(pos) !== '[') {
-        throw new Error('not in a brace expression');
-    }
-    /* c8 ignore stop */
-    const ranges = [];
-    const negs = [];
-    let i = pos + 1;
-    let sawStart = false;
-    let uflag = false;
-    let escaping = false;
-    let negate = false;
-    let endPos = pos;
-    let rangeStart = '';
-    WHILE: while (i < glob.length) {
-        const c = glob.charAt(i);
-        if ((c === '!' || c === '^') && i === pos + 1) {
-            negate = true;
-            i++;
-            continue;
-        }
-        if (c === ']' && sawStart && !escaping) {
-            endPos = i + 1;
-            break;
-        }
-        sawStart = true;
-        if (c === '\\') {
-            if (!escaping) {
-                escaping = true;
-                i++;
-                continue;
-            }
-            // escaped \ char, fall through and treat like normal char
-        }
-        if (c === '[' && !escaping) {
-            // either a posix class, a collation equivalent, or just a [
-            for (const [cls, [unip, u, neg]] of Object.entries(posixClasses)) {
-                if (glob.startsWith(cls, i)) {
-                    // invalid, [a-[] is fine, but not [a-[:alpha]]
-                    if (rangeStart) {
-                        return ['$.', false, glob.length - pos, true];
-                    }
-                    i += cls.length;
-                    if (neg)
-                        negs.push(unip);
-                    else
-                        ranges.push(unip);
-                    uflag = uflag || u;
-                    continue WHILE;
-                }
-            }
-        }
-        // now it's just a normal character, effectively
-        escaping = false;
-        if (rangeStart) {
-            // throw this range away if it's not valid, but others
-            // can still match.
-            if (c > rangeStart) {
-                ranges.push(braceEscape(rangeStart) + '-' + braceEscape(c));
-            }
-            else if (c === rangeStart) {
-                ranges.push(braceEscape(c));
-            }
-            rangeStart = '';
-            i++;
-            continue;
-        }
-        // now might be the start of a range.
-        // can be either c-d or c-] or c<more...>] or c] at this point
-        if (glob.startsWith('-]', i + 1)) {
-            ranges.push(braceEscape(c + '-'));
-            i += 2;
-            continue;
-        }
-        if (glob.startsWith('-', i + 1)) {
-            rangeStart = c;
-            i += 2;
-            continue;
-        }
-        // not the start of a range, just a single character
-        ranges.push(braceEscape(c));
-        i++;
-    }
-    if (endPos < i) {
-        // didn't see the end of the class, not a valid class,
-        // but might still be valid as a literal match.
-        return ['', false, 0, false];
-    }
-    // if we got no ranges and no negates, then we have a range that
-    // cannot possibly match anything, and that poisons the whole glob
-    if (!ranges.length && !negs.length) {
-        return ['$.', false, glob.length - pos, true];
-    }
-    // if we got one positive range, and it's a single character, then that's
-    // not actually a magic pattern, it's just that one literal character.
-    // we should not treat that as "magic", we should just return the literal
-    // character. [_] is a perfectly valid way to escape glob magic chars.
-    if (negs.length === 0 &&
-        ranges.length === 1 &&
-        /^\\?.$/.test(ranges[0]) &&
-        !negate) {
-        const r = ranges[0].length === 2 ? ranges[0].slice(-1) : ranges[0];
-        return [regexpEscape(r), false, endPos - pos, false];
-    }
-    const sranges = '[' + (negate ? '^' : '') + rangesToString(ranges) + ']';
-    const snegs = '[' + (negate ? '' : '^') + rangesToString(negs) + ']';
-    const comb = ranges.length && negs.length ? '(' + sranges + '|' + snegs + ')'
-        : ranges.length ? sranges
-            : snegs;
-    return [comb, uflag, endPos - pos, true];
-};
-//# sourceMappingURL=brace-expressions.js.map
-;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/unescape.js
-/**
- * Un-escape a string that has been escaped with {@link escape}.
- *
- * If the {@link MinimatchOptions.windowsPathsNoEscape} option is used, then
- * square-bracket escapes are removed, but not backslash escapes.
- *
- * For example, it will turn the string `'[*]'` into `*`, but it will not
- * turn `'\\*'` into `'*'`, because `\` is a path separator in
- * `windowsPathsNoEscape` mode.
- *
- * When `windowsPathsNoEscape` is not set, then both square-bracket escapes and
- * backslash escapes are removed.
- *
- * Slashes (and backslashes in `windowsPathsNoEscape` mode) cannot be escaped
- * or unescaped.
- *
- * When `magicalBraces` is not set, escapes of braces (`{` and `}`) will not be
- * unescaped.
- */
-const unescape_unescape = (s, { windowsPathsNoEscape = false, magicalBraces = true, } = {}) => {
-    if (magicalBraces) {
-        return windowsPathsNoEscape ?
-            s.replace(/\[([^/\\])\]/g, '$1')
-            : s
-                .replace(/((?!\\).|^)\[([^/\\])\]/g, '$1$2')
-                .replace(/\\([^/])/g, '$1');
-    }
-    return windowsPathsNoEscape ?
-        s.replace(/\[([^/\\{}])\]/g, '$1')
-        : s
-            .replace(/((?!\\).|^)\[([^/\\{}])\]/g, '$1$2')
-            .replace(/\\([^/{}])/g, '$1');
-};
-//# sourceMappingURL=unescape.js.map
-;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/ast.js
-// parse a single path portion
-var _a;
-
-
-const types = new Set(['!', '?', '+', '*', '@']);
-const isExtglobType = (c) => types.has(c);
-const isExtglobAST = (c) => isExtglobType(c.type);
-// Map of which extglob types can adopt the children of a nested extglob
-//
-// anything but ! can adopt a matching type:
-// +(a|+(b|c)|d) => +(a|b|c|d)
-// *(a|*(b|c)|d) => *(a|b|c|d)
-// @(a|@(b|c)|d) => @(a|b|c|d)
-// ?(a|?(b|c)|d) => ?(a|b|c|d)
-//
-// * can adopt anything, because 0 or repetition is allowed
-// *(a|?(b|c)|d) => *(a|b|c|d)
-// *(a|+(b|c)|d) => *(a|b|c|d)
-// *(a|@(b|c)|d) => *(a|b|c|d)
-//
-// + can adopt @, because 1 or repetition is allowed
-// +(a|@(b|c)|d) => +(a|b|c|d)
-//
-// + and @ CANNOT adopt *, because 0 would be allowed
-// +(a|*(b|c)|d) => would match "", on *(b|c)
-// @(a|*(b|c)|d) => would match "", on *(b|c)
-//
-// + and @ CANNOT adopt ?, because 0 would be allowed
-// +(a|?(b|c)|d) => would match "", on ?(b|c)
-// @(a|?(b|c)|d) => would match "", on ?(b|c)
-//
-// ? can adopt @, because 0 or 1 is allowed
-// ?(a|@(b|c)|d) => ?(a|b|c|d)
-//
-// ? and @ CANNOT adopt * or +, because >1 would be allowed
-// ?(a|*(b|c)|d) => would match bbb on *(b|c)
-// @(a|*(b|c)|d) => would match bbb on *(b|c)
-// ?(a|+(b|c)|d) => would match bbb on +(b|c)
-// @(a|+(b|c)|d) => would match bbb on +(b|c)
-//
-// ! CANNOT adopt ! (nothing else can either)
-// !(a|!(b|c)|d) => !(a|b|c|d) would fail to match on b (not not b|c)
-//
-// ! can adopt @
-// !(a|@(b|c)|d) => !(a|b|c|d)
-//
-// ! CANNOT adopt *
-// !(a|*(b|c)|d) => !(a|b|c|d) would match on bbb, not allowed
-//
-// ! CANNOT adopt +
-// !(a|+(b|c)|d) => !(a|b|c|d) would match on bbb, not allowed
-//
-// ! CANNOT adopt ?
-// x!(a|?(b|c)|d) => x!(a|b|c|d) would fail to match "x"
-const adoptionMap = new Map([
-    ['!', ['@']],
-    ['?', ['?', '@']],
-    ['@', ['@']],
-    ['*', ['*', '+', '?', '@']],
-    ['+', ['+', '@']],
-]);
-// nested extglobs that can be adopted in, but with the addition of
-// a blank '' element.
-const adoptionWithSpaceMap = new Map([
-    ['!', ['?']],
-    ['@', ['?']],
-    ['+', ['?', '*']],
-]);
-// union of the previous two maps
-const adoptionAnyMap = new Map([
-    ['!', ['?', '@']],
-    ['?', ['?', '@']],
-    ['@', ['?', '@']],
-    ['*', ['*', '+', '?', '@']],
-    ['+', ['+', '@', '?', '*']],
-]);
-// Extglobs that can take over their parent if they are the only child
-// the key is parent, value maps child to resulting extglob parent type
-// '@' is omitted because it's a special case. An `@` extglob with a single
-// member can always be usurped by that subpattern.
-const usurpMap = new Map([
-    ['!', new Map([['!', '@']])],
-    [
-        '?',
-        new Map([
-            ['*', '*'],
-            ['+', '*'],
-        ]),
-    ],
-    [
-        '@',
-        new Map([
-            ['!', '!'],
-            ['?', '?'],
-            ['@', '@'],
-            ['*', '*'],
-            ['+', '+'],
-        ]),
-    ],
-    [
-        '+',
-        new Map([
-            ['?', '*'],
-            ['*', '*'],
-        ]),
-    ],
-]);
-// Patterns that get prepended to bind to the start of either the
-// entire string, or just a single path portion, to prevent dots
-// and/or traversal patterns, when needed.
-// Exts don't need the ^ or / bit, because the root binds that already.
-const startNoTraversal = '(?!(?:^|/)\\.\\.?(?:$|/))';
-const startNoDot = '(?!\\.)';
-// characters that indicate a start of pattern needs the "no dots" bit,
-// because a dot *might* be matched. ( is not in the list, because in
-// the case of a child extglob, it will handle the prevention itself.
-const addPatternStart = new Set(['[', '.']);
-// cases where traversal is A-OK, no dot prevention needed
-const justDots = new Set(['..', '.']);
-const reSpecials = new Set('().*{}+?[]^$\\!');
-const regExpEscape = (s) => s.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, '\\$&');
-// any single thing other than /
-const qmark = '[^/]';
-// * => any number of characters
-const star = qmark + '*?';
-// use + when we need to ensure that *something* matches, because the * is
-// the only thing in the path portion.
-const starNoEmpty = qmark + '+?';
-// remove the \ chars that we added if we end up doing a nonmagic compare
-// const deslash = (s: string) => s.replace(/\\(.)/g, '$1')
-let ID = 0;
-class AST {
-    type;
-    #root;
-    #hasMagic;
-    #uflag = false;
-    #parts = [];
-    #parent;
-    #parentIndex;
-    #negs;
-    #filledNegs = false;
-    #options;
-    #toString;
-    // set to true if it's an extglob with no children
-    // (which really means one child of '')
-    #emptyExt = false;
-    id = ++ID;
-    get depth() {
-        return (this.#parent?.depth ?? -1) + 1;
-    }
-    [Symbol.for('nodejs.util.inspect.custom')]() {
-        return {
-            '@@type': 'AST',
-            id: this.id,
-            type: this.type,
-            root: this.#root.id,
-            parent: this.#parent?.id,
-            depth: this.depth,
-            partsLength: this.#parts.length,
-            parts: this.#parts,
-        };
-    }
-    constructor(type, parent, options = {}) {
-        this.type = type;
-        // extglobs are inherently magical
-        if (type)
-            this.#hasMagic = true;
-        this.#parent = parent;
-        this.#root = this.#parent ? this.#parent.#root : this;
-        this.#options = this.#root === this ? options : this.#root.#options;
-        this.#negs = this.#root === this ? [] : this.#root.#negs;
-        if (type === '!' && !this.#root.#filledNegs)
-            this.#negs.push(this);
-        this.#parentIndex = this.#parent ? this.#parent.#parts.length : 0;
-    }
-    get hasMagic() {
-        /* c8 ignore start */
-        if (this.#hasMagic !== undefined)
-            return this.#hasMagic;
-        /* c8 ignore stop */
-        for (const p of this.#parts) {
-            if (typeof p === 'string')
-                continue;
-            if (p.type || p.hasMagic)
-                return (this.#hasMagic = true);
-        }
-        // note: will be undefined until we generate the regexp src and find out
-        return this.#hasMagic;
-    }
-    // reconstructs the pattern
-    toString() {
-        return (this.#toString !== undefined ? this.#toString
-            : !this.type ?
-                (this.#toString = this.#parts.map(p => String(p)).join(''))
-                : (this.#toString =
-                    this.type +
-                        '(' +
-                        this.#parts.map(p => String(p)).join('|') +
-                        ')'));
-    }
-    #fillNegs() {
-        /* c8 ignore start */
-        if (this !== this.#root)
-            throw new Error('should only call on root');
-        if (this.#filledNegs)
-            return this;
-        /* c8 ignore stop */
-        // call toString() once to fill this out
-        this.toString();
-        this.#filledNegs = true;
-        let n;
-        while ((n = this.#negs.pop())) {
-            if (n.type !== '!')
-                continue;
-            // walk up the tree, appending everthing that comes AFTER parentIndex
-            let p = n;
-            let pp = p.#parent;
-            while (pp) {
-                for (let i = p.#parentIndex + 1; !pp.type && i < pp.#parts.length; i++) {
-                    for (const part of n.#parts) {
-                        /* c8 ignore start */
-                        if (typeof part === 'string') {
-                            throw new Error('string part in extglob AST??');
-                        }
-                        /* c8 ignore stop */
-                        part.copyIn(pp.#parts[i]);
-                    }
-                }
-                p = pp;
-                pp = p.#parent;
-            }
-        }
-        return this;
-    }
-    push(...parts) {
-        for (const p of parts) {
-            if (p === '')
-                continue;
-            /* c8 ignore start */
-            if (typeof p !== 'string' &&
-                !(p instanceof _a && p.#parent === this)) {
-                throw new Error('invalid part: ' + p);
-            }
-            /* c8 ignore stop */
-            this.#parts.push(p);
-        }
-    }
-    toJSON() {
-        const ret = this.type === null ?
-            this.#parts
-                .slice()
-                .map(p => (typeof p === 'string' ? p : p.toJSON()))
-            : [this.type, ...this.#parts.map(p => p.toJSON())];
-        if (this.isStart() && !this.type)
-            ret.unshift([]);
-        if (this.isEnd() &&
-            (this === this.#root ||
-                (this.#root.#filledNegs && this.#parent?.type === '!'))) {
-            ret.push({});
-        }
-        return ret;
-    }
-    isStart() {
-        if (this.#root === this)
-            return true;
-        // if (this.type) return !!this.#parent?.isStart()
-        if (!this.#parent?.isStart())
-            return false;
-        if (this.#parentIndex === 0)
-            return true;
-        // if everything AHEAD of this is a negation, then it's still the "start"
-        const p = this.#parent;
-        for (let i = 0; i < this.#parentIndex; i++) {
-            const pp = p.#parts[i];
-            if (!(pp instanceof _a && pp.type === '!')) {
-                return false;
-            }
-        }
-        return true;
-    }
-    isEnd() {
-        if (this.#root === this)
-            return true;
-        if (this.#parent?.type === '!')
-            return true;
-        if (!this.#parent?.isEnd())
-            return false;
-        if (!this.type)
-            return this.#parent?.isEnd();
-        // if not root, it'll always have a parent
-        /* c8 ignore start */
-        const pl = this.#parent ? this.#parent.#parts.length : 0;
-        /* c8 ignore stop */
-        return this.#parentIndex === pl - 1;
-    }
-    copyIn(part) {
-        if (typeof part === 'string')
-            this.push(part);
-        else
-            this.push(part.clone(this));
-    }
-    clone(parent) {
-        const c = new _a(this.type, parent);
-        for (const p of this.#parts) {
-            c.copyIn(p);
-        }
-        return c;
-    }
-    static #parseAST(str, ast, pos, opt, extDepth) {
-        const maxDepth = opt.maxExtglobRecursion ?? 2;
-        let escaping = false;
-        let inBrace = false;
-        let braceStart = -1;
-        let braceNeg = false;
-        if (ast.type === null) {
-            // outside of a extglob, append until we find a start
-            let i = pos;
-            let acc = '';
-            while (i < str.length) {
-                const c = str.charAt(i++);
-                // still accumulate escapes at this point, but we do ignore
-                // starts that are escaped
-                if (escaping || c === '\\') {
-                    escaping = !escaping;
-                    acc += c;
-                    continue;
-                }
-                if (inBrace) {
-                    if (i === braceStart + 1) {
-                        if (c === '^' || c === '!') {
-                            braceNeg = true;
-                        }
-                    }
-                    else if (c === ']' && !(i === braceStart + 2 && braceNeg)) {
-                        inBrace = false;
-                    }
-                    acc += c;
-                    continue;
-                }
-                else if (c === '[') {
-                    inBrace = true;
-                    braceStart = i;
-                    braceNeg = false;
-                    acc += c;
-                    continue;
-                }
-                // we don't have to check for adoption here, because that's
-                // done at the other recursion point.
-                const doRecurse = !opt.noext &&
-                    isExtglobType(c) &&
-                    str.charAt(i) === '(' &&
-                    extDepth <= maxDepth;
-                if (doRecurse) {
-                    ast.push(acc);
-                    acc = '';
-                    const ext = new _a(c, ast);
-                    i = _a.#parseAST(str, ext, i, opt, extDepth + 1);
-                    ast.push(ext);
-                    continue;
-                }
-                acc += c;
-            }
-            ast.push(acc);
-            return i;
-        }
-        // some kind of extglob, pos is at the (
-        // find the next | or )
-        let i = pos + 1;
-        let part = new _a(null, ast);
-        const parts = [];
-        let acc = '';
-        while (i < str.length) {
-            const c = str.charAt(i++);
-            // still accumulate escapes at this point, but we do ignore
-            // starts that are escaped
-            if (escaping || c === '\\') {
-                escaping = !escaping;
-                acc += c;
-                continue;
-            }
-            if (inBrace) {
-                if (i === braceStart + 1) {
-                    if (c === '^' || c === '!') {
-                        braceNeg = true;
-                    }
-                }
-                else if (c === ']' && !(i === braceStart + 2 && braceNeg)) {
-                    inBrace = false;
-                }
-                acc += c;
-                continue;
-            }
-            else if (c === '[') {
-                inBrace = true;
-                braceStart = i;
-                braceNeg = false;
-                acc += c;
-                continue;
-            }
-            const doRecurse = !opt.noext &&
-                isExtglobType(c) &&
-                str.charAt(i) === '(' &&
-                /* c8 ignore start - the maxDepth is sufficient here */
-                (extDepth <= maxDepth || (ast && ast.#canAdoptType(c)));
-            /* c8 ignore stop */
-            if (doRecurse) {
-                const depthAdd = ast && ast.#canAdoptType(c) ? 0 : 1;
-                part.push(acc);
-                acc = '';
-                const ext = new _a(c, part);
-                part.push(ext);
-                i = _a.#parseAST(str, ext, i, opt, extDepth + depthAdd);
-                continue;
-            }
-            if (c === '|') {
-                part.push(acc);
-                acc = '';
-                parts.push(part);
-                part = new _a(null, ast);
-                continue;
-            }
-            if (c === ')') {
-                if (acc === '' && ast.#parts.length === 0) {
-                    ast.#emptyExt = true;
-                }
-                part.push(acc);
-                acc = '';
-                ast.push(...parts, part);
-                return i;
-            }
-            acc += c;
-        }
-        // unfinished extglob
-        // if we got here, it was a malformed extglob! not an extglob, but
-        // maybe something else in there.
-        ast.type = null;
-        ast.#hasMagic = undefined;
-        ast.#parts = [str.substring(pos - 1)];
-        return i;
-    }
-    #canAdoptWithSpace(child) {
-        return this.#canAdopt(child, adoptionWithSpaceMap);
-    }
-    #canAdopt(child, map = adoptionMap) {
-        if (!child ||
-            typeof child !== 'object' ||
-            child.type !== null ||
-            child.#parts.length !== 1 ||
-            this.type === null) {
-            return false;
-        }
-        const gc = child.#parts[0];
-        if (!gc || typeof gc !== 'object' || gc.type === null) {
-            return false;
-        }
-        return this.#canAdoptType(gc.type, map);
-    }
-    #canAdoptType(c, map = adoptionAnyMap) {
-        return !!map.get(this.type)?.includes(c);
-    }
-    #adoptWithSpace(child, index) {
-        const gc = child.#parts[0];
-        const blank = new _a(null, gc, this.options);
-        blank.#parts.push('');
-        gc.push(blank);
-        this.#adopt(child, index);
-    }
-    #adopt(child, index) {
-        const gc = child.#parts[0];
-        this.#parts.splice(index, 1, ...gc.#parts);
-        for (const p of gc.#parts) {
-            if (typeof p === 'object')
-                p.#parent = this;
-        }
-        this.#toString = undefined;
-    }
-    #canUsurpType(c) {
-        const m = usurpMap.get(this.type);
-        return !!m?.has(c);
-    }
-    #canUsurp(child) {
-        if (!child ||
-            typeof child !== 'object' ||
-            child.type !== null ||
-            child.#parts.length !== 1 ||
-            this.type === null ||
-            this.#parts.length !== 1) {
-            return false;
-        }
-        const gc = child.#parts[0];
-        if (!gc || typeof gc !== 'object' || gc.type === null) {
-            return false;
-        }
-        return this.#canUsurpType(gc.type);
-    }
-    #usurp(child) {
-        const m = usurpMap.get(this.type);
-        const gc = child.#parts[0];
-        const nt = m?.get(gc.type);
-        /* c8 ignore start - impossible */
-        if (!nt)
-            return false;
-        /* c8 ignore stop */
-        this.#parts = gc.#parts;
-        for (const p of this.#parts) {
-            if (typeof p === 'object') {
-                p.#parent = this;
-            }
-        }
-        this.type = nt;
-        this.#toString = undefined;
-        this.#emptyExt = false;
-    }
-    static fromGlob(pattern, options = {}) {
-        const ast = new _a(null, undefined, options);
-        _a.#parseAST(pattern, ast, 0, options, 0);
-        return ast;
-    }
-    // returns the regular expression if there's magic, or the unescaped
-    // string if not.
-    toMMPattern() {
-        // should only be called on root
-        /* c8 ignore start */
-        if (this !== this.#root)
-            return this.#root.toMMPattern();
-        /* c8 ignore stop */
-        const glob = this.toString();
-        const [re, body, hasMagic, uflag] = this.toRegExpSource();
-        // if we're in nocase mode, and not nocaseMagicOnly, then we do
-        // still need a regular expression if we have to case-insensitively
-        // match capital/lowercase characters.
-        const anyMagic = hasMagic ||
-            this.#hasMagic ||
-            (this.#options.nocase &&
-                !this.#options.nocaseMagicOnly &&
-                glob.toUpperCase() !== glob.toLowerCase());
-        if (!anyMagic) {
-            return body;
-        }
-        const flags = (this.#options.nocase ? 'i' : '') + (uflag ? 'u' : '');
-        return Object.assign(new RegExp(`^${re}$`, flags), {
-            _src: re,
-            _glob: glob,
-        });
-    }
-    get options() {
-        return this.#options;
-    }
-    // returns the string match, the regexp source, whether there's magic
-    // in the regexp (so a regular expression is required) and whether or
-    // not the uflag is needed for the regular expression (for posix classes)
-    // TODO: instead of injecting the start/end at this point, just return
-    // the BODY of the regexp, along with the start/end portions suitable
-    // for binding the start/end in either a joined full-path makeRe context
-    // (where we bind to (^|/), or a standalone matchPart context (where
-    // we bind to ^, and not /).  Otherwise slashes get duped!
-    //
-    // In part-matching mode, the start is:
-    // - if not isStart: nothing
-    // - if traversal possible, but not allowed: ^(?!\.\.?$)
-    // - if dots allowed or not possible: ^
-    // - if dots possible and not allowed: ^(?!\.)
-    // end is:
-    // - if not isEnd(): nothing
-    // - else: $
-    //
-    // In full-path matching mode, we put the slash at the START of the
-    // pattern, so start is:
-    // - if first pattern: same as part-matching mode
-    // - if not isStart(): nothing
-    // - if traversal possible, but not allowed: /(?!\.\.?(?:$|/))
-    // - if dots allowed or not possible: /
-    // - if dots possible and not allowed: /(?!\.)
-    // end is:
-    // - if last pattern, same as part-matching mode
-    // - else nothing
-    //
-    // Always put the (?:$|/) on negated tails, though, because that has to be
-    // there to bind the end of the negated pattern portion, and it's easier to
-    // just stick it in now rather than try to inject it later in the middle of
-    // the pattern.
-    //
-    // We can just always return the same end, and leave it up to the caller
-    // to know whether it's going to be used joined or in parts.
-    // And, if the start is adjusted slightly, can do the same there:
-    // - if not isStart: nothing
-    // - if traversal possible, but not allowed: (?:/|^)(?!\.\.?$)
-    // - if dots allowed or not possible: (?:/|^)
-    // - if dots possible and not allowed: (?:/|^)(?!\.)
-    //
-    // But it's better to have a simpler binding without a conditional, for
-    // performance, so probably better to return both start options.
-    //
-    // Then the caller just ignores the end if it's not the first pattern,
-    // and the start always gets applied.
-    //
-    // But that's always going to be $ if it's the ending pattern, or nothing,
-    // so the caller can just attach $ at the end of the pattern when building.
-    //
-    // So the todo is:
-    // - better detect what kind of start is needed
-    // - return both flavors of starting pattern
-    // - attach $ at the end of the pattern when creating the actual RegExp
-    //
-    // Ah, but wait, no, that all only applies to the root when the first pattern
-    // is not an extglob. If the first pattern IS an extglob, then we need all
-    // that dot prevention biz to live in the extglob portions, because eg
-    // +(*|.x*) can match .xy but not .yx.
-    //
-    // So, return the two flavors if it's #root and the first child is not an
-    // AST, otherwise leave it to the child AST to handle it, and there,
-    // use the (?:^|/) style of start binding.
-    //
-    // Even simplified further:
-    // - Since the start for a join is eg /(?!\.) and the start for a part
-    // is ^(?!\.), we can just prepend (?!\.) to the pattern (either root
-    // or start or whatever) and prepend ^ or / at the Regexp construction.
-    toRegExpSource(allowDot) {
-        const dot = allowDot ?? !!this.#options.dot;
-        if (this.#root === this) {
-            this.#flatten();
-            this.#fillNegs();
-        }
-        if (!isExtglobAST(this)) {
-            const noEmpty = this.isStart() &&
-                this.isEnd() &&
-                !this.#parts.some(s => typeof s !== 'string');
-            const src = this.#parts
-                .map(p => {
-                const [re, _, hasMagic, uflag] = typeof p === 'string' ?
-                    _a.#parseGlob(p, this.#hasMagic, noEmpty)
-                    : p.toRegExpSource(allowDot);
-                this.#hasMagic = this.#hasMagic || hasMagic;
-                this.#uflag = this.#uflag || uflag;
-                return re;
-            })
-                .join('');
-            let start = '';
-            if (this.isStart()) {
-                if (typeof this.#parts[0] === 'string') {
-                    // this is the string that will match the start of the pattern,
-                    // so we need to protect against dots and such.
-                    // '.' and '..' cannot match unless the pattern is that exactly,
-                    // even if it starts with . or dot:true is set.
-                    const dotTravAllowed = this.#parts.length === 1 && justDots.has(this.#parts[0]);
-                    if (!dotTravAllowed) {
-                        const aps = addPatternStart;
-                        // check if we have a possibility of matching . or ..,
-                        // and prevent that.
-                        const needNoTrav = 
-                        // dots are allowed, and the pattern starts with [ or .
-                        (dot && aps.has(src.charAt(0))) ||
-                            // the pattern starts with \., and then [ or .
-                            (src.startsWith('\\.') && aps.has(src.charAt(2))) ||
-                            // the pattern starts with \.\., and then [ or .
-                            (src.startsWith('\\.\\.') && aps.has(src.charAt(4)));
-                        // no need to prevent dots if it can't match a dot, or if a
-                        // sub-pattern will be preventing it anyway.
-                        const needNoDot = !dot && !allowDot && aps.has(src.charAt(0));
-                        start =
-                            needNoTrav ? startNoTraversal
-                                : needNoDot ? startNoDot
-                                    : '';
-                    }
-                }
-            }
-            // append the "end of path portion" pattern to negation tails
-            let end = '';
-            if (this.isEnd() &&
-                this.#root.#filledNegs &&
-                this.#parent?.type === '!') {
-                end = '(?:$|\\/)';
-            }
-            const final = start + src + end;
-            return [
-                final,
-                unescape_unescape(src),
-                (this.#hasMagic = !!this.#hasMagic),
-                this.#uflag,
-            ];
-        }
-        // We need to calculate the body *twice* if it's a repeat pattern
-        // at the start, once in nodot mode, then again in dot mode, so a
-        // pattern like *(?) can match 'x.y'
-        const repeated = this.type === '*' || this.type === '+';
-        // some kind of extglob
-        const start = this.type === '!' ? '(?:(?!(?:' : '(?:';
-        let body = this.#partsToRegExp(dot);
-        if (this.isStart() && this.isEnd() && !body && this.type !== '!') {
-            // invalid extglob, has to at least be *something* present, if it's
-            // the entire path portion.
-            const s = this.toString();
-            const me = this;
-            me.#parts = [s];
-            me.type = null;
-            me.#hasMagic = undefined;
-            return [s, unescape_unescape(this.toString()), false, false];
-        }
-        let bodyDotAllowed = !repeated || allowDot || dot || !startNoDot ?
-            ''
-            : this.#partsToRegExp(true);
-        if (bodyDotAllowed === body) {
-            bodyDotAllowed = '';
-        }
-        if (bodyDotAllowed) {
-            body = `(?:${body})(?:${bodyDotAllowed})*?`;
-        }
-        // an empty !() is exactly equivalent to a starNoEmpty
-        let final = '';
-        if (this.type === '!' && this.#emptyExt) {
-            final = (this.isStart() && !dot ? startNoDot : '') + starNoEmpty;
-        }
-        else {
-            const close = this.type === '!' ?
-                // !() must match something,but !(x) can match ''
-                '))' +
-                    (this.isStart() && !dot && !allowDot ? startNoDot : '') +
-                    star +
-                    ')'
-                : this.type === '@' ? ')'
-                    : this.type === '?' ? ')?'
-                        : this.type === '+' && bodyDotAllowed ? ')'
-                            : this.type === '*' && bodyDotAllowed ? `)?`
-                                : `)${this.type}`;
-            final = start + body + close;
-        }
-        return [
-            final,
-            unescape_unescape(body),
-            (this.#hasMagic = !!this.#hasMagic),
-            this.#uflag,
-        ];
-    }
-    #flatten() {
-        if (!isExtglobAST(this)) {
-            for (const p of this.#parts) {
-                if (typeof p === 'object') {
-                    p.#flatten();
-                }
-            }
-        }
-        else {
-            // do up to 10 passes to flatten as much as possible
-            let iterations = 0;
-            let done = false;
-            do {
-                done = true;
-                for (let i = 0; i < this.#parts.length; i++) {
-                    const c = this.#parts[i];
-                    if (typeof c === 'object') {
-                        c.#flatten();
-                        if (this.#canAdopt(c)) {
-                            done = false;
-                            this.#adopt(c, i);
-                        }
-                        else if (this.#canAdoptWithSpace(c)) {
-                            done = false;
-                            this.#adoptWithSpace(c, i);
-                        }
-                        else if (this.#canUsurp(c)) {
-                            done = false;
-                            this.#usurp(c);
-                        }
-                    }
-                }
-            } while (!done && ++iterations < 10);
-        }
-        this.#toString = undefined;
-    }
-    #partsToRegExp(dot) {
-        return this.#parts
-            .map(p => {
-            // extglob ASTs should only contain parent ASTs
-            /* c8 ignore start */
-            if (typeof p === 'string') {
-                throw new Error('string type in extglob ast??');
-            }
-            /* c8 ignore stop */
-            // can ignore hasMagic, because extglobs are already always magic
-            const [re, _, _hasMagic, uflag] = p.toRegExpSource(dot);
-            this.#uflag = this.#uflag || uflag;
-            return re;
-        })
-            .filter(p => !(this.isStart() && this.isEnd()) || !!p)
-            .join('|');
-    }
-    static #parseGlob(glob, hasMagic, noEmpty = false) {
-        let escaping = false;
-        let re = '';
-        let uflag = false;
-        // multiple stars that aren't globstars coalesce into one *
-        let inStar = false;
-        for (let i = 0; i < glob.length; i++) {
-            const c = glob.charAt(i);
-            if (escaping) {
-                escaping = false;
-                re += (reSpecials.has(c) ? '\\' : '') + c;
-                continue;
-            }
-            if (c === '*') {
-                if (inStar)
-                    continue;
-                inStar = true;
-                re += noEmpty && /^[*]+$/.test(glob) ? starNoEmpty : star;
-                hasMagic = true;
-                continue;
-            }
-            else {
-                inStar = false;
-            }
-            if (c === '\\') {
-                if (i === glob.length - 1) {
-                    re += '\\\\';
-                }
-                else {
-                    escaping = true;
-                }
-                continue;
-            }
-            if (c === '[') {
-                const [src, needUflag, consumed, magic] = parseClass(glob, i);
-                if (consumed) {
-                    re += src;
-                    uflag = uflag || needUflag;
-                    i += consumed - 1;
-                    hasMagic = hasMagic || magic;
-                    continue;
-                }
-            }
-            if (c === '?') {
-                re += qmark;
-                hasMagic = true;
-                continue;
-            }
-            re += regExpEscape(c);
-        }
-        return [re, unescape_unescape(glob), !!hasMagic, uflag];
-    }
-}
-_a = AST;
-//# sourceMappingURL=ast.js.map
-;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/escape.js
-/**
- * Escape all magic characters in a glob pattern.
- *
- * If the {@link MinimatchOptions.windowsPathsNoEscape}
- * option is used, then characters are escaped by wrapping in `[]`, because
- * a magic character wrapped in a character class can only be satisfied by
- * that exact character.  In this mode, `\` is _not_ escaped, because it is
- * not interpreted as a magic character, but instead as a path separator.
- *
- * If the {@link MinimatchOptions.magicalBraces} option is used,
- * then braces (`{` and `}`) will be escaped.
- */
-const escape_escape = (s, { windowsPathsNoEscape = false, magicalBraces = false, } = {}) => {
-    // don't need to escape +@! because we escape the parens
-    // that make those magic, and escaping ! as [!] isn't valid,
-    // because [!]] is a valid glob class meaning not ']'.
-    if (magicalBraces) {
-        return windowsPathsNoEscape ?
-            s.replace(/[?*()[\]{}]/g, '[$&]')
-            : s.replace(/[?*()[\]\\{}]/g, '\\$&');
-    }
-    return windowsPathsNoEscape ?
-        s.replace(/[?*()[\]]/g, '[$&]')
-        : s.replace(/[?*()[\]\\]/g, '\\$&');
-};
-//# sourceMappingURL=escape.js.map
-;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/index.js
-
-
-
-
-
-const minimatch = (p, pattern, options = {}) => {
-    assertValidPattern(pattern);
-    // shortcut: comments match nothing.
-    if (!options.nocomment && pattern.charAt(0) === '#') {
-        return false;
-    }
-    return new Minimatch(pattern, options).match(p);
-};
-// Optimized checking for the most common glob patterns.
-const starDotExtRE = /^\*+([^+@!?*[(]*)$/;
-const starDotExtTest = (ext) => (f) => !f.startsWith('.') && f.endsWith(ext);
-const starDotExtTestDot = (ext) => (f) => f.endsWith(ext);
-const starDotExtTestNocase = (ext) => {
-    ext = ext.toLowerCase();
-    return (f) => !f.startsWith('.') && f.toLowerCase().endsWith(ext);
-};
-const starDotExtTestNocaseDot = (ext) => {
-    ext = ext.toLowerCase();
-    return (f) => f.toLowerCase().endsWith(ext);
-};
-const starDotStarRE = /^\*+\.\*+$/;
-const starDotStarTest = (f) => !f.startsWith('.') && f.includes('.');
-const starDotStarTestDot = (f) => f !== '.' && f !== '..' && f.includes('.');
-const dotStarRE = /^\.\*+$/;
-const dotStarTest = (f) => f !== '.' && f !== '..' && f.startsWith('.');
-const starRE = /^\*+$/;
-const starTest = (f) => f.length !== 0 && !f.startsWith('.');
-const starTestDot = (f) => f.length !== 0 && f !== '.' && f !== '..';
-const qmarksRE = /^\?+([^+@!?*[(]*)?$/;
-const qmarksTestNocase = ([$0, ext = '']) => {
-    const noext = qmarksTestNoExt([$0]);
-    if (!ext)
-        return noext;
-    ext = ext.toLowerCase();
-    return (f) => noext(f) && f.toLowerCase().endsWith(ext);
-};
-const qmarksTestNocaseDot = ([$0, ext = '']) => {
-    const noext = qmarksTestNoExtDot([$0]);
-    if (!ext)
-        return noext;
-    ext = ext.toLowerCase();
-    return (f) => noext(f) && f.toLowerCase().endsWith(ext);
-};
-const qmarksTestDot = ([$0, ext = '']) => {
-    const noext = qmarksTestNoExtDot([$0]);
-    return !ext ? noext : (f) => noext(f) && f.endsWith(ext);
-};
-const qmarksTest = ([$0, ext = '']) => {
-    const noext = qmarksTestNoExt([$0]);
-    return !ext ? noext : (f) => noext(f) && f.endsWith(ext);
-};
-const qmarksTestNoExt = ([$0]) => {
-    const len = $0.length;
-    return (f) => f.length === len && !f.startsWith('.');
-};
-const qmarksTestNoExtDot = ([$0]) => {
-    const len = $0.length;
-    return (f) => f.length === len && f !== '.' && f !== '..';
-};
-/* c8 ignore start */
-const defaultPlatform = (typeof process === 'object' && process ?
-    (typeof process.env === 'object' &&
-        process.env &&
-        process.env.__MINIMATCH_TESTING_PLATFORM__) ||
-        process.platform
-    : 'posix');
-const esm_path = {
-    win32: { sep: '\\' },
-    posix: { sep: '/' },
-};
-/* c8 ignore stop */
-const sep = defaultPlatform === 'win32' ? esm_path.win32.sep : esm_path.posix.sep;
-minimatch.sep = sep;
-const GLOBSTAR = Symbol('globstar **');
-minimatch.GLOBSTAR = GLOBSTAR;
-// any single thing other than /
-// don't need to escape / when using new RegExp()
-const esm_qmark = '[^/]';
-// * => any number of characters
-const esm_star = esm_qmark + '*?';
-// ** when dots are allowed.  Anything goes, except .. and .
-// not (^ or / followed by one or two dots followed by $ or /),
-// followed by anything, any number of times.
-const twoStarDot = '(?:(?!(?:\\/|^)(?:\\.{1,2})($|\\/)).)*?';
-// not a ^ or / followed by a dot,
-// followed by anything, any number of times.
-const twoStarNoDot = '(?:(?!(?:\\/|^)\\.).)*?';
-const filter = (pattern, options = {}) => (p) => minimatch(p, pattern, options);
-minimatch.filter = filter;
-const ext = (a, b = {}) => Object.assign({}, a, b);
-const defaults = (def) => {
-    if (!def || typeof def !== 'object' || !Object.keys(def).length) {
-        return minimatch;
-    }
-    const orig = minimatch;
-    const m = (p, pattern, options = {}) => orig(p, pattern, ext(def, options));
-    return Object.assign(m, {
-        Minimatch: class Minimatch extends orig.Minimatch {
-            constructor(pattern, options = {}) {
-                super(pattern, ext(def, options));
-            }
-            static defaults(options) {
-                return orig.defaults(ext(def, options)).Minimatch;
-            }
-        },
-        AST: class AST extends orig.AST {
-            /* c8 ignore start */
-            constructor(type, parent, options = {}) {
-                super(type, parent, ext(def, options));
-            }
-            /* c8 ignore stop */
-            static fromGlob(pattern, options = {}) {
-                return orig.AST.fromGlob(pattern, ext(def, options));
-            }
-        },
-        unescape: (s, options = {}) => orig.unescape(s, ext(def, options)),
-        escape: (s, options = {}) => orig.escape(s, ext(def, options)),
-        filter: (pattern, options = {}) => orig.filter(pattern, ext(def, options)),
-        defaults: (options) => orig.defaults(ext(def, options)),
-        makeRe: (pattern, options = {}) => orig.makeRe(pattern, ext(def, options)),
-        braceExpand: (pattern, options = {}) => orig.braceExpand(pattern, ext(def, options)),
-        match: (list, pattern, options = {}) => orig.match(list, pattern, ext(def, options)),
-        sep: orig.sep,
-        GLOBSTAR: GLOBSTAR,
-    });
-};
-minimatch.defaults = defaults;
-// Brace expansion:
-// a{b,c}d -> abd acd
-// a{b,}c -> abc ac
-// a{0..3}d -> a0d a1d a2d a3d
-// a{b,c{d,e}f}g -> abg acdfg acefg
-// a{b,c}d{e,f}g -> abdeg acdeg abdeg abdfg
-//
-// Invalid sets are not expanded.
-// a{2..}b -> a{2..}b
-// a{b}c -> a{b}c
-const braceExpand = (pattern, options = {}) => {
-    assertValidPattern(pattern);
-    // Thanks to Yeting Li <https://github.com/yetingli> for
-    // improving this regexp to avoid a ReDOS vulnerability.
-    if (options.nobrace || !/\{(?:(?!\{).)*\}/.test(pattern)) {
-        // shortcut. no need to expand.
-        return [pattern];
-    }
-    return expand(pattern, { max: options.braceExpandMax });
-};
-minimatch.braceExpand = braceExpand;
-// parse a component of the expanded set.
-// At this point, no pattern may contain "/" in it
-// so we're going to return a 2d array, where each entry is the full
-// pattern, split on '/', and then turned into a regular expression.
-// A regexp is made at the end which joins each array with an
-// escaped /, and another full one which joins each regexp with |.
-//
-// Following the lead of Bash 4.1, note that "**" only has special meaning
-// when it is the *only* thing in a path portion.  Otherwise, any series
-// of * is equivalent to a single *.  Globstar behavior is enabled by
-// default, and can be disabled by setting options.noglobstar.
-const makeRe = (pattern, options = {}) => new Minimatch(pattern, options).makeRe();
-minimatch.makeRe = makeRe;
-const match = (list, pattern, options = {}) => {
-    const mm = new Minimatch(pattern, options);
-    list = list.filter(f => mm.match(f));
-    if (mm.options.nonull && !list.length) {
-        list.push(pattern);
-    }
-    return list;
-};
-minimatch.match = match;
-// replace stuff like \* with *
-const globMagic = /[?*]|[+@!]\(.*?\)|\[|\]/;
-const esm_regExpEscape = (s) => s.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, '\\$&');
-class Minimatch {
-    options;
-    set;
-    pattern;
-    windowsPathsNoEscape;
-    nonegate;
-    negate;
-    comment;
-    empty;
-    preserveMultipleSlashes;
-    partial;
-    globSet;
-    globParts;
-    nocase;
-    isWindows;
-    platform;
-    windowsNoMagicRoot;
-    maxGlobstarRecursion;
-    regexp;
-    constructor(pattern, options = {}) {
-        assertValidPattern(pattern);
-        options = options || {};
-        this.options = options;
-        this.maxGlobstarRecursion = options.maxGlobstarRecursion ?? 200;
-        this.pattern = pattern;
-        this.platform = options.platform || defaultPlatform;
-        this.isWindows = this.platform === 'win32';
-        // avoid the annoying deprecation flag lol
-        const awe = ('allowWindow' + 'sEscape');
-        this.windowsPathsNoEscape =
-            !!options.windowsPathsNoEscape || options[awe] === false;
-        if (this.windowsPathsNoEscape) {
-            this.pattern = this.pattern.replace(/\\/g, '/');
-        }
-        this.preserveMultipleSlashes = !!options.preserveMultipleSlashes;
-        this.regexp = null;
-        this.negate = false;
-        this.nonegate = !!options.nonegate;
-        this.comment = false;
-        this.empty = false;
-        this.partial = !!options.partial;
-        this.nocase = !!this.options.nocase;
-        this.windowsNoMagicRoot =
-            options.windowsNoMagicRoot !== undefined ?
-                options.windowsNoMagicRoot
-                : !!(this.isWindows && this.nocase);
-        this.globSet = [];
-        this.globParts = [];
-        this.set = [];
-        // make the set of regexps etc.
-        this.make();
-    }
-    hasMagic() {
-        if (this.options.magicalBraces && this.set.length > 1) {
-            return true;
-        }
-        for (const pattern of this.set) {
-            for (const part of pattern) {
-                if (typeof part !== 'string')
-                    return true;
-            }
-        }
-        return false;
-    }
-    debug(..._) { }
-    make() {
-        const pattern = this.pattern;
-        const options = this.options;
-        // empty patterns and comments match nothing.
-        if (!options.nocomment && pattern.charAt(0) === '#') {
-            this.comment = true;
-            return;
-        }
-        if (!pattern) {
-            this.empty = true;
-            return;
-        }
-        // step 1: figure out negation, etc.
-        this.parseNegate();
-        // step 2: expand braces
-        this.globSet = [...new Set(this.braceExpand())];
-        if (options.debug) {
-            //oxlint-disable-next-line no-console
-            this.debug = (...args) => console.error(...args);
-        }
-        this.debug(this.pattern, this.globSet);
-        // step 3: now we have a set, so turn each one into a series of
-        // path-portion matching patterns.
-        // These will be regexps, except in the case of "**", which is
-        // set to the GLOBSTAR object for globstar behavior,
-        // and will not contain any / characters
-        //
-        // First, we preprocess to make the glob pattern sets a bit simpler
-        // and deduped.  There are some perf-killing patterns that can cause
-        // problems with a glob walk, but we can simplify them down a bit.
-        const rawGlobParts = this.globSet.map(s => this.slashSplit(s));
-        this.globParts = this.preprocess(rawGlobParts);
-        this.debug(this.pattern, this.globParts);
-        // glob --> regexps
-        let set = this.globParts.map((s, _, __) => {
-            if (this.isWindows && this.windowsNoMagicRoot) {
-                // check if it's a drive or unc path.
-                const isUNC = s[0] === '' &&
-                    s[1] === '' &&
-                    (s[2] === '?' || !globMagic.test(s[2])) &&
-                    !globMagic.test(s[3]);
-                const isDrive = /^[a-z]:/i.test(s[0]);
-                if (isUNC) {
-                    return [
-                        ...s.slice(0, 4),
-                        ...s.slice(4).map(ss => this.parse(ss)),
-                    ];
-                }
-                else if (isDrive) {
-                    return [s[0], ...s.slice(1).map(ss => this.parse(ss))];
-                }
-            }
-            return s.map(ss => this.parse(ss));
-        });
-        this.debug(this.pattern, set);
-        // filter out everything that didn't compile properly.
-        this.set = set.filter(s => s.indexOf(false) === -1);
-        // do not treat the ? in UNC paths as magic
-        if (this.isWindows) {
-            for (let i = 0; i < this.set.length; i++) {
-                const p = this.set[i];
-                if (p[0] === '' &&
-                    p[1] === '' &&
-                    this.globParts[i][2] === '?' &&
-                    typeof p[3] === 'string' &&
-                    /^[a-z]:$/i.test(p[3])) {
-                    p[2] = '?';
-                }
-            }
-        }
-        this.debug(this.pattern, this.set);
-    }
-    // various transforms to equivalent pattern sets that are
-    // faster to process in a filesystem walk.  The goal is to
-    // eliminate what we can, and push all ** patterns as far
-    // to the right as possible, even if it increases the number
-    // of patterns that we have to process.
-    preprocess(globParts) {
-        // if we're not in globstar mode, then turn ** into *
-        if (this.options.noglobstar) {
-            for (const partset of globParts) {
-                for (let j = 0; j < partset.length; j++) {
-                    if (partset[j] === '**') {
-                        partset[j] = '*';
-                    }
-                }
-            }
-        }
-        const { optimizationLevel = 1 } = this.options;
-        if (optimizationLevel >= 2) {
-            // aggressive optimization for the purpose of fs walking
-            globParts = this.firstPhasePreProcess(globParts);
-            globParts = this.secondPhasePreProcess(globParts);
-        }
-        else if (optimizationLevel >= 1) {
-            // just basic optimizations to remove some .. parts
-            globParts = this.levelOneOptimize(globParts);
-        }
-        else {
-            // just collapse multiple ** portions into one
-            globParts = this.adjascentGlobstarOptimize(globParts);
-        }
-        return globParts;
-    }
-    // just get rid of adjascent ** portions
-    adjascentGlobstarOptimize(globParts) {
-        return globParts.map(parts => {
-            let gs = -1;
-            while (-1 !== (gs = parts.indexOf('**', gs + 1))) {
-                let i = gs;
-                while (parts[i + 1] === '**') {
-                    i++;
-                }
-                if (i !== gs) {
-                    parts.splice(gs, i - gs);
-                }
-            }
-            return parts;
-        });
-    }
-    // get rid of adjascent ** and resolve .. portions
-    levelOneOptimize(globParts) {
-        return globParts.map(parts => {
-            parts = parts.reduce((set, part) => {
-                const prev = set[set.length - 1];
-                if (part === '**' && prev === '**') {
-                    return set;
-                }
-                if (part === '..') {
-                    if (prev && prev !== '..' && prev !== '.' && prev !== '**') {
-                        set.pop();
-                        return set;
-                    }
-                }
-                set.push(part);
-                return set;
-            }, []);
-            return parts.length === 0 ? [''] : parts;
-        });
-    }
-    levelTwoFileOptimize(parts) {
-        if (!Array.isArray(parts)) {
-            parts = this.slashSplit(parts);
-        }
-        let didSomething = false;
-        do {
-            didSomething = false;
-            // <pre>/<e>/<rest> -> <pre>/<rest>
-            if (!this.preserveMultipleSlashes) {
-                for (let i = 1; i < parts.length - 1; i++) {
-                    const p = parts[i];
-                    // don't squeeze out UNC patterns
-                    if (i === 1 && p === '' && parts[0] === '')
-                        continue;
-                    if (p === '.' || p === '') {
-                        didSomething = true;
-                        parts.splice(i, 1);
-                        i--;
-                    }
-                }
-                if (parts[0] === '.' &&
-                    parts.length === 2 &&
-                    (parts[1] === '.' || parts[1] === '')) {
-                    didSomething = true;
-                    parts.pop();
-                }
-            }
-            // <pre>/<p>/../<rest> -> <pre>/<rest>
-            let dd = 0;
-            while (-1 !== (dd = parts.indexOf('..', dd + 1))) {
-                const p = parts[dd - 1];
-                if (p &&
-                    p !== '.' &&
-                    p !== '..' &&
-                    p !== '**' &&
-                    !(this.isWindows && /^[a-z]:$/i.test(p))) {
-                    didSomething = true;
-                    parts.splice(dd - 1, 2);
-                    dd -= 2;
-                }
-            }
-        } while (didSomething);
-        return parts.length === 0 ? [''] : parts;
-    }
-    // First phase: single-pattern processing
-    // <pre> is 1 or more portions
-    // <rest> is 1 or more portions
-    // <p> is any portion other than ., .., '', or **
-    // <e> is . or ''
-    //
-    // **/.. is *brutal* for filesystem walking performance, because
-    // it effectively resets the recursive walk each time it occurs,
-    // and ** cannot be reduced out by a .. pattern part like a regexp
-    // or most strings (other than .., ., and '') can be.
-    //
-    // <pre>/**/../<p>/<p>/<rest> -> {<pre>/../<p>/<p>/<rest>,<pre>/**/<p>/<p>/<rest>}
-    // <pre>/<e>/<rest> -> <pre>/<rest>
-    // <pre>/<p>/../<rest> -> <pre>/<rest>
-    // **/**/<rest> -> **/<rest>
-    //
-    // **/*/<rest> -> */**/<rest> <== not valid because ** doesn't follow
-    // this WOULD be allowed if ** did follow symlinks, or * didn't
-    firstPhasePreProcess(globParts) {
-        let didSomething = false;
-        do {
-            didSomething = false;
-            // <pre>/**/../<p>/<p>/<rest> -> {<pre>/../<p>/<p>/<rest>,<pre>/**/<p>/<p>/<rest>}
-            for (let parts of globParts) {
-                let gs = -1;
-                while (-1 !== (gs = parts.indexOf('**', gs + 1))) {
-                    let gss = gs;
-                    while (parts[gss + 1] === '**') {
-                        // <pre>/**/**/<rest> -> <pre>/**/<rest>
-                        gss++;
-                    }
-                    // eg, if gs is 2 and gss is 4, that means we have 3 **
-                    // parts, and can remove 2 of them.
-                    if (gss > gs) {
-                        parts.splice(gs + 1, gss - gs);
-                    }
-                    let next = parts[gs + 1];
-                    const p = parts[gs + 2];
-                    const p2 = parts[gs + 3];
-                    if (next !== '..')
-                        continue;
-                    if (!p ||
-                        p === '.' ||
-                        p === '..' ||
-                        !p2 ||
-                        p2 === '.' ||
-                        p2 === '..') {
-                        continue;
-                    }
-                    didSomething = true;
-                    // edit parts in place, and push the new one
-                    parts.splice(gs, 1);
-                    const other = parts.slice(0);
-                    other[gs] = '**';
-                    globParts.push(other);
-                    gs--;
-                }
-                // <pre>/<e>/<rest> -> <pre>/<rest>
-                if (!this.preserveMultipleSlashes) {
-                    for (let i = 1; i < parts.length - 1; i++) {
-                        const p = parts[i];
-                        // don't squeeze out UNC patterns
-                        if (i === 1 && p === '' && parts[0] === '')
-                            continue;
-                        if (p === '.' || p === '') {
-                            didSomething = true;
-                            parts.splice(i, 1);
-                            i--;
-                        }
-                    }
-                    if (parts[0] === '.' &&
-                        parts.length === 2 &&
-                        (parts[1] === '.' || parts[1] === '')) {
-                        didSomething = true;
-                        parts.pop();
-                    }
-                }
-                // <pre>/<p>/../<rest> -> <pre>/<rest>
-                let dd = 0;
-                while (-1 !== (dd = parts.indexOf('..', dd + 1))) {
-                    const p = parts[dd - 1];
-                    if (p && p !== '.' && p !== '..' && p !== '**') {
-                        didSomething = true;
-                        const needDot = dd === 1 && parts[dd + 1] === '**';
-                        const splin = needDot ? ['.'] : [];
-                        parts.splice(dd - 1, 2, ...splin);
-                        if (parts.length === 0)
-                            parts.push('');
-                        dd -= 2;
-                    }
-                }
-            }
-        } while (didSomething);
-        return globParts;
-    }
-    // second phase: multi-pattern dedupes
-    // {<pre>/*/<rest>,<pre>/<p>/<rest>} -> <pre>/*/<rest>
-    // {<pre>/<rest>,<pre>/<rest>} -> <pre>/<rest>
-    // {<pre>/**/<rest>,<pre>/<rest>} -> <pre>/**/<rest>
-    //
-    // {<pre>/**/<rest>,<pre>/**/<p>/<rest>} -> <pre>/**/<rest>
-    // ^-- not valid because ** doens't follow symlinks
-    secondPhasePreProcess(globParts) {
-        for (let i = 0; i < globParts.length - 1; i++) {
-            for (let j = i + 1; j < globParts.length; j++) {
-                const matched = this.partsMatch(globParts[i], globParts[j], !this.preserveMultipleSlashes);
-                if (matched) {
-                    globParts[i] = [];
-                    globParts[j] = matched;
-                    break;
-                }
-            }
-        }
-        return globParts.filter(gs => gs.length);
-    }
-    partsMatch(a, b, emptyGSMatch = false) {
-        let ai = 0;
-        let bi = 0;
-        let result = [];
-        let which = '';
-        while (ai < a.length && bi < b.length) {
-            if (a[ai] === b[bi]) {
-                result.push(which === 'b' ? b[bi] : a[ai]);
-                ai++;
-                bi++;
-            }
-            else if (emptyGSMatch && a[ai] === '**' && b[bi] === a[ai + 1]) {
-                result.push(a[ai]);
-                ai++;
-            }
-            else if (emptyGSMatch && b[bi] === '**' && a[ai] === b[bi + 1]) {
-                result.push(b[bi]);
-                bi++;
-            }
-            else if (a[ai] === '*' &&
-                b[bi] &&
-                (this.options.dot || !b[bi].startsWith('.')) &&
-                b[bi] !== '**') {
-                if (which === 'b')
-                    return false;
-                which = 'a';
-                result.push(a[ai]);
-                ai++;
-                bi++;
-            }
-            else if (b[bi] === '*' &&
-                a[ai] &&
-                (this.options.dot || !a[ai].startsWith('.')) &&
-                a[ai] !== '**') {
-                if (which === 'a')
-                    return false;
-                which = 'b';
-                result.push(b[bi]);
-                ai++;
-                bi++;
-            }
-            else {
-                return false;
-            }
-        }
-        // if we fall out of the loop, it means they two are identical
-        // as long as their lengths match
-        return a.length === b.length && result;
-    }
-    parseNegate() {
-        if (this.nonegate)
-            return;
-        const pattern = this.pattern;
-        let negate = false;
-        let negateOffset = 0;
-        for (let i = 0; i < pattern.length && pattern.charAt(i) === '!'; i++) {
-            negate = !negate;
-            negateOffset++;
-        }
-        if (negateOffset)
-            this.pattern = pattern.slice(negateOffset);
-        this.negate = negate;
-    }
-    // set partial to true to test if, for example,
-    // "/a/b" matches the start of "/*/b/*/d"
-    // Partial means, if you run out of file before you run
-    // out of pattern, then that's fine, as long as all
-    // the parts match.
-    matchOne(file, pattern, partial = false) {
-        let fileStartIndex = 0;
-        let patternStartIndex = 0;
-        // UNC paths like //?/X:/... can match X:/... and vice versa
-        // Drive letters in absolute drive or unc paths are always compared
-        // case-insensitively.
-        if (this.isWindows) {
-            const fileDrive = typeof file[0] === 'string' && /^[a-z]:$/i.test(file[0]);
-            const fileUNC = !fileDrive &&
-                file[0] === '' &&
-                file[1] === '' &&
-                file[2] === '?' &&
-                /^[a-z]:$/i.test(file[3]);
-            const patternDrive = typeof pattern[0] === 'string' && /^[a-z]:$/i.test(pattern[0]);
-            const patternUNC = !patternDrive &&
-                pattern[0] === '' &&
-                pattern[1] === '' &&
-                pattern[2] === '?' &&
-                typeof pattern[3] === 'string' &&
-                /^[a-z]:$/i.test(pattern[3]);
-            const fdi = fileUNC ? 3
-                : fileDrive ? 0
-                    : undefined;
-            const pdi = patternUNC ? 3
-                : patternDrive ? 0
-                    : undefined;
-            if (typeof fdi === 'number' && typeof pdi === 'number') {
-                const [fd, pd] = [
-                    file[fdi],
-                    pattern[pdi],
-                ];
-                // start matching at the drive letter index of each
-                if (fd.toLowerCase() === pd.toLowerCase()) {
-                    pattern[pdi] = fd;
-                    patternStartIndex = pdi;
-                    fileStartIndex = fdi;
-                }
-            }
-        }
-        // resolve and reduce . and .. portions in the file as well.
-        // don't need to do the second phase, because it's only one string[]
-        const { optimizationLevel = 1 } = this.options;
-        if (optimizationLevel >= 2) {
-            file = this.levelTwoFileOptimize(file);
-        }
-        if (pattern.includes(GLOBSTAR)) {
-            return this.#matchGlobstar(file, pattern, partial, fileStartIndex, patternStartIndex);
-        }
-        return this.#matchOne(file, pattern, partial, fileStartIndex, patternStartIndex);
-    }
-    #matchGlobstar(file, pattern, partial, fileIndex, patternIndex) {
-        // split the pattern into head, tail, and middle of ** delimited parts
-        const firstgs = pattern.indexOf(GLOBSTAR, patternIndex);
-        const lastgs = pattern.lastIndexOf(GLOBSTAR);
-        // split the pattern up into globstar-delimited sections
-        // the tail has to be at the end, and the others just have
-        // to be found in order from the head.
-        const [head, body, tail] = partial ?
-            [
-                pattern.slice(patternIndex, firstgs),
-                pattern.slice(firstgs + 1),
-                [],
-            ]
-            : [
-                pattern.slice(patternIndex, firstgs),
-                pattern.slice(firstgs + 1, lastgs),
-                pattern.slice(lastgs + 1),
-            ];
-        // check the head, from the current file/pattern index.
-        if (head.length) {
-            const fileHead = file.slice(fileIndex, fileIndex + head.length);
-            if (!this.#matchOne(fileHead, head, partial, 0, 0)) {
-                return false;
-            }
-            fileIndex += head.length;
-            patternIndex += head.length;
-        }
-        // now we know the head matches!
-        // if the last portion is not empty, it MUST match the end
-        // check the tail
-        let fileTailMatch = 0;
-        if (tail.length) {
-            // if head + tail > file, then we cannot possibly match
-            if (tail.length + fileIndex > file.length)
-                return false;
-            // try to match the tail
-            let tailStart = file.length - tail.length;
-            if (this.#matchOne(file, tail, partial, tailStart, 0)) {
-                fileTailMatch = tail.length;
-            }
-            else {
-                // affordance for stuff like a/**/* matching a/b/
-                // if the last file portion is '', and there's more to the pattern
-                // then try without the '' bit.
-                if (file[file.length - 1] !== '' ||
-                    fileIndex + tail.length === file.length) {
-                    return false;
-                }
-                tailStart--;
-                if (!this.#matchOne(file, tail, partial, tailStart, 0)) {
-                    return false;
-                }
-                fileTailMatch = tail.length + 1;
-            }
-        }
-        // now we know the tail matches!
-        // the middle is zero or more portions wrapped in **, possibly
-        // containing more ** sections.
-        // so a/**/b/**/c/**/d has become **/b/**/c/**
-        // if it's empty, it means a/**/b, just verify we have no bad dots
-        // if there's no tail, so it ends on /**, then we must have *something*
-        // after the head, or it's not a matc
-        if (!body.length) {
-            let sawSome = !!fileTailMatch;
-            for (let i = fileIndex; i < file.length - fileTailMatch; i++) {
-                const f = String(file[i]);
-                sawSome = true;
-                if (f === '.' ||
-                    f === '..' ||
-                    (!this.options.dot && f.startsWith('.'))) {
-                    return false;
-                }
-            }
-            // in partial mode, we just need to get past all file parts
-            return partial || sawSome;
-        }
-        // now we know that there's one or more body sections, which can
-        // be matched anywhere from the 0 index (because the head was pruned)
-        // through to the length-fileTailMatch index.
-        // split the body up into sections, and note the minimum index it can
-        // be found at (start with the length of all previous segments)
-        // [section, before, after]
-        const bodySegments = [[[], 0]];
-        let currentBody = bodySegments[0];
-        let nonGsParts = 0;
-        const nonGsPartsSums = [0];
-        for (const b of body) {
-            if (b === GLOBSTAR) {
-                nonGsPartsSums.push(nonGsParts);
-                currentBody = [[], 0];
-                bodySegments.push(currentBody);
-            }
-            else {
-                currentBody[0].push(b);
-                nonGsParts++;
-            }
-        }
-        let i = bodySegments.length - 1;
-        const fileLength = file.length - fileTailMatch;
-        for (const b of bodySegments) {
-            b[1] = fileLength - (nonGsPartsSums[i--] + b[0].length);
-        }
-        return !!this.#matchGlobStarBodySections(file, bodySegments, fileIndex, 0, partial, 0, !!fileTailMatch);
-    }
-    // return false for "nope, not matching"
-    // return null for "not matching, cannot keep trying"
-    #matchGlobStarBodySections(file, 
-    // pattern section, last possible position for it
-    bodySegments, fileIndex, bodyIndex, partial, globStarDepth, sawTail) {
-        // take the first body segment, and walk from fileIndex to its "after"
-        // value at the end
-        // If it doesn't match at that position, we increment, until we hit
-        // that final possible position, and give up.
-        // If it does match, then advance and try to rest.
-        // If any of them fail we keep walking forward.
-        // this is still a bit recursively painful, but it's more constrained
-        // than previous implementations, because we never test something that
-        // can't possibly be a valid matching condition.
-        const bs = bodySegments[bodyIndex];
-        if (!bs) {
-            // just make sure that there's no bad dots
-            for (let i = fileIndex; i < file.length; i++) {
-                sawTail = true;
-                const f = file[i];
-                if (f === '.' ||
-                    f === '..' ||
-                    (!this.options.dot && f.startsWith('.'))) {
-                    return false;
-                }
-            }
-            return sawTail;
-        }
-        // have a non-globstar body section to test
-        const [body, after] = bs;
-        while (fileIndex <= after) {
-            const m = this.#matchOne(file.slice(0, fileIndex + body.length), body, partial, fileIndex, 0);
-            // if limit exceeded, no match. intentional false negative,
-            // acceptable break in correctness for security.
-            if (m && globStarDepth < this.maxGlobstarRecursion) {
-                // match! see if the rest match. if so, we're done!
-                const sub = this.#matchGlobStarBodySections(file, bodySegments, fileIndex + body.length, bodyIndex + 1, partial, globStarDepth + 1, sawTail);
-                if (sub !== false) {
-                    return sub;
-                }
-            }
-            const f = file[fileIndex];
-            if (f === '.' ||
-                f === '..' ||
-                (!this.options.dot && f.startsWith('.'))) {
-                return false;
-            }
-            fileIndex++;
-        }
-        // walked off. no point continuing
-        return partial || null;
-    }
-    #matchOne(file, pattern, partial, fileIndex, patternIndex) {
-        let fi;
-        let pi;
-        let pl;
-        let fl;
-        for (fi = fileIndex,
-            pi = patternIndex,
-            fl = file.length,
-            pl = pattern.length; fi < fl && pi < pl; fi++, pi++) {
-            this.debug('matchOne loop');
-            let p = pattern[pi];
-            let f = file[fi];
-            this.debug(pattern, p, f);
-            // should be impossible.
-            // some invalid regexp stuff in the set.
-            /* c8 ignore start */
-            if (p === false || p === GLOBSTAR) {
-                return false;
-            }
-            /* c8 ignore stop */
-            // something other than **
-            // non-magic patterns just have to match exactly
-            // patterns with magic have been turned into regexps.
-            let hit;
-            if (typeof p === 'string') {
-                hit = f === p;
-                this.debug('string match', p, f, hit);
-            }
-            else {
-                hit = p.test(f);
-                this.debug('pattern match', p, f, hit);
-            }
-            if (!hit)
-                return false;
-        }
-        // Note: ending in / means that we'll get a final ""
-        // at the end of the pattern.  This can only match a
-        // corresponding "" at the end of the file.
-        // If the file ends in /, then it can only match a
-        // a pattern that ends in /, unless the pattern just
-        // doesn't have any more for it. But, a/b/ should *not*
-        // match "a/b/*", even though "" matches against the
-        // [^/]*? pattern, except in partial mode, where it might
-        // simply not be reached yet.
-        // However, a/b/ should still satisfy a/*
-        // now either we fell off the end of the pattern, or we're done.
-        if (fi === fl && pi === pl) {
-            // ran out of pattern and filename at the same time.
-            // an exact hit!
-            return true;
-        }
-        else if (fi === fl) {
-            // ran out of file, but still had pattern left.
-            // this is ok if we're doing the match as part of
-            // a glob fs traversal.
-            return partial;
-        }
-        else if (pi === pl) {
-            // ran out of pattern, still have file left.
-            // this is only acceptable if we're on the very last
-            // empty segment of a file with a trailing slash.
-            // a/* should match a/b/
-            return fi === fl - 1 && file[fi] === '';
-            /* c8 ignore start */
-        }
-        else {
-            // should be unreachable.
-            throw new Error('wtf?');
-        }
-        /* c8 ignore stop */
-    }
-    braceExpand() {
-        return braceExpand(this.pattern, this.options);
-    }
-    parse(pattern) {
-        assertValidPattern(pattern);
-        const options = this.options;
-        // shortcuts
-        if (pattern === '**')
-            return GLOBSTAR;
-        if (pattern === '')
-            return '';
-        // far and away, the most common glob pattern parts are
-        // *, *.*, and *.<ext>  Add a fast check method for those.
-        let m;
-        let fastTest = null;
-        if ((m = pattern.match(starRE))) {
-            fastTest = options.dot ? starTestDot : starTest;
-        }
-        else if ((m = pattern.match(starDotExtRE))) {
-            fastTest = (options.nocase ?
-                options.dot ?
-                    starDotExtTestNocaseDot
-                    : starDotExtTestNocase
-                : options.dot ? starDotExtTestDot
-                    : starDotExtTest)(m[1]);
-        }
-        else if ((m = pattern.match(qmarksRE))) {
-            fastTest = (options.nocase ?
-                options.dot ?
-                    qmarksTestNocaseDot
-                    : qmarksTestNocase
-                : options.dot ? qmarksTestDot
-                    : qmarksTest)(m);
-        }
-        else if ((m = pattern.match(starDotStarRE))) {
-            fastTest = options.dot ? starDotStarTestDot : starDotStarTest;
-        }
-        else if ((m = pattern.match(dotStarRE))) {
-            fastTest = dotStarTest;
-        }
-        const re = AST.fromGlob(pattern, this.options).toMMPattern();
-        if (fastTest && typeof re === 'object') {
-            // Avoids overriding in frozen environments
-            Reflect.defineProperty(re, 'test', { value: fastTest });
-        }
-        return re;
-    }
-    makeRe() {
-        if (this.regexp || this.regexp === false)
-            return this.regexp;
-        // at this point, this.set is a 2d array of partial
-        // pattern strings, or "**".
-        //
-        // It's better to use .match().  This function shouldn't
-        // be used, really, but it's pretty convenient sometimes,
-        // when you just want to work with a regex.
-        const set = this.set;
-        if (!set.length) {
-            this.regexp = false;
-            return this.regexp;
-        }
-        const options = this.options;
-        const twoStar = options.noglobstar ? esm_star
-            : options.dot ? twoStarDot
-                : twoStarNoDot;
-        const flags = new Set(options.nocase ? ['i'] : []);
-        // regexpify non-globstar patterns
-        // if ** is only item, then we just do one twoStar
-        // if ** is first, and there are more, prepend (\/|twoStar\/)? to next
-        // if ** is last, append (\/twoStar|) to previous
-        // if ** is in the middle, append (\/|\/twoStar\/) to previous
-        // then filter out GLOBSTAR symbols
-        let re = set
-            .map(pattern => {
-            const pp = pattern.map(p => {
-                if (p instanceof RegExp) {
-                    for (const f of p.flags.split(''))
-                        flags.add(f);
-                }
-                return (typeof p === 'string' ? esm_regExpEscape(p)
-                    : p === GLOBSTAR ? GLOBSTAR
-                        : p._src);
-            });
-            pp.forEach((p, i) => {
-                const next = pp[i + 1];
-                const prev = pp[i - 1];
-                if (p !== GLOBSTAR || prev === GLOBSTAR) {
-                    return;
-                }
-                if (prev === undefined) {
-                    if (next !== undefined && next !== GLOBSTAR) {
-                        pp[i + 1] = '(?:\\/|' + twoStar + '\\/)?' + next;
-                    }
-                    else {
-                        pp[i] = twoStar;
-                    }
-                }
-                else if (next === undefined) {
-                    pp[i - 1] = prev + '(?:\\/|\\/' + twoStar + ')?';
-                }
-                else if (next !== GLOBSTAR) {
-                    pp[i - 1] = prev + '(?:\\/|\\/' + twoStar + '\\/)' + next;
-                    pp[i + 1] = GLOBSTAR;
-                }
-            });
-            const filtered = pp.filter(p => p !== GLOBSTAR);
-            // For partial matches, we need to make the pattern match
-            // any prefix of the full path. We do this by generating
-            // alternative patterns that match progressively longer prefixes.
-            if (this.partial && filtered.length >= 1) {
-                const prefixes = [];
-                for (let i = 1; i <= filtered.length; i++) {
-                    prefixes.push(filtered.slice(0, i).join('/'));
-                }
-                return '(?:' + prefixes.join('|') + ')';
-            }
-            return filtered.join('/');
-        })
-            .join('|');
-        // need to wrap in parens if we had more than one thing with |,
-        // otherwise only the first will be anchored to ^ and the last to $
-        const [open, close] = set.length > 1 ? ['(?:', ')'] : ['', ''];
-        // must match entire pattern
-        // ending in a * or ** will make it less strict.
-        re = '^' + open + re + close + '$';
-        // In partial mode, '/' should always match as it's a valid prefix for any pattern
-        if (this.partial) {
-            re = '^(?:\\/|' + open + re.slice(1, -1) + close + ')$';
-        }
-        // can match anything, as long as it's not this.
-        if (this.negate)
-            re = '^(?!' + re + ').+$';
-        try {
-            this.regexp = new RegExp(re, [...flags].join(''));
-            /* c8 ignore start */
-        }
-        catch {
-            // should be impossible
-            this.regexp = false;
-        }
-        /* c8 ignore stop */
-        return this.regexp;
-    }
-    slashSplit(p) {
-        // if p starts with // on windows, we preserve that
-        // so that UNC paths aren't broken.  Otherwise, any number of
-        // / characters are coalesced into one, unless
-        // preserveMultipleSlashes is set to true.
-        if (this.preserveMultipleSlashes) {
-            return p.split('/');
-        }
-        else if (this.isWindows && /^\/\/[^/]+/.test(p)) {
-            // add an extra '' for the one we lose
-            return ['', ...p.split(/\/+/)];
-        }
-        else {
-            return p.split(/\/+/);
-        }
-    }
-    match(f, partial = this.partial) {
-        this.debug('match', f, this.pattern);
-        // short-circuit in the case of busted things.
-        // comments, etc.
-        if (this.comment) {
-            return false;
-        }
-        if (this.empty) {
-            return f === '';
-        }
-        if (f === '/' && partial) {
-            return true;
-        }
-        const options = this.options;
-        // windows: need to use /, not \
-        if (this.isWindows) {
-            f = f.split('\\').join('/');
-        }
-        // treat the test path as a set of pathparts.
-        const ff = this.slashSplit(f);
-        this.debug(this.pattern, 'split', ff);
-        // just ONE of the pattern sets in this.set needs to match
-        // in order for it to be valid.  If negating, then just one
-        // match means that we have failed.
-        // Either way, return on the first hit.
-        const set = this.set;
-        this.debug(this.pattern, 'set', set);
-        // Find the basename of the path by looking for the last non-empty segment
-        let filename = ff[ff.length - 1];
-        if (!filename) {
-            for (let i = ff.length - 2; !filename && i >= 0; i--) {
-                filename = ff[i];
-            }
-        }
-        for (const pattern of set) {
-            let file = ff;
-            if (options.matchBase && pattern.length === 1) {
-                file = [filename];
-            }
-            const hit = this.matchOne(file, pattern, partial);
-            if (hit) {
-                if (options.flipNegate) {
-                    return true;
-                }
-                return !this.negate;
-            }
-        }
-        // didn't get any hits.  this is success if it's a negative
-        // pattern, failure otherwise.
-        if (options.flipNegate) {
-            return false;
-        }
-        return this.negate;
-    }
-    static defaults(def) {
-        return minimatch.defaults(def).Minimatch;
-    }
-}
-/* c8 ignore start */
-
-
-
-/* c8 ignore stop */
-minimatch.AST = AST;
-minimatch.Minimatch = Minimatch;
-minimatch.escape = escape_escape;
-minimatch.unescape = unescape_unescape;
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-path.js
-
-
-
-const internal_path_IS_WINDOWS = process.platform === 'win32';
-/**
- * Helper class for parsing paths into segments
- */
-class Path {
-    /**
-     * Constructs a Path
-     * @param itemPath Path or array of segments
-     */
-    constructor(itemPath) {
-        this.segments = [];
-        // String
-        if (typeof itemPath === 'string') {
-            external_assert_(itemPath, `Parameter 'itemPath' must not be empty`);
-            // Normalize slashes and trim unnecessary trailing slash
-            itemPath = safeTrimTrailingSeparator(itemPath);
-            // Not rooted
-            if (!hasRoot(itemPath)) {
-                this.segments = itemPath.split(external_path_.sep);
-            }
-            // Rooted
-            else {
-                // Add all segments, while not at the root
-                let remaining = itemPath;
-                let dir = dirname(remaining);
-                while (dir !== remaining) {
-                    // Add the segment
-                    const basename = external_path_.basename(remaining);
-                    this.segments.unshift(basename);
-                    // Truncate the last segment
-                    remaining = dir;
-                    dir = dirname(remaining);
-                }
-                // Remainder is the root
-                this.segments.unshift(remaining);
-            }
-        }
-        // Array
-        else {
-            // Must not be empty
-            external_assert_(itemPath.length > 0, `Parameter 'itemPath' must not be an empty array`);
-            // Each segment
-            for (let i = 0; i < itemPath.length; i++) {
-                let segment = itemPath[i];
-                // Must not be empty
-                external_assert_(segment, `Parameter 'itemPath' must not contain any empty segments`);
-                // Normalize slashes
-                segment = normalizeSeparators(itemPath[i]);
-                // Root segment
-                if (i === 0 && hasRoot(segment)) {
-                    segment = safeTrimTrailingSeparator(segment);
-                    external_assert_(segment === dirname(segment), `Parameter 'itemPath' root segment contains information for multiple segments`);
-                    this.segments.push(segment);
-                }
-                // All other segments
-                else {
-                    // Must not contain slash
-                    external_assert_(!segment.includes(external_path_.sep), `Parameter 'itemPath' contains unexpected path separators`);
-                    this.segments.push(segment);
-                }
-            }
-        }
-    }
-    /**
-     * Converts the path to it's string representation
-     */
-    toString() {
-        // First segment
-        let result = this.segments[0];
-        // All others
-        let skipSlash = result.endsWith(external_path_.sep) || (internal_path_IS_WINDOWS && /^[A-Z]:$/i.test(result));
-        for (let i = 1; i < this.segments.length; i++) {
-            if (skipSlash) {
-                skipSlash = false;
-            }
-            else {
-                result += external_path_.sep;
-            }
-            result += this.segments[i];
-        }
-        return result;
-    }
-}
-//# sourceMappingURL=internal-path.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-pattern.js
-
-
-
-
-
-
-
-const internal_pattern_IS_WINDOWS = process.platform === 'win32';
-class Pattern {
-    constructor(patternOrNegate, isImplicitPattern = false, segments, homedir) {
-        /**
-         * Indicates whether matches should be excluded from the result set
-         */
-        this.negate = false;
-        // Pattern overload
-        let pattern;
-        if (typeof patternOrNegate === 'string') {
-            pattern = patternOrNegate.trim();
-        }
-        // Segments overload
-        else {
-            // Convert to pattern
-            segments = segments || [];
-            external_assert_(segments.length, `Parameter 'segments' must not empty`);
-            const root = Pattern.getLiteral(segments[0]);
-            external_assert_(root && hasAbsoluteRoot(root), `Parameter 'segments' first element must be a root path`);
-            pattern = new Path(segments).toString().trim();
-            if (patternOrNegate) {
-                pattern = `!${pattern}`;
-            }
-        }
-        // Negate
-        while (pattern.startsWith('!')) {
-            this.negate = !this.negate;
-            pattern = pattern.substr(1).trim();
-        }
-        // Normalize slashes and ensures absolute root
-        pattern = Pattern.fixupPattern(pattern, homedir);
-        // Segments
-        this.segments = new Path(pattern).segments;
-        // Trailing slash indicates the pattern should only match directories, not regular files
-        this.trailingSeparator = normalizeSeparators(pattern)
-            .endsWith(external_path_.sep);
-        pattern = safeTrimTrailingSeparator(pattern);
-        // Search path (literal path prior to the first glob segment)
-        let foundGlob = false;
-        const searchSegments = this.segments
-            .map(x => Pattern.getLiteral(x))
-            .filter(x => !foundGlob && !(foundGlob = x === ''));
-        this.searchPath = new Path(searchSegments).toString();
-        // Root RegExp (required when determining partial match)
-        this.rootRegExp = new RegExp(Pattern.regExpEscape(searchSegments[0]), internal_pattern_IS_WINDOWS ? 'i' : '');
-        this.isImplicitPattern = isImplicitPattern;
-        // Create minimatch
-        const minimatchOptions = {
-            dot: true,
-            nobrace: true,
-            nocase: internal_pattern_IS_WINDOWS,
-            nocomment: true,
-            noext: true,
-            nonegate: true
-        };
-        pattern = internal_pattern_IS_WINDOWS ? pattern.replace(/\\/g, '/') : pattern;
-        this.minimatch = new Minimatch(pattern, minimatchOptions);
-    }
-    /**
-     * Matches the pattern against the specified path
-     */
-    match(itemPath) {
-        // Last segment is globstar?
-        if (this.segments[this.segments.length - 1] === '**') {
-            // Normalize slashes
-            itemPath = normalizeSeparators(itemPath);
-            // Append a trailing slash. Otherwise Minimatch will not match the directory immediately
-            // preceding the globstar. For example, given the pattern `/foo/**`, Minimatch returns
-            // false for `/foo` but returns true for `/foo/`. Append a trailing slash to handle that quirk.
-            if (!itemPath.endsWith(external_path_.sep) && this.isImplicitPattern === false) {
-                // Note, this is safe because the constructor ensures the pattern has an absolute root.
-                // For example, formats like C: and C:foo on Windows are resolved to an absolute root.
-                itemPath = `${itemPath}${external_path_.sep}`;
-            }
-        }
-        else {
-            // Normalize slashes and trim unnecessary trailing slash
-            itemPath = safeTrimTrailingSeparator(itemPath);
-        }
-        // Match
-        if (this.minimatch.match(itemPath)) {
-            return this.trailingSeparator ? MatchKind.Directory : MatchKind.All;
-        }
-        return MatchKind.None;
-    }
-    /**
-     * Indicates whether the pattern may match descendants of the specified path
-     */
-    partialMatch(itemPath) {
-        // Normalize slashes and trim unnecessary trailing slash
-        itemPath = safeTrimTrailingSeparator(itemPath);
-        // matchOne does not handle root path correctly
-        if (dirname(itemPath) === itemPath) {
-            return this.rootRegExp.test(itemPath);
-        }
-        return this.minimatch.matchOne(itemPath.split(internal_pattern_IS_WINDOWS ? /\\+/ : /\/+/), this.minimatch.set[0], true);
-    }
-    /**
-     * Escapes glob patterns within a path
-     */
-    static globEscape(s) {
-        return (internal_pattern_IS_WINDOWS ? s : s.replace(/\\/g, '\\\\')) // escape '\' on Linux/macOS
-            .replace(/(\[)(?=[^/]+\])/g, '[[]') // escape '[' when ']' follows within the path segment
-            .replace(/\?/g, '[?]') // escape '?'
-            .replace(/\*/g, '[*]'); // escape '*'
-    }
-    /**
-     * Normalizes slashes and ensures absolute root
-     */
-    static fixupPattern(pattern, homedir) {
-        // Empty
-        external_assert_(pattern, 'pattern cannot be empty');
-        // Must not contain `.` segment, unless first segment
-        // Must not contain `..` segment
-        const literalSegments = new Path(pattern).segments.map(x => Pattern.getLiteral(x));
-        external_assert_(literalSegments.every((x, i) => (x !== '.' || i === 0) && x !== '..'), `Invalid pattern '${pattern}'. Relative pathing '.' and '..' is not allowed.`);
-        // Must not contain globs in root, e.g. Windows UNC path \\foo\b*r
-        external_assert_(!hasRoot(pattern) || literalSegments[0], `Invalid pattern '${pattern}'. Root segment must not contain globs.`);
-        // Normalize slashes
-        pattern = normalizeSeparators(pattern);
-        // Replace leading `.` segment
-        if (pattern === '.' || pattern.startsWith(`.${external_path_.sep}`)) {
-            pattern = Pattern.globEscape(process.cwd()) + pattern.substr(1);
-        }
-        // Replace leading `~` segment
-        else if (pattern === '~' || pattern.startsWith(`~${external_path_.sep}`)) {
-            homedir = homedir || external_os_.homedir();
-            external_assert_(homedir, 'Unable to determine HOME directory');
-            external_assert_(hasAbsoluteRoot(homedir), `Expected HOME directory to be a rooted path. Actual '${homedir}'`);
-            pattern = Pattern.globEscape(homedir) + pattern.substr(1);
-        }
-        // Replace relative drive root, e.g. pattern is C: or C:foo
-        else if (internal_pattern_IS_WINDOWS &&
-            (pattern.match(/^[A-Z]:$/i) || pattern.match(/^[A-Z]:[^\\]/i))) {
-            let root = ensureAbsoluteRoot('C:\\dummy-root', pattern.substr(0, 2));
-            if (pattern.length > 2 && !root.endsWith('\\')) {
-                root += '\\';
-            }
-            pattern = Pattern.globEscape(root) + pattern.substr(2);
-        }
-        // Replace relative root, e.g. pattern is \ or \foo
-        else if (internal_pattern_IS_WINDOWS && (pattern === '\\' || pattern.match(/^\\[^\\]/))) {
-            let root = ensureAbsoluteRoot('C:\\dummy-root', '\\');
-            if (!root.endsWith('\\')) {
-                root += '\\';
-            }
-            pattern = Pattern.globEscape(root) + pattern.substr(1);
-        }
-        // Otherwise ensure absolute root
-        else {
-            pattern = ensureAbsoluteRoot(Pattern.globEscape(process.cwd()), pattern);
-        }
-        return normalizeSeparators(pattern);
-    }
-    /**
-     * Attempts to unescape a pattern segment to create a literal path segment.
-     * Otherwise returns empty string.
-     */
-    static getLiteral(segment) {
-        let literal = '';
-        for (let i = 0; i < segment.length; i++) {
-            const c = segment[i];
-            // Escape
-            if (c === '\\' && !internal_pattern_IS_WINDOWS && i + 1 < segment.length) {
-                literal += segment[++i];
-                continue;
-            }
-            // Wildcard
-            else if (c === '*' || c === '?') {
-                return '';
-            }
-            // Character set
-            else if (c === '[' && i + 1 < segment.length) {
-                let set = '';
-                let closed = -1;
-                for (let i2 = i + 1; i2 < segment.length; i2++) {
-                    const c2 = segment[i2];
-                    // Escape
-                    if (c2 === '\\' && !internal_pattern_IS_WINDOWS && i2 + 1 < segment.length) {
-                        set += segment[++i2];
-                        continue;
-                    }
-                    // Closed
-                    else if (c2 === ']') {
-                        closed = i2;
-                        break;
-                    }
-                    // Otherwise
-                    else {
-                        set += c2;
-                    }
-                }
-                // Closed?
-                if (closed >= 0) {
-                    // Cannot convert
-                    if (set.length > 1) {
-                        return '';
-                    }
-                    // Convert to literal
-                    if (set) {
-                        literal += set;
-                        i = closed;
-                        continue;
-                    }
-                }
-                // Otherwise fall thru
-            }
-            // Append
-            literal += c;
-        }
-        return literal;
-    }
-    /**
-     * Escapes regexp special characters
-     * https://javascript.info/regexp-escaping
-     */
-    static regExpEscape(s) {
-        return s.replace(/[[\\^$.|?*+()]/g, '\\$&');
-    }
-}
-//# sourceMappingURL=internal-pattern.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-search-state.js
-class SearchState {
-    constructor(path, level) {
-        this.path = path;
-        this.level = level;
-    }
-}
-//# sourceMappingURL=internal-search-state.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-globber.js
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-var __asyncValues = (undefined && undefined.__asyncValues) || function (o) {
-    if (!Symbol.asyncIterator) throw new TypeError("Symbol.asyncIterator is not defined.");
-    var m = o[Symbol.asyncIterator], i;
-    return m ? m.call(o) : (o = typeof __values === "function" ? __values(o) : o[Symbol.iterator](), i = {}, verb("next"), verb("throw"), verb("return"), i[Symbol.asyncIterator] = function () { return this; }, i);
-    function verb(n) { i[n] = o[n] && function (v) { return new Promise(function (resolve, reject) { v = o[n](v), settle(resolve, reject, v.done, v.value); }); }; }
-    function settle(resolve, reject, d, v) { Promise.resolve(v).then(function(v) { resolve({ value: v, done: d }); }, reject); }
-};
-var __await = (undefined && undefined.__await) || function (v) { return this instanceof __await ? (this.v = v, this) : new __await(v); }
-var __asyncGenerator = (undefined && undefined.__asyncGenerator) || function (thisArg, _arguments, generator) {
-    if (!Symbol.asyncIterator) throw new TypeError("Symbol.asyncIterator is not defined.");
-    var g = generator.apply(thisArg, _arguments || []), i, q = [];
-    return i = Object.create((typeof AsyncIterator === "function" ? AsyncIterator : Object).prototype), verb("next"), verb("throw"), verb("return", awaitReturn), i[Symbol.asyncIterator] = function () { return this; }, i;
-    function awaitReturn(f) { return function (v) { return Promise.resolve(v).then(f, reject); }; }
-    function verb(n, f) { if (g[n]) { i[n] = function (v) { return new Promise(function (a, b) { q.push([n, v, a, b]) > 1 || resume(n, v); }); }; if (f) i[n] = f(i[n]); } }
-    function resume(n, v) { try { step(g[n](v)); } catch (e) { settle(q[0][3], e); } }
-    function step(r) { r.value instanceof __await ? Promise.resolve(r.value.v).then(fulfill, reject) : settle(q[0][2], r); }
-    function fulfill(value) { resume("next", value); }
-    function reject(value) { resume("throw", value); }
-    function settle(f, v) { if (f(v), q.shift(), q.length) resume(q[0][0], q[0][1]); }
-};
-
-
-
-
-
-
-
-
-const internal_globber_IS_WINDOWS = process.platform === 'win32';
-class DefaultGlobber {
-    constructor(options) {
-        this.patterns = [];
-        this.searchPaths = [];
-        this.options = getOptions(options);
-    }
-    getSearchPaths() {
-        // Return a copy
-        return this.searchPaths.slice();
-    }
-    glob() {
-        return __awaiter(this, void 0, void 0, function* () {
-            var _a, e_1, _b, _c;
-            const result = [];
-            try {
-                for (var _d = true, _e = __asyncValues(this.globGenerator()), _f; _f = yield _e.next(), _a = _f.done, !_a; _d = true) {
-                    _c = _f.value;
-                    _d = false;
-                    const itemPath = _c;
-                    result.push(itemPath);
-                }
-            }
-            catch (e_1_1) { e_1 = { error: e_1_1 }; }
-            finally {
-                try {
-                    if (!_d && !_a && (_b = _e.return)) yield _b.call(_e);
-                }
-                finally { if (e_1) throw e_1.error; }
-            }
-            return result;
-        });
-    }
-    globGenerator() {
-        return __asyncGenerator(this, arguments, function* globGenerator_1() {
-            // Fill in defaults options
-            const options = getOptions(this.options);
-            // Implicit descendants?
-            const patterns = [];
-            for (const pattern of this.patterns) {
-                patterns.push(pattern);
-                if (options.implicitDescendants &&
-                    (pattern.trailingSeparator ||
-                        pattern.segments[pattern.segments.length - 1] !== '**')) {
-                    patterns.push(new Pattern(pattern.negate, true, pattern.segments.concat('**')));
-                }
-            }
-            // Push the search paths
-            const stack = [];
-            for (const searchPath of getSearchPaths(patterns)) {
-                lib_core.debug(`Search path '${searchPath}'`);
-                // Exists?
-                try {
-                    // Intentionally using lstat. Detection for broken symlink
-                    // will be performed later (if following symlinks).
-                    yield __await(external_fs_.promises.lstat(searchPath));
-                }
-                catch (err) {
-                    if (err.code === 'ENOENT') {
-                        continue;
-                    }
-                    throw err;
-                }
-                stack.unshift(new SearchState(searchPath, 1));
-            }
-            // Search
-            const traversalChain = []; // used to detect cycles
-            while (stack.length) {
-                // Pop
-                const item = stack.pop();
-                // Match?
-                const match = internal_pattern_helper_match(patterns, item.path);
-                const partialMatch = !!match || internal_pattern_helper_partialMatch(patterns, item.path);
-                if (!match && !partialMatch) {
-                    continue;
-                }
-                // Stat
-                const stats = yield __await(DefaultGlobber.stat(item, options, traversalChain)
-                // Broken symlink, or symlink cycle detected, or no longer exists
-                );
-                // Broken symlink, or symlink cycle detected, or no longer exists
-                if (!stats) {
-                    continue;
-                }
-                // Hidden file or directory?
-                if (options.excludeHiddenFiles && external_path_.basename(item.path).match(/^\./)) {
-                    continue;
-                }
-                // Directory
-                if (stats.isDirectory()) {
-                    // Matched
-                    if (match & MatchKind.Directory && options.matchDirectories) {
-                        yield yield __await(item.path);
-                    }
-                    // Descend?
-                    else if (!partialMatch) {
-                        continue;
-                    }
-                    // Push the child items in reverse
-                    const childLevel = item.level + 1;
-                    const childItems = (yield __await(external_fs_.promises.readdir(item.path))).map(x => new SearchState(external_path_.join(item.path, x), childLevel));
-                    stack.push(...childItems.reverse());
-                }
-                // File
-                else if (match & MatchKind.File) {
-                    yield yield __await(item.path);
-                }
-            }
-        });
-    }
-    /**
-     * Constructs a DefaultGlobber
-     */
-    static create(patterns, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            const result = new DefaultGlobber(options);
-            if (internal_globber_IS_WINDOWS) {
-                patterns = patterns.replace(/\r\n/g, '\n');
-                patterns = patterns.replace(/\r/g, '\n');
-            }
-            const lines = patterns.split('\n').map(x => x.trim());
-            for (const line of lines) {
-                // Empty or comment
-                if (!line || line.startsWith('#')) {
-                    continue;
-                }
-                // Pattern
-                else {
-                    result.patterns.push(new Pattern(line));
-                }
-            }
-            result.searchPaths.push(...getSearchPaths(result.patterns));
-            return result;
-        });
-    }
-    static stat(item, options, traversalChain) {
-        return __awaiter(this, void 0, void 0, function* () {
-            // Note:
-            // `stat` returns info about the target of a symlink (or symlink chain)
-            // `lstat` returns info about a symlink itself
-            let stats;
-            if (options.followSymbolicLinks) {
-                try {
-                    // Use `stat` (following symlinks)
-                    stats = yield external_fs_.promises.stat(item.path);
-                }
-                catch (err) {
-                    if (err.code === 'ENOENT') {
-                        if (options.omitBrokenSymbolicLinks) {
-                            lib_core.debug(`Broken symlink '${item.path}'`);
-                            return undefined;
-                        }
-                        throw new Error(`No information found for the path '${item.path}'. This may indicate a broken symbolic link.`);
-                    }
-                    throw err;
-                }
-            }
-            else {
-                // Use `lstat` (not following symlinks)
-                stats = yield external_fs_.promises.lstat(item.path);
-            }
-            // Note, isDirectory() returns false for the lstat of a symlink
-            if (stats.isDirectory() && options.followSymbolicLinks) {
-                // Get the realpath
-                const realPath = yield external_fs_.promises.realpath(item.path);
-                // Fixup the traversal chain to match the item level
-                while (traversalChain.length >= item.level) {
-                    traversalChain.pop();
-                }
-                // Test for a cycle
-                if (traversalChain.some((x) => x === realPath)) {
-                    lib_core.debug(`Symlink cycle detected for path '${item.path}' and realpath '${realPath}'`);
-                    return undefined;
-                }
-                // Update the traversal chain
-                traversalChain.push(realPath);
-            }
-            return stats;
-        });
-    }
-}
-//# sourceMappingURL=internal-globber.js.map
-// EXTERNAL MODULE: external "crypto"
-var external_crypto_ = __nccwpck_require__(76982);
-// EXTERNAL MODULE: external "stream"
-var external_stream_ = __nccwpck_require__(2203);
-// EXTERNAL MODULE: external "util"
-var external_util_ = __nccwpck_require__(39023);
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-hash-files.js
-var internal_hash_files_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-var internal_hash_files_asyncValues = (undefined && undefined.__asyncValues) || function (o) {
-    if (!Symbol.asyncIterator) throw new TypeError("Symbol.asyncIterator is not defined.");
-    var m = o[Symbol.asyncIterator], i;
-    return m ? m.call(o) : (o = typeof __values === "function" ? __values(o) : o[Symbol.iterator](), i = {}, verb("next"), verb("throw"), verb("return"), i[Symbol.asyncIterator] = function () { return this; }, i);
-    function verb(n) { i[n] = o[n] && function (v) { return new Promise(function (resolve, reject) { v = o[n](v), settle(resolve, reject, v.done, v.value); }); }; }
-    function settle(resolve, reject, d, v) { Promise.resolve(v).then(function(v) { resolve({ value: v, done: d }); }, reject); }
-};
-
-
-
-
-
-
-function hashFiles(globber_1, currentWorkspace_1) {
-    return internal_hash_files_awaiter(this, arguments, void 0, function* (globber, currentWorkspace, verbose = false) {
-        var _a, e_1, _b, _c;
-        var _d;
-        const writeDelegate = verbose ? core.info : core.debug;
-        let hasMatch = false;
-        const githubWorkspace = currentWorkspace
-            ? currentWorkspace
-            : ((_d = process.env['GITHUB_WORKSPACE']) !== null && _d !== void 0 ? _d : process.cwd());
-        const result = crypto.createHash('sha256');
-        let count = 0;
-        try {
-            for (var _e = true, _f = internal_hash_files_asyncValues(globber.globGenerator()), _g; _g = yield _f.next(), _a = _g.done, !_a; _e = true) {
-                _c = _g.value;
-                _e = false;
-                const file = _c;
-                writeDelegate(file);
-                if (!file.startsWith(`${githubWorkspace}${path.sep}`)) {
-                    writeDelegate(`Ignore '${file}' since it is not under GITHUB_WORKSPACE.`);
-                    continue;
-                }
-                if (fs.statSync(file).isDirectory()) {
-                    writeDelegate(`Skip directory '${file}'.`);
-                    continue;
-                }
-                const hash = crypto.createHash('sha256');
-                const pipeline = util.promisify(stream.pipeline);
-                yield pipeline(fs.createReadStream(file), hash);
-                result.write(hash.digest());
-                count++;
-                if (!hasMatch) {
-                    hasMatch = true;
-                }
-            }
-        }
-        catch (e_1_1) { e_1 = { error: e_1_1 }; }
-        finally {
-            try {
-                if (!_e && !_a && (_b = _f.return)) yield _b.call(_f);
-            }
-            finally { if (e_1) throw e_1.error; }
-        }
-        result.end();
-        if (hasMatch) {
-            writeDelegate(`Found ${count} files to hash.`);
-            return result.digest('hex');
-        }
-        else {
-            writeDelegate(`No matches found for glob`);
-            return '';
-        }
-    });
-}
-//# sourceMappingURL=internal-hash-files.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/glob.js
-var glob_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Constructs a globber
- *
- * @param patterns  Patterns separated by newlines
- * @param options   Glob options
- */
-function create(patterns, options) {
-    return glob_awaiter(this, void 0, void 0, function* () {
-        return yield DefaultGlobber.create(patterns, options);
-    });
-}
-/**
- * Computes the sha256 hash of a glob
- *
- * @param patterns  Patterns separated by newlines
- * @param currentWorkspace  Workspace used when matching files
- * @param options   Glob options
- * @param verbose   Enables verbose logging
- */
-function glob_hashFiles(patterns_1) {
-    return glob_awaiter(this, arguments, void 0, function* (patterns, currentWorkspace = '', options, verbose = false) {
-        let followSymbolicLinks = true;
-        if (options && typeof options.followSymbolicLinks === 'boolean') {
-            followSymbolicLinks = options.followSymbolicLinks;
-        }
-        const globber = yield create(patterns, { followSymbolicLinks });
-        return _hashFiles(globber, currentWorkspace, verbose);
-    });
-}
-//# sourceMappingURL=glob.js.map
-;// CONCATENATED MODULE: ./src/github/glob.ts
-
-
-/**
- * The files the `files` patterns match, in a stable order. Directories are dropped: a pattern
- * like `data/**` matches them too, and only files can be imported.
- */
-async function findFiles(patterns, workspace) {
-    const previous = process.cwd();
-    // @actions/glob resolves relative patterns against the working directory.
-    process.chdir(workspace);
-    try {
-        const globber = await create(patterns.join('\n'), {
-            followSymbolicLinks: true,
-            implicitDescendants: false,
-            matchDirectories: false
-        });
-        const matched = await globber.glob();
-        const files = [];
-        for (const path of [...new Set(matched)].sort()) {
-            const info = await (0,promises_.stat)(path).catch(() => undefined);
-            if (info?.isFile())
-                files.push(path);
-        }
-        return files;
-    }
-    finally {
-        process.chdir(previous);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/stages/find.ts
-
-
-
-
-
-/**
- * The first stage: the files the patterns match, each planned into parts, with what was found
- * logged in one group. Resuming without files: the batch ids alone say what to poll.
- */
-async function findStage(inputs, log) {
-    return log.group('Finding files', async () => {
-        const discovery = inputs.batchIds.length > 0 && inputs.files.length === 0
-            ? { noFiles: false, plans: [], problems: [] }
-            : await discover(inputs);
-        for (const plan of discovery.plans) {
-            log.info(describePlan(plan));
-            if (plan.rows === 0) {
-                log.warning(plan.sizeBytes === 0
-                    ? `${plan.displayPath}: the file is empty; nothing to import from it`
-                    : `${plan.displayPath}: the file has a header but no data rows; nothing to import from it`);
-            }
-        }
-        for (const problem of discovery.problems) {
-            log.error(`${problem.displayPath}: ${problem.message}`, {
-                file: problem.displayPath,
-                ...(problem.line ? { startLine: problem.line } : {})
-            });
-        }
-        return discovery;
-    });
-}
-function describePlan(plan) {
-    const split = plan.parts.length > 1 ? `, split into ${plan.parts.length} parts` : '';
-    return `${plan.displayPath}: ${plan.format}, ${formatBytes(plan.sizeBytes)}, ${plural(plan.rows, 'row')}${split}`;
-}
-/** Finds the files, detects each one's format and splits it into parts, reading each file once. */
-async function discover(inputs) {
-    const paths = await findFiles(inputs.files, inputs.workspace);
-    const plans = [];
-    const problems = [];
-    for (const path of paths) {
-        const displayPath = displayPathOf(path, inputs.workspace);
-        if (await looksBinary(path)) {
-            problems.push({
-                displayPath,
-                rows: 0,
-                message: 'is not a text file (it holds NUL bytes); give CSV, TSV or SSV text files'
-            });
-            continue;
-        }
-        try {
-            plans.push(await planFile(path, {
-                format: detectFormat(path, inputs.format),
-                chunkSizeBytes: inputs.chunkSizeBytes,
-                displayPath
-            }));
-        }
-        catch (error) {
-            if (!(error instanceof FileFormatError)) {
-                const message = messageOf(error);
-                problems.push({ displayPath, rows: 0, message: `cannot be read: ${message}` });
-                continue;
-            }
-            // "<file> line N: detail": the file is known, the line goes to the annotation.
-            const detail = error.message.slice(`${error.file} `.length);
-            problems.push({ displayPath, rows: 0, message: detail, line: error.line });
-        }
-    }
-    return { noFiles: paths.length === 0, plans, problems };
-}
-/** Bytes read to tell a text file from a binary one, as git does. */
-const BINARY_PROBE_BYTES = 8000;
-async function looksBinary(path) {
-    const file = await (0,promises_.open)(path, 'r');
-    try {
-        const { buffer, bytesRead } = await file.read(Buffer.alloc(BINARY_PROBE_BYTES), 0, BINARY_PROBE_BYTES, 0);
-        return buffer.subarray(0, bytesRead).includes(0);
-    }
-    finally {
-        await file.close();
-    }
-}
-/** Relative to the workspace with forward slashes, as GitHub annotations and humans expect. */
-function displayPathOf(path, workspace) {
-    const shown = (0,external_node_path_.relative)(workspace, path);
-    const inside = shown !== '' && !shown.startsWith('..');
-    return (inside ? shown : path).split(external_node_path_.sep).join('/');
-}
-
-;// CONCATENATED MODULE: ./src/inputs/artifact-name.ts
-
-/**
- * `marketo-import-<job>-<program>-<hash8>-attempt-<n>`.
- *
- * An artifact name must be unique within a workflow run: upload-artifact refuses a second upload
- * under the same name. The job id and the run attempt (a re-run is a new attempt of the same run)
- * come from GITHUB_JOB and GITHUB_RUN_ATTEMPT. The entries of a matrix share the job id, and a
- * JavaScript action cannot read the `matrix` context, so the hash covers what a matrix entry
- * changes for this step: its inputs (endpoint, program, status, file patterns, batch ids) and,
- * for entries running at the same time, the runner (RUNNER_NAME). GITHUB_ACTION (the step's id,
- * `__run_2` and so on) separates two steps of one job that run this action. A workflow that
- * needs a name it can predict sets `artifact-name`.
- */
-function defaultArtifactName(env, seed) {
-    const job = slug(env.GITHUB_JOB ?? '') || 'local';
-    const attempt = /^\d+$/.test(env.GITHUB_RUN_ATTEMPT ?? '') ? env.GITHUB_RUN_ATTEMPT : '1';
-    const hash = (0,external_node_crypto_.createHash)('sha256')
-        .update(JSON.stringify([
-        env.GITHUB_JOB ?? '',
-        env.GITHUB_ACTION ?? '',
-        env.RUNNER_NAME ?? '',
-        seed.restUrl,
-        seed.programId,
-        seed.programMemberStatus,
-        seed.files,
-        seed.batchIds
-    ]))
-        .digest('hex')
-        .slice(0, 8);
-    return `marketo-import-${job}-${seed.programId}-${hash}-attempt-${attempt}`;
-}
-/** Job ids are already `[A-Za-z0-9_-]`; anything else becomes `-` so the name stays valid. */
-function slug(text) {
-    return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
-}
-
-;// CONCATENATED MODULE: ./src/inputs/error.ts
-/** Inputs whose values are credentials: never quoted in a message, never kept on an error. */
-const SECRET_INPUTS = new Set(['client-secret', 'github-token']);
-/** Longest part of a value quoted back to the user; a whole file list or URL would drown the line. */
-const QUOTED_VALUE_MAX_CHARS = 60;
-/**
- * A value quoted for a one-line message: truncated, with line breaks and control characters
- * escaped (JSON rules, plus the Unicode line and paragraph separators JSON leaves alone).
- */
-function quoteValue(value) {
-    const chars = Array.from(value);
-    const shown = chars.length > QUOTED_VALUE_MAX_CHARS
-        ? chars.slice(0, QUOTED_VALUE_MAX_CHARS).join('') + '…'
-        : value;
-    return JSON.stringify(shown)
-        .replace(/\u2028/g, '\\u2028')
-        .replace(/\u2029/g, '\\u2029');
-}
-/** A bad input value: `message` is one line naming the input, the value and the accepted forms. */
-class InputError extends Error {
-    name = 'InputError';
-    /** The input's name as in action.yml, e.g. `max-failed-rows`. */
-    input;
-    /** The raw value given; `***` for a secret input. */
-    value;
-    constructor(input, value, message) {
-        super(message);
-        this.input = input;
-        this.value = SECRET_INPUTS.has(input) && value !== '' ? '***' : value;
-    }
-}
-/** `<input>: "<value>" <detail>`; a secret's value is replaced by `(value not shown)`. */
-function invalid(input, value, detail) {
-    const shown = SECRET_INPUTS.has(input) ? '(value not shown)' : quoteValue(value);
-    return new InputError(input, value, `${input}: ${shown} ${detail}`);
-}
-/** `<input>: is required<detail>` for an empty input that has no default. */
-function missing(input, detail) {
-    return new InputError(input, '', `${input}: is required${detail}`);
-}
-
-;// CONCATENATED MODULE: ./src/inputs/endpoint.ts
-
-const MUNCHKIN_ID = /^\d{3}-[a-z]{3}-\d{3}$/i;
-const EXAMPLE_REST_URL = 'https://123-ABC-456.mktorest.com';
-/** `123-abc-456` -> `123-ABC-456`. */
-function parseMunchkinId(input, raw) {
-    if (!MUNCHKIN_ID.test(raw)) {
-        throw invalid(input, raw, 'is not a Munchkin id like 123-ABC-456 (3 digits, 3 letters, 3 digits; see Admin > Munchkin)');
-    }
-    return raw.toUpperCase();
-}
-/** 127.0.0.0/8, ::1 and localhost: traffic that never leaves the machine. */
-function isLoopbackHost(hostname) {
-    const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-    return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-/** A URL as quoted in an error: a password or a query string (a token?) is never echoed. */
-function redactUrl(raw) {
-    return raw.replace(/\/\/[^/?#]*@/, '//***@').replace(/([?#]).*$/s, '$1…');
-}
-function invalidUrl(input, raw, detail) {
-    return new InputError(input, redactUrl(raw), `${input}: ${quoteValue(redactUrl(raw))} ${detail}`);
-}
-/**
- * An absolute https URL (http only to a loopback host), without credentials, query or
- * fragment; returned as origin + path with no trailing slash.
- */
-function parseBaseUrl(input, raw) {
-    let url;
-    try {
-        url = new URL(raw);
-    }
-    catch {
-        throw invalidUrl(input, raw, `is not a URL; give a base URL like ${EXAMPLE_REST_URL}`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw invalidUrl(input, raw, 'must start with https:// (or http:// to a loopback host: 127.0.0.1, ::1 or localhost)');
-    }
-    if (url.username !== '' || url.password !== '') {
-        throw invalidUrl(input, raw, 'must not contain a user name or password; the action signs in with client-id and client-secret');
-    }
-    if (url.search !== '' || url.hash !== '' || /[?#]/.test(raw)) {
-        throw invalidUrl(input, raw, `must not contain a query string or #fragment; give the base URL only, e.g. ${EXAMPLE_REST_URL}`);
-    }
-    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-        throw invalidUrl(input, raw, 'uses plain http:// to a host that is not loopback, which would send the client secret and access tokens unencrypted; use https://, or http:// only with 127.0.0.1, ::1 or localhost');
-    }
-    return url.origin + url.pathname.replace(/\/+$/, '');
-}
-/**
- * Exactly one of `munchkin-id` and `rest-url`. Admin > Web Services shows the REST endpoint as
- * `https://<id>.mktorest.com/rest`, but bulk calls hang off the host (`/bulk/v1/...`) and the
- * identity endpoint is its sibling, so a final `/rest` segment is dropped.
- */
-function parseEndpoint(munchkinRaw, restRaw, identityRaw, dryRun = false) {
-    if (munchkinRaw !== '' && restRaw !== '') {
-        throw new InputError('munchkin-id', munchkinRaw, `munchkin-id: ${quoteValue(munchkinRaw)} and rest-url: ${quoteValue(redactUrl(restRaw))} are both set; give only one: munchkin-id for Marketo itself, or rest-url for another endpoint (a proxy or a simulator)`);
-    }
-    // A dry run makes no call: where Marketo is does not matter.
-    if (munchkinRaw === '' && restRaw === '' && dryRun)
-        return { restUrl: '', identityUrl: '' };
-    if (munchkinRaw === '' && restRaw === '') {
-        throw missing('munchkin-id', ' unless rest-url is set or dry-run is true; give munchkin-id like 123-ABC-456 (Admin > Munchkin), or rest-url with the REST API URL from Admin > Web Services');
-    }
-    const restUrl = munchkinRaw !== ''
-        ? `https://${parseMunchkinId('munchkin-id', munchkinRaw)}.mktorest.com`
-        : parseBaseUrl('rest-url', restRaw).replace(/\/rest$/i, '');
-    const identityUrl = identityRaw !== '' ? parseBaseUrl('identity-url', identityRaw) : `${restUrl}/identity`;
-    return { restUrl, identityUrl };
-}
-
-;// CONCATENATED MODULE: ./src/inputs/numbers.ts
-
-
-/** Plain decimal notation only: no sign, exponent, hex, spaces, `Infinity` or `NaN`. */
-const DECIMAL = /^\d+(?:\.\d+)?$/;
-const WHOLE = /^\d+$/;
-/** Every part repeats the file's header and travels in a multipart envelope of a few hundred bytes. */
-const MIN_CHUNK_BYTES = 1024;
-const THRESHOLD_FORMS = 'give a count like 25 or a percentage like 2.5%';
-function parseThreshold(input, raw) {
-    if (raw === '')
-        throw missing(input, `; ${THRESHOLD_FORMS}`);
-    const isPercent = raw.endsWith('%');
-    const number = isPercent ? raw.slice(0, -1) : raw;
-    if (number.startsWith('-') && DECIMAL.test(number.slice(1))) {
-        throw invalid(input, raw, `must not be negative; ${THRESHOLD_FORMS}`);
-    }
-    if (!DECIMAL.test(number)) {
-        throw invalid(input, raw, 'is neither a count nor a percentage like 2.5%');
-    }
-    if (isPercent) {
-        const percent = Number(number);
-        if (percent > 100) {
-            throw invalid(input, raw, 'is above 100%; give a percentage from 0% to 100%, e.g. 2.5%');
-        }
-        return { kind: 'percent', percent };
-    }
-    if (!WHOLE.test(number)) {
-        throw invalid(input, raw, `is not a whole number of rows; ${THRESHOLD_FORMS}`);
-    }
-    const count = Number(number);
-    if (!Number.isSafeInteger(count))
-        throw invalid(input, raw, `is too large; ${THRESHOLD_FORMS}`);
-    return { kind: 'count', count };
-}
-/** Percentages are compared in millionths of a percent, exactly, so 0.57% of 10000 is 57, not 56. */
-const PERCENT_SCALE = 1_000_000;
-/** The most rows allowed under `threshold` when `submittedRows` rows were submitted. */
-function thresholdLimit(threshold, submittedRows) {
-    if (threshold.kind === 'count')
-        return threshold.count;
-    const submitted = BigInt(Math.max(0, Math.floor(submittedRows)));
-    const scaledPercent = BigInt(Math.round(threshold.percent * PERCENT_SCALE));
-    return Number((scaledPercent * submitted) / BigInt(100 * PERCENT_SCALE));
-}
-/** `25 rows`, `2.5% of submitted rows`, or with a row count `2.5% of 1200 submitted rows (30)`. */
-function describeThreshold(threshold, submittedRows) {
-    if (threshold.kind === 'count')
-        return `${threshold.count} ${threshold.count === 1 ? 'row' : 'rows'}`;
-    if (submittedRows === undefined)
-        return `${threshold.percent}% of submitted rows`;
-    const limit = thresholdLimit(threshold, submittedRows);
-    return `${threshold.percent}% of ${submittedRows} submitted rows (${limit})`;
-}
-function parsePositiveAmount(input, raw, rule) {
-    const forms = `a number of ${rule.unit} greater than 0, e.g. ${rule.example}`;
-    if (raw === '')
-        throw missing(input, `; give ${forms}`);
-    const amount = DECIMAL.test(raw) ? Number(raw) : NaN;
-    if (!(amount > 0))
-        throw invalid(input, raw, `must be ${forms}`);
-    if (amount > rule.max) {
-        throw invalid(input, raw, `is above ${rule.max} ${rule.unit}${rule.maxReason}; give a number of ${rule.unit} up to ${rule.max}, e.g. ${rule.example}`);
-    }
-    return amount;
-}
-/** Seconds greater than 0, decimals allowed, at most `max` (an hour by default). */
-function parseSeconds(input, raw, max = 3600) {
-    const maxReason = max === 3600 ? ' (1 hour)' : '';
-    return parsePositiveAmount(input, raw, { unit: 'seconds', example: '5 or 2.5', max, maxReason });
-}
-/** Minutes greater than 0, decimals allowed, at most `max` (a GitHub-hosted job's 6 hours). */
-function parseMinutes(input, raw, max = 360) {
-    const maxReason = max === 360 ? ', the longest a job on a GitHub-hosted runner runs (6 hours)' : '';
-    return parsePositiveAmount(input, raw, { unit: 'minutes', example: '60 or 7.5', max, maxReason });
-}
-function parseWholeNumber(input, raw, rule) {
-    const why = rule.why === undefined ? '' : ` (${rule.why})`;
-    const forms = `${rule.what} from ${rule.min} to ${rule.max}${why}, e.g. ${rule.example}`;
-    if (raw === '')
-        throw missing(input, `; give ${forms}`);
-    const value = WHOLE.test(raw) ? Number(raw) : NaN;
-    if (!(value >= rule.min && value <= rule.max))
-        throw invalid(input, raw, `must be ${forms}`);
-    return value;
-}
-/** Multipliers of the accepted units, keyed in lower case: SI (1000) and IEC (1024) prefixes. */
-const BYTE_UNITS = {
-    b: 1n,
-    kb: 1000n,
-    mb: 1000000n,
-    kib: 1024n,
-    mib: 1048576n
-};
-const BYTE_SIZE = /^(\d+)(?:\.(\d+))?(?: ?([a-z]+))?$/i;
-const BYTE_SIZE_FORMS = 'a size in bytes like 5000000, or with a unit KB, MB (1000-based), KiB, MiB (1024-based), e.g. 10MB';
-/** `5000000`, `10MB`, `2.5 MB`, `512KiB`: whole bytes, rounded down; units are case-insensitive. */
-function parseByteSize(input, raw) {
-    if (raw === '')
-        throw missing(input, `; give ${BYTE_SIZE_FORMS}`);
-    const match = BYTE_SIZE.exec(raw);
-    const multiplier = match ? BYTE_UNITS[(match[3] ?? 'b').toLowerCase()] : undefined;
-    if (!match || multiplier === undefined)
-        throw invalid(input, raw, `must be ${BYTE_SIZE_FORMS}`);
-    const [, whole = '0', fraction = ''] = match;
-    if (fraction !== '' && multiplier === 1n) {
-        throw invalid(input, raw, 'has a fraction of a byte; give whole bytes like 5000000, or a unit, e.g. 2.5MB');
-    }
-    // Exact decimal arithmetic: 2.3MB is 2300000 bytes, not 2299999.
-    const fractionBytes = fraction === '' ? 0n : (BigInt(fraction) * multiplier) / 10n ** BigInt(fraction.length);
-    return Number(BigInt(whole) * multiplier + fractionBytes);
-}
-/** A part size Marketo accepts and that leaves room for rows after the repeated header. */
-function parseChunkSize(input, raw) {
-    const bytes = parseByteSize(input, raw);
-    if (bytes > MARKETO_MAX_BODY_BYTES) {
-        throw invalid(input, raw, `is above Marketo's limit of ${MARKETO_MAX_BODY_BYTES} bytes (10 MiB); use a size up to 10MiB, e.g. 10MB`);
-    }
-    if (bytes < MIN_CHUNK_BYTES) {
-        throw invalid(input, raw, `is below the minimum of ${MIN_CHUNK_BYTES} bytes (1 KiB): every part repeats the file's header and travels in multipart framing of a few hundred bytes, so a smaller part holds few or no rows; use e.g. 10MB`);
-    }
-    return bytes;
-}
-/** Comma- or newline-separated positive ids, or a JSON array as the `batch-ids` output gives. */
-function parseBatchIds(input, raw) {
-    const list = /^\[.*\]$/s.test(raw) ? raw.slice(1, -1) : raw;
-    const items = list
-        .split(/[,\r\n]/)
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
-    const forms = 'give whole numbers above 0 separated by commas or new lines, e.g. 1042, 1043';
-    if (items.length === 0 && raw !== '')
-        throw invalid(input, raw, `holds no batch id; ${forms}`);
-    const ids = [];
-    for (const item of items) {
-        const id = WHOLE.test(item) ? Number(item) : NaN;
-        if (!(id > 0 && Number.isSafeInteger(id))) {
-            throw invalid(input, item, `is not a batch id; ${forms}`);
-        }
-        if (!ids.includes(id))
-            ids.push(id);
-    }
-    return ids;
-}
-/** A Marketo program id, canonical (no leading zeros). */
-function parseProgramId(input, raw) {
-    const forms = "the numeric id of a Marketo program, e.g. 1044 (from #PG1044A1 in the program's URL)";
-    if (raw === '')
-        throw missing(input, `; give ${forms}`);
-    const id = WHOLE.test(raw) ? Number(raw) : NaN;
-    if (!(id > 0 && Number.isSafeInteger(id)))
-        throw invalid(input, raw, `must be ${forms}`);
-    return String(id);
-}
-
-;// CONCATENATED MODULE: ./src/inputs/words.ts
-
-const TRUE_WORDS = ['true', 'True', 'TRUE'];
-const FALSE_WORDS = ['false', 'False', 'FALSE'];
-/** The YAML 1.2 core schema booleans, as `core.getBooleanInput` accepts them. */
-function parseBoolean(input, raw) {
-    if (TRUE_WORDS.includes(raw))
-        return true;
-    if (FALSE_WORDS.includes(raw))
-        return false;
-    throw invalid(input, raw, 'must be true or false');
-}
-/** One of `choices`, compared case-insensitively and returned as spelled in `choices`. */
-function parseChoice(input, raw, choices) {
-    const choice = choices.find((candidate) => candidate.toLowerCase() === raw.toLowerCase());
-    if (choice === undefined)
-        throw invalid(input, raw, `must be one of ${choices.join(', ')}`);
-    return choice;
-}
-/** Line breaks and other control characters: never part of a one-line value. */
-const CONTROL = /[\p{Cc}\u2028\u2029]/u;
-const WHITESPACE = /\s/;
-/**
- * A client id or secret: required unless dry-run, and never holding spaces (a pasted value
- * that caught a neighbouring word or line break fails later as a confusing 401).
- */
-function parseCredential(input, raw, dryRun) {
-    const label = input === 'client-id' ? 'Client Id' : 'Client Secret';
-    const where = `Admin > LaunchPoint > View Details of the API-only user's service`;
-    if (raw === '') {
-        if (dryRun)
-            return '';
-        throw missing(input, ` unless dry-run is true; copy the ${label} from ${where}`);
-    }
-    if (WHITESPACE.test(raw)) {
-        throw invalid(input, raw, `contains spaces or line breaks; copy the ${label} from ${where}`);
-    }
-    return raw;
-}
-const STATUS_MAX_CHARS = 255;
-const STATUS_FORMS = "give a member status of the program's channel, e.g. On List";
-/** A program member status name such as `On List` or `Registered`. */
-function parseMemberStatus(input, raw) {
-    if (raw === '')
-        throw missing(input, `; ${STATUS_FORMS}`);
-    if (CONTROL.test(raw))
-        throw invalid(input, raw, `must be one line; ${STATUS_FORMS}`);
-    if (Array.from(raw).length > STATUS_MAX_CHARS) {
-        throw invalid(input, raw, `is longer than ${STATUS_MAX_CHARS} characters; ${STATUS_FORMS}`);
-    }
-    return raw;
-}
-const PATTERN_FORMS = 'give one or more glob patterns, one per line, e.g. data/*.csv';
-/**
- * Newline-separated glob patterns, blank and `#` comment lines dropped. An empty value gives an
- * empty list (the caller decides whether that is allowed); a non-empty one must hold a pattern
- * that includes files, not only `!` excludes.
- */
-function parsePatterns(input, raw) {
-    const patterns = raw
-        .split(/\r?\n/)
-        .map((line) => line.trim())
-        .filter((line) => line !== '' && !line.startsWith('#'));
-    if (raw !== '' && patterns.length === 0) {
-        throw invalid(input, raw, `has only blank or # comment lines; ${PATTERN_FORMS}`);
-    }
-    if (patterns.length > 0 && patterns.every((pattern) => pattern.startsWith('!'))) {
-        throw invalid(input, raw, `has only exclude patterns (starting with !); add one that matches files, e.g. data/*.csv`);
-    }
-    return patterns;
-}
-function missingPatterns(input, detail = '') {
-    return missing(input, `${detail}; ${PATTERN_FORMS}`);
-}
-/** A git ref or sha handed to git as one argument: no spaces, and never read as an option. */
-function parseGitRef(input, raw) {
-    if (WHITESPACE.test(raw) || CONTROL.test(raw) || raw.startsWith('-')) {
-        throw invalid(input, raw, 'must be a git ref or commit sha like origin/main, HEAD~1 or a1b2c3d, without spaces and not starting with -');
-    }
-    return raw;
-}
-/** Characters actions/upload-artifact refuses in an artifact name. */
-const ARTIFACT_NAME_FORBIDDEN = ['"', ':', '<', '>', '|', '*', '?', '\r', '\n', '\\', '/'];
-function parseArtifactName(input, raw) {
-    const forbidden = Array.from(raw).find((char) => ARTIFACT_NAME_FORBIDDEN.includes(char));
-    if (forbidden !== undefined) {
-        throw invalid(input, raw, `contains ${JSON.stringify(forbidden)}; an artifact name cannot contain " : < > | * ? \\ / or a line break`);
-    }
-    return raw;
-}
-
-;// CONCATENATED MODULE: ./src/inputs/index.ts
-
-
-
-
-
-
-
-
-
-
-
-
-/** Every input the action reads, as action.yml declares them, in the contract's order. */
-const INPUT_NAMES = (/* unused pure expression or super */ null && ([
-    'munchkin-id',
-    'rest-url',
-    'identity-url',
-    'client-id',
-    'client-secret',
-    'program-id',
-    'program-member-status',
-    'files',
-    'if-no-files-found',
-    'format',
-    'max-failed-rows',
-    'max-warning-rows',
-    'poll-interval',
-    'max-poll-interval',
-    'timeout',
-    'max-concurrent-jobs',
-    'chunk-size',
-    'dry-run',
-    'batch-ids',
-    'artifact-name',
-    'retention-days',
-    'upload-artifact',
-    'output-dir',
-    'annotations',
-    'changed-since',
-    'comment-on-pr',
-    'github-token',
-    'check-instance',
-    'columns',
-    'map-display-names',
-    'daily-quota',
-    'status-column',
-    'imports',
-    'removed-records',
-    'mirror',
-    'max-removals'
-]));
-/**
- * Literal defaults, the same as action.yml's: applied when an input is empty, so that
- * `node dist/index.js` with only some `INPUT_*` variables behaves as on a runner. Inputs whose
- * default is computed (artifact-name, output-dir) or comes from the runner (github-token) are
- * not here.
- */
-const INPUT_DEFAULTS = {
-    'if-no-files-found': 'error',
-    format: 'auto',
-    'max-failed-rows': '0',
-    'poll-interval': '5',
-    'max-poll-interval': '30',
-    timeout: '60',
-    'max-concurrent-jobs': '5',
-    'chunk-size': '10MB',
-    'dry-run': 'false',
-    'upload-artifact': 'true',
-    annotations: 'true',
-    'comment-on-pr': 'false',
-    'check-instance': 'true',
-    'map-display-names': 'true',
-    'daily-quota': '50000',
-    'removed-records': 'keep',
-    mirror: 'false',
-    'max-removals': '5%'
-};
-const IF_NO_FILES_FOUND = ['error', 'warn', 'ignore'];
-const FORMAT_CHOICES = ['auto', 'csv', 'tsv', 'ssv'];
-const SECONDS_MAX = 3600;
-const MINUTES_MAX = 360;
-/**
- * Reads and checks every input, throwing an InputError at the first bad one. `getInput` is
- * `core.getInput` (trimmed, empty when unset); nothing here touches the network or the disk.
- * Inputs are checked in the contract's order, except that `dry-run` is read before the
- * credentials it makes optional and `batch-ids` before the `files` it makes optional.
- */
-function readInputs(getInput, env, cwd = process.cwd()) {
-    const given = (name) => getInput(name).trim();
-    const get = (name) => given(name) || (INPUT_DEFAULTS[name] ?? '');
-    const optional = (name, parse) => {
-        const raw = given(name);
-        return raw === '' ? undefined : parse(name, raw);
-    };
-    const dryRun = parseBoolean('dry-run', get('dry-run'));
-    const endpoint = parseEndpoint(given('munchkin-id'), given('rest-url'), given('identity-url'), dryRun);
-    const clientId = parseCredential('client-id', given('client-id'), dryRun);
-    const clientSecret = parseCredential('client-secret', given('client-secret'), dryRun);
-    const programId = parseProgramId('program-id', given('program-id'));
-    const programMemberStatus = parseMemberStatus('program-member-status', given('program-member-status'));
-    const batchIds = parseBatchIds('batch-ids', given('batch-ids'));
-    const files = parsePatterns('files', given('files'));
-    if (files.length === 0 && batchIds.length === 0) {
-        throw missingPatterns('files', ' unless batch-ids resumes earlier jobs');
-    }
-    const ifNoFilesFound = parseChoice('if-no-files-found', get('if-no-files-found'), IF_NO_FILES_FOUND);
-    const format = parseChoice('format', get('format'), FORMAT_CHOICES);
-    const maxFailedRows = parseThreshold('max-failed-rows', get('max-failed-rows'));
-    const maxWarningRows = optional('max-warning-rows', parseThreshold);
-    const pollInterval = parseSeconds('poll-interval', get('poll-interval'), SECONDS_MAX);
-    // Left unset, the ceiling rises to a longer first interval rather than contradicting it.
-    const maxPollIntervalRaw = given('max-poll-interval');
-    const maxPollInterval = maxPollIntervalRaw === ''
-        ? Math.max(pollInterval, parseSeconds('max-poll-interval', get('max-poll-interval')))
-        : parseSeconds('max-poll-interval', maxPollIntervalRaw, SECONDS_MAX);
-    if (maxPollInterval < pollInterval) {
-        throw invalid('max-poll-interval', maxPollIntervalRaw, `is below poll-interval (${pollInterval} seconds); give a number of seconds of at least ${pollInterval}`);
-    }
-    const timeoutMinutes = parseMinutes('timeout', get('timeout'), MINUTES_MAX);
-    const maxConcurrentJobs = parseWholeNumber('max-concurrent-jobs', get('max-concurrent-jobs'), {
-        min: 1,
-        max: 10,
-        what: 'a whole number',
-        why: 'Marketo queues at most 10 import jobs per instance',
-        example: '5'
-    });
-    const chunkSizeBytes = parseChunkSize('chunk-size', get('chunk-size'));
-    const artifactName = optional('artifact-name', parseArtifactName) ??
-        defaultArtifactName(env, {
-            restUrl: endpoint.restUrl,
-            programId,
-            programMemberStatus,
-            files,
-            batchIds
-        });
-    const retentionDays = optional('retention-days', (input, raw) => parseWholeNumber(input, raw, { min: 1, max: 90, what: 'a whole number of days', example: '7' }));
-    const uploadArtifact = parseBoolean('upload-artifact', get('upload-artifact'));
-    const workspace = external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.');
-    const scratchDir = env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
-    const outputDir = external_node_path_default().resolve(workspace, given('output-dir') || external_node_path_default().join(scratchDir, 'marketo-import'));
-    const annotations = parseBoolean('annotations', get('annotations'));
-    const changedSince = optional('changed-since', parseGitRef);
-    const commentOnPr = parseBoolean('comment-on-pr', get('comment-on-pr'));
-    const githubToken = given('github-token') || undefined;
-    const checkInstance = parseBoolean('check-instance', get('check-instance'));
-    const mapDisplayNames = parseBoolean('map-display-names', get('map-display-names'));
-    const dailyQuota = parseWholeNumber('daily-quota', get('daily-quota'), {
-        min: 1,
-        max: 100_000_000,
-        what: 'a whole number of API calls',
-        example: '50000'
-    });
-    const maxRemovals = parseThreshold('max-removals', get('max-removals'));
-    refuseUnbuilt(given);
-    return {
-        endpoint,
-        clientId,
-        clientSecret,
-        programId,
-        programMemberStatus,
-        files,
-        ifNoFilesFound,
-        format,
-        maxFailedRows,
-        maxWarningRows,
-        pollIntervalMs: toMilliseconds(pollInterval),
-        maxPollIntervalMs: toMilliseconds(maxPollInterval),
-        timeoutMs: toMilliseconds(timeoutMinutes * 60),
-        maxConcurrentJobs,
-        chunkSizeBytes,
-        dryRun,
-        batchIds,
-        artifactName,
-        retentionDays,
-        uploadArtifact,
-        outputDir,
-        scratchDir,
-        annotations,
-        changedSince,
-        commentOnPr,
-        githubToken,
-        checkInstance,
-        mapDisplayNames,
-        dailyQuota,
-        maxRemovals,
-        workspace
-    };
-}
-/**
- * Contract inputs this version declares but does not act on yet: a value other than the default
- * is refused, before any network call, rather than silently ignored.
- */
-const UNBUILT = [
-    { input: 'columns', idle: '', what: 'renaming columns' },
-    { input: 'status-column', idle: '', what: 'a status column' },
-    { input: 'imports', idle: '', what: 'several imports in one step' },
-    { input: 'removed-records', idle: 'keep', what: 'removing members' },
-    { input: 'mirror', idle: 'false', what: 'mirroring a program' }
-];
-function refuseUnbuilt(given) {
-    for (const { input, idle, what } of UNBUILT) {
-        const raw = given(input);
-        if (raw !== '' && raw !== idle) {
-            throw invalid(input, raw, `asks for ${what}, which this version of the action does not do yet; leave ${input} ` +
-                (idle ? `as ${idle}` : 'empty'));
-        }
-    }
-}
-/** Whole milliseconds, at least 1: `0.0001` seconds is still greater than 0. */
-function toMilliseconds(seconds) {
-    return Math.max(1, Math.round(seconds * 1000));
-}
-
-;// CONCATENATED MODULE: ./src/jobs/poll-plan.ts
-/**
- * Which open jobs to poll, and when. Marketo runs an instance's import queue first in, first out,
- * two jobs at a time, so among this run's open jobs only the two oldest can be importing; the
- * others cannot end before one of those does. They are still checked now and then, in case
- * Marketo does not keep to its order.
- */
-/** Marketo processes at most this many import jobs of an instance at once. */
-const MARKETO_PROCESSING_SLOTS = 2;
-/** A job that is not among the oldest open ones is still checked this many max intervals apart. */
-const WATCH_INTERVAL_FACTOR = 4;
-const BACK_OFF_FACTOR = 1.5;
-/** The first poll of a job, scheduled when it is submitted. */
-function firstPoll(now, head, timing) {
-    const intervalMs = head ? timing.pollIntervalMs : watchIntervalMs(timing);
-    return { nextPollAt: now + intervalMs, intervalMs, head };
-}
-/** The poll after one that found the job still open. */
-function nextPoll(job, now, head, timing) {
-    if (!head)
-        return { nextPollAt: now + watchIntervalMs(timing), intervalMs: 0, head };
-    const intervalMs = job.head
-        ? Math.min(Math.max(job.intervalMs, timing.pollIntervalMs) * BACK_OFF_FACTOR, timing.maxPollIntervalMs)
-        : timing.pollIntervalMs;
-    return { nextPollAt: now + intervalMs, intervalMs, head };
-}
-/**
- * A job that has just become one of the oldest open jobs (one ahead of it ended) may start at
- * once: bring its poll forward to the normal first interval.
- */
-function promoteToHead(job, now, timing) {
-    if (job.head)
-        return job;
-    const nextPollAt = Math.min(job.nextPollAt, now + timing.pollIntervalMs);
-    return { nextPollAt, intervalMs: timing.pollIntervalMs, head: true };
-}
-function watchIntervalMs(timing) {
-    return timing.maxPollIntervalMs * WATCH_INTERVAL_FACTOR;
-}
-
-;// CONCATENATED MODULE: ./src/jobs/wakeup.ts
-/**
- * Lets the submitter and the poller wake each other: a job submitted, a job ended, the run
- * stopped. Every waiter wakes on the next `notify()`.
- */
-class Wakeup {
-    controller = new AbortController();
-    notify() {
-        this.controller.abort();
-        this.controller = new AbortController();
-    }
-    /** Resolves on the next notify(). */
-    wait() {
-        const { signal } = this.controller;
-        return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    }
-    /** Resolves at clock time `until`, on the next notify(), or when `cancel` aborts. */
-    async sleepUntil(until, clock, sleep, cancel) {
-        const signals = [this.controller.signal];
-        if (cancel)
-            signals.push(cancel);
-        try {
-            await sleep(Math.max(0, until - clock.now()), AbortSignal.any(signals));
-        }
-        catch (error) {
-            if (!signals.some((signal) => signal.aborted))
-                throw error;
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/jobs/scheduler.ts
-
-
-
-function traitsOf(error) {
-    return typeof error === 'object' && error !== null ? error : {};
-}
-/**
- * Whether the run must stop after `error`: an account-level problem, or Marketo not answering
- * through every retry (more calls would only fail the same way; open jobs can be resumed).
- */
-function stopsTheRun(error) {
-    const traits = traitsOf(error);
-    return traits.stopsRun === true || traits.retriesExhausted === true;
-}
-/**
- * Moves parts through Marketo: keeps up to `maxConcurrentJobs` jobs open, submits the next part as
- * soon as one ends, polls open jobs with back-off, and stops at the deadline or on cancel.
- */
-async function runImportJobs(parts, api, options) {
-    const { clock } = options;
-    const startedAt = clock.now();
-    const results = parts.map((part) => notSubmitted(part, 'not submitted'));
-    // Parts from this index on were never tried: a stop says why in their results.
-    let untried = 0;
-    const open = [];
-    const endings = [];
-    const wakeup = new Wakeup();
-    let stop;
-    // Set when submitting more cannot succeed (quota, permissions, program): open jobs still end.
-    let submitBlocked;
-    let submitting = true;
-    // Aborts calls in flight (a submit waiting out a full queue, a slow poll) once the run stops.
-    const stopping = options.controller ?? new AbortController();
-    const stopWith = (reason) => {
-        if (!stop)
-            stop = reason;
-        if (!stopping.signal.aborted)
-            stopping.abort(new Error(reason.message));
-        wakeup.notify();
-    };
-    const onAbort = () => stopWith({ kind: 'cancelled', message: 'the run was cancelled' });
-    if (stopping.signal.aborted)
-        onAbort();
-    stopping.signal.addEventListener('abort', onAbort, { once: true });
-    const timedOut = () => stopWith({ kind: 'timeout', message: 'the timeout was reached' });
-    const checkDeadline = () => {
-        if (clock.now() >= options.deadline)
-            timedOut();
-    };
-    // The poller checks the deadline between calls; this ends a call that outlives it (a status
-    // call retrying through an outage, a submit waiting for a queue slot).
-    const finished = new AbortController();
-    const deadlineWatch = options
-        .sleep(Math.max(0, options.deadline - clock.now()), AbortSignal.any([finished.signal, stopping.signal]))
-        .then(() => {
-        if (!finished.signal.aborted)
-            timedOut();
-    }, () => undefined);
-    const submitter = async () => {
-        for (let index = 0; index < parts.length; index++) {
-            while (!stop && open.length >= options.maxConcurrentJobs)
-                await wakeup.wait();
-            checkDeadline();
-            if (stop || submitBlocked)
-                break;
-            const part = parts[index];
-            untried = index + 1;
-            try {
-                const job = await api.submitImport({
-                    programId: options.programId,
-                    programMemberStatus: options.programMemberStatus,
-                    format: part.format,
-                    source: options.sourceOf(part)
-                });
-                const result = {
-                    part,
-                    outcome: 'Queued',
-                    batchId: job.batchId,
-                    imported: 0,
-                    failed: 0,
-                    warned: 0,
-                    message: '',
-                    uncertainResubmits: job.uncertainAttempts,
-                    submittedAt: clock.now()
-                };
-                results[index] = result;
-                const head = open.length < MARKETO_PROCESSING_SLOTS;
-                open.push({ result, poll: firstPoll(clock.now(), head, options) });
-                options.log.info(`Submitted ${describePart(part)}: batch ${job.batchId}, ${part.rows} rows, ${job.status}` +
-                    (job.uncertainAttempts > 0
-                        ? ` (resubmitted after an uncertain failure; a duplicate job may exist)`
-                        : ''));
-                wakeup.notify();
-            }
-            catch (error) {
-                const traits = traitsOf(error);
-                const uncertainAttempts = traits.uncertainAttempts ?? 0;
-                const stoppedBy = stop; // set by stopWith() from another task
-                if (stoppedBy) {
-                    // Without word from the client, assume the upload may have gone through.
-                    const uncertain = traits.uncertain ?? true;
-                    results[index] = notSubmitted(part, uncertain ? uncertainSubmit(stoppedBy) : `not submitted: ${stoppedBy.message}`, uncertainAttempts);
-                    break;
-                }
-                const message = messageOf(error);
-                results[index] = notSubmitted(part, message, uncertainAttempts);
-                options.log.warning(`Not submitted: ${describePart(part)}: ${message}`);
-                if (stopsTheRun(error))
-                    submitBlocked = { kind: 'error', message };
-            }
-        }
-        submitting = false;
-        wakeup.notify();
-    };
-    const poller = async () => {
-        while (!stop && (submitting || open.length > 0)) {
-            const due = nextDue(open);
-            const until = Math.min(due ?? Number.POSITIVE_INFINITY, options.deadline);
-            if (until > clock.now()) {
-                await wakeup.sleepUntil(until, clock, options.sleep, stopping.signal);
-                checkDeadline();
-                continue;
-            }
-            checkDeadline();
-            if (stop)
-                break;
-            await pollDueJobs();
-            options.log.progress(snapshot());
-        }
-    };
-    const pollDueJobs = async () => {
-        const now = clock.now();
-        const due = open.filter((job) => job.poll.nextPollAt <= now);
-        const polled = await Promise.all(due.map(async (job) => {
-            try {
-                return { job, status: await api.getImportStatus(job.result.batchId) };
-            }
-            catch (error) {
-                return { job, error };
-            }
-        }));
-        for (const { job, status, error } of polled) {
-            if (stop)
-                return;
-            if (error !== undefined) {
-                const message = messageOf(error);
-                // The job itself may well be fine: leave it open, to be resumed with its batch id.
-                if (stopsTheRun(error)) {
-                    stopWith({ kind: 'error', message });
-                    return;
-                }
-                end(job, { outcome: 'Failed', message: `status unavailable: ${message}` });
-            }
-            else if (status) {
-                if (status.status === 'Complete' || status.status === 'Failed')
-                    end(job, fromStatus(status));
-                else
-                    job.result.outcome = status.status;
-            }
-        }
-        rescheduleOpenJobs(due);
-    };
-    const end = (job, update) => {
-        Object.assign(job.result, update, { endedAt: clock.now() });
-        open.splice(open.indexOf(job), 1);
-        const { result } = job;
-        options.log.info(`${result.outcome === 'Complete' ? 'Finished' : 'Failed'}: ${describePart(result.part)}` +
-            `, batch ${result.batchId}: ${result.message || result.outcome}`);
-        if (options.onJobEnded)
-            endings.push(options.onJobEnded(result));
-        wakeup.notify();
-    };
-    const rescheduleOpenJobs = (polled) => {
-        const now = clock.now();
-        open.forEach((job, position) => {
-            const head = position < MARKETO_PROCESSING_SLOTS;
-            if (polled.includes(job))
-                job.poll = nextPoll(job.poll, now, head, options);
-            else if (head)
-                job.poll = promoteToHead(job.poll, now, options);
-        });
-    };
-    const snapshot = () => {
-        const ended = results.filter((r) => r.outcome === 'Complete' || r.outcome === 'Failed');
-        return {
-            partsTotal: parts.length,
-            partsEnded: ended.length,
-            partsOpen: open.length,
-            partsWaiting: parts.length - ended.length - open.length,
-            rowsImported: ended.reduce((sum, r) => sum + r.imported, 0),
-            elapsedMs: clock.now() - startedAt
-        };
-    };
-    try {
-        await Promise.all([submitter(), poller()]);
-    }
-    finally {
-        finished.abort();
-        await deadlineWatch;
-        stopping.signal.removeEventListener('abort', onAbort);
-    }
-    const stoppedBy = stop ?? submitBlocked;
-    if (stoppedBy) {
-        for (const result of results.slice(untried)) {
-            result.message = `not submitted: ${stoppedBy.message}`;
-        }
-    }
-    await Promise.all(endings);
-    return stoppedBy ? { results, stop: stoppedBy } : { results };
-}
-function uncertainSubmit(stop) {
-    return `${stop.message} while this part was being submitted; Marketo may or may not have created its job`;
-}
-function nextDue(open) {
-    let due;
-    for (const job of open)
-        if (due === undefined || job.poll.nextPollAt < due)
-            due = job.poll.nextPollAt;
-    return due;
-}
-function fromStatus(status) {
-    return {
-        outcome: status.status === 'Complete' ? 'Complete' : 'Failed',
-        imported: status.numOfLeadsProcessed,
-        failed: status.numOfRowsFailed,
-        warned: status.numOfRowsWithWarning,
-        message: status.message
-    };
-}
-/** A part that never reached Marketo, and why. */
-function notSubmitted(part, message, uncertainAttempts = 0) {
-    return {
-        part,
-        outcome: 'NotSubmitted',
-        imported: 0,
-        failed: 0,
-        warned: 0,
-        message,
-        uncertainResubmits: uncertainAttempts
-    };
-}
-function describePart(part) {
-    return part.count > 1
-        ? `${part.displayPath} (part ${part.index} of ${part.count})`
-        : part.displayPath;
-}
-
-;// CONCATENATED MODULE: ./src/report/accounting.ts
-
-
-/**
- * Counts each part's rows exactly once. A job that ended Failed counts every row it did not
- * import as failed; rows Marketo leaves unexplained count as failed too, and are named.
- */
-function account(results, fileProblems = []) {
-    const discrepancies = [];
-    const perPart = results.map((result) => countPart(result, discrepancies));
-    const sum = (pick) => perPart.reduce((total, counts) => total + pick(counts), 0);
-    const problemRows = fileProblems.reduce((total, problem) => total + problem.rows, 0);
-    const rowsNotSubmitted = sum((c) => c.notSubmitted) + problemRows;
-    const rowsTotal = results.reduce((total, r) => total + r.part.rows, 0) + problemRows;
-    return {
-        totals: {
-            rowsTotal,
-            rowsSubmitted: rowsTotal - rowsNotSubmitted,
-            rowsImported: sum((c) => c.imported),
-            rowsFailed: sum((c) => c.failed),
-            rowsWarned: sum((c) => c.warned),
-            rowsNotSubmitted,
-            rowsPending: sum((c) => c.pending)
-        },
-        perPart,
-        discrepancies
-    };
-}
-function countPart(result, discrepancies) {
-    const rows = result.part.rows;
-    const none = { imported: 0, failed: 0, warned: 0, notSubmitted: 0, pending: 0 };
-    switch (result.outcome) {
-        case 'NotSubmitted':
-            return { ...none, notSubmitted: rows };
-        case 'Queued':
-        case 'Importing':
-            return { ...none, pending: rows };
-        case 'Failed': {
-            const imported = Math.min(result.imported, rows);
-            return { ...none, imported, failed: rows - imported };
-        }
-        case 'Complete': {
-            const reported = result.imported + result.failed;
-            if (reported === rows)
-                return { ...none, imported: result.imported, failed: result.failed, warned: result.warned };
-            const where = `${describePart(result.part)} (batch ${result.batchId})`;
-            if (reported < rows) {
-                const missing = rows - reported;
-                discrepancies.push(`${where}: ${formatCount(rows)} rows sent, Marketo reported ${formatCount(result.imported)} imported and ` +
-                    `${formatCount(result.failed)} failed; the ${formatCount(missing)} unexplained rows are counted as failed`);
-                return {
-                    ...none,
-                    imported: result.imported,
-                    failed: rows - result.imported,
-                    warned: result.warned
-                };
-            }
-            const imported = Math.min(result.imported, rows);
-            discrepancies.push(`${where}: ${formatCount(rows)} rows sent, but Marketo reported ${formatCount(result.imported)} imported and ` +
-                `${formatCount(result.failed)} failed (${formatCount(reported - rows)} more than sent); counted as ` +
-                `${formatCount(imported)} imported and ${formatCount(rows - imported)} failed`);
-            return {
-                ...none,
-                imported,
-                failed: rows - imported,
-                warned: Math.min(result.warned, imported)
-            };
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/github/artifact.ts
-
-
-
-/**
- * Uploads every file under `directory` (report.json, Marketo's failure and warning files, the
- * fix-and-retry files) as one artifact. Never throws: when the upload is impossible (not on a
- * runner, GHES, a name already used in this run, the storage quota, the network), it logs one
- * warning that says why and where the files stay, and returns undefined. The toolkit reads its
- * runner variables from process.env, and so does this function.
- */
-async function uploadReportArtifact(options) {
-    const { name, directory, log } = options;
-    const env = process.env;
-    const notUploaded = (reason) => {
-        log.warning(`Artifact "${name}" not uploaded: ${reason}. The files stay in ${directory}`);
-        return undefined;
-    };
-    let files;
-    try {
-        files = await listFiles(directory);
-    }
-    catch (error) {
-        if (codeOf(error) === 'ENOENT') {
-            log.info(`No artifact uploaded: ${directory} does not exist, so there is nothing to upload`);
-            return undefined;
-        }
-        return notUploaded(`cannot list the files of ${directory} (${firstLine(error)})`);
-    }
-    if (files.length === 0) {
-        log.info(`No artifact uploaded: ${directory} holds no files`);
-        return undefined;
-    }
-    // Checked here rather than left to the toolkit, which would explain them less clearly (and
-    // for GHES adds a multi-line "try again" warning of its own).
-    if (isGhes(env['GITHUB_SERVER_URL'])) {
-        return notUploaded(`GitHub Enterprise Server (${env['GITHUB_SERVER_URL']}) does not support this artifact ` +
-            `service; set upload-artifact: false and upload output-dir with actions/upload-artifact@v3`);
-    }
-    for (const variable of ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL']) {
-        if (!env[variable]) {
-            return notUploaded(`${variable} is not set, so the step is not running on an Actions runner ` +
-                `(set upload-artifact: false to skip the upload)`);
-        }
-    }
-    const uploadOptions = {};
-    if (options.retentionDays !== undefined)
-        uploadOptions.retentionDays = options.retentionDays;
-    let response;
-    try {
-        // Loaded only when uploading: the toolkit is a large share of the action's memory.
-        const client = options.client ?? new (await Promise.all(/* import() */[__nccwpck_require__.e(351), __nccwpck_require__.e(645)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9645))).DefaultArtifactClient();
-        response = await client.uploadArtifact(name, files, directory, uploadOptions);
-    }
-    catch (error) {
-        return notUploaded(explainFailure(error));
-    }
-    if (response.id === undefined)
-        return notUploaded('the artifact service returned no artifact id');
-    const id = String(response.id);
-    const url = artifactUrl(env, id);
-    const size = response.size === undefined ? '' : `, ${plural(response.size, 'byte')}`;
-    log.info(`Uploaded artifact "${name}" (id ${id}, ${plural(files.length, 'file')}${size})${url ? `: ${url}` : ''}`);
-    return { id, url };
-}
-/** `https://github.com/OWNER/REPO/actions/runs/RUN/artifacts/ID`, the run page's own link. */
-function artifactUrl(env, id) {
-    const server = (env['GITHUB_SERVER_URL'] || 'https://github.com').replace(/\/+$/, '');
-    const repository = env['GITHUB_REPOSITORY'];
-    const runId = env['GITHUB_RUN_ID'];
-    if (!repository || !runId)
-        return '';
-    return `${server}/${repository}/actions/runs/${runId}/artifacts/${id}`;
-}
-/** The toolkit's own rule: github.com, *.ghe.com (GHE.com) and *.localhost are not GHES. */
-function isGhes(serverUrl) {
-    let hostname;
-    try {
-        hostname = new URL(serverUrl || 'https://github.com').hostname.trimEnd().toUpperCase();
-    }
-    catch {
-        return false;
-    }
-    return (hostname !== 'GITHUB.COM' && !hostname.endsWith('.GHE.COM') && !hostname.endsWith('.LOCALHOST'));
-}
-/**
- * One line for what went wrong. The toolkit wraps its Twirp errors in plain `Error`s
- * ("Failed to CreateArtifact: Received non-retryable error: Failed request: (409) Conflict: ..."),
- * so the kind is read from the message as well as the name.
- */
-function explainFailure(error) {
-    const errorName = error instanceof Error ? error.name : '';
-    const message = messageOf(error);
-    if (errorName === 'GHESNotSupportedError' || /not currently supported on GHES/i.test(message))
-        return 'GitHub Enterprise Server does not support this artifact service; set upload-artifact: false and upload output-dir with actions/upload-artifact@v3';
-    if (/\(409\)/.test(message))
-        return 'another artifact of this workflow run already has that name; set a different artifact-name';
-    if (errorName === 'UsageError' || /storage quota|insufficient usage/i.test(message))
-        return "the account's artifact storage quota is used up (GitHub billing: Actions storage)";
-    const network = /Unable to make request: (\w+)/.exec(message);
-    if (errorName === 'NetworkError' || network)
-        return `the artifact service could not be reached (${network?.[1] ?? codeOf(error) ?? 'network error'})`;
-    if (errorName === 'FilesNotFoundError')
-        return 'the files to upload disappeared before the upload';
-    return `the upload failed: ${firstLine(error)}`;
-}
-/** Regular files (and links to files) under `directory`, sorted, as absolute paths. */
-async function listFiles(directory) {
-    const entries = await (0,promises_.readdir)(directory, { recursive: true, withFileTypes: true });
-    const files = [];
-    for (const entry of entries) {
-        const path = (0,external_node_path_.join)(entry.parentPath, entry.name);
-        if (entry.isFile())
-            files.push(path);
-        else if (entry.isSymbolicLink() && (await isFileTarget(path)))
-            files.push(path);
-    }
-    return files.sort((a, b) => (0,external_node_path_.relative)(directory, a).localeCompare((0,external_node_path_.relative)(directory, b)));
-}
-async function isFileTarget(path) {
-    try {
-        return (await (0,promises_.stat)(path)).isFile();
-    }
-    catch {
-        return false;
-    }
-}
-function firstLine(error) {
-    const message = messageOf(error);
-    return (message.split('\n')[0] ?? '').trim() || 'unknown error';
-}
-function codeOf(error) {
-    const code = error?.code;
-    return typeof code === 'string' ? code : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-/** The action's outputs, by the contract's names. */
-function outputsOf(report) {
-    const { totals, perPart } = report.accounting;
-    const submitted = report.results.filter((r) => r.batchId !== undefined);
-    return {
-        'batch-ids': JSON.stringify(submitted.map((r) => r.batchId)),
-        'rows-total': String(totals.rowsTotal),
-        'rows-submitted': String(totals.rowsSubmitted),
-        'rows-imported': String(totals.rowsImported),
-        'rows-failed': String(totals.rowsFailed),
-        'rows-warned': String(totals.rowsWarned),
-        'rows-not-submitted': String(totals.rowsNotSubmitted),
-        'rows-pending': String(totals.rowsPending),
-        // No run removes members yet: removals come with removed-records and mirror.
-        'rows-removed': '0',
-        'rows-not-removed': '0',
-        results: JSON.stringify(report.results.map((result, index) => ({
-            file: result.part.displayPath,
-            part: result.part.index,
-            rows: result.part.rows,
-            bytes: result.part.bytes,
-            batchId: result.batchId ?? null,
-            status: result.outcome,
-            imported: perPart[index]?.imported ?? 0,
-            failed: perPart[index]?.failed ?? 0,
-            warned: perPart[index]?.warned ?? 0,
-            message: result.message
-        })))
-    };
-}
-
-;// CONCATENATED MODULE: ./src/report/report-json.ts
-
-
-/** report.json: every part, batch and count, for people and for tools. Row values never appear. */
-function toReportJson(report) {
-    const { totals, discrepancies, perPart } = report.accounting;
-    return {
-        version: 1,
-        mode: report.mode,
-        programId: report.programId,
-        programMemberStatus: report.programMemberStatus,
-        passed: report.verdict.length === 0,
-        verdict: report.verdict,
-        totals,
-        stop: report.stop ?? null,
-        files: report.files,
-        fileProblems: report.fileProblems,
-        discrepancies,
-        parts: report.results.map((result, index) => ({
-            file: result.part.displayPath,
-            part: result.part.index,
-            parts: result.part.count,
-            firstLine: result.part.firstLine,
-            rows: result.part.rows,
-            bytes: result.part.bytes,
-            batchId: result.batchId ?? null,
-            status: result.outcome,
-            counted: perPart[index],
-            marketo: { imported: result.imported, failed: result.failed, warned: result.warned },
-            message: result.message,
-            resubmittedAfterUncertainFailure: result.uncertainResubmits > 0,
-            failuresFile: result.failuresFile ? (0,external_node_path_.basename)(result.failuresFile) : null,
-            warningsFile: result.warningsFile ? (0,external_node_path_.basename)(result.warningsFile) : null
-        })),
-        failures: report.rowIssues.failures,
-        warnings: report.rowIssues.warnings,
-        fixAndRetryFiles: report.rowIssues.fixFiles.map(({ source, relativePath, rows }) => ({
-            source,
-            path: relativePath,
-            rows
-        })),
-        checks: report.validation ?? null,
-        changes: report.changes ?? null,
-        batchIds: JSON.parse(outputsOf(report)['batch-ids']),
-        apiCalls: report.apiCalls,
-        elapsedMs: report.elapsedMs
-    };
-}
-
-;// CONCATENATED MODULE: ./src/report/reasons.ts
-/** Rows by reason, the most frequent first; the order of first appearance breaks ties. */
-function groupByReason(issues, examplesPerReason = 3) {
-    const groups = new Map();
-    for (const issue of issues) {
-        let group = groups.get(issue.reason);
-        if (!group) {
-            group = { reason: issue.reason, rows: 0, examples: [] };
-            groups.set(issue.reason, group);
-        }
-        group.rows++;
-        if (group.examples.length < examplesPerReason)
-            group.examples.push(locationOf(issue));
-    }
-    return [...groups.values()].sort((a, b) => b.rows - a.rows);
-}
-function locationOf(issue) {
-    return issue.line === null
-        ? `${issue.file} (batch ${issue.batchId}, line unknown)`
-        : `${issue.file}:${issue.line}`;
-}
-
-;// CONCATENATED MODULE: ./src/report/html.ts
-/** Escapes text for the job summary, which GitHub renders as HTML-capable markdown. */
-function escapeHtml(text) {
-    return text
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/"/g, '&quot;')
-        .replace(/\|/g, '&#124;')
-        .replace(/\r?\n/g, ' ');
-}
-
-;// CONCATENATED MODULE: ./src/changes/summary.ts
-
-
-const STAY = 'they stay in Marketo: this action adds members and sets their status, it never removes them';
-/** The changed-since section of the job summary: what was selected, and what was removed. */
-function changesSection(changes) {
-    if (changes === undefined)
-        return [];
-    const at = changes.commit ? ` (\`${changes.commit.slice(0, 7)}\`)` : '';
-    const lines = [`#### Changes since \`${escapeHtml(changes.ref)}\`${at}`, ''];
-    if (changes.commit === null) {
-        lines.push('No earlier revision (the first push of a branch): every record counts as new.', '');
-    }
-    lines.push('| file | new | changed | unchanged (not sent) | removed |', '| --- | ---: | ---: | ---: | ---: |');
-    for (const file of changes.files) {
-        lines.push(`| \`${escapeHtml(file.displayPath)}\`${file.newFile ? ' (new file)' : ''} | ${formatCount(file.added)} | ` +
-            `${formatCount(file.changed)} | ${formatCount(file.unchanged)} | ${formatCount(file.removed)} |`);
-    }
-    lines.push('');
-    const removed = changes.files.filter((file) => file.removed > 0);
-    if (removed.length > 0) {
-        const total = removed.reduce((sum, file) => sum + file.removed, 0);
-        lines.push(`**${plural(total, 'record')} removed since \`${escapeHtml(changes.ref)}\`**: ${STAY}.`);
-        for (const file of removed)
-            lines.push(`- ${removedText(file, changes.ref, true)}`);
-        lines.push('');
-    }
-    return lines;
-}
-/** A notice per file with removed records, at the file: removed lines have no line here. */
-function removedAnnotations(changes) {
-    return (changes?.files ?? [])
-        .filter((file) => file.removed > 0)
-        .map((file) => ({
-        kind: 'notice',
-        title: 'Records removed stay in Marketo',
-        message: `${removedText(file, changes?.ref ?? '', false)}; ${STAY}`,
-        file: file.displayPath
-    }));
-}
-/** Removed records counted, with their lines in the earlier revision (never their values). */
-function removedText(file, ref, markdown) {
-    const name = markdown ? `\`${escapeHtml(file.displayPath)}\`` : file.displayPath;
-    const more = file.removed - file.removedLines.length;
-    const lines = file.removedLines.join(', ') + (more > 0 ? ` and ${formatCount(more)} more` : '');
-    return `${name}: ${plural(file.removed, 'record')} removed since ${markdown ? `\`${escapeHtml(ref)}\`` : ref} (${file.removedLines.length === 1 && more === 0 ? 'line' : 'lines'} ${lines} of that version)`;
-}
-
-;// CONCATENATED MODULE: ./src/validate/summary.ts
-
-
-/** Findings listed one by one in the summary; the table by kind counts them all. */
-const LISTED_FINDINGS = 50;
-const MARKS = { error: '❌', warning: '⚠️', notice: 'ℹ️' };
-/**
- * The checks' section of the job summary: counts by kind with the first places of each, then the
- * first findings one by one (folded). In an import, shown only when something was found.
- */
-function validationSection(summary, mode, files) {
-    if (summary === undefined)
-        return [];
-    const found = summary.errors + summary.warnings + summary.notices;
-    if (found === 0 && mode === 'import')
-        return [];
-    const lines = ['#### Checks of the files', ''];
-    const scope = summary.changedSince
-        ? ` (rows new or changed since \`${escapeHtml(summary.changedSince)}\`)`
-        : '';
-    if (found === 0) {
-        return [...lines, `No problem found in ${plural(files, 'file')}${scope}.`, ''];
-    }
-    lines.push(`${plural(summary.errors, 'error')}, ${plural(summary.warnings, 'warning')} ` +
-        `(${plural(summary.warnedRows, 'row')}), ${plural(summary.notices, 'notice')}${scope}.`, '');
-    if (summary.rejectedFiles.length > 0) {
-        lines.push(`Files with errors ${mode === 'dry-run' ? 'would not be' : 'were not'} submitted: ` +
-            summary.rejectedFiles.map((file) => `\`${escapeHtml(file)}\``).join(', ') +
-            '.', '');
-    }
-    lines.push('| | problem | count | first at |', '| --- | --- | ---: | --- |');
-    for (const kind of summary.kinds) {
-        const where = kind.examples.map((e) => `\`${escapeHtml(e)}\``).join(', ');
-        lines.push(`| ${MARKS[kind.severity]} ${kind.severity} | ${escapeHtml(kind.label)} | ${formatCount(kind.count)} | ${where} |`);
-    }
-    lines.push('');
-    const listed = summary.findings.slice(0, LISTED_FINDINGS);
-    lines.push('<details><summary>' +
-        (found > listed.length ? `The first ${listed.length} problems` : 'Each problem') +
-        '</summary>', '', ...listed.map(describe), '', '</details>', '');
-    return lines;
-}
-function describe(finding) {
-    const where = finding.line === null ? finding.file : `${finding.file}:${finding.line}`;
-    return `- ${MARKS[finding.severity]} \`${escapeHtml(where)}\` ${escapeHtml(finding.message)}`;
-}
-
-;// CONCATENATED MODULE: ./src/report/summary.ts
-
-
-
-
-
-/** GitHub refuses a step summary over 1 MiB; stay well below it. */
-const SUMMARY_MAX_BYTES = 1_000_000;
-/** Parts listed in the table before the rest is summed up in one line. */
-const MAX_PART_ROWS = 200;
-/** Reasons listed per kind; the rest are counted in one line. */
-const MAX_REASONS = 10;
-/** The job summary: verdict first, then totals, then each part. Never a row's values. */
-function renderSummary(report) {
-    const lines = [...headline(report), '', ...totalsTable(report), ''];
-    if (report.stop)
-        lines.push(`**Stopped early:** ${escapeHtml(report.stop.message)}.`, '');
-    lines.push(...problems(report), ...changesSection(report.changes), ...validationSection(report.validation, report.mode, report.files.length + report.fileProblems.length), ...reasonsTable('Why rows failed', groupByReason(report.rowIssues.failures)), ...reasonsTable('Why rows were imported with a warning', groupByReason(report.rowIssues.warnings)), ...files(report), ...partsTable(report), ...batchIds(report));
-    lines.push(`<sub>Program ${escapeHtml(report.programId)}, status "${escapeHtml(report.programMemberStatus)}" · ` +
-        `${plural(report.apiCalls, 'API call')} · ${formatDuration(report.elapsedMs)}</sub>`, '');
-    return fitToLimit(lines.join('\n'));
-}
-function headline(report) {
-    const { totals } = report.accounting;
-    const title = report.mode === 'dry-run' ? 'Marketo import (dry run)' : 'Marketo import';
-    const mark = report.verdict.length === 0 ? '✅' : '❌';
-    const since = report.changes ? ` new or changed since \`${escapeHtml(report.changes.ref)}\`` : '';
-    const into = `into program ${escapeHtml(report.programId)} as "${escapeHtml(report.programMemberStatus)}"`;
-    const lines = [];
-    if (report.mode === 'dry-run') {
-        // What would be sent: the files with errors are not.
-        const rows = report.results.reduce((total, result) => total + result.part.rows, 0);
-        const files = new Set(report.results.map((result) => result.part.displayPath)).size;
-        lines.push(`### ${mark} ${title}: would import ${plural(rows, 'row')}${since} from ${plural(files, 'file')} ${into}`);
-    }
-    else {
-        lines.push(`### ${mark} ${title}: ${formatCount(totals.rowsImported)} of ${plural(totals.rowsTotal, 'row')}${since} imported ${into}`);
-    }
-    for (const reason of report.verdict)
-        lines.push('', `- ${escapeHtml(reason)}`);
-    if (report.verdict.length === 0) {
-        for (const kept of report.limitsKept ?? [])
-            lines.push('', `- ${escapeHtml(kept)}`);
-    }
-    return lines;
-}
-function totalsTable(report) {
-    const t = report.accounting.totals;
-    const rows = [
-        ['Rows in files', t.rowsTotal],
-        ['Submitted', t.rowsSubmitted],
-        ['Imported', t.rowsImported],
-        ['Imported with a warning', t.rowsWarned],
-        ['Failed', t.rowsFailed],
-        ['Not submitted', t.rowsNotSubmitted]
-    ];
-    if (t.rowsPending > 0)
-        rows.push(['Still importing when the run stopped', t.rowsPending]);
-    return [
-        '| | rows |',
-        '| --- | ---: |',
-        ...rows.map(([label, value]) => `| ${label} | ${formatCount(value)} |`)
-    ];
-}
-function problems(report) {
-    const lines = [];
-    for (const problem of report.fileProblems) {
-        lines.push(`- ⚠️ \`${escapeHtml(problem.displayPath)}\`: ${escapeHtml(problem.message)}`);
-    }
-    for (const discrepancy of report.accounting.discrepancies) {
-        lines.push(`- ⚠️ ${escapeHtml(discrepancy)}`);
-    }
-    return lines.length > 0 ? [...lines, ''] : [];
-}
-function reasonsTable(title, groups) {
-    if (groups.length === 0)
-        return [];
-    const lines = [`#### ${title}`, '', '| reason | rows | first rows |', '| --- | ---: | --- |'];
-    for (const group of groups.slice(0, MAX_REASONS)) {
-        const where = group.examples.map((e) => `\`${escapeHtml(e)}\``).join(', ');
-        lines.push(`| ${escapeHtml(group.reason)} | ${formatCount(group.rows)} | ${where} |`);
-    }
-    const rest = groups.slice(MAX_REASONS);
-    if (rest.length > 0) {
-        const rows = rest.reduce((total, group) => total + group.rows, 0);
-        lines.push('', `…and ${plural(rest.length, 'other reason')} for ${plural(rows, 'row')}: see report.md.`);
-    }
-    return [...lines, ''];
-}
-function files(report) {
-    const lines = [];
-    if (report.artifact) {
-        const { name, url } = report.artifact;
-        const link = url ? `[artifact ${escapeHtml(name)}](${url})` : `artifact ${escapeHtml(name)}`;
-        lines.push(`Failure and warning files, fix-and-retry files and the full report: ${link}`);
-    }
-    for (const fix of report.rowIssues.fixFiles) {
-        lines.push(`- \`${escapeHtml(fix.relativePath)}\`: the ${plural(fix.rows, 'failed row')} of ` +
-            `\`${escapeHtml(fix.source)}\` with its header, to correct and import again`);
-    }
-    return lines.length > 0 ? [...lines, ''] : [];
-}
-function partsTable(report) {
-    if (report.results.length === 0)
-        return [];
-    const lines = [
-        '| file | part | rows | size | batch id | status | imported | failed | warned | message |',
-        '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |'
-    ];
-    report.results.slice(0, MAX_PART_ROWS).forEach((result, index) => {
-        const counts = report.accounting.perPart[index];
-        const { part } = result;
-        lines.push([
-            '',
-            `\`${escapeHtml(part.displayPath)}\``,
-            `${part.index}/${part.count}`,
-            formatCount(part.rows),
-            formatBytes(part.bytes),
-            result.batchId ?? '',
-            statusLabel(result.outcome, result.uncertainResubmits),
-            formatCount(counts?.imported ?? 0),
-            formatCount(counts?.failed ?? 0),
-            formatCount(counts?.warned ?? 0),
-            escapeHtml(result.message),
-            ''
-        ]
-            .join(' | ')
-            .trim());
-    });
-    const hidden = report.results.length - MAX_PART_ROWS;
-    if (hidden > 0)
-        lines.push('', `…and ${plural(hidden, 'more part')}: see report.json in the artifact.`);
-    return [...lines, ''];
-}
-function statusLabel(outcome, uncertainResubmits) {
-    const label = outcome === 'NotSubmitted' ? 'not submitted' : outcome;
-    return uncertainResubmits > 0 ? `${label} (resubmitted after an uncertain failure)` : label;
-}
-function batchIds(report) {
-    const ids = report.results.flatMap((r) => (r.batchId === undefined ? [] : [r.batchId]));
-    if (ids.length === 0)
-        return [];
-    return [`Batch ids: \`${ids.join(',')}\``, ''];
-}
-/** Cuts the summary at a line boundary if it would pass GitHub's limit. */
-function fitToLimit(markdown) {
-    if (Buffer.byteLength(markdown) <= SUMMARY_MAX_BYTES)
-        return markdown;
-    const note = '\n\n…the summary was cut to stay under GitHub’s 1 MiB limit; report.json has everything.\n';
-    let cut = Buffer.from(markdown)
-        .subarray(0, SUMMARY_MAX_BYTES - 1000)
-        .toString('utf8');
-    cut = cut.slice(0, cut.lastIndexOf('\n'));
-    return cut + note;
-}
-
-;// CONCATENATED MODULE: ./src/report/report-md.ts
-
-
-
-/** Rows listed one by one in report.md; report.json always has them all. */
-const MAX_LISTED_ROWS = 5000;
-/**
- * report.md: the job summary, then every reason and every failed and warned row with its file
- * and line (up to a readable length), for reading in the artifact.
- */
-function renderReportMarkdown(report) {
-    const lines = [renderSummary(report).trimEnd(), ''];
-    lines.push(...rowList('Failed rows', report.rowIssues.failures));
-    lines.push(...rowList('Rows imported with a warning', report.rowIssues.warnings));
-    return lines.join('\n') + '\n';
-}
-function rowList(title, issues) {
-    if (issues.length === 0)
-        return [];
-    const lines = [`## ${title} (${formatCount(issues.length)})`, ''];
-    for (const group of groupByReason(issues, 0)) {
-        lines.push(`- ${group.reason}: ${plural(group.rows, 'row')}`);
-    }
-    lines.push('', '| where | batch | part | reason |', '| --- | ---: | ---: | --- |');
-    for (const issue of issues.slice(0, MAX_LISTED_ROWS)) {
-        lines.push(`| ${locationOf(issue)} | ${issue.batchId} | ${issue.part} | ${issue.reason.replace(/\|/g, '\\|')} |`);
-    }
-    if (issues.length > MAX_LISTED_ROWS) {
-        lines.push('', `…and ${plural(issues.length - MAX_LISTED_ROWS, 'more row')}: see report.json.`);
-    }
-    return [...lines, ''];
-}
-
-;// CONCATENATED MODULE: ./src/stages/publish.ts
-
-
-
-
-
-
-
-
-/**
- * Writes everything the user sees: outputs, report.json and report.md in output-dir, the
- * artifact, the job summary. Never throws on I/O.
- */
-async function publishReport(report, inputs, toolkit, options = {}) {
-    for (const [name, value] of Object.entries(outputsOf(report)))
-        toolkit.setOutput(name, value);
-    const reportPath = (0,external_node_path_.join)(inputs.outputDir, 'report.json');
-    try {
-        await (0,promises_.mkdir)(inputs.outputDir, { recursive: true });
-        await (0,promises_.writeFile)(reportPath, JSON.stringify(toReportJson(report), null, 2) + '\n');
-        await (0,promises_.writeFile)((0,external_node_path_.join)(inputs.outputDir, 'report.md'), renderReportMarkdown(report));
-        toolkit.setOutput('report-path', reportPath);
-    }
-    catch (error) {
-        toolkit.warning(`Could not write ${reportPath}: ${messageOf(error)}`);
-        toolkit.setOutput('report-path', '');
-    }
-    const artifact = await uploadArtifactOf(report, inputs, toolkit, options.artifactClient);
-    toolkit.setOutput('artifact-id', artifact?.id ?? '');
-    toolkit.setOutput('artifact-url', artifact?.url ?? '');
-    const published = artifact ? { ...report, artifact } : report;
-    try {
-        await toolkit.summary.addRaw(renderSummary(published), true).write();
-    }
-    catch (error) {
-        toolkit.warning(`Could not write the job summary: ${messageOf(error)}`);
-    }
-}
-/**
- * Uploads output-dir (report.json is already in it) unless `upload-artifact: false` or a dry run
- * (which makes no network call). Never throws: a failed upload is a warning, and the files stay.
- */
-async function uploadArtifactOf(report, inputs, toolkit, client) {
-    if (!inputs.uploadArtifact) {
-        toolkit.info(`upload-artifact: false: no artifact uploaded; the files are in ${inputs.outputDir}`);
-        return undefined;
-    }
-    if (report.mode === 'dry-run') {
-        toolkit.info(`Dry run: no artifact uploaded; report.json is in ${inputs.outputDir}`);
-        return undefined;
-    }
-    const upload = () => uploadReportArtifact({
-        name: inputs.artifactName,
-        directory: inputs.outputDir,
-        retentionDays: inputs.retentionDays,
-        log: {
-            info: (message) => toolkit.info(message),
-            warning: (message) => toolkit.warning(message)
-        },
-        ...(client ? { client } : {})
-    });
-    const uploaded = toolkit.group
-        ? await toolkit.group(`Uploading artifact ${inputs.artifactName}`, upload)
-        : await upload();
-    return uploaded ? { ...uploaded, name: inputs.artifactName } : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/report/verdict.ts
-
-
-
-/**
- * Failed and warned rows that stayed within their limits, said as plainly as a failure would be
- * ("1 row failed, limit 1: within the limit"), so a passing step does not hide them.
- */
-function limitsKept(totals, rules) {
-    const kept = [];
-    const failedLimit = thresholdLimit(rules.maxFailedRows, totals.rowsSubmitted);
-    if (totals.rowsFailed > 0 && totals.rowsFailed <= failedLimit) {
-        kept.push(`${plural(totals.rowsFailed, 'row')} failed, limit ${limitText(rules.maxFailedRows, totals.rowsSubmitted)}: within the limit`);
-    }
-    const warningLimit = rules.maxWarningRows
-        ? thresholdLimit(rules.maxWarningRows, totals.rowsSubmitted)
-        : Number.POSITIVE_INFINITY;
-    if (totals.rowsWarned > 0 && totals.rowsWarned <= warningLimit) {
-        kept.push(`${plural(totals.rowsWarned, 'row')} imported with a warning, limit ` +
-            (rules.maxWarningRows ? limitText(rules.maxWarningRows, totals.rowsSubmitted) : 'none') +
-            ': within the limit');
-    }
-    return kept;
-}
-/**
- * Every reason the step fails, one line each, saying the numbers and what to do. Empty when the
- * step passes. The one place that decides pass or fail.
- */
-function decideVerdict(facts, rules) {
-    const { totals, results } = facts;
-    const reasons = [];
-    const problemFiles = facts.fileProblems.map((p) => p.displayPath);
-    const cannotImport = problemFiles.length > 0
-        ? `${plural(problemFiles.length, 'file')} cannot be imported (${problemFiles.join(', ')}): see the error for each`
-        : undefined;
-    if (facts.dryRun) {
-        const dry = cannotImport ? [cannotImport] : [];
-        const warned = facts.checkedWarnings;
-        if (rules.maxWarningRows &&
-            warned &&
-            warned.rows > thresholdLimit(rules.maxWarningRows, warned.of)) {
-            dry.push(`${plural(warned.rows, 'row')} would be imported with a warning, limit ` +
-                `${limitText(rules.maxWarningRows, warned.of)}: failing the step`);
-        }
-        return dry;
-    }
-    const failedLimit = thresholdLimit(rules.maxFailedRows, totals.rowsSubmitted);
-    if (totals.rowsFailed > failedLimit) {
-        reasons.push(`${plural(totals.rowsFailed, 'row')} failed, limit ${limitText(rules.maxFailedRows, totals.rowsSubmitted)}: failing the step`);
-    }
-    if (rules.maxWarningRows) {
-        const warningLimit = thresholdLimit(rules.maxWarningRows, totals.rowsSubmitted);
-        if (totals.rowsWarned > warningLimit) {
-            reasons.push(`${plural(totals.rowsWarned, 'row')} imported with a warning, limit ` +
-                `${limitText(rules.maxWarningRows, totals.rowsSubmitted)}: failing the step`);
-        }
-    }
-    const failedJobs = results.filter((r) => r.outcome === 'Failed');
-    if (failedJobs.length > 0) {
-        const first = failedJobs[0];
-        reasons.push(`${plural(failedJobs.length, 'import job')} ended Failed, first ${describePart(first.part)} ` +
-            `(batch ${first.batchId}): ${first.message || 'no message from Marketo'}`);
-    }
-    if (cannotImport)
-        reasons.push(cannotImport);
-    const open = results.filter((r) => r.outcome === 'Queued' || r.outcome === 'Importing');
-    if (facts.stop?.kind === 'timeout') {
-        reasons.push(`timeout of ${formatDuration(rules.timeoutMs)} reached with ${plural(open.length, 'job')} still open` +
-            (open.length > 0
-                ? ` (batch ids ${open.map((r) => r.batchId).join(',')}): resume them with batch-ids`
-                : ''));
-    }
-    else if (facts.stop?.kind === 'cancelled') {
-        reasons.push(`the run was cancelled with ${plural(open.length, 'job')} still open` +
-            (open.length > 0
-                ? ` (batch ids ${open.map((r) => r.batchId).join(',')}): resume them with batch-ids`
-                : ''));
-    }
-    else if (facts.stop?.kind === 'error' && open.length > 0) {
-        // Marketo stopped answering (or refused: 607, 601/602 twice) while jobs were in its queue.
-        reasons.push(`${facts.stop.message} The run stopped with ${plural(open.length, 'job')} still open ` +
-            `(batch ids ${open.map((r) => r.batchId).join(',')}): resume them with batch-ids`);
-    }
-    const notSubmitted = totals.rowsNotSubmitted - facts.fileProblems.reduce((sum, p) => sum + p.rows, 0);
-    if (notSubmitted > 0) {
-        const first = results.find((r) => r.outcome === 'NotSubmitted');
-        reasons.push(`${plural(notSubmitted, 'row')} not submitted` +
-            (first ? `: ${first.message.replace(/^not submitted: /, '')}` : ''));
-    }
-    return reasons;
-}
-function limitText(threshold, submittedRows) {
-    // "2" for a count; "5% of 12 submitted rows (0)" for a share, with the rows it allows.
-    return threshold.kind === 'count'
-        ? formatCount(threshold.count)
-        : describeThreshold(threshold, submittedRows);
-}
-
-;// CONCATENATED MODULE: ./src/report/annotations.ts
-
-/**
- * GitHub shows at most 10 error and 10 warning annotations per step. Rows get 8 of each; the
- * rest stay for the step's own messages (the verdict, a file that cannot be read).
- */
-const ROW_ANNOTATIONS_PER_KIND = 8;
-/**
- * One annotation per failed row (error) and warned row (warning) at its file and line, titled
- * with Marketo's reason: never the row's values. Past the cap, one notice says how many more
- * are in the report.
- */
-function rowAnnotations(issues, reportName) {
-    const located = (list) => list.filter((issue) => issue.line !== null);
-    const failures = located(issues.failures);
-    const warnings = located(issues.warnings);
-    const annotations = [
-        ...failures.slice(0, ROW_ANNOTATIONS_PER_KIND).map((issue) => ({
-            kind: 'error',
-            title: issue.reason,
-            message: `Marketo did not import the row that starts on this line (batch ${issue.batchId})`,
-            file: issue.file,
-            line: issue.line
-        })),
-        ...warnings.slice(0, ROW_ANNOTATIONS_PER_KIND).map((issue) => ({
-            kind: 'warning',
-            title: issue.reason,
-            message: `Marketo imported the row that starts on this line with a warning (batch ${issue.batchId})`,
-            file: issue.file,
-            line: issue.line
-        }))
-    ];
-    const moreFailures = issues.failures.length - Math.min(failures.length, ROW_ANNOTATIONS_PER_KIND);
-    const moreWarnings = issues.warnings.length - Math.min(warnings.length, ROW_ANNOTATIONS_PER_KIND);
-    if (moreFailures > 0 || moreWarnings > 0) {
-        const more = [
-            moreFailures > 0 ? plural(moreFailures, 'more failed row') : '',
-            moreWarnings > 0
-                ? plural(moreWarnings, 'more row with a warning', 'more rows with a warning')
-                : ''
-        ].filter(Boolean);
-        annotations.push({
-            kind: 'notice',
-            title: 'More rows in the report',
-            message: `${more.join(' and ')} are listed with their lines and reasons in ${reportName}`
-        });
-    }
-    return annotations;
-}
-
-// EXTERNAL MODULE: external "node:events"
-var external_node_events_ = __nccwpck_require__(78474);
-;// CONCATENATED MODULE: ./src/report/fix-file.ts
-
-
-
-
-/** Copied in slices so a huge record never sits whole in memory. */
-const COPY_BYTES = 1024 * 1024;
-/**
- * `<output-dir>/fix-and-retry/<the file's path in the workspace>`: the user corrects it and runs
- * the action on it again. Nothing is added to the records.
- */
-async function openFixFile(plan, outputDir) {
-    const relativePath = `fix-and-retry/${(0,external_node_path_.isAbsolute)(plan.displayPath) ? (0,external_node_path_.basename)(plan.displayPath) : plan.displayPath}`;
-    const path = (0,external_node_path_.join)(outputDir, relativePath);
-    await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
-    const source = await (0,promises_.open)(plan.path, 'r');
-    const out = (0,external_node_fs_.createWriteStream)(path);
-    let rows = 0;
-    let lastEndedWithLineBreak = true;
-    const buffer = Buffer.alloc(COPY_BYTES);
-    const copy = async (start, end) => {
-        for (let at = start; at < end;) {
-            const length = Math.min(COPY_BYTES, end - at);
-            const { bytesRead } = await source.read(buffer, 0, length, at);
-            if (bytesRead === 0)
-                break;
-            await write(out, Buffer.from(buffer.subarray(0, bytesRead)));
-            lastEndedWithLineBreak = buffer[bytesRead - 1] === 0x0a;
-            at += bytesRead;
-        }
-    };
-    try {
-        await copy(plan.header.start, plan.header.end);
-    }
-    catch (error) {
-        await closeAll(source, out);
-        throw error;
-    }
-    return {
-        async add(start, end) {
-            // Only the file's last record can lack a line break, and records come in file order.
-            if (!lastEndedWithLineBreak)
-                await write(out, Buffer.from('\n'));
-            await copy(start, end);
-            rows++;
-        },
-        close: () => closeAll(source, out),
-        result: () => ({ source: plan.displayPath, path, relativePath, rows })
-    };
-}
-async function write(out, chunk) {
-    if (!out.write(chunk))
-        await (0,external_node_events_.once)(out, 'drain');
-}
-async function closeAll(source, out) {
-    await source.close();
-    if (!out.closed) {
-        out.end();
-        await (0,external_node_events_.once)(out, 'close');
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/row-issues.ts
-
-
-/**
- * Matches Marketo's failure and warning rows to the records they came from, by their values and
- * within their part (so duplicates in other parts are never confused), reading each source file
- * once. Rows that match nothing are kept with `line: null`: nothing is dropped.
- */
-async function traceRowIssues(results, plans, outputDir) {
-    const issues = { failures: [], warnings: [], fixFiles: [] };
-    for (const plan of plans) {
-        const parts = await partIssuesOf(plan, results);
-        if (parts.length === 0)
-            continue;
-        const fixFile = await traceFile(plan, parts, issues, outputDir);
-        if (fixFile)
-            issues.fixFiles.push(fixFile);
-    }
-    return issues;
-}
-async function partIssuesOf(plan, results) {
-    const parts = [];
-    for (const result of results) {
-        if (result.part.path !== plan.path || result.batchId === undefined)
-            continue;
-        const entry = {
-            part: result.part,
-            batchId: result.batchId,
-            failures: new Map(),
-            warnings: new Map()
-        };
-        if (result.outcome === 'Failed') {
-            entry.jobFailure = result.message || 'the import job ended Failed';
-        }
-        if (result.failuresFile)
-            await readMarketoRows(result.failuresFile, plan, entry.failures);
-        if (result.warningsFile)
-            await readMarketoRows(result.warningsFile, plan, entry.warnings);
-        if (entry.jobFailure || entry.failures.size > 0 || entry.warnings.size > 0)
-            parts.push(entry);
-    }
-    return parts;
-}
-/** Marketo's file: the job's header plus a reason column, then one record per row. */
-async function readMarketoRows(path, plan, into) {
-    for await (const record of readRecords(path, plan.format)) {
-        if (record.index === 0)
-            continue;
-        const reason = record.fields.at(-1) ?? '';
-        const key = rowKey(record.fields.slice(0, -1));
-        const reasons = into.get(key);
-        if (reasons)
-            reasons.push(reason);
-        else
-            into.set(key, [reason]);
-    }
-}
-async function traceFile(plan, parts, issues, outputDir) {
-    const sorted = [...parts].sort((a, b) => a.part.byteStart - b.part.byteStart);
-    const needsFix = sorted.some((p) => p.jobFailure || p.failures.size > 0);
-    const fix = needsFix ? await openFixFile(plan, outputDir) : undefined;
-    let cursor = 0;
-    try {
-        for await (const record of readRecords(plan.path, plan.format)) {
-            if (record.index === 0)
-                continue;
-            while (cursor < sorted.length && record.start >= sorted[cursor].part.byteEnd)
-                cursor++;
-            const current = sorted[cursor];
-            if (!current || record.start < current.part.byteStart)
-                continue;
-            const issue = (reason) => ({
-                file: plan.displayPath,
-                line: record.line,
-                batchId: current.batchId,
-                part: current.part.index,
-                reason
-            });
-            const key = current.jobFailure ? '' : rowKey(record.fields);
-            const failure = current.jobFailure ?? takeReason(current.failures, key);
-            if (failure !== undefined) {
-                issues.failures.push(issue(failure));
-                await fix?.add(record.start, record.end);
-            }
-            const warning = current.jobFailure ? undefined : takeReason(current.warnings, key);
-            if (warning !== undefined)
-                issues.warnings.push(issue(warning));
-        }
-    }
-    finally {
-        await fix?.close();
-    }
-    for (const part of sorted) {
-        const unmatched = (pending, into) => {
-            for (const reasons of pending.values()) {
-                for (const reason of reasons) {
-                    into.push({
-                        file: plan.displayPath,
-                        line: null,
-                        batchId: part.batchId,
-                        part: part.part.index,
-                        reason
-                    });
-                }
-            }
-        };
-        unmatched(part.failures, issues.failures);
-        unmatched(part.warnings, issues.warnings);
-    }
-    return fix?.result();
-}
-function takeReason(pending, key) {
-    const reasons = pending.get(key);
-    if (!reasons)
-        return undefined;
-    const reason = reasons.shift();
-    if (reasons.length === 0)
-        pending.delete(key);
-    return reason;
-}
-/** Values compared as Marketo echoes them: surrounding spaces do not matter. */
-function rowKey(fields) {
-    return fields.map((value) => value.trim()).join('\u0000');
-}
-
-;// CONCATENATED MODULE: ./src/time.ts
-const systemClock = { now: () => Date.now() };
-const realSleep = (ms, signal) => new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-    }
-    const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-    }, ms);
-    const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-});
-
 ;// CONCATENATED MODULE: ./src/changes/source.ts
 
 
@@ -73965,1642 +69925,470 @@ async function* readRanges(path, ranges) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/marketo/error-codes.ts
+;// CONCATENATED MODULE: ./src/report/artifact-names.ts
+
 /**
- * The one table of Marketo errors: code -> how the client handles it -> what the user is told.
- * Marketo codes are strings of digits; HTTP-level failures use 'HTTP <status>', transport
- * failures their error code (ECONNRESET, timeout, ...).
+ * What @actions/artifact refuses in an uploaded path (`" : < > | * ?` CR LF, see its
+ * path-and-artifact-name-validation), the other control characters, and `\`, a separator once
+ * downloaded on Windows.
  */
-const BUG_ADVICE = 'This is a bug in the action, not in your data or settings; please report it as an issue of ' +
-    'this action with the run log (debug logging shows each call).';
-const TRANSIENT_ADVICE = (context) => `Marketo did not answer after ${context.failuresInARow || context.attempts || 'several'} ` +
-    'attempts; run again later or resume with batch-ids.';
-const error_codes_transient = { handling: 'backoff', advice: TRANSIENT_ADVICE };
-const bug = { handling: 'fatal', advice: () => BUG_ADVICE };
-const TOKEN_REJECTED = {
-    handling: 'reauth',
-    stopsRun: true,
-    advice: () => 'Marketo rejected an access token it had just issued. Check that the API user is active and ' +
-        'that client-id belongs to the same Marketo instance as rest-url.'
-};
-const MARKETO_ERRORS = {
-    '601': TOKEN_REJECTED,
-    '602': TOKEN_REJECTED,
-    '603': {
-        handling: 'fatal',
-        stopsRun: true,
-        advice: () => "Marketo denied access (603). Check that the API user's role has the Read-Write Lead " +
-            'permission (and Read-Write Assets, to add members to programs), and that the Web Services ' +
-            'IP allow-list (Admin > Web Services > IP Restrictions), if enabled, admits this runner.'
-    },
-    '604': error_codes_transient,
-    '605': bug,
-    '606': { handling: 'rateWindow', advice: TRANSIENT_ADVICE },
-    '607': {
-        handling: 'fatal',
-        stopsRun: true,
-        advice: (context) => "The instance's daily API quota is used up (607). It resets at midnight US Central " +
-            `(America/Chicago), next at ${nextQuotaReset(context.now)}. Run again after that (jobs ` +
-            'already submitted can be resumed with batch-ids); Admin > Web Services shows which ' +
-            'integrations use the quota.'
-    },
-    '608': error_codes_transient,
-    '609': bug,
-    '610': bug,
-    '611': error_codes_transient,
-    '612': bug,
-    '613': bug,
-    '614': error_codes_transient,
-    '615': error_codes_transient,
-    '616': {
-        handling: 'fatal',
-        stopsRun: true,
-        advice: () => 'Marketo says this subscription type does not allow this API call (616); ask your Marketo ' +
-            'account team or support to enable the REST API for this instance.'
-    },
-    '713': error_codes_transient,
-    '719': error_codes_transient,
-    '1003': {
-        handling: 'fatal',
-        advice: () => 'Marketo rejected the file as invalid (1003): it is empty or not a valid import file. ' +
-            'Check it has a header row with an email column and rows in the declared format, and that ' +
-            'program-member-status is a status of the program.'
-    },
-    '1013': {
-        handling: 'fatal',
-        stopsRun: (operation) => operation === 'submit',
-        advice: ({ operation }) => operation === 'submit'
-            ? 'Marketo found no such program (1013). Check that program-id is the id in the ' +
-                "program's URL (…/#PG1234A1 means 1234) and that the API user can see the program's " +
-                'workspace.'
-            : 'Marketo does not know this batch id (1013); a batch id stays valid for seven days ' +
-                'after the job was submitted.'
-    },
-    '1016': {
-        handling: 'queueFull',
-        advice: () => "Marketo's import queue stayed full (1016: at most 10 import jobs per instance, shared with " +
-            'other integrations); run again later or raise the timeout.'
-    },
-    '1025': {
-        handling: 'fatal',
-        stopsRun: true,
-        advice: () => 'Marketo did not accept the member status (1025). program-member-status must be a status of ' +
-            "this program's channel (for example 'Member' or 'On List'), spelled exactly, case included."
-    },
-    'HTTP 401': {
-        handling: 'fatal',
-        stopsRun: true,
-        advice: () => "Marketo's identity service rejected the credentials (HTTP 401). Check client-id and " +
-            'client-secret: copy them from Admin > LaunchPoint > (your API service) > View Details.'
-    },
-    'HTTP 413': {
-        handling: 'fatal',
-        advice: () => "The part sent was larger than Marketo's 10 MB limit for one import file (HTTP 413). The " +
-            'action splits files below that limit, so please report this as a bug of the action.'
-    },
-    'HTTP 414': bug,
-    'HTTP 429': { handling: 'rateWindow', advice: TRANSIENT_ADVICE },
-    'HTTP 500': error_codes_transient,
-    'HTTP 502': error_codes_transient,
-    'HTTP 503': error_codes_transient,
-    'HTTP 504': error_codes_transient,
-    ENOTFOUND: {
-        handling: 'fatal',
-        stopsRun: true,
-        advice: () => 'The Marketo host name does not resolve. Check rest-url and identity-url: they look like ' +
-            'https://123-ABC-456.mktorest.com and …/identity, with your Munchkin id.'
-    }
-};
-/** Transport failures worth another attempt: resets, refusals, timeouts, a garbled answer. */
-const TRANSIENT_TRANSPORT_CODES = new Set([
-    'ECONNRESET',
-    'ECONNREFUSED',
-    'ECONNABORTED',
-    'EPIPE',
-    'ETIMEDOUT',
-    'EAI_AGAIN',
-    'ENETUNREACH',
-    'EHOSTUNREACH',
-    'UND_ERR_SOCKET',
-    'UND_ERR_CLOSED',
-    'UND_ERR_CONNECT_TIMEOUT',
-    'UND_ERR_HEADERS_TIMEOUT',
-    'UND_ERR_BODY_TIMEOUT',
-    'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
-    'timeout',
-    'invalid answer'
-]);
-function isTransientTransportCode(code) {
-    return TRANSIENT_TRANSPORT_CODES.has(code) || code.startsWith('HPE_');
+const UNSAFE = /[":<>|*?\\\p{Cc}]/gu;
+/**
+ * One file or folder name that survives the upload and the download: unsafe characters become
+ * `_`, and so do leading dots (hidden files, which upload tools skip) and the trailing dots and
+ * spaces Windows drops.
+ */
+function safeName(name) {
+    const safe = name
+        .replace(UNSAFE, '_')
+        .replace(/^\.+/, (dots) => '_'.repeat(dots.length))
+        .replace(/[. ]+$/, (tail) => '_'.repeat(tail.length));
+    return safe === '' ? '_' : safe;
 }
-/** How the client reacts to a failure code during `operation`. */
-function handlingFor(code, operation) {
-    if (isTransientTransportCode(code))
-        return 'backoff';
-    const handling = MARKETO_ERRORS[code]?.handling ?? 'fatal';
-    // A full import queue only concerns creating a job; elsewhere 1016 is unexpected.
-    if (handling === 'queueFull' && operation !== 'submit')
-        return 'fatal';
-    // Without a token nothing else can work, so the identity call never re-authenticates.
-    if (handling === 'reauth' && operation === 'identity')
-        return 'fatal';
-    return handling;
-}
-const CHICAGO = new Intl.DateTimeFormat('en-US', {
-    timeZone: 'America/Chicago',
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric'
-});
-/** Wall-clock fields of `epochMs` in Chicago, read back as if they were UTC. */
-function chicagoWallAsUtc(epochMs) {
-    const parts = {};
-    for (const part of CHICAGO.formatToParts(new Date(epochMs))) {
-        if (part.type !== 'literal')
-            parts[part.type] = Number(part.value);
-    }
-    const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
-    return Date.UTC(year, month - 1, day, hour, minute, second);
-}
-/** The next midnight in America/Chicago after `epochMs`, as an ISO UTC timestamp. */
-function nextQuotaReset(epochMs) {
-    const wall = new Date(chicagoWallAsUtc(epochMs));
-    const nextMidnightWall = Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate() + 1);
-    // Offset of Chicago from UTC; DST switches at 02:00 local, so the offset at the guess holds.
-    let guess = nextMidnightWall + 6 * 3_600_000;
-    guess -= chicagoWallAsUtc(guess) - nextMidnightWall;
-    return new Date(guess).toISOString();
-}
-/** What to tell the user of a code the table does not know. */
-function genericAdvice(code) {
-    if (!/^\d+$/.test(code)) {
-        return (`The request to Marketo failed in a way this action does not expect (${code}); run again, ` +
-            'and report it as an issue of this action if it persists.');
-    }
-    return (`Marketo answered an error this action does not expect (${code}); see Adobe's list of REST ` +
-        'API error codes (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/' +
-        'error-codes), and run again if it looks temporary.');
-}
-
-;// CONCATENATED MODULE: ./src/marketo/errors.ts
-
-const OPERATION_LABELS = {
-    identity: 'Getting a Marketo access token',
-    submit: 'Submitting the import job',
-    status: 'Reading the import job status',
-    failures: 'Downloading the failed rows',
-    warnings: 'Downloading the rows with warnings'
-};
-/** A failure the client will not retry (any more), with what the user should do about it. */
-class MarketoApiError extends Error {
-    code;
-    marketoMessage;
-    advice;
-    httpStatus;
-    operation;
-    stopsRun;
-    attempts;
-    retriesExhausted;
-    uncertainAttempts;
-    constructor(details) {
-        const said = details.marketoMessage ? `: ${details.marketoMessage}` : '';
-        const uncertainAttempts = details.uncertainAttempts ?? 0;
-        super(redactUrls(`${OPERATION_LABELS[details.operation]} failed (${details.code}${said}). ${details.advice}` +
-            (uncertainAttempts > 0 ? ` ${uncertainJobNote(uncertainAttempts)}` : '')));
-        this.name = 'MarketoApiError';
-        this.code = details.code;
-        this.marketoMessage = redactUrls(details.marketoMessage);
-        this.advice = details.advice;
-        if (details.httpStatus !== undefined)
-            this.httpStatus = details.httpStatus;
-        this.operation = details.operation;
-        this.stopsRun = details.stopsRun;
-        if (details.attempts !== undefined)
-            this.attempts = details.attempts;
-        this.retriesExhausted = details.retriesExhausted ?? false;
-        this.uncertainAttempts = uncertainAttempts;
-    }
-}
-/** What to tell the user when a submit failed after its whole file was sent at least once. */
-function uncertainJobNote(uncertainAttempts) {
-    const failed = uncertainAttempts === 1 ? 'an attempt' : `${uncertainAttempts} attempts`;
-    return (`Marketo may have created a job for this part: ${failed} failed only after the whole file ` +
-        'was sent. Importing it again is safe, since Marketo matches members by email.');
+/** A relative path (`/`-separated) made safe segment by segment. */
+function safePath(relativePath) {
+    return relativePath.split('/').filter(Boolean).map(safeName).join('/');
 }
 /**
- * A submit cut short by the run's stop (timeout, cancel, an error elsewhere). `uncertain` when
- * Marketo may have created the job anyway: the whole file was sent and no answer came back.
+ * The names given out in one output-dir: each safe, and unique even where two sources make the
+ * same safe name (`a:b.csv` and `a_b.csv`) or differ only in case (one file once downloaded on
+ * macOS or Windows): the later ones get `-2`, `-3` before the extension.
  */
-class SubmitInterrupted extends Error {
-    uncertain;
-    uncertainAttempts;
-    constructor(reason, uncertain, uncertainAttempts) {
-        super(reason instanceof Error ? reason.message : String(reason), { cause: reason });
-        this.name = 'SubmitInterrupted';
-        this.uncertain = uncertain;
-        this.uncertainAttempts = uncertainAttempts;
+class ArtifactNames {
+    taken = new Set();
+    claim(relativePath) {
+        const safe = safePath(relativePath);
+        const extension = (0,external_node_path_.extname)(safe);
+        const stem = safe.slice(0, safe.length - extension.length);
+        let name = safe;
+        for (let n = 2; this.taken.has(name.toLowerCase()); n++)
+            name = `${stem}-${n}${extension}`;
+        this.taken.add(name.toLowerCase());
+        return name;
     }
 }
-/** The error to throw for a failure the policy will not retry (again). */
-function toApiError(failure, context) {
-    const rule = MARKETO_ERRORS[failure.code];
-    const exhausted = context.retriesExhausted === true && handlingFor(failure.code, context.operation) !== 'fatal';
-    let advice;
-    if (exhausted && failure.code !== '1016')
-        advice = TRANSIENT_ADVICE(context);
-    else if (rule)
-        advice = rule.advice(context);
-    else if (isTransientTransportCode(failure.code))
-        advice = TRANSIENT_ADVICE(context);
-    else
-        advice = genericAdvice(failure.code);
-    const stops = rule?.stopsRun;
-    const stopsRun = context.operation === 'identity' ||
-        (typeof stops === 'function' ? stops(context.operation) : stops === true);
-    return new MarketoApiError({
-        code: failure.code,
-        marketoMessage: failure.message,
-        advice,
-        ...(failure.httpStatus !== undefined ? { httpStatus: failure.httpStatus } : {}),
-        operation: context.operation,
-        stopsRun,
-        ...(context.attempts !== undefined ? { attempts: context.attempts } : {}),
-        ...(context.uncertainAttempts ? { uncertainAttempts: context.uncertainAttempts } : {}),
-        retriesExhausted: exhausted
-    });
-}
-/** Removes the query string of every URL or path in `text`: the identity URL holds the secret. */
-function redactUrls(text) {
-    return text.replace(/((?:[a-z][a-z0-9+.-]*:\/\/|\/)[^\s'"<>?#]*)\?[^\s'"<>#]*/gi, '$1?…');
-}
 
-;// CONCATENATED MODULE: ./src/marketo/retry.ts
+;// CONCATENATED MODULE: ./src/report/fix-file.ts
 
 
-const DEFAULT_RETRY_POLICY = {
-    maxAttempts: 6,
-    baseDelayMs: 1_000,
-    maxDelayMs: 30_000,
-    rateWindowMs: 20_000,
-    queueWaitMs: 5_000,
-    maxQueueWaitMs: 60_000
-};
-function resolveRetryPolicy(overrides = {}) {
-    const policy = { ...DEFAULT_RETRY_POLICY };
-    for (const [key, value] of Object.entries(overrides)) {
-        if (typeof value === 'number' && Number.isFinite(value) && value >= 0)
-            policy[key] = value;
-    }
-    policy.maxAttempts = Math.max(1, Math.floor(policy.maxAttempts));
-    return policy;
-}
-/** Full jitter: a uniform wait below an exponentially growing ceiling (`failures` from 1). */
-function backoffDelay(failures, policy, random) {
-    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failures - 1));
-    return Math.round(ceiling * clampUnit(random()));
-}
-/** Wait out the rate window, plus a little jitter so parallel callers do not return together. */
-function rateWindowDelay(policy, random) {
-    return policy.rateWindowMs + Math.round(policy.baseDelayMs * clampUnit(random()));
-}
+
+
+
+/** Copied in slices so a huge record never sits whole in memory. */
+const COPY_BYTES = 1024 * 1024;
 /**
- * Equal jitter for the import queue (`waits` from 1): at least half the ceiling, because
- * resubmitting at once into a full queue only spends quota.
+ * `<output-dir>/fix-and-retry/<the file's path in the workspace>`, made safe and unique among
+ * `names`: the user corrects it and runs the action on it again. Nothing is added to the records.
  */
-function queueDelay(waits, policy, random) {
-    const ceiling = Math.min(policy.maxQueueWaitMs, policy.queueWaitMs * 2 ** (waits - 1));
-    return Math.round(ceiling / 2 + (ceiling / 2) * clampUnit(random()));
-}
-function clampUnit(value) {
-    return Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0.5;
-}
-/**
- * One failed attempt, before the policy decides whether it is final. `code` is a Marketo code,
- * 'HTTP <status>', or a transport code; `uncertain` means the request may have taken effect.
- */
-class AttemptFailure extends Error {
-    code;
-    httpStatus;
-    uncertain;
-    constructor(code, message, options = {}) {
-        super(message);
-        this.name = 'AttemptFailure';
-        this.code = code;
-        if (options.httpStatus !== undefined)
-            this.httpStatus = options.httpStatus;
-        this.uncertain = options.uncertain ?? false;
-    }
-}
-/**
- * Runs `attempt` until it succeeds, an `AttemptFailure` is fatal or out of attempts (then a
- * `MarketoApiError`), or the signal aborts (then the signal's reason). Other errors pass through.
- */
-async function withRetry(options, attempt) {
-    const { operation, policy, random, sleep, signal } = options;
-    // Failures in a row with no usable answer; a full queue (1016) is an answer and ends a streak.
-    let retryableFailures = 0;
-    let queueWaits = 0;
-    let uncertainAttempts = 0;
-    let reauthenticated = false;
-    for (let attemptNumber = 1;; attemptNumber++) {
-        signal?.throwIfAborted();
-        let failure;
-        try {
-            return await attempt(attemptNumber);
-        }
-        catch (error) {
-            if (signal?.aborted)
-                throw signal.reason;
-            if (!(error instanceof AttemptFailure))
-                throw error;
-            failure = error;
-        }
-        if (failure.uncertain)
-            uncertainAttempts++;
-        const handling = handlingFor(failure.code, operation);
-        // Marketo answered something other than a token rejection: the renewed token was accepted,
-        // so a later 601/602 (a token expiring during a long wait for a queue slot) renews it again.
-        if (handling !== 'reauth' && failure.httpStatus !== undefined)
-            reauthenticated = false;
-        const giveUp = (retriesExhausted) => {
-            throw toApiError({ code: failure.code, message: failure.message, ...httpStatusOf(failure) }, {
-                operation,
-                now: options.now(),
-                attempts: attemptNumber,
-                failuresInARow: retryableFailures,
-                retriesExhausted,
-                uncertainAttempts
-            });
-        };
-        let delayMs = 0;
-        switch (handling) {
-            case 'fatal':
-                return giveUp(false);
-            case 'reauth':
-                if (reauthenticated)
-                    return giveUp(false);
-                reauthenticated = true;
+async function openFixFile(plan, outputDir, names = new ArtifactNames()) {
+    const relativePath = names.claim(`fix-and-retry/${(0,external_node_path_.isAbsolute)(plan.displayPath) ? (0,external_node_path_.basename)(plan.displayPath) : plan.displayPath}`);
+    const path = (0,external_node_path_.join)(outputDir, relativePath);
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+    const source = await (0,promises_.open)(plan.path, 'r');
+    const out = (0,external_node_fs_.createWriteStream)(path);
+    let rows = 0;
+    let lastEndedWithLineBreak = true;
+    const buffer = Buffer.alloc(COPY_BYTES);
+    const copy = async (start, end) => {
+        for (let at = start; at < end;) {
+            const length = Math.min(COPY_BYTES, end - at);
+            const { bytesRead } = await source.read(buffer, 0, length, at);
+            if (bytesRead === 0)
                 break;
-            case 'queueFull':
-                retryableFailures = 0;
-                queueWaits++;
-                delayMs = queueDelay(queueWaits, policy, random);
-                break;
-            case 'backoff':
-            case 'rateWindow':
-                retryableFailures++;
-                if (retryableFailures >= policy.maxAttempts)
-                    return giveUp(true);
-                delayMs =
-                    handling === 'backoff'
-                        ? backoffDelay(retryableFailures, policy, random)
-                        : rateWindowDelay(policy, random);
-                break;
-        }
-        options.onRetry?.({ operation, attempt: attemptNumber, failure, handling, delayMs });
-        if (delayMs > 0)
-            await sleep(delayMs, signal);
-    }
-}
-function httpStatusOf(failure) {
-    return failure.httpStatus !== undefined ? { httpStatus: failure.httpStatus } : {};
-}
-
-;// CONCATENATED MODULE: ./src/marketo/answers.ts
-
-const JOB_STATUSES = ['Queued', 'Importing', 'Complete', 'Failed'];
-/** `{"code":"606","message":".."}` of a `success:false` answer, if the body is one. */
-function marketoError(body) {
-    if (!isObject(body) || body.success !== false)
-        return undefined;
-    const first = Array.isArray(body.errors) ? body.errors[0] : undefined;
-    if (!isObject(first) || (typeof first.code !== 'string' && typeof first.code !== 'number')) {
-        return { code: 'invalid answer', message: 'success:false without an error code' };
-    }
-    return {
-        code: String(first.code),
-        message: typeof first.message === 'string' ? first.message : ''
-    };
-}
-function parseJson(text) {
-    try {
-        return JSON.parse(text);
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * The `result` array of a REST answer, or the failure it stands for: a Marketo error code,
- * an HTTP status (a gateway's HTML page), or an unreadable body (retried).
- */
-function resultOf(status, text) {
-    const body = parseJson(text);
-    const error = marketoError(body);
-    if (error)
-        throw new AttemptFailure(error.code, error.message, { httpStatus: status });
-    if (status === 401) {
-        // Marketo answers a bad token with 601 inside a 200; a bare 401 means the same thing.
-        throw new AttemptFailure('601', 'access token rejected', { httpStatus: status });
-    }
-    if (status < 200 || status >= 300) {
-        throw new AttemptFailure(`HTTP ${status}`, `HTTP ${status}`, { httpStatus: status });
-    }
-    if (!isObject(body) || body.success !== true || !Array.isArray(body.result)) {
-        throw new AttemptFailure('invalid answer', text.length === 0 ? 'empty answer' : 'answer is not the expected JSON (truncated?)', { httpStatus: status });
-    }
-    return body.result;
-}
-function parseJobStatus(value) {
-    const job = parseSubmittedJob(value);
-    if (!job || !isObject(value))
-        return undefined;
-    return {
-        ...job,
-        numOfLeadsProcessed: answers_count(value.numOfLeadsProcessed),
-        numOfRowsFailed: answers_count(value.numOfRowsFailed),
-        numOfRowsWithWarning: answers_count(value.numOfRowsWithWarning),
-        message: typeof value.message === 'string' ? value.message : ''
-    };
-}
-function parseSubmittedJob(value) {
-    if (!isObject(value))
-        return undefined;
-    const batchId = typeof value.batchId === 'string' ? Number(value.batchId) : value.batchId;
-    if (typeof batchId !== 'number' || !Number.isSafeInteger(batchId) || batchId < 0)
-        return undefined;
-    const status = value.status;
-    if (typeof status !== 'string' || !JOB_STATUSES.includes(status)) {
-        return undefined;
-    }
-    const importId = typeof value.importId === 'string' ? value.importId : String(batchId);
-    return { batchId, importId, status: status };
-}
-function answers_count(value) {
-    const number = typeof value === 'string' ? Number(value) : value;
-    return typeof number === 'number' && Number.isFinite(number) && number >= 0 ? number : 0;
-}
-function isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(46752);
-;// CONCATENATED MODULE: ./src/marketo/http.ts
-/**
- * One HTTP exchange with Marketo through undici, turned into either a response or an
- * `AttemptFailure` the retry policy understands. Logs method, path, status, code and duration;
- * never a query string, a header or a body.
- */
-
-
-
-
-
-const silentLogger = { debug() { }, info() { }, warning() { } };
-/** Sends one request; transport errors become `AttemptFailure`s (aborts pass through). */
-async function send(exchange, context) {
-    try {
-        return await (0,undici/* request */.Em)(exchange.url, {
-            method: exchange.method,
-            headers: exchange.headers,
-            body: exchange.body ?? null,
-            headersTimeout: exchange.timeoutMs,
-            bodyTimeout: exchange.timeoutMs,
-            ...(context.dispatcher ? { dispatcher: context.dispatcher } : {}),
-            ...(context.signal ? { signal: context.signal } : {})
-        });
-    }
-    catch (error) {
-        throw transportFailure(error, context.signal);
-    }
-}
-/** Reads a whole (small) answer body as text; a broken body is a transport failure. */
-async function readText(response, signal) {
-    try {
-        return await response.body.text();
-    }
-    catch (error) {
-        throw transportFailure(error, signal);
-    }
-}
-/** Drains an answer body we do not need (HTML error pages), so the connection can be reused. */
-async function discardBody(response) {
-    try {
-        await response.body.dump();
-    }
-    catch {
-        // The status code already says what happened.
-    }
-}
-/** The error to rethrow for anything thrown by undici or while reading a body. */
-function transportFailure(error, signal) {
-    if (signal?.aborted)
-        return signal.reason;
-    if (error instanceof AttemptFailure)
-        return error;
-    const code = errorCode(error);
-    const message = redactUrls(messageOf(error));
-    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-        return new AttemptFailure('timeout', `no answer in time (${code})`);
-    }
-    if (code && (isTransientTransportCode(code) || code === 'ENOTFOUND')) {
-        return new AttemptFailure(code, message);
-    }
-    // Not a network failure (a bug, a local stream error): report it as it is, never retried.
-    return new AttemptFailure(code ?? 'request failed', message);
-}
-function errorCode(error) {
-    let current = error;
-    // Node wraps socket errors: the useful code may sit on `cause`.
-    for (let depth = 0; depth < 3 && current && typeof current === 'object'; depth++) {
-        const code = current.code;
-        if (typeof code === 'string' && code !== 'UND_ERR')
-            return code;
-        current = current.cause;
-    }
-    return undefined;
-}
-/** `https://host/path` of a URL: never the query string, which may hold the client secret. */
-function pathOf(url) {
-    try {
-        return new URL(url).pathname;
-    }
-    catch {
-        return redactUrls(url);
-    }
-}
-function logExchange(log, exchange, outcome) {
-    const status = outcome.status !== undefined ? `HTTP ${outcome.status}` : 'no answer';
-    const code = outcome.code ? ` code ${outcome.code}` : '';
-    log.debug(`Marketo ${exchange.method} ${pathOf(exchange.url)} -> ${status}${code} in ` +
-        `${outcome.endedAt - outcome.startedAt} ms (attempt ${exchange.attempt})`);
-}
-
-;// CONCATENATED MODULE: ./src/marketo/auth.ts
-/**
- * The access token cache: one token for the run, renewed shortly before it expires or when
- * Marketo rejects it (601/602). Concurrent callers share one identity request.
- */
-
-
-
-/** Renew when less than this much life remains, so no call starts with a dying token. */
-const TOKEN_RENEW_BEFORE_MS = 60_000;
-class TokenCache {
-    options;
-    current;
-    pending;
-    constructor(options) {
-        this.options = options;
-    }
-    /** A token with more than `renewBeforeMs` of life left, fetching one if needed. */
-    async token() {
-        const renewBefore = this.options.renewBeforeMs ?? TOKEN_RENEW_BEFORE_MS;
-        const current = this.current;
-        if (current && this.options.http.clock.now() < current.expiresAt - renewBefore) {
-            return current.value;
-        }
-        this.pending ??= this.fetchToken().finally(() => {
-            this.pending = undefined;
-        });
-        return this.pending;
-    }
-    /** Forgets `token` after Marketo rejected it; a newer token already fetched is kept. */
-    invalidate(token) {
-        if (this.current?.value === token)
-            this.current = undefined;
-    }
-    fetchToken() {
-        return withRetry({ ...this.options.retry, operation: 'identity' }, async (attempt) => {
-            const { clock } = this.options.http;
-            const startedAt = clock.now();
-            const exchange = { method: 'GET', url: this.tokenUrl(), attempt };
-            this.options.onIdentityCall?.();
-            let status;
-            let code;
-            try {
-                const response = await send({
-                    ...exchange,
-                    headers: { accept: 'application/json' },
-                    timeoutMs: this.options.timeoutMs
-                }, this.options.http);
-                status = response.statusCode;
-                if (status >= 500) {
-                    await discardBody(response);
-                    throw new AttemptFailure(`HTTP ${status}`, `HTTP ${status}`, { httpStatus: status });
-                }
-                const body = parseJson(await readText(response, this.options.http.signal));
-                const answer = typeof body === 'object' && body !== null ? body : {};
-                if (status !== 200) {
-                    const description = [answer.error, answer.error_description]
-                        .filter((part) => typeof part === 'string')
-                        .join(': ');
-                    throw new AttemptFailure(`HTTP ${status}`, description || `HTTP ${status}`, {
-                        httpStatus: status
-                    });
-                }
-                const value = answer.access_token;
-                const expiresIn = answer.expires_in;
-                if (typeof value !== 'string' || value === '' || typeof expiresIn !== 'number') {
-                    throw new AttemptFailure('invalid answer', 'no access_token in the identity answer', {
-                        httpStatus: status
-                    });
-                }
-                this.options.onSecret?.(value);
-                this.current = { value, expiresAt: startedAt + expiresIn * 1000 };
-                return value;
-            }
-            catch (error) {
-                if (error instanceof AttemptFailure)
-                    code = error.code;
-                throw error;
-            }
-            finally {
-                logExchange(this.options.http.log, exchange, {
-                    status,
-                    code,
-                    startedAt,
-                    endedAt: clock.now()
-                });
-            }
-        });
-    }
-    tokenUrl() {
-        const query = new URLSearchParams({
-            grant_type: 'client_credentials',
-            client_id: this.options.clientId,
-            client_secret: this.options.clientSecret
-        });
-        return `${trimTrailingSlashes(this.options.identityUrl)}/oauth/token?${query.toString()}`;
-    }
-}
-function trimTrailingSlashes(url) {
-    return url.replace(/\/+$/, '');
-}
-
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: ./src/marketo/download.ts
-/**
- * Streams a failures/warnings answer (a delimited file, not JSON) to disk. An empty answer
- * leaves no file; a JSON `success:false` answer is a Marketo error, not a file.
- */
-
-
-
-
-
-
-
-/** A Marketo error answer is a few hundred bytes; anything longer that starts with `{` is data. */
-const MAX_JSON_ERROR_BYTES = 64 * 1024;
-const download_WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d, 0xef, 0xbb, 0xbf]); // BOM bytes count as blank
-/** Writes the answer body to `destinationPath`; false (and no file) when the body is empty. */
-async function saveAnswerFile(response, destinationPath, signal) {
-    const chunks = response.body[Symbol.asyncIterator]();
-    const next = async () => {
-        try {
-            return await chunks.next();
-        }
-        catch (error) {
-            throw transportFailure(error, signal);
+            await write(out, Buffer.from(buffer.subarray(0, bytesRead)));
+            lastEndedWithLineBreak = buffer[bytesRead - 1] === 0x0a;
+            at += bytesRead;
         }
     };
-    // Read until the first meaningful byte, which says whether this is a file or a JSON error.
-    const head = [];
-    let headBytes = 0;
-    let firstByte;
-    while (firstByte === undefined) {
-        const item = await next();
-        if (item.done)
-            return false;
-        head.push(item.value);
-        headBytes += item.value.length;
-        firstByte = item.value.find((byte) => !download_WHITESPACE.has(byte));
-    }
-    let ended = false;
-    if (firstByte === 0x7b /* { */) {
-        while (!ended && headBytes <= MAX_JSON_ERROR_BYTES) {
-            const item = await next();
-            if (item.done)
-                ended = true;
-            else {
-                head.push(item.value);
-                headBytes += item.value.length;
-            }
-        }
-        if (ended) {
-            const error = marketoError(parseJson(Buffer.concat(head).toString('utf8')));
-            if (error) {
-                throw new AttemptFailure(error.code, error.message, { httpStatus: response.statusCode });
-            }
-        }
-    }
-    async function* content() {
-        yield* head;
-        if (ended)
-            return;
-        for (let item = await next(); !item.done; item = await next())
-            yield item.value;
-    }
-    await (0,promises_.mkdir)((0,external_node_path_.dirname)(destinationPath), { recursive: true });
-    const partialPath = `${destinationPath}.partial`;
     try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(content(), (0,external_node_fs_.createWriteStream)(partialPath), signal ? { signal } : {});
-        await (0,promises_.rename)(partialPath, destinationPath);
+        await copy(plan.header.start, plan.header.end);
     }
     catch (error) {
-        await (0,promises_.rm)(partialPath, { force: true });
-        if (signal?.aborted)
-            throw signal.reason;
+        await closeAll(source, out);
         throw error;
     }
-    return true;
-}
-
-;// CONCATENATED MODULE: ./src/marketo/limiter.ts
-const DEFAULT_LIMITS = { callsPerWindow: 50, windowMs: 20_000, concurrent: 5 };
-class CallLimiter {
-    options;
-    /** Start times inside the current window, oldest first. */
-    starts = [];
-    waiters = [];
-    inFlight = 0;
-    pumping = false;
-    heldUntil = 0;
-    started = 0;
-    delayed = 0;
-    constructor(options) {
-        this.options = {
-            ...options,
-            callsPerWindow: Math.max(1, Math.floor(options.callsPerWindow)),
-            concurrent: Math.max(1, Math.floor(options.concurrent))
-        };
-    }
-    /** Calls started so far. */
-    get calls() {
-        return this.started;
-    }
-    /** Times a call had to wait for the window (not for a concurrency slot). */
-    get windowWaits() {
-        return this.delayed;
-    }
-    /** Starts no call before `time` (after Marketo answered 606, every caller should pause). */
-    holdUntil(time) {
-        this.heldUntil = Math.max(this.heldUntil, time);
-    }
-    /** Runs `task` once the limits allow, counting it as one call. */
-    async run(task) {
-        await this.acquire();
-        try {
-            return await task();
-        }
-        finally {
-            this.inFlight--;
-            void this.pump();
-        }
-    }
-    acquire() {
-        this.options.signal?.throwIfAborted();
-        return new Promise((resolve, reject) => {
-            this.waiters.push({ resolve, reject });
-            void this.pump();
-        });
-    }
-    /** Grants slots in arrival order; only one pump runs, and it is the only one that sleeps. */
-    async pump() {
-        if (this.pumping)
+    // Consecutive records are copied as one range: a part where every row failed is one copy.
+    let pending;
+    const flush = async () => {
+        if (!pending)
             return;
-        this.pumping = true;
-        try {
-            while (this.waiters.length > 0 && this.inFlight < this.options.concurrent) {
-                const waitMs = this.waitBeforeNextStart();
-                if (waitMs > 0) {
-                    this.delayed++;
-                    await this.options.sleep(waitMs, this.options.signal);
-                    continue;
-                }
-                const waiter = this.waiters.shift();
-                if (!waiter)
-                    break;
-                this.inFlight++;
-                this.started++;
-                this.starts.push(this.options.clock.now());
-                waiter.resolve();
+        const { start, end } = pending;
+        pending = undefined;
+        await copy(start, end);
+    };
+    return {
+        async add(start, end) {
+            rows++;
+            if (pending && pending.end === start)
+                pending.end = end;
+            else {
+                await flush();
+                // Only the file's last record can lack a line break, and records come in file order.
+                if (!lastEndedWithLineBreak)
+                    await write(out, Buffer.from('\n'));
+                pending = { start, end };
             }
-        }
-        catch (reason) {
-            for (const waiter of this.waiters.splice(0))
-                waiter.reject(reason);
-        }
-        finally {
-            this.pumping = false;
-        }
-    }
-    waitBeforeNextStart() {
-        const { clock, windowMs, callsPerWindow } = this.options;
-        const now = clock.now();
-        while (this.starts.length > 0 && (this.starts[0] ?? 0) <= now - windowMs)
-            this.starts.shift();
-        const oldest = this.starts[0];
-        const windowWait = this.starts.length >= callsPerWindow && oldest !== undefined ? oldest + windowMs - now : 0;
-        return Math.max(windowWait, this.heldUntil - now, 0);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/marketo/upload.ts
-/** The multipart upload of one submit attempt. */
-
-
-/** A failure after the whole upload may still have created the job in Marketo. */
-function mayHaveTakenEffect(failure) {
-    return isTransientTransportCode(failure.code) || /^HTTP 5\d\d$/.test(failure.code);
-}
-/** The multipart body of one attempt, streamed; knows whether it was sent to the end. */
-class UploadBody {
-    stream;
-    byteLength;
-    sent = false;
-    sourceError = undefined;
-    constructor(envelope, source, onBytes) {
-        this.byteLength = envelope.head.length + source.byteLength + envelope.tail.length;
-        const parts = async function* (body) {
-            yield envelope.head;
+            if (pending.end - pending.start >= COPY_BYTES)
+                await flush();
+        },
+        close: async () => {
             try {
-                for await (const chunk of source.open()) {
-                    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-                    onBytes(bytes.length);
-                    yield bytes;
-                }
-            }
-            catch (error) {
-                body.sourceError = error;
-                throw error;
-            }
-            yield envelope.tail;
-        };
-        this.stream = external_node_stream_.Readable.from(parts(this), { objectMode: false });
-        this.stream.once('end', () => {
-            this.sent = true;
-        });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/marketo/client.ts
-
-
-
-
-
-
-
-
-
-
-const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-/** Marketo may take a while to answer a 10 MB upload. */
-const MIN_SUBMIT_TIMEOUT_MS = 300_000;
-class MarketoClient {
-    restUrl;
-    onUploadBytes;
-    clock;
-    sleep;
-    random;
-    timeoutMs;
-    submitTimeoutMs;
-    policy;
-    signal;
-    log;
-    http;
-    limiter;
-    tokens;
-    identityCalls = 0;
-    retries = 0;
-    rateLimitWaits = 0;
-    constructor(options) {
-        this.restUrl = trimTrailingSlashes(options.restUrl).replace(/\/rest$/, '');
-        this.clock = options.clock ?? systemClock;
-        this.sleep = options.sleep ?? realSleep;
-        this.random = options.random ?? Math.random;
-        this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-        this.submitTimeoutMs =
-            options.submitTimeoutMs ?? Math.max(this.timeoutMs, MIN_SUBMIT_TIMEOUT_MS);
-        this.policy = resolveRetryPolicy(options.retry);
-        this.signal = options.signal;
-        this.log = options.log ?? silentLogger;
-        this.onUploadBytes = options.onUploadBytes ?? (() => { });
-        this.http = {
-            clock: this.clock,
-            log: this.log,
-            ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-            ...(options.signal ? { signal: options.signal } : {})
-        };
-        this.limiter = new CallLimiter({
-            callsPerWindow: options.limits?.callsPerWindow ?? DEFAULT_LIMITS.callsPerWindow,
-            windowMs: options.limits?.windowMs ?? DEFAULT_LIMITS.windowMs,
-            concurrent: options.limits?.concurrent ?? DEFAULT_LIMITS.concurrent,
-            clock: this.clock,
-            sleep: this.sleep,
-            ...(options.signal ? { signal: options.signal } : {})
-        });
-        this.tokens = new TokenCache({
-            identityUrl: options.identityUrl,
-            clientId: options.clientId,
-            clientSecret: options.clientSecret,
-            timeoutMs: this.timeoutMs,
-            http: this.http,
-            retry: this.retryOptions(),
-            ...(options.onSecret ? { onSecret: options.onSecret } : {}),
-            onIdentityCall: () => {
-                this.identityCalls++;
-            }
-        });
-    }
-    get stats() {
-        return {
-            calls: this.limiter.calls,
-            identityCalls: this.identityCalls,
-            retries: this.retries,
-            rateLimitWaits: this.rateLimitWaits
-        };
-    }
-    /** Creates an import job; waits and submits again while Marketo's import queue is full. */
-    async submitImport(request) {
-        const { programId, programMemberStatus, format, source } = request;
-        const url = `${this.restUrl}/bulk/v1/program/${encodeURIComponent(programId)}/members/import.json` +
-            `?format=${format.toUpperCase()}&programMemberStatus=${encodeURIComponent(programMemberStatus)}`;
-        const counts = { attempts: 0, uncertainAttempts: 0, queueFullWaits: 0 };
-        const onRetry = (event) => {
-            if (event.failure.uncertain)
-                counts.uncertainAttempts++;
-            if (event.handling === 'queueFull')
-                counts.queueFullWaits++;
-        };
-        // Set when the run stops while a whole upload is on the wire, waiting for Marketo's answer.
-        let cutAfterSending = false;
-        const job = await this.restCall('submit', onRetry, async (token, attempt) => {
-            counts.attempts = attempt;
-            // A consumed stream cannot be sent again: every attempt frames a fresh one.
-            const envelope = multipartEnvelope(source.filename, format);
-            const upload = new UploadBody(envelope, source, this.onUploadBytes);
-            try {
-                return await this.exchange({
-                    method: 'POST',
-                    url,
-                    attempt,
-                    timeoutMs: this.submitTimeoutMs,
-                    body: upload.stream,
-                    headers: {
-                        ...this.headers(token),
-                        'content-type': envelope.contentType,
-                        'content-length': String(upload.byteLength)
-                    }
-                }, async (response) => {
-                    const result = resultOf(response.statusCode, await readText(response, this.signal));
-                    const submitted = parseSubmittedJob(result[0]);
-                    if (!submitted)
-                        throw new AttemptFailure('invalid answer', 'the answer has no batchId');
-                    return submitted;
-                });
-            }
-            catch (error) {
-                if (upload.sourceError !== undefined)
-                    throw upload.sourceError;
-                if (this.signal?.aborted)
-                    cutAfterSending = upload.sent;
-                throw upload.sent && error instanceof AttemptFailure && mayHaveTakenEffect(error)
-                    ? new AttemptFailure(error.code, error.message, {
-                        ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
-                        uncertain: true
-                    })
-                    : error;
+                await flush();
             }
             finally {
-                upload.stream.destroy();
+                await closeAll(source, out);
             }
-        }).catch((error) => {
-            // Stopped from outside: say whether Marketo may have the job, which only this call knows.
-            if (!this.signal?.aborted || error instanceof MarketoApiError)
-                throw error;
-            const uncertainAttempts = counts.uncertainAttempts + (cutAfterSending ? 1 : 0);
-            throw new SubmitInterrupted(error, uncertainAttempts > 0, uncertainAttempts);
-        });
-        return { ...job, ...counts };
+        },
+        result: () => ({ source: plan.displayPath, path, relativePath, rows })
+    };
+}
+async function write(out, chunk) {
+    if (!out.write(chunk))
+        await (0,external_node_events_.once)(out, 'drain');
+}
+async function closeAll(source, out) {
+    await source.close();
+    if (!out.closed) {
+        out.end();
+        await (0,external_node_events_.once)(out, 'close');
     }
-    async getImportStatus(batchId) {
-        const url = `${this.restUrl}/bulk/v1/program/members/import/${batchId}/status.json`;
-        return this.restCall('status', undefined, (token, attempt) => this.exchange({ method: 'GET', url, attempt, timeoutMs: this.timeoutMs, headers: this.headers(token) }, async (response) => {
-            const result = resultOf(response.statusCode, await readText(response, this.signal));
-            const status = parseJobStatus(result[0]);
-            if (!status)
-                throw new AttemptFailure('invalid answer', 'the answer has no job status');
-            return status;
-        }));
-    }
-    /** Saves the failed rows of a job; false (and no file) when Marketo has none. */
-    downloadFailures(batchId, destinationPath) {
-        return this.download('failures', batchId, destinationPath);
-    }
-    /** Saves the rows imported with warnings; false (and no file) when Marketo has none. */
-    downloadWarnings(batchId, destinationPath) {
-        return this.download('warnings', batchId, destinationPath);
-    }
-    download(operation, batchId, destinationPath) {
-        const url = `${this.restUrl}/bulk/v1/program/members/import/${batchId}/${operation}.json`;
-        return this.restCall(operation, undefined, (token, attempt) => this.exchange({ method: 'GET', url, attempt, timeoutMs: this.timeoutMs, headers: this.headers(token) }, async (response) => {
-            if (response.statusCode === 404) {
-                await discardBody(response);
-                return false;
+}
+
+;// CONCATENATED MODULE: ./src/report/marketo-rows.ts
+
+
+
+/** The last column Marketo adds to the job's header in each file (Adobe's reference). */
+const REASON_COLUMNS = {
+    failures: 'Import Failure Reason',
+    warnings: 'Import Warning Reason'
+};
+/**
+ * The longest record read from one of Marketo's files: it echoes a row of a job of at most
+ * 10 MiB, plus a reason. A longer one (an unbalanced quote swallowing the rest of the file) is
+ * refused as soon as it passes this, instead of being held in memory to the end of the file.
+ */
+const MAX_MARKETO_RECORD_BYTES = 11 * 2 ** 20;
+/** Reasons are a sentence; a longer one is cut, so a hostile file cannot make each one huge. */
+const MAX_REASON_CHARS = 300;
+/** A file of Marketo's that is not what its reference describes, said in one line. */
+class UnreadableFileError extends Error {
+    name = 'UnreadableFileError';
+}
+/**
+ * Reads one of Marketo's failures or warnings files into `into`, keeping at most `keep` rows
+ * (what its status counts, at most the rows sent) and counting the rest. The header must be
+ * the part's `header` plus the reason column, or nothing is read: a file that does not say
+ * which column is which is reported, not guessed at. Throws UnreadableFileError.
+ */
+async function readMarketoRows(path, format, header, kind, keep, into) {
+    const reasons = new Map();
+    let rows = 0;
+    const bounded = new RecordBound();
+    try {
+        for await (const record of recordsOf(bounded.chunks(path), format, 'the file')) {
+            bounded.consumedTo = record.end;
+            if (record.index === 0) {
+                checkHeader(record.fields, header, REASON_COLUMNS[kind]);
+                continue;
             }
-            if (response.statusCode < 200 || response.statusCode >= 300) {
-                resultOf(response.statusCode, await readText(response, this.signal));
+            rows++;
+            if (rows > keep)
+                continue;
+            const reason = intern(reasons, reasonOf(record.fields.at(-1) ?? ''));
+            const key = rowKey(record.fields.slice(0, -1));
+            const pending = into.get(key);
+            if (pending)
+                pending.push(reason);
+            else
+                into.set(key, [reason]);
+        }
+    }
+    catch (error) {
+        // "the file line 3: …" from the scanner: the line is what locates it.
+        if (error instanceof FileFormatError) {
+            throw new UnreadableFileError(error.message.slice(`${error.file} `.length));
+        }
+        throw error;
+    }
+    if (bounded.empty)
+        throw new UnreadableFileError('the file is empty: it has no header');
+    return { rows };
+}
+/** Values compared as Marketo echoes them: surrounding spaces do not matter. */
+function rowKey(fields) {
+    return fields.map((value) => value.trim()).join('\u0000');
+}
+function checkHeader(fields, header, reasonColumn) {
+    const expected = header.length + 1;
+    if (fields.length !== expected) {
+        throw new UnreadableFileError(`its header has ${fields.length} columns, not the part's ${header.length} plus ` +
+            `"${reasonColumn}"; not read, so its rows are not guessed at`);
+    }
+    const differs = header.findIndex((name, at) => name.trim() !== (fields[at] ?? '').trim());
+    if (differs >= 0) {
+        throw new UnreadableFileError(`column ${differs + 1} of its header is not the part's; not read, so its rows are not guessed at`);
+    }
+    if ((fields.at(-1) ?? '').trim().toLowerCase() !== reasonColumn.toLowerCase()) {
+        throw new UnreadableFileError(`its last column is not "${reasonColumn}"; not read, so its rows are not guessed at`);
+    }
+}
+function reasonOf(field) {
+    const reason = field.trim();
+    if (reason === '')
+        return 'no reason given';
+    return reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS)}…` : reason;
+}
+/** One string per distinct reason, whatever the number of rows giving it. */
+function intern(seen, reason) {
+    const known = seen.get(reason);
+    if (known !== undefined)
+        return known;
+    seen.set(reason, reason);
+    return reason;
+}
+/** Feeds a file to the record reader, refusing to run on inside one record past the bound. */
+class RecordBound {
+    /** Where the last record handed out ends, set by the reader of the records. */
+    consumedTo = 0;
+    empty = true;
+    async *chunks(path) {
+        let fed = 0;
+        for await (const bytes of fileChunks(path)) {
+            if (fed - this.consumedTo > MAX_MARKETO_RECORD_BYTES) {
+                throw new UnreadableFileError(`a record is longer than ${MAX_MARKETO_RECORD_BYTES / 2 ** 20} MiB from byte ` +
+                    `${this.consumedTo} on (an unbalanced quote?); not read`);
             }
-            return saveAnswerFile(response, destinationPath, this.signal);
-        }));
+            if (bytes.length > 0)
+                this.empty = false;
+            fed += bytes.length;
+            yield bytes;
+        }
     }
-    headers(token) {
-        return { authorization: `Bearer ${token}`, accept: 'application/json, */*' };
-    }
-    /** One REST call: a token, a limiter slot per attempt, the retry policy around it all. */
-    restCall(operation, onRetry, attempt) {
-        let usedToken;
-        const options = this.retryOptions((event) => {
-            if (event.handling === 'reauth' && usedToken !== undefined)
-                this.tokens.invalidate(usedToken);
-            onRetry?.(event);
-        });
-        return withRetry({ ...options, operation }, async (attemptNumber) => {
-            const token = await this.tokens.token();
-            usedToken = token;
-            return this.limiter.run(() => attempt(token, attemptNumber));
-        });
-    }
-    retryOptions(onRetry) {
+}
+/**
+ * A file's bytes in chunks of 64 KiB. Small on purpose: the record reader joins each chunk to the
+ * rest of the one before, and 1 MiB reads (with those joins) lived long enough to reach V8's old
+ * generation, where they piled up to 69 MiB over a 50 MB failures file before V8 collected them.
+ */
+async function* fileChunks(path) {
+    const { size } = await (0,promises_.stat)(path);
+    yield* readRanges(path, [{ start: 0, end: size }]);
+}
+
+;// CONCATENATED MODULE: ./src/report/row-issues.ts
+
+
+
+
+
+
+
+
+
+/**
+ * Matches Marketo's failure and warning rows to the records they came from, by their values and
+ * within their part (so duplicates in other parts are never confused), reading only the parts
+ * with something to trace and holding one part's rows of Marketo's at a time. Rows that match nothing are kept
+ * with `line: null`: nothing is dropped. A file of Marketo's that cannot be read, or whose rows
+ * are not as many as its counts, is a problem of the report, never a guess.
+ */
+async function traceRowIssues(results, plans, options) {
+    const scratchDir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(options.scratchDir, 'marketo-import-rows-'));
+    const sinks = {
+        failures: new RowIssueLog((0,external_node_path_.join)(scratchDir, 'failures.jsonl')),
+        warnings: new RowIssueLog((0,external_node_path_.join)(scratchDir, 'warnings.jsonl')),
+        problems: downloadProblems(results)
+    };
+    const fixFiles = [];
+    const names = new ArtifactNames();
+    try {
+        for (const plan of plans) {
+            const jobs = results.filter((result) => tracedIn(result, plan));
+            if (jobs.length === 0)
+                continue;
+            const fixFile = await traceFile(plan, jobs, sinks, options.outputDir, names);
+            if (fixFile)
+                fixFiles.push(fixFile);
+        }
         return {
-            policy: this.policy,
-            random: this.random,
-            sleep: this.sleep,
-            now: () => this.clock.now(),
-            ...(this.signal ? { signal: this.signal } : {}),
-            onRetry: (event) => {
-                this.noteRetry(event);
-                onRetry?.(event);
-            }
+            failures: await sinks.failures.close(),
+            warnings: await sinks.warnings.close(),
+            fixFiles,
+            problems: sinks.problems,
+            scratchDir
         };
     }
-    noteRetry(event) {
-        this.retries++;
-        const { failure, operation, attempt, delayMs } = event;
-        const seconds = `${Math.round(delayMs / 100) / 10} s`;
-        switch (event.handling) {
-            case 'reauth':
-                this.log.info(`Marketo rejected the access token (${failure.code}); renewing it`);
-                return;
-            case 'rateWindow':
-                this.rateLimitWaits++;
-                this.limiter.holdUntil(this.clock.now() + delayMs);
-                this.log.info(`Marketo rate limit reached (${failure.code}); waiting ${seconds}`);
-                return;
-            case 'queueFull':
-                this.log.info(`Marketo's import queue is full (${failure.code}); submitting again in ${seconds}`);
-                return;
-            case 'backoff':
-                if (failure.uncertain) {
-                    this.log.warning(`The ${operation} call failed after the whole file was sent (${failure.code}); Marketo ` +
-                        'may have created the job, submitting again (a duplicate job may exist)');
+    catch (error) {
+        // Nothing will read the spill files: leave nothing behind in the runner's folder.
+        await Promise.allSettled([sinks.failures.close(), sinks.warnings.close()]);
+        await (0,promises_.rm)(scratchDir, { recursive: true, force: true });
+        throw error;
+    }
+}
+function tracedIn(result, plan) {
+    if (isBatchPart(result.part) || result.part.path !== plan.path)
+        return false;
+    if (result.batchId === undefined)
+        return false;
+    return result.outcome === 'Failed' || !!result.failuresFile || !!result.warningsFile;
+}
+function downloadProblems(results) {
+    return results.flatMap((result) => (result.rowFileProblems ?? []).map((problem) => ({
+        batchId: result.batchId,
+        part: describePart(result.part),
+        ...problem
+    })));
+}
+async function traceFile(plan, results, sinks, outputDir, names) {
+    const sorted = [...results].sort((a, b) => a.part.byteStart - b.part.byteStart);
+    const needsFix = sorted.some((r) => r.outcome === 'Failed' || r.failuresFile);
+    const fix = needsFix ? await openFixFile(plan, outputDir, names) : undefined;
+    try {
+        // Only the parts with something to trace are read, each with the header before it.
+        for (const result of sorted) {
+            let job;
+            for await (const record of partRecords(plan, result.part)) {
+                if (!job) {
+                    job = await load(result, plan, record.fields, sinks.problems);
+                    continue;
                 }
-                this.log.info(`Marketo ${operation} attempt ${attempt} of ${this.policy.maxAttempts} failed ` +
-                    `(${failure.code}: ${failure.message}); retrying in ${seconds}`);
+                if (sent(result.part, record.start))
+                    await match(job, record, plan, sinks, fix);
+            }
+            if (job)
+                await unmatched(job, plan, sinks);
         }
     }
-    /** Sends one request and hands the answer to `handle`, logging the exchange either way. */
-    async exchange(exchange, handle) {
-        const startedAt = this.clock.now();
-        let status;
-        let code;
-        let response;
+    finally {
+        await fix?.close();
+    }
+    return fix?.result();
+}
+/**
+ * The header, then the records of one part, read from the part's bytes alone (the header's
+ * bytes before them), with their lines and offsets in the whole file.
+ */
+async function* partRecords(plan, part) {
+    const headerBytes = plan.header.end - plan.header.start;
+    const ranges = [plan.header, { start: part.byteStart, end: part.byteEnd }];
+    let firstLine;
+    const chunks = readRanges(plan.path, ranges);
+    for await (const record of recordsOf(chunks, plan.format, plan.displayPath)) {
+        if (record.index === 0) {
+            yield record;
+            continue;
+        }
+        firstLine ??= record.line;
+        const offset = part.byteStart - headerBytes;
+        yield {
+            ...record,
+            line: record.line - firstLine + part.firstLine,
+            start: record.start + offset,
+            end: record.end + offset
+        };
+    }
+}
+/** Reads the part's failures and warnings files, checking them against the job's counts. */
+async function load(result, plan, header, problems) {
+    const job = { result, failures: new Map(), warnings: new Map() };
+    if (result.outcome === 'Failed') {
+        job.jobFailure = result.message || 'the import job ended Failed';
+        return job;
+    }
+    const files = [
+        { kind: 'failures', path: result.failuresFile, counted: result.failed, into: job.failures },
+        { kind: 'warnings', path: result.warningsFile, counted: result.warned, into: job.warnings }
+    ];
+    for (const { kind, path, counted, into } of files) {
+        if (path === undefined)
+            continue;
+        const problem = (message) => {
+            problems.push({ batchId: result.batchId, part: describePart(result.part), kind, message });
+        };
         try {
-            response = await send(exchange, this.http);
-            status = response.statusCode;
-            return await handle(response);
+            const keep = Math.min(counted, result.part.rows);
+            const { rows } = await readMarketoRows(path, plan.format, header, kind, keep, into);
+            if (rows !== counted) {
+                problem(`the file has ${rows} rows, but Marketo's status counts ${counted} ` +
+                    `(${kind === 'failures' ? 'numOfRowsFailed' : 'numOfRowsWithWarning'})`);
+            }
         }
         catch (error) {
-            if (error instanceof AttemptFailure)
-                code = error.code;
-            throw error;
-        }
-        finally {
-            if (response && !response.body.readableEnded)
-                response.body.destroy();
-            logExchange(this.log, exchange, { status, code, startedAt, endedAt: this.clock.now() });
+            if (!(error instanceof UnreadableFileError))
+                throw error;
+            into.clear();
+            problem(`cannot be read: ${error.message}`);
         }
     }
+    return job;
 }
-
-;// CONCATENATED MODULE: ./src/marketo/index.ts
-
-
-
-
-
-
-
-;// CONCATENATED MODULE: ./src/report/row-files.ts
-
-
-/**
- * Downloads Marketo's failure and warning files of an ended job into `outputDir`, only when its
- * counts say there is something to fetch (every call spends the customer's daily quota).
- */
-async function collectRowFiles(result, api, outputDir, log) {
-    if (result.outcome !== 'Complete' || result.batchId === undefined)
-        return;
-    const batchId = result.batchId;
-    const name = (kind) => (0,external_node_path_.join)(outputDir, rowFileName(result, kind));
-    try {
-        if (result.failed > 0) {
-            const path = name('failures');
-            if (await api.downloadFailures(batchId, path))
-                result.failuresFile = path;
-            else
-                log.warning(`Batch ${batchId} reported ${result.failed} failed rows, but Marketo has no failures file for it`);
-        }
-        if (result.warned > 0) {
-            const path = name('warnings');
-            if (await api.downloadWarnings(batchId, path))
-                result.warningsFile = path;
-            else
-                log.warning(`Batch ${batchId} reported ${result.warned} rows with warnings, but Marketo has no warnings file for it`);
-        }
+async function match(job, record, plan, sinks, fix) {
+    const issue = (reason) => ({
+        file: plan.displayPath,
+        line: record.line,
+        batchId: job.result.batchId,
+        part: job.result.part.index,
+        reason
+    });
+    const key = job.jobFailure ? '' : rowKey(record.fields);
+    const failure = job.jobFailure ?? takeReason(job.failures, key);
+    if (failure !== undefined) {
+        await sinks.failures.add(issue(failure));
+        await fix?.add(record.start, record.end);
     }
-    catch (error) {
-        log.warning(`Could not download the row files of batch ${batchId}: ${messageOf(error)}`);
-    }
+    const warning = job.jobFailure ? undefined : takeReason(job.warnings, key);
+    if (warning !== undefined)
+        await sinks.warnings.add(issue(warning));
 }
-/** `leads.batch-1046.failures.csv`: the source's name, the batch, the kind, the source's extension. */
-function rowFileName(result, kind) {
-    const file = (0,external_node_path_.basename)(result.part.path);
-    const extension = (0,external_node_path_.extname)(file) || '.csv';
-    const stem = file.slice(0, file.length - (0,external_node_path_.extname)(file).length);
-    return `${stem}.batch-${result.batchId}.${kind}${extension}`;
-}
-
-;// CONCATENATED MODULE: ./src/jobs/resume.ts
-/**
- * Resuming with `batch-ids`: nothing is submitted. The scheduler still "submits" each part in
- * order, and this adapter answers with the batch id the earlier run got for it, so the jobs are
- * polled, reported and judged exactly as in an uninterrupted run.
- *
- * Batch ids are matched to parts in submit order, which is the order the earlier run split and
- * submitted the same files in. Parts past the last batch id were not submitted by that run.
- */
-class ResumeApi {
-    batchIds;
-    api;
-    submits = 0;
-    constructor(batchIds, api) {
-        this.batchIds = batchIds;
-        this.api = api;
-    }
-    async submitImport(_request) {
-        const batchId = this.batchIds[this.submits++];
-        if (batchId === undefined) {
-            throw new Error('not submitted by the run being resumed (it has no batch id for this part)');
-        }
-        return { batchId, importId: String(batchId), status: 'Queued', uncertainAttempts: 0 };
-    }
-    getImportStatus(batchId) {
-        return this.api.getImportStatus(batchId);
-    }
-}
-/**
- * Without `files`, the rows behind each batch id are unknown until Marketo reports them: one
- * stand-in part per batch id, whose rows are filled in from Marketo's counts when the job ends.
- */
-function batchOnlyParts(batchIds) {
-    return batchIds.map((batchId) => ({
-        path: '',
-        displayPath: `batch ${batchId}`,
-        format: 'CSV',
-        index: 1,
-        count: 1,
-        byteStart: 0,
-        byteEnd: 0,
-        bytes: 0,
-        rows: 0,
-        firstLine: 0
-    }));
-}
-/** Checks that the files given with batch-ids can be the ones that earlier run submitted. */
-function resumeMismatch(plans, batchIds) {
-    const parts = plans.reduce((total, plan) => total + plan.parts.length, 0);
-    if (batchIds.length <= parts)
-        return undefined;
-    return (`batch-ids: ${batchIds.length} batch ids, but the files split into only ${parts} parts; ` +
-        'give the same files, format and chunk-size as the run being resumed');
-}
-
-// EXTERNAL MODULE: ./src/memory.ts + 2 modules
-var memory = __nccwpck_require__(58547);
-;// CONCATENATED MODULE: ./src/stages/import.ts
-
-
-
-
-
-
-
-
-
-
-
-/**
- * Moves the parts through Marketo (or, resuming with batch-ids, polls the jobs an earlier run
- * submitted), downloading each ended job's failure and warning files into output-dir.
- */
-async function importParts(inputs, parts, plans, startedAt) {
-    await (0,promises_.mkdir)(inputs.outputDir, { recursive: true });
-    const headers = new Map(plans.map((plan) => [plan.path, plan.header]));
-    const resuming = inputs.batchIds.length > 0;
-    const cancel = cancelOnSignals();
-    try {
-        const client = new MarketoClient({
-            ...inputs.endpoint,
-            clientId: inputs.clientId,
-            clientSecret: inputs.clientSecret,
-            onSecret: (token) => lib_core.setSecret(token),
-            onUploadBytes: memory/* countUploadBytes */.Qd,
-            ...scaledTimes(process.env),
-            ...requestTimeouts(process.env),
-            signal: cancel.signal,
-            log: { debug: lib_core.debug, info: lib_core.info, warning: lib_core.warning }
-        });
-        const rows = plural(parts.reduce((total, part) => total + part.rows, 0), 'row');
-        lib_core.info(resuming
-            ? `Resuming ${plural(inputs.batchIds.length, 'import job')} (batch ids ${inputs.batchIds.join(',')}): nothing is submitted`
-            : `Importing ${rows} in ${plural(parts.length, 'part')} into program ${inputs.programId} as ` +
-                `"${inputs.programMemberStatus}", up to ${inputs.maxConcurrentJobs} jobs at once`);
-        const outcome = await runImportJobs(parts, resuming ? new ResumeApi(inputs.batchIds, client) : client, {
-            programId: inputs.programId,
-            programMemberStatus: inputs.programMemberStatus,
-            // Resuming polls every job given at once: they are all in Marketo already.
-            maxConcurrentJobs: resuming
-                ? Math.max(1, inputs.batchIds.length)
-                : inputs.maxConcurrentJobs,
-            pollIntervalMs: inputs.pollIntervalMs,
-            maxPollIntervalMs: inputs.maxPollIntervalMs,
-            deadline: startedAt + inputs.timeoutMs,
-            clock: systemClock,
-            sleep: realSleep,
-            controller: cancel.controller,
-            // Resuming uploads nothing: the adapter answers without reading a byte.
-            sourceOf: (part) => resuming
-                ? NOTHING_TO_UPLOAD
-                : sourceOfPart(part, headers.get(part.path)),
-            onJobEnded: async (result) => {
-                if (result.part.path === '')
-                    countRowsFromMarketo(result);
-                await collectRowFiles(result, client, inputs.outputDir, lib_core);
-            },
-            log: {
-                info: lib_core.info,
-                warning: lib_core.warning,
-                progress: (p) => lib_core.info(`Progress: ${p.partsEnded}/${p.partsTotal} parts done, ${p.partsOpen} in Marketo's queue, ` +
-                    `${p.partsWaiting} waiting; ${formatCount(p.rowsImported)} rows imported; ` +
-                    `${formatDuration(p.elapsedMs)}; ${plural(client.stats.calls, 'API call')}`)
+/** Marketo's rows of the part that matched no record: kept, with no line. */
+async function unmatched(job, plan, sinks) {
+    const lists = [
+        [job.failures, sinks.failures],
+        [job.warnings, sinks.warnings]
+    ];
+    for (const [pending, sink] of lists) {
+        for (const reasons of pending.values()) {
+            for (const reason of reasons) {
+                await sink.add({
+                    file: plan.displayPath,
+                    line: null,
+                    batchId: job.result.batchId,
+                    part: job.result.part.index,
+                    reason
+                });
             }
-        });
-        const apiCalls = client.stats.calls;
-        lib_core.info(`Marketo API calls used: ${apiCalls} (plus ${plural(client.stats.identityCalls, 'token request')})`);
-        return { outcome, apiCalls };
-    }
-    finally {
-        cancel.dispose();
-    }
-}
-const NOTHING_TO_UPLOAD = {
-    filename: '',
-    byteLength: 0,
-    open: () => external_node_stream_.Readable.from([])
-};
-/** A batch resumed without its file: its rows are what Marketo says it processed. */
-function countRowsFromMarketo(result) {
-    result.part.rows = result.imported + result.failed;
-}
-/**
- * The runner cancels a step with SIGINT, then SIGTERM about 7.5 s later: stop submitting, report
- * what was submitted, and let the step fail.
- */
-function cancelOnSignals() {
-    const controller = new AbortController();
-    const onSignal = (name) => () => {
-        if (!controller.signal.aborted)
-            lib_core.warning(`Received ${name}: stopping and writing the report`);
-        controller.abort(new Error(`cancelled by ${name}`));
-    };
-    const onInt = onSignal('SIGINT');
-    const onTerm = onSignal('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-    return {
-        controller,
-        signal: controller.signal,
-        dispose: () => {
-            process.off('SIGINT', onInt);
-            process.off('SIGTERM', onTerm);
         }
-    };
-}
-/**
- * Contributors' knob: MARKETO_IMPORT_TIME_SCALE (e.g. 0.01) shortens the retry waits (back-off,
- * Marketo's 20 s rate window, queue-full waits) and the 20 s window of the action's own call
- * limiter when the action runs against the simulator.
- */
-function scaledTimes(env) {
-    const scale = Number(env['MARKETO_IMPORT_TIME_SCALE']);
-    if (!env['MARKETO_IMPORT_TIME_SCALE'] || !(scale > 0 && scale <= 1))
-        return {};
-    return {
-        retry: {
-            baseDelayMs: 1000 * scale,
-            maxDelayMs: 30_000 * scale,
-            rateWindowMs: 20_000 * scale,
-            queueWaitMs: 5000 * scale,
-            maxQueueWaitMs: 60_000 * scale
-        },
-        limits: { windowMs: DEFAULT_LIMITS.windowMs * scale }
-    };
-}
-/**
- * Contributors' knob: MARKETO_IMPORT_REQUEST_TIMEOUT_MS (e.g. 300) is how long the action waits
- * for any answer, uploads included, so tests can have the simulator answer too late.
- */
-function requestTimeouts(env) {
-    const ms = Number(env['MARKETO_IMPORT_REQUEST_TIMEOUT_MS']);
-    if (!env['MARKETO_IMPORT_REQUEST_TIMEOUT_MS'] || !(Number.isFinite(ms) && ms >= 50))
-        return {};
-    return { requestTimeoutMs: ms, submitTimeoutMs: ms };
-}
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/changes/git.ts
-
-/** changed-since cannot be honoured: the message says what happened and how to fix it. */
-class ChangeError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'ChangeError';
+        pending.clear();
     }
 }
-/** `github.event.before` on the first push of a branch: there is no earlier revision. */
-const NO_COMMIT = /^0{40}$/;
-/** Runs git without a shell (the ref is an argument, never interpreted), collecting its output. */
-function git(args, cwd) {
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-        const out = [];
-        let stderr = '';
-        child.stdout.on('data', (chunk) => out.push(chunk));
-        child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-        child.on('error', (error) => reject(error.code === 'ENOENT'
-            ? new ChangeError('changed-since needs git, and git is not on the PATH of this runner')
-            : error));
-        child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr }));
-    });
+/** Whether the record at `start` was sent with its part (changed-since sends some ranges only). */
+function sent(part, start) {
+    const ranges = part.ranges;
+    if (ranges === undefined)
+        return true;
+    let low = 0;
+    let high = ranges.length - 1;
+    while (low <= high) {
+        const middle = (low + high) >> 1;
+        const range = ranges[middle];
+        if (start < range.start)
+            high = middle - 1;
+        else if (start >= range.end)
+            low = middle + 1;
+        else
+            return true;
+    }
+    return false;
 }
-/**
- * The commit `ref` names, checked in the repository holding `cwd`. A ref the clone does not have
- * (the usual case: actions/checkout fetches one commit by default) fails with how to fix it.
- */
-async function resolveCommit(ref, cwd) {
-    const inRepo = await git(['rev-parse', '--is-inside-work-tree'], cwd);
-    if (inRepo.code !== 0) {
-        throw new ChangeError(`changed-since: ${cwd} is not in a git repository; check the repository out with ` +
-            'actions/checkout (fetch-depth: 0) before this step, or leave changed-since empty');
-    }
-    const resolved = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], cwd);
-    const commit = resolved.stdout.toString('utf8').trim();
-    if (resolved.code === 0 && commit !== '')
-        return commit;
-    const shallow = await git(['rev-parse', '--is-shallow-repository'], cwd);
-    const why = shallow.stdout.toString('utf8').trim() === 'true'
-        ? 'this clone is shallow (actions/checkout fetches a single commit by default)'
-        : 'this clone does not have it';
-    throw new ChangeError(`changed-since: ${JSON.stringify(ref)} is not a commit in this repository: ${why}. ` +
-        'Set fetch-depth: 0 on actions/checkout so the history is there, or give a ref the clone has');
-}
-/**
- * The blob id of `name` (a file in `dir`) at `commit`, or undefined when the file is not there
- * (it is new since). Paths are relative to `dir`, so the workspace need not be the repository root.
- */
-async function blobAt(commit, dir, name) {
-    const listed = await git(['--literal-pathspecs', 'ls-tree', '-z', commit, '--', name], dir);
-    if (listed.code !== 0) {
-        throw new ChangeError(`changed-since: git ls-tree failed in ${dir}: ${listed.stderr.trim()}`);
-    }
-    const entry = listed.stdout.toString('utf8').split('\0')[0] ?? '';
-    const match = /^\d+ blob ([0-9a-f]+)\t/.exec(entry);
-    return match?.[1];
-}
-/** A blob's bytes as committed (`git cat-file blob`, the plumbing under `git show`). */
-async function* readBlob(blob, cwd) {
-    const child = (0,external_node_child_process_namespaceObject.spawn)('git', ['cat-file', 'blob', blob], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-    const exited = new Promise((resolve, reject) => {
-        child.on('error', reject);
-        child.on('close', resolve);
-    });
-    let done = false;
-    try {
-        for await (const chunk of child.stdout)
-            yield chunk;
-        const code = await exited;
-        done = true;
-        if (code !== 0)
-            throw new ChangeError(`changed-since: git cat-file failed: ${stderr.trim()}`);
-    }
-    finally {
-        if (!done)
-            child.kill();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/pr-comment.ts
-
-
-/** GitHub refuses a comment body over 65,536 characters; stay below it. */
-const COMMENT_MAX_CHARS = 60_000;
-/**
- * The hidden marker that finds this action's comment again on the next run: one comment per
- * workflow, job, program, status and file patterns, so a matrix keeps one comment per program.
- */
-function commentMarker(identity) {
-    const key = (0,external_node_crypto_.createHash)('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 16);
-    return `<!-- marketo-program-member-import:${key} -->`;
-}
-/**
- * The pull request comment: the marker, the job summary (already free of row values), and a
- * link to the run for the annotations and the artifact. Cut at a line if it is too long.
- */
-function renderPrComment(report, marker, runUrl) {
-    const footer = runUrl
-        ? `\n<sub>[The workflow run](${runUrl}) has the annotations${report.mode === 'import' ? ' and the artifact' : ''}. This comment is updated on each run.</sub>\n`
-        : '\n<sub>This comment is updated on each run.</sub>\n';
-    let summary = renderSummary(report);
-    const room = COMMENT_MAX_CHARS - marker.length - footer.length - 200;
-    if (summary.length > room) {
-        summary =
-            summary.slice(0, summary.lastIndexOf('\n', room)) +
-                '\n\n…cut to fit a comment; the job summary of the run has everything.\n';
-    }
-    return `${marker}\n${summary}${footer}`;
-}
-
-;// CONCATENATED MODULE: ./src/stages/comment.ts
-
-
-const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
-/**
- * comment-on-pr: posts the report as one comment on the pull request, or updates the comment an
- * earlier run posted (found by its hidden marker). Never fails the step: the report is already in
- * the job summary, so a comment that cannot be written is a warning saying why.
- */
-async function commentOnPullRequest(report, inputs, env, log) {
-    // Loaded only to comment: Octokit is a large share of the action's start-up memory.
-    const github = await __nccwpck_require__.e(/* import() */ 351).then(__nccwpck_require__.bind(__nccwpck_require__, 61351));
-    const { context } = github;
-    const number = context.payload.pull_request?.number;
-    if (!PULL_REQUEST_EVENTS.has(context.eventName ?? '') || typeof number !== 'number') {
-        log.info(`comment-on-pr: this run is for a ${context.eventName || 'non-GitHub'} event, not a pull request; no comment`);
-        return;
-    }
-    const token = inputs.githubToken || env['GITHUB_TOKEN'];
-    if (!token) {
-        log.warning('comment-on-pr: no github-token; pass github-token: ${{ github.token }} to comment on the pull request');
-        return;
-    }
-    log.setSecret(token);
-    const marker = commentMarker({
-        workflow: env['GITHUB_WORKFLOW'] ?? '',
-        job: env['GITHUB_JOB'] ?? '',
-        programId: inputs.programId,
-        programMemberStatus: inputs.programMemberStatus,
-        files: inputs.files
-    });
-    const runUrl = env['GITHUB_SERVER_URL'] && env['GITHUB_REPOSITORY'] && env['GITHUB_RUN_ID']
-        ? `${env['GITHUB_SERVER_URL']}/${env['GITHUB_REPOSITORY']}/actions/runs/${env['GITHUB_RUN_ID']}`
-        : undefined;
-    const body = renderPrComment(report, marker, runUrl);
-    try {
-        const { owner, repo } = context.repo;
-        const octokit = github.getOctokit(token);
-        const comments = await octokit.paginate(octokit.rest.issues.listComments, {
-            owner,
-            repo,
-            issue_number: number,
-            per_page: 100
-        });
-        const earlier = comments.find((comment) => comment.body?.includes(marker));
-        if (earlier) {
-            await octokit.rest.issues.updateComment({ owner, repo, comment_id: earlier.id, body });
-            log.info(`comment-on-pr: updated the comment on pull request #${number}: ${earlier.html_url}`);
-        }
-        else {
-            const created = await octokit.rest.issues.createComment({
-                owner,
-                repo,
-                issue_number: number,
-                body
-            });
-            log.info(`comment-on-pr: commented on pull request #${number}: ${created.data.html_url}`);
-        }
-    }
-    catch (error) {
-        log.warning(`comment-on-pr: could not comment on pull request #${number}: ${describeError(error)}`);
-    }
-}
-function describeError(error) {
-    const status = error.status;
-    const message = messageOf(error);
-    if (status === 403 || status === 404) {
-        return (`${message} (HTTP ${status}). The token needs pull-requests: write (add permissions: ` +
-            'pull-requests: write to the job); on pull requests from forks the workflow token is ' +
-            'read-only, so the report stays in the job summary');
-    }
-    return status ? `${message} (HTTP ${status})` : message;
-}
-
-;// CONCATENATED MODULE: ./src/validate/types.ts
-/** Severity and the words a summary uses for each kind, in the order reports list them. */
-const KINDS = {
-    unreadable: { severity: 'error', label: 'file cannot be read' },
-    'invalid-utf8': { severity: 'error', label: 'not valid UTF-8' },
-    'unclosed-quote': { severity: 'error', label: 'unbalanced quotes' },
-    quoting: { severity: 'error', label: 'quotes read two ways' },
-    'line-breaks': { severity: 'error', label: 'lines end with a carriage return alone' },
-    delimiter: { severity: 'error', label: 'delimiter contradicts the format' },
-    'no-email-column': { severity: 'error', label: 'no email column' },
-    'field-count': { severity: 'error', label: 'wrong number of fields' },
-    'empty-email': { severity: 'error', label: 'empty email' },
-    'invalid-email': { severity: 'warning', label: 'email Marketo flags as invalid' },
-    'duplicate-email': { severity: 'warning', label: 'same email twice' },
-    'header-name': { severity: 'warning', label: 'header name is not a REST API name' },
-    'record-too-large': { severity: 'warning', label: 'record larger than Marketo’s limit' },
-    split: { severity: 'notice', label: 'file will be split' }
-};
-
-;// CONCATENATED MODULE: ./src/validate/annotations.ts
-
-
-
-/** A finding as an annotation at its file and line, titled with its kind. */
-function findingAnnotation(finding) {
-    return {
-        kind: finding.severity,
-        title: KINDS[finding.kind].label,
-        message: finding.message,
-        file: finding.file,
-        ...(finding.line !== null ? { line: finding.line } : {})
-    };
-}
-/**
- * Keeps GitHub's caps over everything a step annotates (10 errors, 10 warnings, 10 notices per
- * step): the first `ROW_ANNOTATIONS_PER_KIND` of each kind, in order, leaving room for the step's
- * own messages; past it, one notice says how many more there are and where they are listed.
- */
-function capAnnotations(annotations, listedIn) {
-    const kept = [];
-    const left = { error: 0, warning: 0, notice: 0 };
-    const used = { error: 0, warning: 0, notice: 0 };
-    for (const annotation of annotations) {
-        if (used[annotation.kind] < ROW_ANNOTATIONS_PER_KIND) {
-            used[annotation.kind]++;
-            kept.push(annotation);
-        }
-        else {
-            left[annotation.kind]++;
-        }
-    }
-    const more = [
-        left.error > 0 ? plural(left.error, 'more error') : '',
-        left.warning > 0 ? plural(left.warning, 'more warning') : '',
-        left.notice > 0 ? plural(left.notice, 'more notice') : ''
-    ].filter(Boolean);
-    if (more.length > 0) {
-        kept.push({
-            kind: 'notice',
-            title: 'More in the report',
-            message: `${more.join(', ')} are listed with their files and lines in ${listedIn}`
-        });
-    }
-    return kept;
+function takeReason(pending, key) {
+    const reasons = pending.get(key);
+    if (!reasons)
+        return undefined;
+    const reason = reasons.shift();
+    if (reasons.length === 0)
+        pending.delete(key);
+    return reason;
 }
 
 ;// CONCATENATED MODULE: ./src/validate/rules.ts
@@ -75801,6 +70589,8 @@ function rangesOf(records) {
 
 
 
+
+
 /** Removed lines a report names per file; the count says the rest. */
 const REMOVED_LINES_KEPT = 20;
 /**
@@ -75812,6 +70602,13 @@ const REMOVED_LINES_KEPT = 20;
  */
 async function selectChanged(plans, options) {
     const commit = NO_COMMIT.test(options.ref) ? null : await resolveCommit(options.ref, options.cwd);
+    // git reads the earlier revisions at the files' own paths: those stay inside the workspace.
+    const workspace = await (0,promises_.realpath)(options.cwd).catch(() => options.cwd);
+    for (const plan of plans) {
+        if (!isWithin(plan.path, workspace)) {
+            throw new ChangeError(`changed-since: ${plan.displayPath} is outside the workspace ${workspace}`);
+        }
+    }
     const selection = {
         plans: [],
         selectedLines: new Map(),
@@ -75934,6 +70731,175 @@ async function earlierRecords(plan, commit, header, options) {
 /** Values are compared by digest: the earlier revision's rows are not kept in memory. */
 function hashOf(text) {
     return (0,external_node_crypto_.createHash)('sha1').update(text).digest('base64');
+}
+
+// EXTERNAL MODULE: ./src/text/untrusted.ts
+var untrusted = __nccwpck_require__(79209);
+;// CONCATENATED MODULE: ./src/changes/summary.ts
+
+
+const STAY = 'they stay in Marketo: this action adds members and sets their status, it never removes them';
+/** The changed-since section of the job summary: what was selected, and what was removed. */
+function changesSection(changes, md = untrusted/* JOB_SUMMARY */.Bp) {
+    if (changes === undefined)
+        return [];
+    const at = changes.commit ? ` (\`${changes.commit.slice(0, 7)}\`)` : '';
+    const lines = [`#### Changes since ${md.code(changes.ref)}${at}`, ''];
+    if (changes.commit === null) {
+        lines.push('No earlier revision (the first push of a branch): every record counts as new.', '');
+    }
+    lines.push('| file | new | changed | unchanged (not sent) | removed |', '| --- | ---: | ---: | ---: | ---: |');
+    for (const file of changes.files) {
+        lines.push(`| ${md.code(file.displayPath)}${file.newFile ? ' (new file)' : ''} | ${formatCount(file.added)} | ` +
+            `${formatCount(file.changed)} | ${formatCount(file.unchanged)} | ${formatCount(file.removed)} |`);
+    }
+    lines.push('');
+    const removed = changes.files.filter((file) => file.removed > 0);
+    if (removed.length > 0) {
+        const total = removed.reduce((sum, file) => sum + file.removed, 0);
+        lines.push(`**${plural(total, 'record')} removed since ${md.code(changes.ref)}**: ${STAY}.`);
+        for (const file of removed)
+            lines.push(`- ${removedText(file, changes.ref, md)}`);
+        lines.push('');
+    }
+    return lines;
+}
+/** A notice per file with removed records, at the file: removed lines have no line here. */
+function removedAnnotations(changes) {
+    return (changes?.files ?? [])
+        .filter((file) => file.removed > 0)
+        .map((file) => ({
+        kind: 'notice',
+        title: 'Records removed stay in Marketo',
+        message: `${removedText(file, changes?.ref ?? '')}; ${STAY}`,
+        file: file.displayPath
+    }));
+}
+/**
+ * Removed records counted, with their lines in the earlier revision (never their values): as
+ * markdown for `md`, else as plain text for an annotation.
+ */
+function removedText(file, ref, md) {
+    const name = md ? md.code(file.displayPath) : file.displayPath;
+    const more = file.removed - file.removedLines.length;
+    const lines = file.removedLines.join(', ') + (more > 0 ? ` and ${formatCount(more)} more` : '');
+    return `${name}: ${plural(file.removed, 'record')} removed since ${md ? md.code(ref) : ref} (${file.removedLines.length === 1 && more === 0 ? 'line' : 'lines'} ${lines} of that version)`;
+}
+
+;// CONCATENATED MODULE: ./src/report/annotations.ts
+
+/**
+ * GitHub shows at most 10 error and 10 warning annotations per step. Rows get 8 of each; the
+ * rest stay for the step's own messages (the verdict, a file that cannot be read).
+ */
+const ROW_ANNOTATIONS_PER_KIND = 8;
+/**
+ * One annotation per failed row (error) and warned row (warning) at its file and line, titled
+ * with Marketo's reason: never the row's values. Past the cap, one notice says how many more
+ * are in the report.
+ */
+function rowAnnotations(issues, reportName) {
+    const located = (list) => list.filter((issue) => issue.line !== null);
+    const failures = located(issues.failures.first);
+    const warnings = located(issues.warnings.first);
+    const annotations = [
+        ...failures.slice(0, ROW_ANNOTATIONS_PER_KIND).map((issue) => ({
+            kind: 'error',
+            title: issue.reason,
+            message: `Marketo did not import the row that starts on this line (batch ${issue.batchId})`,
+            file: issue.file,
+            line: issue.line
+        })),
+        ...warnings.slice(0, ROW_ANNOTATIONS_PER_KIND).map((issue) => ({
+            kind: 'warning',
+            title: issue.reason,
+            message: `Marketo imported the row that starts on this line with a warning (batch ${issue.batchId})`,
+            file: issue.file,
+            line: issue.line
+        }))
+    ];
+    const moreFailures = issues.failures.rows - Math.min(failures.length, ROW_ANNOTATIONS_PER_KIND);
+    const moreWarnings = issues.warnings.rows - Math.min(warnings.length, ROW_ANNOTATIONS_PER_KIND);
+    if (moreFailures > 0 || moreWarnings > 0) {
+        const more = [
+            moreFailures > 0 ? plural(moreFailures, 'more failed row') : '',
+            moreWarnings > 0
+                ? plural(moreWarnings, 'more row with a warning', 'more rows with a warning')
+                : ''
+        ].filter(Boolean);
+        annotations.push({
+            kind: 'notice',
+            title: 'More rows in the report',
+            message: `${more.join(' and ')} are listed with their lines and reasons in ${reportName}`
+        });
+    }
+    return annotations;
+}
+
+;// CONCATENATED MODULE: ./src/validate/types.ts
+/** Severity and the words a summary uses for each kind, in the order reports list them. */
+const KINDS = {
+    unreadable: { severity: 'error', label: 'file cannot be read' },
+    'invalid-utf8': { severity: 'error', label: 'not valid UTF-8' },
+    'unclosed-quote': { severity: 'error', label: 'unbalanced quotes' },
+    quoting: { severity: 'error', label: 'quotes read two ways' },
+    'line-breaks': { severity: 'error', label: 'lines end with a carriage return alone' },
+    delimiter: { severity: 'error', label: 'delimiter contradicts the format' },
+    'no-email-column': { severity: 'error', label: 'no email column' },
+    'field-count': { severity: 'error', label: 'wrong number of fields' },
+    'empty-email': { severity: 'error', label: 'empty email' },
+    'invalid-email': { severity: 'warning', label: 'email Marketo flags as invalid' },
+    'duplicate-email': { severity: 'warning', label: 'same email twice' },
+    'header-name': { severity: 'warning', label: 'header name is not a REST API name' },
+    'record-too-large': { severity: 'warning', label: 'record larger than Marketo’s limit' },
+    split: { severity: 'notice', label: 'file will be split' }
+};
+
+;// CONCATENATED MODULE: ./src/validate/annotations.ts
+
+
+
+/** A finding as an annotation at its file and line, titled with its kind. */
+function findingAnnotation(finding) {
+    return {
+        kind: finding.severity,
+        title: KINDS[finding.kind].label,
+        message: finding.message,
+        file: finding.file,
+        ...(finding.line !== null ? { line: finding.line } : {})
+    };
+}
+/**
+ * Keeps GitHub's caps over everything a step annotates (10 errors, 10 warnings, 10 notices per
+ * step): the first `ROW_ANNOTATIONS_PER_KIND` of each kind, in order, leaving room for the step's
+ * own messages; past it, one notice says how many more there are and where they are listed.
+ */
+function capAnnotations(annotations, listedIn) {
+    const kept = [];
+    const left = { error: 0, warning: 0, notice: 0 };
+    const used = { error: 0, warning: 0, notice: 0 };
+    for (const annotation of annotations) {
+        if (used[annotation.kind] < ROW_ANNOTATIONS_PER_KIND) {
+            used[annotation.kind]++;
+            kept.push(annotation);
+        }
+        else {
+            left[annotation.kind]++;
+        }
+    }
+    const more = [
+        left.error > 0 ? plural(left.error, 'more error') : '',
+        left.warning > 0 ? plural(left.warning, 'more warning') : '',
+        left.notice > 0 ? plural(left.notice, 'more notice') : ''
+    ].filter(Boolean);
+    if (more.length > 0) {
+        kept.push({
+            kind: 'notice',
+            title: 'More in the report',
+            message: `${more.join(', ')} are listed with their files and lines in ${listedIn}`
+        });
+    }
+    return kept;
 }
 
 ;// CONCATENATED MODULE: ./src/validate/duplicates.ts
@@ -76099,6 +71065,8 @@ function hashes(key) {
     return [a >>> 0, b >>> 0];
 }
 
+// EXTERNAL MODULE: external "stream"
+var external_stream_ = __nccwpck_require__(2203);
 ;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/is_object.js
 const is_object = function (obj) {
   return typeof obj === "object" && obj !== null && !Array.isArray(obj);
@@ -78930,8 +73898,8 @@ const LOGGED_FINDINGS = 100;
  * an import) and holds back the files with errors. Throws ChangeError when the ref is unknown.
  * Resuming with batch-ids sends nothing, so there is nothing to check.
  */
-async function checkFiles(inputs, found, log) {
-    if (inputs.batchIds.length > 0) {
+async function checkFiles(inputs, mode, found, log) {
+    if (mode.kind === 'resume') {
         return { plans: found.plans, problems: found.problems, annotations: [] };
     }
     const ref = inputs.changedSince;
@@ -78984,7 +73952,6085 @@ async function checkFiles(inputs, found, log) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/main.ts
+;// CONCATENATED MODULE: ./src/validate/summary.ts
+
+
+/** Findings listed one by one in the summary; the table by kind counts them all. */
+const LISTED_FINDINGS = 50;
+const MARKS = { error: '❌', warning: '⚠️', notice: 'ℹ️' };
+/**
+ * The checks' section of the job summary: counts by kind with the first places of each, then the
+ * first findings one by one (folded). In an import, shown only when something was found.
+ */
+function validationSection(summary, mode, files, md = untrusted/* JOB_SUMMARY */.Bp) {
+    if (summary === undefined)
+        return [];
+    const found = summary.errors + summary.warnings + summary.notices;
+    if (found === 0 && mode === 'import')
+        return [];
+    const lines = ['#### Checks of the files', ''];
+    const scope = summary.changedSince
+        ? ` (rows new or changed since ${md.code(summary.changedSince)})`
+        : '';
+    if (found === 0) {
+        return [...lines, `No problem found in ${plural(files, 'file')}${scope}.`, ''];
+    }
+    lines.push(`${plural(summary.errors, 'error')}, ${plural(summary.warnings, 'warning')} ` +
+        `(${plural(summary.warnedRows, 'row')}), ${plural(summary.notices, 'notice')}${scope}.`, '');
+    if (summary.rejectedFiles.length > 0) {
+        lines.push(`Files with errors ${mode === 'dry-run' ? 'would not be' : 'were not'} submitted: ` +
+            summary.rejectedFiles.map((file) => md.code(file)).join(', ') +
+            '.', '');
+    }
+    lines.push('| | problem | count | first at |', '| --- | --- | ---: | --- |');
+    for (const kind of summary.kinds) {
+        const where = kind.examples.map((e) => md.code(e)).join(', ');
+        lines.push(`| ${MARKS[kind.severity]} ${kind.severity} | ${md.text(kind.label)} | ${formatCount(kind.count)} | ${where} |`);
+    }
+    lines.push('');
+    const listed = summary.findings.slice(0, LISTED_FINDINGS);
+    lines.push('<details><summary>' +
+        (found > listed.length ? `The first ${listed.length} problems` : 'Each problem') +
+        '</summary>', '', ...listed.map((finding) => describe(finding, md)), '', '</details>', '');
+    return lines;
+}
+function describe(finding, md) {
+    const where = finding.line === null ? finding.file : `${finding.file}:${finding.line}`;
+    return `- ${MARKS[finding.severity]} ${md.code(where)} ${md.text(finding.message)}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+
+
+
+/** GitHub refuses a step summary over 1 MiB; stay well below it. */
+const SUMMARY_MAX_BYTES = 1_000_000;
+/** Parts listed in the table before the rest is summed up in one line. */
+const MAX_PART_ROWS = 200;
+/** Reasons listed per kind; the rest are counted in one line. */
+const summary_MAX_REASONS = 10;
+/**
+ * The job summary: verdict first, then totals, then each part. Never a row's values. Every
+ * name, ref and message passes `md`, the escaping of the sink it goes to.
+ */
+function renderSummary(report, md = untrusted/* JOB_SUMMARY */.Bp) {
+    const lines = [...headline(report, md), '', ...totalsTable(report), ''];
+    if (report.unexpectedError) {
+        lines.push(`**Unexpected error:** ${md.text(report.unexpectedError)}.`, '');
+    }
+    if (report.stop)
+        lines.push(`**Stopped early:** ${md.text(report.stop.message)}.`, '');
+    lines.push(...problems(report, md), ...changesSection(report.changes, md), ...validationSection(report.validation, report.mode, report.files.length + report.fileProblems.length, md), ...reasonsTable('Why rows failed', report.rowIssues.failures, md), ...reasonsTable('Why rows were imported with a warning', report.rowIssues.warnings, md), ...files(report, md), ...partsTable(report, md), ...batchIds(report));
+    lines.push(`<sub>Program ${md.text(report.programId)}, status "${md.text(report.programMemberStatus)}" · ` +
+        `${plural(report.apiCalls, 'API call')} · ${formatDuration(report.elapsedMs)}</sub>`, '');
+    return fitToLimit(lines.join('\n'));
+}
+function headline(report, md) {
+    const { totals } = report.accounting;
+    const title = report.mode === 'dry-run' ? 'Marketo import (dry run)' : 'Marketo import';
+    const mark = report.verdict.length === 0 ? '✅' : '❌';
+    const since = report.changes ? ` new or changed since ${md.code(report.changes.ref)}` : '';
+    const into = `into program ${md.text(report.programId)} as "${md.text(report.programMemberStatus)}"`;
+    const lines = [];
+    if (report.mode === 'dry-run') {
+        // What would be sent: the files with errors are not.
+        const rows = report.results.reduce((total, result) => total + rowsOf(result), 0);
+        const files = new Set(report.results.map((result) => result.part.displayPath)).size;
+        lines.push(`### ${mark} ${title}: would import ${plural(rows, 'row')}${since} from ${plural(files, 'file')} ${into}`);
+    }
+    else {
+        lines.push(`### ${mark} ${title}: ${formatCount(totals.rowsImported)} of ${plural(totals.rowsTotal, 'row')}${since} imported ${into}`);
+    }
+    for (const reason of report.verdict)
+        lines.push('', `- ${md.text(reason)}`);
+    if (report.verdict.length === 0) {
+        for (const kept of report.limitsKept ?? [])
+            lines.push('', `- ${md.text(kept)}`);
+    }
+    return lines;
+}
+function totalsTable(report) {
+    const t = report.accounting.totals;
+    const rows = [
+        ['Rows in files', t.rowsTotal],
+        ['Submitted', t.rowsSubmitted],
+        ['Imported', t.rowsImported],
+        ['Imported with a warning', t.rowsWarned],
+        ['Failed', t.rowsFailed],
+        ['Not submitted', t.rowsNotSubmitted]
+    ];
+    if (t.rowsPending > 0)
+        rows.push(['Still importing when the run stopped', t.rowsPending]);
+    return [
+        '| | rows |',
+        '| --- | ---: |',
+        ...rows.map(([label, value]) => `| ${label} | ${formatCount(value)} |`)
+    ];
+}
+function problems(report, md) {
+    const lines = [];
+    for (const problem of report.fileProblems) {
+        lines.push(`- ⚠️ ${md.code(problem.displayPath)}: ${md.text(problem.message)}`);
+    }
+    for (const discrepancy of report.accounting.discrepancies) {
+        lines.push(`- ⚠️ ${md.text(discrepancy)}`);
+    }
+    for (const problem of report.rowIssues.problems.slice(0, MAX_PART_ROWS)) {
+        lines.push(`- ⚠️ The ${problem.kind} file of ${md.code(problem.part)} (batch ${problem.batchId}): ` +
+            md.text(problem.message));
+    }
+    return lines.length > 0 ? [...lines, ''] : [];
+}
+function reasonsTable(title, list, md) {
+    if (list.rows === 0)
+        return [];
+    const lines = [`#### ${title}`, '', '| reason | rows | first rows |', '| --- | ---: | --- |'];
+    for (const group of list.reasons.slice(0, summary_MAX_REASONS)) {
+        const where = group.examples.map((e) => md.code(e)).join(', ');
+        lines.push(`| ${md.text(group.reason)} | ${formatCount(group.rows)} | ${where} |`);
+    }
+    const rest = list.reasons.slice(summary_MAX_REASONS);
+    const restRows = rest.reduce((total, group) => total + group.rows, 0) + list.otherReasonRows;
+    if (restRows > 0) {
+        const others = list.otherReasonRows > 0 ? 'other reasons' : plural(rest.length, 'other reason');
+        lines.push('', `…and ${others} for ${plural(restRows, 'row')}: see report.md.`);
+    }
+    return [...lines, ''];
+}
+function files(report, md) {
+    const lines = [];
+    if (report.artifact) {
+        const { name, url } = report.artifact;
+        const link = url ? `[artifact ${md.text(name)}](${url})` : `artifact ${md.text(name)}`;
+        lines.push(`Failure and warning files, fix-and-retry files and the full report: ${link}`);
+    }
+    for (const fix of report.rowIssues.fixFiles) {
+        lines.push(`- ${md.code(fix.relativePath)}: the ${plural(fix.rows, 'failed row')} of ` +
+            `${md.code(fix.source)} with its header, to correct and import again`);
+    }
+    return lines.length > 0 ? [...lines, ''] : [];
+}
+function partsTable(report, md) {
+    if (report.results.length === 0)
+        return [];
+    const lines = [
+        '| file | part | rows | size | batch id | status | imported | failed | warned | message |',
+        '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |'
+    ];
+    report.results.slice(0, MAX_PART_ROWS).forEach((result, index) => {
+        const counts = report.accounting.perPart[index];
+        const { part } = result;
+        lines.push([
+            '',
+            md.code(part.displayPath),
+            `${part.index}/${part.count}`,
+            formatCount(rowsOf(result)),
+            isBatchPart(part) ? '' : formatBytes(part.bytes),
+            result.batchId ?? '',
+            statusLabel(result.outcome, result.uncertainResubmits),
+            formatCount(counts?.imported ?? 0),
+            formatCount(counts?.failed ?? 0),
+            formatCount(counts?.warned ?? 0),
+            md.text(result.message),
+            ''
+        ]
+            .join(' | ')
+            .trim());
+    });
+    const hidden = report.results.length - MAX_PART_ROWS;
+    if (hidden > 0)
+        lines.push('', `…and ${plural(hidden, 'more part')}: see report.json in the artifact.`);
+    return [...lines, ''];
+}
+function statusLabel(outcome, uncertainResubmits) {
+    const label = outcome === 'NotSubmitted' ? 'not submitted' : outcome;
+    return uncertainResubmits > 0 ? `${label} (resubmitted after an uncertain failure)` : label;
+}
+function batchIds(report) {
+    const ids = report.results.flatMap((r) => (r.batchId === undefined ? [] : [r.batchId]));
+    if (ids.length === 0)
+        return [];
+    return [`Batch ids: \`${ids.join(',')}\``, ''];
+}
+/** Cuts the summary at a line boundary if it would pass GitHub's limit. */
+function fitToLimit(markdown) {
+    if (Buffer.byteLength(markdown) <= SUMMARY_MAX_BYTES)
+        return markdown;
+    const note = '\n\n…the summary was cut to stay under GitHub’s 1 MiB limit; report.json has everything.\n';
+    let cut = Buffer.from(markdown)
+        .subarray(0, SUMMARY_MAX_BYTES - 1000)
+        .toString('utf8');
+    cut = cut.slice(0, cut.lastIndexOf('\n'));
+    return cut + note;
+}
+
+;// CONCATENATED MODULE: ./src/report/pr-comment.ts
+
+
+
+/** GitHub refuses a comment body over 65,536 characters; stay below it. */
+const COMMENT_MAX_CHARS = 60_000;
+/**
+ * The hidden marker that finds this action's comment again on the next run: one comment per
+ * workflow, job, program, status and file patterns, so a matrix keeps one comment per program.
+ */
+function commentMarker(identity) {
+    const key = (0,external_node_crypto_.createHash)('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 16);
+    return `<!-- marketo-program-member-import:${key} -->`;
+}
+/**
+ * The pull request comment: the marker, the job summary (already free of row values), and a
+ * link to the run for the annotations and the artifact. Cut at a line if it is too long.
+ */
+function renderPrComment(report, marker, runUrl) {
+    const footer = runUrl
+        ? `\n<sub>[The workflow run](${runUrl}) has the annotations${report.mode === 'import' ? ' and the artifact' : ''}. This comment is updated on each run.</sub>\n`
+        : '\n<sub>This comment is updated on each run.</sub>\n';
+    let summary = renderSummary(report, untrusted/* PR_COMMENT */.x);
+    const room = COMMENT_MAX_CHARS - marker.length - footer.length - 200;
+    if (summary.length > room) {
+        summary =
+            summary.slice(0, summary.lastIndexOf('\n', room)) +
+                '\n\n…cut to fit a comment; the job summary of the run has everything.\n';
+    }
+    return `${marker}\n${summary}${footer}`;
+}
+
+;// CONCATENATED MODULE: ./src/stages/comment.ts
+
+
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+/**
+ * comment-on-pr: posts the report as one comment on the pull request, or updates the comment an
+ * earlier run posted (found by its hidden marker, and written by the same token's user: anyone
+ * can copy the marker into a comment of theirs, which is then left alone). Never fails the step: the report is already in
+ * the job summary, so a comment that cannot be written is a warning saying why.
+ */
+async function commentOnPullRequest(report, inputs, env, log) {
+    // Loaded only to comment: Octokit is a large share of the action's start-up memory.
+    const github = await __nccwpck_require__.e(/* import() */ 351).then(__nccwpck_require__.bind(__nccwpck_require__, 61351));
+    const { context } = github;
+    const number = context.payload.pull_request?.number;
+    if (!PULL_REQUEST_EVENTS.has(context.eventName ?? '') || typeof number !== 'number') {
+        log.info(`comment-on-pr: this run is for a ${context.eventName || 'non-GitHub'} event, not a pull request; no comment`);
+        return;
+    }
+    const token = inputs.githubToken || env['GITHUB_TOKEN'];
+    if (!token) {
+        log.warning('comment-on-pr: no github-token; pass github-token: ${{ github.token }} to comment on the pull request');
+        return;
+    }
+    log.setSecret(token);
+    const marker = commentMarker({
+        workflow: env['GITHUB_WORKFLOW'] ?? '',
+        job: env['GITHUB_JOB'] ?? '',
+        programId: inputs.programId,
+        programMemberStatus: inputs.programMemberStatus,
+        files: inputs.files
+    });
+    const runUrl = env['GITHUB_SERVER_URL'] && env['GITHUB_REPOSITORY'] && env['GITHUB_RUN_ID']
+        ? `${env['GITHUB_SERVER_URL']}/${env['GITHUB_REPOSITORY']}/actions/runs/${env['GITHUB_RUN_ID']}`
+        : undefined;
+    const rendered = renderPrComment(report, marker, runUrl);
+    const body = log.secrets?.scrub(rendered) ?? rendered;
+    try {
+        const { owner, repo } = context.repo;
+        const octokit = github.getOctokit(token);
+        const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+            owner,
+            repo,
+            issue_number: number,
+            per_page: 100
+        });
+        const viewer = await authenticatedLogin(octokit);
+        const earlier = comments.find((comment) => comment.body?.includes(marker) && sameUser(comment.user?.login, viewer));
+        if (earlier) {
+            await octokit.rest.issues.updateComment({ owner, repo, comment_id: earlier.id, body });
+            log.info(`comment-on-pr: updated the comment on pull request #${number}: ${earlier.html_url}`);
+        }
+        else {
+            const created = await octokit.rest.issues.createComment({
+                owner,
+                repo,
+                issue_number: number,
+                body
+            });
+            log.info(`comment-on-pr: commented on pull request #${number}: ${created.data.html_url}`);
+        }
+    }
+    catch (error) {
+        log.warning(`comment-on-pr: could not comment on pull request #${number}: ${describeError(error)}`);
+    }
+}
+/**
+ * Who the token acts as. GraphQL's `viewer` answers for the workflow token too, whose REST
+ * `GET /user` is refused ("Resource not accessible by integration").
+ */
+async function authenticatedLogin(octokit) {
+    const { viewer } = await octokit.graphql('query { viewer { login } }');
+    return viewer.login;
+}
+/** `github-actions[bot]` (REST) and `github-actions` (GraphQL) are one user. */
+function sameUser(login, viewer) {
+    const plain = (name) => name.replace(/\[bot\]$/, '').toLowerCase();
+    return login !== undefined && plain(login) === plain(viewer);
+}
+function describeError(error) {
+    const status = error.status;
+    const message = messageOf(error);
+    if (status === 403 || status === 404) {
+        return (`${message} (HTTP ${status}). The token needs pull-requests: write (add permissions: ` +
+            'pull-requests: write to the job); on pull requests from forks the workflow token is ' +
+            'read-only, so the report stays in the job summary');
+    }
+    return status ? `${message} (HTTP ${status})` : message;
+}
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
+var lib_core = __nccwpck_require__(77094);
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(79896);
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-glob-options-helper.js
+
+/**
+ * Returns a copy with defaults filled in.
+ */
+function getOptions(copy) {
+    const result = {
+        followSymbolicLinks: true,
+        implicitDescendants: true,
+        matchDirectories: true,
+        omitBrokenSymbolicLinks: true,
+        excludeHiddenFiles: false
+    };
+    if (copy) {
+        if (typeof copy.followSymbolicLinks === 'boolean') {
+            result.followSymbolicLinks = copy.followSymbolicLinks;
+            lib_core/* debug */.Yz(`followSymbolicLinks '${result.followSymbolicLinks}'`);
+        }
+        if (typeof copy.implicitDescendants === 'boolean') {
+            result.implicitDescendants = copy.implicitDescendants;
+            lib_core/* debug */.Yz(`implicitDescendants '${result.implicitDescendants}'`);
+        }
+        if (typeof copy.matchDirectories === 'boolean') {
+            result.matchDirectories = copy.matchDirectories;
+            lib_core/* debug */.Yz(`matchDirectories '${result.matchDirectories}'`);
+        }
+        if (typeof copy.omitBrokenSymbolicLinks === 'boolean') {
+            result.omitBrokenSymbolicLinks = copy.omitBrokenSymbolicLinks;
+            lib_core/* debug */.Yz(`omitBrokenSymbolicLinks '${result.omitBrokenSymbolicLinks}'`);
+        }
+        if (typeof copy.excludeHiddenFiles === 'boolean') {
+            result.excludeHiddenFiles = copy.excludeHiddenFiles;
+            lib_core/* debug */.Yz(`excludeHiddenFiles '${result.excludeHiddenFiles}'`);
+        }
+    }
+    return result;
+}
+//# sourceMappingURL=internal-glob-options-helper.js.map
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(16928);
+// EXTERNAL MODULE: external "assert"
+var external_assert_ = __nccwpck_require__(42613);
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-path-helper.js
+
+
+const IS_WINDOWS = process.platform === 'win32';
+/**
+ * Similar to path.dirname except normalizes the path separators and slightly better handling for Windows UNC paths.
+ *
+ * For example, on Linux/macOS:
+ * - `/               => /`
+ * - `/hello          => /`
+ *
+ * For example, on Windows:
+ * - `C:\             => C:\`
+ * - `C:\hello        => C:\`
+ * - `C:              => C:`
+ * - `C:hello         => C:`
+ * - `\               => \`
+ * - `\hello          => \`
+ * - `\\hello         => \\hello`
+ * - `\\hello\world   => \\hello\world`
+ */
+function dirname(p) {
+    // Normalize slashes and trim unnecessary trailing slash
+    p = safeTrimTrailingSeparator(p);
+    // Windows UNC root, e.g. \\hello or \\hello\world
+    if (IS_WINDOWS && /^\\\\[^\\]+(\\[^\\]+)?$/.test(p)) {
+        return p;
+    }
+    // Get dirname
+    let result = external_path_.dirname(p);
+    // Trim trailing slash for Windows UNC root, e.g. \\hello\world\
+    if (IS_WINDOWS && /^\\\\[^\\]+\\[^\\]+\\$/.test(result)) {
+        result = safeTrimTrailingSeparator(result);
+    }
+    return result;
+}
+/**
+ * Roots the path if not already rooted. On Windows, relative roots like `\`
+ * or `C:` are expanded based on the current working directory.
+ */
+function ensureAbsoluteRoot(root, itemPath) {
+    external_assert_(root, `ensureAbsoluteRoot parameter 'root' must not be empty`);
+    external_assert_(itemPath, `ensureAbsoluteRoot parameter 'itemPath' must not be empty`);
+    // Already rooted
+    if (hasAbsoluteRoot(itemPath)) {
+        return itemPath;
+    }
+    // Windows
+    if (IS_WINDOWS) {
+        // Check for itemPath like C: or C:foo
+        if (itemPath.match(/^[A-Z]:[^\\/]|^[A-Z]:$/i)) {
+            let cwd = process.cwd();
+            external_assert_(cwd.match(/^[A-Z]:\\/i), `Expected current directory to start with an absolute drive root. Actual '${cwd}'`);
+            // Drive letter matches cwd? Expand to cwd
+            if (itemPath[0].toUpperCase() === cwd[0].toUpperCase()) {
+                // Drive only, e.g. C:
+                if (itemPath.length === 2) {
+                    // Preserve specified drive letter case (upper or lower)
+                    return `${itemPath[0]}:\\${cwd.substr(3)}`;
+                }
+                // Drive + path, e.g. C:foo
+                else {
+                    if (!cwd.endsWith('\\')) {
+                        cwd += '\\';
+                    }
+                    // Preserve specified drive letter case (upper or lower)
+                    return `${itemPath[0]}:\\${cwd.substr(3)}${itemPath.substr(2)}`;
+                }
+            }
+            // Different drive
+            else {
+                return `${itemPath[0]}:\\${itemPath.substr(2)}`;
+            }
+        }
+        // Check for itemPath like \ or \foo
+        else if (normalizeSeparators(itemPath).match(/^\\$|^\\[^\\]/)) {
+            const cwd = process.cwd();
+            external_assert_(cwd.match(/^[A-Z]:\\/i), `Expected current directory to start with an absolute drive root. Actual '${cwd}'`);
+            return `${cwd[0]}:\\${itemPath.substr(1)}`;
+        }
+    }
+    external_assert_(hasAbsoluteRoot(root), `ensureAbsoluteRoot parameter 'root' must have an absolute root`);
+    // Otherwise ensure root ends with a separator
+    if (root.endsWith('/') || (IS_WINDOWS && root.endsWith('\\'))) {
+        // Intentionally empty
+    }
+    else {
+        // Append separator
+        root += external_path_.sep;
+    }
+    return root + itemPath;
+}
+/**
+ * On Linux/macOS, true if path starts with `/`. On Windows, true for paths like:
+ * `\\hello\share` and `C:\hello` (and using alternate separator).
+ */
+function hasAbsoluteRoot(itemPath) {
+    external_assert_(itemPath, `hasAbsoluteRoot parameter 'itemPath' must not be empty`);
+    // Normalize separators
+    itemPath = normalizeSeparators(itemPath);
+    // Windows
+    if (IS_WINDOWS) {
+        // E.g. \\hello\share or C:\hello
+        return itemPath.startsWith('\\\\') || /^[A-Z]:\\/i.test(itemPath);
+    }
+    // E.g. /hello
+    return itemPath.startsWith('/');
+}
+/**
+ * On Linux/macOS, true if path starts with `/`. On Windows, true for paths like:
+ * `\`, `\hello`, `\\hello\share`, `C:`, and `C:\hello` (and using alternate separator).
+ */
+function hasRoot(itemPath) {
+    external_assert_(itemPath, `isRooted parameter 'itemPath' must not be empty`);
+    // Normalize separators
+    itemPath = normalizeSeparators(itemPath);
+    // Windows
+    if (IS_WINDOWS) {
+        // E.g. \ or \hello or \\hello
+        // E.g. C: or C:\hello
+        return itemPath.startsWith('\\') || /^[A-Z]:/i.test(itemPath);
+    }
+    // E.g. /hello
+    return itemPath.startsWith('/');
+}
+/**
+ * Removes redundant slashes and converts `/` to `\` on Windows
+ */
+function normalizeSeparators(p) {
+    p = p || '';
+    // Windows
+    if (IS_WINDOWS) {
+        // Convert slashes on Windows
+        p = p.replace(/\//g, '\\');
+        // Remove redundant slashes
+        const isUnc = /^\\\\+[^\\]/.test(p); // e.g. \\hello
+        return (isUnc ? '\\' : '') + p.replace(/\\\\+/g, '\\'); // preserve leading \\ for UNC
+    }
+    // Remove redundant slashes
+    return p.replace(/\/\/+/g, '/');
+}
+/**
+ * Normalizes the path separators and trims the trailing separator (when safe).
+ * For example, `/foo/ => /foo` but `/ => /`
+ */
+function safeTrimTrailingSeparator(p) {
+    // Short-circuit if empty
+    if (!p) {
+        return '';
+    }
+    // Normalize separators
+    p = normalizeSeparators(p);
+    // No trailing slash
+    if (!p.endsWith(external_path_.sep)) {
+        return p;
+    }
+    // Check '/' on Linux/macOS and '\' on Windows
+    if (p === external_path_.sep) {
+        return p;
+    }
+    // On Windows check if drive root. E.g. C:\
+    if (IS_WINDOWS && /^[A-Z]:\\$/i.test(p)) {
+        return p;
+    }
+    // Otherwise trim trailing slash
+    return p.substr(0, p.length - 1);
+}
+//# sourceMappingURL=internal-path-helper.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-match-kind.js
+/**
+ * Indicates whether a pattern matches a path
+ */
+var MatchKind;
+(function (MatchKind) {
+    /** Not matched */
+    MatchKind[MatchKind["None"] = 0] = "None";
+    /** Matched if the path is a directory */
+    MatchKind[MatchKind["Directory"] = 1] = "Directory";
+    /** Matched if the path is a regular file */
+    MatchKind[MatchKind["File"] = 2] = "File";
+    /** Matched */
+    MatchKind[MatchKind["All"] = 3] = "All";
+})(MatchKind || (MatchKind = {}));
+//# sourceMappingURL=internal-match-kind.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-pattern-helper.js
+
+
+const internal_pattern_helper_IS_WINDOWS = process.platform === 'win32';
+/**
+ * Given an array of patterns, returns an array of paths to search.
+ * Duplicates and paths under other included paths are filtered out.
+ */
+function getSearchPaths(patterns) {
+    // Ignore negate patterns
+    patterns = patterns.filter(x => !x.negate);
+    // Create a map of all search paths
+    const searchPathMap = {};
+    for (const pattern of patterns) {
+        const key = internal_pattern_helper_IS_WINDOWS
+            ? pattern.searchPath.toUpperCase()
+            : pattern.searchPath;
+        searchPathMap[key] = 'candidate';
+    }
+    const result = [];
+    for (const pattern of patterns) {
+        // Check if already included
+        const key = internal_pattern_helper_IS_WINDOWS
+            ? pattern.searchPath.toUpperCase()
+            : pattern.searchPath;
+        if (searchPathMap[key] === 'included') {
+            continue;
+        }
+        // Check for an ancestor search path
+        let foundAncestor = false;
+        let tempKey = key;
+        let parent = dirname(tempKey);
+        while (parent !== tempKey) {
+            if (searchPathMap[parent]) {
+                foundAncestor = true;
+                break;
+            }
+            tempKey = parent;
+            parent = dirname(tempKey);
+        }
+        // Include the search pattern in the result
+        if (!foundAncestor) {
+            result.push(pattern.searchPath);
+            searchPathMap[key] = 'included';
+        }
+    }
+    return result;
+}
+/**
+ * Matches the patterns against the path
+ */
+function internal_pattern_helper_match(patterns, itemPath) {
+    let result = MatchKind.None;
+    for (const pattern of patterns) {
+        if (pattern.negate) {
+            result &= ~pattern.match(itemPath);
+        }
+        else {
+            result |= pattern.match(itemPath);
+        }
+    }
+    return result;
+}
+/**
+ * Checks whether to descend further into the directory
+ */
+function internal_pattern_helper_partialMatch(patterns, itemPath) {
+    return patterns.some(x => !x.negate && x.partialMatch(itemPath));
+}
+//# sourceMappingURL=internal-pattern-helper.js.map
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(70857);
+;// CONCATENATED MODULE: ./node_modules/balanced-match/dist/esm/index.js
+const balanced = (a, b, str) => {
+    const ma = a instanceof RegExp ? maybeMatch(a, str) : a;
+    const mb = b instanceof RegExp ? maybeMatch(b, str) : b;
+    const r = ma !== null && mb != null && range(ma, mb, str);
+    return (r && {
+        start: r[0],
+        end: r[1],
+        pre: str.slice(0, r[0]),
+        body: str.slice(r[0] + ma.length, r[1]),
+        post: str.slice(r[1] + mb.length),
+    });
+};
+const maybeMatch = (reg, str) => {
+    const m = str.match(reg);
+    return m ? m[0] : null;
+};
+const range = (a, b, str) => {
+    let begs, beg, left, right = undefined, result;
+    let ai = str.indexOf(a);
+    let bi = str.indexOf(b, ai + 1);
+    let i = ai;
+    if (ai >= 0 && bi > 0) {
+        if (a === b) {
+            return [ai, bi];
+        }
+        begs = [];
+        left = str.length;
+        while (i >= 0 && !result) {
+            if (i === ai) {
+                begs.push(i);
+                ai = str.indexOf(a, i + 1);
+            }
+            else if (begs.length === 1) {
+                const r = begs.pop();
+                if (r !== undefined)
+                    result = [r, bi];
+            }
+            else {
+                beg = begs.pop();
+                if (beg !== undefined && beg < left) {
+                    left = beg;
+                    right = bi;
+                }
+                bi = str.indexOf(b, i + 1);
+            }
+            i = ai < bi && ai >= 0 ? ai : bi;
+        }
+        if (begs.length && right !== undefined) {
+            result = [left, right];
+        }
+    }
+    return result;
+};
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/brace-expansion/dist/esm/index.js
+
+const escSlash = '\0SLASH' + Math.random().toFixed(16) + '\0';
+const escOpen = '\0OPEN' + Math.random().toFixed(16) + '\0';
+const escClose = '\0CLOSE' + Math.random().toFixed(16) + '\0';
+const escComma = '\0COMMA' + Math.random().toFixed(16) + '\0';
+const escPeriod = '\0PERIOD' + Math.random().toFixed(16) + '\0';
+const escSlashPattern = new RegExp(escSlash, 'g');
+const escOpenPattern = new RegExp(escOpen, 'g');
+const escClosePattern = new RegExp(escClose, 'g');
+const escCommaPattern = new RegExp(escComma, 'g');
+const escPeriodPattern = new RegExp(escPeriod, 'g');
+const slashPattern = /\\\\/g;
+const openPattern = /\\{/g;
+const closePattern = /\\}/g;
+const commaPattern = /\\,/g;
+const periodPattern = /\\\./g;
+const EXPANSION_MAX = 100_000;
+// `EXPANSION_MAX` caps the *number* of expansions, but not their length. An
+// input like `'{a,b}'.repeat(1500)` stays under that count - its output is
+// truncated to 100k results - while making every result ~1500 characters
+// long. The result set, and the intermediate arrays built while combining
+// brace sets, then grow large enough to exhaust memory and crash the process
+// (CVE-2026-14257). `EXPANSION_MAX_LENGTH` bounds the total number of
+// characters the accumulator may hold at any point, so memory stays flat no
+// matter how many brace groups are chained. The limit sits well above any
+// realistic expansion (100k results hitting `EXPANSION_MAX` measure ~1M
+// characters) so legitimate input is unaffected.
+const EXPANSION_MAX_LENGTH = 4_000_000;
+// `expand_` recurses once per level of brace *nesting* - both when expanding a
+// set's comma members and when re-wrapping a set whose body is a single part.
+// The CVE-2026-14257 fix made the *tail* iterative (recursion on `m.post`, one
+// level per chained group), which left nesting depth unbounded: about 3,100
+// levels of `{{{...a,b...}}}` - only ~6KB of input - exhausted the native stack
+// and crashed the process. `EXPANSION_MAX_DEPTH` bounds how deep the parser
+// will follow nesting. It sits far above any realistic pattern and well below
+// the depth at which the stack runs out.
+const EXPANSION_MAX_DEPTH = 1_000;
+// Bash keeps a quirk where a brace group followed by a comma set still expands
+// (`{a},b}`). The parser implements it by rewriting the string and restarting
+// the scan, absorbing one `}` per pass. `n` trailing braces therefore cost `n`
+// full passes over a string that itself grows by one `escClose` sentinel each
+// time - quadratic in `n`, with a ~26x constant from the sentinel's length.
+// 128KB of `'{a}' + '}'.repeat(n) + ',z}'` blocked the event loop for 27
+// seconds to produce two results. `EXPANSION_MAX_REWRITES` bounds how many
+// times the scan may restart. Real `{a},b}` input needs a handful.
+const EXPANSION_MAX_REWRITES = 1_000;
+// `EXPANSION_MAX_STEPS` bounds the work one `expand` call does, which `max`,
+// `maxLength` and `maxDepth` don't: nested sets are rescanned at every level
+// and chained groups each rebuild up to `max` results, so 2KB of input could
+// block the event loop for over 30 seconds. Each character scanned, result
+// built and sequence value generated is a step, and each `expand_` call costs
+// `CALL_STEPS` more. Past the budget, the set being expanded and everything
+// after it stay literal. A glob needs a few hundred steps, and nesting all the
+// way to `EXPANSION_MAX_DEPTH` about 4M.
+const EXPANSION_MAX_STEPS = 20_000_000;
+// What one `expand_` call costs on top of what it scans and builds. Setting
+// one up takes about as long as scanning 16 characters, and a set whose
+// results are wrapped to be expanded again makes one call per result, each
+// scanning and building next to nothing: 64KB of
+// `('{{' + ','.repeat(316) + '}{' + ','.repeat(316) + '}}').repeat(n)` made
+// 4M such calls, which spent the budget three times as slowly as anything
+// else.
+const CALL_STEPS = 16;
+function numeric(str) {
+    return !isNaN(str) ? parseInt(str, 10) : str.charCodeAt(0);
+}
+function escapeBraces(str) {
+    return str
+        .replace(slashPattern, escSlash)
+        .replace(openPattern, escOpen)
+        .replace(closePattern, escClose)
+        .replace(commaPattern, escComma)
+        .replace(periodPattern, escPeriod);
+}
+function unescapeBraces(str) {
+    return str
+        .replace(escSlashPattern, '\\')
+        .replace(escOpenPattern, '{')
+        .replace(escClosePattern, '}')
+        .replace(escCommaPattern, ',')
+        .replace(escPeriodPattern, '.');
+}
+// Like `target.push(...items)` but doesn't overflow the stack
+function pushAll(target, items) {
+    for (let i = 0; i < items.length; i++) {
+        target.push(items[i]);
+    }
+}
+// `balanced`, run on `masked` (see `maskUnmatchedOpens`), sliced from `str`
+// and charged for the characters it walks: up to the group's `}`, or the
+// whole string when there is no match or unmatched `{` come first, which
+// `unmatched` then flags for masking. Once a call overdraws the budget, it
+// and every later one return undefined, so the rest stays literal.
+function balancedWithBudget(str, masked, budget) {
+    if (budget.remaining < 0) {
+        return undefined;
+    }
+    const r = range('{', '}', masked);
+    const unmatched = r !== undefined && masked.indexOf('{') < r[0];
+    budget.remaining -= r && !unmatched ? r[1] + 1 : str.length;
+    if (!r || budget.remaining < 0) {
+        return undefined;
+    }
+    return {
+        end: r[1],
+        pre: str.slice(0, r[0]),
+        body: str.slice(r[0] + 1, r[1]),
+        post: str.slice(r[1] + 1),
+        unmatched,
+    };
+}
+// `masked` with every `{` that has no matching `}` swapped for a `\0`, which
+// keeps the length, so a scan of it still lines up with the string it was
+// made from. Such a `{` is literal either way, but `balanced` only learns that
+// one is unmatched by reading to the end of the string, so with one at the
+// head of every group (`'{a,{b,c}'.repeat(n)`) each scan read the rest of the
+// input. That was quadratic, and once the step budget charged for it, it ran
+// out partway through and left the rest literal. A scan of the masked copy
+// stops at the group's `}`. It is one pass, charged as such.
+function maskUnmatchedOpens(masked, budget) {
+    budget.remaining -= masked.length;
+    const open = [];
+    for (let i = 0; i < masked.length; i++) {
+        const c = masked.charCodeAt(i);
+        if (c === 0x7b) {
+            open.push(i);
+        }
+        else if (c === 0x7d && open.length) {
+            open.pop();
+        }
+    }
+    let out = '';
+    let last = 0;
+    for (let i = 0; i < open.length; i++) {
+        const at = open[i];
+        out += masked.slice(last, at) + '\0';
+        last = at + 1;
+    }
+    return out + masked.slice(last);
+}
+// Whether `str` has a `,` not followed by another `,`, with a `}` after it on
+// the same line - what `/,(?!,).*\}/.test(str)` asks, answered in one pass from
+// the end. The regex tries every `,` and backtracks through the rest of its
+// line from each, which is quadratic, and the `{a},b}` rewrite asks again on
+// every pass. Like a scan, it is charged for the whole string and refused if
+// that overdraws the budget.
+function commaSetFollows(str, budget) {
+    budget.remaining -= str.length;
+    if (budget.remaining < 0) {
+        return false;
+    }
+    // Whether a `}` follows the current position before the line ends
+    let close = false;
+    for (let i = str.length - 1; i >= 0; i--) {
+        const c = str.charCodeAt(i);
+        if (c === 0x7d) {
+            close = true;
+        }
+        else if (c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029) {
+            // A line terminator, which `.` does not match
+            close = false;
+        }
+        else if (c === 0x2c && close && str.charCodeAt(i + 1) !== 0x2c) {
+            return true;
+        }
+    }
+    return false;
+}
+/**
+ * Basically just str.split(","), but handling cases
+ * where we have nested braced sections, which should be
+ * treated as individual members, like {a,{b,c},d}
+ *
+ * Returns `undefined` if the step budget runs out before the whole set is
+ * split, since splitting what is left on every comma would tear apart the
+ * nested sets it still holds.
+ */
+function parseCommaParts(str, budget) {
+    const parts = [];
+    // Walk the brace groups iteratively. Recursing on `post` once per group let a
+    // chain of them exhaust the stack - the parsing-side counterpart to
+    // the `expand_` overflow fixed for CVE-2026-14257, and not something `max` or
+    // `maxLength` can bound, since it happens before expansion.
+    //
+    // The part the next chunk continues
+    let carry = '';
+    for (;;) {
+        // A set's body holds no unmatched `{`, so there is nothing to mask.
+        const m = balancedWithBudget(str, str, budget);
+        if (budget.remaining < 0) {
+            return undefined;
+        }
+        if (!m) {
+            const tail = str.split(',');
+            tail[0] = carry + tail[0];
+            pushAll(parts, tail);
+            return parts;
+        }
+        const { pre, body, post } = m;
+        const p = pre.split(',');
+        p[0] = carry + p[0];
+        p[p.length - 1] += '{' + body + '}';
+        if (!post.length) {
+            pushAll(parts, p);
+            return parts;
+        }
+        carry = p.pop();
+        pushAll(parts, p);
+        str = post;
+    }
+}
+// An option that is left out, or that is NaN, gets its default. Every
+// comparison against NaN is false, so a NaN bound would never be reached:
+// `{ maxSteps: NaN }` let 15KB of input block the event loop for 16 seconds,
+// and `{ maxDepth: NaN }` overflowed the stack again (CVE-2026-102278). Pass
+// `Infinity` to lift a bound.
+function bound(value, fallback) {
+    return value === undefined || isNaN(value) ? fallback : value;
+}
+function expand(str, options = {}) {
+    if (!str) {
+        return [];
+    }
+    const max = bound(options.max, EXPANSION_MAX);
+    const maxLength = bound(options.maxLength, EXPANSION_MAX_LENGTH);
+    const maxDepth = bound(options.maxDepth, EXPANSION_MAX_DEPTH);
+    const maxRewrites = bound(options.maxRewrites, EXPANSION_MAX_REWRITES);
+    const maxSteps = bound(options.maxSteps, EXPANSION_MAX_STEPS);
+    // I don't know why Bash 4.3 does this, but it does.
+    // Anything starting with {} will have the first two bytes preserved
+    // but *only* at the top level, so {},a}b will not expand to anything,
+    // but a{},b}c will be expanded to [a}c,abc].
+    // One could argue that this is a bug in Bash, but since the goal of
+    // this module is to match Bash's rules, we escape a leading {}
+    if (str.slice(0, 2) === '{}') {
+        str = '\\{\\}' + str.slice(2);
+    }
+    return expand_(escapeBraces(str), max, maxLength, maxDepth, 0, maxRewrites, { remaining: maxSteps }, true).map(unescapeBraces);
+}
+function embrace(str) {
+    return '{' + str + '}';
+}
+function isPadded(el) {
+    return /^-?0\d/.test(el);
+}
+function lte(i, y) {
+    return i <= y;
+}
+function gte(i, y) {
+    return i >= y;
+}
+// Build `{ acc[a] + pre + values[v] }` for every combination, capping the
+// number of results at `max` and the total number of characters at `maxLength`.
+// This is the one place output grows, so bounding it here keeps the single
+// accumulator - and therefore memory - flat regardless of how many brace groups
+// are combined (CVE-2026-14257). Each result built is a step, since `max` and
+// `maxLength` bound one combination, not how many brace groups are combined.
+function combine(acc, pre, values, max, maxLength, dropEmpties, budget) {
+    const out = [];
+    let length = 0;
+    // Bash drops empty results at the top level, and they don't count against
+    // `max`, so `max` bounds the number of *kept* results. Only an empty
+    // `acc[a] + pre` can make one, so for those the empty values are skipped
+    // without being visited. Visiting them one at a time let a set of empties
+    // cost `acc.length * values.length` while keeping nothing.
+    let nonEmpty;
+    outer: for (let a = 0; a < acc.length; a++) {
+        const prefix = acc[a] + pre;
+        let vs = values;
+        if (dropEmpties && !prefix) {
+            if (!nonEmpty)
+                nonEmpty = values.filter(v => v);
+            vs = nonEmpty;
+        }
+        for (let v = 0; v < vs.length; v++) {
+            if (out.length >= max)
+                break outer;
+            const expansion = prefix + vs[v];
+            if (length + expansion.length > maxLength)
+                break outer;
+            out.push(expansion);
+            length += expansion.length;
+        }
+    }
+    budget.remaining -= out.length;
+    return out;
+}
+// The expansion values of a single numeric (`1..5`) or alphabetic (`a..e..2`)
+// sequence body, or `undefined` if the step budget runs out generating them.
+function expandSequence(body, isAlphaSequence, max, maxLength, budget) {
+    const n = body.split(/\.\./);
+    const N = [];
+    // A sequence body always splits into two or three parts, but the compiler
+    // can't know that.
+    /* c8 ignore start */
+    if (n[0] === undefined || n[1] === undefined) {
+        return N;
+    }
+    /* c8 ignore stop */
+    const x = numeric(n[0]);
+    const y = numeric(n[1]);
+    const width = Math.max(n[0].length, n[1].length);
+    let incr = n.length === 3 && n[2] !== undefined ?
+        Math.max(Math.abs(numeric(n[2])), 1)
+        : 1;
+    let test = lte;
+    const reverse = y < x;
+    if (reverse) {
+        incr *= -1;
+        test = gte;
+    }
+    const pad = n.some(isPadded);
+    // A padded value is built a character at a time to `width`, which the input
+    // sets, so it costs one step per character: 64KB of
+    // `('{' + '0'.repeat(100) + '..99999}').repeat(n)` took 7 seconds charged
+    // one step per value.
+    const cost = pad ? width : 1;
+    let length = 0;
+    for (let i = x; test(i, y) && N.length < max; i += incr) {
+        // Each value is a step. `max` and `maxLength` bound one sequence, but a
+        // chain of them still generated up to `max` values each, however few
+        // combining could keep.
+        budget.remaining -= cost;
+        if (budget.remaining < 0) {
+            return undefined;
+        }
+        let c;
+        if (isAlphaSequence) {
+            c = String.fromCharCode(i);
+            if (c === '\\') {
+                c = '';
+            }
+        }
+        else {
+            c = String(i);
+            if (pad) {
+                const need = width - c.length;
+                if (need > 0) {
+                    const z = new Array(need + 1).join('0');
+                    if (i < 0) {
+                        c = '-' + z + c.slice(1);
+                    }
+                    else {
+                        c = z + c;
+                    }
+                }
+            }
+        }
+        if (length + c.length > maxLength)
+            break;
+        N.push(c);
+        length += c.length;
+    }
+    return N;
+}
+function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTop) {
+    // An overdraft here makes the first scan refuse, so `str` stays literal.
+    budget.remaining -= CALL_STEPS;
+    // Too deeply nested to keep following: treat the rest as literal, the same
+    // way a group that cannot expand is already handled. Truncating rather than
+    // throwing keeps `expand` total, matching `max` and `maxLength`.
+    if (depth > maxDepth) {
+        return [str];
+    }
+    // Consume the string's top-level brace groups left to right, threading a
+    // running set of combined prefixes (`acc`). Expanding the tail iteratively -
+    // rather than recursing on `m.post` once per group - keeps the native stack
+    // depth constant, so deeply chained input (`'{a,b}'.repeat(3000)`) can no
+    // longer overflow the stack, and leaves a single accumulator whose size
+    // `maxLength` bounds directly (CVE-2026-14257).
+    let acc = [''];
+    // Bash drops empty results, but only when the *first* top-level group is a
+    // comma set - a sequence like `{a..\}` may legitimately yield ''. The drop
+    // is on the final strings, so it is applied to whichever `combine` produces
+    // them (the one with no brace set left in the tail).
+    // How many times the `{a},b}` rewrite below has restarted the scan. Each pass
+    // re-reads the whole string, so leaving this unbounded is quadratic.
+    let rewrites = 0;
+    let dropEmpties = false;
+    let firstGroup = true;
+    // `str` with its unmatched `{` masked, once a scan has run into them
+    let masked = str;
+    for (;;) {
+        const m = balancedWithBudget(str, masked, budget);
+        // No brace set left, or no step budget left to look for one: the rest of
+        // the string is literal.
+        if (!m) {
+            return combine(acc, str, [''], max, maxLength, dropEmpties, budget);
+        }
+        if (m.unmatched) {
+            masked = maskUnmatchedOpens(masked, budget);
+        }
+        // no need to expand pre, since it is guaranteed to be free of brace-sets
+        const pre = m.pre;
+        // This set and the rest of the string, literal: for a set that cannot
+        // expand, and for one the step budget runs out on. Once it is overdrawn,
+        // every set still being expanded, at every level, stays literal like this -
+        // otherwise each level above would go on combining, and wrapping and
+        // expanding again, results the budget was too small for.
+        const literal = () => combine(acc, pre + '{' + m.body + '}' + m.post, [''], max, maxLength, dropEmpties, budget);
+        if (/\$$/.test(pre)) {
+            acc = combine(acc, pre + '{' + m.body + '}', [''], max, maxLength, dropEmpties && !m.post.length, budget);
+            firstGroup = false;
+            if (!m.post.length)
+                break;
+            str = m.post;
+            masked = masked.slice(m.end + 1);
+            continue;
+        }
+        const isNumericSequence = /^-?\d+\.\.-?\d+(?:\.\.-?\d+)?$/.test(m.body);
+        const isAlphaSequence = /^[a-zA-Z]\.\.[a-zA-Z](?:\.\.-?\d+)?$/.test(m.body);
+        const isSequence = isNumericSequence || isAlphaSequence;
+        const isOptions = m.body.indexOf(',') >= 0;
+        if (!isSequence && !isOptions) {
+            // {a},b}
+            if (rewrites < maxRewrites && commaSetFollows(m.post, budget)) {
+                rewrites++;
+                str = m.pre + '{' + m.body + escClose + m.post;
+                // Taking a `}` away never gives an unmatched `{` a partner, so what
+                // is masked stays unmatched. The `{` it closed can be left without
+                // one, and the next scan masks it.
+                masked =
+                    masked.slice(0, m.end) + escClose + masked.slice(m.end + 1);
+                isTop = true;
+                continue;
+            }
+            // Nothing here expands, so the whole remaining string is literal.
+            return literal();
+        }
+        if (firstGroup) {
+            dropEmpties = isTop && !isSequence;
+            firstGroup = false;
+        }
+        let values;
+        if (isSequence) {
+            values = expandSequence(m.body, isAlphaSequence, max, maxLength, budget);
+            if (!values) {
+                return literal();
+            }
+        }
+        else {
+            let n = parseCommaParts(m.body, budget);
+            // The step budget ran out partway through the set.
+            if (!n) {
+                return literal();
+            }
+            if (n.length === 1 && n[0] !== undefined) {
+                // x{{a,b}}y ==> x{a}y x{b}y
+                n = expand_(n[0], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false).map(embrace);
+                // The step budget ran out expanding the set's only part.
+                if (budget.remaining < 0) {
+                    return literal();
+                }
+                //XXX is this necessary? Can't seem to hit it in tests.
+                /* c8 ignore start */
+                if (n.length === 1) {
+                    const next = combine(acc, pre + n[0], [''], max, maxLength, dropEmpties && !m.post.length, budget);
+                    if (budget.remaining < 0) {
+                        return literal();
+                    }
+                    acc = next;
+                    if (!m.post.length)
+                        break;
+                    str = m.post;
+                    masked = masked.slice(m.end + 1);
+                    continue;
+                }
+                /* c8 ignore stop */
+            }
+            // Values that `combine` is going to drop as empty produce no result, so
+            // they must not count against `max` - otherwise `{a,,b}` with `max: 2`
+            // would stop at `['a', '']` and yield one result instead of two. Skipping
+            // them outright keeps `values` bounded while leaving `max` a bound on
+            // *kept* results.
+            let dropsEmpties = dropEmpties && !m.post.length && !pre;
+            for (let d = 0; dropsEmpties && d < acc.length; d++) {
+                if (acc[d]) {
+                    dropsEmpties = false;
+                }
+            }
+            values = [];
+            let valuesLength = 0;
+            outer: for (let j = 0; j < n.length; j++) {
+                const expanded = expand_(n[j], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false);
+                // The step budget ran out expanding a member.
+                if (budget.remaining < 0) {
+                    return literal();
+                }
+                for (let k = 0; k < expanded.length; k++) {
+                    const v = expanded[k];
+                    if (dropsEmpties && !v)
+                        continue;
+                    if (values.length >= max ||
+                        valuesLength + v.length > maxLength) {
+                        break outer;
+                    }
+                    values.push(v);
+                    valuesLength += v.length;
+                }
+            }
+        }
+        const next = combine(acc, pre, values, max, maxLength, dropEmpties && !m.post.length, budget);
+        // The step budget ran out combining the set's values in.
+        if (budget.remaining < 0) {
+            return literal();
+        }
+        acc = next;
+        if (!m.post.length)
+            break;
+        str = m.post;
+        masked = masked.slice(m.end + 1);
+    }
+    return acc;
+}
+
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/assert-valid-pattern.js
+const MAX_PATTERN_LENGTH = 1024 * 64;
+const assertValidPattern = (pattern) => {
+    if (typeof pattern !== 'string') {
+        throw new TypeError('invalid pattern');
+    }
+    if (pattern.length > MAX_PATTERN_LENGTH) {
+        throw new TypeError('pattern is too long');
+    }
+};
+//# sourceMappingURL=assert-valid-pattern.js.map
+;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/brace-expressions.js
+// translate the various posix character classes into unicode properties
+// this works across all unicode locales
+// { <posix class>: [<translation>, /u flag required, negated]
+const posixClasses = {
+    '[:alnum:]': ['\\p{L}\\p{Nl}\\p{Nd}', true],
+    '[:alpha:]': ['\\p{L}\\p{Nl}', true],
+    '[:ascii:]': ['\\x' + '00-\\x' + '7f', false],
+    '[:blank:]': ['\\p{Zs}\\t', true],
+    '[:cntrl:]': ['\\p{Cc}', true],
+    '[:digit:]': ['\\p{Nd}', true],
+    '[:graph:]': ['\\p{Z}\\p{C}', true, true],
+    '[:lower:]': ['\\p{Ll}', true],
+    '[:print:]': ['\\p{C}', true],
+    '[:punct:]': ['\\p{P}', true],
+    '[:space:]': ['\\p{Z}\\t\\r\\n\\v\\f', true],
+    '[:upper:]': ['\\p{Lu}', true],
+    '[:word:]': ['\\p{L}\\p{Nl}\\p{Nd}\\p{Pc}', true],
+    '[:xdigit:]': ['A-Fa-f0-9', false],
+};
+// only need to escape a few things inside of brace expressions
+// escapes: [ \ ] -
+const braceEscape = (s) => s.replace(/[[\]\\-]/g, '\\$&');
+// escape all regexp magic characters
+const regexpEscape = (s) => s.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, '\\$&');
+// everything has already been escaped, we just have to join
+const rangesToString = (ranges) => ranges.join('');
+// takes a glob string at a posix brace expression, and returns
+// an equivalent regular expression source, and boolean indicating
+// whether the /u flag needs to be applied, and the number of chars
+// consumed to parse the character class.
+// This also removes out of order ranges, and returns ($.) if the
+// entire class just no good.
+const parseClass = (glob, position) => {
+    const pos = position;
+    /* c8 ignore start */
+    if (glob.charAt(pos) !== '[') {
+        throw new Error('not in a brace expression');
+    }
+    /* c8 ignore stop */
+    const ranges = [];
+    const negs = [];
+    let i = pos + 1;
+    let sawStart = false;
+    let uflag = false;
+    let escaping = false;
+    let negate = false;
+    let endPos = pos;
+    let rangeStart = '';
+    WHILE: while (i < glob.length) {
+        const c = glob.charAt(i);
+        if ((c === '!' || c === '^') && i === pos + 1) {
+            negate = true;
+            i++;
+            continue;
+        }
+        if (c === ']' && sawStart && !escaping) {
+            endPos = i + 1;
+            break;
+        }
+        sawStart = true;
+        if (c === '\\') {
+            if (!escaping) {
+                escaping = true;
+                i++;
+                continue;
+            }
+            // escaped \ char, fall through and treat like normal char
+        }
+        if (c === '[' && !escaping) {
+            // either a posix class, a collation equivalent, or just a [
+            for (const [cls, [unip, u, neg]] of Object.entries(posixClasses)) {
+                if (glob.startsWith(cls, i)) {
+                    // invalid, [a-[] is fine, but not [a-[:alpha]]
+                    if (rangeStart) {
+                        return ['$.', false, glob.length - pos, true];
+                    }
+                    i += cls.length;
+                    if (neg)
+                        negs.push(unip);
+                    else
+                        ranges.push(unip);
+                    uflag = uflag || u;
+                    continue WHILE;
+                }
+            }
+        }
+        // now it's just a normal character, effectively
+        escaping = false;
+        if (rangeStart) {
+            // throw this range away if it's not valid, but others
+            // can still match.
+            if (c > rangeStart) {
+                ranges.push(braceEscape(rangeStart) + '-' + braceEscape(c));
+            }
+            else if (c === rangeStart) {
+                ranges.push(braceEscape(c));
+            }
+            rangeStart = '';
+            i++;
+            continue;
+        }
+        // now might be the start of a range.
+        // can be either c-d or c-] or c<more...>] or c] at this point
+        if (glob.startsWith('-]', i + 1)) {
+            ranges.push(braceEscape(c + '-'));
+            i += 2;
+            continue;
+        }
+        if (glob.startsWith('-', i + 1)) {
+            rangeStart = c;
+            i += 2;
+            continue;
+        }
+        // not the start of a range, just a single character
+        ranges.push(braceEscape(c));
+        i++;
+    }
+    if (endPos < i) {
+        // didn't see the end of the class, not a valid class,
+        // but might still be valid as a literal match.
+        return ['', false, 0, false];
+    }
+    // if we got no ranges and no negates, then we have a range that
+    // cannot possibly match anything, and that poisons the whole glob
+    if (!ranges.length && !negs.length) {
+        return ['$.', false, glob.length - pos, true];
+    }
+    // if we got one positive range, and it's a single character, then that's
+    // not actually a magic pattern, it's just that one literal character.
+    // we should not treat that as "magic", we should just return the literal
+    // character. [_] is a perfectly valid way to escape glob magic chars.
+    if (negs.length === 0 &&
+        ranges.length === 1 &&
+        /^\\?.$/.test(ranges[0]) &&
+        !negate) {
+        const r = ranges[0].length === 2 ? ranges[0].slice(-1) : ranges[0];
+        return [regexpEscape(r), false, endPos - pos, false];
+    }
+    const sranges = '[' + (negate ? '^' : '') + rangesToString(ranges) + ']';
+    const snegs = '[' + (negate ? '' : '^') + rangesToString(negs) + ']';
+    const comb = ranges.length && negs.length ? '(' + sranges + '|' + snegs + ')'
+        : ranges.length ? sranges
+            : snegs;
+    return [comb, uflag, endPos - pos, true];
+};
+//# sourceMappingURL=brace-expressions.js.map
+;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/unescape.js
+/**
+ * Un-escape a string that has been escaped with {@link escape}.
+ *
+ * If the {@link MinimatchOptions.windowsPathsNoEscape} option is used, then
+ * square-bracket escapes are removed, but not backslash escapes.
+ *
+ * For example, it will turn the string `'[*]'` into `*`, but it will not
+ * turn `'\\*'` into `'*'`, because `\` is a path separator in
+ * `windowsPathsNoEscape` mode.
+ *
+ * When `windowsPathsNoEscape` is not set, then both square-bracket escapes and
+ * backslash escapes are removed.
+ *
+ * Slashes (and backslashes in `windowsPathsNoEscape` mode) cannot be escaped
+ * or unescaped.
+ *
+ * When `magicalBraces` is not set, escapes of braces (`{` and `}`) will not be
+ * unescaped.
+ */
+const unescape_unescape = (s, { windowsPathsNoEscape = false, magicalBraces = true, } = {}) => {
+    if (magicalBraces) {
+        return windowsPathsNoEscape ?
+            s.replace(/\[([^/\\])\]/g, '$1')
+            : s
+                .replace(/((?!\\).|^)\[([^/\\])\]/g, '$1$2')
+                .replace(/\\([^/])/g, '$1');
+    }
+    return windowsPathsNoEscape ?
+        s.replace(/\[([^/\\{}])\]/g, '$1')
+        : s
+            .replace(/((?!\\).|^)\[([^/\\{}])\]/g, '$1$2')
+            .replace(/\\([^/{}])/g, '$1');
+};
+//# sourceMappingURL=unescape.js.map
+;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/ast.js
+// parse a single path portion
+var _a;
+
+
+const types = new Set(['!', '?', '+', '*', '@']);
+const isExtglobType = (c) => types.has(c);
+const isExtglobAST = (c) => isExtglobType(c.type);
+// Map of which extglob types can adopt the children of a nested extglob
+//
+// anything but ! can adopt a matching type:
+// +(a|+(b|c)|d) => +(a|b|c|d)
+// *(a|*(b|c)|d) => *(a|b|c|d)
+// @(a|@(b|c)|d) => @(a|b|c|d)
+// ?(a|?(b|c)|d) => ?(a|b|c|d)
+//
+// * can adopt anything, because 0 or repetition is allowed
+// *(a|?(b|c)|d) => *(a|b|c|d)
+// *(a|+(b|c)|d) => *(a|b|c|d)
+// *(a|@(b|c)|d) => *(a|b|c|d)
+//
+// + can adopt @, because 1 or repetition is allowed
+// +(a|@(b|c)|d) => +(a|b|c|d)
+//
+// + and @ CANNOT adopt *, because 0 would be allowed
+// +(a|*(b|c)|d) => would match "", on *(b|c)
+// @(a|*(b|c)|d) => would match "", on *(b|c)
+//
+// + and @ CANNOT adopt ?, because 0 would be allowed
+// +(a|?(b|c)|d) => would match "", on ?(b|c)
+// @(a|?(b|c)|d) => would match "", on ?(b|c)
+//
+// ? can adopt @, because 0 or 1 is allowed
+// ?(a|@(b|c)|d) => ?(a|b|c|d)
+//
+// ? and @ CANNOT adopt * or +, because >1 would be allowed
+// ?(a|*(b|c)|d) => would match bbb on *(b|c)
+// @(a|*(b|c)|d) => would match bbb on *(b|c)
+// ?(a|+(b|c)|d) => would match bbb on +(b|c)
+// @(a|+(b|c)|d) => would match bbb on +(b|c)
+//
+// ! CANNOT adopt ! (nothing else can either)
+// !(a|!(b|c)|d) => !(a|b|c|d) would fail to match on b (not not b|c)
+//
+// ! can adopt @
+// !(a|@(b|c)|d) => !(a|b|c|d)
+//
+// ! CANNOT adopt *
+// !(a|*(b|c)|d) => !(a|b|c|d) would match on bbb, not allowed
+//
+// ! CANNOT adopt +
+// !(a|+(b|c)|d) => !(a|b|c|d) would match on bbb, not allowed
+//
+// ! CANNOT adopt ?
+// x!(a|?(b|c)|d) => x!(a|b|c|d) would fail to match "x"
+const adoptionMap = new Map([
+    ['!', ['@']],
+    ['?', ['?', '@']],
+    ['@', ['@']],
+    ['*', ['*', '+', '?', '@']],
+    ['+', ['+', '@']],
+]);
+// nested extglobs that can be adopted in, but with the addition of
+// a blank '' element.
+const adoptionWithSpaceMap = new Map([
+    ['!', ['?']],
+    ['@', ['?']],
+    ['+', ['?', '*']],
+]);
+// union of the previous two maps
+const adoptionAnyMap = new Map([
+    ['!', ['?', '@']],
+    ['?', ['?', '@']],
+    ['@', ['?', '@']],
+    ['*', ['*', '+', '?', '@']],
+    ['+', ['+', '@', '?', '*']],
+]);
+// Extglobs that can take over their parent if they are the only child
+// the key is parent, value maps child to resulting extglob parent type
+// '@' is omitted because it's a special case. An `@` extglob with a single
+// member can always be usurped by that subpattern.
+const usurpMap = new Map([
+    ['!', new Map([['!', '@']])],
+    [
+        '?',
+        new Map([
+            ['*', '*'],
+            ['+', '*'],
+        ]),
+    ],
+    [
+        '@',
+        new Map([
+            ['!', '!'],
+            ['?', '?'],
+            ['@', '@'],
+            ['*', '*'],
+            ['+', '+'],
+        ]),
+    ],
+    [
+        '+',
+        new Map([
+            ['?', '*'],
+            ['*', '*'],
+        ]),
+    ],
+]);
+// Patterns that get prepended to bind to the start of either the
+// entire string, or just a single path portion, to prevent dots
+// and/or traversal patterns, when needed.
+// Exts don't need the ^ or / bit, because the root binds that already.
+const startNoTraversal = '(?!(?:^|/)\\.\\.?(?:$|/))';
+const startNoDot = '(?!\\.)';
+// characters that indicate a start of pattern needs the "no dots" bit,
+// because a dot *might* be matched. ( is not in the list, because in
+// the case of a child extglob, it will handle the prevention itself.
+const addPatternStart = new Set(['[', '.']);
+// cases where traversal is A-OK, no dot prevention needed
+const justDots = new Set(['..', '.']);
+const reSpecials = new Set('().*{}+?[]^$\\!');
+const regExpEscape = (s) => s.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, '\\$&');
+// any single thing other than /
+const qmark = '[^/]';
+// * => any number of characters
+const star = qmark + '*?';
+// use + when we need to ensure that *something* matches, because the * is
+// the only thing in the path portion.
+const starNoEmpty = qmark + '+?';
+// remove the \ chars that we added if we end up doing a nonmagic compare
+// const deslash = (s: string) => s.replace(/\\(.)/g, '$1')
+let ID = 0;
+class AST {
+    type;
+    #root;
+    #hasMagic;
+    #uflag = false;
+    #parts = [];
+    #parent;
+    #parentIndex;
+    #negs;
+    #filledNegs = false;
+    #options;
+    #toString;
+    // set to true if it's an extglob with no children
+    // (which really means one child of '')
+    #emptyExt = false;
+    id = ++ID;
+    get depth() {
+        return (this.#parent?.depth ?? -1) + 1;
+    }
+    [Symbol.for('nodejs.util.inspect.custom')]() {
+        return {
+            '@@type': 'AST',
+            id: this.id,
+            type: this.type,
+            root: this.#root.id,
+            parent: this.#parent?.id,
+            depth: this.depth,
+            partsLength: this.#parts.length,
+            parts: this.#parts,
+        };
+    }
+    constructor(type, parent, options = {}) {
+        this.type = type;
+        // extglobs are inherently magical
+        if (type)
+            this.#hasMagic = true;
+        this.#parent = parent;
+        this.#root = this.#parent ? this.#parent.#root : this;
+        this.#options = this.#root === this ? options : this.#root.#options;
+        this.#negs = this.#root === this ? [] : this.#root.#negs;
+        if (type === '!' && !this.#root.#filledNegs)
+            this.#negs.push(this);
+        this.#parentIndex = this.#parent ? this.#parent.#parts.length : 0;
+    }
+    get hasMagic() {
+        /* c8 ignore start */
+        if (this.#hasMagic !== undefined)
+            return this.#hasMagic;
+        /* c8 ignore stop */
+        for (const p of this.#parts) {
+            if (typeof p === 'string')
+                continue;
+            if (p.type || p.hasMagic)
+                return (this.#hasMagic = true);
+        }
+        // note: will be undefined until we generate the regexp src and find out
+        return this.#hasMagic;
+    }
+    // reconstructs the pattern
+    toString() {
+        return (this.#toString !== undefined ? this.#toString
+            : !this.type ?
+                (this.#toString = this.#parts.map(p => String(p)).join(''))
+                : (this.#toString =
+                    this.type +
+                        '(' +
+                        this.#parts.map(p => String(p)).join('|') +
+                        ')'));
+    }
+    #fillNegs() {
+        /* c8 ignore start */
+        if (this !== this.#root)
+            throw new Error('should only call on root');
+        if (this.#filledNegs)
+            return this;
+        /* c8 ignore stop */
+        // call toString() once to fill this out
+        this.toString();
+        this.#filledNegs = true;
+        let n;
+        while ((n = this.#negs.pop())) {
+            if (n.type !== '!')
+                continue;
+            // walk up the tree, appending everthing that comes AFTER parentIndex
+            let p = n;
+            let pp = p.#parent;
+            while (pp) {
+                for (let i = p.#parentIndex + 1; !pp.type && i < pp.#parts.length; i++) {
+                    for (const part of n.#parts) {
+                        /* c8 ignore start */
+                        if (typeof part === 'string') {
+                            throw new Error('string part in extglob AST??');
+                        }
+                        /* c8 ignore stop */
+                        part.copyIn(pp.#parts[i]);
+                    }
+                }
+                p = pp;
+                pp = p.#parent;
+            }
+        }
+        return this;
+    }
+    push(...parts) {
+        for (const p of parts) {
+            if (p === '')
+                continue;
+            /* c8 ignore start */
+            if (typeof p !== 'string' &&
+                !(p instanceof _a && p.#parent === this)) {
+                throw new Error('invalid part: ' + p);
+            }
+            /* c8 ignore stop */
+            this.#parts.push(p);
+        }
+    }
+    toJSON() {
+        const ret = this.type === null ?
+            this.#parts
+                .slice()
+                .map(p => (typeof p === 'string' ? p : p.toJSON()))
+            : [this.type, ...this.#parts.map(p => p.toJSON())];
+        if (this.isStart() && !this.type)
+            ret.unshift([]);
+        if (this.isEnd() &&
+            (this === this.#root ||
+                (this.#root.#filledNegs && this.#parent?.type === '!'))) {
+            ret.push({});
+        }
+        return ret;
+    }
+    isStart() {
+        if (this.#root === this)
+            return true;
+        // if (this.type) return !!this.#parent?.isStart()
+        if (!this.#parent?.isStart())
+            return false;
+        if (this.#parentIndex === 0)
+            return true;
+        // if everything AHEAD of this is a negation, then it's still the "start"
+        const p = this.#parent;
+        for (let i = 0; i < this.#parentIndex; i++) {
+            const pp = p.#parts[i];
+            if (!(pp instanceof _a && pp.type === '!')) {
+                return false;
+            }
+        }
+        return true;
+    }
+    isEnd() {
+        if (this.#root === this)
+            return true;
+        if (this.#parent?.type === '!')
+            return true;
+        if (!this.#parent?.isEnd())
+            return false;
+        if (!this.type)
+            return this.#parent?.isEnd();
+        // if not root, it'll always have a parent
+        /* c8 ignore start */
+        const pl = this.#parent ? this.#parent.#parts.length : 0;
+        /* c8 ignore stop */
+        return this.#parentIndex === pl - 1;
+    }
+    copyIn(part) {
+        if (typeof part === 'string')
+            this.push(part);
+        else
+            this.push(part.clone(this));
+    }
+    clone(parent) {
+        const c = new _a(this.type, parent);
+        for (const p of this.#parts) {
+            c.copyIn(p);
+        }
+        return c;
+    }
+    static #parseAST(str, ast, pos, opt, extDepth) {
+        const maxDepth = opt.maxExtglobRecursion ?? 2;
+        let escaping = false;
+        let inBrace = false;
+        let braceStart = -1;
+        let braceNeg = false;
+        if (ast.type === null) {
+            // outside of a extglob, append until we find a start
+            let i = pos;
+            let acc = '';
+            while (i < str.length) {
+                const c = str.charAt(i++);
+                // still accumulate escapes at this point, but we do ignore
+                // starts that are escaped
+                if (escaping || c === '\\') {
+                    escaping = !escaping;
+                    acc += c;
+                    continue;
+                }
+                if (inBrace) {
+                    if (i === braceStart + 1) {
+                        if (c === '^' || c === '!') {
+                            braceNeg = true;
+                        }
+                    }
+                    else if (c === ']' && !(i === braceStart + 2 && braceNeg)) {
+                        inBrace = false;
+                    }
+                    acc += c;
+                    continue;
+                }
+                else if (c === '[') {
+                    inBrace = true;
+                    braceStart = i;
+                    braceNeg = false;
+                    acc += c;
+                    continue;
+                }
+                // we don't have to check for adoption here, because that's
+                // done at the other recursion point.
+                const doRecurse = !opt.noext &&
+                    isExtglobType(c) &&
+                    str.charAt(i) === '(' &&
+                    extDepth <= maxDepth;
+                if (doRecurse) {
+                    ast.push(acc);
+                    acc = '';
+                    const ext = new _a(c, ast);
+                    i = _a.#parseAST(str, ext, i, opt, extDepth + 1);
+                    ast.push(ext);
+                    continue;
+                }
+                acc += c;
+            }
+            ast.push(acc);
+            return i;
+        }
+        // some kind of extglob, pos is at the (
+        // find the next | or )
+        let i = pos + 1;
+        let part = new _a(null, ast);
+        const parts = [];
+        let acc = '';
+        while (i < str.length) {
+            const c = str.charAt(i++);
+            // still accumulate escapes at this point, but we do ignore
+            // starts that are escaped
+            if (escaping || c === '\\') {
+                escaping = !escaping;
+                acc += c;
+                continue;
+            }
+            if (inBrace) {
+                if (i === braceStart + 1) {
+                    if (c === '^' || c === '!') {
+                        braceNeg = true;
+                    }
+                }
+                else if (c === ']' && !(i === braceStart + 2 && braceNeg)) {
+                    inBrace = false;
+                }
+                acc += c;
+                continue;
+            }
+            else if (c === '[') {
+                inBrace = true;
+                braceStart = i;
+                braceNeg = false;
+                acc += c;
+                continue;
+            }
+            const doRecurse = !opt.noext &&
+                isExtglobType(c) &&
+                str.charAt(i) === '(' &&
+                /* c8 ignore start - the maxDepth is sufficient here */
+                (extDepth <= maxDepth || (ast && ast.#canAdoptType(c)));
+            /* c8 ignore stop */
+            if (doRecurse) {
+                const depthAdd = ast && ast.#canAdoptType(c) ? 0 : 1;
+                part.push(acc);
+                acc = '';
+                const ext = new _a(c, part);
+                part.push(ext);
+                i = _a.#parseAST(str, ext, i, opt, extDepth + depthAdd);
+                continue;
+            }
+            if (c === '|') {
+                part.push(acc);
+                acc = '';
+                parts.push(part);
+                part = new _a(null, ast);
+                continue;
+            }
+            if (c === ')') {
+                if (acc === '' && ast.#parts.length === 0) {
+                    ast.#emptyExt = true;
+                }
+                part.push(acc);
+                acc = '';
+                ast.push(...parts, part);
+                return i;
+            }
+            acc += c;
+        }
+        // unfinished extglob
+        // if we got here, it was a malformed extglob! not an extglob, but
+        // maybe something else in there.
+        ast.type = null;
+        ast.#hasMagic = undefined;
+        ast.#parts = [str.substring(pos - 1)];
+        return i;
+    }
+    #canAdoptWithSpace(child) {
+        return this.#canAdopt(child, adoptionWithSpaceMap);
+    }
+    #canAdopt(child, map = adoptionMap) {
+        if (!child ||
+            typeof child !== 'object' ||
+            child.type !== null ||
+            child.#parts.length !== 1 ||
+            this.type === null) {
+            return false;
+        }
+        const gc = child.#parts[0];
+        if (!gc || typeof gc !== 'object' || gc.type === null) {
+            return false;
+        }
+        return this.#canAdoptType(gc.type, map);
+    }
+    #canAdoptType(c, map = adoptionAnyMap) {
+        return !!map.get(this.type)?.includes(c);
+    }
+    #adoptWithSpace(child, index) {
+        const gc = child.#parts[0];
+        const blank = new _a(null, gc, this.options);
+        blank.#parts.push('');
+        gc.push(blank);
+        this.#adopt(child, index);
+    }
+    #adopt(child, index) {
+        const gc = child.#parts[0];
+        this.#parts.splice(index, 1, ...gc.#parts);
+        for (const p of gc.#parts) {
+            if (typeof p === 'object')
+                p.#parent = this;
+        }
+        this.#toString = undefined;
+    }
+    #canUsurpType(c) {
+        const m = usurpMap.get(this.type);
+        return !!m?.has(c);
+    }
+    #canUsurp(child) {
+        if (!child ||
+            typeof child !== 'object' ||
+            child.type !== null ||
+            child.#parts.length !== 1 ||
+            this.type === null ||
+            this.#parts.length !== 1) {
+            return false;
+        }
+        const gc = child.#parts[0];
+        if (!gc || typeof gc !== 'object' || gc.type === null) {
+            return false;
+        }
+        return this.#canUsurpType(gc.type);
+    }
+    #usurp(child) {
+        const m = usurpMap.get(this.type);
+        const gc = child.#parts[0];
+        const nt = m?.get(gc.type);
+        /* c8 ignore start - impossible */
+        if (!nt)
+            return false;
+        /* c8 ignore stop */
+        this.#parts = gc.#parts;
+        for (const p of this.#parts) {
+            if (typeof p === 'object') {
+                p.#parent = this;
+            }
+        }
+        this.type = nt;
+        this.#toString = undefined;
+        this.#emptyExt = false;
+    }
+    static fromGlob(pattern, options = {}) {
+        const ast = new _a(null, undefined, options);
+        _a.#parseAST(pattern, ast, 0, options, 0);
+        return ast;
+    }
+    // returns the regular expression if there's magic, or the unescaped
+    // string if not.
+    toMMPattern() {
+        // should only be called on root
+        /* c8 ignore start */
+        if (this !== this.#root)
+            return this.#root.toMMPattern();
+        /* c8 ignore stop */
+        const glob = this.toString();
+        const [re, body, hasMagic, uflag] = this.toRegExpSource();
+        // if we're in nocase mode, and not nocaseMagicOnly, then we do
+        // still need a regular expression if we have to case-insensitively
+        // match capital/lowercase characters.
+        const anyMagic = hasMagic ||
+            this.#hasMagic ||
+            (this.#options.nocase &&
+                !this.#options.nocaseMagicOnly &&
+                glob.toUpperCase() !== glob.toLowerCase());
+        if (!anyMagic) {
+            return body;
+        }
+        const flags = (this.#options.nocase ? 'i' : '') + (uflag ? 'u' : '');
+        return Object.assign(new RegExp(`^${re}$`, flags), {
+            _src: re,
+            _glob: glob,
+        });
+    }
+    get options() {
+        return this.#options;
+    }
+    // returns the string match, the regexp source, whether there's magic
+    // in the regexp (so a regular expression is required) and whether or
+    // not the uflag is needed for the regular expression (for posix classes)
+    // TODO: instead of injecting the start/end at this point, just return
+    // the BODY of the regexp, along with the start/end portions suitable
+    // for binding the start/end in either a joined full-path makeRe context
+    // (where we bind to (^|/), or a standalone matchPart context (where
+    // we bind to ^, and not /).  Otherwise slashes get duped!
+    //
+    // In part-matching mode, the start is:
+    // - if not isStart: nothing
+    // - if traversal possible, but not allowed: ^(?!\.\.?$)
+    // - if dots allowed or not possible: ^
+    // - if dots possible and not allowed: ^(?!\.)
+    // end is:
+    // - if not isEnd(): nothing
+    // - else: $
+    //
+    // In full-path matching mode, we put the slash at the START of the
+    // pattern, so start is:
+    // - if first pattern: same as part-matching mode
+    // - if not isStart(): nothing
+    // - if traversal possible, but not allowed: /(?!\.\.?(?:$|/))
+    // - if dots allowed or not possible: /
+    // - if dots possible and not allowed: /(?!\.)
+    // end is:
+    // - if last pattern, same as part-matching mode
+    // - else nothing
+    //
+    // Always put the (?:$|/) on negated tails, though, because that has to be
+    // there to bind the end of the negated pattern portion, and it's easier to
+    // just stick it in now rather than try to inject it later in the middle of
+    // the pattern.
+    //
+    // We can just always return the same end, and leave it up to the caller
+    // to know whether it's going to be used joined or in parts.
+    // And, if the start is adjusted slightly, can do the same there:
+    // - if not isStart: nothing
+    // - if traversal possible, but not allowed: (?:/|^)(?!\.\.?$)
+    // - if dots allowed or not possible: (?:/|^)
+    // - if dots possible and not allowed: (?:/|^)(?!\.)
+    //
+    // But it's better to have a simpler binding without a conditional, for
+    // performance, so probably better to return both start options.
+    //
+    // Then the caller just ignores the end if it's not the first pattern,
+    // and the start always gets applied.
+    //
+    // But that's always going to be $ if it's the ending pattern, or nothing,
+    // so the caller can just attach $ at the end of the pattern when building.
+    //
+    // So the todo is:
+    // - better detect what kind of start is needed
+    // - return both flavors of starting pattern
+    // - attach $ at the end of the pattern when creating the actual RegExp
+    //
+    // Ah, but wait, no, that all only applies to the root when the first pattern
+    // is not an extglob. If the first pattern IS an extglob, then we need all
+    // that dot prevention biz to live in the extglob portions, because eg
+    // +(*|.x*) can match .xy but not .yx.
+    //
+    // So, return the two flavors if it's #root and the first child is not an
+    // AST, otherwise leave it to the child AST to handle it, and there,
+    // use the (?:^|/) style of start binding.
+    //
+    // Even simplified further:
+    // - Since the start for a join is eg /(?!\.) and the start for a part
+    // is ^(?!\.), we can just prepend (?!\.) to the pattern (either root
+    // or start or whatever) and prepend ^ or / at the Regexp construction.
+    toRegExpSource(allowDot) {
+        const dot = allowDot ?? !!this.#options.dot;
+        if (this.#root === this) {
+            this.#flatten();
+            this.#fillNegs();
+        }
+        if (!isExtglobAST(this)) {
+            const noEmpty = this.isStart() &&
+                this.isEnd() &&
+                !this.#parts.some(s => typeof s !== 'string');
+            const src = this.#parts
+                .map(p => {
+                const [re, _, hasMagic, uflag] = typeof p === 'string' ?
+                    _a.#parseGlob(p, this.#hasMagic, noEmpty)
+                    : p.toRegExpSource(allowDot);
+                this.#hasMagic = this.#hasMagic || hasMagic;
+                this.#uflag = this.#uflag || uflag;
+                return re;
+            })
+                .join('');
+            let start = '';
+            if (this.isStart()) {
+                if (typeof this.#parts[0] === 'string') {
+                    // this is the string that will match the start of the pattern,
+                    // so we need to protect against dots and such.
+                    // '.' and '..' cannot match unless the pattern is that exactly,
+                    // even if it starts with . or dot:true is set.
+                    const dotTravAllowed = this.#parts.length === 1 && justDots.has(this.#parts[0]);
+                    if (!dotTravAllowed) {
+                        const aps = addPatternStart;
+                        // check if we have a possibility of matching . or ..,
+                        // and prevent that.
+                        const needNoTrav = 
+                        // dots are allowed, and the pattern starts with [ or .
+                        (dot && aps.has(src.charAt(0))) ||
+                            // the pattern starts with \., and then [ or .
+                            (src.startsWith('\\.') && aps.has(src.charAt(2))) ||
+                            // the pattern starts with \.\., and then [ or .
+                            (src.startsWith('\\.\\.') && aps.has(src.charAt(4)));
+                        // no need to prevent dots if it can't match a dot, or if a
+                        // sub-pattern will be preventing it anyway.
+                        const needNoDot = !dot && !allowDot && aps.has(src.charAt(0));
+                        start =
+                            needNoTrav ? startNoTraversal
+                                : needNoDot ? startNoDot
+                                    : '';
+                    }
+                }
+            }
+            // append the "end of path portion" pattern to negation tails
+            let end = '';
+            if (this.isEnd() &&
+                this.#root.#filledNegs &&
+                this.#parent?.type === '!') {
+                end = '(?:$|\\/)';
+            }
+            const final = start + src + end;
+            return [
+                final,
+                unescape_unescape(src),
+                (this.#hasMagic = !!this.#hasMagic),
+                this.#uflag,
+            ];
+        }
+        // We need to calculate the body *twice* if it's a repeat pattern
+        // at the start, once in nodot mode, then again in dot mode, so a
+        // pattern like *(?) can match 'x.y'
+        const repeated = this.type === '*' || this.type === '+';
+        // some kind of extglob
+        const start = this.type === '!' ? '(?:(?!(?:' : '(?:';
+        let body = this.#partsToRegExp(dot);
+        if (this.isStart() && this.isEnd() && !body && this.type !== '!') {
+            // invalid extglob, has to at least be *something* present, if it's
+            // the entire path portion.
+            const s = this.toString();
+            const me = this;
+            me.#parts = [s];
+            me.type = null;
+            me.#hasMagic = undefined;
+            return [s, unescape_unescape(this.toString()), false, false];
+        }
+        let bodyDotAllowed = !repeated || allowDot || dot || !startNoDot ?
+            ''
+            : this.#partsToRegExp(true);
+        if (bodyDotAllowed === body) {
+            bodyDotAllowed = '';
+        }
+        if (bodyDotAllowed) {
+            body = `(?:${body})(?:${bodyDotAllowed})*?`;
+        }
+        // an empty !() is exactly equivalent to a starNoEmpty
+        let final = '';
+        if (this.type === '!' && this.#emptyExt) {
+            final = (this.isStart() && !dot ? startNoDot : '') + starNoEmpty;
+        }
+        else {
+            const close = this.type === '!' ?
+                // !() must match something,but !(x) can match ''
+                '))' +
+                    (this.isStart() && !dot && !allowDot ? startNoDot : '') +
+                    star +
+                    ')'
+                : this.type === '@' ? ')'
+                    : this.type === '?' ? ')?'
+                        : this.type === '+' && bodyDotAllowed ? ')'
+                            : this.type === '*' && bodyDotAllowed ? `)?`
+                                : `)${this.type}`;
+            final = start + body + close;
+        }
+        return [
+            final,
+            unescape_unescape(body),
+            (this.#hasMagic = !!this.#hasMagic),
+            this.#uflag,
+        ];
+    }
+    #flatten() {
+        if (!isExtglobAST(this)) {
+            for (const p of this.#parts) {
+                if (typeof p === 'object') {
+                    p.#flatten();
+                }
+            }
+        }
+        else {
+            // do up to 10 passes to flatten as much as possible
+            let iterations = 0;
+            let done = false;
+            do {
+                done = true;
+                for (let i = 0; i < this.#parts.length; i++) {
+                    const c = this.#parts[i];
+                    if (typeof c === 'object') {
+                        c.#flatten();
+                        if (this.#canAdopt(c)) {
+                            done = false;
+                            this.#adopt(c, i);
+                        }
+                        else if (this.#canAdoptWithSpace(c)) {
+                            done = false;
+                            this.#adoptWithSpace(c, i);
+                        }
+                        else if (this.#canUsurp(c)) {
+                            done = false;
+                            this.#usurp(c);
+                        }
+                    }
+                }
+            } while (!done && ++iterations < 10);
+        }
+        this.#toString = undefined;
+    }
+    #partsToRegExp(dot) {
+        return this.#parts
+            .map(p => {
+            // extglob ASTs should only contain parent ASTs
+            /* c8 ignore start */
+            if (typeof p === 'string') {
+                throw new Error('string type in extglob ast??');
+            }
+            /* c8 ignore stop */
+            // can ignore hasMagic, because extglobs are already always magic
+            const [re, _, _hasMagic, uflag] = p.toRegExpSource(dot);
+            this.#uflag = this.#uflag || uflag;
+            return re;
+        })
+            .filter(p => !(this.isStart() && this.isEnd()) || !!p)
+            .join('|');
+    }
+    static #parseGlob(glob, hasMagic, noEmpty = false) {
+        let escaping = false;
+        let re = '';
+        let uflag = false;
+        // multiple stars that aren't globstars coalesce into one *
+        let inStar = false;
+        for (let i = 0; i < glob.length; i++) {
+            const c = glob.charAt(i);
+            if (escaping) {
+                escaping = false;
+                re += (reSpecials.has(c) ? '\\' : '') + c;
+                continue;
+            }
+            if (c === '*') {
+                if (inStar)
+                    continue;
+                inStar = true;
+                re += noEmpty && /^[*]+$/.test(glob) ? starNoEmpty : star;
+                hasMagic = true;
+                continue;
+            }
+            else {
+                inStar = false;
+            }
+            if (c === '\\') {
+                if (i === glob.length - 1) {
+                    re += '\\\\';
+                }
+                else {
+                    escaping = true;
+                }
+                continue;
+            }
+            if (c === '[') {
+                const [src, needUflag, consumed, magic] = parseClass(glob, i);
+                if (consumed) {
+                    re += src;
+                    uflag = uflag || needUflag;
+                    i += consumed - 1;
+                    hasMagic = hasMagic || magic;
+                    continue;
+                }
+            }
+            if (c === '?') {
+                re += qmark;
+                hasMagic = true;
+                continue;
+            }
+            re += regExpEscape(c);
+        }
+        return [re, unescape_unescape(glob), !!hasMagic, uflag];
+    }
+}
+_a = AST;
+//# sourceMappingURL=ast.js.map
+;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/escape.js
+/**
+ * Escape all magic characters in a glob pattern.
+ *
+ * If the {@link MinimatchOptions.windowsPathsNoEscape}
+ * option is used, then characters are escaped by wrapping in `[]`, because
+ * a magic character wrapped in a character class can only be satisfied by
+ * that exact character.  In this mode, `\` is _not_ escaped, because it is
+ * not interpreted as a magic character, but instead as a path separator.
+ *
+ * If the {@link MinimatchOptions.magicalBraces} option is used,
+ * then braces (`{` and `}`) will be escaped.
+ */
+const escape_escape = (s, { windowsPathsNoEscape = false, magicalBraces = false, } = {}) => {
+    // don't need to escape +@! because we escape the parens
+    // that make those magic, and escaping ! as [!] isn't valid,
+    // because [!]] is a valid glob class meaning not ']'.
+    if (magicalBraces) {
+        return windowsPathsNoEscape ?
+            s.replace(/[?*()[\]{}]/g, '[$&]')
+            : s.replace(/[?*()[\]\\{}]/g, '\\$&');
+    }
+    return windowsPathsNoEscape ?
+        s.replace(/[?*()[\]]/g, '[$&]')
+        : s.replace(/[?*()[\]\\]/g, '\\$&');
+};
+//# sourceMappingURL=escape.js.map
+;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/index.js
+
+
+
+
+
+const minimatch = (p, pattern, options = {}) => {
+    assertValidPattern(pattern);
+    // shortcut: comments match nothing.
+    if (!options.nocomment && pattern.charAt(0) === '#') {
+        return false;
+    }
+    return new Minimatch(pattern, options).match(p);
+};
+// Optimized checking for the most common glob patterns.
+const starDotExtRE = /^\*+([^+@!?*[(]*)$/;
+const starDotExtTest = (ext) => (f) => !f.startsWith('.') && f.endsWith(ext);
+const starDotExtTestDot = (ext) => (f) => f.endsWith(ext);
+const starDotExtTestNocase = (ext) => {
+    ext = ext.toLowerCase();
+    return (f) => !f.startsWith('.') && f.toLowerCase().endsWith(ext);
+};
+const starDotExtTestNocaseDot = (ext) => {
+    ext = ext.toLowerCase();
+    return (f) => f.toLowerCase().endsWith(ext);
+};
+const starDotStarRE = /^\*+\.\*+$/;
+const starDotStarTest = (f) => !f.startsWith('.') && f.includes('.');
+const starDotStarTestDot = (f) => f !== '.' && f !== '..' && f.includes('.');
+const dotStarRE = /^\.\*+$/;
+const dotStarTest = (f) => f !== '.' && f !== '..' && f.startsWith('.');
+const starRE = /^\*+$/;
+const starTest = (f) => f.length !== 0 && !f.startsWith('.');
+const starTestDot = (f) => f.length !== 0 && f !== '.' && f !== '..';
+const qmarksRE = /^\?+([^+@!?*[(]*)?$/;
+const qmarksTestNocase = ([$0, ext = '']) => {
+    const noext = qmarksTestNoExt([$0]);
+    if (!ext)
+        return noext;
+    ext = ext.toLowerCase();
+    return (f) => noext(f) && f.toLowerCase().endsWith(ext);
+};
+const qmarksTestNocaseDot = ([$0, ext = '']) => {
+    const noext = qmarksTestNoExtDot([$0]);
+    if (!ext)
+        return noext;
+    ext = ext.toLowerCase();
+    return (f) => noext(f) && f.toLowerCase().endsWith(ext);
+};
+const qmarksTestDot = ([$0, ext = '']) => {
+    const noext = qmarksTestNoExtDot([$0]);
+    return !ext ? noext : (f) => noext(f) && f.endsWith(ext);
+};
+const qmarksTest = ([$0, ext = '']) => {
+    const noext = qmarksTestNoExt([$0]);
+    return !ext ? noext : (f) => noext(f) && f.endsWith(ext);
+};
+const qmarksTestNoExt = ([$0]) => {
+    const len = $0.length;
+    return (f) => f.length === len && !f.startsWith('.');
+};
+const qmarksTestNoExtDot = ([$0]) => {
+    const len = $0.length;
+    return (f) => f.length === len && f !== '.' && f !== '..';
+};
+/* c8 ignore start */
+const defaultPlatform = (typeof process === 'object' && process ?
+    (typeof process.env === 'object' &&
+        process.env &&
+        process.env.__MINIMATCH_TESTING_PLATFORM__) ||
+        process.platform
+    : 'posix');
+const esm_path = {
+    win32: { sep: '\\' },
+    posix: { sep: '/' },
+};
+/* c8 ignore stop */
+const sep = defaultPlatform === 'win32' ? esm_path.win32.sep : esm_path.posix.sep;
+minimatch.sep = sep;
+const GLOBSTAR = Symbol('globstar **');
+minimatch.GLOBSTAR = GLOBSTAR;
+// any single thing other than /
+// don't need to escape / when using new RegExp()
+const esm_qmark = '[^/]';
+// * => any number of characters
+const esm_star = esm_qmark + '*?';
+// ** when dots are allowed.  Anything goes, except .. and .
+// not (^ or / followed by one or two dots followed by $ or /),
+// followed by anything, any number of times.
+const twoStarDot = '(?:(?!(?:\\/|^)(?:\\.{1,2})($|\\/)).)*?';
+// not a ^ or / followed by a dot,
+// followed by anything, any number of times.
+const twoStarNoDot = '(?:(?!(?:\\/|^)\\.).)*?';
+const filter = (pattern, options = {}) => (p) => minimatch(p, pattern, options);
+minimatch.filter = filter;
+const ext = (a, b = {}) => Object.assign({}, a, b);
+const defaults = (def) => {
+    if (!def || typeof def !== 'object' || !Object.keys(def).length) {
+        return minimatch;
+    }
+    const orig = minimatch;
+    const m = (p, pattern, options = {}) => orig(p, pattern, ext(def, options));
+    return Object.assign(m, {
+        Minimatch: class Minimatch extends orig.Minimatch {
+            constructor(pattern, options = {}) {
+                super(pattern, ext(def, options));
+            }
+            static defaults(options) {
+                return orig.defaults(ext(def, options)).Minimatch;
+            }
+        },
+        AST: class AST extends orig.AST {
+            /* c8 ignore start */
+            constructor(type, parent, options = {}) {
+                super(type, parent, ext(def, options));
+            }
+            /* c8 ignore stop */
+            static fromGlob(pattern, options = {}) {
+                return orig.AST.fromGlob(pattern, ext(def, options));
+            }
+        },
+        unescape: (s, options = {}) => orig.unescape(s, ext(def, options)),
+        escape: (s, options = {}) => orig.escape(s, ext(def, options)),
+        filter: (pattern, options = {}) => orig.filter(pattern, ext(def, options)),
+        defaults: (options) => orig.defaults(ext(def, options)),
+        makeRe: (pattern, options = {}) => orig.makeRe(pattern, ext(def, options)),
+        braceExpand: (pattern, options = {}) => orig.braceExpand(pattern, ext(def, options)),
+        match: (list, pattern, options = {}) => orig.match(list, pattern, ext(def, options)),
+        sep: orig.sep,
+        GLOBSTAR: GLOBSTAR,
+    });
+};
+minimatch.defaults = defaults;
+// Brace expansion:
+// a{b,c}d -> abd acd
+// a{b,}c -> abc ac
+// a{0..3}d -> a0d a1d a2d a3d
+// a{b,c{d,e}f}g -> abg acdfg acefg
+// a{b,c}d{e,f}g -> abdeg acdeg abdeg abdfg
+//
+// Invalid sets are not expanded.
+// a{2..}b -> a{2..}b
+// a{b}c -> a{b}c
+const braceExpand = (pattern, options = {}) => {
+    assertValidPattern(pattern);
+    // Thanks to Yeting Li <https://github.com/yetingli> for
+    // improving this regexp to avoid a ReDOS vulnerability.
+    if (options.nobrace || !/\{(?:(?!\{).)*\}/.test(pattern)) {
+        // shortcut. no need to expand.
+        return [pattern];
+    }
+    return expand(pattern, { max: options.braceExpandMax });
+};
+minimatch.braceExpand = braceExpand;
+// parse a component of the expanded set.
+// At this point, no pattern may contain "/" in it
+// so we're going to return a 2d array, where each entry is the full
+// pattern, split on '/', and then turned into a regular expression.
+// A regexp is made at the end which joins each array with an
+// escaped /, and another full one which joins each regexp with |.
+//
+// Following the lead of Bash 4.1, note that "**" only has special meaning
+// when it is the *only* thing in a path portion.  Otherwise, any series
+// of * is equivalent to a single *.  Globstar behavior is enabled by
+// default, and can be disabled by setting options.noglobstar.
+const makeRe = (pattern, options = {}) => new Minimatch(pattern, options).makeRe();
+minimatch.makeRe = makeRe;
+const esm_match = (list, pattern, options = {}) => {
+    const mm = new Minimatch(pattern, options);
+    list = list.filter(f => mm.match(f));
+    if (mm.options.nonull && !list.length) {
+        list.push(pattern);
+    }
+    return list;
+};
+minimatch.match = esm_match;
+// replace stuff like \* with *
+const globMagic = /[?*]|[+@!]\(.*?\)|\[|\]/;
+const esm_regExpEscape = (s) => s.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, '\\$&');
+class Minimatch {
+    options;
+    set;
+    pattern;
+    windowsPathsNoEscape;
+    nonegate;
+    negate;
+    comment;
+    empty;
+    preserveMultipleSlashes;
+    partial;
+    globSet;
+    globParts;
+    nocase;
+    isWindows;
+    platform;
+    windowsNoMagicRoot;
+    maxGlobstarRecursion;
+    regexp;
+    constructor(pattern, options = {}) {
+        assertValidPattern(pattern);
+        options = options || {};
+        this.options = options;
+        this.maxGlobstarRecursion = options.maxGlobstarRecursion ?? 200;
+        this.pattern = pattern;
+        this.platform = options.platform || defaultPlatform;
+        this.isWindows = this.platform === 'win32';
+        // avoid the annoying deprecation flag lol
+        const awe = ('allowWindow' + 'sEscape');
+        this.windowsPathsNoEscape =
+            !!options.windowsPathsNoEscape || options[awe] === false;
+        if (this.windowsPathsNoEscape) {
+            this.pattern = this.pattern.replace(/\\/g, '/');
+        }
+        this.preserveMultipleSlashes = !!options.preserveMultipleSlashes;
+        this.regexp = null;
+        this.negate = false;
+        this.nonegate = !!options.nonegate;
+        this.comment = false;
+        this.empty = false;
+        this.partial = !!options.partial;
+        this.nocase = !!this.options.nocase;
+        this.windowsNoMagicRoot =
+            options.windowsNoMagicRoot !== undefined ?
+                options.windowsNoMagicRoot
+                : !!(this.isWindows && this.nocase);
+        this.globSet = [];
+        this.globParts = [];
+        this.set = [];
+        // make the set of regexps etc.
+        this.make();
+    }
+    hasMagic() {
+        if (this.options.magicalBraces && this.set.length > 1) {
+            return true;
+        }
+        for (const pattern of this.set) {
+            for (const part of pattern) {
+                if (typeof part !== 'string')
+                    return true;
+            }
+        }
+        return false;
+    }
+    debug(..._) { }
+    make() {
+        const pattern = this.pattern;
+        const options = this.options;
+        // empty patterns and comments match nothing.
+        if (!options.nocomment && pattern.charAt(0) === '#') {
+            this.comment = true;
+            return;
+        }
+        if (!pattern) {
+            this.empty = true;
+            return;
+        }
+        // step 1: figure out negation, etc.
+        this.parseNegate();
+        // step 2: expand braces
+        this.globSet = [...new Set(this.braceExpand())];
+        if (options.debug) {
+            //oxlint-disable-next-line no-console
+            this.debug = (...args) => console.error(...args);
+        }
+        this.debug(this.pattern, this.globSet);
+        // step 3: now we have a set, so turn each one into a series of
+        // path-portion matching patterns.
+        // These will be regexps, except in the case of "**", which is
+        // set to the GLOBSTAR object for globstar behavior,
+        // and will not contain any / characters
+        //
+        // First, we preprocess to make the glob pattern sets a bit simpler
+        // and deduped.  There are some perf-killing patterns that can cause
+        // problems with a glob walk, but we can simplify them down a bit.
+        const rawGlobParts = this.globSet.map(s => this.slashSplit(s));
+        this.globParts = this.preprocess(rawGlobParts);
+        this.debug(this.pattern, this.globParts);
+        // glob --> regexps
+        let set = this.globParts.map((s, _, __) => {
+            if (this.isWindows && this.windowsNoMagicRoot) {
+                // check if it's a drive or unc path.
+                const isUNC = s[0] === '' &&
+                    s[1] === '' &&
+                    (s[2] === '?' || !globMagic.test(s[2])) &&
+                    !globMagic.test(s[3]);
+                const isDrive = /^[a-z]:/i.test(s[0]);
+                if (isUNC) {
+                    return [
+                        ...s.slice(0, 4),
+                        ...s.slice(4).map(ss => this.parse(ss)),
+                    ];
+                }
+                else if (isDrive) {
+                    return [s[0], ...s.slice(1).map(ss => this.parse(ss))];
+                }
+            }
+            return s.map(ss => this.parse(ss));
+        });
+        this.debug(this.pattern, set);
+        // filter out everything that didn't compile properly.
+        this.set = set.filter(s => s.indexOf(false) === -1);
+        // do not treat the ? in UNC paths as magic
+        if (this.isWindows) {
+            for (let i = 0; i < this.set.length; i++) {
+                const p = this.set[i];
+                if (p[0] === '' &&
+                    p[1] === '' &&
+                    this.globParts[i][2] === '?' &&
+                    typeof p[3] === 'string' &&
+                    /^[a-z]:$/i.test(p[3])) {
+                    p[2] = '?';
+                }
+            }
+        }
+        this.debug(this.pattern, this.set);
+    }
+    // various transforms to equivalent pattern sets that are
+    // faster to process in a filesystem walk.  The goal is to
+    // eliminate what we can, and push all ** patterns as far
+    // to the right as possible, even if it increases the number
+    // of patterns that we have to process.
+    preprocess(globParts) {
+        // if we're not in globstar mode, then turn ** into *
+        if (this.options.noglobstar) {
+            for (const partset of globParts) {
+                for (let j = 0; j < partset.length; j++) {
+                    if (partset[j] === '**') {
+                        partset[j] = '*';
+                    }
+                }
+            }
+        }
+        const { optimizationLevel = 1 } = this.options;
+        if (optimizationLevel >= 2) {
+            // aggressive optimization for the purpose of fs walking
+            globParts = this.firstPhasePreProcess(globParts);
+            globParts = this.secondPhasePreProcess(globParts);
+        }
+        else if (optimizationLevel >= 1) {
+            // just basic optimizations to remove some .. parts
+            globParts = this.levelOneOptimize(globParts);
+        }
+        else {
+            // just collapse multiple ** portions into one
+            globParts = this.adjascentGlobstarOptimize(globParts);
+        }
+        return globParts;
+    }
+    // just get rid of adjascent ** portions
+    adjascentGlobstarOptimize(globParts) {
+        return globParts.map(parts => {
+            let gs = -1;
+            while (-1 !== (gs = parts.indexOf('**', gs + 1))) {
+                let i = gs;
+                while (parts[i + 1] === '**') {
+                    i++;
+                }
+                if (i !== gs) {
+                    parts.splice(gs, i - gs);
+                }
+            }
+            return parts;
+        });
+    }
+    // get rid of adjascent ** and resolve .. portions
+    levelOneOptimize(globParts) {
+        return globParts.map(parts => {
+            parts = parts.reduce((set, part) => {
+                const prev = set[set.length - 1];
+                if (part === '**' && prev === '**') {
+                    return set;
+                }
+                if (part === '..') {
+                    if (prev && prev !== '..' && prev !== '.' && prev !== '**') {
+                        set.pop();
+                        return set;
+                    }
+                }
+                set.push(part);
+                return set;
+            }, []);
+            return parts.length === 0 ? [''] : parts;
+        });
+    }
+    levelTwoFileOptimize(parts) {
+        if (!Array.isArray(parts)) {
+            parts = this.slashSplit(parts);
+        }
+        let didSomething = false;
+        do {
+            didSomething = false;
+            // <pre>/<e>/<rest> -> <pre>/<rest>
+            if (!this.preserveMultipleSlashes) {
+                for (let i = 1; i < parts.length - 1; i++) {
+                    const p = parts[i];
+                    // don't squeeze out UNC patterns
+                    if (i === 1 && p === '' && parts[0] === '')
+                        continue;
+                    if (p === '.' || p === '') {
+                        didSomething = true;
+                        parts.splice(i, 1);
+                        i--;
+                    }
+                }
+                if (parts[0] === '.' &&
+                    parts.length === 2 &&
+                    (parts[1] === '.' || parts[1] === '')) {
+                    didSomething = true;
+                    parts.pop();
+                }
+            }
+            // <pre>/<p>/../<rest> -> <pre>/<rest>
+            let dd = 0;
+            while (-1 !== (dd = parts.indexOf('..', dd + 1))) {
+                const p = parts[dd - 1];
+                if (p &&
+                    p !== '.' &&
+                    p !== '..' &&
+                    p !== '**' &&
+                    !(this.isWindows && /^[a-z]:$/i.test(p))) {
+                    didSomething = true;
+                    parts.splice(dd - 1, 2);
+                    dd -= 2;
+                }
+            }
+        } while (didSomething);
+        return parts.length === 0 ? [''] : parts;
+    }
+    // First phase: single-pattern processing
+    // <pre> is 1 or more portions
+    // <rest> is 1 or more portions
+    // <p> is any portion other than ., .., '', or **
+    // <e> is . or ''
+    //
+    // **/.. is *brutal* for filesystem walking performance, because
+    // it effectively resets the recursive walk each time it occurs,
+    // and ** cannot be reduced out by a .. pattern part like a regexp
+    // or most strings (other than .., ., and '') can be.
+    //
+    // <pre>/**/../<p>/<p>/<rest> -> {<pre>/../<p>/<p>/<rest>,<pre>/**/<p>/<p>/<rest>}
+    // <pre>/<e>/<rest> -> <pre>/<rest>
+    // <pre>/<p>/../<rest> -> <pre>/<rest>
+    // **/**/<rest> -> **/<rest>
+    //
+    // **/*/<rest> -> */**/<rest> <== not valid because ** doesn't follow
+    // this WOULD be allowed if ** did follow symlinks, or * didn't
+    firstPhasePreProcess(globParts) {
+        let didSomething = false;
+        do {
+            didSomething = false;
+            // <pre>/**/../<p>/<p>/<rest> -> {<pre>/../<p>/<p>/<rest>,<pre>/**/<p>/<p>/<rest>}
+            for (let parts of globParts) {
+                let gs = -1;
+                while (-1 !== (gs = parts.indexOf('**', gs + 1))) {
+                    let gss = gs;
+                    while (parts[gss + 1] === '**') {
+                        // <pre>/**/**/<rest> -> <pre>/**/<rest>
+                        gss++;
+                    }
+                    // eg, if gs is 2 and gss is 4, that means we have 3 **
+                    // parts, and can remove 2 of them.
+                    if (gss > gs) {
+                        parts.splice(gs + 1, gss - gs);
+                    }
+                    let next = parts[gs + 1];
+                    const p = parts[gs + 2];
+                    const p2 = parts[gs + 3];
+                    if (next !== '..')
+                        continue;
+                    if (!p ||
+                        p === '.' ||
+                        p === '..' ||
+                        !p2 ||
+                        p2 === '.' ||
+                        p2 === '..') {
+                        continue;
+                    }
+                    didSomething = true;
+                    // edit parts in place, and push the new one
+                    parts.splice(gs, 1);
+                    const other = parts.slice(0);
+                    other[gs] = '**';
+                    globParts.push(other);
+                    gs--;
+                }
+                // <pre>/<e>/<rest> -> <pre>/<rest>
+                if (!this.preserveMultipleSlashes) {
+                    for (let i = 1; i < parts.length - 1; i++) {
+                        const p = parts[i];
+                        // don't squeeze out UNC patterns
+                        if (i === 1 && p === '' && parts[0] === '')
+                            continue;
+                        if (p === '.' || p === '') {
+                            didSomething = true;
+                            parts.splice(i, 1);
+                            i--;
+                        }
+                    }
+                    if (parts[0] === '.' &&
+                        parts.length === 2 &&
+                        (parts[1] === '.' || parts[1] === '')) {
+                        didSomething = true;
+                        parts.pop();
+                    }
+                }
+                // <pre>/<p>/../<rest> -> <pre>/<rest>
+                let dd = 0;
+                while (-1 !== (dd = parts.indexOf('..', dd + 1))) {
+                    const p = parts[dd - 1];
+                    if (p && p !== '.' && p !== '..' && p !== '**') {
+                        didSomething = true;
+                        const needDot = dd === 1 && parts[dd + 1] === '**';
+                        const splin = needDot ? ['.'] : [];
+                        parts.splice(dd - 1, 2, ...splin);
+                        if (parts.length === 0)
+                            parts.push('');
+                        dd -= 2;
+                    }
+                }
+            }
+        } while (didSomething);
+        return globParts;
+    }
+    // second phase: multi-pattern dedupes
+    // {<pre>/*/<rest>,<pre>/<p>/<rest>} -> <pre>/*/<rest>
+    // {<pre>/<rest>,<pre>/<rest>} -> <pre>/<rest>
+    // {<pre>/**/<rest>,<pre>/<rest>} -> <pre>/**/<rest>
+    //
+    // {<pre>/**/<rest>,<pre>/**/<p>/<rest>} -> <pre>/**/<rest>
+    // ^-- not valid because ** doens't follow symlinks
+    secondPhasePreProcess(globParts) {
+        for (let i = 0; i < globParts.length - 1; i++) {
+            for (let j = i + 1; j < globParts.length; j++) {
+                const matched = this.partsMatch(globParts[i], globParts[j], !this.preserveMultipleSlashes);
+                if (matched) {
+                    globParts[i] = [];
+                    globParts[j] = matched;
+                    break;
+                }
+            }
+        }
+        return globParts.filter(gs => gs.length);
+    }
+    partsMatch(a, b, emptyGSMatch = false) {
+        let ai = 0;
+        let bi = 0;
+        let result = [];
+        let which = '';
+        while (ai < a.length && bi < b.length) {
+            if (a[ai] === b[bi]) {
+                result.push(which === 'b' ? b[bi] : a[ai]);
+                ai++;
+                bi++;
+            }
+            else if (emptyGSMatch && a[ai] === '**' && b[bi] === a[ai + 1]) {
+                result.push(a[ai]);
+                ai++;
+            }
+            else if (emptyGSMatch && b[bi] === '**' && a[ai] === b[bi + 1]) {
+                result.push(b[bi]);
+                bi++;
+            }
+            else if (a[ai] === '*' &&
+                b[bi] &&
+                (this.options.dot || !b[bi].startsWith('.')) &&
+                b[bi] !== '**') {
+                if (which === 'b')
+                    return false;
+                which = 'a';
+                result.push(a[ai]);
+                ai++;
+                bi++;
+            }
+            else if (b[bi] === '*' &&
+                a[ai] &&
+                (this.options.dot || !a[ai].startsWith('.')) &&
+                a[ai] !== '**') {
+                if (which === 'a')
+                    return false;
+                which = 'b';
+                result.push(b[bi]);
+                ai++;
+                bi++;
+            }
+            else {
+                return false;
+            }
+        }
+        // if we fall out of the loop, it means they two are identical
+        // as long as their lengths match
+        return a.length === b.length && result;
+    }
+    parseNegate() {
+        if (this.nonegate)
+            return;
+        const pattern = this.pattern;
+        let negate = false;
+        let negateOffset = 0;
+        for (let i = 0; i < pattern.length && pattern.charAt(i) === '!'; i++) {
+            negate = !negate;
+            negateOffset++;
+        }
+        if (negateOffset)
+            this.pattern = pattern.slice(negateOffset);
+        this.negate = negate;
+    }
+    // set partial to true to test if, for example,
+    // "/a/b" matches the start of "/*/b/*/d"
+    // Partial means, if you run out of file before you run
+    // out of pattern, then that's fine, as long as all
+    // the parts match.
+    matchOne(file, pattern, partial = false) {
+        let fileStartIndex = 0;
+        let patternStartIndex = 0;
+        // UNC paths like //?/X:/... can match X:/... and vice versa
+        // Drive letters in absolute drive or unc paths are always compared
+        // case-insensitively.
+        if (this.isWindows) {
+            const fileDrive = typeof file[0] === 'string' && /^[a-z]:$/i.test(file[0]);
+            const fileUNC = !fileDrive &&
+                file[0] === '' &&
+                file[1] === '' &&
+                file[2] === '?' &&
+                /^[a-z]:$/i.test(file[3]);
+            const patternDrive = typeof pattern[0] === 'string' && /^[a-z]:$/i.test(pattern[0]);
+            const patternUNC = !patternDrive &&
+                pattern[0] === '' &&
+                pattern[1] === '' &&
+                pattern[2] === '?' &&
+                typeof pattern[3] === 'string' &&
+                /^[a-z]:$/i.test(pattern[3]);
+            const fdi = fileUNC ? 3
+                : fileDrive ? 0
+                    : undefined;
+            const pdi = patternUNC ? 3
+                : patternDrive ? 0
+                    : undefined;
+            if (typeof fdi === 'number' && typeof pdi === 'number') {
+                const [fd, pd] = [
+                    file[fdi],
+                    pattern[pdi],
+                ];
+                // start matching at the drive letter index of each
+                if (fd.toLowerCase() === pd.toLowerCase()) {
+                    pattern[pdi] = fd;
+                    patternStartIndex = pdi;
+                    fileStartIndex = fdi;
+                }
+            }
+        }
+        // resolve and reduce . and .. portions in the file as well.
+        // don't need to do the second phase, because it's only one string[]
+        const { optimizationLevel = 1 } = this.options;
+        if (optimizationLevel >= 2) {
+            file = this.levelTwoFileOptimize(file);
+        }
+        if (pattern.includes(GLOBSTAR)) {
+            return this.#matchGlobstar(file, pattern, partial, fileStartIndex, patternStartIndex);
+        }
+        return this.#matchOne(file, pattern, partial, fileStartIndex, patternStartIndex);
+    }
+    #matchGlobstar(file, pattern, partial, fileIndex, patternIndex) {
+        // split the pattern into head, tail, and middle of ** delimited parts
+        const firstgs = pattern.indexOf(GLOBSTAR, patternIndex);
+        const lastgs = pattern.lastIndexOf(GLOBSTAR);
+        // split the pattern up into globstar-delimited sections
+        // the tail has to be at the end, and the others just have
+        // to be found in order from the head.
+        const [head, body, tail] = partial ?
+            [
+                pattern.slice(patternIndex, firstgs),
+                pattern.slice(firstgs + 1),
+                [],
+            ]
+            : [
+                pattern.slice(patternIndex, firstgs),
+                pattern.slice(firstgs + 1, lastgs),
+                pattern.slice(lastgs + 1),
+            ];
+        // check the head, from the current file/pattern index.
+        if (head.length) {
+            const fileHead = file.slice(fileIndex, fileIndex + head.length);
+            if (!this.#matchOne(fileHead, head, partial, 0, 0)) {
+                return false;
+            }
+            fileIndex += head.length;
+            patternIndex += head.length;
+        }
+        // now we know the head matches!
+        // if the last portion is not empty, it MUST match the end
+        // check the tail
+        let fileTailMatch = 0;
+        if (tail.length) {
+            // if head + tail > file, then we cannot possibly match
+            if (tail.length + fileIndex > file.length)
+                return false;
+            // try to match the tail
+            let tailStart = file.length - tail.length;
+            if (this.#matchOne(file, tail, partial, tailStart, 0)) {
+                fileTailMatch = tail.length;
+            }
+            else {
+                // affordance for stuff like a/**/* matching a/b/
+                // if the last file portion is '', and there's more to the pattern
+                // then try without the '' bit.
+                if (file[file.length - 1] !== '' ||
+                    fileIndex + tail.length === file.length) {
+                    return false;
+                }
+                tailStart--;
+                if (!this.#matchOne(file, tail, partial, tailStart, 0)) {
+                    return false;
+                }
+                fileTailMatch = tail.length + 1;
+            }
+        }
+        // now we know the tail matches!
+        // the middle is zero or more portions wrapped in **, possibly
+        // containing more ** sections.
+        // so a/**/b/**/c/**/d has become **/b/**/c/**
+        // if it's empty, it means a/**/b, just verify we have no bad dots
+        // if there's no tail, so it ends on /**, then we must have *something*
+        // after the head, or it's not a matc
+        if (!body.length) {
+            let sawSome = !!fileTailMatch;
+            for (let i = fileIndex; i < file.length - fileTailMatch; i++) {
+                const f = String(file[i]);
+                sawSome = true;
+                if (f === '.' ||
+                    f === '..' ||
+                    (!this.options.dot && f.startsWith('.'))) {
+                    return false;
+                }
+            }
+            // in partial mode, we just need to get past all file parts
+            return partial || sawSome;
+        }
+        // now we know that there's one or more body sections, which can
+        // be matched anywhere from the 0 index (because the head was pruned)
+        // through to the length-fileTailMatch index.
+        // split the body up into sections, and note the minimum index it can
+        // be found at (start with the length of all previous segments)
+        // [section, before, after]
+        const bodySegments = [[[], 0]];
+        let currentBody = bodySegments[0];
+        let nonGsParts = 0;
+        const nonGsPartsSums = [0];
+        for (const b of body) {
+            if (b === GLOBSTAR) {
+                nonGsPartsSums.push(nonGsParts);
+                currentBody = [[], 0];
+                bodySegments.push(currentBody);
+            }
+            else {
+                currentBody[0].push(b);
+                nonGsParts++;
+            }
+        }
+        let i = bodySegments.length - 1;
+        const fileLength = file.length - fileTailMatch;
+        for (const b of bodySegments) {
+            b[1] = fileLength - (nonGsPartsSums[i--] + b[0].length);
+        }
+        return !!this.#matchGlobStarBodySections(file, bodySegments, fileIndex, 0, partial, 0, !!fileTailMatch);
+    }
+    // return false for "nope, not matching"
+    // return null for "not matching, cannot keep trying"
+    #matchGlobStarBodySections(file, 
+    // pattern section, last possible position for it
+    bodySegments, fileIndex, bodyIndex, partial, globStarDepth, sawTail) {
+        // take the first body segment, and walk from fileIndex to its "after"
+        // value at the end
+        // If it doesn't match at that position, we increment, until we hit
+        // that final possible position, and give up.
+        // If it does match, then advance and try to rest.
+        // If any of them fail we keep walking forward.
+        // this is still a bit recursively painful, but it's more constrained
+        // than previous implementations, because we never test something that
+        // can't possibly be a valid matching condition.
+        const bs = bodySegments[bodyIndex];
+        if (!bs) {
+            // just make sure that there's no bad dots
+            for (let i = fileIndex; i < file.length; i++) {
+                sawTail = true;
+                const f = file[i];
+                if (f === '.' ||
+                    f === '..' ||
+                    (!this.options.dot && f.startsWith('.'))) {
+                    return false;
+                }
+            }
+            return sawTail;
+        }
+        // have a non-globstar body section to test
+        const [body, after] = bs;
+        while (fileIndex <= after) {
+            const m = this.#matchOne(file.slice(0, fileIndex + body.length), body, partial, fileIndex, 0);
+            // if limit exceeded, no match. intentional false negative,
+            // acceptable break in correctness for security.
+            if (m && globStarDepth < this.maxGlobstarRecursion) {
+                // match! see if the rest match. if so, we're done!
+                const sub = this.#matchGlobStarBodySections(file, bodySegments, fileIndex + body.length, bodyIndex + 1, partial, globStarDepth + 1, sawTail);
+                if (sub !== false) {
+                    return sub;
+                }
+            }
+            const f = file[fileIndex];
+            if (f === '.' ||
+                f === '..' ||
+                (!this.options.dot && f.startsWith('.'))) {
+                return false;
+            }
+            fileIndex++;
+        }
+        // walked off. no point continuing
+        return partial || null;
+    }
+    #matchOne(file, pattern, partial, fileIndex, patternIndex) {
+        let fi;
+        let pi;
+        let pl;
+        let fl;
+        for (fi = fileIndex,
+            pi = patternIndex,
+            fl = file.length,
+            pl = pattern.length; fi < fl && pi < pl; fi++, pi++) {
+            this.debug('matchOne loop');
+            let p = pattern[pi];
+            let f = file[fi];
+            this.debug(pattern, p, f);
+            // should be impossible.
+            // some invalid regexp stuff in the set.
+            /* c8 ignore start */
+            if (p === false || p === GLOBSTAR) {
+                return false;
+            }
+            /* c8 ignore stop */
+            // something other than **
+            // non-magic patterns just have to match exactly
+            // patterns with magic have been turned into regexps.
+            let hit;
+            if (typeof p === 'string') {
+                hit = f === p;
+                this.debug('string match', p, f, hit);
+            }
+            else {
+                hit = p.test(f);
+                this.debug('pattern match', p, f, hit);
+            }
+            if (!hit)
+                return false;
+        }
+        // Note: ending in / means that we'll get a final ""
+        // at the end of the pattern.  This can only match a
+        // corresponding "" at the end of the file.
+        // If the file ends in /, then it can only match a
+        // a pattern that ends in /, unless the pattern just
+        // doesn't have any more for it. But, a/b/ should *not*
+        // match "a/b/*", even though "" matches against the
+        // [^/]*? pattern, except in partial mode, where it might
+        // simply not be reached yet.
+        // However, a/b/ should still satisfy a/*
+        // now either we fell off the end of the pattern, or we're done.
+        if (fi === fl && pi === pl) {
+            // ran out of pattern and filename at the same time.
+            // an exact hit!
+            return true;
+        }
+        else if (fi === fl) {
+            // ran out of file, but still had pattern left.
+            // this is ok if we're doing the match as part of
+            // a glob fs traversal.
+            return partial;
+        }
+        else if (pi === pl) {
+            // ran out of pattern, still have file left.
+            // this is only acceptable if we're on the very last
+            // empty segment of a file with a trailing slash.
+            // a/* should match a/b/
+            return fi === fl - 1 && file[fi] === '';
+            /* c8 ignore start */
+        }
+        else {
+            // should be unreachable.
+            throw new Error('wtf?');
+        }
+        /* c8 ignore stop */
+    }
+    braceExpand() {
+        return braceExpand(this.pattern, this.options);
+    }
+    parse(pattern) {
+        assertValidPattern(pattern);
+        const options = this.options;
+        // shortcuts
+        if (pattern === '**')
+            return GLOBSTAR;
+        if (pattern === '')
+            return '';
+        // far and away, the most common glob pattern parts are
+        // *, *.*, and *.<ext>  Add a fast check method for those.
+        let m;
+        let fastTest = null;
+        if ((m = pattern.match(starRE))) {
+            fastTest = options.dot ? starTestDot : starTest;
+        }
+        else if ((m = pattern.match(starDotExtRE))) {
+            fastTest = (options.nocase ?
+                options.dot ?
+                    starDotExtTestNocaseDot
+                    : starDotExtTestNocase
+                : options.dot ? starDotExtTestDot
+                    : starDotExtTest)(m[1]);
+        }
+        else if ((m = pattern.match(qmarksRE))) {
+            fastTest = (options.nocase ?
+                options.dot ?
+                    qmarksTestNocaseDot
+                    : qmarksTestNocase
+                : options.dot ? qmarksTestDot
+                    : qmarksTest)(m);
+        }
+        else if ((m = pattern.match(starDotStarRE))) {
+            fastTest = options.dot ? starDotStarTestDot : starDotStarTest;
+        }
+        else if ((m = pattern.match(dotStarRE))) {
+            fastTest = dotStarTest;
+        }
+        const re = AST.fromGlob(pattern, this.options).toMMPattern();
+        if (fastTest && typeof re === 'object') {
+            // Avoids overriding in frozen environments
+            Reflect.defineProperty(re, 'test', { value: fastTest });
+        }
+        return re;
+    }
+    makeRe() {
+        if (this.regexp || this.regexp === false)
+            return this.regexp;
+        // at this point, this.set is a 2d array of partial
+        // pattern strings, or "**".
+        //
+        // It's better to use .match().  This function shouldn't
+        // be used, really, but it's pretty convenient sometimes,
+        // when you just want to work with a regex.
+        const set = this.set;
+        if (!set.length) {
+            this.regexp = false;
+            return this.regexp;
+        }
+        const options = this.options;
+        const twoStar = options.noglobstar ? esm_star
+            : options.dot ? twoStarDot
+                : twoStarNoDot;
+        const flags = new Set(options.nocase ? ['i'] : []);
+        // regexpify non-globstar patterns
+        // if ** is only item, then we just do one twoStar
+        // if ** is first, and there are more, prepend (\/|twoStar\/)? to next
+        // if ** is last, append (\/twoStar|) to previous
+        // if ** is in the middle, append (\/|\/twoStar\/) to previous
+        // then filter out GLOBSTAR symbols
+        let re = set
+            .map(pattern => {
+            const pp = pattern.map(p => {
+                if (p instanceof RegExp) {
+                    for (const f of p.flags.split(''))
+                        flags.add(f);
+                }
+                return (typeof p === 'string' ? esm_regExpEscape(p)
+                    : p === GLOBSTAR ? GLOBSTAR
+                        : p._src);
+            });
+            pp.forEach((p, i) => {
+                const next = pp[i + 1];
+                const prev = pp[i - 1];
+                if (p !== GLOBSTAR || prev === GLOBSTAR) {
+                    return;
+                }
+                if (prev === undefined) {
+                    if (next !== undefined && next !== GLOBSTAR) {
+                        pp[i + 1] = '(?:\\/|' + twoStar + '\\/)?' + next;
+                    }
+                    else {
+                        pp[i] = twoStar;
+                    }
+                }
+                else if (next === undefined) {
+                    pp[i - 1] = prev + '(?:\\/|\\/' + twoStar + ')?';
+                }
+                else if (next !== GLOBSTAR) {
+                    pp[i - 1] = prev + '(?:\\/|\\/' + twoStar + '\\/)' + next;
+                    pp[i + 1] = GLOBSTAR;
+                }
+            });
+            const filtered = pp.filter(p => p !== GLOBSTAR);
+            // For partial matches, we need to make the pattern match
+            // any prefix of the full path. We do this by generating
+            // alternative patterns that match progressively longer prefixes.
+            if (this.partial && filtered.length >= 1) {
+                const prefixes = [];
+                for (let i = 1; i <= filtered.length; i++) {
+                    prefixes.push(filtered.slice(0, i).join('/'));
+                }
+                return '(?:' + prefixes.join('|') + ')';
+            }
+            return filtered.join('/');
+        })
+            .join('|');
+        // need to wrap in parens if we had more than one thing with |,
+        // otherwise only the first will be anchored to ^ and the last to $
+        const [open, close] = set.length > 1 ? ['(?:', ')'] : ['', ''];
+        // must match entire pattern
+        // ending in a * or ** will make it less strict.
+        re = '^' + open + re + close + '$';
+        // In partial mode, '/' should always match as it's a valid prefix for any pattern
+        if (this.partial) {
+            re = '^(?:\\/|' + open + re.slice(1, -1) + close + ')$';
+        }
+        // can match anything, as long as it's not this.
+        if (this.negate)
+            re = '^(?!' + re + ').+$';
+        try {
+            this.regexp = new RegExp(re, [...flags].join(''));
+            /* c8 ignore start */
+        }
+        catch {
+            // should be impossible
+            this.regexp = false;
+        }
+        /* c8 ignore stop */
+        return this.regexp;
+    }
+    slashSplit(p) {
+        // if p starts with // on windows, we preserve that
+        // so that UNC paths aren't broken.  Otherwise, any number of
+        // / characters are coalesced into one, unless
+        // preserveMultipleSlashes is set to true.
+        if (this.preserveMultipleSlashes) {
+            return p.split('/');
+        }
+        else if (this.isWindows && /^\/\/[^/]+/.test(p)) {
+            // add an extra '' for the one we lose
+            return ['', ...p.split(/\/+/)];
+        }
+        else {
+            return p.split(/\/+/);
+        }
+    }
+    match(f, partial = this.partial) {
+        this.debug('match', f, this.pattern);
+        // short-circuit in the case of busted things.
+        // comments, etc.
+        if (this.comment) {
+            return false;
+        }
+        if (this.empty) {
+            return f === '';
+        }
+        if (f === '/' && partial) {
+            return true;
+        }
+        const options = this.options;
+        // windows: need to use /, not \
+        if (this.isWindows) {
+            f = f.split('\\').join('/');
+        }
+        // treat the test path as a set of pathparts.
+        const ff = this.slashSplit(f);
+        this.debug(this.pattern, 'split', ff);
+        // just ONE of the pattern sets in this.set needs to match
+        // in order for it to be valid.  If negating, then just one
+        // match means that we have failed.
+        // Either way, return on the first hit.
+        const set = this.set;
+        this.debug(this.pattern, 'set', set);
+        // Find the basename of the path by looking for the last non-empty segment
+        let filename = ff[ff.length - 1];
+        if (!filename) {
+            for (let i = ff.length - 2; !filename && i >= 0; i--) {
+                filename = ff[i];
+            }
+        }
+        for (const pattern of set) {
+            let file = ff;
+            if (options.matchBase && pattern.length === 1) {
+                file = [filename];
+            }
+            const hit = this.matchOne(file, pattern, partial);
+            if (hit) {
+                if (options.flipNegate) {
+                    return true;
+                }
+                return !this.negate;
+            }
+        }
+        // didn't get any hits.  this is success if it's a negative
+        // pattern, failure otherwise.
+        if (options.flipNegate) {
+            return false;
+        }
+        return this.negate;
+    }
+    static defaults(def) {
+        return minimatch.defaults(def).Minimatch;
+    }
+}
+/* c8 ignore start */
+
+
+
+/* c8 ignore stop */
+minimatch.AST = AST;
+minimatch.Minimatch = Minimatch;
+minimatch.escape = escape_escape;
+minimatch.unescape = unescape_unescape;
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-path.js
+
+
+
+const internal_path_IS_WINDOWS = process.platform === 'win32';
+/**
+ * Helper class for parsing paths into segments
+ */
+class Path {
+    /**
+     * Constructs a Path
+     * @param itemPath Path or array of segments
+     */
+    constructor(itemPath) {
+        this.segments = [];
+        // String
+        if (typeof itemPath === 'string') {
+            external_assert_(itemPath, `Parameter 'itemPath' must not be empty`);
+            // Normalize slashes and trim unnecessary trailing slash
+            itemPath = safeTrimTrailingSeparator(itemPath);
+            // Not rooted
+            if (!hasRoot(itemPath)) {
+                this.segments = itemPath.split(external_path_.sep);
+            }
+            // Rooted
+            else {
+                // Add all segments, while not at the root
+                let remaining = itemPath;
+                let dir = dirname(remaining);
+                while (dir !== remaining) {
+                    // Add the segment
+                    const basename = external_path_.basename(remaining);
+                    this.segments.unshift(basename);
+                    // Truncate the last segment
+                    remaining = dir;
+                    dir = dirname(remaining);
+                }
+                // Remainder is the root
+                this.segments.unshift(remaining);
+            }
+        }
+        // Array
+        else {
+            // Must not be empty
+            external_assert_(itemPath.length > 0, `Parameter 'itemPath' must not be an empty array`);
+            // Each segment
+            for (let i = 0; i < itemPath.length; i++) {
+                let segment = itemPath[i];
+                // Must not be empty
+                external_assert_(segment, `Parameter 'itemPath' must not contain any empty segments`);
+                // Normalize slashes
+                segment = normalizeSeparators(itemPath[i]);
+                // Root segment
+                if (i === 0 && hasRoot(segment)) {
+                    segment = safeTrimTrailingSeparator(segment);
+                    external_assert_(segment === dirname(segment), `Parameter 'itemPath' root segment contains information for multiple segments`);
+                    this.segments.push(segment);
+                }
+                // All other segments
+                else {
+                    // Must not contain slash
+                    external_assert_(!segment.includes(external_path_.sep), `Parameter 'itemPath' contains unexpected path separators`);
+                    this.segments.push(segment);
+                }
+            }
+        }
+    }
+    /**
+     * Converts the path to it's string representation
+     */
+    toString() {
+        // First segment
+        let result = this.segments[0];
+        // All others
+        let skipSlash = result.endsWith(external_path_.sep) || (internal_path_IS_WINDOWS && /^[A-Z]:$/i.test(result));
+        for (let i = 1; i < this.segments.length; i++) {
+            if (skipSlash) {
+                skipSlash = false;
+            }
+            else {
+                result += external_path_.sep;
+            }
+            result += this.segments[i];
+        }
+        return result;
+    }
+}
+//# sourceMappingURL=internal-path.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-pattern.js
+
+
+
+
+
+
+
+const internal_pattern_IS_WINDOWS = process.platform === 'win32';
+class Pattern {
+    constructor(patternOrNegate, isImplicitPattern = false, segments, homedir) {
+        /**
+         * Indicates whether matches should be excluded from the result set
+         */
+        this.negate = false;
+        // Pattern overload
+        let pattern;
+        if (typeof patternOrNegate === 'string') {
+            pattern = patternOrNegate.trim();
+        }
+        // Segments overload
+        else {
+            // Convert to pattern
+            segments = segments || [];
+            external_assert_(segments.length, `Parameter 'segments' must not empty`);
+            const root = Pattern.getLiteral(segments[0]);
+            external_assert_(root && hasAbsoluteRoot(root), `Parameter 'segments' first element must be a root path`);
+            pattern = new Path(segments).toString().trim();
+            if (patternOrNegate) {
+                pattern = `!${pattern}`;
+            }
+        }
+        // Negate
+        while (pattern.startsWith('!')) {
+            this.negate = !this.negate;
+            pattern = pattern.substr(1).trim();
+        }
+        // Normalize slashes and ensures absolute root
+        pattern = Pattern.fixupPattern(pattern, homedir);
+        // Segments
+        this.segments = new Path(pattern).segments;
+        // Trailing slash indicates the pattern should only match directories, not regular files
+        this.trailingSeparator = normalizeSeparators(pattern)
+            .endsWith(external_path_.sep);
+        pattern = safeTrimTrailingSeparator(pattern);
+        // Search path (literal path prior to the first glob segment)
+        let foundGlob = false;
+        const searchSegments = this.segments
+            .map(x => Pattern.getLiteral(x))
+            .filter(x => !foundGlob && !(foundGlob = x === ''));
+        this.searchPath = new Path(searchSegments).toString();
+        // Root RegExp (required when determining partial match)
+        this.rootRegExp = new RegExp(Pattern.regExpEscape(searchSegments[0]), internal_pattern_IS_WINDOWS ? 'i' : '');
+        this.isImplicitPattern = isImplicitPattern;
+        // Create minimatch
+        const minimatchOptions = {
+            dot: true,
+            nobrace: true,
+            nocase: internal_pattern_IS_WINDOWS,
+            nocomment: true,
+            noext: true,
+            nonegate: true
+        };
+        pattern = internal_pattern_IS_WINDOWS ? pattern.replace(/\\/g, '/') : pattern;
+        this.minimatch = new Minimatch(pattern, minimatchOptions);
+    }
+    /**
+     * Matches the pattern against the specified path
+     */
+    match(itemPath) {
+        // Last segment is globstar?
+        if (this.segments[this.segments.length - 1] === '**') {
+            // Normalize slashes
+            itemPath = normalizeSeparators(itemPath);
+            // Append a trailing slash. Otherwise Minimatch will not match the directory immediately
+            // preceding the globstar. For example, given the pattern `/foo/**`, Minimatch returns
+            // false for `/foo` but returns true for `/foo/`. Append a trailing slash to handle that quirk.
+            if (!itemPath.endsWith(external_path_.sep) && this.isImplicitPattern === false) {
+                // Note, this is safe because the constructor ensures the pattern has an absolute root.
+                // For example, formats like C: and C:foo on Windows are resolved to an absolute root.
+                itemPath = `${itemPath}${external_path_.sep}`;
+            }
+        }
+        else {
+            // Normalize slashes and trim unnecessary trailing slash
+            itemPath = safeTrimTrailingSeparator(itemPath);
+        }
+        // Match
+        if (this.minimatch.match(itemPath)) {
+            return this.trailingSeparator ? MatchKind.Directory : MatchKind.All;
+        }
+        return MatchKind.None;
+    }
+    /**
+     * Indicates whether the pattern may match descendants of the specified path
+     */
+    partialMatch(itemPath) {
+        // Normalize slashes and trim unnecessary trailing slash
+        itemPath = safeTrimTrailingSeparator(itemPath);
+        // matchOne does not handle root path correctly
+        if (dirname(itemPath) === itemPath) {
+            return this.rootRegExp.test(itemPath);
+        }
+        return this.minimatch.matchOne(itemPath.split(internal_pattern_IS_WINDOWS ? /\\+/ : /\/+/), this.minimatch.set[0], true);
+    }
+    /**
+     * Escapes glob patterns within a path
+     */
+    static globEscape(s) {
+        return (internal_pattern_IS_WINDOWS ? s : s.replace(/\\/g, '\\\\')) // escape '\' on Linux/macOS
+            .replace(/(\[)(?=[^/]+\])/g, '[[]') // escape '[' when ']' follows within the path segment
+            .replace(/\?/g, '[?]') // escape '?'
+            .replace(/\*/g, '[*]'); // escape '*'
+    }
+    /**
+     * Normalizes slashes and ensures absolute root
+     */
+    static fixupPattern(pattern, homedir) {
+        // Empty
+        external_assert_(pattern, 'pattern cannot be empty');
+        // Must not contain `.` segment, unless first segment
+        // Must not contain `..` segment
+        const literalSegments = new Path(pattern).segments.map(x => Pattern.getLiteral(x));
+        external_assert_(literalSegments.every((x, i) => (x !== '.' || i === 0) && x !== '..'), `Invalid pattern '${pattern}'. Relative pathing '.' and '..' is not allowed.`);
+        // Must not contain globs in root, e.g. Windows UNC path \\foo\b*r
+        external_assert_(!hasRoot(pattern) || literalSegments[0], `Invalid pattern '${pattern}'. Root segment must not contain globs.`);
+        // Normalize slashes
+        pattern = normalizeSeparators(pattern);
+        // Replace leading `.` segment
+        if (pattern === '.' || pattern.startsWith(`.${external_path_.sep}`)) {
+            pattern = Pattern.globEscape(process.cwd()) + pattern.substr(1);
+        }
+        // Replace leading `~` segment
+        else if (pattern === '~' || pattern.startsWith(`~${external_path_.sep}`)) {
+            homedir = homedir || external_os_.homedir();
+            external_assert_(homedir, 'Unable to determine HOME directory');
+            external_assert_(hasAbsoluteRoot(homedir), `Expected HOME directory to be a rooted path. Actual '${homedir}'`);
+            pattern = Pattern.globEscape(homedir) + pattern.substr(1);
+        }
+        // Replace relative drive root, e.g. pattern is C: or C:foo
+        else if (internal_pattern_IS_WINDOWS &&
+            (pattern.match(/^[A-Z]:$/i) || pattern.match(/^[A-Z]:[^\\]/i))) {
+            let root = ensureAbsoluteRoot('C:\\dummy-root', pattern.substr(0, 2));
+            if (pattern.length > 2 && !root.endsWith('\\')) {
+                root += '\\';
+            }
+            pattern = Pattern.globEscape(root) + pattern.substr(2);
+        }
+        // Replace relative root, e.g. pattern is \ or \foo
+        else if (internal_pattern_IS_WINDOWS && (pattern === '\\' || pattern.match(/^\\[^\\]/))) {
+            let root = ensureAbsoluteRoot('C:\\dummy-root', '\\');
+            if (!root.endsWith('\\')) {
+                root += '\\';
+            }
+            pattern = Pattern.globEscape(root) + pattern.substr(1);
+        }
+        // Otherwise ensure absolute root
+        else {
+            pattern = ensureAbsoluteRoot(Pattern.globEscape(process.cwd()), pattern);
+        }
+        return normalizeSeparators(pattern);
+    }
+    /**
+     * Attempts to unescape a pattern segment to create a literal path segment.
+     * Otherwise returns empty string.
+     */
+    static getLiteral(segment) {
+        let literal = '';
+        for (let i = 0; i < segment.length; i++) {
+            const c = segment[i];
+            // Escape
+            if (c === '\\' && !internal_pattern_IS_WINDOWS && i + 1 < segment.length) {
+                literal += segment[++i];
+                continue;
+            }
+            // Wildcard
+            else if (c === '*' || c === '?') {
+                return '';
+            }
+            // Character set
+            else if (c === '[' && i + 1 < segment.length) {
+                let set = '';
+                let closed = -1;
+                for (let i2 = i + 1; i2 < segment.length; i2++) {
+                    const c2 = segment[i2];
+                    // Escape
+                    if (c2 === '\\' && !internal_pattern_IS_WINDOWS && i2 + 1 < segment.length) {
+                        set += segment[++i2];
+                        continue;
+                    }
+                    // Closed
+                    else if (c2 === ']') {
+                        closed = i2;
+                        break;
+                    }
+                    // Otherwise
+                    else {
+                        set += c2;
+                    }
+                }
+                // Closed?
+                if (closed >= 0) {
+                    // Cannot convert
+                    if (set.length > 1) {
+                        return '';
+                    }
+                    // Convert to literal
+                    if (set) {
+                        literal += set;
+                        i = closed;
+                        continue;
+                    }
+                }
+                // Otherwise fall thru
+            }
+            // Append
+            literal += c;
+        }
+        return literal;
+    }
+    /**
+     * Escapes regexp special characters
+     * https://javascript.info/regexp-escaping
+     */
+    static regExpEscape(s) {
+        return s.replace(/[[\\^$.|?*+()]/g, '\\$&');
+    }
+}
+//# sourceMappingURL=internal-pattern.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-search-state.js
+class SearchState {
+    constructor(path, level) {
+        this.path = path;
+        this.level = level;
+    }
+}
+//# sourceMappingURL=internal-search-state.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-globber.js
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+var __asyncValues = (undefined && undefined.__asyncValues) || function (o) {
+    if (!Symbol.asyncIterator) throw new TypeError("Symbol.asyncIterator is not defined.");
+    var m = o[Symbol.asyncIterator], i;
+    return m ? m.call(o) : (o = typeof __values === "function" ? __values(o) : o[Symbol.iterator](), i = {}, verb("next"), verb("throw"), verb("return"), i[Symbol.asyncIterator] = function () { return this; }, i);
+    function verb(n) { i[n] = o[n] && function (v) { return new Promise(function (resolve, reject) { v = o[n](v), settle(resolve, reject, v.done, v.value); }); }; }
+    function settle(resolve, reject, d, v) { Promise.resolve(v).then(function(v) { resolve({ value: v, done: d }); }, reject); }
+};
+var __await = (undefined && undefined.__await) || function (v) { return this instanceof __await ? (this.v = v, this) : new __await(v); }
+var __asyncGenerator = (undefined && undefined.__asyncGenerator) || function (thisArg, _arguments, generator) {
+    if (!Symbol.asyncIterator) throw new TypeError("Symbol.asyncIterator is not defined.");
+    var g = generator.apply(thisArg, _arguments || []), i, q = [];
+    return i = Object.create((typeof AsyncIterator === "function" ? AsyncIterator : Object).prototype), verb("next"), verb("throw"), verb("return", awaitReturn), i[Symbol.asyncIterator] = function () { return this; }, i;
+    function awaitReturn(f) { return function (v) { return Promise.resolve(v).then(f, reject); }; }
+    function verb(n, f) { if (g[n]) { i[n] = function (v) { return new Promise(function (a, b) { q.push([n, v, a, b]) > 1 || resume(n, v); }); }; if (f) i[n] = f(i[n]); } }
+    function resume(n, v) { try { step(g[n](v)); } catch (e) { settle(q[0][3], e); } }
+    function step(r) { r.value instanceof __await ? Promise.resolve(r.value.v).then(fulfill, reject) : settle(q[0][2], r); }
+    function fulfill(value) { resume("next", value); }
+    function reject(value) { resume("throw", value); }
+    function settle(f, v) { if (f(v), q.shift(), q.length) resume(q[0][0], q[0][1]); }
+};
+
+
+
+
+
+
+
+
+const internal_globber_IS_WINDOWS = process.platform === 'win32';
+class DefaultGlobber {
+    constructor(options) {
+        this.patterns = [];
+        this.searchPaths = [];
+        this.options = getOptions(options);
+    }
+    getSearchPaths() {
+        // Return a copy
+        return this.searchPaths.slice();
+    }
+    glob() {
+        return __awaiter(this, void 0, void 0, function* () {
+            var _a, e_1, _b, _c;
+            const result = [];
+            try {
+                for (var _d = true, _e = __asyncValues(this.globGenerator()), _f; _f = yield _e.next(), _a = _f.done, !_a; _d = true) {
+                    _c = _f.value;
+                    _d = false;
+                    const itemPath = _c;
+                    result.push(itemPath);
+                }
+            }
+            catch (e_1_1) { e_1 = { error: e_1_1 }; }
+            finally {
+                try {
+                    if (!_d && !_a && (_b = _e.return)) yield _b.call(_e);
+                }
+                finally { if (e_1) throw e_1.error; }
+            }
+            return result;
+        });
+    }
+    globGenerator() {
+        return __asyncGenerator(this, arguments, function* globGenerator_1() {
+            // Fill in defaults options
+            const options = getOptions(this.options);
+            // Implicit descendants?
+            const patterns = [];
+            for (const pattern of this.patterns) {
+                patterns.push(pattern);
+                if (options.implicitDescendants &&
+                    (pattern.trailingSeparator ||
+                        pattern.segments[pattern.segments.length - 1] !== '**')) {
+                    patterns.push(new Pattern(pattern.negate, true, pattern.segments.concat('**')));
+                }
+            }
+            // Push the search paths
+            const stack = [];
+            for (const searchPath of getSearchPaths(patterns)) {
+                lib_core/* debug */.Yz(`Search path '${searchPath}'`);
+                // Exists?
+                try {
+                    // Intentionally using lstat. Detection for broken symlink
+                    // will be performed later (if following symlinks).
+                    yield __await(external_fs_.promises.lstat(searchPath));
+                }
+                catch (err) {
+                    if (err.code === 'ENOENT') {
+                        continue;
+                    }
+                    throw err;
+                }
+                stack.unshift(new SearchState(searchPath, 1));
+            }
+            // Search
+            const traversalChain = []; // used to detect cycles
+            while (stack.length) {
+                // Pop
+                const item = stack.pop();
+                // Match?
+                const match = internal_pattern_helper_match(patterns, item.path);
+                const partialMatch = !!match || internal_pattern_helper_partialMatch(patterns, item.path);
+                if (!match && !partialMatch) {
+                    continue;
+                }
+                // Stat
+                const stats = yield __await(DefaultGlobber.stat(item, options, traversalChain)
+                // Broken symlink, or symlink cycle detected, or no longer exists
+                );
+                // Broken symlink, or symlink cycle detected, or no longer exists
+                if (!stats) {
+                    continue;
+                }
+                // Hidden file or directory?
+                if (options.excludeHiddenFiles && external_path_.basename(item.path).match(/^\./)) {
+                    continue;
+                }
+                // Directory
+                if (stats.isDirectory()) {
+                    // Matched
+                    if (match & MatchKind.Directory && options.matchDirectories) {
+                        yield yield __await(item.path);
+                    }
+                    // Descend?
+                    else if (!partialMatch) {
+                        continue;
+                    }
+                    // Push the child items in reverse
+                    const childLevel = item.level + 1;
+                    const childItems = (yield __await(external_fs_.promises.readdir(item.path))).map(x => new SearchState(external_path_.join(item.path, x), childLevel));
+                    stack.push(...childItems.reverse());
+                }
+                // File
+                else if (match & MatchKind.File) {
+                    yield yield __await(item.path);
+                }
+            }
+        });
+    }
+    /**
+     * Constructs a DefaultGlobber
+     */
+    static create(patterns, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            const result = new DefaultGlobber(options);
+            if (internal_globber_IS_WINDOWS) {
+                patterns = patterns.replace(/\r\n/g, '\n');
+                patterns = patterns.replace(/\r/g, '\n');
+            }
+            const lines = patterns.split('\n').map(x => x.trim());
+            for (const line of lines) {
+                // Empty or comment
+                if (!line || line.startsWith('#')) {
+                    continue;
+                }
+                // Pattern
+                else {
+                    result.patterns.push(new Pattern(line));
+                }
+            }
+            result.searchPaths.push(...getSearchPaths(result.patterns));
+            return result;
+        });
+    }
+    static stat(item, options, traversalChain) {
+        return __awaiter(this, void 0, void 0, function* () {
+            // Note:
+            // `stat` returns info about the target of a symlink (or symlink chain)
+            // `lstat` returns info about a symlink itself
+            let stats;
+            if (options.followSymbolicLinks) {
+                try {
+                    // Use `stat` (following symlinks)
+                    stats = yield external_fs_.promises.stat(item.path);
+                }
+                catch (err) {
+                    if (err.code === 'ENOENT') {
+                        if (options.omitBrokenSymbolicLinks) {
+                            lib_core/* debug */.Yz(`Broken symlink '${item.path}'`);
+                            return undefined;
+                        }
+                        throw new Error(`No information found for the path '${item.path}'. This may indicate a broken symbolic link.`);
+                    }
+                    throw err;
+                }
+            }
+            else {
+                // Use `lstat` (not following symlinks)
+                stats = yield external_fs_.promises.lstat(item.path);
+            }
+            // Note, isDirectory() returns false for the lstat of a symlink
+            if (stats.isDirectory() && options.followSymbolicLinks) {
+                // Get the realpath
+                const realPath = yield external_fs_.promises.realpath(item.path);
+                // Fixup the traversal chain to match the item level
+                while (traversalChain.length >= item.level) {
+                    traversalChain.pop();
+                }
+                // Test for a cycle
+                if (traversalChain.some((x) => x === realPath)) {
+                    lib_core/* debug */.Yz(`Symlink cycle detected for path '${item.path}' and realpath '${realPath}'`);
+                    return undefined;
+                }
+                // Update the traversal chain
+                traversalChain.push(realPath);
+            }
+            return stats;
+        });
+    }
+}
+//# sourceMappingURL=internal-globber.js.map
+// EXTERNAL MODULE: external "crypto"
+var external_crypto_ = __nccwpck_require__(76982);
+// EXTERNAL MODULE: external "util"
+var external_util_ = __nccwpck_require__(39023);
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-hash-files.js
+var internal_hash_files_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+var internal_hash_files_asyncValues = (undefined && undefined.__asyncValues) || function (o) {
+    if (!Symbol.asyncIterator) throw new TypeError("Symbol.asyncIterator is not defined.");
+    var m = o[Symbol.asyncIterator], i;
+    return m ? m.call(o) : (o = typeof __values === "function" ? __values(o) : o[Symbol.iterator](), i = {}, verb("next"), verb("throw"), verb("return"), i[Symbol.asyncIterator] = function () { return this; }, i);
+    function verb(n) { i[n] = o[n] && function (v) { return new Promise(function (resolve, reject) { v = o[n](v), settle(resolve, reject, v.done, v.value); }); }; }
+    function settle(resolve, reject, d, v) { Promise.resolve(v).then(function(v) { resolve({ value: v, done: d }); }, reject); }
+};
+
+
+
+
+
+
+function hashFiles(globber_1, currentWorkspace_1) {
+    return internal_hash_files_awaiter(this, arguments, void 0, function* (globber, currentWorkspace, verbose = false) {
+        var _a, e_1, _b, _c;
+        var _d;
+        const writeDelegate = verbose ? core.info : core.debug;
+        let hasMatch = false;
+        const githubWorkspace = currentWorkspace
+            ? currentWorkspace
+            : ((_d = process.env['GITHUB_WORKSPACE']) !== null && _d !== void 0 ? _d : process.cwd());
+        const result = crypto.createHash('sha256');
+        let count = 0;
+        try {
+            for (var _e = true, _f = internal_hash_files_asyncValues(globber.globGenerator()), _g; _g = yield _f.next(), _a = _g.done, !_a; _e = true) {
+                _c = _g.value;
+                _e = false;
+                const file = _c;
+                writeDelegate(file);
+                if (!file.startsWith(`${githubWorkspace}${path.sep}`)) {
+                    writeDelegate(`Ignore '${file}' since it is not under GITHUB_WORKSPACE.`);
+                    continue;
+                }
+                if (fs.statSync(file).isDirectory()) {
+                    writeDelegate(`Skip directory '${file}'.`);
+                    continue;
+                }
+                const hash = crypto.createHash('sha256');
+                const pipeline = util.promisify(stream.pipeline);
+                yield pipeline(fs.createReadStream(file), hash);
+                result.write(hash.digest());
+                count++;
+                if (!hasMatch) {
+                    hasMatch = true;
+                }
+            }
+        }
+        catch (e_1_1) { e_1 = { error: e_1_1 }; }
+        finally {
+            try {
+                if (!_e && !_a && (_b = _f.return)) yield _b.call(_f);
+            }
+            finally { if (e_1) throw e_1.error; }
+        }
+        result.end();
+        if (hasMatch) {
+            writeDelegate(`Found ${count} files to hash.`);
+            return result.digest('hex');
+        }
+        else {
+            writeDelegate(`No matches found for glob`);
+            return '';
+        }
+    });
+}
+//# sourceMappingURL=internal-hash-files.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/glob.js
+var glob_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Constructs a globber
+ *
+ * @param patterns  Patterns separated by newlines
+ * @param options   Glob options
+ */
+function create(patterns, options) {
+    return glob_awaiter(this, void 0, void 0, function* () {
+        return yield DefaultGlobber.create(patterns, options);
+    });
+}
+/**
+ * Computes the sha256 hash of a glob
+ *
+ * @param patterns  Patterns separated by newlines
+ * @param currentWorkspace  Workspace used when matching files
+ * @param options   Glob options
+ * @param verbose   Enables verbose logging
+ */
+function glob_hashFiles(patterns_1) {
+    return glob_awaiter(this, arguments, void 0, function* (patterns, currentWorkspace = '', options, verbose = false) {
+        let followSymbolicLinks = true;
+        if (options && typeof options.followSymbolicLinks === 'boolean') {
+            followSymbolicLinks = options.followSymbolicLinks;
+        }
+        const globber = yield create(patterns, { followSymbolicLinks });
+        return _hashFiles(globber, currentWorkspace, verbose);
+    });
+}
+//# sourceMappingURL=glob.js.map
+;// CONCATENATED MODULE: ./src/github/glob.ts
+
+
+/**
+ * The files the `files` patterns match, in a stable order. Directories are dropped: a pattern
+ * like `data/**` matches them too, and only files can be imported.
+ */
+async function findFiles(patterns, workspace) {
+    const previous = process.cwd();
+    // @actions/glob resolves relative patterns against the working directory.
+    process.chdir(workspace);
+    try {
+        const globber = await create(patterns.join('\n'), {
+            followSymbolicLinks: true,
+            implicitDescendants: false,
+            matchDirectories: false
+        });
+        const matched = await globber.glob();
+        const files = [];
+        for (const path of [...new Set(matched)].sort()) {
+            const info = await (0,promises_.stat)(path).catch(() => undefined);
+            if (info?.isFile())
+                files.push(path);
+        }
+        return files;
+    }
+    finally {
+        process.chdir(previous);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/stages/find.ts
+
+
+
+
+
+
+/**
+ * The first stage: the files the patterns match, each planned into parts, with what was found
+ * logged in one group. Resuming without files: the batch ids alone say what to poll.
+ */
+async function findStage(inputs, mode, log) {
+    return log.group('Finding files', async () => {
+        const discovery = mode.kind === 'resume' && !mode.withFiles
+            ? { noFiles: false, plans: [], problems: [] }
+            : await discover(inputs);
+        for (const plan of discovery.plans) {
+            log.info(describePlan(plan));
+            if (plan.rows === 0) {
+                log.warning(plan.sizeBytes === 0
+                    ? `${plan.displayPath}: the file is empty; nothing to import from it`
+                    : `${plan.displayPath}: the file has a header but no data rows; nothing to import from it`);
+            }
+        }
+        for (const problem of discovery.problems) {
+            log.error(`${problem.displayPath}: ${problem.message}`, {
+                file: problem.displayPath,
+                ...(problem.line ? { startLine: problem.line } : {})
+            });
+        }
+        return discovery;
+    });
+}
+/**
+ * What a run whose patterns match nothing ends with: a failure with `if-no-files-found: error`,
+ * else a warning or a line in the log, and a passing step.
+ */
+function noFilesMatched(inputs, log) {
+    const message = `files: no file matches ${inputs.files.join(', ')} in ${inputs.workspace}`;
+    if (inputs.ifNoFilesFound === 'error')
+        return { early: `${message} (if-no-files-found: error)` };
+    if (inputs.ifNoFilesFound === 'warn')
+        log.warning(message);
+    else
+        log.info(message);
+    return {};
+}
+function describePlan(plan) {
+    const split = plan.parts.length > 1 ? `, split into ${plan.parts.length} parts` : '';
+    return `${plan.displayPath}: ${plan.format}, ${formatBytes(plan.sizeBytes)}, ${plural(plan.rows, 'row')}${split}`;
+}
+/** Finds the files, detects each one's format and splits it into parts, reading each file once. */
+async function discover(inputs) {
+    const paths = await findFiles(inputs.files, inputs.workspace);
+    const workspace = await (0,promises_.realpath)(inputs.workspace).catch(() => inputs.workspace);
+    const plans = [];
+    const problems = [];
+    for (const matched of paths) {
+        const displayPath = displayPathOf(matched, inputs.workspace);
+        // The workspace is the boundary: a link out of it is refused before anything reads it.
+        const path = await (0,promises_.realpath)(matched).catch(() => undefined);
+        if (path === undefined || !isWithin(path, workspace)) {
+            problems.push({ displayPath, rows: 0, message: OUTSIDE_WORKSPACE });
+            continue;
+        }
+        const content = await probeContent(path);
+        if (content !== 'text') {
+            problems.push({ displayPath, rows: 0, message: NOT_TEXT[content] });
+            continue;
+        }
+        try {
+            plans.push(await planFile(path, {
+                format: detectFormat(matched, inputs.format),
+                chunkSizeBytes: inputs.chunkSizeBytes,
+                displayPath
+            }));
+        }
+        catch (error) {
+            if (!(error instanceof FileFormatError)) {
+                const message = messageOf(error);
+                problems.push({ displayPath, rows: 0, message: `cannot be read: ${message}` });
+                continue;
+            }
+            // "<file> line N: detail": the file is known, the line goes to the annotation.
+            const detail = error.message.slice(`${error.file} `.length);
+            problems.push({ displayPath, rows: 0, message: detail, line: error.line });
+        }
+    }
+    return { noFiles: paths.length === 0, plans, problems };
+}
+const OUTSIDE_WORKSPACE = 'is a link to a file outside the workspace; only files inside GITHUB_WORKSPACE are read, ' +
+    'so it was not opened';
+const NOT_TEXT = {
+    utf16: 'is UTF-16 text; save it as UTF-8 (CSV, TSV or SSV) and run the action again',
+    binary: 'is not a text file (it holds NUL bytes); give CSV, TSV or SSV text files'
+};
+/** Bytes read to tell a text file from a binary one, as git does. */
+const BINARY_PROBE_BYTES = 8000;
+async function probeContent(path) {
+    const file = await (0,promises_.open)(path, 'r');
+    try {
+        const { buffer, bytesRead } = await file.read(Buffer.alloc(BINARY_PROBE_BYTES), 0, BINARY_PROBE_BYTES, 0);
+        return contentKind(buffer.subarray(0, bytesRead));
+    }
+    finally {
+        await file.close();
+    }
+}
+/**
+ * UTF-16 before the NUL probe, which it would fail: a byte order mark (FF FE, FE FF), or the
+ * NULs of mostly ASCII UTF-16 text, in every other byte and nowhere else.
+ */
+function contentKind(head) {
+    if (head.length >= 2 &&
+        ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)))
+        return 'utf16';
+    if (!head.includes(0))
+        return 'text';
+    const pairs = Math.floor(head.length / 2);
+    let evenNuls = 0;
+    let oddNuls = 0;
+    for (let at = 0; at + 1 < head.length; at += 2) {
+        if (head[at] === 0)
+            evenNuls++;
+        if (head[at + 1] === 0)
+            oddNuls++;
+    }
+    const most = Math.max(evenNuls, oddNuls);
+    const least = Math.min(evenNuls, oddNuls);
+    return pairs > 0 && most >= pairs / 2 && least <= pairs / 20 ? 'utf16' : 'binary';
+}
+/** Relative to the workspace with forward slashes, as GitHub annotations and humans expect. */
+function displayPathOf(path, workspace) {
+    const shown = (0,external_node_path_.relative)(workspace, path);
+    return (shown !== '' && isWithin(path, workspace) ? shown : path).split(external_node_path_.sep).join('/');
+}
+
+;// CONCATENATED MODULE: ./src/time.ts
+const systemClock = { now: () => Date.now() };
+const realSleep = (ms, signal) => new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+    }
+    const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+    }, ms);
+    const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+});
+
+;// CONCATENATED MODULE: ./src/marketo/error-codes.ts
+/**
+ * The one table of Marketo errors: code -> how the client handles it -> what the user is told.
+ * Marketo codes are strings of digits; HTTP-level failures use 'HTTP <status>', transport
+ * failures their error code (ECONNRESET, timeout, ...).
+ */
+const BUG_ADVICE = 'This is a bug in the action, not in your data or settings; please report it as an issue of ' +
+    'this action with the run log (debug logging shows each call).';
+const TRANSIENT_ADVICE = (context) => `Marketo did not answer after ${context.failuresInARow || context.attempts || 'several'} ` +
+    'attempts; run again later or resume with batch-ids.';
+const error_codes_transient = { handling: 'backoff', advice: TRANSIENT_ADVICE };
+const bug = { handling: 'fatal', advice: () => BUG_ADVICE };
+const TOKEN_REJECTED = {
+    handling: 'reauth',
+    stopsRun: true,
+    advice: () => 'Marketo rejected an access token it had just issued. Check that the API user is active and ' +
+        'that client-id belongs to the same Marketo instance as rest-url.'
+};
+const MARKETO_ERRORS = {
+    '601': TOKEN_REJECTED,
+    '602': TOKEN_REJECTED,
+    '603': {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: () => "Marketo denied access (603). Check that the API user's role has the Read-Write Lead " +
+            'permission (and Read-Write Assets, to add members to programs), and that the Web Services ' +
+            'IP allow-list (Admin > Web Services > IP Restrictions), if enabled, admits this runner.'
+    },
+    '604': error_codes_transient,
+    '605': bug,
+    '606': { handling: 'rateWindow', advice: TRANSIENT_ADVICE },
+    '607': {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: (context) => "The instance's daily API quota is used up (607). It resets at midnight US Central " +
+            `(America/Chicago), next at ${nextQuotaReset(context.now)}. Run again after that (jobs ` +
+            'already submitted can be resumed with batch-ids); Admin > Web Services shows which ' +
+            'integrations use the quota.'
+    },
+    '608': error_codes_transient,
+    '609': bug,
+    '610': bug,
+    '611': error_codes_transient,
+    '612': bug,
+    '613': bug,
+    '614': error_codes_transient,
+    '615': error_codes_transient,
+    '616': {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: () => 'Marketo says this subscription type does not allow this API call (616); ask your Marketo ' +
+            'account team or support to enable the REST API for this instance.'
+    },
+    '713': error_codes_transient,
+    '719': error_codes_transient,
+    '1003': {
+        handling: 'fatal',
+        advice: () => 'Marketo rejected the file as invalid (1003): it is empty or not a valid import file. ' +
+            'Check it has a header row with an email column and rows in the declared format, and that ' +
+            'program-member-status is a status of the program.'
+    },
+    '1013': {
+        handling: 'fatal',
+        stopsRun: (operation) => operation === 'submit',
+        advice: ({ operation }) => operation === 'submit'
+            ? 'Marketo found no such program (1013). Check that program-id is the id in the ' +
+                "program's URL (…/#PG1234A1 means 1234) and that the API user can see the program's " +
+                'workspace.'
+            : 'Marketo does not know this batch id (1013); a batch id stays valid for seven days ' +
+                'after the job was submitted.'
+    },
+    '1016': {
+        handling: 'queueFull',
+        advice: () => "Marketo's import queue stayed full (1016: at most 10 import jobs per instance, shared with " +
+            'other integrations); run again later or raise the timeout.'
+    },
+    '1025': {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: () => 'Marketo did not accept the member status (1025). program-member-status must be a status of ' +
+            "this program's channel (for example 'Member' or 'On List'), spelled exactly, case included."
+    },
+    'HTTP 401': {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: () => "Marketo's identity service rejected the credentials (HTTP 401). Check client-id and " +
+            'client-secret: copy them from Admin > LaunchPoint > (your API service) > View Details.'
+    },
+    'HTTP 413': {
+        handling: 'fatal',
+        advice: () => "The part sent was larger than Marketo's 10 MB limit for one import file (HTTP 413). The " +
+            'action splits files below that limit, so please report this as a bug of the action.'
+    },
+    'HTTP 414': bug,
+    'HTTP 429': { handling: 'rateWindow', advice: TRANSIENT_ADVICE },
+    'HTTP 500': error_codes_transient,
+    'HTTP 502': error_codes_transient,
+    'HTTP 503': error_codes_transient,
+    'HTTP 504': error_codes_transient,
+    // Not Marketo codes: answers that are not what Marketo documents.
+    ANSWER_TOO_LARGE: {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: () => "No answer of Marketo's import API is that large. Check that rest-url points at Marketo " +
+            '(a proxy or gateway in between may be answering instead); the jobs already submitted can ' +
+            'be resumed with batch-ids.'
+    },
+    NO_JOB_IN_ANSWER: {
+        handling: 'fatal',
+        stopsRun: true,
+        explainsUncertainty: true,
+        advice: () => 'Marketo accepted the upload but its answer names no import job (no batchId), which its API ' +
+            'never does: it may have created a job for this part anyway. Check the import jobs of the ' +
+            'program in Marketo before running again, so that the part is not imported twice.'
+    },
+    FILE_TOO_LARGE: {
+        handling: 'fatal',
+        advice: () => 'A failures or warnings file of a job of at most 10 MB is never that large: the report ' +
+            "counts the job's rows from Marketo's status only."
+    },
+    ENOTFOUND: {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: () => 'The Marketo host name does not resolve. Check rest-url and identity-url: they look like ' +
+            'https://123-ABC-456.mktorest.com and …/identity, with your Munchkin id.'
+    }
+};
+/** Transport failures worth another attempt: resets, refusals, timeouts, a garbled answer. */
+const TRANSIENT_TRANSPORT_CODES = new Set([
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'ECONNABORTED',
+    'EPIPE',
+    'ETIMEDOUT',
+    'EAI_AGAIN',
+    'ENETUNREACH',
+    'EHOSTUNREACH',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CLOSED',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'UND_ERR_HEADERS_TIMEOUT',
+    'UND_ERR_BODY_TIMEOUT',
+    'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+    'timeout',
+    'invalid answer'
+]);
+function isTransientTransportCode(code) {
+    return TRANSIENT_TRANSPORT_CODES.has(code) || code.startsWith('HPE_');
+}
+/** How the client reacts to a failure code during `operation`. */
+function handlingFor(code, operation) {
+    if (isTransientTransportCode(code))
+        return 'backoff';
+    const handling = MARKETO_ERRORS[code]?.handling ?? 'fatal';
+    // A full import queue only concerns creating a job; elsewhere 1016 is unexpected.
+    if (handling === 'queueFull' && operation !== 'submit')
+        return 'fatal';
+    // Without a token nothing else can work, so the identity call never re-authenticates.
+    if (handling === 'reauth' && operation === 'identity')
+        return 'fatal';
+    return handling;
+}
+const CHICAGO = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'America/Chicago',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric'
+});
+/** Wall-clock fields of `epochMs` in Chicago, read back as if they were UTC. */
+function chicagoWallAsUtc(epochMs) {
+    const parts = {};
+    for (const part of CHICAGO.formatToParts(new Date(epochMs))) {
+        if (part.type !== 'literal')
+            parts[part.type] = Number(part.value);
+    }
+    const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
+    return Date.UTC(year, month - 1, day, hour, minute, second);
+}
+/** The next midnight in America/Chicago after `epochMs`, as an ISO UTC timestamp. */
+function nextQuotaReset(epochMs) {
+    const wall = new Date(chicagoWallAsUtc(epochMs));
+    const nextMidnightWall = Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate() + 1);
+    // Offset of Chicago from UTC; DST switches at 02:00 local, so the offset at the guess holds.
+    let guess = nextMidnightWall + 6 * 3_600_000;
+    guess -= chicagoWallAsUtc(guess) - nextMidnightWall;
+    return new Date(guess).toISOString();
+}
+/** What to tell the user of a code the table does not know. */
+function genericAdvice(code) {
+    if (!/^\d+$/.test(code)) {
+        return (`The request to Marketo failed in a way this action does not expect (${code}); run again, ` +
+            'and report it as an issue of this action if it persists.');
+    }
+    return (`Marketo answered an error this action does not expect (${code}); see Adobe's list of REST ` +
+        'API error codes (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/' +
+        'error-codes), and run again if it looks temporary.');
+}
+
+;// CONCATENATED MODULE: ./src/marketo/errors.ts
+
+
+
+const OPERATION_LABELS = {
+    identity: 'Getting a Marketo access token',
+    submit: 'Submitting the import job',
+    status: 'Reading the import job status',
+    failures: 'Downloading the failed rows',
+    warnings: 'Downloading the rows with warnings'
+};
+/** A failure the client will not retry (any more), with what the user should do about it. */
+class MarketoApiError extends Error {
+    code;
+    marketoMessage;
+    advice;
+    httpStatus;
+    operation;
+    stopsRun;
+    attempts;
+    retriesExhausted;
+    uncertainAttempts;
+    constructor(details) {
+        const said = details.marketoMessage ? `: ${details.marketoMessage}` : '';
+        const uncertainAttempts = details.uncertainAttempts ?? 0;
+        super(redactUrls(`${OPERATION_LABELS[details.operation]} failed (${details.code}${said}). ${details.advice}` +
+            (uncertainAttempts > 0 && details.noteUncertainty !== false
+                ? ` ${uncertainJobNote(uncertainAttempts)}`
+                : '')));
+        this.name = 'MarketoApiError';
+        this.code = details.code;
+        this.marketoMessage = redactUrls(details.marketoMessage);
+        this.advice = details.advice;
+        if (details.httpStatus !== undefined)
+            this.httpStatus = details.httpStatus;
+        this.operation = details.operation;
+        this.stopsRun = details.stopsRun;
+        if (details.attempts !== undefined)
+            this.attempts = details.attempts;
+        this.retriesExhausted = details.retriesExhausted ?? false;
+        this.uncertainAttempts = uncertainAttempts;
+    }
+}
+/** What to tell the user when a submit failed after its whole file was sent at least once. */
+function uncertainJobNote(uncertainAttempts) {
+    const failed = uncertainAttempts === 1 ? 'an attempt' : `${uncertainAttempts} attempts`;
+    return (`Marketo may have created a job for this part: ${failed} failed only after the whole file ` +
+        'was sent. Importing it again is safe, since Marketo matches members by email.');
+}
+/**
+ * A submit cut short by the run's stop (timeout, cancel, an error elsewhere). `uncertain` when
+ * Marketo may have created the job anyway: the whole file was sent and no answer came back.
+ */
+class SubmitInterrupted extends Error {
+    uncertain;
+    uncertainAttempts;
+    constructor(reason, uncertain, uncertainAttempts) {
+        super(reason instanceof Error ? reason.message : String(reason), { cause: reason });
+        this.name = 'SubmitInterrupted';
+        this.uncertain = uncertain;
+        this.uncertainAttempts = uncertainAttempts;
+    }
+}
+/** The error to throw for a failure the policy will not retry (again). */
+function toApiError(failure, context) {
+    const rule = MARKETO_ERRORS[failure.code];
+    const exhausted = context.retriesExhausted === true && handlingFor(failure.code, context.operation) !== 'fatal';
+    let advice;
+    if (exhausted && failure.code !== '1016')
+        advice = TRANSIENT_ADVICE(context);
+    else if (rule)
+        advice = rule.advice(context);
+    else if (isTransientTransportCode(failure.code))
+        advice = TRANSIENT_ADVICE(context);
+    else
+        advice = genericAdvice(failure.code);
+    const stops = rule?.stopsRun;
+    const stopsRun = context.operation === 'identity' ||
+        (typeof stops === 'function' ? stops(context.operation) : stops === true);
+    return new MarketoApiError({
+        code: failure.code,
+        marketoMessage: failure.message,
+        advice,
+        ...(failure.httpStatus !== undefined ? { httpStatus: failure.httpStatus } : {}),
+        operation: context.operation,
+        stopsRun,
+        ...(context.attempts !== undefined ? { attempts: context.attempts } : {}),
+        ...(context.uncertainAttempts ? { uncertainAttempts: context.uncertainAttempts } : {}),
+        ...(rule?.explainsUncertainty ? { noteUncertainty: false } : {}),
+        retriesExhausted: exhausted
+    });
+}
+
+;// CONCATENATED MODULE: ./src/marketo/retry.ts
+
+
+const DEFAULT_RETRY_POLICY = {
+    maxAttempts: 6,
+    baseDelayMs: 1_000,
+    maxDelayMs: 30_000,
+    rateWindowMs: 20_000,
+    queueWaitMs: 5_000,
+    maxQueueWaitMs: 60_000
+};
+function resolveRetryPolicy(overrides = {}) {
+    const policy = { ...DEFAULT_RETRY_POLICY };
+    for (const [key, value] of Object.entries(overrides)) {
+        if (typeof value === 'number' && Number.isFinite(value) && value >= 0)
+            policy[key] = value;
+    }
+    policy.maxAttempts = Math.max(1, Math.floor(policy.maxAttempts));
+    return policy;
+}
+/** Full jitter: a uniform wait below an exponentially growing ceiling (`failures` from 1). */
+function backoffDelay(failures, policy, random) {
+    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failures - 1));
+    return Math.round(ceiling * clampUnit(random()));
+}
+/** Wait out the rate window, plus a little jitter so parallel callers do not return together. */
+function rateWindowDelay(policy, random) {
+    return policy.rateWindowMs + Math.round(policy.baseDelayMs * clampUnit(random()));
+}
+/**
+ * Equal jitter for the import queue (`waits` from 1): at least half the ceiling, because
+ * resubmitting at once into a full queue only spends quota.
+ */
+function queueDelay(waits, policy, random) {
+    const ceiling = Math.min(policy.maxQueueWaitMs, policy.queueWaitMs * 2 ** (waits - 1));
+    return Math.round(ceiling / 2 + (ceiling / 2) * clampUnit(random()));
+}
+function clampUnit(value) {
+    return Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0.5;
+}
+/**
+ * One failed attempt, before the policy decides whether it is final. `code` is a Marketo code,
+ * 'HTTP <status>', or a transport code; `uncertain` means the request may have taken effect.
+ */
+class AttemptFailure extends Error {
+    code;
+    httpStatus;
+    uncertain;
+    constructor(code, message, options = {}) {
+        super(message);
+        this.name = 'AttemptFailure';
+        this.code = code;
+        if (options.httpStatus !== undefined)
+            this.httpStatus = options.httpStatus;
+        this.uncertain = options.uncertain ?? false;
+    }
+}
+/**
+ * Runs `attempt` until it succeeds, an `AttemptFailure` is fatal or out of attempts (then a
+ * `MarketoApiError`), or the signal aborts (then the signal's reason). Other errors pass through.
+ */
+async function withRetry(options, attempt) {
+    const { operation, policy, random, sleep, signal } = options;
+    // Failures in a row with no usable answer; a full queue (1016) is an answer and ends a streak.
+    let retryableFailures = 0;
+    let queueWaits = 0;
+    let uncertainAttempts = 0;
+    let reauthenticated = false;
+    for (let attemptNumber = 1;; attemptNumber++) {
+        signal?.throwIfAborted();
+        let failure;
+        try {
+            return await attempt(attemptNumber);
+        }
+        catch (error) {
+            if (signal?.aborted)
+                throw signal.reason;
+            if (!(error instanceof AttemptFailure))
+                throw error;
+            failure = error;
+        }
+        if (failure.uncertain)
+            uncertainAttempts++;
+        const handling = handlingFor(failure.code, operation);
+        // Marketo answered something other than a token rejection: the renewed token was accepted,
+        // so a later 601/602 (a token expiring during a long wait for a queue slot) renews it again.
+        if (handling !== 'reauth' && failure.httpStatus !== undefined)
+            reauthenticated = false;
+        const giveUp = (retriesExhausted) => {
+            throw toApiError({ code: failure.code, message: failure.message, ...httpStatusOf(failure) }, {
+                operation,
+                now: options.now(),
+                attempts: attemptNumber,
+                failuresInARow: retryableFailures,
+                retriesExhausted,
+                uncertainAttempts
+            });
+        };
+        let delayMs = 0;
+        switch (handling) {
+            case 'fatal':
+                return giveUp(false);
+            case 'reauth':
+                if (reauthenticated)
+                    return giveUp(false);
+                reauthenticated = true;
+                break;
+            case 'queueFull':
+                retryableFailures = 0;
+                queueWaits++;
+                delayMs = queueDelay(queueWaits, policy, random);
+                break;
+            case 'backoff':
+            case 'rateWindow':
+                retryableFailures++;
+                if (retryableFailures >= policy.maxAttempts)
+                    return giveUp(true);
+                delayMs =
+                    handling === 'backoff'
+                        ? backoffDelay(retryableFailures, policy, random)
+                        : rateWindowDelay(policy, random);
+                break;
+        }
+        options.onRetry?.({ operation, attempt: attemptNumber, failure, handling, delayMs });
+        if (delayMs > 0)
+            await sleep(delayMs, signal);
+    }
+}
+function httpStatusOf(failure) {
+    return failure.httpStatus !== undefined ? { httpStatus: failure.httpStatus } : {};
+}
+
+;// CONCATENATED MODULE: ./src/marketo/answers.ts
+
+const JOB_STATUSES = ['Queued', 'Importing', 'Complete', 'Failed'];
+/** `{"code":"606","message":".."}` of a `success:false` answer, if the body is one. */
+function marketoError(body) {
+    if (!isObject(body) || body.success !== false)
+        return undefined;
+    const first = Array.isArray(body.errors) ? body.errors[0] : undefined;
+    if (!isObject(first) || (typeof first.code !== 'string' && typeof first.code !== 'number')) {
+        return { code: 'invalid answer', message: 'success:false without an error code' };
+    }
+    return {
+        code: cut(String(first.code), 40),
+        message: typeof first.message === 'string' ? cut(first.message, MAX_MESSAGE_CHARS) : ''
+    };
+}
+function parseJson(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * The `result` array of a REST answer, or the failure it stands for: a Marketo error code,
+ * an HTTP status (a gateway's HTML page), or an unreadable body (retried).
+ */
+function resultOf(status, text) {
+    const body = parseJson(text);
+    const error = marketoError(body);
+    if (error)
+        throw new AttemptFailure(error.code, error.message, { httpStatus: status });
+    if (status === 401) {
+        // Marketo answers a bad token with 601 inside a 200; a bare 401 means the same thing.
+        throw new AttemptFailure('601', 'access token rejected', { httpStatus: status });
+    }
+    if (status < 200 || status >= 300) {
+        throw new AttemptFailure(`HTTP ${status}`, `HTTP ${status}`, { httpStatus: status });
+    }
+    // A success without `result` is read, not retried: it is an answer, just an empty one.
+    if (isObject(body) && body.success === true && body.result === undefined)
+        return [];
+    if (!isObject(body) || body.success !== true || !Array.isArray(body.result)) {
+        throw new AttemptFailure('invalid answer', text.length === 0 ? 'empty answer' : 'answer is not the expected JSON (truncated?)', { httpStatus: status });
+    }
+    return body.result;
+}
+/** Marketo's messages are a sentence; anything longer is cut here, before any report holds it. */
+const MAX_MESSAGE_CHARS = 1000;
+const COUNT_FIELDS = ['numOfLeadsProcessed', 'numOfRowsFailed', 'numOfRowsWithWarning'];
+/**
+ * `result[0]` of a status answer. Its counts must be whole numbers of rows: one that is not (a
+ * fraction, a negative, a string such as "0x10") reads 0 and is named in `invalidCounts`, so
+ * the report says what Marketo sent instead of guessing what it meant. A missing count is 0.
+ */
+function parseJobStatus(value) {
+    const job = parseSubmittedJob(value);
+    if (!job || !isObject(value))
+        return undefined;
+    const invalidCounts = [];
+    const count = (field) => {
+        const given = value[field];
+        if (given === undefined || given === null)
+            return 0;
+        if (typeof given === 'number' && Number.isSafeInteger(given) && given >= 0)
+            return given;
+        invalidCounts.push(`${field} is ${describeValue(given)}`);
+        return 0;
+    };
+    const [numOfLeadsProcessed, numOfRowsFailed, numOfRowsWithWarning] = COUNT_FIELDS.map(count);
+    return {
+        ...job,
+        numOfLeadsProcessed: numOfLeadsProcessed,
+        numOfRowsFailed: numOfRowsFailed,
+        numOfRowsWithWarning: numOfRowsWithWarning,
+        message: typeof value.message === 'string' ? cut(value.message, MAX_MESSAGE_CHARS) : '',
+        ...(invalidCounts.length > 0 ? { invalidCounts } : {})
+    };
+}
+/** A JSON value as it was sent, short: `2.5`, `"0x10"`, `-3`, `an object`. */
+function describeValue(value) {
+    if (typeof value === 'number')
+        return String(value);
+    if (typeof value === 'string')
+        return JSON.stringify(cut(value, 20));
+    return Array.isArray(value)
+        ? 'an array'
+        : `a ${typeof value === 'object' ? 'object' : typeof value}`;
+}
+function cut(text, chars) {
+    return text.length > chars ? `${text.slice(0, chars)}…` : text;
+}
+function parseSubmittedJob(value) {
+    if (!isObject(value))
+        return undefined;
+    const batchId = typeof value.batchId === 'string' ? Number(value.batchId) : value.batchId;
+    if (typeof batchId !== 'number' || !Number.isSafeInteger(batchId) || batchId < 0)
+        return undefined;
+    const status = value.status;
+    if (typeof status !== 'string' || !JOB_STATUSES.includes(status)) {
+        return undefined;
+    }
+    const importId = typeof value.importId === 'string' ? value.importId : String(batchId);
+    return { batchId, importId, status: status };
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(46752);
+;// CONCATENATED MODULE: ./src/marketo/http.ts
+/**
+ * One HTTP exchange with Marketo through undici, turned into either a response or an
+ * `AttemptFailure` the retry policy understands. Logs method, path, status, code and duration;
+ * never a query string, a header or a body.
+ */
+
+
+
+
+
+const silentLogger = { debug() { }, info() { }, warning() { } };
+/** Sends one request; transport errors become `AttemptFailure`s (aborts pass through). */
+async function send(exchange, context) {
+    try {
+        return await (0,undici/* request */.Em)(exchange.url, {
+            method: exchange.method,
+            headers: exchange.headers,
+            body: exchange.body ?? null,
+            headersTimeout: exchange.timeoutMs,
+            bodyTimeout: exchange.timeoutMs,
+            ...(context.dispatcher ? { dispatcher: context.dispatcher } : {}),
+            ...(context.signal ? { signal: context.signal } : {})
+        });
+    }
+    catch (error) {
+        throw transportFailure(error, context.signal);
+    }
+}
+/**
+ * The most a JSON answer may hold. Marketo's are a few hundred bytes (its own request bodies stop
+ * at 1 MB); past this the answer is not read on, so a runaway body cannot take the memory.
+ */
+const MAX_JSON_ANSWER_BYTES = 1024 * 1024;
+/** Reads a whole (small) answer body as text; a broken body is a transport failure. */
+async function readText(response, signal, maxBytes = MAX_JSON_ANSWER_BYTES) {
+    const declared = Number(response.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+        response.body.destroy();
+        throw answerTooLarge(maxBytes, response.statusCode);
+    }
+    const chunks = [];
+    let bytes = 0;
+    try {
+        for await (const chunk of response.body) {
+            bytes += chunk.length;
+            if (bytes > maxBytes) {
+                response.body.destroy();
+                throw answerTooLarge(maxBytes, response.statusCode);
+            }
+            chunks.push(chunk);
+        }
+    }
+    catch (error) {
+        throw transportFailure(error, signal);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+}
+function answerTooLarge(maxBytes, httpStatus) {
+    return new AttemptFailure('ANSWER_TOO_LARGE', `the answer is larger than ${maxBytes / 1024 / 1024} MiB, which no answer of this API is; it was not read`, { httpStatus });
+}
+/** Drains an answer body we do not need (HTML error pages), so the connection can be reused. */
+async function discardBody(response) {
+    try {
+        await response.body.dump();
+    }
+    catch {
+        // The status code already says what happened.
+    }
+}
+/** The error to rethrow for anything thrown by undici or while reading a body. */
+function transportFailure(error, signal) {
+    if (signal?.aborted)
+        return signal.reason;
+    if (error instanceof AttemptFailure)
+        return error;
+    const code = errorCode(error);
+    const message = redactUrls(messageOf(error));
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+        return new AttemptFailure('timeout', `no answer in time (${code})`);
+    }
+    if (code && (isTransientTransportCode(code) || code === 'ENOTFOUND')) {
+        return new AttemptFailure(code, message);
+    }
+    // Not a network failure (a bug, a local stream error): report it as it is, never retried.
+    return new AttemptFailure(code ?? 'request failed', message);
+}
+function errorCode(error) {
+    let current = error;
+    // Node wraps socket errors: the useful code may sit on `cause`.
+    for (let depth = 0; depth < 3 && current && typeof current === 'object'; depth++) {
+        const code = current.code;
+        if (typeof code === 'string' && code !== 'UND_ERR')
+            return code;
+        current = current.cause;
+    }
+    return undefined;
+}
+/** `https://host/path` of a URL: never the query string, which may hold the client secret. */
+function pathOf(url) {
+    try {
+        return new URL(url).pathname;
+    }
+    catch {
+        return redactUrls(url);
+    }
+}
+function logExchange(log, exchange, outcome) {
+    const status = outcome.status !== undefined ? `HTTP ${outcome.status}` : 'no answer';
+    const code = outcome.code ? ` code ${outcome.code}` : '';
+    log.debug(`Marketo ${exchange.method} ${pathOf(exchange.url)} -> ${status}${code} in ` +
+        `${outcome.endedAt - outcome.startedAt} ms (attempt ${exchange.attempt})`);
+}
+
+;// CONCATENATED MODULE: ./src/marketo/auth.ts
+/**
+ * The access token cache: one token for the run, renewed shortly before it expires or when
+ * Marketo rejects it (601/602). Concurrent callers share one identity request.
+ */
+
+
+
+/** Renew when less than this much life remains, so no call starts with a dying token. */
+const TOKEN_RENEW_BEFORE_MS = 60_000;
+class TokenCache {
+    options;
+    current;
+    pending;
+    constructor(options) {
+        this.options = options;
+    }
+    /** A token with more than `renewBeforeMs` of life left, fetching one if needed. */
+    async token() {
+        const renewBefore = this.options.renewBeforeMs ?? TOKEN_RENEW_BEFORE_MS;
+        const current = this.current;
+        if (current && this.options.http.clock.now() < current.expiresAt - renewBefore) {
+            return current.value;
+        }
+        this.pending ??= this.fetchToken().finally(() => {
+            this.pending = undefined;
+        });
+        return this.pending;
+    }
+    /** Forgets `token` after Marketo rejected it; a newer token already fetched is kept. */
+    invalidate(token) {
+        if (this.current?.value === token)
+            this.current = undefined;
+    }
+    fetchToken() {
+        return withRetry({ ...this.options.retry, operation: 'identity' }, async (attempt) => {
+            const { clock } = this.options.http;
+            const startedAt = clock.now();
+            const exchange = { method: 'GET', url: this.tokenUrl(), attempt };
+            this.options.onIdentityCall?.();
+            let status;
+            let code;
+            try {
+                const response = await send({
+                    ...exchange,
+                    headers: { accept: 'application/json' },
+                    timeoutMs: this.options.timeoutMs
+                }, this.options.http);
+                status = response.statusCode;
+                if (status >= 500) {
+                    await discardBody(response);
+                    throw new AttemptFailure(`HTTP ${status}`, `HTTP ${status}`, { httpStatus: status });
+                }
+                const body = parseJson(await readText(response, this.options.http.signal));
+                const answer = typeof body === 'object' && body !== null ? body : {};
+                if (status !== 200) {
+                    const description = [answer.error, answer.error_description]
+                        .filter((part) => typeof part === 'string')
+                        .join(': ');
+                    throw new AttemptFailure(`HTTP ${status}`, description || `HTTP ${status}`, {
+                        httpStatus: status
+                    });
+                }
+                const value = answer.access_token;
+                const expiresIn = answer.expires_in;
+                if (typeof value !== 'string' || value === '' || typeof expiresIn !== 'number') {
+                    throw new AttemptFailure('invalid answer', 'no access_token in the identity answer', {
+                        httpStatus: status
+                    });
+                }
+                this.options.onSecret?.(value);
+                this.current = { value, expiresAt: startedAt + expiresIn * 1000 };
+                return value;
+            }
+            catch (error) {
+                if (error instanceof AttemptFailure)
+                    code = error.code;
+                throw error;
+            }
+            finally {
+                logExchange(this.options.http.log, exchange, {
+                    status,
+                    code,
+                    startedAt,
+                    endedAt: clock.now()
+                });
+            }
+        });
+    }
+    tokenUrl() {
+        const query = new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: this.options.clientId,
+            client_secret: this.options.clientSecret
+        });
+        return `${trimTrailingSlashes(this.options.identityUrl)}/oauth/token?${query.toString()}`;
+    }
+}
+function trimTrailingSlashes(url) {
+    return url.replace(/\/+$/, '');
+}
+
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/marketo/download.ts
+/**
+ * Streams a failures/warnings answer (a delimited file, not JSON) to disk. An empty answer
+ * leaves no file; a JSON `success:false` answer is a Marketo error, not a file.
+ */
+
+
+
+
+
+
+
+/** A Marketo error answer is a few hundred bytes; anything longer that starts with `{` is data. */
+const MAX_JSON_ERROR_BYTES = 64 * 1024;
+/**
+ * The largest failures or warnings file saved. Marketo's echo the rows of a job of at most
+ * 10 MB; past this the download stops, so a runaway answer cannot fill the runner's disk.
+ */
+const MAX_ROW_FILE_BYTES = 2 ** 30;
+const download_WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d, 0xef, 0xbb, 0xbf]); // BOM bytes count as blank
+/** Writes the answer body to `destinationPath`; false (and no file) when the body is empty. */
+async function saveAnswerFile(response, destinationPath, signal) {
+    const chunks = response.body[Symbol.asyncIterator]();
+    const next = async () => {
+        try {
+            return await chunks.next();
+        }
+        catch (error) {
+            throw transportFailure(error, signal);
+        }
+    };
+    // Read until the first meaningful byte, which says whether this is a file or a JSON error.
+    const head = [];
+    let headBytes = 0;
+    let firstByte;
+    while (firstByte === undefined) {
+        const item = await next();
+        if (item.done)
+            return false;
+        head.push(item.value);
+        headBytes += item.value.length;
+        firstByte = item.value.find((byte) => !download_WHITESPACE.has(byte));
+    }
+    let ended = false;
+    if (firstByte === 0x7b /* { */) {
+        while (!ended && headBytes <= MAX_JSON_ERROR_BYTES) {
+            const item = await next();
+            if (item.done)
+                ended = true;
+            else {
+                head.push(item.value);
+                headBytes += item.value.length;
+            }
+        }
+        if (ended) {
+            const error = marketoError(parseJson(Buffer.concat(head).toString('utf8')));
+            if (error) {
+                throw new AttemptFailure(error.code, error.message, { httpStatus: response.statusCode });
+            }
+        }
+    }
+    async function* content() {
+        yield* head;
+        if (ended)
+            return;
+        let saved = headBytes;
+        for (let item = await next(); !item.done; item = await next()) {
+            saved += item.value.length;
+            if (saved > MAX_ROW_FILE_BYTES) {
+                throw new AttemptFailure('FILE_TOO_LARGE', `the file is larger than ${MAX_ROW_FILE_BYTES / 2 ** 30} GiB; not downloaded past it`, { httpStatus: response.statusCode });
+            }
+            yield item.value;
+        }
+    }
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(destinationPath), { recursive: true });
+    const partialPath = `${destinationPath}.partial`;
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(content(), (0,external_node_fs_.createWriteStream)(partialPath), signal ? { signal } : {});
+        await (0,promises_.rename)(partialPath, destinationPath);
+    }
+    catch (error) {
+        await (0,promises_.rm)(partialPath, { force: true });
+        if (signal?.aborted)
+            throw signal.reason;
+        throw error;
+    }
+    return true;
+}
+
+;// CONCATENATED MODULE: ./src/marketo/limiter.ts
+const DEFAULT_LIMITS = { callsPerWindow: 50, windowMs: 20_000, concurrent: 5 };
+class CallLimiter {
+    options;
+    /** Start times inside the current window, oldest first. */
+    starts = [];
+    waiters = [];
+    inFlight = 0;
+    pumping = false;
+    heldUntil = 0;
+    started = 0;
+    delayed = 0;
+    constructor(options) {
+        this.options = {
+            ...options,
+            callsPerWindow: Math.max(1, Math.floor(options.callsPerWindow)),
+            concurrent: Math.max(1, Math.floor(options.concurrent))
+        };
+    }
+    /** Calls started so far. */
+    get calls() {
+        return this.started;
+    }
+    /** Times a call had to wait for the window (not for a concurrency slot). */
+    get windowWaits() {
+        return this.delayed;
+    }
+    /** Starts no call before `time` (after Marketo answered 606, every caller should pause). */
+    holdUntil(time) {
+        this.heldUntil = Math.max(this.heldUntil, time);
+    }
+    /** Runs `task` once the limits allow, counting it as one call. */
+    async run(task) {
+        await this.acquire();
+        try {
+            return await task();
+        }
+        finally {
+            this.inFlight--;
+            void this.pump();
+        }
+    }
+    acquire() {
+        this.options.signal?.throwIfAborted();
+        return new Promise((resolve, reject) => {
+            this.waiters.push({ resolve, reject });
+            void this.pump();
+        });
+    }
+    /** Grants slots in arrival order; only one pump runs, and it is the only one that sleeps. */
+    async pump() {
+        if (this.pumping)
+            return;
+        this.pumping = true;
+        try {
+            while (this.waiters.length > 0 && this.inFlight < this.options.concurrent) {
+                const waitMs = this.waitBeforeNextStart();
+                if (waitMs > 0) {
+                    this.delayed++;
+                    await this.options.sleep(waitMs, this.options.signal);
+                    continue;
+                }
+                const waiter = this.waiters.shift();
+                if (!waiter)
+                    break;
+                this.inFlight++;
+                this.started++;
+                this.starts.push(this.options.clock.now());
+                waiter.resolve();
+            }
+        }
+        catch (reason) {
+            for (const waiter of this.waiters.splice(0))
+                waiter.reject(reason);
+        }
+        finally {
+            this.pumping = false;
+        }
+    }
+    waitBeforeNextStart() {
+        const { clock, windowMs, callsPerWindow } = this.options;
+        const now = clock.now();
+        while (this.starts.length > 0 && (this.starts[0] ?? 0) <= now - windowMs)
+            this.starts.shift();
+        const oldest = this.starts[0];
+        const windowWait = this.starts.length >= callsPerWindow && oldest !== undefined ? oldest + windowMs - now : 0;
+        return Math.max(windowWait, this.heldUntil - now, 0);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/marketo/upload.ts
+/** The multipart upload of one submit attempt. */
+
+
+/** A failure after the whole upload may still have created the job in Marketo. */
+function mayHaveTakenEffect(failure) {
+    return (isTransientTransportCode(failure.code) ||
+        /^HTTP 5\d\d$/.test(failure.code) ||
+        failure.code === 'ANSWER_TOO_LARGE');
+}
+/** The multipart body of one attempt, streamed; knows whether it was sent to the end. */
+class UploadBody {
+    stream;
+    byteLength;
+    sent = false;
+    sourceError = undefined;
+    constructor(envelope, source, onBytes) {
+        this.byteLength = envelope.head.length + source.byteLength + envelope.tail.length;
+        const parts = async function* (body) {
+            yield envelope.head;
+            try {
+                for await (const chunk of source.open()) {
+                    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+                    onBytes(bytes.length);
+                    yield bytes;
+                }
+            }
+            catch (error) {
+                body.sourceError = error;
+                throw error;
+            }
+            yield envelope.tail;
+        };
+        this.stream = external_node_stream_.Readable.from(parts(this), { objectMode: false });
+        this.stream.once('end', () => {
+            this.sent = true;
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/marketo/client.ts
+
+
+
+
+
+
+
+
+
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+/** Marketo may take a while to answer a 10 MB upload. */
+const MIN_SUBMIT_TIMEOUT_MS = 300_000;
+class MarketoClient {
+    restUrl;
+    onUploadBytes;
+    clock;
+    sleep;
+    random;
+    timeoutMs;
+    submitTimeoutMs;
+    policy;
+    signal;
+    log;
+    http;
+    limiter;
+    tokens;
+    identityCalls = 0;
+    retries = 0;
+    rateLimitWaits = 0;
+    constructor(options) {
+        this.restUrl = trimTrailingSlashes(options.restUrl).replace(/\/rest$/, '');
+        this.clock = options.clock ?? systemClock;
+        this.sleep = options.sleep ?? realSleep;
+        this.random = options.random ?? Math.random;
+        this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+        this.submitTimeoutMs =
+            options.submitTimeoutMs ?? Math.max(this.timeoutMs, MIN_SUBMIT_TIMEOUT_MS);
+        this.policy = resolveRetryPolicy(options.retry);
+        this.signal = options.signal;
+        this.log = options.log ?? silentLogger;
+        this.onUploadBytes = options.onUploadBytes ?? (() => { });
+        this.http = {
+            clock: this.clock,
+            log: this.log,
+            ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+            ...(options.signal ? { signal: options.signal } : {})
+        };
+        this.limiter = new CallLimiter({
+            callsPerWindow: options.limits?.callsPerWindow ?? DEFAULT_LIMITS.callsPerWindow,
+            windowMs: options.limits?.windowMs ?? DEFAULT_LIMITS.windowMs,
+            concurrent: options.limits?.concurrent ?? DEFAULT_LIMITS.concurrent,
+            clock: this.clock,
+            sleep: this.sleep,
+            ...(options.signal ? { signal: options.signal } : {})
+        });
+        this.tokens = new TokenCache({
+            identityUrl: options.identityUrl,
+            clientId: options.clientId,
+            clientSecret: options.clientSecret,
+            timeoutMs: this.timeoutMs,
+            http: this.http,
+            retry: this.retryOptions(),
+            ...(options.onSecret ? { onSecret: options.onSecret } : {}),
+            onIdentityCall: () => {
+                this.identityCalls++;
+            }
+        });
+    }
+    get stats() {
+        return {
+            calls: this.limiter.calls,
+            identityCalls: this.identityCalls,
+            retries: this.retries,
+            rateLimitWaits: this.rateLimitWaits
+        };
+    }
+    /** Creates an import job; waits and submits again while Marketo's import queue is full. */
+    async submitImport(request) {
+        const { programId, programMemberStatus, format, source } = request;
+        const url = `${this.restUrl}/bulk/v1/program/${encodeURIComponent(programId)}/members/import.json` +
+            `?format=${format.toUpperCase()}&programMemberStatus=${encodeURIComponent(programMemberStatus)}`;
+        const counts = { attempts: 0, uncertainAttempts: 0, queueFullWaits: 0 };
+        const onRetry = (event) => {
+            if (event.failure.uncertain)
+                counts.uncertainAttempts++;
+            if (event.handling === 'queueFull')
+                counts.queueFullWaits++;
+        };
+        // Set when the run stops while a whole upload is on the wire, waiting for Marketo's answer.
+        let cutAfterSending = false;
+        const job = await this.restCall('submit', onRetry, async (token, attempt) => {
+            counts.attempts = attempt;
+            // A consumed stream cannot be sent again: every attempt frames a fresh one.
+            const envelope = multipartEnvelope(source.filename, format);
+            const upload = new UploadBody(envelope, source, this.onUploadBytes);
+            try {
+                return await this.exchange({
+                    method: 'POST',
+                    url,
+                    attempt,
+                    timeoutMs: this.submitTimeoutMs,
+                    body: upload.stream,
+                    headers: {
+                        ...this.headers(token),
+                        'content-type': envelope.contentType,
+                        'content-length': String(upload.byteLength)
+                    }
+                }, async (response) => {
+                    const result = resultOf(response.statusCode, await readText(response, this.signal));
+                    const submitted = parseSubmittedJob(result[0]);
+                    // A readable success without a job: retrying could create a second job, so say so once.
+                    if (!submitted) {
+                        throw new AttemptFailure('NO_JOB_IN_ANSWER', 'success without a batchId', {
+                            httpStatus: response.statusCode,
+                            uncertain: true
+                        });
+                    }
+                    return submitted;
+                });
+            }
+            catch (error) {
+                if (upload.sourceError !== undefined)
+                    throw upload.sourceError;
+                if (this.signal?.aborted)
+                    cutAfterSending = upload.sent;
+                throw upload.sent && error instanceof AttemptFailure && mayHaveTakenEffect(error)
+                    ? new AttemptFailure(error.code, error.message, {
+                        ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
+                        uncertain: true
+                    })
+                    : error;
+            }
+            finally {
+                upload.stream.destroy();
+            }
+        }).catch((error) => {
+            // Stopped from outside: say whether Marketo may have the job, which only this call knows.
+            if (!this.signal?.aborted || error instanceof MarketoApiError)
+                throw error;
+            const uncertainAttempts = counts.uncertainAttempts + (cutAfterSending ? 1 : 0);
+            throw new SubmitInterrupted(error, uncertainAttempts > 0, uncertainAttempts);
+        });
+        return { ...job, ...counts };
+    }
+    async getImportStatus(batchId) {
+        const url = `${this.restUrl}/bulk/v1/program/members/import/${batchId}/status.json`;
+        return this.restCall('status', undefined, (token, attempt) => this.exchange({ method: 'GET', url, attempt, timeoutMs: this.timeoutMs, headers: this.headers(token) }, async (response) => {
+            const result = resultOf(response.statusCode, await readText(response, this.signal));
+            const status = parseJobStatus(result[0]);
+            if (!status)
+                throw new AttemptFailure('invalid answer', 'the answer has no job status');
+            return status;
+        }));
+    }
+    /** Saves the failed rows of a job; false (and no file) when Marketo has none. */
+    downloadFailures(batchId, destinationPath) {
+        return this.download('failures', batchId, destinationPath);
+    }
+    /** Saves the rows imported with warnings; false (and no file) when Marketo has none. */
+    downloadWarnings(batchId, destinationPath) {
+        return this.download('warnings', batchId, destinationPath);
+    }
+    download(operation, batchId, destinationPath) {
+        const url = `${this.restUrl}/bulk/v1/program/members/import/${batchId}/${operation}.json`;
+        return this.restCall(operation, undefined, (token, attempt) => this.exchange({ method: 'GET', url, attempt, timeoutMs: this.timeoutMs, headers: this.headers(token) }, async (response) => {
+            if (response.statusCode === 404) {
+                await discardBody(response);
+                return false;
+            }
+            if (response.statusCode < 200 || response.statusCode >= 300) {
+                resultOf(response.statusCode, await readText(response, this.signal));
+            }
+            return saveAnswerFile(response, destinationPath, this.signal);
+        }));
+    }
+    headers(token) {
+        return { authorization: `Bearer ${token}`, accept: 'application/json, */*' };
+    }
+    /** One REST call: a token, a limiter slot per attempt, the retry policy around it all. */
+    restCall(operation, onRetry, attempt) {
+        let usedToken;
+        const options = this.retryOptions((event) => {
+            if (event.handling === 'reauth' && usedToken !== undefined)
+                this.tokens.invalidate(usedToken);
+            onRetry?.(event);
+        });
+        return withRetry({ ...options, operation }, async (attemptNumber) => {
+            const token = await this.tokens.token();
+            usedToken = token;
+            return this.limiter.run(() => attempt(token, attemptNumber));
+        });
+    }
+    retryOptions(onRetry) {
+        return {
+            policy: this.policy,
+            random: this.random,
+            sleep: this.sleep,
+            now: () => this.clock.now(),
+            ...(this.signal ? { signal: this.signal } : {}),
+            onRetry: (event) => {
+                this.noteRetry(event);
+                onRetry?.(event);
+            }
+        };
+    }
+    noteRetry(event) {
+        this.retries++;
+        const { failure, operation, attempt, delayMs } = event;
+        const seconds = `${Math.round(delayMs / 100) / 10} s`;
+        switch (event.handling) {
+            case 'reauth':
+                this.log.info(`Marketo rejected the access token (${failure.code}); renewing it`);
+                return;
+            case 'rateWindow':
+                this.rateLimitWaits++;
+                this.limiter.holdUntil(this.clock.now() + delayMs);
+                this.log.info(`Marketo rate limit reached (${failure.code}); waiting ${seconds}`);
+                return;
+            case 'queueFull':
+                this.log.info(`Marketo's import queue is full (${failure.code}); submitting again in ${seconds}`);
+                return;
+            case 'backoff':
+                if (failure.uncertain) {
+                    this.log.warning(`The ${operation} call failed after the whole file was sent (${failure.code}); Marketo ` +
+                        'may have created the job, submitting again (a duplicate job may exist)');
+                }
+                this.log.info(`Marketo ${operation} attempt ${attempt} of ${this.policy.maxAttempts} failed ` +
+                    `(${failure.code}: ${failure.message}); retrying in ${seconds}`);
+        }
+    }
+    /** Sends one request and hands the answer to `handle`, logging the exchange either way. */
+    async exchange(exchange, handle) {
+        const startedAt = this.clock.now();
+        let status;
+        let code;
+        let response;
+        try {
+            response = await send(exchange, this.http);
+            status = response.statusCode;
+            return await handle(response);
+        }
+        catch (error) {
+            if (error instanceof AttemptFailure)
+                code = error.code;
+            throw error;
+        }
+        finally {
+            if (response && !response.body.readableEnded)
+                response.body.destroy();
+            logExchange(this.log, exchange, { status, code, startedAt, endedAt: this.clock.now() });
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/marketo/index.ts
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+
+/** The action's outputs, by the contract's names. */
+function outputsOf(report) {
+    const { totals, perPart } = report.accounting;
+    return {
+        'batch-ids': batchIdsOutput(batchIdsOf(report)),
+        'rows-total': String(totals.rowsTotal),
+        'rows-submitted': String(totals.rowsSubmitted),
+        'rows-imported': String(totals.rowsImported),
+        'rows-failed': String(totals.rowsFailed),
+        'rows-warned': String(totals.rowsWarned),
+        'rows-not-submitted': String(totals.rowsNotSubmitted),
+        'rows-pending': String(totals.rowsPending),
+        // No run removes members yet: removals come with removed-records and mirror.
+        'rows-removed': '0',
+        'rows-not-removed': '0',
+        results: JSON.stringify(report.results.map((result, index) => ({
+            file: result.part.displayPath,
+            part: result.part.index,
+            rows: rowsOf(result),
+            bytes: isBatchPart(result.part) ? null : result.part.bytes,
+            batchId: result.batchId ?? null,
+            status: result.outcome,
+            imported: perPart[index]?.imported ?? 0,
+            failed: perPart[index]?.failed ?? 0,
+            warned: perPart[index]?.warned ?? 0,
+            message: result.message
+        })))
+    };
+}
+/** The `batch-ids` output: written as each job is submitted, and again with the report. */
+function batchIdsOutput(batchIds) {
+    return JSON.stringify(batchIds);
+}
+/** The batch ids of the run's jobs, in submit order. */
+function batchIdsOf(report) {
+    return report.results.flatMap((result) => (result.batchId === undefined ? [] : [result.batchId]));
+}
+
+;// CONCATENATED MODULE: ./src/report/row-files.ts
+
+
+
+
+/**
+ * Downloads Marketo's failure and warning files of an ended job into `outputDir`, only when its
+ * counts say there is something to fetch (every call spends the customer's daily quota). A file
+ * that should be there and is not is noted on the result, for the report.
+ */
+async function collectRowFiles(result, api, outputDir, log) {
+    // Counts that are not whole numbers say nothing about what there is to fetch.
+    if (result.outcome !== 'Complete' || result.batchId === undefined || result.invalidCounts)
+        return;
+    const batchId = result.batchId;
+    const wanted = [
+        { kind: 'failures', rows: result.failed, download: api.downloadFailures },
+        { kind: 'warnings', rows: result.warned, download: api.downloadWarnings }
+    ];
+    for (const { kind, rows, download } of wanted) {
+        if (rows === 0)
+            continue;
+        const path = (0,external_node_path_.join)(outputDir, rowFileName(result, kind));
+        let problem;
+        try {
+            if (await download.call(api, batchId, path)) {
+                if (kind === 'failures')
+                    result.failuresFile = path;
+                else
+                    result.warningsFile = path;
+            }
+            else
+                problem = `its status counts ${rows} rows, but Marketo has no ${kind} file for it`;
+        }
+        catch (error) {
+            problem = `could not be downloaded: ${messageOf(error)}`;
+        }
+        if (problem === undefined)
+            continue;
+        (result.rowFileProblems ??= []).push({ kind, message: problem });
+        // The report's end warns once for every such file; here the log says when it happened.
+        log.info(`Batch ${batchId} ${kind} file: ${problem}`);
+    }
+}
+/**
+ * `leads.batch-1046.failures.csv`: the source's name as the user sees it, made safe for the
+ * artifact, the batch (unique in the run), the kind, the source's extension. A batch resumed
+ * without its file is `batch-1046.failures.csv`.
+ */
+function rowFileName(result, kind) {
+    const file = isBatchPart(result.part) ? '' : (0,external_node_path_.basename)(result.part.displayPath);
+    const extension = (0,external_node_path_.extname)(file) || '.csv';
+    const stem = file.slice(0, file.length - (0,external_node_path_.extname)(file).length);
+    return safeName(`${stem ? `${stem}.` : ''}batch-${result.batchId}.${kind}${extension}`);
+}
+
+;// CONCATENATED MODULE: ./src/report/scrub-files.ts
+
+
+
+
+/**
+ * Rewrites `path` with every secret replaced by `***`, streaming (a failures file may be
+ * large); a file without one is left untouched. True when something was replaced.
+ */
+async function scrubFile(path, secrets) {
+    if (secrets.size === 0)
+        return false;
+    const scrubbing = `${path}.scrubbing`;
+    const stream = secrets.stream();
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(path), stream, (0,external_node_fs_.createWriteStream)(scrubbing));
+        if (stream.found())
+            await (0,promises_.rename)(scrubbing, path);
+        return stream.found();
+    }
+    finally {
+        await (0,promises_.rm)(scrubbing, { force: true });
+    }
+}
+/** The final pass over output-dir: every regular file in it (links are not followed). */
+async function scrubDirectory(directory, secrets) {
+    if (secrets.size === 0)
+        return;
+    const entries = await (0,promises_.readdir)(directory, { recursive: true, withFileTypes: true });
+    for (const entry of entries) {
+        if (entry.isFile())
+            await scrubFile((0,external_node_path_.join)(entry.parentPath, entry.name), secrets);
+    }
+}
+
+// EXTERNAL MODULE: ./src/memory.ts + 2 modules
+var memory = __nccwpck_require__(58547);
+;// CONCATENATED MODULE: ./src/stages/import.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Moves the parts through Marketo (or, resuming with batch-ids, polls the jobs an earlier run
+ * submitted), downloading each ended job's failure and warning files into output-dir. Each
+ * job is recorded in `ledger` as it is submitted, and the batch-ids output written, so a run
+ * that dies on the way still names its jobs. A dry run reaches no network: it says what each
+ * part would be.
+ */
+async function importParts(inputs, mode, parts, plans, ledger, startedAt) {
+    if (mode.kind === 'dry-run' || parts.length === 0) {
+        const would = (part) => `dry run: would be submitted as ${describePart(part)}`;
+        return {
+            outcome: { results: parts.map((part) => notSubmitted(part, would(part))) },
+            apiCalls: 0
+        };
+    }
+    await (0,promises_.mkdir)(inputs.outputDir, { recursive: true });
+    const headers = new Map(plans.map((plan) => [plan.path, plan.header]));
+    const cancel = cancelOnSignals();
+    try {
+        const client = new MarketoClient({
+            ...inputs.endpoint,
+            clientId: inputs.clientId,
+            clientSecret: inputs.clientSecret,
+            onSecret: (token) => log/* core */.I.setSecret(token),
+            onUploadBytes: memory/* countUploadBytes */.Qd,
+            ...scaledTimes(process.env),
+            ...requestTimeouts(process.env),
+            signal: cancel.signal,
+            log: { debug: log/* core */.I.debug, info: log/* core */.I.info, warning: log/* core */.I.warning }
+        });
+        if (mode.kind === 'resume') {
+            log/* core */.I.setOutput('batch-ids', batchIdsOutput(mode.batchIds));
+            log/* core */.I.info(`Resuming ${plural(mode.batchIds.length, 'import job')} (batch ids ${mode.batchIds.join(',')}): nothing is submitted`);
+        }
+        else {
+            const rows = plural(parts.reduce((total, part) => total + (isBatchPart(part) ? 0 : part.rows), 0), 'row');
+            log/* core */.I.info(`Importing ${rows} in ${plural(parts.length, 'part')} into program ${inputs.programId} as ` +
+                `"${inputs.programMemberStatus}", up to ${inputs.maxConcurrentJobs} jobs at once`);
+        }
+        const marketo = scrubbedMarketo(client, log/* secrets */.O);
+        const outcome = await runImportJobs(parts, mode.kind === 'resume' && mode.withFiles ? new ResumeApi(mode.batchIds, marketo) : marketo, {
+            programId: inputs.programId,
+            programMemberStatus: inputs.programMemberStatus,
+            // Resuming polls every job given at once: they are all in Marketo already.
+            maxConcurrentJobs: mode.kind === 'resume' ? Math.max(1, mode.batchIds.length) : inputs.maxConcurrentJobs,
+            pollIntervalMs: inputs.pollIntervalMs,
+            maxPollIntervalMs: inputs.maxPollIntervalMs,
+            deadline: startedAt + inputs.timeoutMs,
+            clock: systemClock,
+            sleep: realSleep,
+            controller: cancel.controller,
+            // Resuming uploads nothing: the adapter answers without opening the source.
+            sourceOf: (part) => sourceOfPart(part, headers.get(part.path)),
+            onSubmitted: (result) => {
+                ledger.record(result);
+                // The last value written wins: a run killed from outside still leaves its batch ids.
+                if (mode.kind !== 'resume')
+                    log/* core */.I.setOutput('batch-ids', batchIdsOutput(ledger.batchIds()));
+            },
+            onJobEnded: (result) => collectRowFiles(result, marketo, inputs.outputDir, log/* core */.I),
+            log: {
+                info: log/* core */.I.info,
+                warning: log/* core */.I.warning,
+                progress: (p) => log/* core */.I.info(`Progress: ${p.partsEnded}/${p.partsTotal} parts done, ${p.partsOpen} in Marketo's queue, ` +
+                    `${p.partsWaiting} waiting; ${formatCount(p.rowsImported)} rows imported; ` +
+                    `${formatDuration(p.elapsedMs)}; ${plural(client.stats.calls, 'API call')}`)
+            }
+        });
+        const apiCalls = client.stats.calls;
+        log/* core */.I.info(`Marketo API calls used: ${apiCalls} (plus ${plural(client.stats.identityCalls, 'token request')})`);
+        return { outcome, apiCalls };
+    }
+    finally {
+        cancel.dispose();
+    }
+}
+/**
+ * Where Marketo's text enters the run: its messages (job status, errors) and its failure and
+ * warning files have every secret replaced by `***` before the run keeps or writes them, so a
+ * server that echoes the client secret or a token leaks it nowhere.
+ */
+function scrubbedMarketo(client, scrubber) {
+    const clean = (error) => {
+        if (error instanceof Error) {
+            const marketoMessage = error.marketoMessage;
+            Object.assign(error, {
+                message: scrubber.scrub(error.message),
+                ...(typeof marketoMessage === 'string'
+                    ? { marketoMessage: scrubber.scrub(marketoMessage) }
+                    : {})
+            });
+        }
+        throw error;
+    };
+    const download = (kind) => async (batchId, path) => {
+        const saved = await client[kind](batchId, path).catch(clean);
+        if (saved)
+            await scrubFile(path, scrubber);
+        return saved;
+    };
+    return {
+        submitImport: (request) => client.submitImport(request).catch(clean),
+        getImportStatus: async (batchId) => {
+            const status = await client.getImportStatus(batchId).catch(clean);
+            return { ...status, message: scrubber.scrub(status.message) };
+        },
+        downloadFailures: download('downloadFailures'),
+        downloadWarnings: download('downloadWarnings')
+    };
+}
+/**
+ * The runner cancels a step with SIGINT, then SIGTERM about 7.5 s later: stop submitting, report
+ * what was submitted, and let the step fail.
+ */
+function cancelOnSignals() {
+    const controller = new AbortController();
+    const onSignal = (name) => () => {
+        if (!controller.signal.aborted)
+            log/* core */.I.warning(`Received ${name}: stopping and writing the report`);
+        controller.abort(new Error(`cancelled by ${name}`));
+    };
+    const onInt = onSignal('SIGINT');
+    const onTerm = onSignal('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    return {
+        controller,
+        signal: controller.signal,
+        dispose: () => {
+            process.off('SIGINT', onInt);
+            process.off('SIGTERM', onTerm);
+        }
+    };
+}
+/**
+ * Contributors' knob: MARKETO_IMPORT_TIME_SCALE (e.g. 0.01) shortens the retry waits (back-off,
+ * Marketo's 20 s rate window, queue-full waits) and the 20 s window of the action's own call
+ * limiter when the action runs against the simulator.
+ */
+function scaledTimes(env) {
+    const scale = Number(env['MARKETO_IMPORT_TIME_SCALE']);
+    if (!env['MARKETO_IMPORT_TIME_SCALE'] || !(scale > 0 && scale <= 1))
+        return {};
+    return {
+        retry: {
+            baseDelayMs: 1000 * scale,
+            maxDelayMs: 30_000 * scale,
+            rateWindowMs: 20_000 * scale,
+            queueWaitMs: 5000 * scale,
+            maxQueueWaitMs: 60_000 * scale
+        },
+        limits: { windowMs: DEFAULT_LIMITS.windowMs * scale }
+    };
+}
+/**
+ * Contributors' knob: MARKETO_IMPORT_REQUEST_TIMEOUT_MS (e.g. 300) is how long the action waits
+ * for any answer, uploads included, so tests can have the simulator answer too late.
+ */
+function requestTimeouts(env) {
+    const ms = Number(env['MARKETO_IMPORT_REQUEST_TIMEOUT_MS']);
+    if (!env['MARKETO_IMPORT_REQUEST_TIMEOUT_MS'] || !(Number.isFinite(ms) && ms >= 50))
+        return {};
+    return { requestTimeoutMs: ms, submitTimeoutMs: ms };
+}
+
+;// CONCATENATED MODULE: ./src/inputs/run-mode.ts
+
+/** Throws an InputError when the inputs ask for two modes at once. */
+function runModeOf(inputs) {
+    const { batchIds } = inputs;
+    if (inputs.dryRun && batchIds.length > 0) {
+        throw invalid('batch-ids', batchIds.join(','), 'resumes jobs in Marketo, which a dry run does not reach; leave batch-ids empty with dry-run: true');
+    }
+    if (inputs.dryRun)
+        return { kind: 'dry-run' };
+    if (batchIds.length > 0)
+        return { kind: 'resume', batchIds, withFiles: inputs.files.length > 0 };
+    return { kind: 'import' };
+}
+
+;// CONCATENATED MODULE: ./src/stages/inputs.ts
+
+
+/**
+ * Reads every input and decides the run's mode, before anything else happens. A bad input fails
+ * the step in one line naming it (undefined is returned); the client secret is masked at once.
+ */
+function readInputsStage(toolkit, env = process.env) {
+    try {
+        const inputs = readInputs((name) => toolkit.getInput(name), env);
+        if (inputs.clientSecret)
+            toolkit.setSecret(inputs.clientSecret);
+        return { inputs, mode: runModeOf(inputs) };
+    }
+    catch (error) {
+        if (!(error instanceof InputError))
+            throw error;
+        toolkit.setFailed(error.message);
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/artifact.ts
+
+
+
+/**
+ * Uploads every file under `directory` (report.json, Marketo's failure and warning files, the
+ * fix-and-retry files) as one artifact. Never throws: when the upload is impossible (not on a
+ * runner, GHES, a name already used in this run, the storage quota, the network), it logs one
+ * warning that says why and where the files stay, and returns undefined. The toolkit reads its
+ * runner variables from process.env, and so does this function.
+ */
+async function uploadReportArtifact(options) {
+    const { name, directory, log } = options;
+    const env = process.env;
+    const notUploaded = (reason) => {
+        log.warning(`Artifact "${name}" not uploaded: ${reason}. The files stay in ${directory}`);
+        return undefined;
+    };
+    let files;
+    try {
+        files = await listFiles(directory);
+    }
+    catch (error) {
+        if (codeOf(error) === 'ENOENT') {
+            log.info(`No artifact uploaded: ${directory} does not exist, so there is nothing to upload`);
+            return undefined;
+        }
+        return notUploaded(`cannot list the files of ${directory} (${firstLine(error)})`);
+    }
+    if (files.length === 0) {
+        log.info(`No artifact uploaded: ${directory} holds no files`);
+        return undefined;
+    }
+    // Checked here rather than left to the toolkit, which would explain them less clearly (and
+    // for GHES adds a multi-line "try again" warning of its own).
+    if (isGhes(env['GITHUB_SERVER_URL'])) {
+        return notUploaded(`GitHub Enterprise Server (${env['GITHUB_SERVER_URL']}) does not support this artifact ` +
+            `service; set upload-artifact: false and upload output-dir with actions/upload-artifact@v3`);
+    }
+    for (const variable of ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL']) {
+        if (!env[variable]) {
+            return notUploaded(`${variable} is not set, so the step is not running on an Actions runner ` +
+                `(set upload-artifact: false to skip the upload)`);
+        }
+    }
+    const uploadOptions = {};
+    if (options.retentionDays !== undefined)
+        uploadOptions.retentionDays = options.retentionDays;
+    let response;
+    try {
+        // Loaded only when uploading: the toolkit is a large share of the action's memory.
+        const client = options.client ?? new (await Promise.all(/* import() */[__nccwpck_require__.e(351), __nccwpck_require__.e(645)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9645))).DefaultArtifactClient();
+        response = await client.uploadArtifact(name, files, directory, uploadOptions);
+    }
+    catch (error) {
+        return notUploaded(explainFailure(error));
+    }
+    if (response.id === undefined)
+        return notUploaded('the artifact service returned no artifact id');
+    const id = String(response.id);
+    const url = artifactUrl(env, id);
+    const size = response.size === undefined ? '' : `, ${plural(response.size, 'byte')}`;
+    log.info(`Uploaded artifact "${name}" (id ${id}, ${plural(files.length, 'file')}${size})${url ? `: ${url}` : ''}`);
+    return { id, url };
+}
+/** `https://github.com/OWNER/REPO/actions/runs/RUN/artifacts/ID`, the run page's own link. */
+function artifactUrl(env, id) {
+    const server = (env['GITHUB_SERVER_URL'] || 'https://github.com').replace(/\/+$/, '');
+    const repository = env['GITHUB_REPOSITORY'];
+    const runId = env['GITHUB_RUN_ID'];
+    if (!repository || !runId)
+        return '';
+    return `${server}/${repository}/actions/runs/${runId}/artifacts/${id}`;
+}
+/** The toolkit's own rule: github.com, *.ghe.com (GHE.com) and *.localhost are not GHES. */
+function isGhes(serverUrl) {
+    let hostname;
+    try {
+        hostname = new URL(serverUrl || 'https://github.com').hostname.trimEnd().toUpperCase();
+    }
+    catch {
+        return false;
+    }
+    return (hostname !== 'GITHUB.COM' && !hostname.endsWith('.GHE.COM') && !hostname.endsWith('.LOCALHOST'));
+}
+/**
+ * One line for what went wrong. The toolkit wraps its Twirp errors in plain `Error`s
+ * ("Failed to CreateArtifact: Received non-retryable error: Failed request: (409) Conflict: ..."),
+ * so the kind is read from the message as well as the name.
+ */
+function explainFailure(error) {
+    const errorName = error instanceof Error ? error.name : '';
+    const message = messageOf(error);
+    if (errorName === 'GHESNotSupportedError' || /not currently supported on GHES/i.test(message))
+        return 'GitHub Enterprise Server does not support this artifact service; set upload-artifact: false and upload output-dir with actions/upload-artifact@v3';
+    if (/\(409\)/.test(message))
+        return 'another artifact of this workflow run already has that name; set a different artifact-name';
+    if (errorName === 'UsageError' || /storage quota|insufficient usage/i.test(message))
+        return "the account's artifact storage quota is used up (GitHub billing: Actions storage)";
+    const network = /Unable to make request: (\w+)/.exec(message);
+    if (errorName === 'NetworkError' || network)
+        return `the artifact service could not be reached (${network?.[1] ?? codeOf(error) ?? 'network error'})`;
+    if (errorName === 'FilesNotFoundError')
+        return 'the files to upload disappeared before the upload';
+    return `the upload failed: ${firstLine(error)}`;
+}
+/**
+ * Regular files under `directory`, sorted, as absolute paths. Links are skipped: the toolkit
+ * would zip what they point at, which may be anywhere on the runner.
+ */
+async function listFiles(directory) {
+    const entries = await (0,promises_.readdir)(directory, { recursive: true, withFileTypes: true });
+    const files = entries
+        .filter((entry) => entry.isFile())
+        .map((entry) => (0,external_node_path_.join)(entry.parentPath, entry.name));
+    return files.sort((a, b) => (0,external_node_path_.relative)(directory, a).localeCompare((0,external_node_path_.relative)(directory, b)));
+}
+function firstLine(error) {
+    const message = messageOf(error);
+    return (message.split('\n')[0] ?? '').trim() || 'unknown error';
+}
+function codeOf(error) {
+    const code = error?.code;
+    return typeof code === 'string' ? code : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/report/report-json.ts
+
+
+
+/**
+ * report.json, as chunks of text: every part, batch and count, for people and for tools, with
+ * every failed and warned row streamed from `eachRow`, so its size never has to fit in memory.
+ * Row values never appear; `stringify` is where the run's secrets are scrubbed from the values.
+ */
+async function* reportJsonChunks(report, eachRow, stringify = (value, space) => JSON.stringify(value, null, space)) {
+    const entries = Object.entries(reportJsonFields(report));
+    yield '{\n';
+    for (const [index, [key, value]] of entries.entries()) {
+        const comma = index < entries.length - 1 ? ',' : '';
+        if (value instanceof StreamedRows) {
+            yield `  ${JSON.stringify(key)}: [`;
+            let first = true;
+            for await (const issue of eachRow(value.list)) {
+                yield `${first ? '' : ','}\n    ${stringify(issue)}`;
+                first = false;
+            }
+            yield `${first ? '' : '\n  '}]${comma}\n`;
+        }
+        else {
+            yield `  ${JSON.stringify(key)}: ${stringify(value, 2).replace(/\n/g, '\n  ')}${comma}\n`;
+        }
+    }
+    yield '}\n';
+}
+/** Stands in for a list of rows in the fields, streamed when written. */
+class StreamedRows {
+    list;
+    constructor(list) {
+        this.list = list;
+    }
+}
+function reportJsonFields(report) {
+    const { totals, discrepancies, perPart } = report.accounting;
+    return {
+        version: 1,
+        mode: report.mode,
+        programId: report.programId,
+        programMemberStatus: report.programMemberStatus,
+        passed: report.verdict.length === 0,
+        verdict: report.verdict,
+        totals,
+        stop: report.stop ?? null,
+        unexpectedError: report.unexpectedError ?? null,
+        files: report.files,
+        fileProblems: report.fileProblems,
+        discrepancies,
+        rowFileProblems: report.rowIssues.problems,
+        parts: report.results.map((result, index) => {
+            const { part } = result;
+            return {
+                file: part.displayPath,
+                part: part.index,
+                parts: part.count,
+                firstLine: isBatchPart(part) ? null : part.firstLine,
+                rows: rowsOf(result),
+                bytes: isBatchPart(part) ? null : part.bytes,
+                batchId: result.batchId ?? null,
+                status: result.outcome,
+                counted: perPart[index],
+                marketo: { imported: result.imported, failed: result.failed, warned: result.warned },
+                ...(result.invalidCounts ? { invalidCounts: result.invalidCounts } : {}),
+                message: result.message,
+                resubmittedAfterUncertainFailure: result.uncertainResubmits > 0,
+                failuresFile: result.failuresFile ? (0,external_node_path_.basename)(result.failuresFile) : null,
+                warningsFile: result.warningsFile ? (0,external_node_path_.basename)(result.warningsFile) : null
+            };
+        }),
+        failures: new StreamedRows(report.rowIssues.failures),
+        warnings: new StreamedRows(report.rowIssues.warnings),
+        fixAndRetryFiles: report.rowIssues.fixFiles.map(({ source, relativePath, rows }) => ({
+            source,
+            path: relativePath,
+            rows
+        })),
+        checks: report.validation ?? null,
+        changes: report.changes ?? null,
+        batchIds: batchIdsOf(report),
+        apiCalls: report.apiCalls,
+        elapsedMs: report.elapsedMs
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/report-md.ts
+
+
+
+
+/**
+ * report.md: the job summary, then every reason and the failed and warned rows with their file
+ * and line (the first LISTED_ROWS of each; report.json has them all), for reading in the artifact.
+ */
+function renderReportMarkdown(report) {
+    const lines = [renderSummary(report, untrusted/* REPORT_MD */.Rg).trimEnd(), ''];
+    lines.push(...rowList('Failed rows', report.rowIssues.failures));
+    lines.push(...rowList('Rows imported with a warning', report.rowIssues.warnings));
+    return lines.join('\n') + '\n';
+}
+function rowList(title, list) {
+    if (list.rows === 0)
+        return [];
+    const lines = [`## ${title} (${formatCount(list.rows)})`, ''];
+    for (const group of list.reasons) {
+        lines.push(`- ${untrusted/* REPORT_MD */.Rg.text(group.reason)}: ${plural(group.rows, 'row')}`);
+    }
+    if (list.otherReasonRows > 0) {
+        lines.push(`- other reasons: ${plural(list.otherReasonRows, 'row')}`);
+    }
+    lines.push('', '| where | batch | part | reason |', '| --- | ---: | ---: | --- |');
+    for (const issue of list.first) {
+        lines.push(`| ${untrusted/* REPORT_MD */.Rg.code(locationOf(issue))} | ${issue.batchId} | ${issue.part} | ${untrusted/* REPORT_MD */.Rg.text(issue.reason)} |`);
+    }
+    if (list.rows > list.first.length) {
+        lines.push('', `…and ${plural(list.rows - list.first.length, 'more row')}: see report.json.`);
+    }
+    return [...lines, ''];
+}
+
+;// CONCATENATED MODULE: ./src/stages/publish.ts
 
 
 
@@ -79003,188 +80049,230 @@ async function checkFiles(inputs, found, log) {
 
 
 /**
- * The whole job: inputs, files, Marketo, report, verdict. The only place that decides whether the
- * step fails; every path through it writes the outputs and the summary first.
+ * Everything a run ends with, however far it got: the log per file, the outputs, report.json
+ * and report.md, the artifact, the job summary, then the annotations (the checks' and the
+ * rows'). The spill files of the rows are removed once report.json holds them.
  */
-async function run() {
-    let inputs;
+async function publishRun(report, inputs, checkAnnotations, toolkit) {
     try {
-        inputs = readInputs((name) => lib_core.getInput(name), process.env);
+        if (report.mode === 'import')
+            await logPerFile(report, toolkit);
+        await publishReport(report, inputs, toolkit);
+    }
+    finally {
+        await discardRowIssues(report.rowIssues);
+    }
+    if (!inputs.annotations)
+        return;
+    const rows = rowAnnotations(report.rowIssues, 'report.md in the artifact');
+    annotate(capAnnotations([...checkAnnotations, ...rows], 'the job summary and report.json'), toolkit);
+}
+/**
+ * Writes everything the user sees: outputs, report.json and report.md in output-dir, the
+ * artifact, the job summary. Never throws on I/O.
+ */
+async function publishReport(report, inputs, toolkit, options = {}) {
+    const scrub = (text) => toolkit.secrets?.scrub(text) ?? text;
+    for (const [name, value] of Object.entries(outputsOf(report)))
+        toolkit.setOutput(name, scrub(value));
+    const reportPath = (0,external_node_path_.join)(inputs.outputDir, 'report.json');
+    const stringify = (value, space) => toolkit.secrets?.json(value, space) ?? JSON.stringify(value, null, space);
+    try {
+        await (0,promises_.mkdir)(inputs.outputDir, { recursive: true });
+        // Streamed: a run with millions of failed rows has a report.json no string can hold.
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(external_node_stream_.Readable.from(reportJsonChunks(report, eachRowIssue, stringify)), (0,external_node_fs_.createWriteStream)(reportPath));
+        await (0,promises_.writeFile)((0,external_node_path_.join)(inputs.outputDir, 'report.md'), scrub(renderReportMarkdown(report)));
+        // The last pass before anything leaves: Marketo's files and the fix-and-retry files too.
+        if (toolkit.secrets)
+            await scrubDirectory(inputs.outputDir, toolkit.secrets);
+        toolkit.setOutput('report-path', reportPath);
     }
     catch (error) {
-        if (error instanceof InputError) {
-            lib_core.setFailed(error.message);
-            return;
-        }
-        throw error;
+        toolkit.warning(`Could not write ${reportPath}: ${messageOf(error)}`);
+        toolkit.setOutput('report-path', '');
     }
-    if (inputs.clientSecret)
-        lib_core.setSecret(inputs.clientSecret);
-    const startedAt = systemClock.now();
-    const resuming = inputs.batchIds.length > 0;
-    const found = await findStage(inputs, lib_core);
-    if (found.noFiles) {
-        const message = `files: no file matches ${inputs.files.join(', ')} in ${inputs.workspace}`;
-        if (inputs.ifNoFilesFound === 'error') {
-            await publishEmpty(inputs, startedAt);
-            lib_core.setFailed(`${message} (if-no-files-found: error)`);
-            return;
-        }
-        if (inputs.ifNoFilesFound === 'warn')
-            lib_core.warning(message);
-        else
-            lib_core.info(message);
-        await publishEmpty(inputs, startedAt);
-        return;
-    }
-    // changed-since narrows the files to their new and changed records; the local checks hold back
-    // the files with errors (a dry run stops there).
-    let checked;
+    const artifact = await uploadArtifactOf(report, inputs, toolkit, options.artifactClient);
+    toolkit.setOutput('artifact-id', artifact?.id ?? '');
+    toolkit.setOutput('artifact-url', artifact?.url ?? '');
+    const published = artifact ? { ...report, artifact } : report;
     try {
-        checked = await checkFiles(inputs, found, lib_core);
+        await toolkit.summary.addRaw(scrub(renderSummary(published)), true).write();
     }
     catch (error) {
-        if (!(error instanceof ChangeError))
-            throw error;
-        await publishEmpty(inputs, startedAt);
-        lib_core.setFailed(error.message);
-        return;
+        toolkit.warning(`Could not write the job summary: ${messageOf(error)}`);
     }
-    const parts = resuming && inputs.files.length === 0
-        ? batchOnlyParts(inputs.batchIds)
-        : checked.plans.flatMap((plan) => plan.parts);
-    const resumeProblem = resuming && inputs.files.length > 0 ? resumeMismatch(found.plans, inputs.batchIds) : undefined;
-    if (resumeProblem) {
-        lib_core.setFailed(resumeProblem);
-        return;
-    }
-    let outcome = { results: [] };
-    let apiCalls = 0;
-    if (!inputs.dryRun && parts.length > 0) {
-        const imported = await importParts(inputs, parts, checked.plans, startedAt);
-        outcome = imported.outcome;
-        apiCalls = imported.apiCalls;
-    }
-    else {
-        outcome = {
-            results: parts.map((part) => notSubmitted(part, `dry run: would be submitted as ${describePart(part)}`))
-        };
-    }
-    const rowIssues = await lib_core.group('Tracing failed and warned rows to their source lines', () => traceRowIssues(outcome.results, checked.plans, inputs.outputDir));
-    const report = buildReport(inputs, checked.plans, checked.problems, outcome, rowIssues, apiCalls, startedAt, checked);
-    if (report.mode === 'import')
-        await logPerFile(report);
-    await publishReport(report, inputs, lib_core);
-    if (inputs.annotations) {
-        annotate(capAnnotations([...checked.annotations, ...rowAnnotations(rowIssues, 'report.md in the artifact')], 'the job summary and report.json'));
-    }
-    if (inputs.commentOnPr)
-        await commentOnPullRequest(report, inputs, process.env, lib_core);
-    if (report.verdict.length > 0) {
-        lib_core.setFailed(report.verdict.join('\n'));
-        return;
-    }
-    for (const kept of report.limitsKept ?? [])
-        lib_core.info(kept);
-    lib_core.info(report.mode === 'dry-run' ? 'Dry run: nothing was sent to Marketo.' : 'All rows accounted for.');
 }
-function buildReport(inputs, plans, fileProblems, outcome, rowIssues, apiCalls, startedAt, checked = {}) {
-    const accounting = account(outcome.results, fileProblems);
-    const mode = inputs.dryRun ? 'dry-run' : 'import';
-    const verdict = decideVerdict({
-        totals: accounting.totals,
-        results: outcome.results,
-        fileProblems,
-        dryRun: mode === 'dry-run',
-        ...(checked.validation
-            ? {
-                checkedWarnings: {
-                    rows: checked.validation.warnedRows,
-                    of: outcome.results.reduce((total, result) => total + result.part.rows, 0)
-                }
-            }
-            : {}),
-        ...(outcome.stop ? { stop: outcome.stop } : {})
-    }, inputs);
-    return {
-        mode,
-        programId: inputs.programId,
-        programMemberStatus: inputs.programMemberStatus,
-        files: plans.map((plan) => ({
-            displayPath: plan.displayPath,
-            rows: plan.rows,
-            parts: plan.parts.length,
-            bytes: plan.sizeBytes
-        })),
-        fileProblems,
-        results: outcome.results,
-        accounting,
-        rowIssues,
-        ...(outcome.stop ? { stop: outcome.stop } : {}),
-        apiCalls,
-        elapsedMs: systemClock.now() - startedAt,
-        ...(checked.validation ? { validation: checked.validation } : {}),
-        ...(checked.changes ? { changes: checked.changes } : {}),
-        ...(mode === 'import' ? { limitsKept: limitsKept(accounting.totals, inputs) } : {}),
-        verdict
-    };
-}
-async function publishEmpty(inputs, startedAt) {
-    const nothing = { failures: [], warnings: [], fixFiles: [] };
-    await publishReport(buildReport(inputs, [], [], { results: [] }, nothing, 0, startedAt), inputs, lib_core);
+/**
+ * Uploads output-dir (report.json is already in it) unless `upload-artifact: false` or a dry run
+ * (which makes no network call). Never throws: a failed upload is a warning, and the files stay.
+ */
+async function uploadArtifactOf(report, inputs, toolkit, client) {
+    if (!inputs.uploadArtifact) {
+        toolkit.info(`upload-artifact: false: no artifact uploaded; the files are in ${inputs.outputDir}`);
+        return undefined;
+    }
+    if (report.mode === 'dry-run') {
+        toolkit.info(`Dry run: no artifact uploaded; report.json is in ${inputs.outputDir}`);
+        return undefined;
+    }
+    const upload = () => uploadReportArtifact({
+        name: inputs.artifactName,
+        directory: inputs.outputDir,
+        retentionDays: inputs.retentionDays,
+        log: {
+            info: (message) => toolkit.info(message),
+            warning: (message) => toolkit.warning(message)
+        },
+        ...(client ? { client } : {})
+    });
+    const uploaded = toolkit.group
+        ? await toolkit.group(`Uploading artifact ${inputs.artifactName}`, upload)
+        : await upload();
+    return uploaded ? { ...uploaded, name: inputs.artifactName } : undefined;
 }
 /** One folded group per file: its parts, batches and counts, then what happened to its rows. */
-async function logPerFile(report) {
+async function logPerFile(report, log) {
     const byFile = new Map();
     report.results.forEach((result, index) => {
         const list = byFile.get(result.part.displayPath) ?? [];
         list.push(index);
         byFile.set(result.part.displayPath, list);
     });
+    const counted = (index) => report.accounting.perPart[index];
     for (const [file, indexes] of byFile) {
-        const counts = indexes.map((i) => report.accounting.perPart[i]);
-        const total = (pick) => sum(counts, pick);
+        const total = (pick) => indexes.reduce((sum, index) => sum + pick(counted(index)), 0);
         const title = `${file}: ${formatCount(total((c) => c.imported))} imported, ${formatCount(total((c) => c.failed))} failed, ` +
             `${formatCount(total((c) => c.notSubmitted))} not submitted`;
-        await lib_core.group(title, async () => {
-            for (const i of indexes) {
-                const result = report.results[i];
-                const c = counts[indexes.indexOf(i)];
-                lib_core.info(`${describePart(result.part)}: ${result.batchId === undefined ? 'no batch' : `batch ${result.batchId}`}, ` +
-                    `${result.outcome}, ${plural(result.part.rows, 'row')} from line ${result.part.firstLine}: ` +
+        await log.group(title, async () => {
+            for (const index of indexes) {
+                const result = report.results[index];
+                const c = counted(index);
+                const from = isBatchPart(result.part) ? '' : ` from line ${result.part.firstLine}`;
+                log.info(`${describePart(result.part)}: ${result.batchId === undefined ? 'no batch' : `batch ${result.batchId}`}, ` +
+                    `${result.outcome}, ${plural(rowsOf(result), 'row')}${from}: ` +
                     `${formatCount(c.imported)} imported (${formatCount(c.warned)} with a warning), ${formatCount(c.failed)} failed` +
                     (result.message ? `. ${result.message}` : ''));
             }
-            for (const issue of report.rowIssues.failures.filter((f) => f.file === file).slice(0, 20)) {
-                lib_core.info(`  failed: line ${issue.line ?? '?'} (batch ${issue.batchId}): ${issue.reason}`);
+            const failures = report.rowIssues.failures.first.filter((f) => f.file === file);
+            for (const issue of failures.slice(0, 20)) {
+                log.info(`  failed: line ${issue.line ?? '?'} (batch ${issue.batchId}): ${issue.reason}`);
             }
         });
     }
     const { discrepancies } = report.accounting;
     if (discrepancies.length > 0) {
         // One annotation, so the rows' own warnings keep their places under GitHub's cap.
-        lib_core.warning(`Marketo's counts do not add up for ${plural(discrepancies.length, 'part')}: ${discrepancies[0]}`);
+        log.warning(`Marketo's counts do not add up for ${plural(discrepancies.length, 'part')}: ${discrepancies[0]}`);
         for (const discrepancy of discrepancies.slice(1))
-            lib_core.info(`Counts do not add up: ${discrepancy}`);
+            log.info(`Counts do not add up: ${discrepancy}`);
+    }
+    const unusable = report.rowIssues.problems.map((p) => `the ${p.kind} file of ${p.part} (batch ${p.batchId}): ${p.message}`);
+    if (unusable.length > 0) {
+        const files = plural(unusable.length, "file of Marketo's", "files of Marketo's");
+        log.warning(`${files} could not be used, first ${unusable[0]}`);
+        for (const problem of unusable.slice(1))
+            log.info(`Could not be used: ${problem}`);
     }
 }
-function annotate(annotations) {
+function annotate(annotations, log) {
     for (const { kind, message, title, file, line } of annotations) {
         const properties = {
             ...(title ? { title } : {}),
             ...(file ? { file } : {}),
             ...(line ? { startLine: line } : {})
         };
-        if (kind === 'error')
-            lib_core.error(message, properties);
-        else if (kind === 'warning')
-            lib_core.warning(message, properties);
-        else
-            lib_core.notice(message, properties);
+        log[kind](message, properties);
     }
 }
-function sum(items, pick) {
-    return items.reduce((total, item) => total + pick(item), 0);
+
+;// CONCATENATED MODULE: ./src/main.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * The whole job: inputs, files, checks, Marketo, report, verdict. The only place that decides
+ * whether the step fails; every way out of the stages, early, broken off or not, goes through
+ * `conclude`, which writes the outputs, the summary and report.json first.
+ */
+async function run() {
+    const started = systemClock.now();
+    const read = readInputsStage(log/* core */.I);
+    if (!read)
+        return;
+    const { inputs, mode } = read;
+    const known = {};
+    const ending = await runStages(inputs, mode, started, known).catch(endingOf);
+    await conclude(inputs, mode, started, known, ending);
+}
+/** The stages in order, each handing the next its value; an early exit says why. */
+async function runStages(inputs, mode, started, known) {
+    const found = (known.found = await findStage(inputs, mode, log/* core */.I));
+    if (found.noFiles)
+        return noFilesMatched(inputs, log/* core */.I);
+    const checked = (known.checked = await checkFiles(inputs, mode, found, log/* core */.I));
+    if (mode.kind === 'resume' && mode.withFiles) {
+        const mismatch = resumeMismatch(found.plans, mode.batchIds);
+        if (mismatch)
+            return { early: mismatch };
+    }
+    const parts = jobPartsOf(mode, checked.plans);
+    known.ledger = new JobLedger(parts);
+    known.imported = await importParts(inputs, mode, parts, checked.plans, known.ledger, started);
+    const { results } = known.imported.outcome;
+    known.rowIssues = await log/* core */.I.group('Tracing failed and warned rows to their source lines', () => traceRowIssues(results, checked.plans, inputs));
+    return {};
+}
+/** Publishes the report of the run as far as it went, then passes or fails the step. */
+async function conclude(inputs, mode, started, known, ending) {
+    const files = known.checked ?? {
+        plans: known.found?.plans ?? [],
+        problems: known.found?.problems ?? [],
+        annotations: []
+    };
+    const report = buildReport({
+        ...ending,
+        mode: mode.kind === 'dry-run' ? 'dry-run' : 'import',
+        inputs,
+        plans: files.plans,
+        fileProblems: files.problems,
+        ...(files.validation ? { validation: files.validation } : {}),
+        ...(files.changes ? { changes: files.changes } : {}),
+        // Broken off while importing: the jobs submitted so far, the rest not submitted.
+        outcome: known.imported?.outcome ??
+            known.ledger?.outcomeSoFar('the run stopped on an unexpected error') ?? { results: [] },
+        apiCalls: known.imported?.apiCalls ?? 0,
+        rowIssues: known.rowIssues ?? noRowIssues(),
+        elapsedMs: systemClock.now() - started
+    });
+    await publishRun(report, inputs, files.annotations, log/* core */.I);
+    if (inputs.commentOnPr)
+        await commentOnPullRequest(report, inputs, process.env, log/* core */.I);
+    if (report.verdict.length > 0)
+        return log/* core */.I.setFailed(report.verdict.join('\n'));
+    for (const kept of report.limitsKept ?? [])
+        log/* core */.I.info(kept);
+    log/* core */.I.info(report.mode === 'dry-run' ? 'Dry run: nothing was sent to Marketo.' : 'All rows accounted for.');
+}
+/** A bad ref or input found on the way is the user's to fix; anything else is a bug, in one line. */
+function endingOf(error) {
+    if (error instanceof ChangeError || error instanceof InputError)
+        return { early: error.message };
+    if (error instanceof Error && error.stack)
+        log/* core */.I.debug(error.stack);
+    const message = error instanceof Error ? error.message : String(error);
+    return { unexpected: message.split('\n')[0] };
 }
 
 
@@ -79302,6 +80390,101 @@ function exposeYoungCollection() {
     const gc = (0,external_node_vm_namespaceObject.runInNewContext)('gc');
     return () => gc({ type: 'minor' });
 }
+
+
+/***/ }),
+
+/***/ 79209:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BP: () => (/* binding */ logLine),
+/* harmony export */   Bp: () => (/* binding */ JOB_SUMMARY),
+/* harmony export */   Rg: () => (/* binding */ REPORT_MD),
+/* harmony export */   x: () => (/* binding */ PR_COMMENT),
+/* harmony export */   xr: () => (/* binding */ annotationText)
+/* harmony export */ });
+/* unused harmony export visibleControls */
+/**
+ * The one edge for untrusted text (file names, headers, git refs, Marketo's messages): one
+ * function for the log, one escaping per markdown sink. Pure: no I/O, no toolkit.
+ */
+/** Line breaks and other controls the runner or a terminal would act on; a tab is kept. */
+const CONTROLS = /(?!\t)[\p{Cc}\u2028\u2029]/gu;
+const NAMED = { '\n': '\\n', '\r': '\\r' };
+/** Controls shown as `\n`, `\r`, `\x1b`, `\u2028`: visible, and never a line of their own. */
+function visibleControls(text) {
+    return text.replace(CONTROLS, (char) => {
+        const named = NAMED[char];
+        if (named)
+            return named;
+        const code = char.charCodeAt(0);
+        return code < 0x100
+            ? `\\x${code.toString(16).padStart(2, '0')}`
+            : `\\u${code.toString(16).padStart(4, '0')}`;
+    });
+}
+/**
+ * One log line the runner shows as it is: no line break, no workflow command. The runner reads
+ * `::name::` at the start of a line (after leading spaces) and the legacy `##[name]` anywhere in
+ * it, so the first gets a `\` before it and every `##[` becomes `##\[`.
+ */
+function logLine(text) {
+    const line = visibleControls(text).replace(/##\[/g, '##\\[');
+    const indent = line.length - line.trimStart().length;
+    return line.startsWith('::', indent) ? `${line.slice(0, indent)}\\${line.slice(indent)}` : line;
+}
+/**
+ * An annotation's message: the toolkit sends its line breaks as `%0A`, and the runner shows
+ * them, so the action's own lines (one reason per line) stay lines, each made safe by logLine.
+ */
+function annotationText(text) {
+    return text.split('\n').map(logLine).join('\n');
+}
+const ENTITY = (char) => `&#${char.codePointAt(0)};`;
+// `(` and `)` stay: without an unescaped `]` before them they never make a link.
+/** Autolink literals (`https://`, `www.`, `a@b.c`) are cut by an entity, which no link spans. */
+const AUTOLINKS = /:(?=\/\/)|(?<=www)\.|@/gi;
+function entityText(value) {
+    return visibleControls(value)
+        .replace(/[&<>\\`*_~[\]|]/g, ENTITY)
+        .replace(AUTOLINKS, ENTITY);
+}
+/** Backslash escapes read better in a raw .md file; `< > &` stay entities for HTML-less viewers. */
+function backslashText(value) {
+    return visibleControls(value)
+        .replace(/[\\`*_~[\]|]/g, (char) => `\\${char}`)
+        .replace(/[&<>]/g, ENTITY)
+        .replace(AUTOLINKS, ENTITY);
+}
+/**
+ * A code span long enough for the backticks inside, padded when the content would lose a space
+ * or touch the fence. A `|` splits a table row even inside a code span, and `\|` shows its
+ * backslash outside a table, so text with a `|` goes in `<code>` with its markdown escaped.
+ */
+function codeOf(text) {
+    return (value) => {
+        const shown = visibleControls(value);
+        if (shown === '' || shown.includes('|'))
+            return `<code>${text(value)}</code>`;
+        const longest = Math.max(0, ...[...shown.matchAll(/`+/g)].map((run) => run[0].length));
+        const fence = '`'.repeat(longest + 1);
+        const pad = shown.startsWith('`') ||
+            shown.endsWith('`') ||
+            (shown.startsWith(' ') && shown.endsWith(' ') && shown.trim() !== '');
+        return pad ? `${fence} ${shown} ${fence}` : `${fence}${shown}${fence}`;
+    };
+}
+/** The job summary: GitHub-flavoured markdown with HTML, rendered by GitHub. */
+const JOB_SUMMARY = { text: entityText, code: codeOf(entityText) };
+/** report.md in the artifact: read raw as often as rendered, by any markdown viewer. */
+const REPORT_MD = { text: backslashText, code: codeOf(backslashText) };
+/**
+ * The pull request comment: as the job summary, and an `@` is followed by a word joiner so a
+ * name cannot mention (notify) a user or a team. Code is never scanned for mentions.
+ */
+const commentText = (value) => entityText(value).replace(/&#64;/g, '@&#8288;');
+const PR_COMMENT = { text: commentText, code: codeOf(commentText) };
 
 
 /***/ }),
@@ -79652,52 +80835,23 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 /***/ 77094:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-// ESM COMPAT FLAG
-__nccwpck_require__.r(__webpack_exports__);
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  ExitCode: () => (/* binding */ ExitCode),
-  addPath: () => (/* binding */ addPath),
-  debug: () => (/* binding */ debug),
-  endGroup: () => (/* binding */ endGroup),
-  error: () => (/* binding */ error),
-  exportVariable: () => (/* binding */ exportVariable),
-  getBooleanInput: () => (/* binding */ getBooleanInput),
-  getIDToken: () => (/* binding */ getIDToken),
-  getInput: () => (/* binding */ getInput),
-  getMultilineInput: () => (/* binding */ getMultilineInput),
-  getState: () => (/* binding */ getState),
-  group: () => (/* binding */ group),
-  info: () => (/* binding */ info),
-  isDebug: () => (/* binding */ isDebug),
-  markdownSummary: () => (/* reexport */ markdownSummary),
-  notice: () => (/* binding */ notice),
-  platform: () => (/* reexport */ platform_namespaceObject),
-  saveState: () => (/* binding */ saveState),
-  setCommandEcho: () => (/* binding */ setCommandEcho),
-  setFailed: () => (/* binding */ setFailed),
-  setOutput: () => (/* binding */ setOutput),
-  setSecret: () => (/* binding */ setSecret),
-  startGroup: () => (/* binding */ startGroup),
-  summary: () => (/* reexport */ summary),
-  toPlatformPath: () => (/* reexport */ toPlatformPath),
-  toPosixPath: () => (/* reexport */ toPosixPath),
-  toWin32Path: () => (/* reexport */ toWin32Path),
-  warning: () => (/* binding */ warning)
+  Yz: () => (/* binding */ core_debug),
+  z3: () => (/* binding */ error),
+  V4: () => (/* binding */ getInput),
+  Os: () => (/* binding */ group),
+  pq: () => (/* binding */ info),
+  lm: () => (/* binding */ notice),
+  C1: () => (/* binding */ setFailed),
+  uH: () => (/* binding */ setOutput),
+  Pq: () => (/* binding */ core_setSecret),
+  z: () => (/* reexport */ summary),
+  $e: () => (/* binding */ warning)
 });
 
-// NAMESPACE OBJECT: ./node_modules/@actions/core/lib/platform.js
-var platform_namespaceObject = {};
-__nccwpck_require__.r(platform_namespaceObject);
-__nccwpck_require__.d(platform_namespaceObject, {
-  arch: () => (arch),
-  getDetails: () => (getDetails),
-  isLinux: () => (isLinux),
-  isMacOS: () => (isMacOS),
-  isWindows: () => (isWindows),
-  platform: () => (platform)
-});
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, isDebug, markdownSummary, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(70857);
@@ -79708,7 +80862,7 @@ var external_os_ = __nccwpck_require__(70857);
  * Sanitizes an input into a string so it can be passed into issueCommand safely
  * @param input input to sanitize into a string
  */
-function toCommandValue(input) {
+function utils_toCommandValue(input) {
     if (input === null || input === undefined) {
         return '';
     }
@@ -79773,12 +80927,12 @@ function toCommandProperties(annotationProperties) {
  * This is an internal utility function that powers the public API functions
  * such as setSecret, warning, error, and exportVariable.
  */
-function issueCommand(command, properties, message) {
+function command_issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
     process.stdout.write(cmd.toString() + external_os_.EOL);
 }
-function issue(name, message = '') {
-    issueCommand(name, {}, message);
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
 }
 const CMD_STRING = '::';
 class Command {
@@ -79815,13 +80969,13 @@ class Command {
     }
 }
 function escapeData(s) {
-    return toCommandValue(s)
+    return utils_toCommandValue(s)
         .replace(/%/g, '%25')
         .replace(/\r/g, '%0D')
         .replace(/\n/g, '%0A');
 }
 function escapeProperty(s) {
-    return toCommandValue(s)
+    return utils_toCommandValue(s)
         .replace(/%/g, '%25')
         .replace(/\r/g, '%0D')
         .replace(/\n/g, '%0A')
@@ -79841,7 +80995,7 @@ var external_fs_ = __nccwpck_require__(79896);
 
 
 
-function issueFileCommand(command, message) {
+function file_command_issueFileCommand(command, message) {
     const filePath = process.env[`GITHUB_${command}`];
     if (!filePath) {
         throw new Error(`Unable to find environment variable for file command ${command}`);
@@ -79849,13 +81003,13 @@ function issueFileCommand(command, message) {
     if (!external_fs_.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    external_fs_.appendFileSync(filePath, `${toCommandValue(message)}${external_os_.EOL}`, {
+    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
-function prepareKeyValueMessage(key, value) {
+function file_command_prepareKeyValueMessage(key, value) {
     const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
-    const convertedValue = toCommandValue(value);
+    const convertedValue = utils_toCommandValue(value);
     // These should realistically never happen, but just in case someone finds a
     // way to exploit uuid generation let's not allow keys or values that contain
     // the delimiter.
@@ -79887,13 +81041,13 @@ var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _argume
 
 
 
-class OidcClient {
+class oidc_utils_OidcClient {
     static createHttpClient(allowRetry = true, maxRetry = 10) {
         const requestOptions = {
             allowRetries: allowRetry,
             maxRetries: maxRetry
         };
-        return new lib/* HttpClient */.Qq('actions/oidc-client', [new auth/* BearerCredentialHandler */.tZ(OidcClient.getRequestToken())], requestOptions);
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
     }
     static getRequestToken() {
         const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
@@ -79912,7 +81066,7 @@ class OidcClient {
     static getCall(id_token_url) {
         return __awaiter(this, void 0, void 0, function* () {
             var _a;
-            const httpclient = OidcClient.createHttpClient();
+            const httpclient = oidc_utils_OidcClient.createHttpClient();
             const res = yield httpclient
                 .getJson(id_token_url)
                 .catch(error => {
@@ -79931,13 +81085,13 @@ class OidcClient {
         return __awaiter(this, void 0, void 0, function* () {
             try {
                 // New ID Token is requested from action service
-                let id_token_url = OidcClient.getIDTokenUrl();
+                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
                 if (audience) {
                     const encodedAudience = encodeURIComponent(audience);
                     id_token_url = `${id_token_url}&audience=${encodedAudience}`;
                 }
                 debug(`ID token url is ${id_token_url}`);
-                const id_token = yield OidcClient.getCall(id_token_url);
+                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
                 setSecret(id_token);
                 return id_token;
             }
@@ -80226,7 +81380,7 @@ const _summary = new Summary();
 /**
  * @deprecated use `core.summary`
  */
-const markdownSummary = _summary;
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary = _summary;
 //# sourceMappingURL=summary.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
@@ -80260,7 +81414,7 @@ function toWin32Path(pth) {
  * @return string The platform-specific path.
  */
 function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, external_path_.sep);
+    return pth.replace(/[/\\]/g, path.sep);
 }
 //# sourceMappingURL=path-utils.js.map
 // EXTERNAL MODULE: external "string_decoder"
@@ -81335,16 +82489,16 @@ var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arg
  * @param     options            optional exec options.  See ExecOptions
  * @returns   Promise<number>    exit code
  */
-function exec(commandLine, args, options) {
+function exec_exec(commandLine, args, options) {
     return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = argStringToArray(commandLine);
+        const commandArgs = tr.argStringToArray(commandLine);
         if (commandArgs.length === 0) {
             throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
         }
         // Path to tool to execute should be first arg
         const toolPath = commandArgs[0];
         args = commandArgs.slice(1).concat(args || []);
-        const runner = new ToolRunner(toolPath, args, options);
+        const runner = new tr.ToolRunner(toolPath, args, options);
         return runner.exec();
     });
 }
@@ -81364,8 +82518,8 @@ function getExecOutput(commandLine, args, options) {
         let stdout = '';
         let stderr = '';
         //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new external_string_decoder_.StringDecoder('utf8');
-        const stderrDecoder = new external_string_decoder_.StringDecoder('utf8');
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
         const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
         const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
         const stdErrListener = (data) => {
@@ -81381,7 +82535,7 @@ function getExecOutput(commandLine, args, options) {
             }
         };
         const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
         //flush any remaining characters
         stdout += stdoutDecoder.end();
         stderr += stderrDecoder.end();
@@ -81406,10 +82560,10 @@ var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, 
 
 
 const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
         silent: true
     });
-    const { stdout: name } = yield getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
         silent: true
     });
     return {
@@ -81419,7 +82573,7 @@ const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* 
 });
 const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
     var _a, _b, _c, _d;
-    const { stdout } = yield getExecOutput('sw_vers', undefined, {
+    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
         silent: true
     });
     const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
@@ -81430,7 +82584,7 @@ const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* ()
     };
 });
 const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
         silent: true
     });
     const [name, version] = stdout.trim().split('\n');
@@ -81535,8 +82689,8 @@ function exportVariable(name, val) {
  * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
  * ```
  */
-function setSecret(secret) {
-    issueCommand('add-mask', {}, secret);
+function core_setSecret(secret) {
+    command_issueCommand('add-mask', {}, secret);
 }
 /**
  * Prepends inputPath to the PATH (for this action and future actions)
@@ -81550,7 +82704,7 @@ function addPath(inputPath) {
     else {
         issueCommand('add-path', {}, inputPath);
     }
-    process.env['PATH'] = `${inputPath}${external_path_.delimiter}${process.env['PATH']}`;
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
 }
 /**
  * Gets the value of an input.
@@ -81619,10 +82773,10 @@ function getBooleanInput(name, options) {
 function setOutput(name, value) {
     const filePath = process.env['GITHUB_OUTPUT'] || '';
     if (filePath) {
-        return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
     }
     process.stdout.write(external_os_.EOL);
-    issueCommand('set-output', { name }, toCommandValue(value));
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
 }
 /**
  * Enables or disables the echoing of commands into stdout for the rest of the step.
@@ -81657,8 +82811,8 @@ function isDebug() {
  * Writes debug message to user log
  * @param message debug message
  */
-function debug(message) {
-    issueCommand('debug', {}, message);
+function core_debug(message) {
+    command_issueCommand('debug', {}, message);
 }
 /**
  * Adds an error issue
@@ -81666,7 +82820,7 @@ function debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function error(message, properties = {}) {
-    issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -81674,7 +82828,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -81682,7 +82836,7 @@ function warning(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Writes info to log with console.log.
@@ -81699,13 +82853,13 @@ function info(message) {
  * @param name The name of the output group
  */
 function startGroup(name) {
-    issue('group', name);
+    command_issue('group', name);
 }
 /**
  * End an output group.
  */
 function endGroup() {
-    issue('endgroup');
+    command_issue('endgroup');
 }
 /**
  * Wrap an asynchronous function call in a group.

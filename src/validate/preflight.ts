@@ -42,7 +42,7 @@ export interface Preflight {
 
 /**
  * The local checks before anything is sent (or instead of sending, in a dry run): reads every
- * matched file once with csv-parse, refuses the files with errors (their rows count as not
+ * matched file once with the record scanner, refuses the files with errors (their rows count as not
  * submitted, with the first error as the reason), and notes the files that will be split.
  */
 export async function preflight(options: PreflightOptions): Promise<Preflight> {

@@ -338,7 +338,7 @@ describe('submit validation', () => {
     expect(await wrong.json()).toMatchObject({
       errors: [{ code: '605', message: 'Request method not supported' }]
     })
-    const unknown = await client.get('/rest/v1/leads.json')
+    const unknown = await client.get('/rest/v1/activities.json')
     expect(unknown.status).toBe(404)
     expect(await unknown.json()).toMatchObject({ success: false })
     expect(sim.requests.at(-1)?.kind).toBe('other')

@@ -2,7 +2,9 @@
 import { countDataRows, countDataRowsOfBytes } from './rows.js'
 import { DELIMITERS, FILE_CONTENT_TYPES, parseFormat } from './delimited.js'
 import type { Fault, FaultBook, RowFileChange } from './faults.js'
+import type { ExportQueue } from './exports.js'
 import type { ImportQueue, NewJob, SimJob } from './jobs.js'
+import type { Membership } from './members.js'
 import { multipartBoundary, parseMultipart } from './multipart.js'
 import { requestId } from './http.js'
 import type { Exchange } from './http.js'
@@ -10,6 +12,8 @@ import type { TokenStore } from './tokens.js'
 
 export interface ApiContext {
   queue: ImportQueue
+  membership: Membership
+  exports: ExportQueue
   programs: Record<string, string[]>
   faults: FaultBook
   tokens: TokenStore

@@ -1,9 +1,19 @@
 /** Scripted faults: which calls misbehave, and how. */
 
-export type CallKind = 'identity' | 'submit' | 'status' | 'failures' | 'warnings' | 'other'
+/** `leads`: lead lookup; `memberDelete`: the member delete; `export`: any program member export call. */
+export type CallKind =
+  | 'identity'
+  | 'submit'
+  | 'status'
+  | 'failures'
+  | 'warnings'
+  | 'leads'
+  | 'memberDelete'
+  | 'export'
+  | 'other'
 
 /** `any` is every call except identity. */
-export type FaultTarget = 'identity' | 'submit' | 'status' | 'failures' | 'warnings' | 'any'
+export type FaultTarget = Exclude<CallKind, 'other'> | 'any'
 
 export type Fault =
   | { kind: 'http'; status: number; html?: boolean }

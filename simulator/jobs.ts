@@ -80,9 +80,17 @@ export class ImportQueue {
   private stopped = false
   private paused = false
 
-  constructor(settings: QueueSettings, clock: () => number = Date.now) {
+  private readonly onComplete: (job: SimJob) => void
+
+  /** `onComplete` sees each job that ends Complete (its imported rows become members). */
+  constructor(
+    settings: QueueSettings,
+    clock: () => number = Date.now,
+    onComplete: (job: SimJob) => void = () => undefined
+  ) {
     this.settings = settings
     this.clock = clock
+    this.onComplete = onComplete
   }
 
   /** Jobs Queued or Importing, stuck ones included: they hold a place in Marketo's queue. */
@@ -254,6 +262,7 @@ export class ImportQueue {
     job.numOfRowsFailed = checked.failures.length
     job.numOfRowsWithWarning = checked.warnings.length
     job.message = completionMessage(checked.imported, checked.failures.length)
+    this.onComplete(job)
   }
 
   private releaseIdleWaiters(): void {

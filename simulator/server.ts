@@ -8,16 +8,36 @@ import { FaultBook } from './faults.js'
 import type { CallKind, Fault, FaultRule } from './faults.js'
 import { Exchange, TOO_LARGE_HTML, readBody, requestId } from './http.js'
 import type { RecordedRequest } from './http.js'
+import { ExportQueue } from './exports.js'
+import type { SimExport } from './exports.js'
 import { ImportQueue } from './jobs.js'
 import type { SimJob } from './jobs.js'
 import { CallLimits } from './limits.js'
 import type { RateLimit } from './limits.js'
+import { Membership } from './members.js'
+import type { GeneratedMembers } from './members.js'
+import {
+  EXPORT_PATH,
+  LEADS_PATH,
+  MEMBER_DELETE_PATH,
+  handleExportCall,
+  handleLeadLookup,
+  handleMemberDelete
+} from './removals-api.js'
 import { TokenStore } from './tokens.js'
 
 export type { RecordedRequest, RecordedUpload } from './http.js'
 export type { SimJob, SimJobStatus } from './jobs.js'
 export type { Fault, FaultRule, FaultTarget, CallKind } from './faults.js'
 export type { RowIssue } from './rows.js'
+export type { SimExport, SimExportStatus } from './exports.js'
+export type { GeneratedMembers, SimMember } from './members.js'
+
+/** A member the simulator starts with. */
+export interface SeedMember {
+  email: string
+  status: string
+}
 
 export interface SimulatorOptions {
   port?: number
@@ -34,6 +54,16 @@ export interface SimulatorOptions {
   rateLimit?: RateLimit
   maxConcurrentCalls?: number
   noFileAnswer?: '404' | 'empty'
+  /** Members each program starts with (program id -> members); imported rows are added to them. */
+  members?: Record<string, SeedMember[]>
+  /** Emails of leads the instance knows that are members of no program. */
+  leads?: string[]
+  /** A generated block of members per program (benchmarks of large programs). */
+  generatedMembers?: Record<string, GeneratedMembers>
+  /** Bytes of export files per day before enqueue answers 1029; default 500 MB. */
+  exportDailyBytes?: number
+  /** How long an export stays Processing; default 30 ms. */
+  exportMs?: number
   /**
    * Default true. False keeps no upload in memory, for benchmarks that send gigabytes: rows are
    * counted on the bytes, every row imports (no row checks, no failures or warnings), recorded
@@ -54,6 +84,9 @@ export interface Simulator {
   clientSecret: string
   requests: RecordedRequest[]
   jobs: SimJob[]
+  exports: SimExport[]
+  /** The program's current members (email -> status), generated ones aside. */
+  members(programId: string): Map<string, string>
   addFault(rule: FaultRule): void
   clearFaults(): void
   expireTokens(): void
@@ -84,9 +117,14 @@ const SUBMIT_PATH = /^\/bulk\/v1\/program\/([^/]+)\/members\/import\.json$/
 const BATCH_PATH =
   /^\/bulk\/v1\/program\/members\/import\/([^/]+)\/(status|failures|warnings)\.json$/
 const IDENTITY_PATH = '/identity/oauth/token'
+/** Marketo's URL limit: a longer request line gets HTTP 414. */
+const MAX_URL_BYTES = 8192
 
 function classify(path: string): CallKind {
   if (path === IDENTITY_PATH) return 'identity'
+  if (path === LEADS_PATH) return 'leads'
+  if (MEMBER_DELETE_PATH.test(path)) return 'memberDelete'
+  if (EXPORT_PATH.test(path)) return 'export'
   if (SUBMIT_PATH.test(path)) return 'submit'
   const batch = BATCH_PATH.exec(path)
   return batch ? (batch[2] as CallKind) : 'other'
@@ -167,15 +205,40 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const clientId = options.clientId ?? 'sim-client-id'
   const clientSecret = options.clientSecret ?? 'sim-client-secret'
   const maxBodyBytes = options.maxBodyBytes ?? 10_485_760
-  const queue = new ImportQueue({
-    msPerRow: options.msPerRow ?? 2,
-    jobOverheadMs: options.jobOverheadMs ?? 50,
-    queuedMs: options.queuedMs ?? 20,
-    maxProcessing: options.maxProcessing ?? 2,
-    maxQueued: options.maxQueued ?? 10
-  })
-  const faults = new FaultBook()
+  const membership = new Membership()
+  for (const [programId, members] of Object.entries(options.members ?? {})) {
+    for (const member of members) membership.add(programId, member.email, member.status)
+  }
+  for (const email of options.leads ?? []) membership.addLead(email)
+  for (const [programId, block] of Object.entries(options.generatedMembers ?? {})) {
+    membership.generate(programId, block)
+  }
   const clock = options.clock ?? Date.now
+  const queue = new ImportQueue(
+    {
+      msPerRow: options.msPerRow ?? 2,
+      jobOverheadMs: options.jobOverheadMs ?? 50,
+      queuedMs: options.queuedMs ?? 20,
+      maxProcessing: options.maxProcessing ?? 2,
+      maxQueued: options.maxQueued ?? 10
+    },
+    clock,
+    (job) => {
+      for (const email of job.importedEmails) {
+        membership.add(job.programId, email, job.programMemberStatus)
+      }
+    }
+  )
+  const exports = new ExportQueue(
+    {
+      maxProcessing: 2,
+      maxQueued: 10,
+      dailyBytes: options.exportDailyBytes ?? 500 * 1024 * 1024,
+      processingMs: options.exportMs ?? 30
+    },
+    membership
+  )
+  const faults = new FaultBook()
   const tokens = new TokenStore(options.tokenTtlSeconds ?? 3600, clock)
   const limits = new CallLimits(
     options.rateLimit ?? { calls: 100, windowMs: 20_000 },
@@ -184,6 +247,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   )
   const context: ApiContext = {
     queue,
+    membership,
+    exports,
     faults,
     tokens,
     clientId,
@@ -241,6 +306,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return ex.send(401, JSON.stringify(answer), json, 'invalid_client')
     }
     if (fault && answerFault(ex, fault)) return
+    if ((req.url ?? '').length > MAX_URL_BYTES) {
+      return ex.html(414, '<html><body><h1>414 Request-URI Too Large</h1></body></html>')
+    }
     if (body.tooLarge) {
       return ex.html(413, TOO_LARGE_HTML, body.cut ? { Connection: 'close' } : {})
     }
@@ -256,6 +324,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (verdict === 'invalid') return ex.error('601', 'Access token invalid')
     if (verdict === 'expired') return ex.error('602', 'Access token expired')
 
+    if (kind === 'leads') return handleLeadLookup(ex, context, record.query, body.body)
+    if (kind === 'memberDelete') {
+      const programId = MEMBER_DELETE_PATH.exec(record.path)?.[1] as string
+      return handleMemberDelete(ex, context, decodeURIComponent(programId), body.body)
+    }
+    if (kind === 'export') {
+      const match = EXPORT_PATH.exec(record.path)
+      const call = (match?.[2] ?? 'create') as 'create' | 'enqueue' | 'status' | 'file' | 'cancel'
+      return handleExportCall(ex, context, match?.[1], call, body.body)
+    }
     const expectedMethod = kind === 'submit' ? 'POST' : 'GET'
     if (req.method !== expectedMethod) return ex.error('605', 'Request method not supported')
     if (kind === 'submit') {
@@ -299,6 +377,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clientSecret,
     requests,
     jobs: queue.jobs,
+    exports: exports.exports,
+    members: (programId) => membership.snapshot(programId),
     addFault: (rule) => faults.add(rule),
     clearFaults: () => faults.clear(),
     expireTokens: () => tokens.expireAll(),
@@ -312,6 +392,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     waitForIdle: () => queue.waitForIdle(),
     stop: async () => {
       queue.stop()
+      exports.stop()
       for (const timer of answerTimers) clearTimeout(timer)
       answerTimers.clear()
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))

@@ -22,6 +22,15 @@ let prism: ChildProcess
 let prismUrl: string
 let prismLog = ''
 
+function simulatorTokenUrl(): string {
+  const query = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: sim().clientId,
+    client_secret: sim().clientSecret
+  })
+  return `${sim().identityUrl}/oauth/token?${query}`
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer()
@@ -89,6 +98,40 @@ describe('requests against Adobe’s OpenAPI file', () => {
     expect(proxied.length).toBe(sim().requests.filter((r) => r.kind !== 'identity').length)
     expect(requestViolations()).toEqual([])
   }, 60_000)
+
+  it('the removal calls as the action sends them conform: lookup, member delete, export', async () => {
+    const before = requestViolations().length
+    const token = (await (await fetch(simulatorTokenUrl())).json()) as { access_token: string }
+    const auth = { Authorization: `Bearer ${token.access_token}` }
+    const json = { ...auth, 'Content-Type': 'application/json' }
+    await fetch(
+      `${prismUrl}/rest/v1/leads.json?filterType=email&filterValues=a@x.com,b@x.com&fields=id,email`,
+      {
+        headers: auth
+      }
+    )
+    await fetch(`${prismUrl}/rest/v1/programs/1001/members/delete.json`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ input: [{ leadId: 5001 }] })
+    })
+    const created = await fetch(`${prismUrl}/bulk/v1/program/members/export/create.json`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({
+        fields: ['leadId', 'email'],
+        filter: { programId: 1001, statusNames: ['On List'] }
+      })
+    })
+    const { result } = (await created.json()) as { result: Array<{ exportId: string }> }
+    const exportId = result[0]?.exportId ?? ''
+    const base = `${prismUrl}/bulk/v1/program/members/export/${exportId}`
+    await fetch(`${base}/enqueue.json`, { method: 'POST', headers: auth })
+    await fetch(`${base}/status.json`, { headers: auth })
+    await fetch(`${base}/file.json`, { headers: auth })
+    expect(sim().requests.filter((r) => r.kind === 'export')).toHaveLength(4)
+    expect(requestViolations().slice(before)).toEqual([])
+  })
 
   it('the proxy does report a request that breaks the spec (lower-case format)', async () => {
     const before = requestViolations().length

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs'
 import type { ImportFormat } from '../marketo/types.js'
-import { delimiterOf } from './format.js'
+import { delimiterOf } from './delimiter.js'
 import { RecordScanner, SCAN_CHUNK_BYTES } from './scan.js'
 
 const LF = 0x0a

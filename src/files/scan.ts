@@ -1,6 +1,6 @@
 import { endianness } from 'node:os'
 import type { ImportFormat } from '../marketo/types.js'
-import { delimiterOf } from './format.js'
+import { delimiterOf } from './delimiter.js'
 import { readChunks } from './read-chunks.js'
 
 const LF = 0x0a

@@ -1,6 +1,13 @@
 import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
-import { delimiterOf, FileFormatError, partFileName, readRecords } from '../files/index.js'
+import {
+  delimiterOf,
+  FieldCounter,
+  FileFormatError,
+  parseFields,
+  partFileName,
+  readRecords
+} from '../files/index.js'
 import { formatBytes, messageOf } from '../format.js'
 import { MARKETO_MAX_BODY_BYTES, multipartOverheadBytes } from '../marketo/multipart.js'
 import type { ImportFormat } from '../marketo/types.js'
@@ -96,10 +103,11 @@ export async function checkFile(
   let maxRecordBytes = 0
   let emailAt = -1
   let rowsChecked = true
+  const counter = new FieldCounter(format)
 
   const visit = (record: CheckedRecord): void => {
     if (record.index === 0) {
-      header = record.fields
+      header = parseFields(record.bytes, format)
       maxRecordBytes = MARKETO_MAX_BODY_BYTES - (record.end - record.start) - overhead
       if (header.some((name) => name.includes('\r'))) {
         // A file saved with classic Mac OS line breaks reads as one long header.
@@ -134,7 +142,9 @@ export async function checkFile(
   }
 
   const checkRow = (record: CheckedRecord): void => {
-    const { line, fields } = record
+    const { line } = record
+    counter.read(record.bytes, emailAt)
+    const fields = counter.count
     const selected = file.selected?.(line) ?? true
     let warned = false
     if (selected && record.end - record.start > maxRecordBytes) {
@@ -147,19 +157,19 @@ export async function checkFile(
           `than Marketo's import limit of ${MARKETO_MAX_BODY_BYTES / 1_048_576} MiB, so Marketo cannot import it`
       )
     }
-    if (fields.length !== header.length) {
+    if (fields !== header.length) {
       if (selected) {
         error(
           'field-count',
           line,
-          `this record has ${fields.length} fields, the header has ${header.length}` +
-            (fields.length > header.length
+          `this record has ${fields} fields, the header has ${header.length}` +
+            (fields > header.length
               ? '; a value holding the delimiter must be in double quotes'
               : '')
         )
       }
     } else if (emailAt >= 0) {
-      const email = (fields[emailAt] as string).trim()
+      const email = (counter.value as string).trim()
       if (email === '') {
         if (selected) error('empty-email', line, 'empty email: Marketo fails a row without one')
       } else {

@@ -1,10 +1,20 @@
 import { createReadStream } from 'node:fs'
-import { FileFormatError, recordsOf, type SourceRecord } from '../files/index.js'
+import { FileFormatError, RecordReader } from '../files/index.js'
 import type { ImportFormat } from '../marketo/types.js'
 import { Utf8Checker, type Utf8Problem } from './utf8.js'
 
-/** One record with its fields, its starting line and its byte range, as the parts use them. */
-export type CheckedRecord = SourceRecord
+/** One record: its bytes, its starting line and its byte range, as the parts use them. */
+export interface CheckedRecord {
+  /** 0 for the header, then 1, 2, ... */
+  index: number
+  /** 1-based line where the record starts. */
+  line: number
+  /** Byte range [start, end) of the record in the file, its line break included. */
+  start: number
+  end: number
+  /** The record's bytes, line break included: valid only while `visit` runs. */
+  bytes: Buffer
+}
 
 export interface ParseResult {
   sizeBytes: number
@@ -39,26 +49,24 @@ export async function parseChecked(
   options: ParseOptions = {}
 ): Promise<ParseResult> {
   const utf8 = new Utf8Checker()
-  let sizeBytes = 0
-  async function* checkedChunks(): AsyncGenerator<Buffer> {
-    const stream = createReadStream(path, { highWaterMark: options.readBytes ?? CHECK_READ_BYTES })
-    for await (const chunk of stream) {
-      const bytes = chunk as Buffer
-      utf8.push(bytes)
-      sizeBytes += bytes.length
-      yield bytes
-    }
-  }
   let records = 0
+  const reader = new RecordReader(
+    format,
+    (bytes, start, end, line) => visit({ index: records++, line, start, end, bytes }),
+    options.displayPath ?? path
+  )
+  const stream = createReadStream(path, { highWaterMark: options.readBytes ?? CHECK_READ_BYTES })
+  for await (const chunk of stream) {
+    const bytes = chunk as Buffer
+    utf8.push(bytes)
+    reader.push(bytes)
+  }
   let unclosedQuote: ParseResult['unclosedQuote'] = null
   try {
-    for await (const record of recordsOf(checkedChunks(), format, options.displayPath ?? path)) {
-      records++
-      visit(record)
-    }
+    reader.finish()
   } catch (error) {
     if (!(error instanceof FileFormatError)) throw error
     unclosedQuote = { line: error.line }
   }
-  return { sizeBytes, records, utf8: utf8.finish(), unclosedQuote }
+  return { sizeBytes: reader.bytes, records, utf8: utf8.finish(), unclosedQuote }
 }

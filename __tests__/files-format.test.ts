@@ -12,13 +12,38 @@ describe('detectFormat', () => {
     ['leads.txt', 'CSV'],
     ['leads', 'CSV']
   ])('auto: %s is %s', (path, format) => {
-    expect(detectFormat(path, 'auto')).toBe(format)
+    expect(detectFormat(path, 'auto')).toEqual({ format })
   })
 
   it('an explicit format wins over the extension', () => {
-    expect(detectFormat('leads.csv', 'tsv')).toBe('TSV')
-    expect(detectFormat('leads.tsv', 'ssv')).toBe('SSV')
-    expect(detectFormat('leads.txt', 'csv')).toBe('CSV')
+    expect(detectFormat('leads.csv', 'tsv')).toEqual({ format: 'TSV' })
+    expect(detectFormat('leads.tsv', 'ssv')).toEqual({ format: 'SSV' })
+    expect(detectFormat('leads.txt', 'csv')).toEqual({ format: 'CSV' })
+  })
+
+  it('auto: a header that splits only on semicolons or only on tabs decides, with a notice', () => {
+    const head = (text: string): Buffer => Buffer.from(text)
+    expect(
+      detectFormat('leads.csv', 'auto', head('\uFEFFemail;firstName\r\na@x.com;Ann\n'))
+    ).toEqual({
+      format: 'SSV',
+      notice:
+        'the header splits only on semicolons, so the file is read and imported as SSV, not as ' +
+        'CSV (format: auto); set format to read it otherwise'
+    })
+    expect(detectFormat('leads.txt', 'auto', head('email\tfirstName\n')).format).toBe('TSV')
+    expect(detectFormat('leads.ssv', 'auto', head('email;firstName\n'))).toEqual({ format: 'SSV' })
+    // Commas, or two candidate delimiters, or one column, or no whole line: the extension decides.
+    for (const text of ['email,a;b\n', 'email;a\tb\n', 'email\n', 'email;first', '"a;b"\n']) {
+      expect(detectFormat('leads.csv', 'auto', head(text))).toEqual({ format: 'CSV' })
+    }
+    expect(detectFormat('leads.tsv', 'auto', head('email;firstName\n')).format).toBe('SSV')
+  })
+
+  it('an explicit format is never second-guessed by the header', () => {
+    expect(detectFormat('leads.csv', 'csv', Buffer.from('email;firstName\n'))).toEqual({
+      format: 'CSV'
+    })
   })
 })
 
@@ -26,7 +51,7 @@ describe('delimiterOf', () => {
   it('maps each format to its separator', () => {
     expect(delimiterOf('CSV')).toBe(',')
     expect(delimiterOf('TSV')).toBe('\t')
-    expect(delimiterOf('SSV')).toBe(' ')
+    expect(delimiterOf('SSV')).toBe(';')
   })
 })
 

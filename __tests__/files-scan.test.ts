@@ -133,9 +133,9 @@ describe('readRecords', () => {
       { line: 1, fields: ['a', 'b'] },
       { line: 2, fields: ['x\ty', 'z,w'] }
     ])
-    expect(await linesAndFields('a b\n"x y" z,w\n"q\nr" ""\n', 'SSV')).toEqual([
+    expect(await linesAndFields('a;b\n"x;y";z,w y\n"q\nr";""\n', 'SSV')).toEqual([
       { line: 1, fields: ['a', 'b'] },
-      { line: 2, fields: ['x y', 'z,w'] },
+      { line: 2, fields: ['x;y', 'z,w y'] },
       { line: 3, fields: ['q\nr', ''] }
     ])
   })
@@ -189,6 +189,6 @@ describe('parseFields', () => {
   it('parses one record’s bytes, ignoring its line break', () => {
     expect(parseFields(Buffer.from('"a,b",c,"d""e"\r\n'), 'CSV')).toEqual(['a,b', 'c', 'd"e'])
     expect(parseFields(Buffer.from('x,'), 'CSV')).toEqual(['x', ''])
-    expect(parseFields(Buffer.from('"q"tail,z\n'), 'CSV')).toEqual(['qtail', 'z'])
+    expect(parseFields(Buffer.from('"q"tail,z\n'), 'CSV')).toEqual(['"q"tail', 'z'])
   })
 })

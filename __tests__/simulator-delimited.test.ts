@@ -29,7 +29,7 @@ describe('parseDelimited', () => {
   it('keeps empty fields, and reads TSV and SSV', () => {
     expect(fields(',,\n')).toEqual([['', '', '']])
     expect(fields('a\tb c\n', '\t')).toEqual([['a', 'b c']])
-    expect(fields('a "b c" d\n', ' ')).toEqual([['a', 'b c', 'd']])
+    expect(fields('a;"b;c" d;e\n', ';')).toEqual([['a', 'b;c d', 'e']])
   })
 
   it('gives each record the line it starts on', () => {

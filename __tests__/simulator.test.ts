@@ -266,13 +266,13 @@ describe('import jobs', () => {
     )
   })
 
-  it('imports SSV, quoting fields with spaces in its failures file', async () => {
-    const result = await runJob('email company leadScore\nx@y.com "House Stark" high\n', 'SSV')
+  it('imports SSV (semicolons), quoting fields with semicolons in its failures file', async () => {
+    const result = await runJob('email;company;leadScore\nx@y.com;"House; Stark";high\n', 'SSV')
     expect(result).toMatchObject({ numOfRowsFailed: 1 })
     const failures = await client.issueFile(1040, 'failures')
     expect(failures.headers.get('content-type')).toBe('text/plain')
     expect(await failures.text()).toBe(
-      'email company leadScore "Import Failure Reason"\nx@y.com "House Stark" high "Invalid data type in field Lead Score"'
+      'email;company;leadScore;Import Failure Reason\nx@y.com;"House; Stark";high;Invalid data type in field Lead Score'
     )
   })
 

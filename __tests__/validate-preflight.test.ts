@@ -97,6 +97,15 @@ describe('the checks before anything is sent', () => {
     expect(result.plans).toHaveLength(2)
   })
 
+  it('finds two rows with the email `""x@y.com` to be duplicates, as it does for x@y.com', async () => {
+    // The checks and the duplicate pass once decoded this field two ways, and found nothing.
+    const plan = await planned('quoted.csv', 'email\n""x@y.com\nx@y.com\n""x@y.com\n')
+    const result = await preflight(options([plan]))
+    expect(
+      result.findings.filter((f) => f.kind === 'duplicate-email').map((f) => [f.line, f.related])
+    ).toEqual([[4, { file: 'quoted.csv', line: 2 }]])
+  })
+
   it('notes a file that will be split, and warns on a record Marketo cannot take', async () => {
     const rows = Array.from({ length: 30 }, (_, i) => `P${i},p${i}@x.com\n`).join('')
     const split = await planned('split.csv', `firstName,email\n${rows}`, 400)

@@ -59,8 +59,12 @@ describe('a delimiter that contradicts the format', () => {
       'the header splits on tabs, not on commas as the CSV format expects: name it .tsv or set format: tsv'
     )
     expect(delimiterContradiction('firstName;email', 'CSV', ',')).toBe(
-      'the header splits on semicolons, not on commas as the CSV format expects: save it with ' +
-        'commas (Marketo reads comma, tab or space separated files)'
+      'the header splits on semicolons, not on commas as the CSV format expects: name it .ssv ' +
+        'or set format: ssv'
+    )
+    expect(delimiterContradiction('firstName|email', 'SSV', ';')).toBe(
+      'the header splits on pipes, not on semicolons as the SSV format expects: save it with ' +
+        'semicolons (Marketo reads comma, tab or semicolon separated files)'
     )
     expect(delimiterContradiction('firstName,email', 'TSV', '\t')).toContain(
       'name it .csv or set format: csv'

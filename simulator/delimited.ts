@@ -7,7 +7,8 @@
 
 export type SimFormat = 'CSV' | 'TSV' | 'SSV'
 
-export const DELIMITERS: Record<SimFormat, string> = { CSV: ',', TSV: '\t', SSV: ' ' }
+/** SSV is semicolon-separated, as Adobe's import pages say (bulk-import.md, bulk-lead-import.md). */
+export const DELIMITERS: Record<SimFormat, string> = { CSV: ',', TSV: '\t', SSV: ';' }
 
 export const FILE_CONTENT_TYPES: Record<SimFormat, string> = {
   CSV: 'text/csv',

@@ -40,8 +40,9 @@ const FILES: Record<string, string | Buffer> = {
     'Fay,\n' +
     'Gus,gus@example.com,extra\n' +
     'Hal,di@example.com\n',
-  // error: a .csv whose header splits on tabs (line 1).
-  'lists/tabs.csv': 'firstName\temail\nJo\tjo@example.com\n'
+  // error: a .csv whose header splits on pipes (line 1). (One that splits only on tabs or on
+  // semicolons is read as TSV or SSV with format: auto.)
+  'lists/pipes.csv': 'firstName|email\nJo|jo@example.com\n'
 }
 
 function dryRun(
@@ -88,10 +89,10 @@ describe('dry-run: the files checked locally, nothing sent', () => {
       'warning lists/people.csv:1 [header name is not a REST API name]',
       'warning lists/people.csv:3 [email Marketo flags as invalid]',
       'warning lists/people.csv:4 [same email twice]',
+      'error lists/pipes.csv:1 [delimiter contradicts the format]',
       'error lists/rows.csv:3 [empty email]',
       'error lists/rows.csv:4 [wrong number of fields]',
       'warning lists/rows.csv:5 [same email twice]',
-      'error lists/tabs.csv:1 [delimiter contradicts the format]',
       // The verdict.
       'error -:-'
     ])
@@ -112,11 +113,12 @@ describe('dry-run: the files checked locally, nothing sent', () => {
       'this record has 3 fields, the header has 2; a value holding the delimiter must be in double quotes'
     )
     expect(messages).toContain(
-      'the header splits on tabs, not on commas as the CSV format expects: name it .tsv or set format: tsv'
+      'the header splits on pipes, not on commas as the CSV format expects: save it with commas ' +
+        '(Marketo reads comma, tab or semicolon separated files)'
     )
     expect(messages.at(-1)).toBe(
       '6 files cannot be imported (lists/huge.csv, lists/latin1.csv, lists/names.csv, ' +
-        'lists/quotes.csv, lists/rows.csv, lists/tabs.csv): see the error for each'
+        'lists/pipes.csv, lists/quotes.csv, lists/rows.csv): see the error for each'
     )
 
     // What would be imported: the two files without errors.
@@ -127,7 +129,7 @@ describe('dry-run: the files checked locally, nothing sent', () => {
     for (const row of [
       '| ❌ error | not valid UTF-8 | 1 | `lists/latin1.csv:3` |',
       '| ❌ error | unbalanced quotes | 1 | `lists/quotes.csv:3` |',
-      '| ❌ error | delimiter contradicts the format | 1 | `lists/tabs.csv:1` |',
+      '| ❌ error | delimiter contradicts the format | 1 | `lists/pipes.csv:1` |',
       '| ❌ error | no email column | 1 | `lists/names.csv:1` |',
       '| ❌ error | wrong number of fields | 1 | `lists/rows.csv:4` |',
       '| ❌ error | empty email | 1 | `lists/rows.csv:3` |',
@@ -151,9 +153,9 @@ describe('dry-run: the files checked locally, nothing sent', () => {
     expect(report.checks.rejectedFiles).toEqual([
       'lists/latin1.csv',
       'lists/names.csv',
+      'lists/pipes.csv',
       'lists/quotes.csv',
-      'lists/rows.csv',
-      'lists/tabs.csv'
+      'lists/rows.csv'
     ])
     expect(report.checks.findings).toContainEqual({
       kind: 'duplicate-email',

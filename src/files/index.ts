@@ -1,4 +1,6 @@
-export { delimiterOf, detectFormat, type RequestedFormat } from './format.js'
+export { delimiterOf } from './delimiter.js'
+export { detectFormat, type DetectedFormat, type RequestedFormat } from './format.js'
+export { HEAD_BYTES, readHead } from './head.js'
 export { partSource } from './part-source.js'
 export {
   parseFields,

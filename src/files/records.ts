@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs'
 import type { ImportFormat } from '../marketo/types.js'
-import { delimiterOf } from './format.js'
+import { delimiterOf } from './delimiter.js'
 import { RecordScanner, SCAN_CHUNK_BYTES } from './scan.js'
 
 const LF = 0x0a
@@ -92,15 +92,19 @@ export async function* recordsOf(
 }
 
 /**
- * The field values of one record's bytes (a trailing line break is ignored), by the scanner's
- * rules: a quote opens a quoted field only at the field's start, `""` inside is one quote, and
- * anything after the closing quote up to the delimiter is kept as it is.
+ * The field values of one record's bytes (a trailing `\n` or `\r\n` is ignored), read the way
+ * csv-parse reads them with `relax_quotes` (the test oracle): a quote opens a quoted field only
+ * at the field's start, and `""` inside is one quote. A closing quote that is not followed by the
+ * delimiter or the record's end makes the field plain text: its opening quote is put back, and
+ * the rest up to the delimiter is kept as it is (`""x@y.com` reads `""x@y.com`, not `x@y.com`).
  */
 export function parseFields(record: Buffer, format: ImportFormat): string[] {
   const delimiter = delimiterOf(format).charCodeAt(0)
   let length = record.length
-  if (length > 0 && record[length - 1] === LF) length--
-  if (length > 0 && record[length - 1] === CR) length--
+  if (length > 0 && record[length - 1] === LF) {
+    length--
+    if (length > 0 && record[length - 1] === CR) length--
+  }
   const fields: string[] = []
   let pos = 0
   for (;;) {
@@ -110,9 +114,9 @@ export function parseFields(record: Buffer, format: ImportFormat): string[] {
       for (;;) {
         const quote = indexWithin(record, QUOTE, segment, length)
         if (quote === length) {
-          value += record.toString('utf8', segment, length)
-          pos = length
-          break
+          // Only an unclosed quote at the end of the file, which the scanner reports.
+          fields.push(value + record.toString('utf8', segment, length))
+          return fields
         }
         if (quote + 1 < length && record[quote + 1] === QUOTE) {
           value += record.toString('utf8', segment, quote + 1)
@@ -120,7 +124,12 @@ export function parseFields(record: Buffer, format: ImportFormat): string[] {
           continue
         }
         value += record.toString('utf8', segment, quote)
-        pos = quote + 1
+        if (quote + 1 === length || record[quote + 1] === delimiter) {
+          pos = quote + 1
+        } else {
+          value = '"' + value
+          pos = quote
+        }
         break
       }
     }

@@ -1,6 +1,6 @@
 import { endianness } from 'node:os'
 import type { ImportFormat } from '../marketo/types.js'
-import { delimiterOf } from './format.js'
+import { delimiterOf } from './delimiter.js'
 import { readChunks } from './read-chunks.js'
 
 const LF = 0x0a
@@ -51,6 +51,7 @@ export class FileFormatError extends Error {
  *   line break is data; a quote elsewhere in an unquoted field, or after a closing quote, is data;
  * - a UTF-8 byte order mark at the start of the file is not part of the first record;
  * - an empty line (nothing before its `\n` or `\r\n`) is not a record, but counts as a line;
+ *   a lone `\r` at the end of the file is a record (csv-parse reads it as one field);
  * - line numbers count every line feed, quoted ones too, so they are the lines an editor shows.
  */
 export class RecordScanner {
@@ -115,8 +116,7 @@ export class RecordScanner {
       )
     }
     const end = this.offset
-    const width = end - this.recordStart
-    if (width > 0 && !(width === 1 && this.previousByte === CR)) {
+    if (end > this.recordStart) {
       this.records++
       this.onRecord(this.recordStart, end, this.recordLine)
     }

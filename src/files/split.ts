@@ -3,7 +3,7 @@ import { basename, extname } from 'node:path'
 import { MARKETO_MAX_BODY_BYTES, multipartOverheadBytes } from '../marketo/multipart.js'
 import type { ImportFormat } from '../marketo/types.js'
 import { formatBytes } from '../format.js'
-import { delimiterOf } from './format.js'
+import { delimiterOf } from './delimiter.js'
 import { FileFormatError, scanFile, type ByteRange } from './scan.js'
 import type { FilePlan, Part } from './types.js'
 

@@ -1,6 +1,6 @@
-import { open, realpath } from 'node:fs/promises'
+import { realpath } from 'node:fs/promises'
 import { relative, sep } from 'node:path'
-import { detectFormat, FileFormatError, planFile, type FilePlan } from '../files/index.js'
+import { detectFormat, FileFormatError, planFile, readHead, type FilePlan } from '../files/index.js'
 import type { Inputs } from '../inputs/index.js'
 import type { RunMode } from '../inputs/run-mode.js'
 import type { FileProblem } from '../report/accounting.js'
@@ -15,10 +15,17 @@ export interface Discovery {
   plans: FilePlan[]
   /** Files that cannot be imported at all (unreadable, malformed, a record too large). */
   problems: FileProblem[]
+  /** Files read in another format than their extension says, with `format: auto`: why. */
+  notices: FormatNotice[]
+}
+
+export interface FormatNotice {
+  displayPath: string
+  message: string
 }
 
 /** The log calls this stage makes. */
-export type FindLog = Pick<Log, 'info' | 'warning' | 'error' | 'group'>
+export type FindLog = Pick<Log, 'info' | 'notice' | 'warning' | 'error' | 'group'>
 
 /**
  * The first stage: the files the patterns match, each planned into parts, with what was found
@@ -28,8 +35,11 @@ export async function findStage(inputs: Inputs, mode: RunMode, log: FindLog): Pr
   return log.group('Finding files', async () => {
     const discovery =
       mode.kind === 'resume' && !mode.withFiles
-        ? { noFiles: false, plans: [], problems: [] }
+        ? { noFiles: false, plans: [], problems: [], notices: [] }
         : await discover(inputs)
+    for (const { displayPath, message } of discovery.notices) {
+      log.notice(`${displayPath}: ${message}`, { file: displayPath, startLine: 1 })
+    }
     for (const plan of discovery.plans) {
       log.info(describePlan(plan))
       if (plan.rows === 0) {
@@ -76,6 +86,7 @@ export async function discover(inputs: Inputs): Promise<Discovery> {
   const workspace = await realpath(inputs.workspace).catch(() => inputs.workspace)
   const plans: FilePlan[] = []
   const problems: FileProblem[] = []
+  const notices: FormatNotice[] = []
   for (const matched of paths) {
     const displayPath = displayPathOf(matched, inputs.workspace)
     // The workspace is the boundary: a link out of it is refused before anything reads it.
@@ -84,18 +95,17 @@ export async function discover(inputs: Inputs): Promise<Discovery> {
       problems.push({ displayPath, rows: 0, message: OUTSIDE_WORKSPACE })
       continue
     }
-    const content = await probeContent(path)
+    const head = await readHead(path)
+    const content = contentKind(head)
     if (content !== 'text') {
       problems.push({ displayPath, rows: 0, message: NOT_TEXT[content] })
       continue
     }
+    const { format, notice } = detectFormat(matched, inputs.format, head)
+    if (notice !== undefined) notices.push({ displayPath, message: notice })
     try {
       plans.push(
-        await planFile(path, {
-          format: detectFormat(matched, inputs.format),
-          chunkSizeBytes: inputs.chunkSizeBytes,
-          displayPath
-        })
+        await planFile(path, { format, chunkSizeBytes: inputs.chunkSizeBytes, displayPath })
       )
     } catch (error) {
       if (!(error instanceof FileFormatError)) {
@@ -108,7 +118,7 @@ export async function discover(inputs: Inputs): Promise<Discovery> {
       problems.push({ displayPath, rows: 0, message: detail, line: error.line })
     }
   }
-  return { noFiles: paths.length === 0, plans, problems }
+  return { noFiles: paths.length === 0, plans, problems, notices }
 }
 
 const OUTSIDE_WORKSPACE =
@@ -118,24 +128,6 @@ const OUTSIDE_WORKSPACE =
 const NOT_TEXT = {
   utf16: 'is UTF-16 text; save it as UTF-8 (CSV, TSV or SSV) and run the action again',
   binary: 'is not a text file (it holds NUL bytes); give CSV, TSV or SSV text files'
-}
-
-/** Bytes read to tell a text file from a binary one, as git does. */
-const BINARY_PROBE_BYTES = 8000
-
-async function probeContent(path: string): Promise<'text' | keyof typeof NOT_TEXT> {
-  const file = await open(path, 'r')
-  try {
-    const { buffer, bytesRead } = await file.read(
-      Buffer.alloc(BINARY_PROBE_BYTES),
-      0,
-      BINARY_PROBE_BYTES,
-      0
-    )
-    return contentKind(buffer.subarray(0, bytesRead))
-  } finally {
-    await file.close()
-  }
 }
 
 /**

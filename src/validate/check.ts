@@ -200,15 +200,6 @@ export async function checkFile(
           'quoted field must be doubled ("")'
       )
     }
-    if (parsed.disagreement) {
-      lastLine = Math.min(lastLine, parsed.disagreement.line - 1)
-      error(
-        'quoting',
-        parsed.disagreement.line,
-        'the quotes from this record on can be read in two ways; check that every quoted field ' +
-          'is closed right before a delimiter or the line break'
-      )
-    }
   } catch (cause) {
     error('unreadable', null, `cannot be read: ${messageOf(cause)}`)
     return result

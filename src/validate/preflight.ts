@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os'
 import { resolve } from 'node:path'
-import { detectFormat, type FilePlan, type RequestedFormat } from '../files/index.js'
+import { detectFormat, readHead, type FilePlan, type RequestedFormat } from '../files/index.js'
 import { formatBytes, plural } from '../format.js'
 import type { Annotation } from '../report/annotations.js'
 import type { FileProblem } from '../report/accounting.js'
@@ -42,7 +42,7 @@ export interface Preflight {
 
 /**
  * The local checks before anything is sent (or instead of sending, in a dry run): reads every
- * matched file once with csv-parse, refuses the files with errors (their rows count as not
+ * matched file once with the record scanner, refuses the files with errors (their rows count as not
  * submitted, with the first error as the reason), and notes the files that will be split.
  */
 export async function preflight(options: PreflightOptions): Promise<Preflight> {
@@ -114,7 +114,8 @@ async function checkAll(options: PreflightOptions, run: CheckRun): Promise<Prefl
     } else {
       const { problem } = entry
       const path = resolve(options.workspace, problem.displayPath)
-      const check = await checkOf(path, problem.displayPath, detectFormat(path, options.format))
+      const { format } = detectFormat(path, options.format, await readHead(path))
+      const check = await checkOf(path, problem.displayPath, format)
       annotated.add(`${problem.displayPath}\u0000${problem.line ?? ''}`)
       if (check.errors > 0) refuse(check, Math.max(problem.rows, check.rows))
       else problems.push({ ...problem, rows: Math.max(problem.rows, check.rows) })

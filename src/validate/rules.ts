@@ -9,21 +9,21 @@ const DELIMITER_NAMES: Record<string, string> = {
   ',': 'commas',
   '\t': 'tabs',
   ';': 'semicolons',
-  '|': 'pipes',
-  ' ': 'spaces'
+  '|': 'pipes'
 }
 
 const FORMAT_OF_DELIMITER: Record<string, string> = {
   ',': 'csv',
   '\t': 'tsv',
-  ' ': 'ssv'
+  ';': 'ssv'
 }
 
 /**
  * A header that is one field under the file's format but several under another delimiter: the
  * file was saved with a different delimiter (a `.csv` exported as tab-separated, or with
- * semicolons by a European Excel). Space is only a candidate for a header without commas, tabs
- * or semicolons, since display names hold spaces.
+ * semicolons by a European Excel, read as CSV because `format` says so). With `format: auto` such
+ * a header picks its format itself (`detectFormat`): this is for a format set explicitly, or a
+ * header that splits on pipes.
  */
 export function delimiterContradiction(
   headerLine: string,
@@ -38,7 +38,7 @@ export function delimiterContradiction(
   const asFormat = FORMAT_OF_DELIMITER[found]
   const fix = asFormat
     ? `name it .${asFormat} or set format: ${asFormat}`
-    : `save it with ${DELIMITER_NAMES[delimiter]} (Marketo reads comma, tab or space separated files)`
+    : `save it with ${DELIMITER_NAMES[delimiter]} (Marketo reads comma, tab or semicolon separated files)`
   return (
     `the header splits on ${name}, not on ${DELIMITER_NAMES[delimiter]} as the ${format} format ` +
     `expects: ${fix}`

@@ -5,7 +5,6 @@ export type FindingKind =
   | 'unreadable'
   | 'invalid-utf8'
   | 'unclosed-quote'
-  | 'quoting'
   | 'line-breaks'
   | 'delimiter'
   | 'no-email-column'
@@ -22,7 +21,6 @@ export const KINDS: Record<FindingKind, { severity: Severity; label: string }> =
   unreadable: { severity: 'error', label: 'file cannot be read' },
   'invalid-utf8': { severity: 'error', label: 'not valid UTF-8' },
   'unclosed-quote': { severity: 'error', label: 'unbalanced quotes' },
-  quoting: { severity: 'error', label: 'quotes read two ways' },
   'line-breaks': { severity: 'error', label: 'lines end with a carriage return alone' },
   delimiter: { severity: 'error', label: 'delimiter contradicts the format' },
   'no-email-column': { severity: 'error', label: 'no email column' },

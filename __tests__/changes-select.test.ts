@@ -106,6 +106,32 @@ describe('records new or changed since a ref', () => {
     expect(body).toBe('email,firstName,leadScore\nbo@x.com,Bo,20\nfay@x.com,Fay,6\n')
   })
 
+  it('collects the removed records whose email is in none of the files now, with their old line', async () => {
+    git('init', '-q')
+    const base = await commit({ 'a.csv': BEFORE, 'b.csv': 'email\nzed@x.com\n' })
+    // Cy and Di leave a.csv; Di moves to b.csv and keeps the membership.
+    await writeFile(
+      join(dir.path, 'a.csv'),
+      ['firstName,email,leadScore', 'Ann,ann@x.com,1', 'Bo,bo@x.com,2', 'Ed,ed@x.com,5', ''].join(
+        '\n'
+      )
+    )
+    await writeFile(join(dir.path, 'b.csv'), 'email\nzed@x.com\nDI@x.com\n')
+    const selection = await selectChanged([await plan('a.csv'), await plan('b.csv')], {
+      ref: base,
+      cwd: dir.path,
+      chunkSizeBytes: 10_000_000,
+      collectRemoved: true
+    })
+    expect(selection.removed).toEqual([{ email: 'cy@x.com', source: { file: 'a.csv', line: 4 } }])
+    const without = await selectChanged([await plan('a.csv')], {
+      ref: base,
+      cwd: dir.path,
+      chunkSizeBytes: 10_000_000
+    })
+    expect(without.removed).toEqual([])
+  })
+
   it('reads a ref by name, and counts a file absent there as all new', async () => {
     git('init', '-q')
     await commit({ 'lists/a.csv': BEFORE })

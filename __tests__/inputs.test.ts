@@ -418,15 +418,37 @@ const BAD_INPUTS: [string, Record<string, string>, string][] = [
   ],
   [
     'removed-records',
+    { 'removed-records': 'delete' },
+    'removed-records: "delete" must be one of keep, remove'
+  ],
+  [
+    'removed-records',
     { 'removed-records': 'remove' },
-    'removed-records: "remove" asks for removing members, which this version of the action does not do yet; leave removed-records as keep'
+    'removed-records: "remove" needs changed-since (the ref whose deleted records are removed); give changed-since, or use mirror: true to remove the members in none of the files'
+  ],
+  ['mirror', { mirror: 'yes' }, 'mirror: "yes" must be true or false'],
+  [
+    'mirror',
+    { mirror: 'true', 'removed-records': 'remove', 'changed-since': 'main' },
+    'mirror: "true" and removed-records: remove are two ways of removing members; give one of them'
   ],
   [
     'mirror',
-    { mirror: 'true' },
-    'mirror: "true" asks for mirroring a program, which this version of the action does not do yet; leave mirror as false'
+    { mirror: 'true', 'batch-ids': '1040' },
+    'mirror: "true" cannot be used when batch-ids resumes earlier jobs; remove members in a run that imports the files'
   ]
 ]
+
+describe('removals', () => {
+  it('reads removed-records: remove with changed-since, and mirror', () => {
+    const removing = read({ 'removed-records': 'remove', 'changed-since': 'main' })
+    expect(removing).toMatchObject({ removedRecords: 'remove', mirror: false })
+    expect(read({ mirror: 'true', 'max-removals': '20' })).toMatchObject({
+      mirror: true,
+      maxRemovals: { kind: 'count', count: 20 }
+    })
+  })
+})
 
 describe('readInputs refuses a bad value with one line naming the input and the accepted forms', () => {
   it.each(BAD_INPUTS)('%s given %j', (input, overrides, message) => {
@@ -496,6 +518,8 @@ describe('readInputs defaults', () => {
       checkInstance: true,
       mapDisplayNames: true,
       dailyQuota: 50000,
+      removedRecords: 'keep',
+      mirror: false,
       maxRemovals: { kind: 'percent', percent: 5 },
       workspace: '/ws'
     })

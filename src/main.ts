@@ -13,6 +13,8 @@ import { findStage, noFilesMatched, type Discovery } from './stages/find.js'
 import { importParts, type Imported } from './stages/import.js'
 import { readInputsStage } from './stages/inputs.js'
 import { publishRun } from './stages/publish.js'
+import { removeMembersStage } from './stages/remove.js'
+import type { RemovalOutcome } from './removals/types.js'
 import { systemClock } from './time.js'
 
 /** What the stages have handed on so far: a run that ends at any point reports from it. */
@@ -22,6 +24,7 @@ interface Known {
   ledger?: JobLedger
   imported?: Imported
   rowIssues?: RowIssues
+  removals?: RemovalOutcome
 }
 
 type Ending = Pick<ReportFacts, 'early' | 'unexpected'>
@@ -62,6 +65,14 @@ async function runStages(
   known.rowIssues = await core.group('Tracing failed and warned rows to their source lines', () =>
     traceRowIssues(results, checked.plans, inputs)
   )
+  known.removals = await removeMembersStage(inputs, {
+    plans: found.plans,
+    fileProblems: checked.problems.length,
+    fileErrors: checked.validation?.errors ?? 0,
+    candidates: checked.removed ?? [],
+    outcome: known.imported.outcome,
+    startedAt: started
+  })
   return {}
 }
 
@@ -86,6 +97,7 @@ async function conclude(
     fileProblems: files.problems,
     ...(files.validation ? { validation: files.validation } : {}),
     ...(files.changes ? { changes: files.changes } : {}),
+    ...(known.removals ? { removals: known.removals } : {}),
     // Broken off while importing: the jobs submitted so far, the rest not submitted.
     outcome: known.imported?.outcome ??
       known.ledger?.outcomeSoFar('the run stopped on an unexpected error') ?? { results: [] },

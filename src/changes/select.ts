@@ -5,6 +5,8 @@ import { FileFormatError, readRecords, recordsOf, type FilePlan } from '../files
 import { emailKey } from '../validate/rules.js'
 import { isWithin } from '../files/workspace.js'
 import { blobAt, ChangeError, readBlob, resolveCommit, NO_COMMIT } from './git.js'
+import { EmailSet } from '../removals/email-set.js'
+import type { RemovalCandidate } from '../removals/types.js'
 import { planSelection, type SelectedRecord } from './plan.js'
 import type { ChangeSummary, FileChanges } from './types.js'
 
@@ -20,6 +22,11 @@ export interface ChangeSelection {
    */
   selectedLines: Map<string, Set<number>>
   summary: ChangeSummary
+  /**
+   * With `collectRemoved`: the records removed since the ref whose email is in none of the
+   * files now, with their line in the old revision (one per email, its first line).
+   */
+  removed: RemovalCandidate[]
 }
 
 export interface SelectOptions {
@@ -29,6 +36,8 @@ export interface SelectOptions {
   chunkSizeBytes: number
   /** Told when an earlier revision cannot be read and its file counts as all new. */
   warn?: (message: string) => void
+  /** Keep the removed records' emails (removed-records: remove). */
+  collectRemoved?: boolean
 }
 
 /**
@@ -55,10 +64,16 @@ export async function selectChanged(
   const selection: ChangeSelection = {
     plans: [],
     selectedLines: new Map(),
-    summary: { ref: options.ref, commit, files: [] }
+    summary: { ref: options.ref, commit, files: [] },
+    removed: []
   }
+  const current = new EmailSet()
+  const removed: RemovalCandidate[] = []
   for (const plan of plans) {
-    const { changes, selected } = await diffFile(plan, commit, options)
+    const { changes, selected } = await diffFile(plan, commit, options, {
+      current,
+      removed: options.collectRemoved ? removed : undefined
+    })
     selection.summary.files.push(changes)
     if (selected === 'all' || selected.length === plan.rows) {
       selection.plans.push(plan)
@@ -67,18 +82,31 @@ export async function selectChanged(
     selection.selectedLines.set(plan.path, new Set(selected.map((record) => record.line)))
     selection.plans.push(planSelection(plan, selected, options.chunkSizeBytes))
   }
+  const taken = new Set<string>()
+  for (const candidate of removed) {
+    if (current.has(candidate.email) || taken.has(candidate.email)) continue
+    taken.add(candidate.email)
+    selection.removed.push(candidate)
+  }
   return selection
+}
+
+/** Across files: every current email, and (when asked) the removed records found so far. */
+interface Collected {
+  current: EmailSet
+  removed: RemovalCandidate[] | undefined
 }
 
 interface EarlierRecords {
   /** Per value key, the lines (in the earlier revision) of the records not matched yet. */
-  byValues: Map<string, { lines: number[]; email: string }>
+  byValues: Map<string, { lines: number[]; email: string; address?: string }>
 }
 
 async function diffFile(
   plan: FilePlan,
   commit: string | null,
-  options: SelectOptions
+  options: SelectOptions,
+  collected: Collected
 ): Promise<{ changes: FileChanges; selected: SelectedRecord[] | 'all' }> {
   const changes: FileChanges = {
     displayPath: plan.displayPath,
@@ -91,6 +119,9 @@ async function diffFile(
   }
   const header = await headerOf(plan)
   const earlier = await earlierRecords(plan, commit, header, options)
+  if (earlier === undefined && collected.removed !== undefined) {
+    await addCurrentEmails(plan, header, collected.current)
+  }
   if (earlier === undefined) {
     // Not there at the ref: every record is new, and the file goes as it was planned.
     return { changes: { ...changes, newFile: true, added: plan.rows }, selected: 'all' }
@@ -105,8 +136,10 @@ async function diffFile(
     displayPath: plan.displayPath
   })) {
     if (record.index === 0) continue
-    const email = hashOf(emailKey(emailAt >= 0 ? (record.fields[emailAt] ?? '') : ''))
+    const address = emailKey(emailAt >= 0 ? (record.fields[emailAt] ?? '') : '')
+    const email = hashOf(address)
     currentEmails.add(email)
+    if (collected.removed !== undefined && address !== '') collected.current.add(address)
     const key = hashOf(record.fields.join('\u0000'))
     const match = earlier.byValues.get(key)
     if (match !== undefined && match.lines.length > 0) {
@@ -120,14 +153,36 @@ async function diffFile(
   }
   // Earlier records left unmatched were changed (their email is still here) or removed.
   const removedLines: number[] = []
-  for (const { lines, email } of earlier.byValues.values()) {
+  const removedHere: RemovalCandidate[] = []
+  for (const { lines, email, address } of earlier.byValues.values()) {
     if (currentEmails.has(email)) continue
-    for (const line of lines) removedLines.push(line)
+    for (const line of lines) {
+      removedLines.push(line)
+      if (address) removedHere.push({ email: address, source: { file: plan.displayPath, line } })
+    }
   }
+  removedHere.sort((a, b) => lineOf(a) - lineOf(b))
+  for (const candidate of removedHere) collected.removed?.push(candidate)
   removedLines.sort((a, b) => a - b)
   changes.removed = removedLines.length
   changes.removedLines = removedLines.slice(0, REMOVED_LINES_KEPT)
   return { changes, selected }
+}
+
+function lineOf(candidate: RemovalCandidate): number {
+  return typeof candidate.source === 'string' ? 0 : candidate.source.line
+}
+
+/** The emails of a file with no earlier revision: they keep their members too. */
+async function addCurrentEmails(plan: FilePlan, header: string[], into: EmailSet): Promise<void> {
+  const emailAt = header.indexOf('email')
+  if (emailAt < 0) return
+  for await (const record of readRecords(plan.path, plan.format, {
+    displayPath: plan.displayPath
+  })) {
+    const address = record.index === 0 ? '' : emailKey(record.fields[emailAt] ?? '')
+    if (address !== '') into.add(address)
+  }
 }
 
 async function headerOf(plan: FilePlan): Promise<string[]> {
@@ -168,10 +223,16 @@ async function earlierRecords(
       const values = columns.map((at) => (at < 0 ? '' : (record.fields[at] ?? '')))
       const key = hashOf(values.join('\u0000'))
       const emailAt = header.indexOf('email')
-      const email = hashOf(emailKey(emailAt >= 0 ? (values[emailAt] ?? '') : ''))
+      const address = emailKey(emailAt >= 0 ? (values[emailAt] ?? '') : '')
+      const email = hashOf(address)
       const entry = byValues.get(key)
       if (entry) entry.lines.push(record.line)
-      else byValues.set(key, { lines: [record.line], email })
+      else
+        byValues.set(key, {
+          lines: [record.line],
+          email,
+          ...(options.collectRemoved ? { address } : {})
+        })
     }
   } catch (error) {
     if (!(error instanceof FileFormatError)) throw error

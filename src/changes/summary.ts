@@ -5,11 +5,17 @@ import type { ChangeSummary, FileChanges } from './types.js'
 
 const STAY =
   'they stay in Marketo: this action adds members and sets their status, it never removes them'
+const REMOVE = 'with removed-records: remove, their members are removed once every import has ended'
+
+function fate(removing: boolean): string {
+  return removing ? REMOVE : STAY
+}
 
 /** The changed-since section of the job summary: what was selected, and what was removed. */
 export function changesSection(
   changes: ChangeSummary | undefined,
-  md: MarkdownSink = JOB_SUMMARY
+  md: MarkdownSink = JOB_SUMMARY,
+  removing = false
 ): string[] {
   if (changes === undefined) return []
   const at = changes.commit ? ` (\`${changes.commit.slice(0, 7)}\`)` : ''
@@ -31,7 +37,9 @@ export function changesSection(
   const removed = changes.files.filter((file) => file.removed > 0)
   if (removed.length > 0) {
     const total = removed.reduce((sum, file) => sum + file.removed, 0)
-    lines.push(`**${plural(total, 'record')} removed since ${md.code(changes.ref)}**: ${STAY}.`)
+    lines.push(
+      `**${plural(total, 'record')} removed since ${md.code(changes.ref)}**: ${fate(removing)}.`
+    )
     for (const file of removed) lines.push(`- ${removedText(file, changes.ref, md)}`)
     lines.push('')
   }
@@ -39,13 +47,16 @@ export function changesSection(
 }
 
 /** A notice per file with removed records, at the file: removed lines have no line here. */
-export function removedAnnotations(changes: ChangeSummary | undefined): Annotation[] {
+export function removedAnnotations(
+  changes: ChangeSummary | undefined,
+  removing = false
+): Annotation[] {
   return (changes?.files ?? [])
     .filter((file) => file.removed > 0)
     .map((file) => ({
       kind: 'notice',
-      title: 'Records removed stay in Marketo',
-      message: `${removedText(file, changes?.ref ?? '')}; ${STAY}`,
+      title: removing ? 'Records removed leave the program' : 'Records removed stay in Marketo',
+      message: `${removedText(file, changes?.ref ?? '')}; ${fate(removing)}`,
       file: file.displayPath
     }))
 }

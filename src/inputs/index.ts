@@ -169,6 +169,10 @@ export interface Inputs {
   mapDisplayNames: boolean
   /** The instance's daily API call quota. */
   dailyQuota: number
+  /** `remove`: with changedSince, remove the members whose records were deleted since the ref. */
+  removedRecords: 'keep' | 'remove'
+  /** Remove the program's members with the step's status whose email is in none of the files. */
+  mirror: boolean
   /** The most members a run may remove: a count or a share of the program's members. */
   maxRemovals: Threshold
   /** Absolute; relative paths of inputs resolve against it. */
@@ -284,8 +288,11 @@ export function readInputs(
     what: 'a whole number of API calls',
     example: '50000'
   })
+  const removedRecords = parseChoice('removed-records', get('removed-records'), REMOVED_RECORDS)
+  const mirror = parseBoolean('mirror', get('mirror'))
   const maxRemovals = parseThreshold('max-removals', get('max-removals'))
   refuseUnbuilt(given)
+  checkRemovals({ removedRecords, mirror, changedSince, batchIds })
 
   return {
     endpoint,
@@ -317,8 +324,43 @@ export function readInputs(
     checkInstance,
     mapDisplayNames,
     dailyQuota,
+    removedRecords,
+    mirror,
     maxRemovals,
     workspace
+  }
+}
+
+const REMOVED_RECORDS = ['keep', 'remove'] as const
+
+/** Removing members needs to know whom: the ref's records, or the whole files; never a resume. */
+function checkRemovals(given: {
+  removedRecords: 'keep' | 'remove'
+  mirror: boolean
+  changedSince: string | undefined
+  batchIds: number[]
+}): void {
+  if (given.removedRecords === 'remove' && given.changedSince === undefined) {
+    throw invalid(
+      'removed-records',
+      'remove',
+      'needs changed-since (the ref whose deleted records are removed); give changed-since, ' +
+        'or use mirror: true to remove the members in none of the files'
+    )
+  }
+  if (given.removedRecords === 'remove' && given.mirror) {
+    throw invalid(
+      'mirror',
+      'true',
+      'and removed-records: remove are two ways of removing members; give one of them'
+    )
+  }
+  if ((given.removedRecords === 'remove' || given.mirror) && given.batchIds.length > 0) {
+    throw invalid(
+      given.mirror ? 'mirror' : 'removed-records',
+      given.mirror ? 'true' : 'remove',
+      'cannot be used when batch-ids resumes earlier jobs; remove members in a run that imports the files'
+    )
   }
 }
 
@@ -329,9 +371,7 @@ export function readInputs(
 const UNBUILT: ReadonlyArray<{ input: InputName; idle: string; what: string }> = [
   { input: 'columns', idle: '', what: 'renaming columns' },
   { input: 'status-column', idle: '', what: 'a status column' },
-  { input: 'imports', idle: '', what: 'several imports in one step' },
-  { input: 'removed-records', idle: 'keep', what: 'removing members' },
-  { input: 'mirror', idle: 'false', what: 'mirroring a program' }
+  { input: 'imports', idle: '', what: 'several imports in one step' }
 ]
 
 function refuseUnbuilt(given: (name: InputName) => string): void {

@@ -2,6 +2,7 @@
  * The Marketo Bulk Program Member Import client: submit, status, failures, warnings. Every call
  * goes through one token cache, one limiter and one retry policy.
  */
+import { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { realSleep, systemClock, type Clock, type Sleep } from '../time.js'
 import { parseJobStatus, parseSubmittedJob, resultOf } from './answers.js'
@@ -21,6 +22,14 @@ import {
   type Logger
 } from './http.js'
 import { CallLimiter, DEFAULT_LIMITS } from './limiter.js'
+import {
+  parseDeleteResults,
+  parseFoundLeads,
+  parseMemberExport,
+  type FoundLead,
+  type MemberDeleteResult,
+  type MemberExport
+} from './members.js'
 import { multipartEnvelope } from './multipart.js'
 import {
   AttemptFailure,
@@ -34,6 +43,7 @@ import type { ImportJobStatus, SubmitRequest, SubmittedJob } from './types.js'
 import { UploadBody, mayHaveTakenEffect } from './upload.js'
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
+const EXPORT_BASE = '/bulk/v1/program/members/export'
 /** Marketo may take a while to answer a 10 MB upload. */
 export const MIN_SUBMIT_TIMEOUT_MS = 300_000
 
@@ -236,12 +246,96 @@ export class MarketoClient {
     return this.download('warnings', batchId, destinationPath)
   }
 
+  /** The leads of these emails (at most 300, within the 8 KB URL: see removals/batches.ts). */
+  async lookupLeads(emails: string[]): Promise<FoundLead[]> {
+    const query = new URLSearchParams({
+      filterType: 'email',
+      filterValues: emails.join(','),
+      fields: 'id,email'
+    })
+    const result = await this.jsonCall('leads', 'GET', `/rest/v1/leads.json?${query}`)
+    return parseFoundLeads(result)
+  }
+
+  /** Removes these leads (at most 300) from the program; Marketo's status per record, in order. */
+  async deleteMembers(programId: string, leadIds: number[]): Promise<MemberDeleteResult[]> {
+    const path = `/rest/v1/programs/${encodeURIComponent(programId)}/members/delete.json`
+    const result = await this.jsonCall('memberDelete', 'POST', path, {
+      input: leadIds.map((leadId) => ({ leadId }))
+    })
+    return parseDeleteResults(result, leadIds)
+  }
+
+  /** Creates a bulk export of the program's members with these statuses (all when empty). */
+  async createMemberExport(programId: string, statusNames: string[]): Promise<MemberExport> {
+    const filter = { programId: Number(programId), ...(statusNames.length ? { statusNames } : {}) }
+    const result = await this.jsonCall('export', 'POST', `${EXPORT_BASE}/create.json`, {
+      fields: ['leadId', 'email'],
+      format: 'CSV',
+      filter
+    })
+    return parseMemberExport(result)
+  }
+
+  async enqueueMemberExport(exportId: string): Promise<MemberExport> {
+    const path = `${EXPORT_BASE}/${encodeURIComponent(exportId)}/enqueue.json`
+    return parseMemberExport(await this.jsonCall('export', 'POST', path))
+  }
+
+  async getMemberExportStatus(exportId: string): Promise<MemberExport> {
+    const path = `${EXPORT_BASE}/${encodeURIComponent(exportId)}/status.json`
+    return parseMemberExport(await this.jsonCall('export', 'GET', path))
+  }
+
+  /** Streams a completed export's file to disk; false (and no file) when it is empty. */
+  downloadMemberExport(exportId: string, destinationPath: string): Promise<boolean> {
+    const url = `${this.restUrl}${EXPORT_BASE}/${encodeURIComponent(exportId)}/file.json`
+    return this.saveFile('export', url, destinationPath)
+  }
+
+  /** One JSON call: the `result` array of its answer. */
+  private jsonCall(
+    operation: Operation,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: Record<string, unknown>
+  ): Promise<unknown[]> {
+    const url = `${this.restUrl}${path}`
+    return this.restCall(operation, undefined, (token, attempt) => {
+      const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
+      return this.exchange(
+        {
+          method,
+          url,
+          attempt,
+          timeoutMs: this.timeoutMs,
+          headers: {
+            ...this.headers(token),
+            ...(payload
+              ? { 'content-type': 'application/json', 'content-length': String(payload.length) }
+              : {})
+          },
+          ...(payload ? { body: Readable.from([payload]) } : {})
+        },
+        async (response) => resultOf(response.statusCode, await readText(response, this.signal))
+      )
+    })
+  }
+
   private download(
     operation: 'failures' | 'warnings',
     batchId: number,
     destinationPath: string
   ): Promise<boolean> {
     const url = `${this.restUrl}/bulk/v1/program/members/import/${batchId}/${operation}.json`
+    return this.saveFile(operation, url, destinationPath)
+  }
+
+  private saveFile(
+    operation: 'failures' | 'warnings' | 'export',
+    url: string,
+    destinationPath: string
+  ): Promise<boolean> {
     return this.restCall(operation, undefined, (token, attempt) =>
       this.exchange(
         { method: 'GET', url, attempt, timeoutMs: this.timeoutMs, headers: this.headers(token) },

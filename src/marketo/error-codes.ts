@@ -7,7 +7,8 @@
 /** renew the token and retry once | back off and retry | wait out the 20 s window | wait for a queue slot | stop */
 export type Handling = 'reauth' | 'backoff' | 'rateWindow' | 'queueFull' | 'fatal'
 
-export type Operation = 'identity' | 'submit' | 'status' | 'failures' | 'warnings'
+export type Operation =
+  'identity' | 'submit' | 'status' | 'failures' | 'warnings' | 'leads' | 'memberDelete' | 'export'
 
 export interface AdviceContext {
   operation: Operation
@@ -118,6 +119,13 @@ export const MARKETO_ERRORS: Readonly<Record<string, ErrorRule>> = {
     advice: () =>
       'Marketo did not accept the member status (1025). program-member-status must be a status of ' +
       "this program's channel (for example 'Member' or 'On List'), spelled exactly, case included."
+  },
+  '1029': {
+    handling: 'backoff',
+    advice: () =>
+      "Marketo's bulk export queue is full or the instance's daily export size is used up (1029: " +
+      'at most 10 exports queued per instance, 500 MB of export files a day by default, shared ' +
+      'with other integrations); nobody was removed. Run again later.'
   },
   'HTTP 401': {
     handling: 'fatal',

@@ -35,7 +35,10 @@ const OPERATION_LABELS: Record<Operation, string> = {
   submit: 'Submitting the import job',
   status: 'Reading the import job status',
   failures: 'Downloading the failed rows',
-  warnings: 'Downloading the rows with warnings'
+  warnings: 'Downloading the rows with warnings',
+  leads: 'Looking up leads by email',
+  memberDelete: 'Removing members from the program',
+  export: "Exporting the program's members"
 }
 
 /** A failure the client will not retry (any more), with what the user should do about it. */

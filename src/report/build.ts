@@ -3,6 +3,8 @@ import type { Inputs } from '../inputs/index.js'
 import { rowsOf } from '../jobs/parts.js'
 import type { ScheduleOutcome } from '../jobs/scheduler.js'
 import type { ChangeSummary } from '../changes/types.js'
+import { removalVerdict } from '../removals/summary.js'
+import type { RemovalOutcome } from '../removals/types.js'
 import type { ValidationSummary } from '../validate/types.js'
 import { account, type FileProblem } from './accounting.js'
 import type { RunReport } from './model.js'
@@ -24,6 +26,7 @@ export interface ReportFacts {
   elapsedMs: number
   validation?: ValidationSummary
   changes?: ChangeSummary
+  removals?: RemovalOutcome
   /** Why the run ended before its stages did; the first reason the step fails. */
   early?: string
   /** An error no stage expected. */
@@ -35,7 +38,7 @@ export function buildReport(facts: ReportFacts): RunReport {
   const { inputs, outcome, fileProblems } = facts
   const accounting = account(outcome.results, fileProblems)
   const dryRun = facts.mode === 'dry-run'
-  const verdict = decideVerdict(
+  const importVerdict = decideVerdict(
     {
       totals: accounting.totals,
       results: outcome.results,
@@ -57,6 +60,7 @@ export function buildReport(facts: ReportFacts): RunReport {
     },
     inputs
   )
+  const verdict = [...importVerdict, ...removalVerdict(facts.removals)]
   return {
     mode: facts.mode,
     programId: inputs.programId,
@@ -76,6 +80,7 @@ export function buildReport(facts: ReportFacts): RunReport {
     elapsedMs: facts.elapsedMs,
     ...(facts.validation ? { validation: facts.validation } : {}),
     ...(facts.changes ? { changes: facts.changes } : {}),
+    ...(facts.removals ? { removals: facts.removals } : {}),
     ...(dryRun ? {} : { limitsKept: limitsKept(accounting.totals, inputs) }),
     ...(facts.unexpected ? { unexpectedError: facts.unexpected } : {}),
     verdict

@@ -4,6 +4,7 @@ import type { Accounting, FileProblem } from './accounting.js'
 import type { RowIssues } from './row-issue-list.js'
 import type { ValidationSummary } from '../validate/types.js'
 import type { ChangeSummary } from '../changes/types.js'
+import type { RemovalOutcome } from '../removals/types.js'
 
 /** Everything the report stages render: one value, built once the jobs have ended. */
 export interface RunReport {
@@ -27,6 +28,8 @@ export interface RunReport {
   validation?: ValidationSummary
   /** changed-since: what each file gained, changed and lost since the ref. */
   changes?: ChangeSummary
+  /** removed-records: remove or mirror: who was removed, who was not and why. */
+  removals?: RemovalOutcome
   /** Failed or warned rows within their limits, said when the step passes anyway. */
   limitsKept?: string[]
   /** An error no stage expected, after which the report holds what was known before it. */

@@ -1,4 +1,5 @@
 import { isBatchPart, rowsOf } from '../jobs/parts.js'
+import { notRemovedCount } from '../removals/types.js'
 import type { RunReport } from './model.js'
 
 /** The action's outputs, by the contract's names. */
@@ -13,9 +14,8 @@ export function outputsOf(report: RunReport): Record<string, string> {
     'rows-warned': String(totals.rowsWarned),
     'rows-not-submitted': String(totals.rowsNotSubmitted),
     'rows-pending': String(totals.rowsPending),
-    // No run removes members yet: removals come with removed-records and mirror.
-    'rows-removed': '0',
-    'rows-not-removed': '0',
+    'rows-removed': String(report.removals?.removed.length ?? 0),
+    'rows-not-removed': String(report.removals ? notRemovedCount(report.removals) : 0),
     results: JSON.stringify(
       report.results.map((result, index) => ({
         file: result.part.displayPath,

@@ -1,5 +1,6 @@
 import { basename } from 'node:path'
 import { isBatchPart, rowsOf } from '../jobs/parts.js'
+import { removalsJson } from '../removals/summary.js'
 import type { RunReport } from './model.js'
 import { batchIdsOf } from './outputs.js'
 import type { RowIssue, RowIssueList } from './row-issue-list.js'
@@ -87,6 +88,7 @@ function reportJsonFields(report: RunReport): Record<string, unknown> {
     })),
     checks: report.validation ?? null,
     changes: report.changes ?? null,
+    removals: removalsJson(report.removals),
     batchIds: batchIdsOf(report),
     apiCalls: report.apiCalls,
     elapsedMs: report.elapsedMs

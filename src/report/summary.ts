@@ -4,6 +4,7 @@ import type { RunReport } from './model.js'
 import type { RowIssueList } from './row-issue-list.js'
 import { isBatchPart, rowsOf } from '../jobs/parts.js'
 import { changesSection } from '../changes/summary.js'
+import { removalsSection } from '../removals/summary.js'
 import { validationSection } from '../validate/summary.js'
 
 /** GitHub refuses a step summary over 1 MiB; stay well below it. */
@@ -25,7 +26,8 @@ export function renderSummary(report: RunReport, md: MarkdownSink = JOB_SUMMARY)
   if (report.stop) lines.push(`**Stopped early:** ${md.text(report.stop.message)}.`, '')
   lines.push(
     ...problems(report, md),
-    ...changesSection(report.changes, md),
+    ...changesSection(report.changes, md, report.removals?.mode === 'removed-records'),
+    ...removalsSection(report.removals, md),
     ...validationSection(
       report.validation,
       report.mode,

@@ -8,6 +8,7 @@ import type { FileProblem } from '../report/accounting.js'
 import { selectChanged } from '../changes/select.js'
 import { removedAnnotations } from '../changes/summary.js'
 import type { ChangeSummary } from '../changes/types.js'
+import type { RemovalCandidate } from '../removals/types.js'
 import { describeFinding, preflight } from '../validate/preflight.js'
 import type { ValidationSummary } from '../validate/types.js'
 import type { Log } from '../log.js'
@@ -24,6 +25,8 @@ export interface CheckedFiles {
   problems: FileProblem[]
   validation?: ValidationSummary
   changes?: ChangeSummary
+  /** removed-records: remove: the records removed since the ref, to remove from the program. */
+  removed?: RemovalCandidate[]
   /** Findings and removed records to annotate, uncapped. */
   annotations: Annotation[]
 }
@@ -50,7 +53,8 @@ export async function checkFiles(
           ref,
           cwd: inputs.workspace,
           chunkSizeBytes: inputs.chunkSizeBytes,
-          warn: log.warning
+          warn: log.warning,
+          collectRemoved: inputs.removedRecords === 'remove'
         })
         for (const file of selected.summary.files) {
           log.info(
@@ -96,6 +100,10 @@ export async function checkFiles(
     problems: checked.problems,
     validation: checked.summary,
     ...(selection ? { changes: selection.summary } : {}),
-    annotations: [...checked.annotations, ...removedAnnotations(selection?.summary)]
+    ...(selection && inputs.removedRecords === 'remove' ? { removed: selection.removed } : {}),
+    annotations: [
+      ...checked.annotations,
+      ...removedAnnotations(selection?.summary, inputs.removedRecords === 'remove')
+    ]
   }
 }

@@ -166,7 +166,11 @@ function scrubbedMarketo(client: MarketoClient, scrubber: SecretScrubber): Impor
  * The runner cancels a step with SIGINT, then SIGTERM about 7.5 s later: stop submitting, report
  * what was submitted, and let the step fail.
  */
-function cancelOnSignals(): { controller: AbortController; signal: AbortSignal; dispose(): void } {
+export function cancelOnSignals(): {
+  controller: AbortController
+  signal: AbortSignal
+  dispose(): void
+} {
   const controller = new AbortController()
   const onSignal = (name: string) => (): void => {
     if (!controller.signal.aborted)
@@ -192,7 +196,9 @@ function cancelOnSignals(): { controller: AbortController; signal: AbortSignal; 
  * Marketo's 20 s rate window, queue-full waits) and the 20 s window of the action's own call
  * limiter when the action runs against the simulator.
  */
-function scaledTimes(env: NodeJS.ProcessEnv): Pick<MarketoClientOptions, 'retry' | 'limits'> {
+export function scaledTimes(
+  env: NodeJS.ProcessEnv
+): Pick<MarketoClientOptions, 'retry' | 'limits'> {
   const scale = Number(env['MARKETO_IMPORT_TIME_SCALE'])
   if (!env['MARKETO_IMPORT_TIME_SCALE'] || !(scale > 0 && scale <= 1)) return {}
   return {
@@ -211,7 +217,7 @@ function scaledTimes(env: NodeJS.ProcessEnv): Pick<MarketoClientOptions, 'retry'
  * Contributors' knob: MARKETO_IMPORT_REQUEST_TIMEOUT_MS (e.g. 300) is how long the action waits
  * for any answer, uploads included, so tests can have the simulator answer too late.
  */
-function requestTimeouts(
+export function requestTimeouts(
   env: NodeJS.ProcessEnv
 ): Pick<MarketoClientOptions, 'requestTimeoutMs' | 'submitTimeoutMs'> {
   const ms = Number(env['MARKETO_IMPORT_REQUEST_TIMEOUT_MS'])

@@ -53,8 +53,9 @@ export async function* recordsOf(
   let index = 0
   const reader = new RecordReader(
     format,
-    (record, start, end, line) => {
-      found.push({ index: index++, line, fields: parseFields(record, format), start, end })
+    (bytes, from, start, end, line) => {
+      const fields = parseFields(bytes.subarray(from, from + end - start), format)
+      found.push({ index: index++, line, fields, start, end })
     },
     displayPath
   )
@@ -70,10 +71,17 @@ export async function* recordsOf(
 }
 
 /**
- * Called once per record with its bytes (line break included), valid only during the call, its
- * byte range in the file and the 1-based line where it starts.
+ * Called once per record with its bytes, `bytes[from, from + end - start)` (line break included),
+ * valid only during the call; its byte range [start, end) in the file, and the 1-based line where
+ * it starts. No Buffer is made per record: the checks read millions of them.
  */
-export type RecordBytesVisitor = (record: Buffer, start: number, end: number, line: number) => void
+export type RecordBytesVisitor = (
+  bytes: Buffer,
+  from: number,
+  start: number,
+  end: number,
+  line: number
+) => void
 
 /**
  * The scanner fed chunk by chunk, handing each record's bytes to a visitor as it is found: no
@@ -128,15 +136,13 @@ export class RecordReader {
   }
 
   private take(start: number, end: number, line: number): void {
-    let record: Buffer
-    if (start >= this.chunkStart) {
-      record = this.chunk.subarray(start - this.chunkStart, end - this.chunkStart)
-    } else {
-      this.joined ??= Buffer.concat([this.held, this.chunk])
-      record = this.joined.subarray(start - this.heldStart, end - this.heldStart)
-    }
     this.consumed = end
-    this.visit(record, start, end, line)
+    if (start >= this.chunkStart) {
+      this.visit(this.chunk, start - this.chunkStart, start, end, line)
+      return
+    }
+    this.joined ??= Buffer.concat([this.held, this.chunk])
+    this.visit(this.joined, start - this.heldStart, start, end, line)
   }
 }
 
@@ -149,7 +155,7 @@ export class RecordReader {
  */
 export function parseFields(record: Buffer, format: ImportFormat): string[] {
   const delimiter = delimiterOf(format).charCodeAt(0)
-  const length = contentLength(record)
+  const length = contentEnd(record, 0, record.length)
   const fields: string[] = []
   for (let pos = 0; ;) {
     const end = fieldEnd(record, pos, length, delimiter)
@@ -174,11 +180,12 @@ export class FieldCounter {
     this.delimiter = delimiterOf(format).charCodeAt(0)
   }
 
-  read(record: Buffer, wanted: number): void {
-    const length = contentLength(record)
+  /** Reads the record `record[from, to)`. */
+  read(record: Buffer, from: number, to: number, wanted: number): void {
+    const length = contentEnd(record, from, to)
     let count = 0
     let value: string | undefined
-    for (let pos = 0; ;) {
+    for (let pos = from; ;) {
       const end = fieldEnd(record, pos, length, this.delimiter)
       if (count === wanted) value = decodeField(record, pos, end)
       count++
@@ -190,14 +197,14 @@ export class FieldCounter {
   }
 }
 
-/** A record's length without its `\n` or `\r\n`. */
-function contentLength(record: Buffer): number {
-  let length = record.length
-  if (length > 0 && record[length - 1] === LF) {
-    length--
-    if (length > 0 && record[length - 1] === CR) length--
+/** Where the record `record[from, to)` ends without its `\n` or `\r\n`. */
+function contentEnd(record: Buffer, from: number, to: number): number {
+  let end = to
+  if (end > from && record[end - 1] === LF) {
+    end--
+    if (end > from && record[end - 1] === CR) end--
   }
-  return length
+  return end
 }
 
 /** Where the field starting at `pos` ends: at the delimiter after it, or at `length`. */

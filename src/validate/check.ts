@@ -13,7 +13,12 @@ import { MARKETO_MAX_BODY_BYTES, multipartOverheadBytes } from '../marketo/multi
 import type { ImportFormat } from '../marketo/types.js'
 import { EmailFingerprints } from './duplicates.js'
 import type { Findings } from './findings.js'
-import { CHECK_READ_BYTES, parseChecked, type CheckedRecord, type ParseOptions } from './parse.js'
+import {
+  CHECK_READ_BYTES,
+  parseChecked,
+  type CheckedRecordVisitor,
+  type ParseOptions
+} from './parse.js'
 import {
   delimiterContradiction,
   emailColumn,
@@ -105,15 +110,15 @@ export async function checkFile(
   let rowsChecked = true
   const counter = new FieldCounter(format)
 
-  const visit = (record: CheckedRecord): void => {
-    if (record.index === 0) {
-      header = parseFields(record.bytes, format)
-      maxRecordBytes = MARKETO_MAX_BODY_BYTES - (record.end - record.start) - overhead
+  const visit: CheckedRecordVisitor = (index, bytes, from, start, end, line) => {
+    if (index === 0) {
+      header = parseFields(bytes.subarray(from, from + end - start), format)
+      maxRecordBytes = MARKETO_MAX_BODY_BYTES - (end - start) - overhead
       if (header.some((name) => name.includes('\r'))) {
         // A file saved with classic Mac OS line breaks reads as one long header.
         error(
           'line-breaks',
-          record.line,
+          line,
           'the header holds a carriage return: the lines end with a carriage return alone ' +
             '(classic Mac OS); save the file with LF or CRLF line breaks'
         )
@@ -125,35 +130,34 @@ export async function checkFile(
           ? delimiterContradiction(header[0] as string, format, delimiter)
           : undefined
       if (contradiction !== undefined) {
-        error('delimiter', record.line, contradiction)
+        error('delimiter', line, contradiction)
         rowsChecked = false
         return
       }
       const email = emailColumn(header)
-      if ('problem' in email) error('no-email-column', record.line, email.problem)
+      if ('problem' in email) error('no-email-column', line, email.problem)
       else emailAt = email.index
       for (const warning of headerNameWarnings(header)) {
-        run.findings.add('header-name', displayPath, record.line, warning.message)
+        run.findings.add('header-name', displayPath, line, warning.message)
       }
       return
     }
     result.rows++
-    if (rowsChecked) checkRow(record)
+    if (rowsChecked) checkRow(bytes, from, end - start, line)
   }
 
-  const checkRow = (record: CheckedRecord): void => {
-    const { line } = record
-    counter.read(record.bytes, emailAt)
+  const checkRow = (bytes: Buffer, from: number, recordBytes: number, line: number): void => {
+    counter.read(bytes, from, from + recordBytes, emailAt)
     const fields = counter.count
     const selected = file.selected?.(line) ?? true
     let warned = false
-    if (selected && record.end - record.start > maxRecordBytes) {
+    if (selected && recordBytes > maxRecordBytes) {
       warned = true
       run.findings.add(
         'record-too-large',
         displayPath,
         line,
-        `this record is ${formatBytes(record.end - record.start)}: with the header it is larger ` +
+        `this record is ${formatBytes(recordBytes)}: with the header it is larger ` +
           `than Marketo's import limit of ${MARKETO_MAX_BODY_BYTES / 1_048_576} MiB, so Marketo cannot import it`
       )
     }

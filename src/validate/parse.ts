@@ -1,20 +1,13 @@
 import { createReadStream } from 'node:fs'
-import { FileFormatError, RecordReader } from '../files/index.js'
+import { FileFormatError, RecordReader, type RecordBytesVisitor } from '../files/index.js'
 import type { ImportFormat } from '../marketo/types.js'
 import { Utf8Checker, type Utf8Problem } from './utf8.js'
 
-/** One record: its bytes, its starting line and its byte range, as the parts use them. */
-export interface CheckedRecord {
-  /** 0 for the header, then 1, 2, ... */
-  index: number
-  /** 1-based line where the record starts. */
-  line: number
-  /** Byte range [start, end) of the record in the file, its line break included. */
-  start: number
-  end: number
-  /** The record's bytes, line break included: valid only while `visit` runs. */
-  bytes: Buffer
-}
+/** A record as the checks get it: its index (0 for the header), then as the reader gives it. */
+export type CheckedRecordVisitor = (
+  index: number,
+  ...record: Parameters<RecordBytesVisitor>
+) => void
 
 export interface ParseResult {
   sizeBytes: number
@@ -45,14 +38,14 @@ export interface ParseOptions {
 export async function parseChecked(
   path: string,
   format: ImportFormat,
-  visit: (record: CheckedRecord) => void,
+  visit: CheckedRecordVisitor,
   options: ParseOptions = {}
 ): Promise<ParseResult> {
   const utf8 = new Utf8Checker()
   let records = 0
   const reader = new RecordReader(
     format,
-    (bytes, start, end, line) => visit({ index: records++, line, start, end, bytes }),
+    (bytes, from, start, end, line) => visit(records++, bytes, from, start, end, line),
     options.displayPath ?? path
   )
   const stream = createReadStream(path, { highWaterMark: options.readBytes ?? CHECK_READ_BYTES })

@@ -72,6 +72,7 @@ export const DEFAULT_LEAD_FIELDS: SimField[] = [
   field('title', 'Job Title', 'string', true, 255),
   field('phone', 'Phone Number', 'phone', true, 255),
   field('country', 'Country', 'string', true, 255),
+  field('leadScore', 'Lead Score', 'integer'),
   field('createdAt', 'Created At', 'datetime', false)
 ]
 

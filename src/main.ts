@@ -11,6 +11,8 @@ import { checkFiles, type CheckedFiles } from './stages/check.js'
 import { commentOnPullRequest } from './stages/comment.js'
 import { findStage, noFilesMatched, type Discovery } from './stages/find.js'
 import { importParts, type Imported } from './stages/import.js'
+import { checkInstanceStage } from './stages/instance.js'
+import type { InstanceFacts } from './instance/types.js'
 import { readInputsStage } from './stages/inputs.js'
 import { publishRun } from './stages/publish.js'
 import { removeMembersStage } from './stages/remove.js'
@@ -25,6 +27,7 @@ interface Known {
   imported?: Imported
   rowIssues?: RowIssues
   removals?: RemovalOutcome
+  instance?: InstanceFacts
 }
 
 type Ending = Pick<ReportFacts, 'early' | 'unexpected'>
@@ -60,7 +63,24 @@ async function runStages(
   }
   const parts = jobPartsOf(mode, checked.plans)
   known.ledger = new JobLedger(parts)
-  known.imported = await importParts(inputs, mode, parts, checked.plans, known.ledger, started)
+  const instance = await checkInstanceStage(inputs, mode, checked.plans, parts.length)
+  if (instance.facts) known.instance = instance.facts
+  if (instance.stop !== undefined) {
+    known.imported = {
+      outcome: known.ledger.outcomeSoFar(instance.stop),
+      apiCalls: instance.facts?.calls ?? 0
+    }
+    return {}
+  }
+  known.imported = await importParts(
+    inputs,
+    mode,
+    parts,
+    checked.plans,
+    known.ledger,
+    started,
+    instance.client
+  )
   const { results } = known.imported.outcome
   known.rowIssues = await core.group('Tracing failed and warned rows to their source lines', () =>
     traceRowIssues(results, checked.plans, inputs)
@@ -98,10 +118,12 @@ async function conclude(
     ...(files.validation ? { validation: files.validation } : {}),
     ...(files.changes ? { changes: files.changes } : {}),
     ...(known.removals ? { removals: known.removals } : {}),
+    ...(known.instance ? { instance: known.instance } : {}),
     // Broken off while importing: the jobs submitted so far, the rest not submitted.
     outcome: known.imported?.outcome ??
       known.ledger?.outcomeSoFar('the run stopped on an unexpected error') ?? { results: [] },
-    apiCalls: known.imported?.apiCalls ?? 0,
+    // The import goes on with the checks' client: its count holds the checks' calls.
+    apiCalls: known.imported?.apiCalls ?? known.instance?.calls ?? 0,
     rowIssues: known.rowIssues ?? noRowIssues(),
     elapsedMs: systemClock.now() - started
   })

@@ -204,7 +204,8 @@ describe('dry-run: the files checked locally, nothing sent', () => {
 describe('the same checks before an import', () => {
   it('does not submit a file with errors: its rows count as not submitted, with the reason', async () => {
     const run = await runAction({
-      inputs: simulatorInputs(sim(), { files: 'lists/*.csv' }),
+      // people.csv's `Lead Score` is Marketo's to answer: the instance checks would stop first.
+      inputs: simulatorInputs(sim(), { files: 'lists/*.csv', 'check-instance': 'false' }),
       files: {
         'lists/people.csv': FILES['lists/people.csv']!,
         'lists/rows.csv': FILES['lists/rows.csv']!

@@ -78,7 +78,12 @@ describe('file names that are workflow commands stay text', () => {
   })
 
   it('in the plan, submitted and failed lines of an import, and in the artifact', async () => {
-    const run = await importing(HOSTILE_NAMES, { files: '*.csv', 'max-failed-rows': '1' })
+    // Marketo's answer to a header it does not know: the instance checks would stop first.
+    const run = await importing(HOSTILE_NAMES, {
+      files: '*.csv',
+      'max-failed-rows': '1',
+      'check-instance': 'false'
+    })
     expect(run.code).toBe(0)
     expectNamesShownEscaped(run)
     // Only the start of a line is read as a command: inside one, `::` is plain text.

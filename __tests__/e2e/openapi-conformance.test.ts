@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { createServer } from 'node:net'
 import { resolve } from 'node:path'
 import { runAction } from '../../scripts/run-action.js'
@@ -16,6 +17,34 @@ const ROOT = resolve(import.meta.dirname, '../..')
 const SPEC = resolve(ROOT, '../shared/reference/openapi/swagger-mapi.json')
 const FIXTURE_SPEC = resolve(ROOT, '__fixtures__/openapi/swagger-mapi.json')
 const PRISM = resolve(ROOT, 'node_modules/.bin/prism')
+/** The two asset calls of the instance checks, cut from Adobe's swagger-asset.json unchanged. */
+const ASSET_SPEC = resolve(ROOT, '__fixtures__/openapi/swagger-asset-instance.json')
+
+interface Swagger {
+  paths: Record<string, unknown>
+  definitions: Record<string, unknown>
+}
+
+/**
+ * One file for the one proxy: swagger-mapi.json with the asset calls added, their definitions
+ * renamed `asset_*` so that none replaces one of the same name in swagger-mapi.json.
+ */
+function mergedSpec(mapiPath: string): string {
+  const mapi = JSON.parse(readFileSync(mapiPath, 'utf8')) as Swagger
+  const assetText = readFileSync(ASSET_SPEC, 'utf8').replace(
+    /#\/definitions\//g,
+    '#/definitions/asset_'
+  )
+  const asset = JSON.parse(assetText) as Swagger
+  const definitions = { ...mapi.definitions }
+  for (const [name, definition] of Object.entries(asset.definitions)) {
+    definitions[`asset_${name}`] = definition
+  }
+  const merged = { ...mapi, paths: { ...mapi.paths, ...asset.paths }, definitions }
+  const path = resolve(mkdtempSync(resolve(tmpdir(), 'openapi-')), 'swagger-merged.json')
+  writeFileSync(path, JSON.stringify(merged))
+  return path
+}
 
 // A member in none of the files: the mirror run removes it through the proxy.
 const sim = useSimulator(
@@ -54,7 +83,7 @@ function requestViolations(): string[] {
 beforeAll(async () => {
   const port = await freePort()
   prismUrl = `http://127.0.0.1:${port}`
-  const spec = existsSync(SPEC) ? SPEC : FIXTURE_SPEC
+  const spec = mergedSpec(existsSync(SPEC) ? SPEC : FIXTURE_SPEC)
   prism = spawn(PRISM, ['proxy', '-h', '127.0.0.1', '-p', String(port), spec, sim().url], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' }
@@ -101,12 +130,16 @@ describe('requests against Adobe’s OpenAPI file', () => {
     expect(run.code).toBe(0)
     const kinds = new Set(sim().requests.map((r) => r.kind))
     expect([...kinds].sort()).toEqual([
+      'channels',
+      'describe',
       'export',
       'failures',
       'identity',
       'memberDelete',
+      'program',
       'status',
       'submit',
+      'usage',
       'warnings'
     ])
     expect(run.outputs['rows-removed']).toBe('1')

@@ -30,6 +30,15 @@ import {
   type MemberDeleteResult,
   type MemberExport
 } from './members.js'
+import {
+  parseChannels,
+  parseFields,
+  parseProgram,
+  parseUsage,
+  type ChannelInfo,
+  type FieldInfo,
+  type ProgramInfo
+} from './instance.js'
 import { multipartEnvelope } from './multipart.js'
 import {
   AttemptFailure,
@@ -44,6 +53,8 @@ import { UploadBody, mayHaveTakenEffect } from './upload.js'
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
 const EXPORT_BASE = '/bulk/v1/program/members/export'
+/** The most channels.json returns at once. */
+const CHANNEL_PAGE = 200
 /** Marketo may take a while to answer a 10 MB upload. */
 export const MIN_SUBMIT_TIMEOUT_MS = 300_000
 
@@ -264,6 +275,37 @@ export class MarketoClient {
       input: leadIds.map((leadId) => ({ leadId }))
     })
     return parseDeleteResults(result, leadIds)
+  }
+
+  /** The program, or undefined when Marketo knows none with this id. Needs Read-Only Assets. */
+  async getProgram(programId: string): Promise<ProgramInfo | undefined> {
+    const path = `/rest/asset/v1/program/${encodeURIComponent(programId)}.json`
+    return parseProgram(await this.jsonCall('program', 'GET', path))
+  }
+
+  /** Every channel with its progression statuses, 200 a page. Needs Read-Only Assets. */
+  async getChannels(): Promise<ChannelInfo[]> {
+    const channels: ChannelInfo[] = []
+    for (let offset = 0; ; offset += CHANNEL_PAGE) {
+      const query = new URLSearchParams({ maxReturn: String(CHANNEL_PAGE), offset: String(offset) })
+      const page = parseChannels(
+        await this.jsonCall('channels', 'GET', `/rest/asset/v1/channels.json?${query}`)
+      )
+      channels.push(...page)
+      if (page.length < CHANNEL_PAGE) return channels
+    }
+  }
+
+  /** The lead fields (describe2.json) or the program member fields. Needs Read-Only Lead. */
+  async describeFields(of: 'lead' | 'member'): Promise<FieldInfo[]> {
+    const path =
+      of === 'lead' ? '/rest/v1/leads/describe2.json' : '/rest/v1/programs/members/describe.json'
+    return parseFields(await this.jsonCall('describe', 'GET', path))
+  }
+
+  /** The API calls the instance has counted today. */
+  async getDailyUsage(): Promise<number> {
+    return parseUsage(await this.jsonCall('usage', 'GET', '/rest/v1/stats/usage.json'))
   }
 
   /** Creates a bulk export of the program's members with these statuses (all when empty). */

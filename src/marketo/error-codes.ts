@@ -8,7 +8,18 @@
 export type Handling = 'reauth' | 'backoff' | 'rateWindow' | 'queueFull' | 'fatal'
 
 export type Operation =
-  'identity' | 'submit' | 'status' | 'failures' | 'warnings' | 'leads' | 'memberDelete' | 'export'
+  | 'identity'
+  | 'submit'
+  | 'status'
+  | 'failures'
+  | 'warnings'
+  | 'leads'
+  | 'memberDelete'
+  | 'export'
+  | 'program'
+  | 'channels'
+  | 'describe'
+  | 'usage'
 
 export interface AdviceContext {
   operation: Operation

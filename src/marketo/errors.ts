@@ -38,7 +38,11 @@ const OPERATION_LABELS: Record<Operation, string> = {
   warnings: 'Downloading the rows with warnings',
   leads: 'Looking up leads by email',
   memberDelete: 'Removing members from the program',
-  export: "Exporting the program's members"
+  export: "Exporting the program's members",
+  program: 'Reading the program',
+  channels: "Reading the channels' member statuses",
+  describe: 'Reading the field descriptions',
+  usage: "Reading today's API usage"
 }
 
 /** A failure the client will not retry (any more), with what the user should do about it. */

@@ -21,6 +21,7 @@ export {
   uncertainJobNote,
   type MarketoApiErrorDetails
 } from './errors.js'
+export type { ChannelInfo, FieldInfo, ProgramInfo, ProgressionStatus } from './instance.js'
 export { DEFAULT_LIMITS } from './limiter.js'
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicy } from './retry.js'
 export type { Logger } from './http.js'

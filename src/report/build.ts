@@ -6,6 +6,7 @@ import type { ChangeSummary } from '../changes/types.js'
 import { removalVerdict } from '../removals/summary.js'
 import type { RemovalOutcome } from '../removals/types.js'
 import type { ValidationSummary } from '../validate/types.js'
+import type { InstanceFacts } from '../instance/types.js'
 import { account, type FileProblem } from './accounting.js'
 import type { RunReport } from './model.js'
 import type { RowIssues } from './row-issue-list.js'
@@ -27,6 +28,7 @@ export interface ReportFacts {
   validation?: ValidationSummary
   changes?: ChangeSummary
   removals?: RemovalOutcome
+  instance?: InstanceFacts
   /** Why the run ended before its stages did; the first reason the step fails. */
   early?: string
   /** An error no stage expected. */
@@ -81,6 +83,7 @@ export function buildReport(facts: ReportFacts): RunReport {
     ...(facts.validation ? { validation: facts.validation } : {}),
     ...(facts.changes ? { changes: facts.changes } : {}),
     ...(facts.removals ? { removals: facts.removals } : {}),
+    ...(facts.instance ? { instance: facts.instance } : {}),
     ...(dryRun ? {} : { limitsKept: limitsKept(accounting.totals, inputs) }),
     ...(facts.unexpected ? { unexpectedError: facts.unexpected } : {}),
     verdict

@@ -5,6 +5,7 @@ import type { RowIssues } from './row-issue-list.js'
 import type { ValidationSummary } from '../validate/types.js'
 import type { ChangeSummary } from '../changes/types.js'
 import type { RemovalOutcome } from '../removals/types.js'
+import type { InstanceFacts } from '../instance/types.js'
 
 /** Everything the report stages render: one value, built once the jobs have ended. */
 export interface RunReport {
@@ -30,6 +31,8 @@ export interface RunReport {
   changes?: ChangeSummary
   /** removed-records: remove or mirror: who was removed, who was not and why. */
   removals?: RemovalOutcome
+  /** check-instance: the program, status, columns and quota as Marketo described them. */
+  instance?: InstanceFacts
   /** Failed or warned rows within their limits, said when the step passes anyway. */
   limitsKept?: string[]
   /** An error no stage expected, after which the report holds what was known before it. */

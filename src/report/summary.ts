@@ -6,6 +6,7 @@ import { isBatchPart, rowsOf } from '../jobs/parts.js'
 import { changesSection } from '../changes/summary.js'
 import { removalsSection } from '../removals/summary.js'
 import { validationSection } from '../validate/summary.js'
+import { instanceSection } from '../instance/summary.js'
 
 /** GitHub refuses a step summary over 1 MiB; stay well below it. */
 export const SUMMARY_MAX_BYTES = 1_000_000
@@ -26,6 +27,7 @@ export function renderSummary(report: RunReport, md: MarkdownSink = JOB_SUMMARY)
   if (report.stop) lines.push(`**Stopped early:** ${md.text(report.stop.message)}.`, '')
   lines.push(
     ...problems(report, md),
+    ...instanceSection(report.instance, md),
     ...changesSection(report.changes, md, report.removals?.mode === 'removed-records'),
     ...removalsSection(report.removals, md),
     ...validationSection(

@@ -41,7 +41,8 @@ export async function importParts(
   parts: JobPart[],
   plans: FilePlan[],
   ledger: JobLedger,
-  startedAt: number
+  startedAt: number,
+  shared?: RunClient
 ): Promise<Imported> {
   if (mode.kind === 'dry-run' || parts.length === 0) {
     const would = (part: JobPart): string => `dry run: would be submitted as ${describePart(part)}`
@@ -54,16 +55,9 @@ export async function importParts(
   const headers = new Map(plans.map((plan) => [plan.path, plan.header]))
   const cancel = cancelOnSignals()
   try {
-    const client = new MarketoClient({
-      ...inputs.endpoint,
-      clientId: inputs.clientId,
-      clientSecret: inputs.clientSecret,
-      onSecret: (token) => core.setSecret(token),
-      onUploadBytes: countUploadBytes,
-      ...scaledTimes(process.env),
-      ...requestTimeouts(process.env),
-      signal: cancel.signal,
-      log: { debug: core.debug, info: core.info, warning: core.warning }
+    const { client, cancel: abortClient } = shared ?? runClientOf(inputs)
+    cancel.signal.addEventListener('abort', () => abortClient.abort(cancel.signal.reason), {
+      once: true
     })
     if (mode.kind === 'resume') {
       core.setOutput('batch-ids', batchIdsOutput(mode.batchIds))
@@ -124,6 +118,28 @@ export async function importParts(
   } finally {
     cancel.dispose()
   }
+}
+
+/** The run's one Marketo client (one token for the instance checks and the import), and its abort. */
+export interface RunClient {
+  client: MarketoClient
+  cancel: AbortController
+}
+
+export function runClientOf(inputs: Inputs): RunClient {
+  const cancel = new AbortController()
+  const client = new MarketoClient({
+    ...inputs.endpoint,
+    clientId: inputs.clientId,
+    clientSecret: inputs.clientSecret,
+    onSecret: (token) => core.setSecret(token),
+    onUploadBytes: countUploadBytes,
+    ...scaledTimes(process.env),
+    ...requestTimeouts(process.env),
+    signal: cancel.signal,
+    log: { debug: core.debug, info: core.info, warning: core.warning }
+  })
+  return { client, cancel }
 }
 
 /**

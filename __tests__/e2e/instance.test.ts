@@ -1,0 +1,112 @@
+/**
+ * check-instance with the built action: what Marketo describes (program, channel statuses,
+ * fields, today's usage) stops a run that cannot import before its first submit, in one line.
+ */
+import { describe, expect, it } from '@jest/globals'
+import { runAction } from '../../scripts/run-action.js'
+import { callsOf, simulatorInputs, useSimulator } from './harness.js'
+
+const sim = useSimulator({
+  programInfo: { '1001': { name: 'Webinar December', workspace: 'EMEA' } }
+})
+
+const FILE = { 'leads.csv': 'email,firstName\nann@example.com,Ann\nbob@example.com,Bob\n' }
+
+function inputs(overrides: Record<string, string> = {}): Record<string, string> {
+  return simulatorInputs(sim(), { files: '*.csv', ...overrides })
+}
+
+/** The `::error::` lines of a run's log. */
+const errorLines = (stdout: string): string[] =>
+  stdout.split('\n').filter((line) => line.startsWith('::error'))
+
+describe('instance checks before the first submit', () => {
+  it('names the program, its channel, workspace and status in the summary, and imports', async () => {
+    const run = await runAction({ inputs: inputs(), files: FILE })
+    expect(run.code).toBe(0)
+    expect(run.outputs['rows-imported']).toBe('2')
+    expect(run.summary).toContain('Webinar December (1001), channel Webinar, workspace EMEA')
+    expect(run.summary).toMatch(/Status: On List, step 2, not a success step/)
+    // One token for the checks and the import; five check calls before the submit.
+    expect(callsOf(sim(), 'identity')).toHaveLength(1)
+    const kinds = sim()
+      .requests.filter((r) => r.kind !== 'identity')
+      .map((r) => r.kind)
+    expect(kinds.slice(0, 6)).toEqual([
+      'program',
+      'channels',
+      'describe',
+      'describe',
+      'usage',
+      'submit'
+    ])
+  })
+
+  it('stops an unknown program with one line naming program-id, and submits nothing', async () => {
+    const run = await runAction({ inputs: inputs({ 'program-id': '4242' }), files: FILE })
+    expect(run.code).toBe(1)
+    const errors = errorLines(run.stdout)
+    expect(errors.filter((line) => line.includes('program-id 4242'))).toHaveLength(1)
+    expect(callsOf(sim(), 'submit')).toHaveLength(0)
+    expect(run.outputs['rows-not-submitted']).toBe('2')
+  })
+
+  it('stops a wrong-case status, naming the one it may mean and listing the statuses', async () => {
+    const run = await runAction({
+      inputs: inputs({ 'program-member-status': 'on list' }),
+      files: FILE
+    })
+    expect(run.code).toBe(1)
+    const line = errorLines(run.stdout).find((l) => l.includes('program-member-status'))
+    expect(line).toContain('did you mean `On List`?')
+    expect(line).toContain('`Registered`')
+    expect(callsOf(sim(), 'submit')).toHaveLength(0)
+  })
+
+  it('stops a column that is no field, naming it and the closest REST names', async () => {
+    const run = await runAction({
+      inputs: inputs(),
+      files: { 'leads.csv': 'email,firstNmae\nann@example.com,Ann\n' }
+    })
+    expect(run.code).toBe(1)
+    const line = errorLines(run.stdout).find((l) => l.includes('firstNmae'))
+    expect(line).toContain('`firstName`')
+    expect(callsOf(sim(), 'submit')).toHaveLength(0)
+  })
+
+  it('stops a run the daily quota cannot take, with both numbers', async () => {
+    await sim.restart({ usageToday: 49_998 })
+    const run = await runAction({ inputs: inputs(), files: FILE })
+    expect(run.code).toBe(1)
+    const line = errorLines(run.stdout).find((l) => l.includes('daily-quota'))
+    expect(line).toMatch(/about 8 API calls/)
+    expect(line).toMatch(/50,000/)
+    expect(callsOf(sim(), 'submit')).toHaveLength(0)
+  })
+
+  it('warns past 80 % of the daily quota and imports', async () => {
+    await sim.restart({ usageToday: 41_000 })
+    const run = await runAction({ inputs: inputs(), files: FILE })
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/::warning[^\n]*daily-quota/)
+  })
+
+  it('warns once naming Read-Only Lead when describe answers 603, and imports', async () => {
+    await sim.restart({ deniedPermissions: ['lead'] })
+    const run = await runAction({ inputs: inputs(), files: FILE })
+    expect(run.code).toBe(0)
+    const warnings = run.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('::warning') && l.includes('603'))
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain('Read-Only Lead')
+    expect(run.outputs['rows-imported']).toBe('2')
+  })
+
+  it('makes no check call with check-instance: false', async () => {
+    const run = await runAction({ inputs: inputs({ 'check-instance': 'false' }), files: FILE })
+    expect(run.code).toBe(0)
+    expect(callsOf(sim(), 'program')).toHaveLength(0)
+    expect(callsOf(sim(), 'usage')).toHaveLength(0)
+  })
+})

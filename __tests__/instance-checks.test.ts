@@ -1,0 +1,80 @@
+import { describe, expect, it } from '@jest/globals'
+import { checkColumns, checkQuota, checkStatus, closestNames } from '../src/instance/checks.js'
+import type { ChannelInfo, FieldInfo } from '../src/marketo/index.js'
+
+const channel: ChannelInfo = {
+  name: 'Webinar',
+  statuses: [
+    { name: 'Not in Program', step: 0, success: false, hidden: false },
+    { name: 'On List', step: 2, success: false, hidden: false },
+    { name: 'Attended', step: 5, success: true, hidden: false }
+  ]
+}
+
+const field = (name: string, displayName: string, updateable = true): FieldInfo => ({
+  name,
+  displayName,
+  dataType: 'string',
+  updateable
+})
+const lead = [
+  field('email', 'Email Address'),
+  field('firstName', 'First Name'),
+  field('id', 'Id', false)
+]
+const member = [field('registrationCode', 'Registration Code')]
+
+describe('checkStatus', () => {
+  it('finds the status with its step and success', () => {
+    expect(checkStatus('Attended', channel).status).toMatchObject({ step: 5, success: true })
+  })
+
+  it('names the status that matches but for case or spaces, and lists them all', () => {
+    const { problem } = checkStatus('onlist', channel)
+    expect(problem).toContain('did you mean `On List`?')
+    expect(problem).toContain('`Not in Program`, `On List`, `Attended`')
+  })
+
+  it('lists the statuses without a guess when none is near', () => {
+    const { problem } = checkStatus('Registered', channel)
+    expect(problem).not.toContain('did you mean')
+    expect(problem).toContain('program-member-status "Registered"')
+  })
+})
+
+describe('checkColumns', () => {
+  it('accepts lead and program member REST names', () => {
+    expect(checkColumns('a.csv', ['email', 'firstName', 'registrationCode'], lead, member)).toEqual(
+      []
+    )
+  })
+
+  it('names a column that is no field with the closest REST names', () => {
+    const [problem] = checkColumns('a.csv', ['email', 'First Name'], lead, member)
+    expect(problem).toMatch(/^a\.csv: column "First Name" is not/)
+    expect(closestNames('First Name', [...lead, ...member])[0]).toBe('firstName')
+  })
+
+  it('refuses a field the describe says is not updateable', () => {
+    expect(checkColumns('a.csv', ['email', 'id'], lead, member)).toEqual([
+      'a.csv: column "id" is a field Marketo does not let the API write'
+    ])
+  })
+})
+
+describe('checkQuota', () => {
+  it('passes well within the quota', () => {
+    expect(checkQuota(10, 1000, 50_000)).toEqual({
+      estimatedCalls: 80,
+      usedToday: 1000,
+      quota: 50_000
+    })
+  })
+
+  it('warns past 80 % and stops past the quota, with both numbers', () => {
+    expect(checkQuota(10, 40_000, 50_000).warning).toMatch(/80 % used/)
+    const stop = checkQuota(10, 49_950, 50_000).stop
+    expect(stop).toContain('about 80 API calls')
+    expect(stop).toContain('49,950 of the daily-quota of 50,000')
+  })
+})

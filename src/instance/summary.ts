@@ -1,0 +1,39 @@
+import { formatCount, plural } from '../format.js'
+import { JOB_SUMMARY, type MarkdownSink } from '../text/untrusted.js'
+import type { InstanceFacts } from './types.js'
+
+/** The instance section of the job summary: what Marketo said about the program and the run. */
+export function instanceSection(
+  facts: InstanceFacts | undefined,
+  md: MarkdownSink = JOB_SUMMARY
+): string[] {
+  if (facts === undefined) return []
+  const lines = ['#### Instance', '']
+  const { program, status, quota } = facts
+  if (program) {
+    lines.push(
+      `- Program: ${md.text(program.name)} (${program.id}), channel ${md.text(program.channel)}, ` +
+        `workspace ${md.text(program.workspace)}`
+    )
+  }
+  if (status) {
+    lines.push(
+      `- Status: ${md.text(status.name)}, step ${status.step}` +
+        (status.success ? ', a success step of the channel' : ', not a success step')
+    )
+  }
+  if (facts.columnsChecked !== undefined) {
+    lines.push(
+      `- Columns: ${plural(facts.columnsChecked, 'column')} checked against the field descriptions`
+    )
+  }
+  if (quota) {
+    lines.push(
+      `- Daily quota: ${formatCount(quota.usedToday)} of ${formatCount(quota.quota)} calls ` +
+        `counted today, the checks' included; this run needs about ${formatCount(quota.estimatedCalls)} more`
+    )
+  }
+  for (const skipped of facts.skipped) lines.push(`- Not checked: ${md.text(skipped)}`)
+  lines.push(`- The checks made ${plural(facts.calls, 'API call')}`, '')
+  return lines
+}

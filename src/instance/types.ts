@@ -1,0 +1,15 @@
+import type { ProgramInfo, ProgressionStatus } from '../marketo/index.js'
+import type { QuotaCheck } from './checks.js'
+
+/** What the instance checks learned, for the summary and report.json. */
+export interface InstanceFacts {
+  program?: ProgramInfo
+  status?: ProgressionStatus
+  quota?: QuotaCheck
+  /** Columns checked against the field descriptions, over every file. */
+  columnsChecked?: number
+  /** Checks left out, each with why (a 603: the permission the API user lacks). */
+  skipped: string[]
+  /** REST calls the checks made. */
+  calls: number
+}

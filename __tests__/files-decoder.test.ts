@@ -4,7 +4,13 @@ import fc from 'fast-check'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { delimiterOf, FileFormatError, recordsOf } from '../src/files/index.js'
+import {
+  delimiterOf,
+  FieldCounter,
+  FileFormatError,
+  parseFields,
+  recordsOf
+} from '../src/files/index.js'
 import type { ImportFormat } from '../src/marketo/types.js'
 
 /** One record as the oracle or the scanner reads it: the line where it ends, and its fields. */
@@ -155,6 +161,26 @@ describe('the scanner decodes fields as csv-parse does', () => {
         )
       }),
       { numRuns: 500 }
+    )
+  })
+
+  it('counts fields and reads one field as parseFields does (the checks read only the email)', () => {
+    fc.assert(
+      fc.property(
+        formats,
+        fc.array(piece),
+        fc.integer({ min: -1, max: 6 }),
+        (format, pieces, at) => {
+          const record = Buffer.from(pieces.join(''))
+          const fields = parseFields(record, format)
+          const counter = new FieldCounter(format)
+          // Inside a larger buffer, as the reader hands records out.
+          const padded = Buffer.concat([Buffer.from('"x;\n'), record, Buffer.from('\n,"')])
+          counter.read(padded, 4, 4 + record.length, at)
+          expect([counter.count, counter.value]).toEqual([fields.length, fields[at]])
+        }
+      ),
+      { numRuns: 2000 }
     )
   })
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { makeTempDir, type TempDir } from '../__fixtures__/files/temp-files.js'
-import { delimiterOf, readRecords } from '../src/files/index.js'
+import { delimiterOf, parseFields, readRecords } from '../src/files/index.js'
 import type { ImportFormat } from '../src/marketo/types.js'
-import { parseChecked, type CheckedRecord } from '../src/validate/parse.js'
+import { parseChecked } from '../src/validate/parse.js'
 import { firstInvalidByte, Utf8Checker } from '../src/validate/utf8.js'
 
 let dir: TempDir
@@ -14,15 +14,32 @@ afterAll(async () => {
   await dir.remove()
 })
 
+interface Read {
+  index: number
+  line: number
+  start: number
+  end: number
+  fields: string[]
+}
+
 async function parsed(
   name: string,
   content: string | Buffer,
   format: ImportFormat = 'CSV',
   readBytes?: number
-): Promise<{ records: CheckedRecord[]; result: Awaited<ReturnType<typeof parseChecked>> }> {
+): Promise<{ records: Read[]; result: Awaited<ReturnType<typeof parseChecked>> }> {
   const path = await dir.write(name, content)
-  const records: CheckedRecord[] = []
-  const result = await parseChecked(path, format, (r) => records.push(r), { readBytes })
+  const records: Read[] = []
+  // The bytes are the reader's only while the visit runs: the test decodes them then.
+  const result = await parseChecked(
+    path,
+    format,
+    (index, bytes, from, start, end, line) => {
+      const fields = parseFields(bytes.subarray(from, from + end - start), format)
+      records.push({ index, line, start, end, fields })
+    },
+    { readBytes }
+  )
   return { records, result }
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
+import fc from 'fast-check'
 import {
   delimiterContradiction,
   emailColumn,
@@ -78,6 +79,34 @@ describe('a delimiter that contradicts the format', () => {
 })
 
 describe('emails Marketo flags as invalid', () => {
+  it('reads as the rules spelled out one by one, on any text', () => {
+    // The rules one by one, as the expression replaced them.
+    const spelledOut = (email: string): boolean => {
+      const at = email.indexOf('@')
+      if (at <= 0 || at !== email.lastIndexOf('@') || /\s/.test(email)) return true
+      const local = email.slice(0, at)
+      const domain = email.slice(at + 1)
+      if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) return true
+      const labels = domain.split('.')
+      if (labels.length < 2 || labels.some((label) => label === '' || /^-|-$/.test(label))) {
+        return true
+      }
+      return !/^[A-Za-z]{2,}$/.test(labels[labels.length - 1] as string)
+    }
+    const text = fc
+      .array(
+        fc.constantFrom('a', 'Z', '1', '.', '.', '@', '-', ' ', '\n', '_', 'é', 'co', 'x@y.com'),
+        {
+          maxLength: 14
+        }
+      )
+      .map((units) => units.join(''))
+    fc.assert(
+      fc.property(text, (email) => expect(isInvalidEmail(email)).toBe(spelledOut(email))),
+      { numRuns: 20000 }
+    )
+  })
+
   it.each([
     ['Rhaegar.Targaryen.com'],
     ['a@b'],

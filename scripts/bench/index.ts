@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: the figures of issue 4, measured side by side in one run.
  *
- * 1. Split throughput of a 500 MB CSV with quoted line breaks, against GNU `split -C`.
+ * 1. Split throughput of a 500 MB CSV with quoted line breaks, against GNU `split -C`; and on the
+ *    same file, a dry run's file work (plan + checks) against a bare csv-parse pass, a bare
+ *    papaparse pass and `planFile` alone (issue 11).
  * 2. Peak RSS of the built action (a child process, as the runner runs it) splitting and
  *    uploading a 100 MB and a 1 GB file to the simulator, default chunk-size, and tracing a
  *    500 MB failures file (one job's rows, padded by the simulator with the same rows again).
@@ -17,6 +19,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { availableParallelism, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { writeCsv } from './csv.js'
+import { measureChecks } from './checks.js'
 import { measureActionRss, measureTraceRss, type RssRun } from './rss.js'
 import { measureMirrorRss } from './mirror.js'
 import { measureScan } from './scan.js'
@@ -97,6 +100,22 @@ async function benchScan(scratch: string): Promise<void> {
       '>= 0.5x',
       Number.isNaN(split) ? undefined : ratio >= 0.5
     )
+    console.log('Checks: the dry run, csv-parse, papaparse and planFile on the same file...')
+    const checks = await measureChecks(path)
+    const rate = (ms: number): number => checks.bytes / 1e3 / ms
+    const dryRun = rate(checks.dryRunMs)
+    for (const [name, other, target] of [
+      ['a bare csv-parse pass', rate(checks.csvParseMs), 5],
+      ['a bare papaparse pass', rate(checks.papaparseMs), 1],
+      ['planFile alone', rate(checks.planFileMs), 0.5]
+    ] as const) {
+      row(
+        `dry-run checks, ${size(checks.bytes)} CSV, vs ${name}`,
+        `${Math.round(dryRun)} MB/s vs ${Math.round(other)} MB/s = ${(dryRun / other).toFixed(2)}x`,
+        `>= ${target}x`,
+        dryRun / other >= target
+      )
+    }
   } finally {
     await rm(path, { force: true })
   }

@@ -3,9 +3,12 @@ export { detectFormat, type DetectedFormat, type RequestedFormat } from './forma
 export { HEAD_BYTES, readHead } from './head.js'
 export { partSource } from './part-source.js'
 export {
+  FieldCounter,
   parseFields,
+  RecordReader,
   readRecords,
   recordsOf,
+  type RecordBytesVisitor,
   type ReadRecordsOptions,
   type SourceRecord
 } from './records.js'

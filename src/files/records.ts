@@ -49,46 +49,101 @@ export async function* recordsOf(
   format: ImportFormat,
   displayPath: string
 ): AsyncGenerator<SourceRecord> {
-  // Boundaries found by the last push, as (start, end, line) triples.
-  const found: number[] = []
-  const scanner = new RecordScanner(
+  let found: SourceRecord[] = []
+  let index = 0
+  const reader = new RecordReader(
     format,
-    (start, end, line) => found.push(start, end, line),
+    (bytes, from, start, end, line) => {
+      const fields = parseFields(bytes.subarray(from, from + end - start), format)
+      found.push({ index: index++, line, fields, start, end })
+    },
     displayPath
   )
-  // Bytes from `heldStart` on, not yet handed out as records.
-  let held: Buffer[] = []
-  let heldStart = 0
-  let index = 0
-
-  function* takeFound(): Generator<SourceRecord> {
-    if (found.length === 0) return
-    const bytes = held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held)
-    for (let i = 0; i < found.length; i += 3) {
-      const start = found[i] as number
-      const end = found[i + 1] as number
-      const record = bytes.subarray(start - heldStart, end - heldStart)
-      yield {
-        index: index++,
-        line: found[i + 2] as number,
-        fields: parseFields(record, format),
-        start,
-        end
-      }
-    }
-    const consumed = found[found.length - 2] as number
-    held = [bytes.subarray(consumed - heldStart)]
-    heldStart = consumed
-    found.length = 0
-  }
-
   for await (const chunk of chunks) {
-    held.push(chunk)
-    scanner.push(chunk)
-    yield* takeFound()
+    reader.push(chunk)
+    if (found.length > 0) {
+      yield* found
+      found = []
+    }
   }
-  scanner.finish()
-  yield* takeFound()
+  reader.finish()
+  yield* found
+}
+
+/**
+ * Called once per record with its bytes, `bytes[from, from + end - start)` (line break included),
+ * valid only during the call; its byte range [start, end) in the file, and the 1-based line where
+ * it starts. No Buffer is made per record: the checks read millions of them.
+ */
+export type RecordBytesVisitor = (
+  bytes: Buffer,
+  from: number,
+  start: number,
+  end: number,
+  line: number
+) => void
+
+/**
+ * The scanner fed chunk by chunk, handing each record's bytes to a visitor as it is found: no
+ * copy for a record inside one chunk, one join of the held tail for a record across chunks.
+ */
+export class RecordReader {
+  private readonly scanner: RecordScanner
+  private readonly visit: RecordBytesVisitor
+  /** Bytes from `heldStart` up to the current chunk, not yet handed out (a copy). */
+  private held: Buffer = Buffer.alloc(0)
+  private heldStart = 0
+  private chunk: Buffer = Buffer.alloc(0)
+  private chunkStart = 0
+  private joined: Buffer | null = null
+  /** End of the last record handed out. */
+  private consumed = 0
+
+  constructor(format: ImportFormat, visit: RecordBytesVisitor, displayPath: string) {
+    this.visit = visit
+    this.scanner = new RecordScanner(
+      format,
+      (start, end, line) => this.take(start, end, line),
+      displayPath
+    )
+  }
+
+  /** Bytes read so far. */
+  get bytes(): number {
+    return this.scanner.bytes
+  }
+
+  push(chunk: Buffer): void {
+    this.chunk = chunk
+    this.chunkStart = this.heldStart + this.held.length
+    this.joined = null
+    this.scanner.push(chunk)
+    // The caller may reuse the chunk's memory: what is kept of it is copied.
+    if (this.consumed >= this.chunkStart) {
+      this.held = Buffer.from(chunk.subarray(this.consumed - this.chunkStart))
+      this.heldStart = this.consumed
+    } else {
+      this.held = Buffer.concat([this.held, chunk])
+    }
+    this.chunk = Buffer.alloc(0)
+    this.joined = null
+  }
+
+  /** Ends the file: hands out a last record without a line break; throws on an open quote. */
+  finish(): void {
+    this.chunkStart = this.heldStart + this.held.length
+    this.scanner.finish()
+  }
+
+  private take(start: number, end: number, line: number): void {
+    this.consumed = end
+    if (start >= this.chunkStart) {
+      this.visit(this.chunk, start - this.chunkStart, start, end, line)
+      return
+    }
+    this.joined ??= Buffer.concat([this.held, this.chunk])
+    this.visit(this.joined, start - this.heldStart, start, end, line)
+  }
 }
 
 /**
@@ -100,49 +155,97 @@ export async function* recordsOf(
  */
 export function parseFields(record: Buffer, format: ImportFormat): string[] {
   const delimiter = delimiterOf(format).charCodeAt(0)
-  let length = record.length
-  if (length > 0 && record[length - 1] === LF) {
-    length--
-    if (length > 0 && record[length - 1] === CR) length--
-  }
+  const length = contentEnd(record, 0, record.length)
   const fields: string[] = []
-  let pos = 0
-  for (;;) {
-    let value = ''
-    if (pos < length && record[pos] === QUOTE) {
-      let segment = pos + 1
-      for (;;) {
-        const quote = indexWithin(record, QUOTE, segment, length)
-        if (quote === length) {
-          // Only an unclosed quote at the end of the file, which the scanner reports.
-          fields.push(value + record.toString('utf8', segment, length))
-          return fields
-        }
-        if (quote + 1 < length && record[quote + 1] === QUOTE) {
-          value += record.toString('utf8', segment, quote + 1)
-          segment = quote + 2
-          continue
-        }
-        value += record.toString('utf8', segment, quote)
-        if (quote + 1 === length || record[quote + 1] === delimiter) {
-          pos = quote + 1
-        } else {
-          value = '"' + value
-          pos = quote
-        }
-        break
-      }
-    }
-    const next = indexWithin(record, delimiter, pos, length)
-    value += record.toString('utf8', pos, next)
-    fields.push(value)
-    if (next === length) return fields
-    pos = next + 1
+  for (let pos = 0; ;) {
+    const end = fieldEnd(record, pos, length, delimiter)
+    fields.push(decodeField(record, pos, end))
+    if (end === length) return fields
+    pos = end + 1
   }
 }
 
-/** Position of `byte` in [from, limit), or `limit` when it is not there. */
+/**
+ * The checks' view of a record, read by the same rules as `parseFields` without decoding the
+ * fields it is not asked for: how many fields there are, and the value of one. One per file.
+ */
+export class FieldCounter {
+  /** Fields of the last record read. */
+  count = 0
+  /** The wanted field's value, or undefined when the record has fewer fields. */
+  value: string | undefined = undefined
+  private readonly delimiter: number
+
+  constructor(format: ImportFormat) {
+    this.delimiter = delimiterOf(format).charCodeAt(0)
+  }
+
+  /** Reads the record `record[from, to)`. */
+  read(record: Buffer, from: number, to: number, wanted: number): void {
+    const length = contentEnd(record, from, to)
+    let count = 0
+    let value: string | undefined
+    for (let pos = from; ;) {
+      const end = fieldEnd(record, pos, length, this.delimiter)
+      if (count === wanted) value = decodeField(record, pos, end)
+      count++
+      if (end === length) break
+      pos = end + 1
+    }
+    this.count = count
+    this.value = value
+  }
+}
+
+/** Where the record `record[from, to)` ends without its `\n` or `\r\n`. */
+function contentEnd(record: Buffer, from: number, to: number): number {
+  let end = to
+  if (end > from && record[end - 1] === LF) {
+    end--
+    if (end > from && record[end - 1] === CR) end--
+  }
+  return end
+}
+
+/** Where the field starting at `pos` ends: at the delimiter after it, or at `length`. */
+function fieldEnd(record: Buffer, pos: number, length: number, delimiter: number): number {
+  if (pos >= length || record[pos] !== QUOTE) return indexWithin(record, delimiter, pos, length)
+  for (let segment = pos + 1; ;) {
+    const quote = indexWithin(record, QUOTE, segment, length)
+    // An unclosed quote runs to the end (only at the end of a file, which the scanner reports).
+    if (quote === length) return length
+    if (quote + 1 < length && record[quote + 1] === QUOTE) {
+      segment = quote + 2
+      continue
+    }
+    if (quote + 1 === length || record[quote + 1] === delimiter) return quote + 1
+    return indexWithin(record, delimiter, quote, length)
+  }
+}
+
+/** The value of the field in [pos, end), as `fieldEnd` delimits it. */
+function decodeField(record: Buffer, pos: number, end: number): string {
+  if (pos >= end || record[pos] !== QUOTE) return record.toString('utf8', pos, end)
+  let value = ''
+  for (let segment = pos + 1; ;) {
+    const quote = indexWithin(record, QUOTE, segment, end)
+    if (quote === end) return value + record.toString('utf8', segment, end)
+    if (quote + 1 < end && record[quote + 1] === QUOTE) {
+      value += record.toString('utf8', segment, quote + 1)
+      segment = quote + 2
+      continue
+    }
+    value += record.toString('utf8', segment, quote)
+    // Closed right before the delimiter or the end; else plain text from the opening quote on.
+    return quote + 1 === end ? value : '"' + value + record.toString('utf8', quote, end)
+  }
+}
+
+/**
+ * Position of `byte` in [from, limit), or `limit` when it is not there. A plain loop: fields are
+ * short, and Buffer#indexOf costs ~30 ns a call.
+ */
 function indexWithin(buffer: Buffer, byte: number, from: number, limit: number): number {
-  const at = buffer.indexOf(byte, from)
-  return at === -1 || at > limit ? limit : at
+  for (let at = from; at < limit; at++) if (buffer[at] === byte) return at
+  return limit
 }

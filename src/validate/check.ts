@@ -1,12 +1,24 @@
 import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
-import { delimiterOf, FileFormatError, partFileName, readRecords } from '../files/index.js'
+import {
+  delimiterOf,
+  FieldCounter,
+  FileFormatError,
+  parseFields,
+  partFileName,
+  readRecords
+} from '../files/index.js'
 import { formatBytes, messageOf } from '../format.js'
 import { MARKETO_MAX_BODY_BYTES, multipartOverheadBytes } from '../marketo/multipart.js'
 import type { ImportFormat } from '../marketo/types.js'
 import { EmailFingerprints } from './duplicates.js'
 import type { Findings } from './findings.js'
-import { CHECK_READ_BYTES, parseChecked, type CheckedRecord, type ParseOptions } from './parse.js'
+import {
+  CHECK_READ_BYTES,
+  parseChecked,
+  type CheckedRecordVisitor,
+  type ParseOptions
+} from './parse.js'
 import {
   delimiterContradiction,
   emailColumn,
@@ -96,16 +108,17 @@ export async function checkFile(
   let maxRecordBytes = 0
   let emailAt = -1
   let rowsChecked = true
+  const counter = new FieldCounter(format)
 
-  const visit = (record: CheckedRecord): void => {
-    if (record.index === 0) {
-      header = record.fields
-      maxRecordBytes = MARKETO_MAX_BODY_BYTES - (record.end - record.start) - overhead
+  const visit: CheckedRecordVisitor = (index, bytes, from, start, end, line) => {
+    if (index === 0) {
+      header = parseFields(bytes.subarray(from, from + end - start), format)
+      maxRecordBytes = MARKETO_MAX_BODY_BYTES - (end - start) - overhead
       if (header.some((name) => name.includes('\r'))) {
         // A file saved with classic Mac OS line breaks reads as one long header.
         error(
           'line-breaks',
-          record.line,
+          line,
           'the header holds a carriage return: the lines end with a carriage return alone ' +
             '(classic Mac OS); save the file with LF or CRLF line breaks'
         )
@@ -117,49 +130,50 @@ export async function checkFile(
           ? delimiterContradiction(header[0] as string, format, delimiter)
           : undefined
       if (contradiction !== undefined) {
-        error('delimiter', record.line, contradiction)
+        error('delimiter', line, contradiction)
         rowsChecked = false
         return
       }
       const email = emailColumn(header)
-      if ('problem' in email) error('no-email-column', record.line, email.problem)
+      if ('problem' in email) error('no-email-column', line, email.problem)
       else emailAt = email.index
       for (const warning of headerNameWarnings(header)) {
-        run.findings.add('header-name', displayPath, record.line, warning.message)
+        run.findings.add('header-name', displayPath, line, warning.message)
       }
       return
     }
     result.rows++
-    if (rowsChecked) checkRow(record)
+    if (rowsChecked) checkRow(bytes, from, end - start, line)
   }
 
-  const checkRow = (record: CheckedRecord): void => {
-    const { line, fields } = record
+  const checkRow = (bytes: Buffer, from: number, recordBytes: number, line: number): void => {
+    counter.read(bytes, from, from + recordBytes, emailAt)
+    const fields = counter.count
     const selected = file.selected?.(line) ?? true
     let warned = false
-    if (selected && record.end - record.start > maxRecordBytes) {
+    if (selected && recordBytes > maxRecordBytes) {
       warned = true
       run.findings.add(
         'record-too-large',
         displayPath,
         line,
-        `this record is ${formatBytes(record.end - record.start)}: with the header it is larger ` +
+        `this record is ${formatBytes(recordBytes)}: with the header it is larger ` +
           `than Marketo's import limit of ${MARKETO_MAX_BODY_BYTES / 1_048_576} MiB, so Marketo cannot import it`
       )
     }
-    if (fields.length !== header.length) {
+    if (fields !== header.length) {
       if (selected) {
         error(
           'field-count',
           line,
-          `this record has ${fields.length} fields, the header has ${header.length}` +
-            (fields.length > header.length
+          `this record has ${fields} fields, the header has ${header.length}` +
+            (fields > header.length
               ? '; a value holding the delimiter must be in double quotes'
               : '')
         )
       }
     } else if (emailAt >= 0) {
-      const email = (fields[emailAt] as string).trim()
+      const email = (counter.value as string).trim()
       if (email === '') {
         if (selected) error('empty-email', line, 'empty email: Marketo fails a row without one')
       } else {

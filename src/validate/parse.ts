@@ -1,10 +1,13 @@
 import { createReadStream } from 'node:fs'
-import { FileFormatError, recordsOf, type SourceRecord } from '../files/index.js'
+import { FileFormatError, RecordReader, type RecordBytesVisitor } from '../files/index.js'
 import type { ImportFormat } from '../marketo/types.js'
 import { Utf8Checker, type Utf8Problem } from './utf8.js'
 
-/** One record with its fields, its starting line and its byte range, as the parts use them. */
-export type CheckedRecord = SourceRecord
+/** A record as the checks get it: its index (0 for the header), then as the reader gives it. */
+export type CheckedRecordVisitor = (
+  index: number,
+  ...record: Parameters<RecordBytesVisitor>
+) => void
 
 export interface ParseResult {
   sizeBytes: number
@@ -35,30 +38,28 @@ export interface ParseOptions {
 export async function parseChecked(
   path: string,
   format: ImportFormat,
-  visit: (record: CheckedRecord) => void,
+  visit: CheckedRecordVisitor,
   options: ParseOptions = {}
 ): Promise<ParseResult> {
   const utf8 = new Utf8Checker()
-  let sizeBytes = 0
-  async function* checkedChunks(): AsyncGenerator<Buffer> {
-    const stream = createReadStream(path, { highWaterMark: options.readBytes ?? CHECK_READ_BYTES })
-    for await (const chunk of stream) {
-      const bytes = chunk as Buffer
-      utf8.push(bytes)
-      sizeBytes += bytes.length
-      yield bytes
-    }
-  }
   let records = 0
+  const reader = new RecordReader(
+    format,
+    (bytes, from, start, end, line) => visit(records++, bytes, from, start, end, line),
+    options.displayPath ?? path
+  )
+  const stream = createReadStream(path, { highWaterMark: options.readBytes ?? CHECK_READ_BYTES })
+  for await (const chunk of stream) {
+    const bytes = chunk as Buffer
+    utf8.push(bytes)
+    reader.push(bytes)
+  }
   let unclosedQuote: ParseResult['unclosedQuote'] = null
   try {
-    for await (const record of recordsOf(checkedChunks(), format, options.displayPath ?? path)) {
-      records++
-      visit(record)
-    }
+    reader.finish()
   } catch (error) {
     if (!(error instanceof FileFormatError)) throw error
     unclosedQuote = { line: error.line }
   }
-  return { sizeBytes, records, utf8: utf8.finish(), unclosedQuote }
+  return { sizeBytes: reader.bytes, records, utf8: utf8.finish(), unclosedQuote }
 }

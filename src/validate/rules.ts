@@ -128,15 +128,16 @@ function restApiGuess(name: string): string | undefined {
  * a domain with a dot, no spaces, no empty domain labels, a top-level domain of 2+ letters.
  */
 export function isInvalidEmail(email: string): boolean {
-  const at = email.indexOf('@')
-  if (at <= 0 || at !== email.lastIndexOf('@') || /\s/.test(email)) return true
-  const local = email.slice(0, at)
-  const domain = email.slice(at + 1)
-  if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) return true
-  const labels = domain.split('.')
-  if (labels.length < 2 || labels.some((label) => label === '' || /^-|-$/.test(label))) return true
-  return !/^[A-Za-z]{2,}$/.test(labels[labels.length - 1] as string)
+  return !VALID_EMAIL.test(email)
 }
+
+/**
+ * The same rules as one expression, run on every row: a local part of no `@` or white space that
+ * neither starts nor ends with a dot, no `..` anywhere, then labels that are not empty and do not
+ * start or end with a hyphen, the last of 2+ letters.
+ */
+const VALID_EMAIL =
+  /^(?!.*\.\.)[^@\s.](?:[^@\s]*[^@\s.])?@(?:[^@\s.-](?:[^@\s.]*[^@\s.-])?\.)+[A-Za-z]{2,}$/
 
 /** Emails compare as Marketo deduplicates them: surrounding spaces and case do not matter. */
 export function emailKey(email: string): string {

@@ -10,6 +10,10 @@ export type CallKind =
   | 'leads'
   | 'memberDelete'
   | 'export'
+  | 'program'
+  | 'channels'
+  | 'describe'
+  | 'usage'
   | 'other'
 
 /** `any` is every call except identity. */

@@ -25,6 +25,21 @@ import {
   handleMemberDelete
 } from './removals-api.js'
 import { TokenStore } from './tokens.js'
+import {
+  CHANNELS_PATH,
+  DEFAULT_LEAD_FIELDS,
+  DEFAULT_MEMBER_FIELDS,
+  Instance,
+  LEAD_DESCRIBE_PATH,
+  MEMBER_DESCRIBE_PATH,
+  PROGRAM_PATH,
+  USAGE_PATH,
+  handleChannels,
+  handleDescribe,
+  handleProgram,
+  handleUsage
+} from './instance.js'
+import type { SimField, SimPermission, SimProgramInfo } from './instance.js'
 
 export type { RecordedRequest, RecordedUpload } from './http.js'
 export type { SimJob, SimJobStatus } from './jobs.js'
@@ -32,6 +47,7 @@ export type { Fault, FaultRule, FaultTarget, CallKind } from './faults.js'
 export type { RowIssue } from './rows.js'
 export type { SimExport, SimExportStatus } from './exports.js'
 export type { GeneratedMembers, SimMember } from './members.js'
+export type { SimChannel, SimField, SimPermission, SimProgramInfo, SimStatus } from './instance.js'
 
 /** A member the simulator starts with. */
 export interface SeedMember {
@@ -70,6 +86,16 @@ export interface SimulatorOptions {
    * uploads have empty `content`, and `importedEmails()` does not see these jobs.
    */
   keepUploads?: boolean
+  /** Name, workspace and channel of programs in the asset API (program id -> info). */
+  programInfo?: Record<string, SimProgramInfo>
+  /** Lead fields of describe2.json; default DEFAULT_LEAD_FIELDS. */
+  leadFields?: SimField[]
+  /** Program member fields of programs/members/describe.json; default DEFAULT_MEMBER_FIELDS. */
+  memberFields?: SimField[]
+  /** Permissions the API user's role lacks: their calls answer 603. */
+  deniedPermissions?: SimPermission[]
+  /** Calls made today before the simulator started, added to the ones it serves in usage.json. */
+  usageToday?: number
   /** Time source of the rate-limit window and token expiry, so tests can move time; default Date.now. */
   clock?: () => number
 }
@@ -126,6 +152,10 @@ function classify(path: string): CallKind {
   if (MEMBER_DELETE_PATH.test(path)) return 'memberDelete'
   if (EXPORT_PATH.test(path)) return 'export'
   if (SUBMIT_PATH.test(path)) return 'submit'
+  if (PROGRAM_PATH.test(path)) return 'program'
+  if (path === CHANNELS_PATH) return 'channels'
+  if (path === LEAD_DESCRIBE_PATH || path === MEMBER_DESCRIBE_PATH) return 'describe'
+  if (path === USAGE_PATH) return 'usage'
   const batch = BATCH_PATH.exec(path)
   return batch ? (batch[2] as CallKind) : 'other'
 }
@@ -245,6 +275,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     options.maxConcurrentCalls ?? 10,
     clock
   )
+  const programs = options.programs ?? {
+    '1001': [...DEFAULT_STATUSES],
+    '1002': [...DEFAULT_STATUSES]
+  }
+  const instance = new Instance(
+    programs,
+    options.programInfo ?? {},
+    options.leadFields ?? DEFAULT_LEAD_FIELDS,
+    options.memberFields ?? DEFAULT_MEMBER_FIELDS,
+    options.deniedPermissions ?? []
+  )
   const context: ApiContext = {
     queue,
     membership,
@@ -253,7 +294,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     tokens,
     clientId,
     clientSecret,
-    programs: options.programs ?? { '1001': [...DEFAULT_STATUSES], '1002': [...DEFAULT_STATUSES] },
+    programs,
     noFileAnswer: options.noFileAnswer ?? '404',
     keepUploads: options.keepUploads ?? true
   }
@@ -328,6 +369,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (kind === 'memberDelete') {
       const programId = MEMBER_DELETE_PATH.exec(record.path)?.[1] as string
       return handleMemberDelete(ex, context, decodeURIComponent(programId), body.body)
+    }
+    if (kind === 'program') {
+      const programId = PROGRAM_PATH.exec(record.path)?.[1] as string
+      return handleProgram(ex, instance, decodeURIComponent(programId))
+    }
+    if (kind === 'channels') return handleChannels(ex, instance, record.query)
+    if (kind === 'describe') {
+      return handleDescribe(ex, instance, record.path === LEAD_DESCRIBE_PATH ? 'lead' : 'member')
+    }
+    if (kind === 'usage') {
+      // Marketo counts every REST call, this one included; the identity calls are not REST calls.
+      const served = requests.filter((request) => request.kind !== 'identity').length
+      return handleUsage(ex, (options.usageToday ?? 0) + served, new Date(clock()))
     }
     if (kind === 'export') {
       const match = EXPORT_PATH.exec(record.path)

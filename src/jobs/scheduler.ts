@@ -2,7 +2,9 @@ import type { ImportJobStatus, UploadSource } from '../marketo/types.js'
 import type { Part } from '../files/types.js'
 import { describePart, isBatchPart } from './parts.js'
 import type { Clock, Sleep } from '../time.js'
+import { importRate, predictEnd, type EndedJobTiming } from './end-forecast.js'
 import {
+  aimAtForecast,
   firstPoll,
   MARKETO_PROCESSING_SLOTS,
   nextPoll,
@@ -10,15 +12,13 @@ import {
   type PolledJob,
   type PollTiming
 } from './poll-plan.js'
-import type { ImportApi, JobPart, JobResult } from './types.js'
+import type { ImportApi, ImportTarget, JobPart, JobResult } from './types.js'
 import { Wakeup } from './wakeup.js'
 import { messageOf } from '../format.js'
 import type { FailureTraits } from '../marketo/types.js'
 import type { Log } from '../log.js'
 
-export interface SchedulerOptions extends PollTiming {
-  programId: string
-  programMemberStatus: string
+export interface SchedulerOptions extends PollTiming, ImportTarget {
   /** Jobs this run keeps queued or importing at once. */
   maxConcurrentJobs: number
   /** Clock time after which nothing is submitted and open jobs are left as they are. */
@@ -71,6 +71,10 @@ export interface ScheduleOutcome {
 interface OpenJob {
   result: JobResult
   poll: PolledJob
+  /** Clock time of the first poll that saw the job `Importing`. */
+  importingSince?: number
+  /** Clock time of the last poll that saw it `Importing`. */
+  lastImportingAt?: number
 }
 
 function traitsOf(error: unknown): FailureTraits {
@@ -101,6 +105,8 @@ export async function runImportJobs(
   // Parts from this index on were never tried: a stop says why in their results.
   let untried = 0
   const open: OpenJob[] = []
+  // How long the jobs that ended took: what end forecasts are made from.
+  const endedTimings: EndedJobTiming[] = []
   const endings: Promise<void>[] = []
   const wakeup = new Wakeup()
   let stop: RunStop | undefined
@@ -151,8 +157,8 @@ export async function runImportJobs(
         const job = isBatchPart(part)
           ? { batchId: part.batchId, status: 'Queued', uncertainAttempts: 0 }
           : await api.submitImport({
-              programId: options.programId,
-              programMemberStatus: options.programMemberStatus,
+              programId: part.target?.programId ?? options.programId,
+              programMemberStatus: part.target?.programMemberStatus ?? options.programMemberStatus,
               format: part.format,
               source: options.sourceOf(part)
             })
@@ -244,7 +250,13 @@ export async function runImportJobs(
         end(job, { outcome: 'Failed', message: `status unavailable: ${message}` })
       } else if (status) {
         if (status.status === 'Complete' || status.status === 'Failed') end(job, fromStatus(status))
-        else job.result.outcome = status.status
+        else {
+          job.result.outcome = status.status
+          if (status.status === 'Importing') {
+            job.importingSince ??= now
+            job.lastImportingAt = now
+          }
+        }
       }
     }
     rescheduleOpenJobs(due)
@@ -254,6 +266,14 @@ export async function runImportJobs(
     Object.assign(job.result, update, { endedAt: clock.now() })
     open.splice(open.indexOf(job), 1)
     const { result } = job
+    if (job.importingSince !== undefined && !isBatchPart(result.part)) {
+      endedTimings.push({
+        rows: result.part.rows,
+        importingSince: job.importingSince,
+        lastImportingAt: job.lastImportingAt ?? job.importingSince,
+        endSeenAt: clock.now()
+      })
+    }
     options.log.info(
       `${result.outcome === 'Complete' ? 'Finished' : 'Failed'}: ${describePart(result.part)}` +
         `, batch ${result.batchId}: ${result.message || result.outcome}`
@@ -264,11 +284,28 @@ export async function runImportJobs(
 
   const rescheduleOpenJobs = (polled: OpenJob[]): void => {
     const now = clock.now()
+    const rate = importRate(endedTimings)
     open.forEach((job, position) => {
       const head = position < MARKETO_PROCESSING_SLOTS
       if (polled.includes(job)) job.poll = nextPoll(job.poll, now, head, options)
       else if (head) job.poll = promoteToHead(job.poll, now, options)
+      const forecastEnd =
+        head && job.poll.forecastEnd === undefined ? forecastOf(job, rate) : undefined
+      if (forecastEnd !== undefined) job.poll = aimAtForecast(job.poll, now, forecastEnd, options)
     })
+    // A job behind the oldest ones cannot start before one of them ends: while one is predicted
+    // to end later, its check waits until just after, when it is promoted anyway.
+    const heads = open.slice(0, MARKETO_PROCESSING_SLOTS)
+    const aimed = heads.filter((job) => job.poll.intervalMs === 0 && job.poll.forecastEnd)
+    if (aimed.length === heads.length && aimed.length > 0) {
+      const firstEnd = Math.min(...aimed.map((job) => job.poll.nextPollAt))
+      for (const job of open.slice(MARKETO_PROCESSING_SLOTS)) {
+        job.poll = {
+          ...job.poll,
+          nextPollAt: Math.max(job.poll.nextPollAt, firstEnd + options.pollIntervalMs)
+        }
+      }
+    }
   }
 
   const snapshot = (): ProgressSnapshot => {
@@ -302,6 +339,13 @@ export async function runImportJobs(
 
 function uncertainSubmit(stop: RunStop): string {
   return `${stop.message} while this part was being submitted; Marketo may or may not have created its job`
+}
+
+/** When an importing file part is predicted to end, once the run has a rate to go by. */
+function forecastOf(job: OpenJob, rate: number | undefined): number | undefined {
+  const { part } = job.result
+  if (job.importingSince === undefined || isBatchPart(part)) return undefined
+  return predictEnd(part.rows, job.importingSince, rate)
 }
 
 function nextDue(open: OpenJob[]): number | undefined {

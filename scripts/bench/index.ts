@@ -10,6 +10,8 @@
  * 3. Wall time and API calls of 20 parts against the ideal schedule, and
  * 4. calls per job for jobs of 10 s, 1 min and 10 min, against a fixed 5 s poll: the action's
  *    scheduler and call limiter on a simulated clock (see schedule.ts).
+ * 5. 10 programs of one 2 min job each through one step's shared queue, against the ideal and
+ *    against a matrix of one job per program run one at a time (issue 13).
  *
  * BENCH_QUICK=1 uses 50 MB and 100 MB files and a 50 MB failures file instead (the smoke test). Generated files live in a
  * folder under the system temp folder, removed at the end. MB = 10^6 bytes, MiB = 2^20 bytes.
@@ -27,6 +29,7 @@ import {
   DEFAULT_POLLING,
   partsOfRows,
   runFixedPoll,
+  runPrograms,
   runScheduler,
   twentyPartDurations,
   twentyPartRows
@@ -281,6 +284,28 @@ async function benchSchedule(): Promise<void> {
       single.calls <= baseline.calls
     )
   }
+  const programs = await runPrograms()
+  const vsIdeal = programs.oneStepMs / programs.idealMs
+  const vsMatrix = programs.oneStepMs / programs.matrixMs
+  row(
+    `${programs.programs} programs (1 file, 2 min each), one step, vs ideal`,
+    `${seconds(programs.oneStepMs)} vs ideal ${seconds(programs.idealMs)} = ${vsIdeal.toFixed(3)}x`,
+    '<= 1.1x ideal',
+    vsIdeal <= 1.1 && programs.programs === 10
+  )
+  row(
+    `${programs.programs} programs, one step vs a matrix of one job each`,
+    `${seconds(programs.oneStepMs)} vs matrix ${seconds(programs.matrixMs)} = ${vsMatrix.toFixed(3)}x; ` +
+      `${programs.oneStep.callsPerJob.toFixed(1)} calls per job`,
+    '<= 0.6x matrix',
+    vsMatrix <= 0.6
+  )
+  notes.push(
+    'Programs rows: one step sends the parts of 10 programs, each part carrying its program, ' +
+      'through one scheduler and one queue after one runner start-up (20 s); the matrix runs the ' +
+      'scheduler once per program, one at a time, each after its own 20 s runner start-up. The ' +
+      "ideal is every part on Marketo's 2 slots back to back, with no start-up."
+  )
   notes.push(
     "Scheduler rows: the action's runImportJobs and call limiter on a simulated clock against an " +
       'in-memory FIFO queue with 2 slots (testkit/fake-marketo.ts), poll-interval 5, ' +

@@ -39,6 +39,8 @@ export interface ScheduleRun {
   maxOpen: number
   /** Mean time between a job's end in Marketo and the poll that saw it. */
   meanDetectionLagMs: number
+  /** Programs the jobs imported into. */
+  programs: number
 }
 
 /** The action's scheduler behind the action's call limiter (50 calls per 20 s, 5 at once). */
@@ -143,7 +145,8 @@ function summarize(
     wallMs,
     idealMs: marketo.idealMakespan(start),
     maxOpen: marketo.maxOpenSeen,
-    meanDetectionLagMs: lags.reduce((sum, lag) => sum + lag, 0) / Math.max(1, lags.length)
+    meanDetectionLagMs: lags.reduce((sum, lag) => sum + lag, 0) / Math.max(1, lags.length),
+    programs: new Set(marketo.jobs.map((job) => job.request.programId)).size
   }
 }
 
@@ -175,4 +178,46 @@ export function twentyPartDurations(): number[] {
 /** The rows of twentyPartDurations' parts: each duration's rows, off by the jitter above. */
 export function twentyPartRows(): number[] {
   return twentyPartDurations().map((ms, i) => rowsFor(ms * (1 + (((i * 5) % 9) - 4) / 100)))
+}
+
+/** Time a GitHub runner takes to start a job before its first step. */
+export const RUNNER_START_MS = 20 * SECOND
+
+export interface ProgramsRun {
+  programs: number
+  /** One step: one runner start-up, then every program's part on one shared queue. */
+  oneStepMs: number
+  /** One matrix job per program, run one at a time, each with its runner start-up. */
+  matrixMs: number
+  /** Every part on Marketo's 2 slots back to back from the start. */
+  idealMs: number
+  oneStep: ScheduleRun
+}
+
+/**
+ * `programs` programs with one file each, every job taking `jobMs`: the parts of all programs,
+ * each carrying its own program as its import target, through one scheduler (as one step with
+ * several imports runs them), against one scheduler run per program after a runner start-up
+ * each (a matrix with max-parallel 1).
+ */
+export async function runPrograms(programs = 10, jobMs = 120 * SECOND): Promise<ProgramsRun> {
+  const durations = Array.from({ length: programs }, () => jobMs)
+  const parts = partsOfRows(durations.map(rowsFor)).map((part, i) => ({
+    ...part,
+    displayPath: `program-${1001 + i}.csv`,
+    target: { programId: String(1001 + i), programMemberStatus: 'Attended' }
+  }))
+  const oneStep = await runScheduler(durations, DEFAULT_POLLING, parts)
+  let matrixMs = 0
+  for (const part of parts) {
+    const job = await runScheduler([jobMs], DEFAULT_POLLING, [part])
+    matrixMs += RUNNER_START_MS + job.wallMs
+  }
+  return {
+    programs: oneStep.programs,
+    oneStepMs: RUNNER_START_MS + oneStep.wallMs,
+    matrixMs,
+    idealMs: oneStep.idealMs,
+    oneStep
+  }
 }

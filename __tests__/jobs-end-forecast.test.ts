@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals'
-import { FORECAST_MARGIN_MS, importRate, predictEnd } from '../src/jobs/end-forecast.js'
+import {
+  FORECAST_MARGIN_MS,
+  FORECAST_MARGIN_SHARE,
+  importRate,
+  predictEnd
+} from '../src/jobs/end-forecast.js'
 import { aimAtForecast, firstPoll, nextPoll } from '../src/jobs/poll-plan.js'
 
 const SECOND = 1000
@@ -18,6 +23,11 @@ describe('end forecasts', () => {
     ])
     expect(rate).toBeCloseTo(1000 / (100 * SECOND))
     expect(predictEnd(500, 200 * SECOND, rate)).toBeCloseTo(250 * SECOND)
+  })
+
+  it('takes the end of a job first seen ended by a poll aimed at its forecast as that poll', () => {
+    const rate = importRate([{ rows: 1000, importingSince: 0, endSeenAt: 100 * SECOND }])
+    expect(rate).toBeCloseTo(1000 / (100 * SECOND))
   })
 
   it('counts a closely seen end more than a loosely seen one', () => {
@@ -42,7 +52,9 @@ describe('polls aimed at a forecast', () => {
   it('polls just after the predicted end, however far off', () => {
     const job = firstPoll(0, true, timing)
     const aimed = aimAtForecast(job, 5 * SECOND, 300 * SECOND, timing)
-    expect(aimed.nextPollAt).toBe(300 * SECOND + FORECAST_MARGIN_MS)
+    expect(aimed.nextPollAt).toBe(
+      300 * SECOND + FORECAST_MARGIN_MS + FORECAST_MARGIN_SHARE * 295 * SECOND
+    )
   })
 
   it('backs off from poll-interval after a miss and never waits past max-poll-interval', () => {

@@ -21,6 +21,7 @@ import { join } from 'node:path'
 import { writeCsv } from './csv.js'
 import { measureChecks } from './checks.js'
 import { measureActionRss, measureTraceRss, type RssRun } from './rss.js'
+import { measureMirrorRss } from './mirror.js'
 import { measureScan } from './scan.js'
 import {
   DEFAULT_POLLING,
@@ -33,8 +34,22 @@ import {
 
 const QUICK = process.env['BENCH_QUICK'] === '1'
 const SIZES = QUICK
-  ? { scan: 50_000_000, small: 50_000_000, large: 100_000_000, failures: 50_000_000 }
-  : { scan: 500_000_000, small: 100_000_000, large: 1_000_000_000, failures: 500_000_000 }
+  ? {
+      scan: 50_000_000,
+      small: 50_000_000,
+      large: 100_000_000,
+      failures: 50_000_000,
+      members: 100_000
+    }
+  : {
+      scan: 500_000_000,
+      small: 100_000_000,
+      large: 1_000_000_000,
+      failures: 500_000_000,
+      members: 1_000_000
+    }
+/** Members of the mirrored program not in the file: within the default max-removals (5%). */
+const MIRROR_REMOVAL_SHARE = 0.003
 /** The issue's "under 150 MB", in MB of 10^6 bytes: 143.1 MiB. */
 const RSS_LIMIT_BYTES = 150e6
 /** Issue 10's "under 200 MB" while tracing the failures file: 190.7 MiB. */
@@ -184,6 +199,46 @@ async function benchTrace(scratch: string): Promise<void> {
   }
 }
 
+async function benchMirror(scratch: string): Promise<void> {
+  const workspace = join(scratch, 'workspace-mirror')
+  await mkdir(workspace, { recursive: true })
+  const fileName = 'audience.csv'
+  const members = SIZES.members
+  const removals = Math.round(members * MIRROR_REMOVAL_SHARE)
+  console.log(`Peak RSS: mirroring a program of ${members.toLocaleString('en-US')} members...`)
+  // The file lists members 0 .. members - removals - 1: the last `removals` leave the program.
+  const file = await writeCsv(join(workspace, fileName), { rows: members - removals, seed: 3 })
+  try {
+    const run = await measureMirrorRss(workspace, fileName, scratch, { members, removals })
+    if (run.failure) notes.push(`mirror FAILED: ${run.failure.split('\n')[0]}`)
+    const calls = run.exportCalls + run.lookups + run.deletes
+    row(
+      `action peak RSS, mirror of ${members.toLocaleString('en-US')} members`,
+      `${mib(run.peakRssBytes)} (${mb(run.peakRssBytes)}), ${seconds(run.wallMs)}, ` +
+        `${run.removed.toLocaleString('en-US')} removed` +
+        (run.failure ? ', mirror FAILED' : ''),
+      `< ${mb(RSS_LIMIT_BYTES)} (${mib(RSS_LIMIT_BYTES)})`,
+      run.peakRssBytes < RSS_LIMIT_BYTES && !run.failure
+    )
+    const perBatch = Math.ceil(removals / 300)
+    row(
+      `mirror of ${members.toLocaleString('en-US')} members, removal calls`,
+      `${calls} (export ${run.exportCalls}: create, enqueue, ${run.exportPolls} polls, file; ` +
+        `${run.lookups} lookups; ${run.deletes} deletes for ${removals.toLocaleString('en-US')} removals)`,
+      `<= export calls + 1 lookup and 1 delete per 300 removals (${run.exportCalls + 2 * perBatch})`,
+      calls <= run.exportCalls + 2 * perBatch && run.deletes === perBatch
+    )
+    notes.push(
+      `Mirror: a ${size(file.bytes)} file of ${file.rows.toLocaleString('en-US')} rows imported, ` +
+        `then ${members.toLocaleString('en-US')} members exported (the simulator's export takes ` +
+        `200 ms) and compared; a mirror has each member's lead id from the export, so it needs no ` +
+        `lookup; VmHWM sampled ${mib(run.sampledHwmBytes)}`
+    )
+  } finally {
+    await rm(workspace, { recursive: true, force: true })
+  }
+}
+
 /** Mean lag of the scheduler's back-off alone (no end forecasts) on the 20-part schedule. */
 const LAG_BEFORE_FORECASTS_MS = 16_400
 /** Calls per job of the back-off alone on the 20-part schedule. */
@@ -278,6 +333,7 @@ async function main(): Promise<void> {
       growth <= FLAT_GROWTH
     )
     await benchTrace(scratch)
+    await benchMirror(scratch)
     await benchSchedule()
   } finally {
     await rm(scratch, { recursive: true, force: true })

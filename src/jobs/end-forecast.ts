@@ -1,19 +1,27 @@
 /**
  * When an importing job will end, from what this run has seen: the rows per second of the jobs
- * that ended, measured from when each was first seen `Importing` to the middle of the last wait
- * that saw it end (it ended somewhere in that wait). Predictions start from the first poll that
- * saw the job `Importing` too, so the lag of that observation largely cancels.
+ * that ended, measured from when each began importing (the middle of the wait in which it was
+ * first seen `Importing`, or the end of the job ahead of it) to the middle of the wait in which
+ * it was seen to end.
  */
 
 /** A poll aimed at a predicted end lands this long after it. */
 export const FORECAST_MARGIN_MS = 1000
+/** ...and this share of the wait until it. */
+export const FORECAST_MARGIN_SHARE = 0.02
+
+/** How closely a poll aimed at a forecast that found the job ended is taken to see its end. */
+const WINDOW_OF_A_HIT_MS = 5000
 
 export interface EndedJobTiming {
   rows: number
-  /** Clock time of the first poll that saw the job `Importing`. */
+  /** When the job began importing, as far as the run knows (see the scheduler's open jobs). */
   importingSince: number
-  /** Clock time of the last poll that saw it `Importing`. */
-  lastImportingAt: number
+  /**
+   * Clock time of the last poll that saw it `Importing`; none when the poll aimed at its
+   * forecast end was the first to see it (its end is then taken as the time of that poll).
+   */
+  lastImportingAt?: number
   /** Clock time of the poll that saw it end. */
   endSeenAt: number
 }
@@ -27,8 +35,12 @@ export function importRate(ended: EndedJobTiming[]): number | undefined {
   let weighted = 0
   let weights = 0
   for (const job of ended) {
-    const window = job.endSeenAt - job.lastImportingAt
-    const took = job.lastImportingAt + window / 2 - job.importingSince
+    const window =
+      job.lastImportingAt === undefined ? WINDOW_OF_A_HIT_MS : job.endSeenAt - job.lastImportingAt
+    const took =
+      job.lastImportingAt === undefined
+        ? job.endSeenAt - job.importingSince
+        : job.lastImportingAt + window / 2 - job.importingSince
     if (took <= 0 || job.rows <= 0) continue
     const weight = 1 / (window + FORECAST_MARGIN_MS)
     weighted += (weight * job.rows) / took

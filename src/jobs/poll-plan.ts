@@ -5,7 +5,7 @@
  * Marketo does not keep to its order.
  */
 
-import { FORECAST_MARGIN_MS } from './end-forecast.js'
+import { FORECAST_MARGIN_MS, FORECAST_MARGIN_SHARE } from './end-forecast.js'
 
 /** Marketo processes at most this many import jobs of an instance at once. */
 export const MARKETO_PROCESSING_SLOTS = 2
@@ -65,7 +65,8 @@ export function nextPoll(
 }
 
 /**
- * The poll of an importing job aimed just after its predicted end. An end already past (the job
+ * The poll of an importing job aimed just after its predicted end (by a second and a small share
+ * of the wait, as Marketo's pace is not even). An end already past (the job
  * is overdue) keeps the back-off as it is, so no wait exceeds max-poll-interval.
  */
 export function aimAtForecast(
@@ -74,7 +75,8 @@ export function aimAtForecast(
   forecastEnd: number,
   timing: PollTiming
 ): PolledJob {
-  const at = forecastEnd + FORECAST_MARGIN_MS
+  const at =
+    forecastEnd + FORECAST_MARGIN_MS + FORECAST_MARGIN_SHARE * Math.max(0, forecastEnd - now)
   if (at <= now + timing.pollIntervalMs) return { ...job, forecastEnd }
   return { nextPollAt: at, intervalMs: 0, head: true, forecastEnd }
 }

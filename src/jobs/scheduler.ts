@@ -71,10 +71,16 @@ export interface ScheduleOutcome {
 interface OpenJob {
   result: JobResult
   poll: PolledJob
-  /** Clock time of the first poll that saw the job `Importing`. */
+  /**
+   * When the job began importing, as far as the run knows: the first poll that saw it
+   * `Importing`, or the estimated end of the job ahead of it that ended (Marketo starts the next
+   * queued job then). A poll that finds it still `Queued` clears it.
+   */
   importingSince?: number
   /** Clock time of the last poll that saw it `Importing`. */
   lastImportingAt?: number
+  /** Clock time it was last known queued: its submit, or a poll that found it `Queued`. */
+  queuedAt: number
 }
 
 function traitsOf(error: unknown): FailureTraits {
@@ -176,7 +182,7 @@ export async function runImportJobs(
         results[index] = result
         options.onSubmitted?.(result)
         const head = open.length < MARKETO_PROCESSING_SLOTS
-        open.push({ result, poll: firstPoll(clock.now(), head, options) })
+        open.push({ result, poll: firstPoll(clock.now(), head, options), queuedAt: clock.now() })
         options.log.info(
           isBatchPart(part)
             ? `Resuming batch ${job.batchId}`
@@ -253,8 +259,13 @@ export async function runImportJobs(
         else {
           job.result.outcome = status.status
           if (status.status === 'Importing') {
-            job.importingSince ??= now
+            // It began somewhere between the last time it was known queued and now.
+            job.importingSince ??= (job.queuedAt + now) / 2
             job.lastImportingAt = now
+          } else {
+            job.importingSince = undefined
+            job.lastImportingAt = undefined
+            job.queuedAt = now
           }
         }
       }
@@ -265,12 +276,18 @@ export async function runImportJobs(
   const end = (job: OpenJob, update: Partial<JobResult>): void => {
     Object.assign(job.result, update, { endedAt: clock.now() })
     open.splice(open.indexOf(job), 1)
+    // The job that takes the freed slot started when this one ended, somewhere in the last wait.
+    const importingUntil = job.lastImportingAt ?? job.importingSince
+    const next = open[MARKETO_PROCESSING_SLOTS - 1]
+    if (importingUntil !== undefined && next && next.importingSince === undefined) {
+      next.importingSince = (importingUntil + clock.now()) / 2
+    }
     const { result } = job
     if (job.importingSince !== undefined && !isBatchPart(result.part)) {
       endedTimings.push({
         rows: result.part.rows,
         importingSince: job.importingSince,
-        lastImportingAt: job.lastImportingAt ?? job.importingSince,
+        ...(job.lastImportingAt !== undefined ? { lastImportingAt: job.lastImportingAt } : {}),
         endSeenAt: clock.now()
       })
     }
@@ -289,14 +306,19 @@ export async function runImportJobs(
       const head = position < MARKETO_PROCESSING_SLOTS
       if (polled.includes(job)) job.poll = nextPoll(job.poll, now, head, options)
       else if (head) job.poll = promoteToHead(job.poll, now, options)
-      const forecastEnd =
-        head && job.poll.forecastEnd === undefined ? forecastOf(job, rate) : undefined
+      // Found still queued after a forecast: aim again once it is seen importing.
+      if (job.importingSince === undefined && job.poll.forecastEnd !== undefined) {
+        job.poll = { nextPollAt: job.poll.nextPollAt, intervalMs: job.poll.intervalMs, head }
+      }
+      // Aimed once seen importing, and again after a miss with what the run knows by then.
+      const aim = head && (job.poll.forecastEnd === undefined || polled.includes(job))
+      const forecastEnd = aim ? forecastOf(job, rate) : undefined
       if (forecastEnd !== undefined) job.poll = aimAtForecast(job.poll, now, forecastEnd, options)
     })
     // A job behind the oldest ones cannot start before one of them ends: while one is predicted
     // to end later, its check waits until just after, when it is promoted anyway.
     const heads = open.slice(0, MARKETO_PROCESSING_SLOTS)
-    const aimed = heads.filter((job) => job.poll.intervalMs === 0 && job.poll.forecastEnd)
+    const aimed = heads.filter((job) => job.poll.forecastEnd !== undefined)
     if (aimed.length === heads.length && aimed.length > 0) {
       const firstEnd = Math.min(...aimed.map((job) => job.poll.nextPollAt))
       for (const job of open.slice(MARKETO_PROCESSING_SLOTS)) {

@@ -78,6 +78,24 @@ describe('runImportJobs', () => {
     }
   })
 
+  it('lands its polls on the ends of 20 parts of 1 to 5 minutes at about 4 calls per job', async () => {
+    const seconds = (i: number) => 60 + ((i * 7) % 9) * 30
+    const { time, marketo, options } = setup({}, (i) => seconds(i) * SECOND)
+    // 100 rows per second, each part off by up to 4 %.
+    const parts = listParts(20).map((part, i) => {
+      const rows = Math.round(seconds(i) * 100 * (1 + (((i * 5) % 9) - 4) / 100))
+      return { ...part, rows, bytes: rows, byteEnd: rows }
+    })
+    const start = time.clock.now()
+    const outcome = await time.run(runImportJobs(parts, marketo, options))
+    expect(outcome.results.every((r) => r.outcome === 'Complete')).toBe(true)
+    expect((marketo.statusCalls + marketo.jobs.length) / 20).toBeLessThanOrEqual(4)
+    const lags = outcome.results.map((r, i) => r.endedAt! - marketo.jobs[i]!.end)
+    // Never later than the back-off alone could be: max-poll-interval after the end.
+    expect(Math.max(...lags)).toBeLessThanOrEqual(30 * SECOND)
+    expect(time.clock.now() - start).toBeLessThanOrEqual(1.05 * marketo.idealMakespan(start))
+  })
+
   it('submits a part that carries its own target into that program and status', async () => {
     const { time, marketo, options } = setup()
     const [first, second] = listParts(2)

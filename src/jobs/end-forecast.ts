@@ -8,7 +8,7 @@
 /** A poll aimed at a predicted end lands this long after it. */
 export const FORECAST_MARGIN_MS = 1000
 /** ...and this share of the wait until it. */
-export const FORECAST_MARGIN_SHARE = 0.02
+export const FORECAST_MARGIN_SHARE = 0.01
 
 /** How closely a poll aimed at a forecast that found the job ended is taken to see its end. */
 const WINDOW_OF_A_HIT_MS = 5000

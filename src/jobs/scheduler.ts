@@ -277,17 +277,22 @@ export async function runImportJobs(
     Object.assign(job.result, update, { endedAt: clock.now() })
     open.splice(open.indexOf(job), 1)
     // The job that takes the freed slot started when this one ended, somewhere in the last wait.
-    const importingUntil = job.lastImportingAt ?? job.importingSince
+    const endedAbout = endEstimate(job, clock.now())
     const next = open[MARKETO_PROCESSING_SLOTS - 1]
-    if (importingUntil !== undefined && next && next.importingSince === undefined) {
-      next.importingSince = (importingUntil + clock.now()) / 2
+    if (endedAbout !== undefined && next && next.importingSince === undefined) {
+      next.importingSince = endedAbout
     }
     const { result } = job
-    if (job.importingSince !== undefined && !isBatchPart(result.part)) {
+    // Only a job seen importing and then ended bounds its end on both sides.
+    if (
+      job.importingSince !== undefined &&
+      job.lastImportingAt !== undefined &&
+      !isBatchPart(result.part)
+    ) {
       endedTimings.push({
         rows: result.part.rows,
         importingSince: job.importingSince,
-        ...(job.lastImportingAt !== undefined ? { lastImportingAt: job.lastImportingAt } : {}),
+        lastImportingAt: job.lastImportingAt,
         endSeenAt: clock.now()
       })
     }
@@ -302,6 +307,13 @@ export async function runImportJobs(
   const rescheduleOpenJobs = (polled: OpenJob[]): void => {
     const now = clock.now()
     const rate = importRate(endedTimings)
+    // While both oldest jobs were importing, every job behind them was still queued.
+    const busyAt = slotsBusyAt(open.slice(0, MARKETO_PROCESSING_SLOTS))
+    if (busyAt !== undefined) {
+      for (const job of open.slice(MARKETO_PROCESSING_SLOTS)) {
+        if (job.importingSince === undefined) job.queuedAt = Math.max(job.queuedAt, busyAt)
+      }
+    }
     open.forEach((job, position) => {
       const head = position < MARKETO_PROCESSING_SLOTS
       if (polled.includes(job)) job.poll = nextPoll(job.poll, now, head, options)
@@ -361,6 +373,30 @@ export async function runImportJobs(
 
 function uncertainSubmit(stop: RunStop): string {
   return `${stop.message} while this part was being submitted; Marketo may or may not have created its job`
+}
+
+/** The last time every slot was known busy with one of `heads`, if the run knows one. */
+function slotsBusyAt(heads: OpenJob[]): number | undefined {
+  if (heads.length < MARKETO_PROCESSING_SLOTS) return undefined
+  let from = Number.NEGATIVE_INFINITY
+  let until = Number.POSITIVE_INFINITY
+  for (const job of heads) {
+    if (job.importingSince === undefined || job.lastImportingAt === undefined) return undefined
+    from = Math.max(from, job.importingSince)
+    until = Math.min(until, job.lastImportingAt)
+  }
+  return until >= from ? until : undefined
+}
+
+/**
+ * About when a job that has just been seen ended did end: in the middle of the wait since it was
+ * last seen importing or, when the poll aimed at its forecast was the first to see it, at the
+ * forecast (it ended before that poll; the forecast is the run's best guess of when).
+ */
+function endEstimate(job: OpenJob, now: number): number | undefined {
+  if (job.lastImportingAt !== undefined) return (job.lastImportingAt + now) / 2
+  if (job.importingSince === undefined) return undefined
+  return Math.min(job.poll.forecastEnd ?? now, now)
 }
 
 /** When an importing file part is predicted to end, once the run has a rate to go by. */

@@ -25,11 +25,6 @@ describe('end forecasts', () => {
     expect(predictEnd(500, 200 * SECOND, rate)).toBeCloseTo(250 * SECOND)
   })
 
-  it('takes the end of a job first seen ended by a poll aimed at its forecast as that poll', () => {
-    const rate = importRate([{ rows: 1000, importingSince: 0, endSeenAt: 100 * SECOND }])
-    expect(rate).toBeCloseTo(1000 / (100 * SECOND))
-  })
-
   it('counts a closely seen end more than a loosely seen one', () => {
     const close = {
       rows: 1000,

@@ -10,18 +10,15 @@ export const FORECAST_MARGIN_MS = 1000
 /** ...and this share of the wait until it. */
 export const FORECAST_MARGIN_SHARE = 0.01
 
-/** How closely a poll aimed at a forecast that found the job ended is taken to see its end. */
-const WINDOW_OF_A_HIT_MS = 5000
-
 export interface EndedJobTiming {
   rows: number
   /** When the job began importing, as far as the run knows (see the scheduler's open jobs). */
   importingSince: number
   /**
-   * Clock time of the last poll that saw it `Importing`; none when the poll aimed at its
-   * forecast end was the first to see it (its end is then taken as the time of that poll).
+   * Clock time of the last poll that saw it `Importing`. A job first seen ended by the poll
+   * aimed at its forecast has none and is not counted (it ended at some time before that poll).
    */
-  lastImportingAt?: number
+  lastImportingAt: number
   /** Clock time of the poll that saw it end. */
   endSeenAt: number
 }
@@ -29,18 +26,14 @@ export interface EndedJobTiming {
 /**
  * Rows per millisecond over the ended jobs, or undefined before one has ended with a measure.
  * Each job's rate counts by how closely its end was seen: a job whose end fell in a 30 s wait
- * says less than one seen within a second of a forecast.
+ * says less than one seen ended 5 s after it was last seen importing.
  */
 export function importRate(ended: EndedJobTiming[]): number | undefined {
   let weighted = 0
   let weights = 0
   for (const job of ended) {
-    const window =
-      job.lastImportingAt === undefined ? WINDOW_OF_A_HIT_MS : job.endSeenAt - job.lastImportingAt
-    const took =
-      job.lastImportingAt === undefined
-        ? job.endSeenAt - job.importingSince
-        : job.lastImportingAt + window / 2 - job.importingSince
+    const window = job.endSeenAt - job.lastImportingAt
+    const took = job.lastImportingAt + window / 2 - job.importingSince
     if (took <= 0 || job.rows <= 0) continue
     const weight = 1 / (window + FORECAST_MARGIN_MS)
     weighted += (weight * job.rows) / took

@@ -47,7 +47,8 @@ export interface ScheduleRun {
 export async function runScheduler(
   durationsMs: number[],
   polling: PollSettings = DEFAULT_POLLING,
-  parts: JobPart[] = partsOfRows(durationsMs.map(rowsFor))
+  parts: JobPart[] = partsOfRows(durationsMs.map(rowsFor)),
+  endForecasts = true
 ): Promise<ScheduleRun> {
   const time = new VirtualTime()
   const marketo = new FakeMarketo(time.clock, (_request, index) => durationsMs[index] as number)
@@ -66,6 +67,7 @@ export async function runScheduler(
       clock: time.clock,
       sleep: time.sleep,
       sourceOf: fakeSourceOf,
+      endForecasts,
       log: { info: () => undefined, warning: () => undefined, progress: () => undefined }
     })
   )

@@ -40,6 +40,11 @@ export interface SchedulerOptions extends PollTiming, ImportTarget {
   /** Called once per job that ended (Complete or Failed); awaited before the run returns. */
   onJobEnded?(result: JobResult): Promise<void>
   log: SchedulerLog
+  /**
+   * Whether importing jobs are polled just after their forecast end (the default). `false` polls
+   * by the back-off alone, as before forecasts: the benchmark runs both side by side.
+   */
+  endForecasts?: boolean
 }
 
 export interface SchedulerLog extends Pick<Log, 'info' | 'warning'> {
@@ -306,7 +311,7 @@ export async function runImportJobs(
 
   const rescheduleOpenJobs = (polled: OpenJob[]): void => {
     const now = clock.now()
-    const rate = importRate(endedTimings)
+    const rate = options.endForecasts === false ? undefined : importRate(endedTimings)
     // While both oldest jobs were importing, every job behind them was still queued.
     const busyAt = slotsBusyAt(open.slice(0, MARKETO_PROCESSING_SLOTS))
     if (busyAt !== undefined) {

@@ -32,6 +32,8 @@ run('npm run bench (BENCH_QUICK=1)', () => {
       /^action peak RSS, 100 MB file .*\d+\.\d MiB.*\| PASS$/m,
       /^action peak RSS, 50 MB -> 100 MB .*\| PASS$/m,
       /^action peak RSS, tracing a 50 MB failures file .*\d+\.\d MiB.*\| PASS$/m,
+      /^action peak RSS, mirror of 100,000 members .*\d+\.\d MiB.*300 removed.*\| PASS$/m,
+      /^mirror of 100,000 members, removal calls .*1 deletes for 300 removals.*\| PASS$/m,
       /^20 parts .*wall time .* vs ideal .*\| PASS$/m,
       /^20 parts, API calls per job .*fixed 5 s poll.*\| PASS$/m,
       /^1 job of 10 s, API calls .*\| PASS$/m,

@@ -60,6 +60,58 @@ describe('runImportJobs', () => {
     expect(result.endedAt! - result.submittedAt!).toBeLessThan(60 * SECOND + 30 * SECOND)
   })
 
+  it('polls a job at the end predicted from the rows per second of jobs that ended', async () => {
+    // One job at a time, 10 rows per second: 3 min jobs of 1800 rows.
+    const { time, marketo, options } = setup({ maxConcurrentJobs: 1 }, () => 180 * SECOND)
+    const parts = listParts(3, 1800)
+    const outcome = await time.run(runImportJobs(parts, marketo, options))
+    const calls = marketo.jobs.map((job) => job.batchId)
+    expect(calls).toHaveLength(3)
+    const statusCallsFirst = 10 // 5, 12.5, 23.75, 40.6, 65.9 s, then every 30 s to 185.9 s
+    // The later jobs: one poll that sees Importing, one just after the predicted end, and at
+    // most a short back-off when the forecast falls a little early.
+    expect(marketo.statusCalls).toBeLessThanOrEqual(statusCallsFirst + 2 * 4)
+    for (const [i, result] of outcome.results.entries()) {
+      const job = marketo.jobs[i]!
+      expect(result.endedAt! - job.end).toBeLessThanOrEqual(30 * SECOND)
+      if (i > 0) expect(result.endedAt! - job.end).toBeLessThanOrEqual(10 * SECOND)
+    }
+  })
+
+  it('lands its polls on the ends of 20 parts of 1 to 5 minutes at about 4 calls per job', async () => {
+    const seconds = (i: number) => 60 + ((i * 7) % 9) * 30
+    const { time, marketo, options } = setup({}, (i) => seconds(i) * SECOND)
+    // 100 rows per second, each part off by up to 4 %.
+    const parts = listParts(20).map((part, i) => {
+      const rows = Math.round(seconds(i) * 100 * (1 + (((i * 5) % 9) - 4) / 100))
+      return { ...part, rows, bytes: rows, byteEnd: rows }
+    })
+    const start = time.clock.now()
+    const outcome = await time.run(runImportJobs(parts, marketo, options))
+    expect(outcome.results.every((r) => r.outcome === 'Complete')).toBe(true)
+    expect((marketo.statusCalls + marketo.jobs.length) / 20).toBeLessThanOrEqual(4)
+    const lags = outcome.results.map((r, i) => r.endedAt! - marketo.jobs[i]!.end)
+    // Never later than the back-off alone could be: max-poll-interval after the end.
+    expect(Math.max(...lags)).toBeLessThanOrEqual(30 * SECOND)
+    expect(time.clock.now() - start).toBeLessThanOrEqual(1.05 * marketo.idealMakespan(start))
+  })
+
+  it('submits a part that carries its own target into that program and status', async () => {
+    const { time, marketo, options } = setup()
+    const [first, second] = listParts(2)
+    const parts = [
+      { ...first!, target: { programId: '2002', programMemberStatus: 'Attended' } },
+      second!
+    ]
+    await time.run(runImportJobs(parts, marketo, options))
+    expect(
+      marketo.jobs.map((job) => [job.request.programId, job.request.programMemberStatus])
+    ).toEqual([
+      ['2002', 'Attended'],
+      ['1001', 'On List']
+    ])
+  })
+
   it('polls only the jobs that can have changed and stays near the ideal schedule', async () => {
     const { time, marketo, options } = setup(
       { maxConcurrentJobs: 10 },

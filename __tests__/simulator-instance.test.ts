@@ -120,3 +120,15 @@ describe('daily usage', () => {
     expect(answer.result?.[0]).toMatchObject({ date: '2026-12-02T00:00:00Z', total: 49_003 })
   })
 })
+
+describe('a submit with a column that is no field', () => {
+  it('rejects the whole file with 1006 and creates no job', async () => {
+    await start({ rejectUnknownColumns: true })
+    const submit = async (content: string): Promise<Answer> =>
+      (await (await client.submit({ content })).json()) as Answer
+    const answer = await submit('Email Address,firstName\na@x.com,Ann\n')
+    expect(answer.errors?.[0]).toEqual({ code: '1006', message: "Field 'Email Address' not found" })
+    expect(sim.jobs).toHaveLength(0)
+    expect((await submit('email,firstName,registrationCode\r\na@x.com,Ann,7\n')).success).toBe(true)
+  })
+})

@@ -1,6 +1,6 @@
 /** The identity call and the four Bulk Program Member Import calls, once a call is let through. */
 import { countDataRows, countDataRowsOfBytes } from './rows.js'
-import { DELIMITERS, FILE_CONTENT_TYPES, parseFormat } from './delimited.js'
+import { DELIMITERS, FILE_CONTENT_TYPES, parseDelimited, parseFormat } from './delimited.js'
 import type { Fault, FaultBook, RowFileChange } from './faults.js'
 import type { ExportQueue } from './exports.js'
 import type { ImportQueue, NewJob, SimJob } from './jobs.js'
@@ -9,8 +9,12 @@ import { multipartBoundary, parseMultipart } from './multipart.js'
 import { requestId } from './http.js'
 import type { Exchange } from './http.js'
 import type { TokenStore } from './tokens.js'
+import type { Instance } from './instance.js'
 
 export interface ApiContext {
+  instance: Instance
+  /** See SimulatorOptions.rejectUnknownColumns. */
+  rejectUnknownColumns: boolean
   queue: ImportQueue
   membership: Membership
   exports: ExportQueue
@@ -78,6 +82,13 @@ function formFields(parts: ReturnType<typeof parseMultipart>): Record<string, st
 
 const EMPTY = Buffer.alloc(0)
 
+/** The header's columns: the file's first record, decoded alone (the file may be huge). */
+function headerOf(content: Buffer, delimiter: string): string[] {
+  const end = content.indexOf(0x0a)
+  const line = content.subarray(0, end === -1 ? content.length : end).toString('utf8')
+  return parseDelimited(line.replace(/\r$/, ''), delimiter)[0]?.fields ?? []
+}
+
 export function handleSubmit(
   ex: Exchange,
   ctx: ApiContext,
@@ -114,6 +125,10 @@ export function handleSubmit(
     ? countDataRows(file.content.toString('utf8'), DELIMITERS[format])
     : countDataRowsOfBytes(file.content, DELIMITERS[format])
   if (rows === 0) return ex.error('1003', 'Empty file')
+  if (ctx.rejectUnknownColumns) {
+    const unknown = ctx.instance.unknownColumn(headerOf(file.content, DELIMITERS[format]))
+    if (unknown !== undefined) return ex.error('1006', `Field '${unknown}' not found`)
+  }
   if (ctx.queue.isFull) return ex.error('1016', 'Too many imports')
 
   const fault = ctx.faults.accepted()

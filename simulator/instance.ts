@@ -131,6 +131,17 @@ export class Instance {
     }
   }
 
+  /**
+   * The first column of a header that is no lead or program member field's REST name (Marketo
+   * then rejects the whole file), or undefined.
+   */
+  unknownColumn(header: string[]): string | undefined {
+    const known = new Set(
+      [...this.leadFields, ...this.memberFields].map((f) => f.name.toLowerCase())
+    )
+    return header.find((column) => !known.has(column.trim().toLowerCase()))
+  }
+
   allows(permission: SimPermission): boolean {
     return !this.denied.includes(permission)
   }

@@ -96,6 +96,12 @@ export interface SimulatorOptions {
   deniedPermissions?: SimPermission[]
   /** Calls made today before the simulator started, added to the ones it serves in usage.json. */
   usageToday?: number
+  /**
+   * True: a submit whose header has a column that is no lead or program member field is
+   * rejected whole (1006 Field not found), as Marketo does. Default false, so tests may send
+   * any column.
+   */
+  rejectUnknownColumns?: boolean
   /** Time source of the rate-limit window and token expiry, so tests can move time; default Date.now. */
   clock?: () => number
 }
@@ -287,6 +293,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     options.deniedPermissions ?? []
   )
   const context: ApiContext = {
+    instance,
+    rejectUnknownColumns: options.rejectUnknownColumns ?? false,
     queue,
     membership,
     exports,

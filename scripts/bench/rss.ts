@@ -38,7 +38,7 @@ process.on('exit', () => {
 `
 
 /** One run of the built action as a child, with its peak memory. */
-interface MeasuredRun {
+export interface MeasuredRun {
   run: ActionRun
   peakRssBytes: number
   sampledHwmBytes: number
@@ -52,15 +52,18 @@ interface MeasuredRun {
  * and `faults`, with a probe that reports the child's own peak RSS on exit and /proc's VmHWM
  * sampled alongside. `scratch` holds the probe.
  */
-async function runMeasured(
+export async function runMeasured(
   options: SimulatorOptions,
   faults: FaultRule[],
-  run: { workspace: string; fileName: string; scratch: string }
+  run: { workspace: string; fileName: string; scratch: string; inputs?: Record<string, string> },
+  onEnd?: (sim: Simulator) => void
 ): Promise<MeasuredRun> {
   const sim = await startSimulator(options)
   for (const rule of faults) sim.addFault(rule)
   try {
-    return await measure(sim, run.workspace, run.fileName, run.scratch)
+    const measured = await measure(sim, run.workspace, run.fileName, run.scratch, run.inputs)
+    onEnd?.(sim)
+    return measured
   } finally {
     await sim.stop()
   }
@@ -70,7 +73,8 @@ async function measure(
   sim: Simulator,
   workspace: string,
   fileName: string,
-  scratch: string
+  scratch: string,
+  inputs: Record<string, string> = {}
 ): Promise<MeasuredRun> {
   const probe = join(scratch, 'rss-probe.mjs')
   const report = join(scratch, `rss-${fileName}-${Date.now()}.txt`)
@@ -91,7 +95,8 @@ async function measure(
         'poll-interval': '0.05',
         'max-poll-interval': '0.2',
         'upload-artifact': 'false',
-        annotations: 'false'
+        annotations: 'false',
+        ...inputs
       },
       env: { NODE_OPTIONS: `--import=${probe}`, BENCH_RSS_FILE: report },
       timeoutMs: 15 * 60_000,
@@ -125,7 +130,7 @@ async function measure(
   }
 }
 
-function logEnd(run: ActionRun): string {
+export function logEnd(run: ActionRun): string {
   return `${run.stdout}\n${run.stderr}`.trim().split('\n').slice(-5).join('\n')
 }
 

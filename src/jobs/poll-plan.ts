@@ -5,6 +5,8 @@
  * Marketo does not keep to its order.
  */
 
+import { FORECAST_MARGIN_MS, FORECAST_MARGIN_SHARE } from './end-forecast.js'
+
 /** Marketo processes at most this many import jobs of an instance at once. */
 export const MARKETO_PROCESSING_SLOTS = 2
 
@@ -25,6 +27,8 @@ export interface PolledJob {
   intervalMs: number
   /** Whether the job was among the oldest open jobs when it was last scheduled. */
   head: boolean
+  /** Predicted end the next poll is aimed at (see end-forecast.ts), once there is one. */
+  forecastEnd?: number
 }
 
 /** The first poll of a job, scheduled when it is submitted. */
@@ -41,13 +45,44 @@ export function nextPoll(
   timing: PollTiming
 ): PolledJob {
   if (!head) return { nextPollAt: now + watchIntervalMs(timing), intervalMs: 0, head }
+  // A poll aimed at a predicted end missed: back off from poll-interval again, keeping the
+  // forecast so the job is not re-aimed.
+  if (job.forecastEnd !== undefined && job.intervalMs === 0) {
+    return { ...pollAfter(now, timing.pollIntervalMs), forecastEnd: job.forecastEnd }
+  }
   const intervalMs = job.head
     ? Math.min(
         Math.max(job.intervalMs, timing.pollIntervalMs) * BACK_OFF_FACTOR,
         timing.maxPollIntervalMs
       )
     : timing.pollIntervalMs
-  return { nextPollAt: now + intervalMs, intervalMs, head }
+  return {
+    nextPollAt: now + intervalMs,
+    intervalMs,
+    head,
+    ...(job.forecastEnd !== undefined ? { forecastEnd: job.forecastEnd } : {})
+  }
+}
+
+/**
+ * The poll of an importing job aimed just after its predicted end (by a second and a small share
+ * of the wait, as Marketo's pace is not even). An end already past (the job
+ * is overdue) keeps the back-off as it is, so no wait exceeds max-poll-interval.
+ */
+export function aimAtForecast(
+  job: PolledJob,
+  now: number,
+  forecastEnd: number,
+  timing: PollTiming
+): PolledJob {
+  const at =
+    forecastEnd + FORECAST_MARGIN_MS + FORECAST_MARGIN_SHARE * Math.max(0, forecastEnd - now)
+  if (at <= now + timing.pollIntervalMs) return { ...job, forecastEnd }
+  return { nextPollAt: at, intervalMs: 0, head: true, forecastEnd }
+}
+
+function pollAfter(now: number, intervalMs: number): PolledJob {
+  return { nextPollAt: now + intervalMs, intervalMs, head: true }
 }
 
 /**

@@ -2,7 +2,9 @@ import type { ImportJobStatus, UploadSource } from '../marketo/types.js'
 import type { Part } from '../files/types.js'
 import { describePart, isBatchPart } from './parts.js'
 import type { Clock, Sleep } from '../time.js'
+import { importRate, predictEnd, type EndedJobTiming } from './end-forecast.js'
 import {
+  aimAtForecast,
   firstPoll,
   MARKETO_PROCESSING_SLOTS,
   nextPoll,
@@ -10,15 +12,13 @@ import {
   type PolledJob,
   type PollTiming
 } from './poll-plan.js'
-import type { ImportApi, JobPart, JobResult } from './types.js'
+import type { ImportApi, ImportTarget, JobPart, JobResult } from './types.js'
 import { Wakeup } from './wakeup.js'
 import { messageOf } from '../format.js'
 import type { FailureTraits } from '../marketo/types.js'
 import type { Log } from '../log.js'
 
-export interface SchedulerOptions extends PollTiming {
-  programId: string
-  programMemberStatus: string
+export interface SchedulerOptions extends PollTiming, ImportTarget {
   /** Jobs this run keeps queued or importing at once. */
   maxConcurrentJobs: number
   /** Clock time after which nothing is submitted and open jobs are left as they are. */
@@ -40,6 +40,11 @@ export interface SchedulerOptions extends PollTiming {
   /** Called once per job that ended (Complete or Failed); awaited before the run returns. */
   onJobEnded?(result: JobResult): Promise<void>
   log: SchedulerLog
+  /**
+   * Whether importing jobs are polled just after their forecast end (the default). `false` polls
+   * by the back-off alone, as before forecasts: the benchmark runs both side by side.
+   */
+  endForecasts?: boolean
 }
 
 export interface SchedulerLog extends Pick<Log, 'info' | 'warning'> {
@@ -71,6 +76,16 @@ export interface ScheduleOutcome {
 interface OpenJob {
   result: JobResult
   poll: PolledJob
+  /**
+   * When the job began importing, as far as the run knows: the first poll that saw it
+   * `Importing`, or the estimated end of the job ahead of it that ended (Marketo starts the next
+   * queued job then). A poll that finds it still `Queued` clears it.
+   */
+  importingSince?: number
+  /** Clock time of the last poll that saw it `Importing`. */
+  lastImportingAt?: number
+  /** Clock time it was last known queued: its submit, or a poll that found it `Queued`. */
+  queuedAt: number
 }
 
 function traitsOf(error: unknown): FailureTraits {
@@ -101,6 +116,8 @@ export async function runImportJobs(
   // Parts from this index on were never tried: a stop says why in their results.
   let untried = 0
   const open: OpenJob[] = []
+  // How long the jobs that ended took: what end forecasts are made from.
+  const endedTimings: EndedJobTiming[] = []
   const endings: Promise<void>[] = []
   const wakeup = new Wakeup()
   let stop: RunStop | undefined
@@ -151,8 +168,8 @@ export async function runImportJobs(
         const job = isBatchPart(part)
           ? { batchId: part.batchId, status: 'Queued', uncertainAttempts: 0 }
           : await api.submitImport({
-              programId: options.programId,
-              programMemberStatus: options.programMemberStatus,
+              programId: part.target?.programId ?? options.programId,
+              programMemberStatus: part.target?.programMemberStatus ?? options.programMemberStatus,
               format: part.format,
               source: options.sourceOf(part)
             })
@@ -170,7 +187,7 @@ export async function runImportJobs(
         results[index] = result
         options.onSubmitted?.(result)
         const head = open.length < MARKETO_PROCESSING_SLOTS
-        open.push({ result, poll: firstPoll(clock.now(), head, options) })
+        open.push({ result, poll: firstPoll(clock.now(), head, options), queuedAt: clock.now() })
         options.log.info(
           isBatchPart(part)
             ? `Resuming batch ${job.batchId}`
@@ -244,7 +261,18 @@ export async function runImportJobs(
         end(job, { outcome: 'Failed', message: `status unavailable: ${message}` })
       } else if (status) {
         if (status.status === 'Complete' || status.status === 'Failed') end(job, fromStatus(status))
-        else job.result.outcome = status.status
+        else {
+          job.result.outcome = status.status
+          if (status.status === 'Importing') {
+            // It began somewhere between the last time it was known queued and now.
+            job.importingSince ??= (job.queuedAt + now) / 2
+            job.lastImportingAt = now
+          } else {
+            job.importingSince = undefined
+            job.lastImportingAt = undefined
+            job.queuedAt = now
+          }
+        }
       }
     }
     rescheduleOpenJobs(due)
@@ -253,7 +281,26 @@ export async function runImportJobs(
   const end = (job: OpenJob, update: Partial<JobResult>): void => {
     Object.assign(job.result, update, { endedAt: clock.now() })
     open.splice(open.indexOf(job), 1)
+    // The job that takes the freed slot started when this one ended, somewhere in the last wait.
+    const endedAbout = endEstimate(job, clock.now())
+    const next = open[MARKETO_PROCESSING_SLOTS - 1]
+    if (endedAbout !== undefined && next && next.importingSince === undefined) {
+      next.importingSince = endedAbout
+    }
     const { result } = job
+    // Only a job seen importing and then ended bounds its end on both sides.
+    if (
+      job.importingSince !== undefined &&
+      job.lastImportingAt !== undefined &&
+      !isBatchPart(result.part)
+    ) {
+      endedTimings.push({
+        rows: result.part.rows,
+        importingSince: job.importingSince,
+        lastImportingAt: job.lastImportingAt,
+        endSeenAt: clock.now()
+      })
+    }
     options.log.info(
       `${result.outcome === 'Complete' ? 'Finished' : 'Failed'}: ${describePart(result.part)}` +
         `, batch ${result.batchId}: ${result.message || result.outcome}`
@@ -264,11 +311,40 @@ export async function runImportJobs(
 
   const rescheduleOpenJobs = (polled: OpenJob[]): void => {
     const now = clock.now()
+    const rate = options.endForecasts === false ? undefined : importRate(endedTimings)
+    // While both oldest jobs were importing, every job behind them was still queued.
+    const busyAt = slotsBusyAt(open.slice(0, MARKETO_PROCESSING_SLOTS))
+    if (busyAt !== undefined) {
+      for (const job of open.slice(MARKETO_PROCESSING_SLOTS)) {
+        if (job.importingSince === undefined) job.queuedAt = Math.max(job.queuedAt, busyAt)
+      }
+    }
     open.forEach((job, position) => {
       const head = position < MARKETO_PROCESSING_SLOTS
       if (polled.includes(job)) job.poll = nextPoll(job.poll, now, head, options)
       else if (head) job.poll = promoteToHead(job.poll, now, options)
+      // Found still queued after a forecast: aim again once it is seen importing.
+      if (job.importingSince === undefined && job.poll.forecastEnd !== undefined) {
+        job.poll = { nextPollAt: job.poll.nextPollAt, intervalMs: job.poll.intervalMs, head }
+      }
+      // Aimed once seen importing, and again after a miss with what the run knows by then.
+      const aim = head && (job.poll.forecastEnd === undefined || polled.includes(job))
+      const forecastEnd = aim ? forecastOf(job, rate) : undefined
+      if (forecastEnd !== undefined) job.poll = aimAtForecast(job.poll, now, forecastEnd, options)
     })
+    // A job behind the oldest ones cannot start before one of them ends: while one is predicted
+    // to end later, its check waits until just after, when it is promoted anyway.
+    const heads = open.slice(0, MARKETO_PROCESSING_SLOTS)
+    const aimed = heads.filter((job) => job.poll.forecastEnd !== undefined)
+    if (aimed.length === heads.length && aimed.length > 0) {
+      const firstEnd = Math.min(...aimed.map((job) => job.poll.nextPollAt))
+      for (const job of open.slice(MARKETO_PROCESSING_SLOTS)) {
+        job.poll = {
+          ...job.poll,
+          nextPollAt: Math.max(job.poll.nextPollAt, firstEnd + options.pollIntervalMs)
+        }
+      }
+    }
   }
 
   const snapshot = (): ProgressSnapshot => {
@@ -302,6 +378,37 @@ export async function runImportJobs(
 
 function uncertainSubmit(stop: RunStop): string {
   return `${stop.message} while this part was being submitted; Marketo may or may not have created its job`
+}
+
+/** The last time every slot was known busy with one of `heads`, if the run knows one. */
+function slotsBusyAt(heads: OpenJob[]): number | undefined {
+  if (heads.length < MARKETO_PROCESSING_SLOTS) return undefined
+  let from = Number.NEGATIVE_INFINITY
+  let until = Number.POSITIVE_INFINITY
+  for (const job of heads) {
+    if (job.importingSince === undefined || job.lastImportingAt === undefined) return undefined
+    from = Math.max(from, job.importingSince)
+    until = Math.min(until, job.lastImportingAt)
+  }
+  return until >= from ? until : undefined
+}
+
+/**
+ * About when a job that has just been seen ended did end: in the middle of the wait since it was
+ * last seen importing or, when the poll aimed at its forecast was the first to see it, at the
+ * forecast (it ended before that poll; the forecast is the run's best guess of when).
+ */
+function endEstimate(job: OpenJob, now: number): number | undefined {
+  if (job.lastImportingAt !== undefined) return (job.lastImportingAt + now) / 2
+  if (job.importingSince === undefined) return undefined
+  return Math.min(job.poll.forecastEnd ?? now, now)
+}
+
+/** When an importing file part is predicted to end, once the run has a rate to go by. */
+function forecastOf(job: OpenJob, rate: number | undefined): number | undefined {
+  const { part } = job.result
+  if (job.importingSince === undefined || isBatchPart(part)) return undefined
+  return predictEnd(part.rows, job.importingSince, rate)
 }
 
 function nextDue(open: OpenJob[]): number | undefined {

@@ -14,8 +14,18 @@ export interface BatchPart {
   count: 1
 }
 
-/** What one import job carries: a part of a file, or a batch resumed without its file. */
-export type JobPart = Part | BatchPart
+/** The program and member status a job imports into. */
+export interface ImportTarget {
+  programId: string
+  programMemberStatus: string
+}
+
+/**
+ * What one import job carries: a part of a file, or a batch resumed without its file. A part
+ * with its own `target` imports there (parts of several imports sharing one queue); without one,
+ * into the scheduler's program and status.
+ */
+export type JobPart = (Part | BatchPart) & { target?: ImportTarget }
 
 /** What the scheduler needs from Marketo: the client implements it, tests may fake it. */
 export interface ImportApi {

@@ -1,62 +1,52 @@
 /**
- * A set of email addresses kept as 64-bit digests in typed arrays: about 16 bytes an address,
- * whatever its length, and no email text in memory. Two addresses sharing a digest (odds about
- * n²/2⁶⁴) make one look present: a member is then kept, never removed by mistake.
+ * A set of email addresses as the duplicate check's 52-bit fingerprints in one sorted
+ * Float64Array: 8 bytes an address, sized once from the rows planned, no email text in memory.
+ * Two addresses sharing a fingerprint (odds about n²/2⁵³) make one look present: a member is
+ * then kept, never removed by mistake.
  */
-import { createHash } from 'node:crypto'
-
-const EMPTY = 0
+import { fingerprint, hashes } from '../validate/duplicates.js'
 
 export class EmailSet {
-  private high = new Uint32Array(1024)
-  private low = new Uint32Array(1024)
-  private entries = 0
+  private prints: Float64Array
+  private count = 0
+  private sorted = true
+
+  /** `expected`: about how many addresses will be added (more grow the array). */
+  constructor(expected = 1024) {
+    this.prints = new Float64Array(Math.max(16, expected))
+  }
 
   get size(): number {
-    return this.entries
+    return this.count
   }
 
   add(email: string): void {
-    if (this.entries * 2 >= this.high.length) this.grow()
-    const [high, low] = digest(email)
-    this.insert(high, low)
+    if (this.count === this.prints.length) {
+      const grown = new Float64Array(Math.ceil(this.prints.length * 1.5))
+      grown.set(this.prints)
+      this.prints = grown
+    }
+    const [h1, h2] = hashes(email)
+    this.prints[this.count++] = fingerprint(h1, h2)
+    this.sorted = false
   }
 
   has(email: string): boolean {
-    const [high, low] = digest(email)
-    const mask = this.high.length - 1
-    for (let at = low & mask; ; at = (at + 1) & mask) {
-      if (this.low[at] === EMPTY) return false
-      if (this.low[at] === low && this.high[at] === high) return true
+    if (!this.sorted) {
+      this.prints.subarray(0, this.count).sort()
+      this.sorted = true
     }
-  }
-
-  private insert(high: number, low: number): void {
-    const mask = this.high.length - 1
-    for (let at = low & mask; ; at = (at + 1) & mask) {
-      if (this.low[at] === EMPTY) {
-        this.low[at] = low
-        this.high[at] = high
-        this.entries++
-        return
-      }
-      if (this.low[at] === low && this.high[at] === high) return
+    const [h1, h2] = hashes(email)
+    const wanted = fingerprint(h1, h2)
+    let low = 0
+    let high = this.count - 1
+    while (low <= high) {
+      const middle = (low + high) >>> 1
+      const value = this.prints[middle] as number
+      if (value === wanted) return true
+      if (value < wanted) low = middle + 1
+      else high = middle - 1
     }
+    return false
   }
-
-  private grow(): void {
-    const { high, low } = this
-    this.high = new Uint32Array(high.length * 2)
-    this.low = new Uint32Array(low.length * 2)
-    this.entries = 0
-    for (let i = 0; i < low.length; i++) {
-      if (low[i] !== EMPTY) this.insert(high[i] as number, low[i] as number)
-    }
-  }
-}
-
-/** The first 8 bytes of the SHA-1 of the address; the low word is never 0 (0 marks a free slot). */
-function digest(email: string): [number, number] {
-  const hash = createHash('sha1').update(email).digest()
-  return [hash.readUInt32BE(0), hash.readUInt32BE(4) || 1]
 }

@@ -7,9 +7,8 @@ import { rm } from 'node:fs/promises'
 import type { FilePlan } from '../files/index.js'
 import { messageOf, plural } from '../format.js'
 import type { Threshold } from '../inputs/index.js'
-import type { Clock, Sleep } from '../time.js'
 import { EmailSet } from './email-set.js'
-import { exportMembers, type ExportApi } from './export.js'
+import { exportMembers, type ExportApi, type ExportOptions } from './export.js'
 import { pastLimit, removalLimit, type RemovalLimit } from './guard.js'
 import { compareMembers, emailsOfFiles } from './mirror.js'
 import { removeCandidates, type RemovalApi } from './remove.js'
@@ -29,18 +28,16 @@ export interface RemovalRequest {
   blocked?: string
 }
 
-export interface RemovalDeps {
+/** The export's polling, deadline and time come from the run, as the imports' do. */
+export interface RemovalDeps extends Pick<
+  ExportOptions,
+  'pollIntervalMs' | 'maxPollIntervalMs' | 'deadline' | 'clock' | 'sleep' | 'signal'
+> {
   /** Undefined: no credentials (a dry run without them). */
   api: (RemovalApi & ExportApi) | undefined
   /** Where the member export is saved (and deleted after). */
   exportPath: string
   lookupUrl: string
-  pollIntervalMs: number
-  maxPollIntervalMs: number
-  deadline: number
-  clock: Clock
-  sleep: Sleep
-  signal?: AbortSignal
   /** Marketo calls made so far by `api`. */
   calls: () => number
   info: (message: string) => void

@@ -146,12 +146,12 @@ export class EmailFingerprints {
 }
 
 /** 52 bits of the two hashes: an exact-enough set key (the emails themselves are compared). */
-function fingerprint(h1: number, h2: number): number {
+export function fingerprint(h1: number, h2: number): number {
   return (h1 >>> 0) * 2 ** 20 + ((h2 >>> 0) & 0xfffff)
 }
 
 /** Two independent 32-bit hashes of the UTF-16 code units (FNV-1a, and a murmur-style mix). */
-function hashes(key: string): [number, number] {
+export function hashes(key: string): [number, number] {
   let a = 0x811c9dc5
   let b = 0x9747b28c
   for (let i = 0; i < key.length; i++) {

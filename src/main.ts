@@ -65,6 +65,8 @@ async function runStages(
   known.ledger = new JobLedger(parts)
   const instance = await checkInstanceStage(inputs, mode, checked.plans, parts.length)
   if (instance.facts) known.instance = instance.facts
+  // The report and the row tracing see the header each file is sent with.
+  checked.plans = instance.plans
   if (instance.stop !== undefined) {
     known.imported = {
       outcome: known.ledger.outcomeSoFar(instance.stop),
@@ -76,14 +78,14 @@ async function runStages(
     inputs,
     mode,
     parts,
-    checked.plans,
+    instance.plans,
     known.ledger,
     started,
     instance.client
   )
   const { results } = known.imported.outcome
   known.rowIssues = await core.group('Tracing failed and warned rows to their source lines', () =>
-    traceRowIssues(results, checked.plans, inputs)
+    traceRowIssues(results, instance.plans, inputs)
   )
   known.removals = await removeMembersStage(inputs, {
     plans: found.plans,

@@ -78,6 +78,8 @@ export async function checkFiles(
         dryRun: inputs.dryRun,
         expectedRows: found.plans.reduce((total, plan) => total + plan.rows, 0),
         scratchDir: inputs.scratchDir,
+        renames: inputs.columns,
+        emailByDisplayName: inputs.mapDisplayNames && inputs.checkInstance && !inputs.dryRun,
         ...(selection && ref ? { selection: { ref, selectedLines: selection.selectedLines } } : {})
       })
       const { errors, warnings, notices } = result.summary

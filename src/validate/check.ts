@@ -11,6 +11,7 @@ import {
 import { formatBytes, messageOf } from '../format.js'
 import { MARKETO_MAX_BODY_BYTES, multipartOverheadBytes } from '../marketo/multipart.js'
 import type { ImportFormat } from '../marketo/types.js'
+import { renameColumns } from '../files/sent-header.js'
 import { EmailFingerprints } from './duplicates.js'
 import type { Findings } from './findings.js'
 import {
@@ -38,6 +39,13 @@ export interface FileToCheck {
    * report only on those (and on duplicates that involve one); the file-wide checks always run.
    */
   selected?: (line: number) => boolean
+  /** `columns`: headers checked (and sent) under another name. */
+  renames?: ReadonlyMap<string, string>
+  /**
+   * map-display-names with the instance checks: a column named as Marketo shows the email field
+   * (`Email Address`) is the email column; the instance checks map it to `email` or stop the run.
+   */
+  emailByDisplayName?: boolean
 }
 
 /** What the duplicate pass needs of a file whose rows were checked. */
@@ -112,7 +120,10 @@ export async function checkFile(
 
   const visit: CheckedRecordVisitor = (index, bytes, from, start, end, line) => {
     if (index === 0) {
-      header = parseFields(bytes.subarray(from, from + end - start), format)
+      header = renameColumns(
+        parseFields(bytes.subarray(from, from + end - start), format),
+        file.renames ?? new Map()
+      ).columns
       maxRecordBytes = MARKETO_MAX_BODY_BYTES - (end - start) - overhead
       if (header.some((name) => name.includes('\r'))) {
         // A file saved with classic Mac OS line breaks reads as one long header.
@@ -134,7 +145,7 @@ export async function checkFile(
         rowsChecked = false
         return
       }
-      const email = emailColumn(header)
+      const email = emailColumn(header, file.emailByDisplayName === true)
       if ('problem' in email) error('no-email-column', line, email.problem)
       else emailAt = email.index
       for (const warning of headerNameWarnings(header)) {

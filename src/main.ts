@@ -87,8 +87,13 @@ async function runStages(
   known.rowIssues = await core.group('Tracing failed and warned rows to their source lines', () =>
     traceRowIssues(results, instance.plans, inputs)
   )
+  const sentByPath = new Map(instance.plans.map((plan) => [plan.path, plan.sentHeader]))
   known.removals = await removeMembersStage(inputs, {
-    plans: found.plans,
+    // Every matched file, each read by the header it was sent with.
+    plans: found.plans.map((plan) => {
+      const sentHeader = sentByPath.get(plan.path)
+      return sentHeader ? { ...plan, sentHeader } : plan
+    }),
     fileProblems: checked.problems.length,
     fileErrors: checked.validation?.errors ?? 0,
     candidates: checked.removed ?? [],

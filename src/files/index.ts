@@ -24,4 +24,10 @@ export {
 } from './scan.js'
 export { partFileName, planFile, type PlanOptions } from './split.js'
 export type { ColumnMapping, FilePlan, Part } from './types.js'
-export { encodeHeader, readHeader, renameColumns, withSentHeader } from './sent-header.js'
+export {
+  encodeHeader,
+  locallyKnownRenames,
+  readHeader,
+  renameColumns,
+  withSentHeader
+} from './sent-header.js'

@@ -8,6 +8,22 @@ import { delimiterOf } from './delimiter.js'
 import { parseFields } from './records.js'
 import type { ColumnMapping, FilePlan } from './types.js'
 
+/** How Marketo shows the email field: map-display-names sends it as `email`. */
+export const EMAIL_DISPLAY_NAME = 'Email Address'
+
+/**
+ * The renames the local checks and changed-since read the headers with, before Marketo is asked:
+ * `columns`, and with map-display-names (and the instance checks, which map it or stop the run)
+ * `Email Address` as `email`.
+ */
+export function locallyKnownRenames(
+  columns: ReadonlyMap<string, string>,
+  displayNames: boolean
+): ReadonlyMap<string, string> {
+  if (!displayNames || columns.has(EMAIL_DISPLAY_NAME)) return columns
+  return new Map([...columns, [EMAIL_DISPLAY_NAME, 'email']])
+}
+
 /** `header` with each column `renames` names sent under its REST name; the mappings made. */
 export function renameColumns(
   header: string[],

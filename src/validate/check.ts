@@ -41,11 +41,6 @@ export interface FileToCheck {
   selected?: (line: number) => boolean
   /** `columns`: headers checked (and sent) under another name. */
   renames?: ReadonlyMap<string, string>
-  /**
-   * map-display-names with the instance checks: a column named as Marketo shows the email field
-   * (`Email Address`) is the email column; the instance checks map it to `email` or stop the run.
-   */
-  emailByDisplayName?: boolean
 }
 
 /** What the duplicate pass needs of a file whose rows were checked. */
@@ -145,7 +140,7 @@ export async function checkFile(
         rowsChecked = false
         return
       }
-      const email = emailColumn(header, file.emailByDisplayName === true)
+      const email = emailColumn(header)
       if ('problem' in email) error('no-email-column', line, email.problem)
       else emailAt = email.index
       for (const warning of headerNameWarnings(header)) {

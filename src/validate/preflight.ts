@@ -28,8 +28,6 @@ export interface PreflightOptions {
   parse?: ParseOptions
   /** `columns`: headers checked under the REST names they are sent as. */
   renames?: ReadonlyMap<string, string>
-  /** The instance checks will map display names: `Email Address` counts as the email column. */
-  emailByDisplayName?: boolean
 }
 
 export interface Preflight {
@@ -78,8 +76,7 @@ async function checkAll(options: PreflightOptions, run: CheckRun): Promise<Prefl
         displayPath,
         format,
         ...(lines ? { selected: (line: number) => lines.has(line) } : {}),
-        ...(options.renames ? { renames: options.renames } : {}),
-        ...(options.emailByDisplayName ? { emailByDisplayName: true } : {})
+        ...(options.renames ? { renames: options.renames } : {})
       },
       run,
       options.parse

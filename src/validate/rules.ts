@@ -51,22 +51,14 @@ function loose(name: string): string {
 }
 
 const EMAIL_NEAR_MISSES = new Set(['email', 'emailaddress', 'mail'])
-/** How Marketo shows the email field: map-display-names sends it as `email`. */
-const EMAIL_DISPLAY_NAME = 'Email Address'
 
 /**
  * Index of the `email` column, or the problem: Marketo deduplicates on `email` and needs that
  * exact REST API name. A column that differs only in case, spaces or punctuation is named.
  */
-export function emailColumn(
-  header: string[],
-  displayName = false
-): { index: number } | { problem: string } {
+export function emailColumn(header: string[]): { index: number } | { problem: string } {
   const index = header.indexOf('email')
   if (index >= 0) return { index }
-  if (displayName && header.includes(EMAIL_DISPLAY_NAME)) {
-    return { index: header.indexOf(EMAIL_DISPLAY_NAME) }
-  }
   const near = header.find((name) => EMAIL_NEAR_MISSES.has(loose(name)))
   if (near !== undefined) {
     return {

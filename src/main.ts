@@ -72,7 +72,8 @@ async function runStages(
       outcome: known.ledger.outcomeSoFar(instance.stop),
       apiCalls: instance.facts?.calls ?? 0
     }
-    return {}
+    // A dry run's verdict counts only the files' problems: what Marketo said is one of them.
+    return mode.kind === 'dry-run' ? { early: instance.stop } : {}
   }
   known.imported = await importParts(
     inputs,

@@ -6,7 +6,7 @@ import { describe, expect, it } from '@jest/globals'
 import { runAction } from '../../scripts/run-action.js'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { callsOf, outputDir, simulatorInputs, useSimulator } from './harness.js'
+import { callsOf, outputDir, programInputs, simulatorInputs, useSimulator } from './harness.js'
 
 const sim = useSimulator({
   programInfo: { '1001': { name: 'Webinar December', workspace: 'EMEA' } }
@@ -153,5 +153,36 @@ describe('instance checks before the first submit', () => {
     expect(run.code).toBe(1)
     expect(errorLines(run.stdout).some((l) => l.includes('First Name'))).toBe(true)
     expect(callsOf(sim(), 'submit')).toHaveLength(0)
+  })
+
+  it('runs the checks in a dry run given credentials: read-only calls, no submit', async () => {
+    const run = await runAction({
+      inputs: inputs({ 'dry-run': 'true', 'program-member-status': 'on list' }),
+      files: FILE
+    })
+    expect(run.code).toBe(1)
+    expect(errorLines(run.stdout).some((l) => l.includes('did you mean `On List`?'))).toBe(true)
+    expect(callsOf(sim(), 'program')).toHaveLength(1)
+    expect(callsOf(sim(), 'submit')).toHaveLength(0)
+    const good = await runAction({ inputs: inputs({ 'dry-run': 'true' }), files: FILE })
+    expect(good.code).toBe(0)
+    expect(good.summary).toContain('Webinar December (1001), channel Webinar, workspace EMEA')
+    expect(callsOf(sim(), 'submit')).toHaveLength(0)
+  })
+
+  it('says which checks a dry run without credentials could not run', async () => {
+    const run = await runAction({
+      inputs: {
+        ...programInputs(sim()),
+        files: '*.csv',
+        'dry-run': 'true'
+      },
+      files: FILE
+    })
+    expect(run.code).toBe(0)
+    expect(run.summary).toContain(
+      'Not checked: the program, status, columns and daily quota: a dry run without client-id'
+    )
+    expect(callsOf(sim(), 'program')).toHaveLength(0)
   })
 })

@@ -1,5 +1,6 @@
 import type { Discovery } from './find.js'
 import { locallyKnownRenames, type FilePlan } from '../files/index.js'
+import { hasCredentials } from './instance.js'
 import { plural } from '../format.js'
 import type { Inputs } from '../inputs/index.js'
 import type { RunMode } from '../inputs/run-mode.js'
@@ -49,7 +50,7 @@ export async function checkFiles(
   const ref = inputs.changedSince
   const renames = locallyKnownRenames(
     inputs.columns,
-    inputs.mapDisplayNames && inputs.checkInstance && !inputs.dryRun
+    inputs.mapDisplayNames && inputs.checkInstance && (!inputs.dryRun || hasCredentials(inputs))
   )
   const selection = ref
     ? await log.group(`Selecting the records new or changed since ${ref}`, async () => {

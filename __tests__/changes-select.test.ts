@@ -132,6 +132,20 @@ describe('records new or changed since a ref', () => {
     expect(without.removed).toEqual([])
   })
 
+  it('reads the email column under its renamed header, then and now', async () => {
+    git('init', '-q')
+    const base = await commit({ 'a.csv': 'E-mail,firstName\nann@x.com,Ann\ncy@x.com,Cy\n' })
+    await writeFile(join(dir.path, 'a.csv'), 'E-mail,firstName\nann@x.com,Ann\n')
+    const selection = await selectChanged([await plan('a.csv')], {
+      ref: base,
+      cwd: dir.path,
+      chunkSizeBytes: 10_000_000,
+      collectRemoved: true,
+      renames: new Map([['E-mail', 'email']])
+    })
+    expect(selection.removed).toEqual([{ email: 'cy@x.com', source: { file: 'a.csv', line: 3 } }])
+  })
+
   it('reads a ref by name, and counts a file absent there as all new', async () => {
     git('init', '-q')
     await commit({ 'lists/a.csv': BEFORE })

@@ -403,8 +403,18 @@ const BAD_INPUTS: [string, Record<string, string>, string][] = [
   ],
   [
     'columns',
-    { columns: 'Email Address: email' },
-    'columns: "Email Address: email" asks for renaming columns, which this version of the action does not do yet; leave columns empty'
+    { columns: 'Email Address: email\nFirst Name' },
+    'columns: "First Name" is not a column mapping; give one `header: restName` pair per line, e.g. `Email Address: email`'
+  ],
+  [
+    'columns',
+    { columns: 'Email: e-mail' },
+    'columns: "Email: e-mail" is not a column mapping; give one `header: restName` pair per line, e.g. `Email Address: email`'
+  ],
+  [
+    'columns',
+    { columns: 'Email: email\nEmail: emailAddress' },
+    'columns: "Email: emailAddress" maps the header a second time; give one `header: restName` pair per line, e.g. `Email Address: email`, each header once'
   ],
   [
     'status-column',
@@ -516,6 +526,7 @@ describe('readInputs defaults', () => {
       commentOnPr: false,
       githubToken: undefined,
       checkInstance: true,
+      columns: new Map(),
       mapDisplayNames: true,
       dailyQuota: 50000,
       removedRecords: 'keep',
@@ -546,6 +557,17 @@ describe('readInputs defaults', () => {
 
 describe('readInputs accepts every documented form', () => {
   const goodCases: [string, Record<string, string>, Partial<Inputs>][] = [
+    [
+      'columns as header: restName lines, blank lines and spaces aside, a colon in a header',
+      { columns: 'Email Address: email\n\n  First Name :firstName\r\nNote: internal: note_c' },
+      {
+        columns: new Map([
+          ['Email Address', 'email'],
+          ['First Name', 'firstName'],
+          ['Note: internal', 'note_c']
+        ])
+      }
+    ],
     [
       'a lower-case Munchkin id',
       { 'munchkin-id': '123-abc-456' },

@@ -1,5 +1,12 @@
 import { describe, expect, it } from '@jest/globals'
-import { checkColumns, checkQuota, checkStatus, closestNames } from '../src/instance/checks.js'
+import {
+  checkColumns,
+  checkQuota,
+  checkStatus,
+  closestNames,
+  mapDisplayNames
+} from '../src/instance/checks.js'
+import { encodeHeader, renameColumns } from '../src/files/index.js'
 import type { ChannelInfo, FieldInfo } from '../src/marketo/index.js'
 
 const channel: ChannelInfo = {
@@ -76,5 +83,44 @@ describe('checkQuota', () => {
     const stop = checkQuota(10, 49_950, 50_000).stop
     expect(stop).toContain('about 80 API calls')
     expect(stop).toContain('49,950 of the daily-quota of 50,000')
+  })
+})
+
+describe('mapDisplayNames', () => {
+  it('sends a column named as exactly one field shows it under its REST name', () => {
+    expect(
+      mapDisplayNames(['First Name', 'email', 'Registration Code'], [...lead, ...member])
+    ).toEqual({
+      columns: ['firstName', 'email', 'registrationCode'],
+      mappings: [
+        { from: 'First Name', to: 'firstName', why: 'display name' },
+        { from: 'Registration Code', to: 'registrationCode', why: 'display name' }
+      ]
+    })
+  })
+
+  it('leaves a REST name, a near miss and a display name two fields share as they are', () => {
+    const shared = [...lead, field('firstName_c', 'First Name')]
+    expect(mapDisplayNames(['First Name', 'first name', 'email'], shared)).toEqual({
+      columns: ['First Name', 'first name', 'email'],
+      mappings: []
+    })
+  })
+})
+
+describe('renameColumns and encodeHeader', () => {
+  it('renames the columns given, trimmed, and says which', () => {
+    const renames = new Map([['E-mail', 'email']])
+    expect(renameColumns([' E-mail', 'firstName'], renames)).toEqual({
+      columns: ['email', 'firstName'],
+      mappings: [{ from: ' E-mail', to: 'email', why: 'columns' }]
+    })
+  })
+
+  it('writes the header in the file format, quoting a name that needs it', () => {
+    expect(encodeHeader(['email', 'a,b', 'say "hi"'], 'CSV', '\r\n').toString()).toBe(
+      'email,"a,b","say ""hi"""\r\n'
+    )
+    expect(encodeHeader(['email', 'a,b'], 'TSV', '\n').toString()).toBe('email\ta,b\n')
   })
 })

@@ -65,6 +65,8 @@ async function runStages(
   known.ledger = new JobLedger(parts)
   const instance = await checkInstanceStage(inputs, mode, checked.plans, parts.length)
   if (instance.facts) known.instance = instance.facts
+  // The report and the row tracing see the header each file is sent with.
+  checked.plans = instance.plans
   if (instance.stop !== undefined) {
     known.imported = {
       outcome: known.ledger.outcomeSoFar(instance.stop),
@@ -76,17 +78,22 @@ async function runStages(
     inputs,
     mode,
     parts,
-    checked.plans,
+    instance.plans,
     known.ledger,
     started,
     instance.client
   )
   const { results } = known.imported.outcome
   known.rowIssues = await core.group('Tracing failed and warned rows to their source lines', () =>
-    traceRowIssues(results, checked.plans, inputs)
+    traceRowIssues(results, instance.plans, inputs)
   )
+  const sentByPath = new Map(instance.plans.map((plan) => [plan.path, plan.sentHeader]))
   known.removals = await removeMembersStage(inputs, {
-    plans: found.plans,
+    // Every matched file, each read by the header it was sent with.
+    plans: found.plans.map((plan) => {
+      const sentHeader = sentByPath.get(plan.path)
+      return sentHeader ? { ...plan, sentHeader } : plan
+    }),
     fileProblems: checked.problems.length,
     fileErrors: checked.validation?.errors ?? 0,
     candidates: checked.removed ?? [],

@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { runAction } from '../../scripts/run-action.js'
-import { callsOf, simulatorInputs, useSimulator } from './harness.js'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { callsOf, outputDir, simulatorInputs, useSimulator } from './harness.js'
 
 const sim = useSimulator({
   programInfo: { '1001': { name: 'Webinar December', workspace: 'EMEA' } }
@@ -108,5 +110,48 @@ describe('instance checks before the first submit', () => {
     expect(run.code).toBe(0)
     expect(callsOf(sim(), 'program')).toHaveLength(0)
     expect(callsOf(sim(), 'usage')).toHaveLength(0)
+  })
+
+  it('sends display-name headers as REST names, and traces a failed row to its source line', async () => {
+    await sim.restart({ rejectUnknownColumns: true })
+    const original = 'First Name,Last Name,Email Address,Lead Score\r\n'
+    const run = await runAction({
+      inputs: inputs({ 'max-failed-rows': '1' }),
+      files: {
+        'leads.csv': original + 'Ann,Lee,ann@example.com,1\r\nBob,Ray,bob@example.com,TEXT\r\n'
+      }
+    })
+    expect(run.code).toBe(0)
+    const submitted = sim().jobs[0]?.content.toString('utf8') ?? ''
+    expect(submitted.split('\r\n')[0]).toBe('firstName,lastName,email,leadScore')
+    expect(run.outputs['rows-imported']).toBe('1')
+    expect(run.outputs['rows-failed']).toBe('1')
+    expect(run.stdout).toMatch(/::error title=[^\n]*,file=leads\.csv,line=3::/)
+    expect(run.summary).toContain('#### Columns renamed')
+    expect(run.summary).toContain('`Email Address` sent as `email` (display name)')
+    const fix = await readFile(path.join(outputDir(run), 'fix-and-retry', 'leads.csv'), 'utf8')
+    expect(fix).toBe(original + 'Bob,Ray,bob@example.com,TEXT\r\n')
+  })
+
+  it('renames the columns the columns input names, and checks the renamed ones', async () => {
+    await sim.restart({ rejectUnknownColumns: true })
+    const run = await runAction({
+      inputs: inputs({ columns: 'E-mail: email\nGiven: firstName', 'map-display-names': 'false' }),
+      files: { 'leads.csv': 'E-mail,Given\nann@example.com,Ann\n' }
+    })
+    expect(run.code).toBe(0)
+    expect(sim().jobs[0]?.content.toString('utf8')).toBe('email,firstName\nann@example.com,Ann\n')
+    expect(run.summary).toContain('`E-mail` sent as `email` (columns)')
+    expect(run.outputs['rows-imported']).toBe('1')
+  })
+
+  it('stops a display name left unmapped with map-display-names: false, before any submit', async () => {
+    const run = await runAction({
+      inputs: inputs({ 'map-display-names': 'false' }),
+      files: { 'leads.csv': 'email,First Name\nann@example.com,Ann\n' }
+    })
+    expect(run.code).toBe(1)
+    expect(errorLines(run.stdout).some((l) => l.includes('First Name'))).toBe(true)
+    expect(callsOf(sim(), 'submit')).toHaveLength(0)
   })
 })

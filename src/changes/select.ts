@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto'
 import { realpath } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
-import { FileFormatError, readRecords, recordsOf, type FilePlan } from '../files/index.js'
+import {
+  FileFormatError,
+  readRecords,
+  recordsOf,
+  renameColumns,
+  type FilePlan
+} from '../files/index.js'
 import { emailKey } from '../validate/rules.js'
 import { isWithin } from '../files/workspace.js'
 import { blobAt, ChangeError, readBlob, resolveCommit, NO_COMMIT } from './git.js'
@@ -38,6 +44,8 @@ export interface SelectOptions {
   warn?: (message: string) => void
   /** Keep the removed records' emails (removed-records: remove). */
   collectRemoved?: boolean
+  /** `columns` (and the display names known before Marketo is asked): the headers as sent. */
+  renames?: ReadonlyMap<string, string>
 }
 
 /**
@@ -117,7 +125,7 @@ async function diffFile(
     removed: 0,
     removedLines: []
   }
-  const header = await headerOf(plan)
+  const header = renameColumns(await headerOf(plan), options.renames ?? new Map()).columns
   const earlier = await earlierRecords(plan, commit, header, options)
   if (earlier === undefined && collected.removed !== undefined) {
     await addCurrentEmails(plan, header, collected.current)
@@ -217,7 +225,8 @@ async function earlierRecords(
     )) {
       if (record.index === 0) {
         // Where each current column was then (-1: it did not exist, its values were empty).
-        columns = header.map((name) => record.fields.indexOf(name))
+        const then = renameColumns(record.fields, options.renames ?? new Map()).columns
+        columns = header.map((name) => then.indexOf(name))
         continue
       }
       const values = columns.map((at) => (at < 0 ? '' : (record.fields[at] ?? '')))

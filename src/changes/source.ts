@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { Readable } from 'node:stream'
 import { partFileName, partSource, type ByteRange, type Part } from '../files/index.js'
+import { withHead } from '../files/part-source.js'
 import type { UploadSource } from '../marketo/types.js'
 
 /** Read size of uploads; consecutive ranges within one read cost no further read. */
@@ -13,8 +14,15 @@ const YIELD_BYTES = 64 * 1024
  * The upload body of any part: `partSource` for a contiguous part, else the header followed by
  * the part's ranges, streamed from the original file on each `open()` (no copy of the file).
  */
-export function sourceOfPart(part: Part, header: ByteRange): UploadSource {
-  if (part.ranges === undefined) return partSource(part, header)
+export function sourceOfPart(part: Part, header: ByteRange, sentHeader?: Buffer): UploadSource {
+  if (part.ranges === undefined) {
+    return partSource(
+      part,
+      header,
+      partFileName(basename(part.path), part.index, part.count),
+      sentHeader
+    )
+  }
   const ranges = part.ranges
   if (
     header.end <= header.start ||
@@ -27,10 +35,17 @@ export function sourceOfPart(part: Part, header: ByteRange): UploadSource {
     )
   }
   const all = [header, ...ranges]
+  const rangeBytes = ranges.reduce((total, range) => total + (range.end - range.start), 0)
   return {
     filename: partFileName(basename(part.path), part.index, part.count),
-    byteLength: all.reduce((total, range) => total + (range.end - range.start), 0),
-    open: () => Readable.from(readRanges(part.path, all), { objectMode: false })
+    byteLength: (sentHeader?.length ?? header.end - header.start) + rangeBytes,
+    open: () =>
+      Readable.from(
+        sentHeader
+          ? withHead(sentHeader, readRanges(part.path, ranges))
+          : readRanges(part.path, all),
+        { objectMode: false }
+      )
   }
 }
 

@@ -23,4 +23,11 @@ export {
   type ScanResult
 } from './scan.js'
 export { partFileName, planFile, type PlanOptions } from './split.js'
-export type { FilePlan, Part } from './types.js'
+export type { ColumnMapping, FilePlan, Part } from './types.js'
+export {
+  encodeHeader,
+  locallyKnownRenames,
+  readHeader,
+  renameColumns,
+  withSentHeader
+} from './sent-header.js'

@@ -21,7 +21,8 @@ const UPLOAD_CHUNK_BYTES = 64 * 1024
 export function partSource(
   part: Part,
   header: ByteRange,
-  filename = partFileName(basename(part.path), part.index, part.count)
+  filename = partFileName(basename(part.path), part.index, part.count),
+  sentHeader?: Buffer
 ): UploadSource {
   if (header.end <= header.start || part.byteStart < header.end || part.byteEnd <= part.byteStart) {
     throw new RangeError(
@@ -29,17 +30,24 @@ export function partSource(
         `follow the header at bytes ${header.start}-${header.end}`
     )
   }
+  const records = { start: part.byteStart, end: part.byteEnd }
   return {
     filename,
-    byteLength: header.end - header.start + (part.byteEnd - part.byteStart),
+    byteLength: (sentHeader?.length ?? header.end - header.start) + (part.byteEnd - part.byteStart),
     open: () =>
       Readable.from(
-        concatRanges(part.path, [header, { start: part.byteStart, end: part.byteEnd }]),
-        {
-          objectMode: false
-        }
+        sentHeader
+          ? withHead(sentHeader, concatRanges(part.path, [records]))
+          : concatRanges(part.path, [header, records]),
+        { objectMode: false }
       )
   }
+}
+
+/** `head`, then the chunks of `rest`: a renamed header before the file's own bytes. */
+export async function* withHead(head: Buffer, rest: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  yield head
+  yield* rest
 }
 
 async function* concatRanges(path: string, ranges: ByteRange[]): AsyncGenerator<Buffer> {

@@ -15,7 +15,19 @@ export interface FilePlan {
    * mark, so no part repeats the mark; `start === end` for a file with no record at all.
    */
   header: { start: number; end: number }
+  /**
+   * Set when columns are renamed (columns, map-display-names): the header the parts are sent
+   * with instead of the file's, and the columns Marketo's failure and warning files come back with.
+   */
+  sentHeader?: { columns: string[]; bytes: Buffer; mappings: ColumnMapping[] }
   parts: Part[]
+}
+
+/** A header sent under another name: by the `columns` input, or a field's display name. */
+export interface ColumnMapping {
+  from: string
+  to: string
+  why: 'columns' | 'display name'
 }
 
 /**

@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { defaultArtifactName } from './artifact-name.js'
+import { type ColumnRenames, parseColumns } from './columns.js'
 import { type Endpoint, parseEndpoint } from './endpoint.js'
 import { invalid } from './error.js'
 import { checkPatternsInside } from './patterns.js'
@@ -26,6 +27,7 @@ import {
 } from './words.js'
 
 export { defaultArtifactName } from './artifact-name.js'
+export { type ColumnRenames, parseColumns } from './columns.js'
 export { type Endpoint, isLoopbackHost, parseBaseUrl, parseMunchkinId } from './endpoint.js'
 export { InputError, quoteValue, SECRET_INPUTS } from './error.js'
 export {
@@ -166,6 +168,8 @@ export interface Inputs {
   githubToken: string | undefined
   /** Check the program, statuses, columns and quota against the instance before submitting. */
   checkInstance: boolean
+  /** `columns`: headers sent under another name; empty when none. */
+  columns: ColumnRenames
   mapDisplayNames: boolean
   /** The instance's daily API call quota. */
   dailyQuota: number
@@ -281,6 +285,7 @@ export function readInputs(
   const commentOnPr = parseBoolean('comment-on-pr', get('comment-on-pr'))
   const githubToken = given('github-token') || undefined
   const checkInstance = parseBoolean('check-instance', get('check-instance'))
+  const columns = parseColumns('columns', given('columns'))
   const mapDisplayNames = parseBoolean('map-display-names', get('map-display-names'))
   const dailyQuota = parseWholeNumber('daily-quota', get('daily-quota'), {
     min: 1,
@@ -322,6 +327,7 @@ export function readInputs(
     commentOnPr,
     githubToken,
     checkInstance,
+    columns,
     mapDisplayNames,
     dailyQuota,
     removedRecords,
@@ -369,7 +375,6 @@ function checkRemovals(given: {
  * is refused, before any network call, rather than silently ignored.
  */
 const UNBUILT: ReadonlyArray<{ input: InputName; idle: string; what: string }> = [
-  { input: 'columns', idle: '', what: 'renaming columns' },
   { input: 'status-column', idle: '', what: 'a status column' },
   { input: 'imports', idle: '', what: 'several imports in one step' }
 ]

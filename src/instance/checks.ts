@@ -3,6 +3,7 @@
  * Marketo's answers and the run's inputs. Each problem is one line naming the input or column.
  */
 import { formatCount } from '../format.js'
+import type { ColumnMapping } from '../files/index.js'
 import type { ChannelInfo, FieldInfo, ProgressionStatus } from '../marketo/index.js'
 
 /** Calls a part may cost: the submit, a few status polls, the failure and warning files. */
@@ -94,6 +95,29 @@ export function checkColumns(
     }
   }
   return problems
+}
+
+/**
+ * map-display-names: each column that is no field's REST name but is exactly one field's display
+ * name (as Marketo shows it: `Email Address`) becomes that field's REST name.
+ */
+export function mapDisplayNames(
+  header: string[],
+  fields: FieldInfo[]
+): { columns: string[]; mappings: ColumnMapping[] } {
+  const names = new Set(fields.map((field) => field.name))
+  const mappings: ColumnMapping[] = []
+  const columns = header.map((column) => {
+    if (names.has(column)) return column
+    const matches = new Set(
+      fields.filter((field) => field.displayName === column.trim()).map((field) => field.name)
+    )
+    if (matches.size !== 1) return column
+    const to = [...matches][0] as string
+    mappings.push({ from: column, to, why: 'display name' })
+    return to
+  })
+  return { columns, mappings }
 }
 
 export interface QuotaCheck {

@@ -5,7 +5,8 @@
  */
 import { MarketoApiError } from '../marketo/index.js'
 import type { ChannelInfo, FieldInfo, ProgramInfo } from '../marketo/index.js'
-import { checkColumns, checkQuota, checkStatus } from './checks.js'
+import type { ColumnMapping } from '../files/index.js'
+import { checkColumns, checkQuota, checkStatus, mapDisplayNames } from './checks.js'
 import type { InstanceFacts } from './types.js'
 
 export interface InstanceApi {
@@ -20,8 +21,10 @@ export interface InstanceRequest {
   programMemberStatus: string
   dailyQuota: number
   parts: number
-  /** Each file's columns, by its displayed path. */
+  /** Each file's columns (after the `columns` renames), by its displayed path. */
   headers: Array<{ displayPath: string; columns: string[] }>
+  /** map-display-names: send a column named as one field's display name as its REST name. */
+  mapDisplayNames: boolean
 }
 
 export interface InstanceCheck {
@@ -29,6 +32,8 @@ export interface InstanceCheck {
   /** Why the run stops before any submit: one line per problem. */
   problems: string[]
   warnings: string[]
+  /** Per file of the request, in its order: the columns as sent and the display names mapped. */
+  sent: Array<{ columns: string[]; mappings: ColumnMapping[] }>
 }
 
 const ASSETS = 'Read-Only Assets'
@@ -53,9 +58,13 @@ export async function runInstanceChecks(
     facts.skipped.push(line)
     warnings.push(line)
   }
+  let sent = request.headers.map((file) => ({
+    columns: file.columns,
+    mappings: [] as ColumnMapping[]
+  }))
   const finish = (): InstanceCheck => {
     facts.calls = calls()
-    return { facts, problems, warnings }
+    return { facts, problems, warnings, sent }
   }
 
   let program: ProgramInfo | undefined
@@ -96,11 +105,16 @@ export async function runInstanceChecks(
   try {
     const leadFields = await api.describeFields('lead')
     const memberFields = await api.describeFields('member')
-    let columns = 0
-    for (const file of request.headers) {
-      columns += file.columns.length
-      problems.push(...checkColumns(file.displayPath, file.columns, leadFields, memberFields))
+    const fields = [...leadFields, ...memberFields]
+    if (request.mapDisplayNames) {
+      sent = request.headers.map((file) => mapDisplayNames(file.columns, fields))
     }
+    let columns = 0
+    request.headers.forEach((file, at) => {
+      const sentColumns = (sent[at] as (typeof sent)[number]).columns
+      columns += sentColumns.length
+      problems.push(...checkColumns(file.displayPath, sentColumns, leadFields, memberFields))
+    })
     facts.columnsChecked = columns
   } catch (error) {
     if (codeOf(error) !== '603') throw error

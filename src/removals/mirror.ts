@@ -20,7 +20,8 @@ export async function emailsOfFiles(plans: readonly FilePlan[]): Promise<EmailSe
       readBytes: CHECK_READ_BYTES
     })) {
       if (record.index === 0) {
-        at = record.fields.findIndex((name) => emailKey(name) === 'email')
+        const sent = plan.sentHeader?.columns ?? record.fields
+        at = sent.findIndex((name) => emailKey(name) === 'email')
         continue
       }
       const email = at < 0 ? '' : emailKey(record.fields[at] ?? '')

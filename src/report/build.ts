@@ -71,7 +71,8 @@ export function buildReport(facts: ReportFacts): RunReport {
       displayPath: plan.displayPath,
       rows: plan.rows,
       parts: plan.parts.length,
-      bytes: plan.sizeBytes
+      bytes: plan.sizeBytes,
+      ...(plan.sentHeader ? { renamed: plan.sentHeader.mappings } : {})
     })),
     fileProblems,
     results: outcome.results,

@@ -1,3 +1,4 @@
+import type { ColumnMapping } from '../files/index.js'
 import type { JobResult } from '../jobs/types.js'
 import type { RunStop } from '../jobs/scheduler.js'
 import type { Accounting, FileProblem } from './accounting.js'
@@ -13,7 +14,14 @@ export interface RunReport {
   programId: string
   programMemberStatus: string
   /** Matched files in order, with their rows. */
-  files: { displayPath: string; rows: number; parts: number; bytes: number }[]
+  files: {
+    displayPath: string
+    rows: number
+    parts: number
+    bytes: number
+    /** Columns sent under another name (columns, map-display-names). */
+    renamed?: ColumnMapping[]
+  }[]
   fileProblems: FileProblem[]
   results: JobResult[]
   accounting: Accounting

@@ -113,7 +113,8 @@ async function traceFile(
       let job: TracedJob | undefined
       for await (const record of partRecords(plan, result.part)) {
         if (!job) {
-          job = await load(result, plan, record.fields, sinks.problems)
+          // Marketo's files repeat the header as it was sent: renamed columns, if any.
+          job = await load(result, plan, plan.sentHeader?.columns ?? record.fields, sinks.problems)
           continue
         }
         if (sent(result.part, record.start)) await match(job, record, plan, sinks, fix)

@@ -15,6 +15,17 @@ const MAX_PART_ROWS = 200
 /** Reasons listed per kind; the rest are counted in one line. */
 const MAX_REASONS = 10
 
+/** Each column sent under another name than the file's header gives it. */
+function renamedSection(report: RunReport, md: MarkdownSink): string[] {
+  const lines = report.files.flatMap((file) =>
+    (file.renamed ?? []).map(
+      ({ from, to, why }) =>
+        `- ${md.code(file.displayPath)}: ${md.code(from)} sent as ${md.code(to)} (${why})`
+    )
+  )
+  return lines.length > 0 ? ['#### Columns renamed', '', ...lines, ''] : []
+}
+
 /**
  * The job summary: verdict first, then totals, then each part. Never a row's values. Every
  * name, ref and message passes `md`, the escaping of the sink it goes to.
@@ -28,6 +39,7 @@ export function renderSummary(report: RunReport, md: MarkdownSink = JOB_SUMMARY)
   lines.push(
     ...problems(report, md),
     ...instanceSection(report.instance, md),
+    ...renamedSection(report, md),
     ...changesSection(report.changes, md, report.removals?.mode === 'removed-records'),
     ...removalsSection(report.removals, md),
     ...validationSection(

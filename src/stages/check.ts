@@ -1,5 +1,5 @@
 import type { Discovery } from './find.js'
-import type { FilePlan } from '../files/index.js'
+import { locallyKnownRenames, type FilePlan } from '../files/index.js'
 import { plural } from '../format.js'
 import type { Inputs } from '../inputs/index.js'
 import type { RunMode } from '../inputs/run-mode.js'
@@ -47,6 +47,10 @@ export async function checkFiles(
     return { plans: found.plans, problems: found.problems, annotations: [] }
   }
   const ref = inputs.changedSince
+  const renames = locallyKnownRenames(
+    inputs.columns,
+    inputs.mapDisplayNames && inputs.checkInstance && !inputs.dryRun
+  )
   const selection = ref
     ? await log.group(`Selecting the records new or changed since ${ref}`, async () => {
         const selected = await selectChanged(found.plans, {
@@ -54,7 +58,8 @@ export async function checkFiles(
           cwd: inputs.workspace,
           chunkSizeBytes: inputs.chunkSizeBytes,
           warn: log.warning,
-          collectRemoved: inputs.removedRecords === 'remove'
+          collectRemoved: inputs.removedRecords === 'remove',
+          renames
         })
         for (const file of selected.summary.files) {
           log.info(
@@ -78,6 +83,7 @@ export async function checkFiles(
         dryRun: inputs.dryRun,
         expectedRows: found.plans.reduce((total, plan) => total + plan.rows, 0),
         scratchDir: inputs.scratchDir,
+        renames,
         ...(selection && ref ? { selection: { ref, selectedLines: selection.selectedLines } } : {})
       })
       const { errors, warnings, notices } = result.summary

@@ -52,7 +52,7 @@ export async function importParts(
     }
   }
   await mkdir(inputs.outputDir, { recursive: true })
-  const headers = new Map(plans.map((plan) => [plan.path, plan.header]))
+  const byPath = new Map(plans.map((plan) => [plan.path, plan]))
   const cancel = cancelOnSignals()
   try {
     const { client, cancel: abortClient } = shared ?? runClientOf(inputs)
@@ -91,7 +91,10 @@ export async function importParts(
         sleep: realSleep,
         controller: cancel.controller,
         // Resuming uploads nothing: the adapter answers without opening the source.
-        sourceOf: (part: Part) => sourceOfPart(part, headers.get(part.path) as FilePlan['header']),
+        sourceOf: (part: Part) => {
+          const plan = byPath.get(part.path) as FilePlan
+          return sourceOfPart(part, plan.header, plan.sentHeader?.bytes)
+        },
         onSubmitted: (result) => {
           ledger.record(result)
           // The last value written wins: a run killed from outside still leaves its batch ids.

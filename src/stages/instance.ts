@@ -3,10 +3,16 @@
  * statuses, the fields and today's usage (read-only calls), and stops the run before any row is
  * sent when the files or inputs cannot import. Its client goes on to the import: one token.
  */
-import { open } from 'node:fs/promises'
 import { core, secrets } from '../github/log.js'
-import { parseFields, type FilePlan } from '../files/index.js'
+import {
+  readHeader,
+  renameColumns,
+  withSentHeader,
+  type ColumnMapping,
+  type FilePlan
+} from '../files/index.js'
 import { plural } from '../format.js'
+import { logLine } from '../text/untrusted.js'
 import type { Inputs } from '../inputs/index.js'
 import type { RunMode } from '../inputs/run-mode.js'
 import { runInstanceChecks } from '../instance/run.js'
@@ -15,24 +21,13 @@ import { MarketoApiError } from '../marketo/index.js'
 import { cancelOnSignals, runClientOf, type RunClient } from './import.js'
 
 export interface InstanceStage {
+  /** The plans as they are sent: with the renamed header of each file whose columns are renamed. */
+  plans: FilePlan[]
   /** The client the checks used, for the import to go on with the same token. */
   client?: RunClient
   facts?: InstanceFacts
   /** Why the run stops before submitting; the lines are each logged as an error. */
   stop?: string
-}
-
-async function headerOf(plan: FilePlan): Promise<string[]> {
-  const { start, end } = plan.header
-  if (end <= start) return []
-  const file = await open(plan.path, 'r')
-  try {
-    const bytes = Buffer.alloc(end - start)
-    await file.read(bytes, 0, bytes.length, start)
-    return parseFields(bytes, plan.format)
-  } finally {
-    await file.close()
-  }
 }
 
 export async function checkInstanceStage(
@@ -41,7 +36,20 @@ export async function checkInstanceStage(
   plans: FilePlan[],
   parts: number
 ): Promise<InstanceStage> {
-  if (!inputs.checkInstance || mode.kind !== 'import' || parts === 0) return {}
+  const originals = await Promise.all(plans.map(readHeader))
+  const renamed = originals.map((header) => renameColumns(header.columns, inputs.columns))
+  const sentPlans = (sent: Array<{ columns: string[]; mappings: ColumnMapping[] }>): FilePlan[] =>
+    plans.map((plan, at) => {
+      const byColumns = renamed[at] as (typeof renamed)[number]
+      const final = sent[at] ?? byColumns
+      return withSentHeader(plan, originals[at] as (typeof originals)[number], final.columns, [
+        ...byColumns.mappings,
+        ...(sent[at]?.mappings ?? [])
+      ])
+    })
+  if (!inputs.checkInstance || mode.kind !== 'import' || parts === 0) {
+    return { plans: sentPlans([]) }
+  }
   const cancel = cancelOnSignals()
   try {
     const shared = runClientOf(inputs)
@@ -49,9 +57,10 @@ export async function checkInstanceStage(
     cancel.signal.addEventListener('abort', () => shared.cancel.abort(cancel.signal.reason), {
       once: true
     })
-    const headers = await Promise.all(
-      plans.map(async (plan) => ({ displayPath: plan.displayPath, columns: await headerOf(plan) }))
-    )
+    const headers = plans.map((plan, at) => ({
+      displayPath: plan.displayPath,
+      columns: (renamed[at] as (typeof renamed)[number]).columns
+    }))
     const checked = await core
       .group('Checking the program, status, columns and quota in Marketo', () =>
         runInstanceChecks(
@@ -61,7 +70,8 @@ export async function checkInstanceStage(
             programMemberStatus: inputs.programMemberStatus,
             dailyQuota: inputs.dailyQuota,
             parts,
-            headers
+            headers,
+            mapDisplayNames: inputs.mapDisplayNames
           },
           () => client.stats.calls
         )
@@ -71,15 +81,31 @@ export async function checkInstanceStage(
         if (error instanceof MarketoApiError) return secrets.scrub(error.message)
         throw error
       })
-    if (typeof checked === 'string') return { client: shared, stop: checked }
+    if (typeof checked === 'string') return { plans, client: shared, stop: checked }
+    const sent = sentPlans(checked.sent)
+    sent.forEach((plan, at) => {
+      const columns = plan.sentHeader?.columns ?? (renamed[at] as (typeof renamed)[number]).columns
+      if (!columns.includes('email')) {
+        checked.problems.push(
+          `${plan.displayPath}: no email column: Marketo needs a column named exactly email, and ` +
+            'map-display-names could not map one to it (the field descriptions were not read); rename the column to email or add it to columns'
+        )
+      }
+    })
+    for (const plan of sent) {
+      for (const { from, to, why } of plan.sentHeader?.mappings ?? []) {
+        core.info(logLine(`${plan.displayPath}: column "${from}" is sent as ${to} (${why})`))
+      }
+    }
     for (const warning of checked.warnings) core.warning(secrets.scrub(warning))
     // One problem is the verdict's line; several are each logged, and the verdict counts them.
     if (checked.problems.length > 1) {
       for (const problem of checked.problems) core.error(secrets.scrub(problem))
     }
     core.info(`Instance checks: ${plural(checked.facts.calls, 'API call')}`)
-    if (checked.problems.length === 0) return { client: shared, facts: checked.facts }
+    if (checked.problems.length === 0) return { plans: sent, client: shared, facts: checked.facts }
     return {
+      plans,
       client: shared,
       facts: checked.facts,
       stop:

@@ -11,6 +11,7 @@ import {
 import { formatBytes, messageOf } from '../format.js'
 import { MARKETO_MAX_BODY_BYTES, multipartOverheadBytes } from '../marketo/multipart.js'
 import type { ImportFormat } from '../marketo/types.js'
+import { renameColumns } from '../files/sent-header.js'
 import { EmailFingerprints } from './duplicates.js'
 import type { Findings } from './findings.js'
 import {
@@ -38,6 +39,8 @@ export interface FileToCheck {
    * report only on those (and on duplicates that involve one); the file-wide checks always run.
    */
   selected?: (line: number) => boolean
+  /** `columns`: headers checked (and sent) under another name. */
+  renames?: ReadonlyMap<string, string>
 }
 
 /** What the duplicate pass needs of a file whose rows were checked. */
@@ -112,7 +115,10 @@ export async function checkFile(
 
   const visit: CheckedRecordVisitor = (index, bytes, from, start, end, line) => {
     if (index === 0) {
-      header = parseFields(bytes.subarray(from, from + end - start), format)
+      header = renameColumns(
+        parseFields(bytes.subarray(from, from + end - start), format),
+        file.renames ?? new Map()
+      ).columns
       maxRecordBytes = MARKETO_MAX_BODY_BYTES - (end - start) - overhead
       if (header.some((name) => name.includes('\r'))) {
         // A file saved with classic Mac OS line breaks reads as one long header.

@@ -26,6 +26,8 @@ export interface PreflightOptions {
   /** Where the duplicate check keeps scratch files while it runs; default the system's temp folder. */
   scratchDir?: string
   parse?: ParseOptions
+  /** `columns`: headers checked under the REST names they are sent as. */
+  renames?: ReadonlyMap<string, string>
 }
 
 export interface Preflight {
@@ -73,7 +75,8 @@ async function checkAll(options: PreflightOptions, run: CheckRun): Promise<Prefl
         path,
         displayPath,
         format,
-        ...(lines ? { selected: (line: number) => lines.has(line) } : {})
+        ...(lines ? { selected: (line: number) => lines.has(line) } : {}),
+        ...(options.renames ? { renames: options.renames } : {})
       },
       run,
       options.parse

@@ -1,0 +1,82 @@
+/**
+ * The header a file's parts are sent with when columns are renamed: the rename is made once,
+ * in the header each part repeats before its byte range, so it costs nothing per row.
+ */
+import { open } from 'node:fs/promises'
+import type { ImportFormat } from '../marketo/types.js'
+import { delimiterOf } from './delimiter.js'
+import { parseFields } from './records.js'
+import type { ColumnMapping, FilePlan } from './types.js'
+
+/** How Marketo shows the email field: map-display-names sends it as `email`. */
+export const EMAIL_DISPLAY_NAME = 'Email Address'
+
+/**
+ * The renames the local checks and changed-since read the headers with, before Marketo is asked:
+ * `columns`, and with map-display-names (and the instance checks, which map it or stop the run)
+ * `Email Address` as `email`.
+ */
+export function locallyKnownRenames(
+  columns: ReadonlyMap<string, string>,
+  displayNames: boolean
+): ReadonlyMap<string, string> {
+  if (!displayNames || columns.has(EMAIL_DISPLAY_NAME)) return columns
+  return new Map([...columns, [EMAIL_DISPLAY_NAME, 'email']])
+}
+
+/** `header` with each column `renames` names sent under its REST name; the mappings made. */
+export function renameColumns(
+  header: string[],
+  renames: ReadonlyMap<string, string>,
+  why: ColumnMapping['why'] = 'columns'
+): { columns: string[]; mappings: ColumnMapping[] } {
+  const mappings: ColumnMapping[] = []
+  const columns = header.map((column) => {
+    const to = renames.get(column.trim())
+    if (to === undefined || to === column) return column
+    mappings.push({ from: column, to, why })
+    return to
+  })
+  return { columns, mappings }
+}
+
+/** One header record in the file's format, quoted where a name needs it, with `lineBreak`. */
+export function encodeHeader(columns: string[], format: ImportFormat, lineBreak: string): Buffer {
+  const delimiter = delimiterOf(format)
+  const fields = columns.map((name) =>
+    /["\r\n]/.test(name) || name.includes(delimiter) ? `"${name.replace(/"/g, '""')}"` : name
+  )
+  return Buffer.from(fields.join(delimiter) + lineBreak, 'utf8')
+}
+
+/** The header record of a planned file, as its columns and its bytes. */
+export async function readHeader(plan: FilePlan): Promise<{ columns: string[]; bytes: Buffer }> {
+  const { start, end } = plan.header
+  if (end <= start) return { columns: [], bytes: Buffer.alloc(0) }
+  const file = await open(plan.path, 'r')
+  try {
+    const bytes = Buffer.alloc(end - start)
+    await file.read(bytes, 0, bytes.length, start)
+    return { columns: parseFields(bytes, plan.format), bytes }
+  } finally {
+    await file.close()
+  }
+}
+
+/** The plan sent with `columns` instead of its own header, when they differ. */
+export function withSentHeader(
+  plan: FilePlan,
+  original: { columns: string[]; bytes: Buffer },
+  columns: string[],
+  mappings: ColumnMapping[]
+): FilePlan {
+  if (mappings.length === 0) return plan
+  const lineBreak = original.bytes.subarray(-2).toString('latin1') === '\r\n' ? '\r\n' : '\n'
+  const bytes = encodeHeader(columns, plan.format, lineBreak)
+  const delta = bytes.length - original.bytes.length
+  return {
+    ...plan,
+    sentHeader: { columns, bytes, mappings },
+    parts: plan.parts.map((part) => ({ ...part, bytes: part.bytes + delta }))
+  }
+}

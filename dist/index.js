@@ -67540,7 +67540,7 @@ const log_core = {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _memory_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(58547);
 /* harmony import */ var _github_log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9981);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(24478);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(80461);
 
 
 
@@ -67559,7 +67559,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 24478:
+/***/ 80461:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -68339,8 +68339,11 @@ function readInputs(getInput, env, cwd = process.cwd()) {
         what: 'a whole number of API calls',
         example: '50000'
     });
+    const removedRecords = parseChoice('removed-records', get('removed-records'), REMOVED_RECORDS);
+    const mirror = parseBoolean('mirror', get('mirror'));
     const maxRemovals = parseThreshold('max-removals', get('max-removals'));
     refuseUnbuilt(given);
+    checkRemovals({ removedRecords, mirror, changedSince, batchIds });
     return {
         endpoint,
         clientId,
@@ -68371,9 +68374,25 @@ function readInputs(getInput, env, cwd = process.cwd()) {
         checkInstance,
         mapDisplayNames,
         dailyQuota,
+        removedRecords,
+        mirror,
         maxRemovals,
         workspace
     };
+}
+const REMOVED_RECORDS = ['keep', 'remove'];
+/** Removing members needs to know whom: the ref's records, or the whole files; never a resume. */
+function checkRemovals(given) {
+    if (given.removedRecords === 'remove' && given.changedSince === undefined) {
+        throw invalid('removed-records', 'remove', 'needs changed-since (the ref whose deleted records are removed); give changed-since, ' +
+            'or use mirror: true to remove the members in none of the files');
+    }
+    if (given.removedRecords === 'remove' && given.mirror) {
+        throw invalid('mirror', 'true', 'and removed-records: remove are two ways of removing members; give one of them');
+    }
+    if ((given.removedRecords === 'remove' || given.mirror) && given.batchIds.length > 0) {
+        throw invalid(given.mirror ? 'mirror' : 'removed-records', given.mirror ? 'true' : 'remove', 'cannot be used when batch-ids resumes earlier jobs; remove members in a run that imports the files');
+    }
 }
 /**
  * Contract inputs this version declares but does not act on yet: a value other than the default
@@ -68382,9 +68401,7 @@ function readInputs(getInput, env, cwd = process.cwd()) {
 const UNBUILT = [
     { input: 'columns', idle: '', what: 'renaming columns' },
     { input: 'status-column', idle: '', what: 'a status column' },
-    { input: 'imports', idle: '', what: 'several imports in one step' },
-    { input: 'removed-records', idle: 'keep', what: 'removing members' },
-    { input: 'mirror', idle: 'false', what: 'mirroring a program' }
+    { input: 'imports', idle: '', what: 'several imports in one step' }
 ];
 function refuseUnbuilt(given) {
     for (const { input, idle, what } of UNBUILT) {
@@ -68422,6 +68439,43 @@ function describePart(part) {
         : part.displayPath;
 }
 
+;// CONCATENATED MODULE: ./src/jobs/end-forecast.ts
+/**
+ * When an importing job will end, from what this run has seen: the rows per second of the jobs
+ * that ended, measured from when each began importing (the middle of the wait in which it was
+ * first seen `Importing`, or the end of the job ahead of it) to the middle of the wait in which
+ * it was seen to end.
+ */
+/** A poll aimed at a predicted end lands this long after it. */
+const FORECAST_MARGIN_MS = 1000;
+/** ...and this share of the wait until it. */
+const FORECAST_MARGIN_SHARE = 0.01;
+/**
+ * Rows per millisecond over the ended jobs, or undefined before one has ended with a measure.
+ * Each job's rate counts by how closely its end was seen: a job whose end fell in a 30 s wait
+ * says less than one seen ended 5 s after it was last seen importing.
+ */
+function importRate(ended) {
+    let weighted = 0;
+    let weights = 0;
+    for (const job of ended) {
+        const window = job.endSeenAt - job.lastImportingAt;
+        const took = job.lastImportingAt + window / 2 - job.importingSince;
+        if (took <= 0 || job.rows <= 0)
+            continue;
+        const weight = 1 / (window + FORECAST_MARGIN_MS);
+        weighted += (weight * job.rows) / took;
+        weights += weight;
+    }
+    return weights > 0 ? weighted / weights : undefined;
+}
+/** Predicted clock time a job of `rows` rows, first seen importing at `importingSince`, ends. */
+function predictEnd(rows, importingSince, rate) {
+    if (rate === undefined || rate <= 0 || rows <= 0)
+        return undefined;
+    return importingSince + rows / rate;
+}
+
 ;// CONCATENATED MODULE: ./src/jobs/poll-plan.ts
 /**
  * Which open jobs to poll, and when. Marketo runs an instance's import queue first in, first out,
@@ -68429,6 +68483,7 @@ function describePart(part) {
  * others cannot end before one of those does. They are still checked now and then, in case
  * Marketo does not keep to its order.
  */
+
 /** Marketo processes at most this many import jobs of an instance at once. */
 const MARKETO_PROCESSING_SLOTS = 2;
 /** A job that is not among the oldest open ones is still checked this many max intervals apart. */
@@ -68443,10 +68498,34 @@ function firstPoll(now, head, timing) {
 function nextPoll(job, now, head, timing) {
     if (!head)
         return { nextPollAt: now + watchIntervalMs(timing), intervalMs: 0, head };
+    // A poll aimed at a predicted end missed: back off from poll-interval again, keeping the
+    // forecast so the job is not re-aimed.
+    if (job.forecastEnd !== undefined && job.intervalMs === 0) {
+        return { ...pollAfter(now, timing.pollIntervalMs), forecastEnd: job.forecastEnd };
+    }
     const intervalMs = job.head
         ? Math.min(Math.max(job.intervalMs, timing.pollIntervalMs) * BACK_OFF_FACTOR, timing.maxPollIntervalMs)
         : timing.pollIntervalMs;
-    return { nextPollAt: now + intervalMs, intervalMs, head };
+    return {
+        nextPollAt: now + intervalMs,
+        intervalMs,
+        head,
+        ...(job.forecastEnd !== undefined ? { forecastEnd: job.forecastEnd } : {})
+    };
+}
+/**
+ * The poll of an importing job aimed just after its predicted end (by a second and a small share
+ * of the wait, as Marketo's pace is not even). An end already past (the job
+ * is overdue) keeps the back-off as it is, so no wait exceeds max-poll-interval.
+ */
+function aimAtForecast(job, now, forecastEnd, timing) {
+    const at = forecastEnd + FORECAST_MARGIN_MS + FORECAST_MARGIN_SHARE * Math.max(0, forecastEnd - now);
+    if (at <= now + timing.pollIntervalMs)
+        return { ...job, forecastEnd };
+    return { nextPollAt: at, intervalMs: 0, head: true, forecastEnd };
+}
+function pollAfter(now, intervalMs) {
+    return { nextPollAt: now + intervalMs, intervalMs, head: true };
 }
 /**
  * A job that has just become one of the oldest open jobs (one ahead of it ended) may start at
@@ -68541,6 +68620,7 @@ function formatDuration(ms) {
 
 
 
+
 function traitsOf(error) {
     return typeof error === 'object' && error !== null ? error : {};
 }
@@ -68563,6 +68643,8 @@ async function runImportJobs(parts, api, options) {
     // Parts from this index on were never tried: a stop says why in their results.
     let untried = 0;
     const open = [];
+    // How long the jobs that ended took: what end forecasts are made from.
+    const endedTimings = [];
     const endings = [];
     const wakeup = new Wakeup();
     let stop;
@@ -68610,8 +68692,8 @@ async function runImportJobs(parts, api, options) {
                 const job = isBatchPart(part)
                     ? { batchId: part.batchId, status: 'Queued', uncertainAttempts: 0 }
                     : await api.submitImport({
-                        programId: options.programId,
-                        programMemberStatus: options.programMemberStatus,
+                        programId: part.target?.programId ?? options.programId,
+                        programMemberStatus: part.target?.programMemberStatus ?? options.programMemberStatus,
                         format: part.format,
                         source: options.sourceOf(part)
                     });
@@ -68629,7 +68711,7 @@ async function runImportJobs(parts, api, options) {
                 results[index] = result;
                 options.onSubmitted?.(result);
                 const head = open.length < MARKETO_PROCESSING_SLOTS;
-                open.push({ result, poll: firstPoll(clock.now(), head, options) });
+                open.push({ result, poll: firstPoll(clock.now(), head, options), queuedAt: clock.now() });
                 options.log.info(isBatchPart(part)
                     ? `Resuming batch ${job.batchId}`
                     : `Submitted ${describePart(part)}: batch ${job.batchId}, ${part.rows} rows, ${job.status}` +
@@ -68700,8 +68782,19 @@ async function runImportJobs(parts, api, options) {
             else if (status) {
                 if (status.status === 'Complete' || status.status === 'Failed')
                     end(job, fromStatus(status));
-                else
+                else {
                     job.result.outcome = status.status;
+                    if (status.status === 'Importing') {
+                        // It began somewhere between the last time it was known queued and now.
+                        job.importingSince ??= (job.queuedAt + now) / 2;
+                        job.lastImportingAt = now;
+                    }
+                    else {
+                        job.importingSince = undefined;
+                        job.lastImportingAt = undefined;
+                        job.queuedAt = now;
+                    }
+                }
             }
         }
         rescheduleOpenJobs(due);
@@ -68709,7 +68802,24 @@ async function runImportJobs(parts, api, options) {
     const end = (job, update) => {
         Object.assign(job.result, update, { endedAt: clock.now() });
         open.splice(open.indexOf(job), 1);
+        // The job that takes the freed slot started when this one ended, somewhere in the last wait.
+        const endedAbout = endEstimate(job, clock.now());
+        const next = open[MARKETO_PROCESSING_SLOTS - 1];
+        if (endedAbout !== undefined && next && next.importingSince === undefined) {
+            next.importingSince = endedAbout;
+        }
         const { result } = job;
+        // Only a job seen importing and then ended bounds its end on both sides.
+        if (job.importingSince !== undefined &&
+            job.lastImportingAt !== undefined &&
+            !isBatchPart(result.part)) {
+            endedTimings.push({
+                rows: result.part.rows,
+                importingSince: job.importingSince,
+                lastImportingAt: job.lastImportingAt,
+                endSeenAt: clock.now()
+            });
+        }
         options.log.info(`${result.outcome === 'Complete' ? 'Finished' : 'Failed'}: ${describePart(result.part)}` +
             `, batch ${result.batchId}: ${result.message || result.outcome}`);
         if (options.onJobEnded)
@@ -68718,13 +68828,44 @@ async function runImportJobs(parts, api, options) {
     };
     const rescheduleOpenJobs = (polled) => {
         const now = clock.now();
+        const rate = options.endForecasts === false ? undefined : importRate(endedTimings);
+        // While both oldest jobs were importing, every job behind them was still queued.
+        const busyAt = slotsBusyAt(open.slice(0, MARKETO_PROCESSING_SLOTS));
+        if (busyAt !== undefined) {
+            for (const job of open.slice(MARKETO_PROCESSING_SLOTS)) {
+                if (job.importingSince === undefined)
+                    job.queuedAt = Math.max(job.queuedAt, busyAt);
+            }
+        }
         open.forEach((job, position) => {
             const head = position < MARKETO_PROCESSING_SLOTS;
             if (polled.includes(job))
                 job.poll = nextPoll(job.poll, now, head, options);
             else if (head)
                 job.poll = promoteToHead(job.poll, now, options);
+            // Found still queued after a forecast: aim again once it is seen importing.
+            if (job.importingSince === undefined && job.poll.forecastEnd !== undefined) {
+                job.poll = { nextPollAt: job.poll.nextPollAt, intervalMs: job.poll.intervalMs, head };
+            }
+            // Aimed once seen importing, and again after a miss with what the run knows by then.
+            const aim = head && (job.poll.forecastEnd === undefined || polled.includes(job));
+            const forecastEnd = aim ? forecastOf(job, rate) : undefined;
+            if (forecastEnd !== undefined)
+                job.poll = aimAtForecast(job.poll, now, forecastEnd, options);
         });
+        // A job behind the oldest ones cannot start before one of them ends: while one is predicted
+        // to end later, its check waits until just after, when it is promoted anyway.
+        const heads = open.slice(0, MARKETO_PROCESSING_SLOTS);
+        const aimed = heads.filter((job) => job.poll.forecastEnd !== undefined);
+        if (aimed.length === heads.length && aimed.length > 0) {
+            const firstEnd = Math.min(...aimed.map((job) => job.poll.nextPollAt));
+            for (const job of open.slice(MARKETO_PROCESSING_SLOTS)) {
+                job.poll = {
+                    ...job.poll,
+                    nextPollAt: Math.max(job.poll.nextPollAt, firstEnd + options.pollIntervalMs)
+                };
+            }
+        }
     };
     const snapshot = () => {
         const ended = results.filter((r) => r.outcome === 'Complete' || r.outcome === 'Failed');
@@ -68756,6 +68897,39 @@ async function runImportJobs(parts, api, options) {
 }
 function uncertainSubmit(stop) {
     return `${stop.message} while this part was being submitted; Marketo may or may not have created its job`;
+}
+/** The last time every slot was known busy with one of `heads`, if the run knows one. */
+function slotsBusyAt(heads) {
+    if (heads.length < MARKETO_PROCESSING_SLOTS)
+        return undefined;
+    let from = Number.NEGATIVE_INFINITY;
+    let until = Number.POSITIVE_INFINITY;
+    for (const job of heads) {
+        if (job.importingSince === undefined || job.lastImportingAt === undefined)
+            return undefined;
+        from = Math.max(from, job.importingSince);
+        until = Math.min(until, job.lastImportingAt);
+    }
+    return until >= from ? until : undefined;
+}
+/**
+ * About when a job that has just been seen ended did end: in the middle of the wait since it was
+ * last seen importing or, when the poll aimed at its forecast was the first to see it, at the
+ * forecast (it ended before that poll; the forecast is the run's best guess of when).
+ */
+function endEstimate(job, now) {
+    if (job.lastImportingAt !== undefined)
+        return (job.lastImportingAt + now) / 2;
+    if (job.importingSince === undefined)
+        return undefined;
+    return Math.min(job.poll.forecastEnd ?? now, now);
+}
+/** When an importing file part is predicted to end, once the run has a rate to go by. */
+function forecastOf(job, rate) {
+    const { part } = job.result;
+    if (job.importingSince === undefined || isBatchPart(part))
+        return undefined;
+    return predictEnd(part.rows, job.importingSince, rate);
 }
 function nextDue(open) {
     let due;
@@ -68868,6 +69042,117 @@ function resumeMismatch(plans, batchIds) {
         return undefined;
     return (`batch-ids: ${batchIds.length} batch ids, but the files split into only ${parts} parts; ` +
         'give the same files, format and chunk-size as the run being resumed');
+}
+
+// EXTERNAL MODULE: ./src/text/untrusted.ts
+var untrusted = __nccwpck_require__(79209);
+;// CONCATENATED MODULE: ./src/removals/types.ts
+/** What removing members works on and hands the report. No email address leaves this stage. */
+/** Candidates that were not removed: every candidate is removed, not removed, or (dry run) would be. */
+function notRemovedCount(outcome) {
+    return outcome.notRemoved.length + outcome.notListed;
+}
+
+;// CONCATENATED MODULE: ./src/removals/summary.ts
+/** The removals as the report shows them: the summary section, report.json, the verdict. */
+
+
+
+/** Lines listed per file in a dry run; the rest are counted. */
+const LINES_PER_FILE = 20;
+/** Reasons listed for records not removed; the rest are counted. */
+const MAX_REASONS = 10;
+function removalsSection(outcome, md = untrusted/* JOB_SUMMARY */.Bp) {
+    if (outcome === undefined)
+        return [];
+    const title = outcome.mode === 'mirror' ? 'mirror' : 'removed-records: remove';
+    const lines = [`#### Removing members (${title}${outcome.dryRun ? ', dry run' : ''})`, ''];
+    const limit = outcome.limit ? ` (limit: ${md.text(outcome.limit.described)})` : '';
+    if (outcome.currentMembers !== undefined) {
+        lines.push(`The program has ${plural(outcome.currentMembers, 'member')} with the step's status.`);
+    }
+    if (outcome.wouldRemove !== undefined) {
+        lines.push(`**${plural(outcome.wouldRemove.length, 'member')} would be removed**${limit}.`);
+        lines.push(...linesByFile(outcome.wouldRemove, md), '');
+    }
+    if (!outcome.dryRun) {
+        lines.push(`**${plural(outcome.removed.length, 'member')} removed**, ` +
+            `${formatCount(notRemovedCount(outcome))} not removed${limit}.`, '');
+        const reasons = notRemovedReasons(outcome);
+        if (outcome.removed.length > 0 || reasons.length > 0) {
+            lines.push("| Marketo's status | records |", '| --- | ---: |');
+            if (outcome.removed.length > 0)
+                lines.push(`| deleted | ${formatCount(outcome.removed.length)} |`);
+            for (const [why, count] of reasons.slice(0, MAX_REASONS)) {
+                lines.push(`| ${md.text(why)} | ${formatCount(count)} |`);
+            }
+            if (reasons.length > MAX_REASONS) {
+                lines.push(`| …${plural(reasons.length - MAX_REASONS, 'more reason')} | |`);
+            }
+            lines.push('');
+        }
+    }
+    if (outcome.held !== undefined) {
+        lines.push(`**Nothing ${outcome.removed.length > 0 ? 'more ' : ''}removed:** ${md.text(outcome.held)}.`, '');
+    }
+    return lines;
+}
+function notRemovedReasons(outcome) {
+    const counts = new Map();
+    for (const { why } of outcome.notRemoved)
+        counts.set(why, (counts.get(why) ?? 0) + 1);
+    return [...counts].sort((a, b) => b[1] - a[1]);
+}
+/** `- file: lines 3, 9 of the old revision`, per file; a mirror's candidates are counted only. */
+function linesByFile(sources, md) {
+    const byFile = new Map();
+    for (const source of sources) {
+        if (source === 'not in the files')
+            continue;
+        byFile.set(source.file, [...(byFile.get(source.file) ?? []), source.line]);
+    }
+    return [...byFile].map(([file, lines]) => {
+        const more = lines.length - LINES_PER_FILE;
+        const shown = lines.slice(0, LINES_PER_FILE).join(', ');
+        return `- ${md.code(file)}: ${lines.length === 1 ? 'line' : 'lines'} ${shown}${more > 0 ? ` and ${formatCount(more)} more` : ''} of the old revision`;
+    });
+}
+/** report.json's `removals`: each removed lead id with its source, never an email. */
+function removalsJson(outcome) {
+    if (outcome === undefined)
+        return null;
+    const source = (value) => value;
+    return {
+        mode: outcome.mode,
+        dryRun: outcome.dryRun,
+        candidates: outcome.candidates,
+        removed: outcome.removed.map((member) => ({
+            leadId: member.leadId,
+            source: source(member.source)
+        })),
+        notRemoved: outcome.notRemoved.map((member) => ({
+            leadId: member.leadId ?? null,
+            source: source(member.source),
+            why: member.why
+        })),
+        notRemovedUnlisted: outcome.notListed,
+        wouldRemove: outcome.wouldRemove?.map(source) ?? null,
+        held: outcome.held ?? null,
+        limit: outcome.limit ?? null,
+        currentMembers: outcome.currentMembers ?? null,
+        exportPolls: outcome.exportPolls ?? null,
+        apiCalls: outcome.apiCalls
+    };
+}
+/** The step fails when removal was held (a guard, a failed call, a cancel): one line saying why. */
+function removalVerdict(outcome) {
+    if (outcome?.held === undefined)
+        return [];
+    const removed = outcome.removed.length;
+    return [
+        `Removing members: ${outcome.held}` +
+            (removed > 0 ? ` (${plural(removed, 'member')} removed before it stopped)` : '')
+    ];
 }
 
 ;// CONCATENATED MODULE: ./src/report/accounting.ts
@@ -69087,12 +69372,13 @@ function sentence(text) {
 
 
 
+
 /** The report of a run, its verdict included: the one value every output is rendered from. */
 function buildReport(facts) {
     const { inputs, outcome, fileProblems } = facts;
     const accounting = account(outcome.results, fileProblems);
     const dryRun = facts.mode === 'dry-run';
-    const verdict = decideVerdict({
+    const importVerdict = decideVerdict({
         totals: accounting.totals,
         results: outcome.results,
         fileProblems,
@@ -69111,6 +69397,7 @@ function buildReport(facts) {
         ...(facts.early ? { early: facts.early } : {}),
         ...(facts.unexpected ? { unexpected: facts.unexpected } : {})
     }, inputs);
+    const verdict = [...importVerdict, ...removalVerdict(facts.removals)];
     return {
         mode: facts.mode,
         programId: inputs.programId,
@@ -69130,6 +69417,8 @@ function buildReport(facts) {
         elapsedMs: facts.elapsedMs,
         ...(facts.validation ? { validation: facts.validation } : {}),
         ...(facts.changes ? { changes: facts.changes } : {}),
+        ...(facts.removals ? { removals: facts.removals } : {}),
+        ...(facts.instance ? { instance: facts.instance } : {}),
         ...(dryRun ? {} : { limitsKept: limitsKept(accounting.totals, inputs) }),
         ...(facts.unexpected ? { unexpectedError: facts.unexpected } : {}),
         verdict
@@ -69152,7 +69441,7 @@ const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(
 /** Rows kept in memory per kind: report.md lists them one by one. */
 const LISTED_ROWS = 5000;
 /** Distinct reasons counted one by one; Marketo has a few dozen, a hostile file any number. */
-const MAX_REASONS = 500;
+const row_issue_list_MAX_REASONS = 500;
 /** Examples kept per reason. */
 const EXAMPLES_PER_REASON = 3;
 /** JSON lines gathered before a write. */
@@ -69163,7 +69452,7 @@ class ReasonTally {
     otherRows = 0;
     add(issue) {
         let group = this.groups.get(issue.reason);
-        if (!group && this.groups.size < MAX_REASONS) {
+        if (!group && this.groups.size < row_issue_list_MAX_REASONS) {
             group = { reason: issue.reason, rows: 0, examples: [] };
             this.groups.set(issue.reason, group);
         }
@@ -69264,20 +69553,13 @@ function locationOf(issue) {
 
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(57075);
-;// CONCATENATED MODULE: ./src/files/format.ts
-
-const FORMAT_BY_EXTENSION = {
-    '.csv': 'CSV',
-    '.tsv': 'TSV',
-    '.tab': 'TSV',
-    '.ssv': 'SSV'
-};
-/** The format a file is imported as; with `auto`, any extension other than a known one means CSV. */
-function detectFormat(path, requested) {
-    if (requested !== 'auto')
-        return requested.toUpperCase();
-    return FORMAT_BY_EXTENSION[(0,external_node_path_.extname)(path).toLowerCase()] ?? 'CSV';
-}
+;// CONCATENATED MODULE: ./src/files/delimiter.ts
+/**
+ * The delimiter of each of Marketo's import formats. SSV is *semicolon*-separated: Adobe's
+ * import pages say "a comma-, tab-, or semicolon-delimited flat file" (bulk-import.md,
+ * bulk-lead-import.md, bulk-custom-object-import.md in the Marketo developer docs); only some
+ * extract pages say space, and extracts are not what this action sends.
+ */
 function delimiterOf(format) {
     switch (format) {
         case 'CSV':
@@ -69285,7 +69567,7 @@ function delimiterOf(format) {
         case 'TSV':
             return '\t';
         case 'SSV':
-            return ' ';
+            return ';';
     }
 }
 
@@ -69353,6 +69635,7 @@ class FileFormatError extends Error {
  *   line break is data; a quote elsewhere in an unquoted field, or after a closing quote, is data;
  * - a UTF-8 byte order mark at the start of the file is not part of the first record;
  * - an empty line (nothing before its `\n` or `\r\n`) is not a record, but counts as a line;
+ *   a lone `\r` at the end of the file is a record (csv-parse reads it as one field);
  * - line numbers count every line feed, quoted ones too, so they are the lines an editor shows.
  */
 class RecordScanner {
@@ -69407,8 +69690,7 @@ class RecordScanner {
             throw new FileFormatError(this.file, this.quoteLine, 'a quoted field starts here and is never closed (unbalanced ")');
         }
         const end = this.offset;
-        const width = end - this.recordStart;
-        if (width > 0 && !(width === 1 && this.previousByte === CR)) {
+        if (end > this.recordStart) {
             this.records++;
             this.onRecord(this.recordStart, end, this.recordLine);
         }
@@ -69546,6 +69828,272 @@ async function scanFile(path, options) {
         header,
         rows: Math.max(0, scanner.records - 1)
     };
+}
+
+;// CONCATENATED MODULE: ./src/files/records.ts
+
+
+
+const records_LF = 0x0a;
+const records_CR = 0x0d;
+const records_QUOTE = 0x22;
+/**
+ * The records of a file with their values, header first, found by the same scanner that plans
+ * the parts, so lines and byte ranges agree with `planFile` exactly.
+ */
+async function* readRecords(path, format, options = {}) {
+    const chunks = (0,external_node_fs_.createReadStream)(path, { highWaterMark: options.readBytes ?? SCAN_CHUNK_BYTES });
+    yield* recordsOf(chunks, format, options.displayPath ?? path);
+}
+/**
+ * The records of a file's bytes arriving as chunks (a file read, or a blob streamed from git),
+ * with their values, header first. `displayPath` names the file in errors.
+ */
+async function* recordsOf(chunks, format, displayPath) {
+    // Where the last push found records; their fields are decoded only as each is handed out, so
+    // a record's strings die young (decoding a whole read ahead let them reach V8's old generation:
+    // 60 MiB more while tracing a 500 MB failures file).
+    let found = [];
+    let index = 0;
+    const reader = new RecordReader(format, (bytes, from, start, end, line) => found.push({ bytes, from, start, end, line }), displayPath);
+    function* decoded() {
+        const records = found;
+        found = [];
+        for (const { bytes, from, start, end, line } of records) {
+            const fields = parseFields(bytes.subarray(from, from + end - start), format);
+            yield { index: index++, line, fields, start, end };
+        }
+    }
+    for await (const chunk of chunks) {
+        reader.push(chunk);
+        yield* decoded();
+    }
+    reader.finish();
+    yield* decoded();
+}
+/**
+ * The scanner fed chunk by chunk, handing each record's bytes to a visitor as it is found: no
+ * copy for a record inside one chunk, one join of the held tail for a record across chunks.
+ */
+class RecordReader {
+    scanner;
+    visit;
+    /** Bytes from `heldStart` up to the current chunk, not yet handed out (a copy). */
+    held = Buffer.alloc(0);
+    heldStart = 0;
+    chunk = Buffer.alloc(0);
+    chunkStart = 0;
+    joined = null;
+    /** End of the last record handed out. */
+    consumed = 0;
+    constructor(format, visit, displayPath) {
+        this.visit = visit;
+        this.scanner = new RecordScanner(format, (start, end, line) => this.take(start, end, line), displayPath);
+    }
+    /** Bytes read so far. */
+    get bytes() {
+        return this.scanner.bytes;
+    }
+    push(chunk) {
+        this.chunk = chunk;
+        this.chunkStart = this.heldStart + this.held.length;
+        this.joined = null;
+        this.scanner.push(chunk);
+        // The caller may reuse the chunk's memory: what is kept of it is copied.
+        if (this.consumed >= this.chunkStart) {
+            this.held = Buffer.from(chunk.subarray(this.consumed - this.chunkStart));
+            this.heldStart = this.consumed;
+        }
+        else {
+            this.held = Buffer.concat([this.held, chunk]);
+        }
+        this.chunk = Buffer.alloc(0);
+        this.joined = null;
+    }
+    /** Ends the file: hands out a last record without a line break; throws on an open quote. */
+    finish() {
+        this.chunkStart = this.heldStart + this.held.length;
+        this.scanner.finish();
+    }
+    take(start, end, line) {
+        this.consumed = end;
+        if (start >= this.chunkStart) {
+            this.visit(this.chunk, start - this.chunkStart, start, end, line);
+            return;
+        }
+        this.joined ??= Buffer.concat([this.held, this.chunk]);
+        this.visit(this.joined, start - this.heldStart, start, end, line);
+    }
+}
+/**
+ * The field values of one record's bytes (a trailing `\n` or `\r\n` is ignored), read the way
+ * csv-parse reads them with `relax_quotes` (the test oracle): a quote opens a quoted field only
+ * at the field's start, and `""` inside is one quote. A closing quote that is not followed by the
+ * delimiter or the record's end makes the field plain text: its opening quote is put back, and
+ * the rest up to the delimiter is kept as it is (`""x@y.com` reads `""x@y.com`, not `x@y.com`).
+ */
+function parseFields(record, format) {
+    const delimiter = delimiterOf(format).charCodeAt(0);
+    const length = contentEnd(record, 0, record.length);
+    const fields = [];
+    for (let pos = 0;;) {
+        const end = fieldEnd(record, pos, length, delimiter);
+        fields.push(decodeField(record, pos, end));
+        if (end === length)
+            return fields;
+        pos = end + 1;
+    }
+}
+/**
+ * The checks' view of a record, read by the same rules as `parseFields` without decoding the
+ * fields it is not asked for: how many fields there are, and the value of one. One per file.
+ */
+class FieldCounter {
+    /** Fields of the last record read. */
+    count = 0;
+    /** The wanted field's value, or undefined when the record has fewer fields. */
+    value = undefined;
+    delimiter;
+    constructor(format) {
+        this.delimiter = delimiterOf(format).charCodeAt(0);
+    }
+    /** Reads the record `record[from, to)`. */
+    read(record, from, to, wanted) {
+        const length = contentEnd(record, from, to);
+        let count = 0;
+        let value;
+        for (let pos = from;;) {
+            const end = fieldEnd(record, pos, length, this.delimiter);
+            if (count === wanted)
+                value = decodeField(record, pos, end);
+            count++;
+            if (end === length)
+                break;
+            pos = end + 1;
+        }
+        this.count = count;
+        this.value = value;
+    }
+}
+/** Where the record `record[from, to)` ends without its `\n` or `\r\n`. */
+function contentEnd(record, from, to) {
+    let end = to;
+    if (end > from && record[end - 1] === records_LF) {
+        end--;
+        if (end > from && record[end - 1] === records_CR)
+            end--;
+    }
+    return end;
+}
+/** Where the field starting at `pos` ends: at the delimiter after it, or at `length`. */
+function fieldEnd(record, pos, length, delimiter) {
+    if (pos >= length || record[pos] !== records_QUOTE)
+        return indexWithin(record, delimiter, pos, length);
+    for (let segment = pos + 1;;) {
+        const quote = indexWithin(record, records_QUOTE, segment, length);
+        // An unclosed quote runs to the end (only at the end of a file, which the scanner reports).
+        if (quote === length)
+            return length;
+        if (quote + 1 < length && record[quote + 1] === records_QUOTE) {
+            segment = quote + 2;
+            continue;
+        }
+        if (quote + 1 === length || record[quote + 1] === delimiter)
+            return quote + 1;
+        return indexWithin(record, delimiter, quote, length);
+    }
+}
+/** The value of the field in [pos, end), as `fieldEnd` delimits it. */
+function decodeField(record, pos, end) {
+    if (pos >= end || record[pos] !== records_QUOTE)
+        return record.toString('utf8', pos, end);
+    let value = '';
+    for (let segment = pos + 1;;) {
+        const quote = indexWithin(record, records_QUOTE, segment, end);
+        if (quote === end)
+            return value + record.toString('utf8', segment, end);
+        if (quote + 1 < end && record[quote + 1] === records_QUOTE) {
+            value += record.toString('utf8', segment, quote + 1);
+            segment = quote + 2;
+            continue;
+        }
+        value += record.toString('utf8', segment, quote);
+        // Closed right before the delimiter or the end; else plain text from the opening quote on.
+        return quote + 1 === end ? value : '"' + value + record.toString('utf8', quote, end);
+    }
+}
+/**
+ * Position of `byte` in [from, limit), or `limit` when it is not there. A plain loop: fields are
+ * short, and Buffer#indexOf costs ~30 ns a call.
+ */
+function indexWithin(buffer, byte, from, limit) {
+    for (let at = from; at < limit; at++)
+        if (buffer[at] === byte)
+            return at;
+    return limit;
+}
+
+;// CONCATENATED MODULE: ./src/files/format.ts
+
+
+const FORMAT_BY_EXTENSION = {
+    '.csv': 'CSV',
+    '.tsv': 'TSV',
+    '.tab': 'TSV',
+    '.ssv': 'SSV'
+};
+/**
+ * The format a file is imported as. An explicit format is taken as it is (a header that
+ * contradicts it is the checks' error). With `auto`, a header (`head`: the file's first bytes)
+ * that splits only on semicolons or only on tabs says SSV or TSV whatever the extension (a `.csv`
+ * saved by a spreadsheet in a semicolon locale); otherwise the extension decides, and any
+ * extension other than a known one means CSV.
+ */
+function detectFormat(path, requested, head = Buffer.alloc(0)) {
+    if (requested !== 'auto')
+        return { format: requested.toUpperCase() };
+    const byExtension = FORMAT_BY_EXTENSION[(0,external_node_path_.extname)(path).toLowerCase()] ?? 'CSV';
+    const byHeader = formatOfHeader(head);
+    if (byHeader === undefined || byHeader === byExtension)
+        return { format: byExtension };
+    return {
+        format: byHeader,
+        notice: `the header splits only on ${byHeader === 'SSV' ? 'semicolons' : 'tabs'}, so the file ` +
+            `is read and imported as ${byHeader}, not as ${byExtension} (format: auto); set format to ` +
+            'read it otherwise'
+    };
+}
+/** SSV or TSV when the header's first line has several fields under that delimiter alone. */
+function formatOfHeader(head) {
+    const lineFeed = head.indexOf(0x0a);
+    if (lineFeed === -1)
+        return undefined;
+    const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+    const line = head.subarray(bom, lineFeed + 1);
+    const fieldsUnder = (format) => parseFields(line, format).length;
+    if (fieldsUnder('CSV') > 1)
+        return undefined;
+    const ssv = fieldsUnder('SSV') > 1;
+    const tsv = fieldsUnder('TSV') > 1;
+    if (ssv === tsv)
+        return undefined;
+    return ssv ? 'SSV' : 'TSV';
+}
+
+;// CONCATENATED MODULE: ./src/files/head.ts
+
+/** Bytes read from a file's start to tell text from binary (as git does) and to see its header. */
+const HEAD_BYTES = 8000;
+/** The first `HEAD_BYTES` of a file, or all of it when it is shorter. */
+async function readHead(path) {
+    const file = await (0,promises_.open)(path, 'r');
+    try {
+        const { buffer, bytesRead } = await file.read(Buffer.alloc(HEAD_BYTES), 0, HEAD_BYTES, 0);
+        return buffer.subarray(0, bytesRead);
+    }
+    finally {
+        await file.close();
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/files/split.ts
@@ -69739,112 +70287,9 @@ async function* concatRanges(path, ranges) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/files/records.ts
-
-
-
-const records_LF = 0x0a;
-const records_CR = 0x0d;
-const records_QUOTE = 0x22;
-/**
- * The records of a file with their values, header first, found by the same scanner that plans
- * the parts, so lines and byte ranges agree with `planFile` exactly.
- */
-async function* readRecords(path, format, options = {}) {
-    const chunks = (0,external_node_fs_.createReadStream)(path, { highWaterMark: options.readBytes ?? SCAN_CHUNK_BYTES });
-    yield* recordsOf(chunks, format, options.displayPath ?? path);
-}
-/**
- * The records of a file's bytes arriving as chunks (a file read, or a blob streamed from git),
- * with their values, header first. `displayPath` names the file in errors.
- */
-async function* recordsOf(chunks, format, displayPath) {
-    // Boundaries found by the last push, as (start, end, line) triples.
-    const found = [];
-    const scanner = new RecordScanner(format, (start, end, line) => found.push(start, end, line), displayPath);
-    // Bytes from `heldStart` on, not yet handed out as records.
-    let held = [];
-    let heldStart = 0;
-    let index = 0;
-    function* takeFound() {
-        if (found.length === 0)
-            return;
-        const bytes = held.length === 1 ? held[0] : Buffer.concat(held);
-        for (let i = 0; i < found.length; i += 3) {
-            const start = found[i];
-            const end = found[i + 1];
-            const record = bytes.subarray(start - heldStart, end - heldStart);
-            yield {
-                index: index++,
-                line: found[i + 2],
-                fields: parseFields(record, format),
-                start,
-                end
-            };
-        }
-        const consumed = found[found.length - 2];
-        held = [bytes.subarray(consumed - heldStart)];
-        heldStart = consumed;
-        found.length = 0;
-    }
-    for await (const chunk of chunks) {
-        held.push(chunk);
-        scanner.push(chunk);
-        yield* takeFound();
-    }
-    scanner.finish();
-    yield* takeFound();
-}
-/**
- * The field values of one record's bytes (a trailing line break is ignored), by the scanner's
- * rules: a quote opens a quoted field only at the field's start, `""` inside is one quote, and
- * anything after the closing quote up to the delimiter is kept as it is.
- */
-function parseFields(record, format) {
-    const delimiter = delimiterOf(format).charCodeAt(0);
-    let length = record.length;
-    if (length > 0 && record[length - 1] === records_LF)
-        length--;
-    if (length > 0 && record[length - 1] === records_CR)
-        length--;
-    const fields = [];
-    let pos = 0;
-    for (;;) {
-        let value = '';
-        if (pos < length && record[pos] === records_QUOTE) {
-            let segment = pos + 1;
-            for (;;) {
-                const quote = indexWithin(record, records_QUOTE, segment, length);
-                if (quote === length) {
-                    value += record.toString('utf8', segment, length);
-                    pos = length;
-                    break;
-                }
-                if (quote + 1 < length && record[quote + 1] === records_QUOTE) {
-                    value += record.toString('utf8', segment, quote + 1);
-                    segment = quote + 2;
-                    continue;
-                }
-                value += record.toString('utf8', segment, quote);
-                pos = quote + 1;
-                break;
-            }
-        }
-        const next = indexWithin(record, delimiter, pos, length);
-        value += record.toString('utf8', pos, next);
-        fields.push(value);
-        if (next === length)
-            return fields;
-        pos = next + 1;
-    }
-}
-/** Position of `byte` in [from, limit), or `limit` when it is not there. */
-function indexWithin(buffer, byte, from, limit) {
-    const at = buffer.indexOf(byte, from);
-    return at === -1 || at > limit ? limit : at;
-}
-
 ;// CONCATENATED MODULE: ./src/files/index.ts
+
+
 
 
 
@@ -70397,19 +70842,19 @@ const DELIMITER_NAMES = {
     ',': 'commas',
     '\t': 'tabs',
     ';': 'semicolons',
-    '|': 'pipes',
-    ' ': 'spaces'
+    '|': 'pipes'
 };
 const FORMAT_OF_DELIMITER = {
     ',': 'csv',
     '\t': 'tsv',
-    ' ': 'ssv'
+    ';': 'ssv'
 };
 /**
  * A header that is one field under the file's format but several under another delimiter: the
  * file was saved with a different delimiter (a `.csv` exported as tab-separated, or with
- * semicolons by a European Excel). Space is only a candidate for a header without commas, tabs
- * or semicolons, since display names hold spaces.
+ * semicolons by a European Excel, read as CSV because `format` says so). With `format: auto` such
+ * a header picks its format itself (`detectFormat`): this is for a format set explicitly, or a
+ * header that splits on pipes.
  */
 function delimiterContradiction(headerLine, format, delimiter) {
     if (headerLine.includes(delimiter))
@@ -70422,7 +70867,7 @@ function delimiterContradiction(headerLine, format, delimiter) {
     const asFormat = FORMAT_OF_DELIMITER[found];
     const fix = asFormat
         ? `name it .${asFormat} or set format: ${asFormat}`
-        : `save it with ${DELIMITER_NAMES[delimiter]} (Marketo reads comma, tab or space separated files)`;
+        : `save it with ${DELIMITER_NAMES[delimiter]} (Marketo reads comma, tab or semicolon separated files)`;
     return (`the header splits on ${name}, not on ${DELIMITER_NAMES[delimiter]} as the ${format} format ` +
         `expects: ${fix}`);
 }
@@ -70505,401 +70950,17 @@ function restApiGuess(name) {
  * a domain with a dot, no spaces, no empty domain labels, a top-level domain of 2+ letters.
  */
 function isInvalidEmail(email) {
-    const at = email.indexOf('@');
-    if (at <= 0 || at !== email.lastIndexOf('@') || /\s/.test(email))
-        return true;
-    const local = email.slice(0, at);
-    const domain = email.slice(at + 1);
-    if (local.startsWith('.') || local.endsWith('.') || local.includes('..'))
-        return true;
-    const labels = domain.split('.');
-    if (labels.length < 2 || labels.some((label) => label === '' || /^-|-$/.test(label)))
-        return true;
-    return !/^[A-Za-z]{2,}$/.test(labels[labels.length - 1]);
+    return !VALID_EMAIL.test(email);
 }
+/**
+ * The same rules as one expression, run on every row: a local part of no `@` or white space that
+ * neither starts nor ends with a dot, no `..` anywhere, then labels that are not empty and do not
+ * start or end with a hyphen, the last of 2+ letters.
+ */
+const VALID_EMAIL = /^(?!.*\.\.)[^@\s.](?:[^@\s]*[^@\s.])?@(?:[^@\s.-](?:[^@\s.]*[^@\s.-])?\.)+[A-Za-z]{2,}$/;
 /** Emails compare as Marketo deduplicates them: surrounding spaces and case do not matter. */
 function emailKey(email) {
     return email.trim().toLowerCase();
-}
-
-;// CONCATENATED MODULE: ./src/changes/plan.ts
-
-
-
-/**
- * The plan of a file when only some of its records are sent: parts of whole records, each within
- * `chunkSizeBytes` once the header and the multipart framing are added (the same packing as
- * `planFile`), listing the byte ranges to stream from the original file. Records next to each
- * other share one range. `byteStart`/`byteEnd` span the part's first and last range, so failure
- * tracing still finds each part's records in [byteStart, byteEnd).
- */
-function planSelection(plan, records, chunkSizeBytes) {
-    const headerBytes = plan.header.end - plan.header.start;
-    const name = (0,external_node_path_.basename)(plan.path);
-    const longest = Math.max(plan.sizeBytes, 1);
-    const overhead = multipartOverheadBytes(partFileName(name, longest, longest), plan.format);
-    const groups = [];
-    let current;
-    for (const record of records) {
-        const size = record.end - record.start;
-        if (current === undefined || headerBytes + current.bytes + size + overhead > chunkSizeBytes) {
-            // planFile accepted the whole file with this chunk size, so one record always fits.
-            current = { records: [], bytes: 0 };
-            groups.push(current);
-        }
-        current.records.push(record);
-        current.bytes += size;
-    }
-    const parts = groups.map((group, i) => {
-        const ranges = rangesOf(group.records);
-        const first = group.records[0];
-        return {
-            path: plan.path,
-            displayPath: plan.displayPath,
-            format: plan.format,
-            index: i + 1,
-            count: groups.length,
-            byteStart: ranges[0].start,
-            byteEnd: ranges[ranges.length - 1].end,
-            bytes: headerBytes + group.bytes,
-            rows: group.records.length,
-            firstLine: first.line,
-            ranges
-        };
-    });
-    return { ...plan, rows: records.length, parts };
-}
-/** Contiguous records merged into one range. */
-function rangesOf(records) {
-    const ranges = [];
-    for (const { start, end } of records) {
-        const last = ranges[ranges.length - 1];
-        if (last !== undefined && last.end === start)
-            last.end = end;
-        else
-            ranges.push({ start, end });
-    }
-    return ranges;
-}
-
-;// CONCATENATED MODULE: ./src/changes/select.ts
-
-
-
-
-
-
-
-
-/** Removed lines a report names per file; the count says the rest. */
-const REMOVED_LINES_KEPT = 20;
-/**
- * Keeps, in each file, only the records that are new or changed since `ref`: a record is
- * unchanged when the earlier revision of the file holds one with the same values in the same
- * columns (matched by header name, so reordered columns are not a change; each earlier record
- * matches at most one). The earlier revisions are streamed from git; the current files are read
- * once more, and their parts list the selected byte ranges instead of copies.
- */
-async function selectChanged(plans, options) {
-    const commit = NO_COMMIT.test(options.ref) ? null : await resolveCommit(options.ref, options.cwd);
-    // git reads the earlier revisions at the files' own paths: those stay inside the workspace.
-    const workspace = await (0,promises_.realpath)(options.cwd).catch(() => options.cwd);
-    for (const plan of plans) {
-        if (!isWithin(plan.path, workspace)) {
-            throw new ChangeError(`changed-since: ${plan.displayPath} is outside the workspace ${workspace}`);
-        }
-    }
-    const selection = {
-        plans: [],
-        selectedLines: new Map(),
-        summary: { ref: options.ref, commit, files: [] }
-    };
-    for (const plan of plans) {
-        const { changes, selected } = await diffFile(plan, commit, options);
-        selection.summary.files.push(changes);
-        if (selected === 'all' || selected.length === plan.rows) {
-            selection.plans.push(plan);
-            continue;
-        }
-        selection.selectedLines.set(plan.path, new Set(selected.map((record) => record.line)));
-        selection.plans.push(planSelection(plan, selected, options.chunkSizeBytes));
-    }
-    return selection;
-}
-async function diffFile(plan, commit, options) {
-    const changes = {
-        displayPath: plan.displayPath,
-        newFile: false,
-        unchanged: 0,
-        changed: 0,
-        added: 0,
-        removed: 0,
-        removedLines: []
-    };
-    const header = await headerOf(plan);
-    const earlier = await earlierRecords(plan, commit, header, options);
-    if (earlier === undefined) {
-        // Not there at the ref: every record is new, and the file goes as it was planned.
-        return { changes: { ...changes, newFile: true, added: plan.rows }, selected: 'all' };
-    }
-    const earlierEmails = new Set();
-    for (const { email } of earlier.byValues.values())
-        earlierEmails.add(email);
-    const emailAt = header.indexOf('email');
-    const currentEmails = new Set();
-    const selected = [];
-    for await (const record of readRecords(plan.path, plan.format, {
-        displayPath: plan.displayPath
-    })) {
-        if (record.index === 0)
-            continue;
-        const email = hashOf(emailKey(emailAt >= 0 ? (record.fields[emailAt] ?? '') : ''));
-        currentEmails.add(email);
-        const key = hashOf(record.fields.join('\u0000'));
-        const match = earlier.byValues.get(key);
-        if (match !== undefined && match.lines.length > 0) {
-            match.lines.shift();
-            changes.unchanged++;
-            continue;
-        }
-        selected.push({ line: record.line, start: record.start, end: record.end });
-        if (earlierEmails.has(email))
-            changes.changed++;
-        else
-            changes.added++;
-    }
-    // Earlier records left unmatched were changed (their email is still here) or removed.
-    const removedLines = [];
-    for (const { lines, email } of earlier.byValues.values()) {
-        if (currentEmails.has(email))
-            continue;
-        for (const line of lines)
-            removedLines.push(line);
-    }
-    removedLines.sort((a, b) => a - b);
-    changes.removed = removedLines.length;
-    changes.removedLines = removedLines.slice(0, REMOVED_LINES_KEPT);
-    return { changes, selected };
-}
-async function headerOf(plan) {
-    for await (const record of readRecords(plan.path, plan.format, {
-        displayPath: plan.displayPath
-    })) {
-        return record.fields;
-    }
-    return [];
-}
-/**
- * The earlier revision's records, keyed by their values in the current header's column order;
- * undefined when the file did not exist then.
- */
-async function earlierRecords(plan, commit, header, options) {
-    if (commit === null)
-        return undefined;
-    const blob = await blobAt(commit, (0,external_node_path_.dirname)(plan.path), (0,external_node_path_.basename)(plan.path));
-    if (blob === undefined)
-        return undefined;
-    const byValues = new Map();
-    let columns = [];
-    try {
-        for await (const record of recordsOf(readBlob(blob, (0,external_node_path_.dirname)(plan.path)), plan.format, `${plan.displayPath} at ${options.ref}`)) {
-            if (record.index === 0) {
-                // Where each current column was then (-1: it did not exist, its values were empty).
-                columns = header.map((name) => record.fields.indexOf(name));
-                continue;
-            }
-            const values = columns.map((at) => (at < 0 ? '' : (record.fields[at] ?? '')));
-            const key = hashOf(values.join('\u0000'));
-            const emailAt = header.indexOf('email');
-            const email = hashOf(emailKey(emailAt >= 0 ? (values[emailAt] ?? '') : ''));
-            const entry = byValues.get(key);
-            if (entry)
-                entry.lines.push(record.line);
-            else
-                byValues.set(key, { lines: [record.line], email });
-        }
-    }
-    catch (error) {
-        if (!(error instanceof FileFormatError))
-            throw error;
-        options.warn?.(`${plan.displayPath}: its version at ${options.ref} cannot be read (${error.message}); ` +
-            'every record counts as new');
-        return undefined;
-    }
-    return { byValues };
-}
-/** Values are compared by digest: the earlier revision's rows are not kept in memory. */
-function hashOf(text) {
-    return (0,external_node_crypto_.createHash)('sha1').update(text).digest('base64');
-}
-
-// EXTERNAL MODULE: ./src/text/untrusted.ts
-var untrusted = __nccwpck_require__(79209);
-;// CONCATENATED MODULE: ./src/changes/summary.ts
-
-
-const STAY = 'they stay in Marketo: this action adds members and sets their status, it never removes them';
-/** The changed-since section of the job summary: what was selected, and what was removed. */
-function changesSection(changes, md = untrusted/* JOB_SUMMARY */.Bp) {
-    if (changes === undefined)
-        return [];
-    const at = changes.commit ? ` (\`${changes.commit.slice(0, 7)}\`)` : '';
-    const lines = [`#### Changes since ${md.code(changes.ref)}${at}`, ''];
-    if (changes.commit === null) {
-        lines.push('No earlier revision (the first push of a branch): every record counts as new.', '');
-    }
-    lines.push('| file | new | changed | unchanged (not sent) | removed |', '| --- | ---: | ---: | ---: | ---: |');
-    for (const file of changes.files) {
-        lines.push(`| ${md.code(file.displayPath)}${file.newFile ? ' (new file)' : ''} | ${formatCount(file.added)} | ` +
-            `${formatCount(file.changed)} | ${formatCount(file.unchanged)} | ${formatCount(file.removed)} |`);
-    }
-    lines.push('');
-    const removed = changes.files.filter((file) => file.removed > 0);
-    if (removed.length > 0) {
-        const total = removed.reduce((sum, file) => sum + file.removed, 0);
-        lines.push(`**${plural(total, 'record')} removed since ${md.code(changes.ref)}**: ${STAY}.`);
-        for (const file of removed)
-            lines.push(`- ${removedText(file, changes.ref, md)}`);
-        lines.push('');
-    }
-    return lines;
-}
-/** A notice per file with removed records, at the file: removed lines have no line here. */
-function removedAnnotations(changes) {
-    return (changes?.files ?? [])
-        .filter((file) => file.removed > 0)
-        .map((file) => ({
-        kind: 'notice',
-        title: 'Records removed stay in Marketo',
-        message: `${removedText(file, changes?.ref ?? '')}; ${STAY}`,
-        file: file.displayPath
-    }));
-}
-/**
- * Removed records counted, with their lines in the earlier revision (never their values): as
- * markdown for `md`, else as plain text for an annotation.
- */
-function removedText(file, ref, md) {
-    const name = md ? md.code(file.displayPath) : file.displayPath;
-    const more = file.removed - file.removedLines.length;
-    const lines = file.removedLines.join(', ') + (more > 0 ? ` and ${formatCount(more)} more` : '');
-    return `${name}: ${plural(file.removed, 'record')} removed since ${md ? md.code(ref) : ref} (${file.removedLines.length === 1 && more === 0 ? 'line' : 'lines'} ${lines} of that version)`;
-}
-
-;// CONCATENATED MODULE: ./src/report/annotations.ts
-
-/**
- * GitHub shows at most 10 error and 10 warning annotations per step. Rows get 8 of each; the
- * rest stay for the step's own messages (the verdict, a file that cannot be read).
- */
-const ROW_ANNOTATIONS_PER_KIND = 8;
-/**
- * One annotation per failed row (error) and warned row (warning) at its file and line, titled
- * with Marketo's reason: never the row's values. Past the cap, one notice says how many more
- * are in the report.
- */
-function rowAnnotations(issues, reportName) {
-    const located = (list) => list.filter((issue) => issue.line !== null);
-    const failures = located(issues.failures.first);
-    const warnings = located(issues.warnings.first);
-    const annotations = [
-        ...failures.slice(0, ROW_ANNOTATIONS_PER_KIND).map((issue) => ({
-            kind: 'error',
-            title: issue.reason,
-            message: `Marketo did not import the row that starts on this line (batch ${issue.batchId})`,
-            file: issue.file,
-            line: issue.line
-        })),
-        ...warnings.slice(0, ROW_ANNOTATIONS_PER_KIND).map((issue) => ({
-            kind: 'warning',
-            title: issue.reason,
-            message: `Marketo imported the row that starts on this line with a warning (batch ${issue.batchId})`,
-            file: issue.file,
-            line: issue.line
-        }))
-    ];
-    const moreFailures = issues.failures.rows - Math.min(failures.length, ROW_ANNOTATIONS_PER_KIND);
-    const moreWarnings = issues.warnings.rows - Math.min(warnings.length, ROW_ANNOTATIONS_PER_KIND);
-    if (moreFailures > 0 || moreWarnings > 0) {
-        const more = [
-            moreFailures > 0 ? plural(moreFailures, 'more failed row') : '',
-            moreWarnings > 0
-                ? plural(moreWarnings, 'more row with a warning', 'more rows with a warning')
-                : ''
-        ].filter(Boolean);
-        annotations.push({
-            kind: 'notice',
-            title: 'More rows in the report',
-            message: `${more.join(' and ')} are listed with their lines and reasons in ${reportName}`
-        });
-    }
-    return annotations;
-}
-
-;// CONCATENATED MODULE: ./src/validate/types.ts
-/** Severity and the words a summary uses for each kind, in the order reports list them. */
-const KINDS = {
-    unreadable: { severity: 'error', label: 'file cannot be read' },
-    'invalid-utf8': { severity: 'error', label: 'not valid UTF-8' },
-    'unclosed-quote': { severity: 'error', label: 'unbalanced quotes' },
-    quoting: { severity: 'error', label: 'quotes read two ways' },
-    'line-breaks': { severity: 'error', label: 'lines end with a carriage return alone' },
-    delimiter: { severity: 'error', label: 'delimiter contradicts the format' },
-    'no-email-column': { severity: 'error', label: 'no email column' },
-    'field-count': { severity: 'error', label: 'wrong number of fields' },
-    'empty-email': { severity: 'error', label: 'empty email' },
-    'invalid-email': { severity: 'warning', label: 'email Marketo flags as invalid' },
-    'duplicate-email': { severity: 'warning', label: 'same email twice' },
-    'header-name': { severity: 'warning', label: 'header name is not a REST API name' },
-    'record-too-large': { severity: 'warning', label: 'record larger than Marketo’s limit' },
-    split: { severity: 'notice', label: 'file will be split' }
-};
-
-;// CONCATENATED MODULE: ./src/validate/annotations.ts
-
-
-
-/** A finding as an annotation at its file and line, titled with its kind. */
-function findingAnnotation(finding) {
-    return {
-        kind: finding.severity,
-        title: KINDS[finding.kind].label,
-        message: finding.message,
-        file: finding.file,
-        ...(finding.line !== null ? { line: finding.line } : {})
-    };
-}
-/**
- * Keeps GitHub's caps over everything a step annotates (10 errors, 10 warnings, 10 notices per
- * step): the first `ROW_ANNOTATIONS_PER_KIND` of each kind, in order, leaving room for the step's
- * own messages; past it, one notice says how many more there are and where they are listed.
- */
-function capAnnotations(annotations, listedIn) {
-    const kept = [];
-    const left = { error: 0, warning: 0, notice: 0 };
-    const used = { error: 0, warning: 0, notice: 0 };
-    for (const annotation of annotations) {
-        if (used[annotation.kind] < ROW_ANNOTATIONS_PER_KIND) {
-            used[annotation.kind]++;
-            kept.push(annotation);
-        }
-        else {
-            left[annotation.kind]++;
-        }
-    }
-    const more = [
-        left.error > 0 ? plural(left.error, 'more error') : '',
-        left.warning > 0 ? plural(left.warning, 'more warning') : '',
-        left.notice > 0 ? plural(left.notice, 'more notice') : ''
-    ].filter(Boolean);
-    if (more.length > 0) {
-        kept.push({
-            kind: 'notice',
-            title: 'More in the report',
-            message: `${more.join(', ')} are listed with their files and lines in ${listedIn}`
-        });
-    }
-    return kept;
 }
 
 ;// CONCATENATED MODULE: ./src/validate/duplicates.ts
@@ -71065,2209 +71126,486 @@ function hashes(key) {
     return [a >>> 0, b >>> 0];
 }
 
-// EXTERNAL MODULE: external "stream"
-var external_stream_ = __nccwpck_require__(2203);
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/is_object.js
-const is_object = function (obj) {
-  return typeof obj === "object" && obj !== null && !Array.isArray(obj);
-};
+;// CONCATENATED MODULE: ./src/removals/email-set.ts
+/**
+ * A set of email addresses as the duplicate check's 52-bit fingerprints in one sorted
+ * Float64Array: 8 bytes an address, sized once from the rows planned, no email text in memory.
+ * Two addresses sharing a fingerprint (odds about n²/2⁵³) make one look present: a member is
+ * then kept, never removed by mistake.
+ */
 
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/CsvError.js
-class CsvError extends Error {
-  constructor(code, message, options, ...contexts) {
-    if (Array.isArray(message)) message = message.join(" ").trim();
-    super(message);
-    if (Error.captureStackTrace !== undefined) {
-      Error.captureStackTrace(this, CsvError);
+class EmailSet {
+    prints;
+    count = 0;
+    sorted = true;
+    /** `expected`: about how many addresses will be added (more grow the array). */
+    constructor(expected = 1024) {
+        this.prints = new Float64Array(Math.max(16, expected));
     }
-    this.code = code;
-    for (const context of contexts) {
-      for (const key in context) {
-        const value = context[key];
-        this[key] = Buffer.isBuffer(value)
-          ? value.toString(options.encoding)
-          : value == null
-            ? value
-            : JSON.parse(JSON.stringify(value));
-      }
+    get size() {
+        return this.count;
     }
-  }
-}
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_columns_array.js
-
-
-
-const normalize_columns_array = function (columns) {
-  const normalizedColumns = [];
-  for (let i = 0, l = columns.length; i < l; i++) {
-    const column = columns[i];
-    if (column === undefined || column === null || column === false) {
-      normalizedColumns[i] = { disabled: true };
-    } else if (typeof column === "string" || typeof column === "number") {
-      normalizedColumns[i] = { name: `${column}` };
-    } else if (is_object(column)) {
-      if (typeof column.name !== "string") {
-        throw new CsvError("CSV_OPTION_COLUMNS_MISSING_NAME", [
-          "Option columns missing name:",
-          `property "name" is required at position ${i}`,
-          "when column is an object literal",
-        ]);
-      }
-      normalizedColumns[i] = column;
-    } else {
-      throw new CsvError("CSV_INVALID_COLUMN_DEFINITION", [
-        "Invalid column definition:",
-        "expect a string or a literal object,",
-        `got ${JSON.stringify(column)} at position ${i}`,
-      ]);
-    }
-  }
-  return normalizedColumns;
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/ResizeableBuffer.js
-class ResizeableBuffer {
-  constructor(size = 100) {
-    this.size = size;
-    this.length = 0;
-    this.buf = Buffer.allocUnsafe(size);
-  }
-  prepend(val) {
-    if (Buffer.isBuffer(val)) {
-      const length = this.length + val.length;
-      if (length >= this.size) {
-        this.resize();
-        if (length >= this.size) {
-          throw Error("INVALID_BUFFER_STATE");
+    add(email) {
+        if (this.count === this.prints.length) {
+            const grown = new Float64Array(Math.ceil(this.prints.length * 1.5));
+            grown.set(this.prints);
+            this.prints = grown;
         }
-      }
-      const buf = this.buf;
-      this.buf = Buffer.allocUnsafe(this.size);
-      val.copy(this.buf, 0);
-      buf.copy(this.buf, val.length);
-      this.length += val.length;
-    } else {
-      const length = this.length++;
-      if (length === this.size) {
-        this.resize();
-      }
-      const buf = this.clone();
-      this.buf[0] = val;
-      buf.copy(this.buf, 1, 0, length);
+        const [h1, h2] = hashes(email);
+        this.prints[this.count++] = fingerprint(h1, h2);
+        this.sorted = false;
     }
-  }
-  append(val) {
-    const length = this.length++;
-    if (length === this.size) {
-      this.resize();
+    has(email) {
+        if (!this.sorted) {
+            this.prints.subarray(0, this.count).sort();
+            this.sorted = true;
+        }
+        const [h1, h2] = hashes(email);
+        const wanted = fingerprint(h1, h2);
+        let low = 0;
+        let high = this.count - 1;
+        while (low <= high) {
+            const middle = (low + high) >>> 1;
+            const value = this.prints[middle];
+            if (value === wanted)
+                return true;
+            if (value < wanted)
+                low = middle + 1;
+            else
+                high = middle - 1;
+        }
+        return false;
     }
-    this.buf[length] = val;
-  }
-  clone() {
-    return Buffer.from(this.buf.slice(0, this.length));
-  }
-  resize() {
-    const length = this.length;
-    this.size = this.size * 2;
-    const buf = Buffer.allocUnsafe(this.size);
-    this.buf.copy(buf, 0, 0, length);
-    this.buf = buf;
-  }
-  toString(encoding) {
-    if (encoding) {
-      return this.buf.toString(encoding, 0, this.length);
-    } else {
-      return Uint8Array.prototype.slice.call(this.buf.slice(0, this.length));
-    }
-  }
-  toJSON() {
-    return this.toString("utf8");
-  }
-  reset() {
-    this.length = 0;
-  }
 }
 
-/* harmony default export */ const utils_ResizeableBuffer = (ResizeableBuffer);
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/init_state.js
+;// CONCATENATED MODULE: ./src/changes/plan.ts
 
 
-const init_state = function (options) {
-  // ECMAScript WhiteSpace + LineTerminator codepoints, encoded under
-  // `options.encoding`. Aligns trimming with `String.prototype.trim()`.
-  // https://tc39.es/ecma262/#sec-white-space
-  // https://tc39.es/ecma262/#sec-line-terminators
-  //
-  // Codepoints unrepresentable in the target encoding are dropped: Node's
-  // Buffer substitutes them with `?` (0x3F), and including those would cause
-  // literal `?` bytes in the input to be trimmed under `latin1`/`ascii`.
-  const timchars = [
-    // Basic Latin
-    0x0020, // [Space](https://www.fileformat.info/info/unicode/char/0020/index.htm)
-    0x0009, // [CHARACTER TABULATION (HT)](https://www.fileformat.info/info/unicode/char/0009/index.htm)
-    0x000a, // [LINE FEED (LF)](https://www.fileformat.info/info/unicode/char/000a/index.htm)
-    0x000d, // [CARRIAGE RETURN (CR)](https://www.fileformat.info/info/unicode/char/000d/index.htm)
-    0x000c, // [FORM FEED (FF)](https://www.fileformat.info/info/unicode/char/000c/index.htm)
-    0x000b, // [LINE TABULATION (VT)](https://www.fileformat.info/info/unicode/char/000b/index.htm)
-    // Latin-1 Supplement
-    0x00a0, // [NO-BREAK SPACE (NBSP)](https://www.fileformat.info/info/unicode/char/00a0/index.htm)
-    // Ogham
-    0x1680, // [OGHAM SPACE MARK](https://www.fileformat.info/info/unicode/char/1680/index.htm)
-    // General Punctuation
-    0x2000, // [EN QUAD](https://www.fileformat.info/info/unicode/char/2000/index.htm)
-    0x2001, // [EM QUAD](https://www.fileformat.info/info/unicode/char/2001/index.htm)
-    0x2002, // [EN SPACE](https://www.fileformat.info/info/unicode/char/2002/index.htm)
-    0x2003, // [EM SPACE](https://www.fileformat.info/info/unicode/char/2003/index.htm)
-    0x2004, // [THREE-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2004/index.htm)
-    0x2005, // [FOUR-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2005/index.htm)
-    0x2006, // [SIX-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2006/index.htm)
-    0x2007, // [FIGURE SPACE](https://www.fileformat.info/info/unicode/char/2007/index.htm)
-    0x2008, // [PUNCTUATION SPACE](https://www.fileformat.info/info/unicode/char/2008/index.htm)
-    0x2009, // [THIN SPACE](https://www.fileformat.info/info/unicode/char/2009/index.htm)
-    0x200a, // [HAIR SPACE](https://www.fileformat.info/info/unicode/char/200a/index.htm)
-    0x2028, // [LINE SEPARATOR](https://www.fileformat.info/info/unicode/char/2028/index.htm)
-    0x2029, // [PARAGRAPH SEPARATOR](https://www.fileformat.info/info/unicode/char/2029/index.htm)
-    0x202f, // [NARROW NO-BREAK SPACE (NNBSP)](https://www.fileformat.info/info/unicode/char/202f/index.htm)
-    0x205f, // [MEDIUM MATHEMATICAL SPACE (MMSP)](https://www.fileformat.info/info/unicode/char/205f/index.htm)
-    0x3000, // [IDEOGRAPHIC SPACE](https://www.fileformat.info/info/unicode/char/3000/index.htm)
-    0xfeff, // [ZERO WIDTH NO-BREAK SPACE (BOM)](https://www.fileformat.info/info/unicode/char/feff/index.htm)
-  ].reduce((acc, codepoint) => {
-    const encoded = Buffer.from(
-      String.fromCharCode(codepoint),
-      options.encoding,
-    );
-    if (codepoint !== 0x3f && encoded.length === 1 && encoded[0] === 0x3f) {
-      return acc;
+
+/**
+ * The plan of a file when only some of its records are sent: parts of whole records, each within
+ * `chunkSizeBytes` once the header and the multipart framing are added (the same packing as
+ * `planFile`), listing the byte ranges to stream from the original file. Records next to each
+ * other share one range. `byteStart`/`byteEnd` span the part's first and last range, so failure
+ * tracing still finds each part's records in [byteStart, byteEnd).
+ */
+function planSelection(plan, records, chunkSizeBytes) {
+    const headerBytes = plan.header.end - plan.header.start;
+    const name = (0,external_node_path_.basename)(plan.path);
+    const longest = Math.max(plan.sizeBytes, 1);
+    const overhead = multipartOverheadBytes(partFileName(name, longest, longest), plan.format);
+    const groups = [];
+    let current;
+    for (const record of records) {
+        const size = record.end - record.start;
+        if (current === undefined || headerBytes + current.bytes + size + overhead > chunkSizeBytes) {
+            // planFile accepted the whole file with this chunk size, so one record always fits.
+            current = { records: [], bytes: 0 };
+            groups.push(current);
+        }
+        current.records.push(record);
+        current.bytes += size;
     }
-    acc.push(encoded);
-    return acc;
-  }, []);
-  // First-byte lookup table for `__isCharTrimable`. Non-whitespace bytes
-  // (the common case) bail out in O(1) without scanning every timchar.
-  const timcharFirstBytes = new Uint8Array(256);
-  for (const t of timchars) timcharFirstBytes[t[0]] = 1;
-  return {
-    bomSkipped: false,
-    bufBytesStart: 0,
-    castField: options.cast_function,
-    commenting: false,
-    delimiterBufPrevious: undefined,
-    delimiterDiscovered: false,
-    // Current error encountered by a record
-    error: undefined,
-    enabled: options.from_line === 1,
-    escaping: false,
-    escapeIsQuote:
-      Buffer.isBuffer(options.escape) &&
-      Buffer.isBuffer(options.quote) &&
-      Buffer.compare(options.escape, options.quote) === 0,
-    // columns can be `false`, `true`, `Array`
-    expectedRecordLength: Array.isArray(options.columns)
-      ? options.columns.length
-      : undefined,
-    field: new utils_ResizeableBuffer(20),
-    firstLineToHeaders: options.cast_first_line_to_header,
-    needMoreDataSize: Math.max(
-      // Skip if the remaining buffer smaller than comment
-      options.comment !== null ? options.comment.length : 0,
-      // Skip if the remaining buffer can be delimiter
-      ...(options.delimiter
-        ? options.delimiter.map((delimiter) => delimiter.length)
-        : []),
-      // Auto discovery of delimiter is limited to 1 character
-      options.delimiter_auto ? 1 : 0,
-      // Skip if the remaining buffer can be escape sequence
-      options.quote !== null ? options.quote.length : 0,
-      // Skip if the remaining buffer can be a multi-byte trim character
-      ...timchars.map((t) => t.length),
-    ),
-    previousBuf: undefined,
-    quoting: false,
-    stop: false,
-    rawBuffer: new utils_ResizeableBuffer(100),
-    record: [],
-    recordHasError: false,
-    record_length: 0,
-    recordDelimiterMaxLength:
-      options.record_delimiter.length === 0
-        ? 0
-        : Math.max(...options.record_delimiter.map((v) => v.length)),
-    trimChars: [
-      Buffer.from(" ", options.encoding)[0],
-      Buffer.from("\t", options.encoding)[0],
-    ],
-    wasQuoting: false,
-    wasRowDelimiter: false,
-    timchars: timchars,
-    timcharFirstBytes: timcharFirstBytes,
-  };
-};
+    const parts = groups.map((group, i) => {
+        const ranges = rangesOf(group.records);
+        const first = group.records[0];
+        return {
+            path: plan.path,
+            displayPath: plan.displayPath,
+            format: plan.format,
+            index: i + 1,
+            count: groups.length,
+            byteStart: ranges[0].start,
+            byteEnd: ranges[ranges.length - 1].end,
+            bytes: headerBytes + group.bytes,
+            rows: group.records.length,
+            firstLine: first.line,
+            ranges
+        };
+    });
+    return { ...plan, rows: records.length, parts };
+}
+/** Contiguous records merged into one range. */
+function rangesOf(records) {
+    const ranges = [];
+    for (const { start, end } of records) {
+        const last = ranges[ranges.length - 1];
+        if (last !== undefined && last.end === start)
+            last.end = end;
+        else
+            ranges.push({ start, end });
+    }
+    return ranges;
+}
 
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/underscore.js
-const underscore = function (str) {
-  return str.replace(/([A-Z])/g, function (_, match) {
-    return "_" + match.toLowerCase();
-  });
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_options.js
+;// CONCATENATED MODULE: ./src/changes/select.ts
 
 
 
 
 
-const normalize_options = function (opts) {
-  const options = {};
-  // Merge with user options
-  for (const opt in opts) {
-    options[underscore(opt)] = opts[opt];
-  }
-  // Normalize option `encoding`
-  // Note: defined first because other options depends on it
-  // to convert chars/strings into buffers.
-  if (options.encoding === undefined || options.encoding === true) {
-    options.encoding = "utf8";
-  } else if (options.encoding === null || options.encoding === false) {
-    options.encoding = null;
-  } else if (
-    typeof options.encoding !== "string" &&
-    options.encoding !== null
-  ) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_ENCODING",
-      [
-        "Invalid option encoding:",
-        "encoding must be a string or null to return a buffer,",
-        `got ${JSON.stringify(options.encoding)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `bom`
-  if (
-    options.bom === undefined ||
-    options.bom === null ||
-    options.bom === false
-  ) {
-    options.bom = false;
-  } else if (options.bom !== true) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_BOM",
-      [
-        "Invalid option bom:",
-        "bom must be true,",
-        `got ${JSON.stringify(options.bom)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `cast`
-  options.cast_function = null;
-  if (
-    options.cast === undefined ||
-    options.cast === null ||
-    options.cast === false ||
-    options.cast === ""
-  ) {
-    options.cast = undefined;
-  } else if (typeof options.cast === "function") {
-    options.cast_function = options.cast;
-    options.cast = true;
-  } else if (options.cast !== true) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_CAST",
-      [
-        "Invalid option cast:",
-        "cast must be true or a function,",
-        `got ${JSON.stringify(options.cast)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `cast_date`
-  if (
-    options.cast_date === undefined ||
-    options.cast_date === null ||
-    options.cast_date === false ||
-    options.cast_date === ""
-  ) {
-    options.cast_date = false;
-  } else if (options.cast_date === true) {
-    options.cast_date = function (value) {
-      const date = Date.parse(value);
-      return !isNaN(date) ? new Date(date) : value;
+
+
+
+
+/** Removed lines a report names per file; the count says the rest. */
+const REMOVED_LINES_KEPT = 20;
+/**
+ * Keeps, in each file, only the records that are new or changed since `ref`: a record is
+ * unchanged when the earlier revision of the file holds one with the same values in the same
+ * columns (matched by header name, so reordered columns are not a change; each earlier record
+ * matches at most one). The earlier revisions are streamed from git; the current files are read
+ * once more, and their parts list the selected byte ranges instead of copies.
+ */
+async function selectChanged(plans, options) {
+    const commit = NO_COMMIT.test(options.ref) ? null : await resolveCommit(options.ref, options.cwd);
+    // git reads the earlier revisions at the files' own paths: those stay inside the workspace.
+    const workspace = await (0,promises_.realpath)(options.cwd).catch(() => options.cwd);
+    for (const plan of plans) {
+        if (!isWithin(plan.path, workspace)) {
+            throw new ChangeError(`changed-since: ${plan.displayPath} is outside the workspace ${workspace}`);
+        }
+    }
+    const selection = {
+        plans: [],
+        selectedLines: new Map(),
+        summary: { ref: options.ref, commit, files: [] },
+        removed: []
     };
-  } else if (typeof options.cast_date !== "function") {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_CAST_DATE",
-      [
-        "Invalid option cast_date:",
-        "cast_date must be true or a function,",
-        `got ${JSON.stringify(options.cast_date)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `columns`
-  options.cast_first_line_to_header = undefined;
-  if (options.columns === true) {
-    // Fields in the first line are converted as-is to columns
-    options.cast_first_line_to_header = undefined;
-  } else if (typeof options.columns === "function") {
-    options.cast_first_line_to_header = options.columns;
-    options.columns = true;
-  } else if (Array.isArray(options.columns)) {
-    options.columns = normalize_columns_array(options.columns);
-  } else if (
-    options.columns === undefined ||
-    options.columns === null ||
-    options.columns === false
-  ) {
-    options.columns = false;
-  } else {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_COLUMNS",
-      [
-        "Invalid option columns:",
-        "expect an array, a function or true,",
-        `got ${JSON.stringify(options.columns)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `group_columns_by_name`
-  if (
-    options.group_columns_by_name === undefined ||
-    options.group_columns_by_name === null ||
-    options.group_columns_by_name === false
-  ) {
-    options.group_columns_by_name = false;
-  } else if (options.group_columns_by_name !== true) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
-      [
-        "Invalid option group_columns_by_name:",
-        "expect an boolean,",
-        `got ${JSON.stringify(options.group_columns_by_name)}`,
-      ],
-      options,
-    );
-  } else if (options.columns === false) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
-      [
-        "Invalid option group_columns_by_name:",
-        "the `columns` mode must be activated.",
-      ],
-      options,
-    );
-  }
-  // Normalize option `comment`
-  if (
-    options.comment === undefined ||
-    options.comment === null ||
-    options.comment === false ||
-    options.comment === ""
-  ) {
-    options.comment = null;
-  } else {
-    if (typeof options.comment === "string") {
-      options.comment = Buffer.from(options.comment, options.encoding);
-    }
-    if (!Buffer.isBuffer(options.comment)) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_COMMENT",
-        [
-          "Invalid option comment:",
-          "comment must be a buffer or a string,",
-          `got ${JSON.stringify(options.comment)}`,
-        ],
-        options,
-      );
-    }
-  }
-  // Normalize option `comment_no_infix`
-  if (
-    options.comment_no_infix === undefined ||
-    options.comment_no_infix === null ||
-    options.comment_no_infix === false
-  ) {
-    options.comment_no_infix = false;
-  } else if (options.comment_no_infix !== true) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_COMMENT",
-      [
-        "Invalid option comment_no_infix:",
-        "value must be a boolean,",
-        `got ${JSON.stringify(options.comment_no_infix)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `delimiter_auto`
-  if (
-    options.delimiter_auto === undefined ||
-    options.delimiter_auto === null ||
-    options.delimiter_auto === false
-  ) {
-    options.delimiter_auto = false;
-  } else if (options.delimiter_auto === true) {
-    options.delimiter_auto = {};
-  } else if (!is_object(options.delimiter_auto)) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_DELIMITER_AUTO",
-      [
-        "Invalid option delimiter_auto:",
-        "delimiter_auto must be a boolean or a configuration object,",
-        `got ${JSON.stringify(options.delimiter_auto)}`,
-      ],
-      options,
-    );
-  }
-  if (options.delimiter_auto) {
-    if (options.delimiter_auto.preferred === undefined)
-      options.delimiter_auto.preferred = {
-        [",".charCodeAt(0)]: 1.8,
-        ["\t".charCodeAt(0)]: 1.8,
-        [";".charCodeAt(0)]: 1.6,
-        [" ".charCodeAt(0)]: 1.6,
-        [":".charCodeAt(0)]: 1.5,
-        [".".charCodeAt(0)]: 1.4,
-        ["/".charCodeAt(0)]: 1.4,
-      };
-    else if (!is_object(options.delimiter_auto.preferred)) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_DELIMITER_AUTO",
-        [
-          "Invalid option delimiter_auto:",
-          "preferred must be an object,",
-          `got ${JSON.stringify(options.delimiter_auto.preferred)}`,
-        ],
-        options,
-      );
-    }
-    if (options.delimiter_auto.score === undefined)
-      options.delimiter_auto.score = (info, options) => {
-        return (
-          (info.total - info.std) * (options.preferred[info.char_code] || 1)
-        );
-      };
-    else if (typeof options.delimiter_auto.score !== "function") {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_DELIMITER_AUTO",
-        [
-          "Invalid option delimiter_auto:",
-          "score must be a function,",
-          `got ${JSON.stringify(options.delimiter_auto.score)}`,
-        ],
-        options,
-      );
-    }
-    if (options.delimiter_auto.size === undefined)
-      options.delimiter_auto.size = 2048;
-    else if (typeof options.delimiter_auto.size !== "number") {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_DELIMITER_AUTO",
-        [
-          "Invalid option delimiter_auto:",
-          "size must be a number,",
-          `got ${JSON.stringify(options.delimiter_auto.size)}`,
-        ],
-        options,
-      );
-    }
-  }
-  // Normalize option `delimiter`
-  const delimiter_json = JSON.stringify(options.delimiter);
-  if (options.delimiter_auto !== false) {
-    options.delimiter = [];
-  }
-  if (!Array.isArray(options.delimiter)) {
-    if (
-      options.delimiter === undefined ||
-      options.delimiter === null ||
-      options.delimiter === false
-    ) {
-      options.delimiter = Buffer.from(",", options.encoding);
-    }
-    options.delimiter = [options.delimiter];
-  }
-  options.delimiter = options.delimiter.map(function (delimiter) {
-    if (typeof delimiter === "string") {
-      delimiter = Buffer.from(delimiter, options.encoding);
-    }
-    if (!Buffer.isBuffer(delimiter) || delimiter.length === 0) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_DELIMITER",
-        [
-          "Invalid option delimiter:",
-          "delimiter must be a non empty string or buffer or array of string|buffer,",
-          `got ${delimiter_json}`,
-        ],
-        options,
-      );
-    }
-    return delimiter;
-  });
-  // Normalize option `escape`
-  if (options.escape === undefined || options.escape === true) {
-    options.escape = Buffer.from('"', options.encoding);
-  } else if (typeof options.escape === "string") {
-    options.escape = Buffer.from(options.escape, options.encoding);
-  } else if (options.escape === null || options.escape === false) {
-    options.escape = null;
-  }
-  if (options.escape !== null) {
-    if (!Buffer.isBuffer(options.escape)) {
-      throw new Error(
-        `Invalid Option: escape must be a buffer, a string or a boolean, got ${JSON.stringify(options.escape)}`,
-      );
-    }
-  }
-  // Normalize option `from`
-  if (options.from === undefined || options.from === null) {
-    options.from = 1;
-  } else {
-    if (typeof options.from === "string" && /\d+/.test(options.from)) {
-      options.from = parseInt(options.from);
-    }
-    if (Number.isInteger(options.from)) {
-      if (options.from < 0) {
-        throw new Error(
-          `Invalid Option: from must be a positive integer, got ${JSON.stringify(opts.from)}`,
-        );
-      }
-    } else {
-      throw new Error(
-        `Invalid Option: from must be an integer, got ${JSON.stringify(options.from)}`,
-      );
-    }
-  }
-  // Normalize option `from_line`
-  if (options.from_line === undefined || options.from_line === null) {
-    options.from_line = 1;
-  } else {
-    if (
-      typeof options.from_line === "string" &&
-      /\d+/.test(options.from_line)
-    ) {
-      options.from_line = parseInt(options.from_line);
-    }
-    if (Number.isInteger(options.from_line)) {
-      if (options.from_line <= 0) {
-        throw new Error(
-          `Invalid Option: from_line must be a positive integer greater than 0, got ${JSON.stringify(opts.from_line)}`,
-        );
-      }
-    } else {
-      throw new Error(
-        `Invalid Option: from_line must be an integer, got ${JSON.stringify(opts.from_line)}`,
-      );
-    }
-  }
-  // Normalize options `ignore_last_delimiters`
-  if (
-    options.ignore_last_delimiters === undefined ||
-    options.ignore_last_delimiters === null
-  ) {
-    options.ignore_last_delimiters = false;
-  } else if (typeof options.ignore_last_delimiters === "number") {
-    options.ignore_last_delimiters = Math.floor(options.ignore_last_delimiters);
-    if (options.ignore_last_delimiters === 0) {
-      options.ignore_last_delimiters = false;
-    }
-  } else if (typeof options.ignore_last_delimiters !== "boolean") {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_IGNORE_LAST_DELIMITERS",
-      [
-        "Invalid option `ignore_last_delimiters`:",
-        "the value must be a boolean value or an integer,",
-        `got ${JSON.stringify(options.ignore_last_delimiters)}`,
-      ],
-      options,
-    );
-  }
-  if (options.ignore_last_delimiters === true && options.columns === false) {
-    throw new CsvError(
-      "CSV_IGNORE_LAST_DELIMITERS_REQUIRES_COLUMNS",
-      [
-        "The option `ignore_last_delimiters`",
-        "requires the activation of the `columns` option",
-      ],
-      options,
-    );
-  }
-  // Normalize option `info`
-  if (
-    options.info === undefined ||
-    options.info === null ||
-    options.info === false
-  ) {
-    options.info = false;
-  } else if (options.info !== true) {
-    throw new Error(
-      `Invalid Option: info must be true, got ${JSON.stringify(options.info)}`,
-    );
-  }
-  // Normalize option `max_record_size`
-  if (
-    options.max_record_size === undefined ||
-    options.max_record_size === null ||
-    options.max_record_size === false
-  ) {
-    options.max_record_size = 0;
-  } else if (
-    Number.isInteger(options.max_record_size) &&
-    options.max_record_size >= 0
-  ) {
-    // Great, nothing to do
-  } else if (
-    typeof options.max_record_size === "string" &&
-    /\d+/.test(options.max_record_size)
-  ) {
-    options.max_record_size = parseInt(options.max_record_size);
-  } else {
-    throw new Error(
-      `Invalid Option: max_record_size must be a positive integer, got ${JSON.stringify(options.max_record_size)}`,
-    );
-  }
-  // Normalize option `objname`
-  if (
-    options.objname === undefined ||
-    options.objname === null ||
-    options.objname === false
-  ) {
-    options.objname = undefined;
-  } else if (Buffer.isBuffer(options.objname)) {
-    if (options.objname.length === 0) {
-      throw new Error(`Invalid Option: objname must be a non empty buffer`);
-    }
-    if (options.encoding === null) {
-      // Don't call `toString`, leave objname as a buffer
-    } else {
-      options.objname = options.objname.toString(options.encoding);
-    }
-  } else if (typeof options.objname === "string") {
-    if (options.objname.length === 0) {
-      throw new Error(`Invalid Option: objname must be a non empty string`);
-    }
-    // Great, nothing to do
-  } else if (typeof options.objname === "number") {
-    // if(options.objname.length === 0){
-    //   throw new Error(`Invalid Option: objname must be a non empty string`);
-    // }
-    // Great, nothing to do
-  } else {
-    throw new Error(
-      `Invalid Option: objname must be a string or a buffer, got ${options.objname}`,
-    );
-  }
-  if (options.objname !== undefined) {
-    if (typeof options.objname === "number") {
-      if (options.columns !== false) {
-        throw Error(
-          "Invalid Option: objname index cannot be combined with columns or be defined as a field",
-        );
-      }
-    } else {
-      // A string or a buffer
-      if (options.columns === false) {
-        throw Error(
-          "Invalid Option: objname field must be combined with columns or be defined as an index",
-        );
-      }
-    }
-  }
-  // Normalize option `on_record`
-  if (options.on_record === undefined || options.on_record === null) {
-    options.on_record = undefined;
-  } else if (typeof options.on_record !== "function") {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_ON_RECORD",
-      [
-        "Invalid option `on_record`:",
-        "expect a function,",
-        `got ${JSON.stringify(options.on_record)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `on_skip`
-  // options.on_skip ??= (err, chunk) => {
-  //   this.emit('skip', err, chunk);
-  // };
-  if (
-    options.on_skip !== undefined &&
-    options.on_skip !== null &&
-    typeof options.on_skip !== "function"
-  ) {
-    throw new Error(
-      `Invalid Option: on_skip must be a function, got ${JSON.stringify(options.on_skip)}`,
-    );
-  }
-  // Normalize option `quote`
-  if (
-    options.quote === null ||
-    options.quote === false ||
-    options.quote === ""
-  ) {
-    options.quote = null;
-  } else {
-    if (options.quote === undefined || options.quote === true) {
-      options.quote = Buffer.from('"', options.encoding);
-    } else if (typeof options.quote === "string") {
-      options.quote = Buffer.from(options.quote, options.encoding);
-    }
-    if (!Buffer.isBuffer(options.quote)) {
-      throw new Error(
-        `Invalid Option: quote must be a buffer or a string, got ${JSON.stringify(options.quote)}`,
-      );
-    }
-  }
-  // Normalize option `raw`
-  if (
-    options.raw === undefined ||
-    options.raw === null ||
-    options.raw === false
-  ) {
-    options.raw = false;
-  } else if (options.raw !== true) {
-    throw new Error(
-      `Invalid Option: raw must be true, got ${JSON.stringify(options.raw)}`,
-    );
-  }
-  // Normalize option `record_delimiter`
-  if (options.record_delimiter === undefined) {
-    options.record_delimiter = [];
-  } else if (
-    typeof options.record_delimiter === "string" ||
-    Buffer.isBuffer(options.record_delimiter)
-  ) {
-    if (options.record_delimiter.length === 0) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_RECORD_DELIMITER",
-        [
-          "Invalid option `record_delimiter`:",
-          "value must be a non empty string or buffer,",
-          `got ${JSON.stringify(options.record_delimiter)}`,
-        ],
-        options,
-      );
-    }
-    options.record_delimiter = [options.record_delimiter];
-  } else if (!Array.isArray(options.record_delimiter)) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_RECORD_DELIMITER",
-      [
-        "Invalid option `record_delimiter`:",
-        "value must be a string, a buffer or array of string|buffer,",
-        `got ${JSON.stringify(options.record_delimiter)}`,
-      ],
-      options,
-    );
-  }
-  options.record_delimiter = options.record_delimiter.map(function (rd, i) {
-    if (typeof rd !== "string" && !Buffer.isBuffer(rd)) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_RECORD_DELIMITER",
-        [
-          "Invalid option `record_delimiter`:",
-          "value must be a string, a buffer or array of string|buffer",
-          `at index ${i},`,
-          `got ${JSON.stringify(rd)}`,
-        ],
-        options,
-      );
-    } else if (rd.length === 0) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_RECORD_DELIMITER",
-        [
-          "Invalid option `record_delimiter`:",
-          "value must be a non empty string or buffer",
-          `at index ${i},`,
-          `got ${JSON.stringify(rd)}`,
-        ],
-        options,
-      );
-    }
-    if (typeof rd === "string") {
-      rd = Buffer.from(rd, options.encoding);
-    }
-    return rd;
-  });
-  // Normalize option `relax_column_count`
-  if (typeof options.relax_column_count === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.relax_column_count === undefined ||
-    options.relax_column_count === null
-  ) {
-    options.relax_column_count = false;
-  } else {
-    throw new Error(
-      `Invalid Option: relax_column_count must be a boolean, got ${JSON.stringify(options.relax_column_count)}`,
-    );
-  }
-  if (typeof options.relax_column_count_less === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.relax_column_count_less === undefined ||
-    options.relax_column_count_less === null
-  ) {
-    options.relax_column_count_less = false;
-  } else {
-    throw new Error(
-      `Invalid Option: relax_column_count_less must be a boolean, got ${JSON.stringify(options.relax_column_count_less)}`,
-    );
-  }
-  if (typeof options.relax_column_count_more === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.relax_column_count_more === undefined ||
-    options.relax_column_count_more === null
-  ) {
-    options.relax_column_count_more = false;
-  } else {
-    throw new Error(
-      `Invalid Option: relax_column_count_more must be a boolean, got ${JSON.stringify(options.relax_column_count_more)}`,
-    );
-  }
-  // Normalize option `relax_quotes`
-  if (typeof options.relax_quotes === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.relax_quotes === undefined ||
-    options.relax_quotes === null
-  ) {
-    options.relax_quotes = false;
-  } else {
-    throw new Error(
-      `Invalid Option: relax_quotes must be a boolean, got ${JSON.stringify(options.relax_quotes)}`,
-    );
-  }
-  // Normalize option `skip_empty_lines`
-  if (typeof options.skip_empty_lines === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.skip_empty_lines === undefined ||
-    options.skip_empty_lines === null
-  ) {
-    options.skip_empty_lines = false;
-  } else {
-    throw new Error(
-      `Invalid Option: skip_empty_lines must be a boolean, got ${JSON.stringify(options.skip_empty_lines)}`,
-    );
-  }
-  // Normalize option `skip_records_with_empty_values`
-  if (typeof options.skip_records_with_empty_values === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.skip_records_with_empty_values === undefined ||
-    options.skip_records_with_empty_values === null
-  ) {
-    options.skip_records_with_empty_values = false;
-  } else {
-    throw new Error(
-      `Invalid Option: skip_records_with_empty_values must be a boolean, got ${JSON.stringify(options.skip_records_with_empty_values)}`,
-    );
-  }
-  // Normalize option `skip_records_with_error`
-  if (typeof options.skip_records_with_error === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.skip_records_with_error === undefined ||
-    options.skip_records_with_error === null
-  ) {
-    options.skip_records_with_error = false;
-  } else {
-    throw new Error(
-      `Invalid Option: skip_records_with_error must be a boolean, got ${JSON.stringify(options.skip_records_with_error)}`,
-    );
-  }
-  // Normalize option `rtrim`
-  if (
-    options.rtrim === undefined ||
-    options.rtrim === null ||
-    options.rtrim === false
-  ) {
-    options.rtrim = false;
-  } else if (options.rtrim !== true) {
-    throw new Error(
-      `Invalid Option: rtrim must be a boolean, got ${JSON.stringify(options.rtrim)}`,
-    );
-  }
-  // Normalize option `ltrim`
-  if (
-    options.ltrim === undefined ||
-    options.ltrim === null ||
-    options.ltrim === false
-  ) {
-    options.ltrim = false;
-  } else if (options.ltrim !== true) {
-    throw new Error(
-      `Invalid Option: ltrim must be a boolean, got ${JSON.stringify(options.ltrim)}`,
-    );
-  }
-  // Normalize option `trim`
-  if (
-    options.trim === undefined ||
-    options.trim === null ||
-    options.trim === false
-  ) {
-    options.trim = false;
-  } else if (options.trim !== true) {
-    throw new Error(
-      `Invalid Option: trim must be a boolean, got ${JSON.stringify(options.trim)}`,
-    );
-  }
-  // Normalize options `trim`, `ltrim` and `rtrim`
-  if (options.trim === true && opts.ltrim !== false) {
-    options.ltrim = true;
-  } else if (options.ltrim !== true) {
-    options.ltrim = false;
-  }
-  if (options.trim === true && opts.rtrim !== false) {
-    options.rtrim = true;
-  } else if (options.rtrim !== true) {
-    options.rtrim = false;
-  }
-  // Normalize option `to`
-  if (options.to === undefined || options.to === null) {
-    options.to = -1;
-  } else if (options.to !== -1) {
-    if (typeof options.to === "string" && /\d+/.test(options.to)) {
-      options.to = parseInt(options.to);
-    }
-    if (Number.isInteger(options.to)) {
-      if (options.to <= 0) {
-        throw new Error(
-          `Invalid Option: to must be a positive integer greater than 0, got ${JSON.stringify(opts.to)}`,
-        );
-      }
-    } else {
-      throw new Error(
-        `Invalid Option: to must be an integer, got ${JSON.stringify(opts.to)}`,
-      );
-    }
-  }
-  // Normalize option `to_line`
-  if (options.to_line === undefined || options.to_line === null) {
-    options.to_line = -1;
-  } else if (options.to_line !== -1) {
-    if (typeof options.to_line === "string" && /\d+/.test(options.to_line)) {
-      options.to_line = parseInt(options.to_line);
-    }
-    if (Number.isInteger(options.to_line)) {
-      if (options.to_line <= 0) {
-        throw new Error(
-          `Invalid Option: to_line must be a positive integer greater than 0, got ${JSON.stringify(opts.to_line)}`,
-        );
-      }
-    } else {
-      throw new Error(
-        `Invalid Option: to_line must be an integer, got ${JSON.stringify(opts.to_line)}`,
-      );
-    }
-  }
-  return options;
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/delimiter_discover.js
-
-
-
-// Discussed in [issue #400](https://github.com/adaltas/node-csv/issues/400)
-// See https://github.com/python/cpython/blob/ea1b1c579f600cc85d145c60862b2e6b98701b24/Lib/csv.py#L349
-const delimiter_discover = function (records, options) {
-  // Normalize the configuration
-  if (!options) {
-    ({ delimiter_auto: options } = normalize_options({ delimiter_auto: true }));
-  }
-  // Convert String to Buffer
-  if (typeof records === "string") {
-    records = Buffer.from(records);
-  }
-  // Convert Buffer to an array of records
-  if (Buffer.isBuffer(records)) {
-    records = ((data) => {
-      const records = [];
-      const parser = transform({ delimiter: [] });
-      const push = (record) => records.push(record);
-      const close = () => {};
-      const error = parser.parse(data, true, push, close);
-      if (error !== undefined) throw error;
-      return records;
-    })(records);
-  }
-  // Info array initialization, 127 entries, one per char code
-  const info = Array(127)
-    .fill()
-    .map(() => ({ lines: [] }));
-  // Traverse each records, count occurences per char code
-  records.map(([record], line) => {
-    for (let i = 0, l = record.length; i < l; i++) {
-      // Count the character frequency
-      const code = record.charCodeAt(i);
-      if (info[code].lines[line] === undefined) info[code].lines[line] = 0;
-      info[code].lines[line]++;
-    }
-  });
-  // Traverse each char code, compute the score
-  info.map((info, i) => {
-    info.char_code = i;
-    info.std = std(info.lines);
-    info.total = info.lines.reduce((acc, val) => acc + val, 0);
-    info.preferred = !!options.preferred[i];
-    info.score = options.score(info, options);
-  });
-  // Extract the dominant character
-  const result = info.reduce(
-    (acc, info) => (acc.score > info.score ? acc : info),
-    {},
-  );
-  return String.fromCharCode(result.char_code);
-};
-
-const std = function (array) {
-  const n = array.length;
-  if (n === 0) return 0;
-  const mean = array.reduce((a, b) => a + b) / n;
-  return Math.sqrt(
-    array.map((x) => Math.pow(x - mean, 2)).reduce((a, b) => a + b) / n,
-  );
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/index.js
-
-
-
-
-
-
-const isRecordEmpty = function (record) {
-  return record.every(
-    (field) =>
-      field == null || (field.toString && field.toString().trim() === ""),
-  );
-};
-
-const cr = 13; // `\r`, carriage return, 0x0D in hexadécimal, 13 in decimal
-const nl = 10; // `\n`, newline, 0x0A in hexadecimal, 10 in decimal
-
-const boms = {
-  // Note, the following are equals:
-  // Buffer.from("\ufeff")
-  // Buffer.from([239, 187, 191])
-  // Buffer.from('EFBBBF', 'hex')
-  utf8: Buffer.from([239, 187, 191]),
-  // Note, the following are equals:
-  // Buffer.from "\ufeff", 'utf16le
-  // Buffer.from([255, 254])
-  utf16le: Buffer.from([255, 254]),
-};
-
-const transform = function (original_options = {}) {
-  const info = {
-    bytes: 0,
-    bytes_records: 0,
-    comment_lines: 0,
-    empty_lines: 0,
-    invalid_field_length: 0,
-    lines: 1,
-    records: 0,
-  };
-  const options = normalize_options(original_options);
-  return {
-    info: info,
-    original_options: original_options,
-    options: options,
-    state: init_state(options),
-    __needMoreData: function (i, bufLen, end) {
-      if (end) return false;
-      const { encoding, escape, quote } = this.options;
-      const { quoting, needMoreDataSize, recordDelimiterMaxLength } =
-        this.state;
-      const numOfCharLeft = bufLen - i - 1;
-      const requiredLength = Math.max(
-        needMoreDataSize,
-        // Skip if the remaining buffer smaller than record delimiter
-        // If "record_delimiter" is yet to be discovered:
-        // 1. It is equals to `[]` and "recordDelimiterMaxLength" equals `0`
-        // 2. We set the length to windows line ending in the current encoding
-        // Note, that encoding is known from user or bom discovery at that point
-        // recordDelimiterMaxLength,
-        recordDelimiterMaxLength === 0
-          ? Buffer.from("\r\n", encoding).length
-          : recordDelimiterMaxLength,
-        // Skip if remaining buffer can be an escaped quote
-        quoting ? (escape === null ? 0 : escape.length) + quote.length : 0,
-        // Skip if remaining buffer can be record delimiter following the closing quote
-        quoting ? quote.length + recordDelimiterMaxLength : 0,
-      );
-      return numOfCharLeft < requiredLength;
-    },
-    // Central parser implementation
-    parse: function (nextBuf, end, push, close) {
-      const {
-        bom,
-        comment_no_infix,
-        delimiter_auto,
-        encoding,
-        from_line,
-        ltrim,
-        max_record_size,
-        raw,
-        relax_quotes,
-        rtrim,
-        skip_empty_lines,
-        to,
-        to_line,
-      } = this.options;
-      let { comment, escape, quote, record_delimiter } = this.options;
-      const {
-        bomSkipped,
-        delimiterDiscovered,
-        delimiterBufPrevious,
-        rawBuffer,
-        escapeIsQuote,
-      } = this.state;
-      // Automatic delimiter discovery
-      if (!delimiterDiscovered && delimiter_auto) {
-        let delimiterBuf;
-        if (delimiterBufPrevious === undefined) {
-          delimiterBuf = nextBuf;
-        } else if (
-          delimiterBufPrevious !== undefined &&
-          nextBuf === undefined
-        ) {
-          delimiterBuf = delimiterBufPrevious;
-        } else {
-          delimiterBuf = Buffer.concat([delimiterBufPrevious, nextBuf]);
+    const current = new EmailSet();
+    const removed = [];
+    for (const plan of plans) {
+        const { changes, selected } = await diffFile(plan, commit, options, {
+            current,
+            removed: options.collectRemoved ? removed : undefined
+        });
+        selection.summary.files.push(changes);
+        if (selected === 'all' || selected.length === plan.rows) {
+            selection.plans.push(plan);
+            continue;
         }
-        // Ensure that nextBuf is not concatenated a second time during buffer reconciliation
-        nextBuf = undefined;
-        // this.delimiterBufPrevious = delimiterBuf;
-        if (end || delimiterBuf.length > delimiter_auto.size) {
-          this.options.delimiter = [
-            Buffer.from(
-              delimiter_discover(delimiterBuf, this.options.delimiter_auto),
-            ),
-          ];
-          this.state.previousBuf = delimiterBuf;
-          this.state.delimiterBufPrevious = undefined;
-          this.state.delimiterDiscovered = true;
-        } else {
-          this.state.delimiterBufPrevious = delimiterBuf;
-          return;
+        selection.selectedLines.set(plan.path, new Set(selected.map((record) => record.line)));
+        selection.plans.push(planSelection(plan, selected, options.chunkSizeBytes));
+    }
+    const taken = new Set();
+    for (const candidate of removed) {
+        if (current.has(candidate.email) || taken.has(candidate.email))
+            continue;
+        taken.add(candidate.email);
+        selection.removed.push(candidate);
+    }
+    return selection;
+}
+async function diffFile(plan, commit, options, collected) {
+    const changes = {
+        displayPath: plan.displayPath,
+        newFile: false,
+        unchanged: 0,
+        changed: 0,
+        added: 0,
+        removed: 0,
+        removedLines: []
+    };
+    const header = await headerOf(plan);
+    const earlier = await earlierRecords(plan, commit, header, options);
+    if (earlier === undefined && collected.removed !== undefined) {
+        await addCurrentEmails(plan, header, collected.current);
+    }
+    if (earlier === undefined) {
+        // Not there at the ref: every record is new, and the file goes as it was planned.
+        return { changes: { ...changes, newFile: true, added: plan.rows }, selected: 'all' };
+    }
+    const earlierEmails = new Set();
+    for (const { email } of earlier.byValues.values())
+        earlierEmails.add(email);
+    const emailAt = header.indexOf('email');
+    const currentEmails = new Set();
+    const selected = [];
+    for await (const record of readRecords(plan.path, plan.format, {
+        displayPath: plan.displayPath
+    })) {
+        if (record.index === 0)
+            continue;
+        const address = emailKey(emailAt >= 0 ? (record.fields[emailAt] ?? '') : '');
+        const email = hashOf(address);
+        currentEmails.add(email);
+        if (collected.removed !== undefined && address !== '')
+            collected.current.add(address);
+        const key = hashOf(record.fields.join('\u0000'));
+        const match = earlier.byValues.get(key);
+        if (match !== undefined && match.lines.length > 0) {
+            match.lines.shift();
+            changes.unchanged++;
+            continue;
         }
-      }
-      // Previous buffers reconciliation
-      const { previousBuf } = this.state;
-      let buf;
-      if (previousBuf === undefined) {
-        if (nextBuf === undefined) {
-          // Handle empty string
-          close();
-          return;
-        } else {
-          buf = nextBuf;
+        selected.push({ line: record.line, start: record.start, end: record.end });
+        if (earlierEmails.has(email))
+            changes.changed++;
+        else
+            changes.added++;
+    }
+    // Earlier records left unmatched were changed (their email is still here) or removed.
+    const removedLines = [];
+    const removedHere = [];
+    for (const { lines, email, address } of earlier.byValues.values()) {
+        if (currentEmails.has(email))
+            continue;
+        for (const line of lines) {
+            removedLines.push(line);
+            if (address)
+                removedHere.push({ email: address, source: { file: plan.displayPath, line } });
         }
-      } else if (previousBuf !== undefined && nextBuf === undefined) {
-        buf = previousBuf;
-      } else {
-        buf = Buffer.concat([previousBuf, nextBuf]);
-      }
-      // Handle UTF BOM
-      if (bomSkipped === false) {
-        if (bom === false) {
-          this.state.bomSkipped = true;
-        } else if (buf.length < 3) {
-          // No enough data
-          if (end === false) {
-            // Wait for more data
-            this.state.previousBuf = buf;
-            return;
-          }
-        } else {
-          for (const encoding in boms) {
-            if (boms[encoding].compare(buf, 0, boms[encoding].length) === 0) {
-              // Skip BOM
-              const bomLength = boms[encoding].length;
-              this.state.bufBytesStart += bomLength;
-              buf = buf.slice(bomLength);
-              // Renormalize original options with the new encoding
-              const options = normalize_options({
-                ...this.original_options,
-                encoding: encoding,
-              });
-              // Properties are merged with the existing options instance
-              for (const key in options) {
-                this.options[key] = options[key];
-              }
-              // Options will re-evaluate the Buffer with the new encoding
-              ({ comment, escape, quote } = this.options);
-              break;
-            }
-          }
-          this.state.bomSkipped = true;
-        }
-      }
-      const bufLen = buf.length;
-      let pos;
-      for (pos = 0; pos < bufLen; pos++) {
-        // Ensure we get enough space to look ahead
-        // There should be a way to move this out of the loop
-        if (this.__needMoreData(pos, bufLen, end)) {
-          break;
-        }
-        if (this.state.wasRowDelimiter === true) {
-          this.info.lines++;
-          this.state.wasRowDelimiter = false;
-        }
-        if (to_line !== -1 && this.info.lines > to_line) {
-          this.state.stop = true;
-          close();
-          return;
-        }
-        // Auto discovery of record_delimiter, unix, mac and windows supported
-        if (this.state.quoting === false && record_delimiter.length === 0) {
-          const record_delimiterCount = this.__autoDiscoverRecordDelimiter(
-            buf,
-            pos,
-          );
-          if (record_delimiterCount) {
-            record_delimiter = this.options.record_delimiter;
-          }
-        }
-        const chr = buf[pos];
-        if (raw === true) {
-          rawBuffer.append(chr);
-        }
-        if (
-          (chr === cr || chr === nl) &&
-          this.state.wasRowDelimiter === false
-        ) {
-          this.state.wasRowDelimiter = true;
-        }
-        // Previous char was a valid escape char
-        // treat the current char as a regular char
-        if (this.state.escaping === true) {
-          this.state.escaping = false;
-        } else {
-          // Escape is only active inside quoted fields
-          // We are quoting, the char is an escape chr and there is a chr to escape
-          // if(escape !== null && this.state.quoting === true && chr === escape && pos + 1 < bufLen){
-          if (
-            escape !== null &&
-            this.state.quoting === true &&
-            this.__isEscape(buf, pos, chr) &&
-            pos + escape.length < bufLen
-          ) {
-            if (escapeIsQuote) {
-              if (this.__isQuote(buf, pos + escape.length)) {
-                this.state.escaping = true;
-                pos += escape.length - 1;
-                continue;
-              }
-            } else {
-              this.state.escaping = true;
-              pos += escape.length - 1;
-              continue;
-            }
-          }
-          // Not currently escaping and chr is a quote
-          // TODO: need to compare bytes instead of single char
-          if (this.state.commenting === false && this.__isQuote(buf, pos)) {
-            if (this.state.quoting === true) {
-              const nextChr = buf[pos + quote.length];
-              const isNextChrTrimable =
-                rtrim && this.__isCharTrimable(buf, pos + quote.length);
-              const isNextChrComment =
-                comment !== null &&
-                this.__compareBytes(comment, buf, pos + quote.length, nextChr);
-              const isNextChrDelimiter = this.__isDelimiter(
-                buf,
-                pos + quote.length,
-                nextChr,
-              );
-              const isNextChrRecordDelimiter =
-                record_delimiter.length === 0
-                  ? this.__autoDiscoverRecordDelimiter(buf, pos + quote.length)
-                  : this.__isRecordDelimiter(nextChr, buf, pos + quote.length);
-              // Escape a quote
-              // Treat next char as a regular character
-              if (
-                escape !== null &&
-                this.__isEscape(buf, pos, chr) &&
-                this.__isQuote(buf, pos + escape.length)
-              ) {
-                pos += escape.length - 1;
-              } else if (
-                !nextChr ||
-                isNextChrDelimiter ||
-                isNextChrRecordDelimiter ||
-                isNextChrComment ||
-                isNextChrTrimable
-              ) {
-                this.state.quoting = false;
-                this.state.wasQuoting = true;
-                pos += quote.length - 1;
-                continue;
-              } else if (relax_quotes === false) {
-                const err = this.__error(
-                  new CsvError(
-                    "CSV_INVALID_CLOSING_QUOTE",
-                    [
-                      "Invalid Closing Quote:",
-                      `got "${String.fromCharCode(nextChr)}"`,
-                      `at line ${this.info.lines}`,
-                      "instead of delimiter, record delimiter, trimable character",
-                      "(if activated) or comment",
-                    ],
-                    this.options,
-                    this.__infoField(),
-                  ),
-                );
-                if (err !== undefined) return err;
-              } else {
-                this.state.quoting = false;
-                this.state.wasQuoting = true;
-                this.state.field.prepend(quote);
-                pos += quote.length - 1;
-              }
-            } else {
-              if (this.state.field.length !== 0) {
-                // In relax_quotes mode, treat opening quote preceded by chrs as regular
-                if (relax_quotes === false) {
-                  const info = this.__infoField();
-                  const bom = Object.keys(boms)
-                    .map((b) =>
-                      boms[b].equals(this.state.field.toString()) ? b : false,
-                    )
-                    .filter(Boolean)[0];
-                  const err = this.__error(
-                    new CsvError(
-                      "INVALID_OPENING_QUOTE",
-                      [
-                        "Invalid Opening Quote:",
-                        `a quote is found on field ${JSON.stringify(info.column)} at line ${info.lines}, value is ${JSON.stringify(this.state.field.toString(encoding))}`,
-                        bom ? `(${bom} bom)` : undefined,
-                      ],
-                      this.options,
-                      info,
-                      {
-                        field: this.state.field,
-                      },
-                    ),
-                  );
-                  if (err !== undefined) return err;
-                }
-              } else {
-                this.state.quoting = true;
-                pos += quote.length - 1;
-                continue;
-              }
-            }
-          }
-          if (this.state.quoting === false) {
-            const recordDelimiterLength = this.__isRecordDelimiter(
-              chr,
-              buf,
-              pos,
-            );
-            if (recordDelimiterLength !== 0) {
-              // Do not emit comments which take a full line
-              const skipCommentLine =
-                this.state.commenting &&
-                this.state.wasQuoting === false &&
-                this.state.record.length === 0 &&
-                this.state.field.length === 0;
-              if (skipCommentLine) {
-                this.info.comment_lines++;
-                // Skip full comment line
-              } else {
-                // Activate records emission if above from_line
-                if (
-                  this.state.enabled === false &&
-                  this.info.lines +
-                    (this.state.wasRowDelimiter === true ? 1 : 0) >=
-                    from_line
-                ) {
-                  this.state.enabled = true;
-                  this.__resetField();
-                  this.__resetRecord();
-                  pos += recordDelimiterLength - 1;
-                  continue;
-                }
-                // Skip if line is empty and skip_empty_lines activated
-                if (
-                  skip_empty_lines === true &&
-                  this.state.wasQuoting === false &&
-                  this.state.record.length === 0 &&
-                  this.state.field.length === 0
-                ) {
-                  this.info.empty_lines++;
-                  pos += recordDelimiterLength - 1;
-                  continue;
-                }
-                this.info.bytes = this.state.bufBytesStart + pos;
-                const errField = this.__onField();
-                if (errField !== undefined) return errField;
-                this.info.bytes =
-                  this.state.bufBytesStart + pos + recordDelimiterLength;
-                const errRecord = this.__onRecord(push);
-                if (errRecord !== undefined) return errRecord;
-                if (to !== -1 && this.info.records >= to) {
-                  this.state.stop = true;
-                  close();
-                  return;
-                }
-              }
-              this.state.commenting = false;
-              pos += recordDelimiterLength - 1;
-              continue;
-            }
-            if (this.state.commenting) {
-              continue;
-            }
-            if (
-              comment !== null &&
-              (comment_no_infix === false ||
-                (this.state.record.length === 0 &&
-                  this.state.field.length === 0))
-            ) {
-              const commentCount = this.__compareBytes(comment, buf, pos, chr);
-              if (commentCount !== 0) {
-                this.state.commenting = true;
-                continue;
-              }
-            }
-            const delimiterLength = this.__isDelimiter(buf, pos, chr);
-            if (delimiterLength !== 0) {
-              this.info.bytes = this.state.bufBytesStart + pos;
-              const errField = this.__onField();
-              if (errField !== undefined) return errField;
-              pos += delimiterLength - 1;
-              continue;
-            }
-          }
-        }
-        if (this.state.commenting === false) {
-          if (
-            max_record_size !== 0 &&
-            this.state.record_length + this.state.field.length > max_record_size
-          ) {
-            return this.__error(
-              new CsvError(
-                "CSV_MAX_RECORD_SIZE",
-                [
-                  "Max Record Size:",
-                  "record exceed the maximum number of tolerated bytes",
-                  `of ${max_record_size}`,
-                  `at line ${this.info.lines}`,
-                ],
-                this.options,
-                this.__infoField(),
-              ),
-            );
-          }
-        }
-        const lappend =
-          ltrim === false ||
-          this.state.quoting === true ||
-          this.state.field.length !== 0 ||
-          !this.__isCharTrimable(buf, pos);
-        // rtrim in non quoting is handle in __onField
-        const rappend = rtrim === false || this.state.wasQuoting === false;
-        if (lappend === true && rappend === true) {
-          this.state.field.append(chr);
-        } else if (rtrim === true && !this.__isCharTrimable(buf, pos)) {
-          return this.__error(
-            new CsvError(
-              "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE",
-              [
-                "Invalid Closing Quote:",
-                "found non trimable byte after quote",
-                `at line ${this.info.lines}`,
-              ],
-              this.options,
-              this.__infoField(),
-            ),
-          );
-        } else {
-          if (lappend === false) {
-            pos += this.__isCharTrimable(buf, pos) - 1;
-          }
-          continue;
-        }
-      }
-      if (end === true) {
-        // Ensure we are not ending in a quoting state
-        if (this.state.quoting === true) {
-          const err = this.__error(
-            new CsvError(
-              "CSV_QUOTE_NOT_CLOSED",
-              [
-                "Quote Not Closed:",
-                `the parsing is finished with an opening quote at line ${this.info.lines}`,
-              ],
-              this.options,
-              this.__infoField(),
-            ),
-          );
-          if (err !== undefined) return err;
-        } else {
-          // Skip last line if it has no characters
-          if (
-            this.state.wasQuoting === true ||
-            this.state.record.length !== 0 ||
-            this.state.field.length !== 0
-          ) {
-            this.info.bytes = this.state.bufBytesStart + pos;
-            const errField = this.__onField();
-            if (errField !== undefined) return errField;
-            const errRecord = this.__onRecord(push);
-            if (errRecord !== undefined) return errRecord;
-          } else if (this.state.wasRowDelimiter === true) {
-            this.info.empty_lines++;
-          } else if (this.state.commenting === true) {
-            this.info.comment_lines++;
-          }
-        }
-      } else {
-        this.state.bufBytesStart += pos;
-        this.state.previousBuf = buf.slice(pos);
-      }
-      if (this.state.wasRowDelimiter === true) {
-        this.info.lines++;
-        this.state.wasRowDelimiter = false;
-      }
-    },
-    __onRecord: function (push) {
-      const {
-        columns,
-        group_columns_by_name,
-        encoding,
-        info,
-        from,
-        relax_column_count,
-        relax_column_count_less,
-        relax_column_count_more,
-        raw,
-        skip_records_with_empty_values,
-      } = this.options;
-      const { enabled, record } = this.state;
-      if (enabled === false) {
-        return this.__resetRecord();
-      }
-      // Convert the first line into column names
-      const recordLength = record.length;
-      if (columns === true) {
-        if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
-          this.__resetRecord();
-          return;
-        }
-        return this.__firstLineToColumns(record);
-      }
-      if (columns === false && this.info.records === 0) {
-        this.state.expectedRecordLength = recordLength;
-      }
-      if (recordLength !== this.state.expectedRecordLength) {
-        const err =
-          columns === false
-            ? new CsvError(
-                "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH",
-                [
-                  "Invalid Record Length:",
-                  `expect ${this.state.expectedRecordLength},`,
-                  `got ${recordLength} on line ${this.info.lines}`,
-                ],
-                this.options,
-                this.__infoField(),
-                {
-                  record: record,
-                },
-              )
-            : new CsvError(
-                "CSV_RECORD_INCONSISTENT_COLUMNS",
-                [
-                  "Invalid Record Length:",
-                  `columns length is ${columns.length},`, // rename columns
-                  `got ${recordLength} on line ${this.info.lines}`,
-                ],
-                this.options,
-                this.__infoField(),
-                {
-                  record: record,
-                },
-              );
-        if (
-          relax_column_count === true ||
-          (relax_column_count_less === true &&
-            recordLength < this.state.expectedRecordLength) ||
-          (relax_column_count_more === true &&
-            recordLength > this.state.expectedRecordLength)
-        ) {
-          this.info.invalid_field_length++;
-          this.state.error = err;
-          // Error is undefined with skip_records_with_error
-        } else {
-          const finalErr = this.__error(err);
-          if (finalErr) return finalErr;
-        }
-      }
-      if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
-        this.__resetRecord();
+    }
+    removedHere.sort((a, b) => lineOf(a) - lineOf(b));
+    for (const candidate of removedHere)
+        collected.removed?.push(candidate);
+    removedLines.sort((a, b) => a - b);
+    changes.removed = removedLines.length;
+    changes.removedLines = removedLines.slice(0, REMOVED_LINES_KEPT);
+    return { changes, selected };
+}
+function lineOf(candidate) {
+    return typeof candidate.source === 'string' ? 0 : candidate.source.line;
+}
+/** The emails of a file with no earlier revision: they keep their members too. */
+async function addCurrentEmails(plan, header, into) {
+    const emailAt = header.indexOf('email');
+    if (emailAt < 0)
         return;
-      }
-      if (this.state.recordHasError === true) {
-        this.__resetRecord();
-        this.state.recordHasError = false;
-        return;
-      }
-      this.info.records++;
-      if (from === 1 || this.info.records >= from) {
-        const { objname } = this.options;
-        // With columns, records are object
-        if (columns !== false) {
-          const obj = {};
-          // Transform record array to an object
-          for (let i = 0, l = record.length; i < l; i++) {
-            if (columns[i] === undefined || columns[i].disabled) continue;
-            // Turn duplicate columns into an array
-            if (
-              group_columns_by_name === true &&
-              Object.hasOwn(obj, columns[i].name)
-            ) {
-              if (Array.isArray(obj[columns[i].name])) {
-                obj[columns[i].name] = obj[columns[i].name].concat(record[i]);
-              } else {
-                obj[columns[i].name] = [obj[columns[i].name], record[i]];
-              }
-            } else {
-              Object.defineProperty(obj, columns[i].name, {
-                value: record[i],
-                enumerable: true,
-                writable: true,
-                configurable: true,
-              });
-            }
-          }
-          // Without objname (default)
-          if (raw === true || info === true) {
-            const extRecord = Object.assign(
-              { record: obj },
-              raw === true
-                ? { raw: this.state.rawBuffer.toString(encoding) }
-                : {},
-              info === true ? { info: this.__infoRecord() } : {},
-            );
-            const err = this.__push(
-              objname === undefined ? extRecord : [obj[objname], extRecord],
-              push,
-            );
-            if (err) {
-              return err;
-            }
-          } else {
-            const err = this.__push(
-              objname === undefined ? obj : [obj[objname], obj],
-              push,
-            );
-            if (err) {
-              return err;
-            }
-          }
-          // Without columns, records are array
-        } else {
-          if (raw === true || info === true) {
-            const extRecord = Object.assign(
-              { record: record },
-              raw === true
-                ? { raw: this.state.rawBuffer.toString(encoding) }
-                : {},
-              info === true ? { info: this.__infoRecord() } : {},
-            );
-            const err = this.__push(
-              objname === undefined ? extRecord : [record[objname], extRecord],
-              push,
-            );
-            if (err) {
-              return err;
-            }
-          } else {
-            const err = this.__push(
-              objname === undefined ? record : [record[objname], record],
-              push,
-            );
-            if (err) {
-              return err;
-            }
-          }
-        }
-      }
-      this.__resetRecord();
-    },
-    __firstLineToColumns: function (record) {
-      const { firstLineToHeaders } = this.state;
-      try {
-        const headers =
-          firstLineToHeaders === undefined
-            ? record
-            : firstLineToHeaders.call(null, record);
-        if (!Array.isArray(headers)) {
-          return this.__error(
-            new CsvError(
-              "CSV_INVALID_COLUMN_MAPPING",
-              [
-                "Invalid Column Mapping:",
-                "expect an array from column function,",
-                `got ${JSON.stringify(headers)}`,
-              ],
-              this.options,
-              this.__infoField(),
-              {
-                headers: headers,
-              },
-            ),
-          );
-        }
-        const normalizedHeaders = normalize_columns_array(headers);
-        this.state.expectedRecordLength = normalizedHeaders.length;
-        this.options.columns = normalizedHeaders;
-        this.__resetRecord();
-        return;
-      } catch (err) {
-        return err;
-      }
-    },
-    __resetRecord: function () {
-      if (this.options.raw === true) {
-        this.state.rawBuffer.reset();
-      }
-      this.state.error = undefined;
-      this.state.record = [];
-      this.state.record_length = 0;
-    },
-    __onField: function () {
-      const { cast, encoding, rtrim, max_record_size } = this.options;
-      const { enabled, wasQuoting } = this.state;
-      // Short circuit for the from_line options
-      if (enabled === false) {
-        return this.__resetField();
-      }
-      let field = this.state.field.toString(encoding);
-      if (rtrim === true && wasQuoting === false) {
-        field = field.trimRight();
-      }
-      if (cast === true) {
-        const [err, f] = this.__cast(field);
-        if (err !== undefined) return err;
-        field = f;
-      }
-      this.state.record.push(field);
-      // Increment record length if record size must not exceed a limit
-      if (max_record_size !== 0 && typeof field === "string") {
-        this.state.record_length += field.length;
-      }
-      this.__resetField();
-    },
-    __resetField: function () {
-      this.state.field.reset();
-      this.state.wasQuoting = false;
-    },
-    __push: function (record, push) {
-      const { on_record } = this.options;
-      if (on_record !== undefined) {
-        const info = this.__infoRecord();
-        try {
-          record = on_record.call(null, record, info);
-        } catch (err) {
-          return err;
-        }
-        if (record === undefined || record === null) {
-          return;
-        }
-      }
-      this.info.bytes_records += this.info.bytes;
-      push(record);
-    },
-    // Return a tuple with the error and the casted value
-    __cast: function (field) {
-      const { columns, relax_column_count } = this.options;
-      const isColumns = Array.isArray(columns);
-      // Dont loose time calling cast
-      // because the final record is an object
-      // and this field can't be associated to a key present in columns
-      if (
-        isColumns === true &&
-        relax_column_count &&
-        this.options.columns.length <= this.state.record.length
-      ) {
-        return [undefined, undefined];
-      }
-      if (this.state.castField !== null) {
-        try {
-          const info = this.__infoField();
-          return [undefined, this.state.castField.call(null, field, info)];
-        } catch (err) {
-          return [err];
-        }
-      }
-      if (this.__isFloat(field)) {
-        return [undefined, parseFloat(field)];
-      } else if (this.options.cast_date !== false) {
-        const info = this.__infoField();
-        return [undefined, this.options.cast_date.call(null, field, info)];
-      }
-      return [undefined, field];
-    },
-    __compareBytes: function (sourceBuf, targetBuf, targetPos, firstByte) {
-      if (sourceBuf[0] !== firstByte) return 0;
-      const sourceLength = sourceBuf.length;
-      for (let i = 1; i < sourceLength; i++) {
-        if (sourceBuf[i] !== targetBuf[targetPos + i]) return 0;
-      }
-      return sourceLength;
-    },
-    // Helper to test if a character is trimable
-    __isCharTrimable: function (buf, pos) {
-      const { timchars, timcharFirstBytes } = this.state;
-      // Fast bail-out: non-whitespace bytes (the common case) are rejected
-      // without scanning the full timchar list.
-      const first = buf[pos];
-      if (first === undefined || timcharFirstBytes[first] === 0) return 0;
-      loop1: for (let i = 0; i < timchars.length; i++) {
-        const timchar = timchars[i];
-        for (let j = 0; j < timchar.length; j++) {
-          if (timchar[j] !== buf[pos + j]) continue loop1;
-        }
-        return timchar.length;
-      }
-      return 0;
-    },
-    __isDelimiter: function (buf, pos, chr) {
-      const { delimiter, ignore_last_delimiters } = this.options;
-      if (
-        ignore_last_delimiters === true &&
-        this.state.record.length === this.options.columns.length - 1
-      ) {
-        return 0;
-      } else if (
-        ignore_last_delimiters !== false &&
-        typeof ignore_last_delimiters === "number" &&
-        this.state.record.length === ignore_last_delimiters - 1
-      ) {
-        return 0;
-      }
-      loop1: for (let i = 0; i < delimiter.length; i++) {
-        const del = delimiter[i];
-        if (del[0] === chr) {
-          for (let j = 1; j < del.length; j++) {
-            if (del[j] !== buf[pos + j]) continue loop1;
-          }
-          return del.length;
-        }
-      }
-      return 0;
-    },
-    __isEscape: function (buf, pos, chr) {
-      const { escape } = this.options;
-      if (escape === null) return false;
-      const l = escape.length;
-      if (escape[0] === chr) {
-        for (let i = 0; i < l; i++) {
-          if (escape[i] !== buf[pos + i]) {
-            return false;
-          }
-        }
-        return true;
-      }
-      return false;
-    },
-    __isFloat: function (value) {
-      return value - parseFloat(value) + 1 >= 0; // Borrowed from jquery
-    },
-    // Keep it in case we implement the `cast_int` option
-    // __isInt(value){
-    //   // return Number.isInteger(parseInt(value))
-    //   // return !isNaN( parseInt( obj ) );
-    //   return /^(\-|\+)?[1-9][0-9]*$/.test(value)
-    // }
-    __isQuote: function (buf, pos) {
-      const { quote } = this.options;
-      if (quote === null) return false;
-      const l = quote.length;
-      for (let i = 0; i < l; i++) {
-        if (quote[i] !== buf[pos + i]) {
-          return false;
-        }
-      }
-      return true;
-    },
-    __isRecordDelimiter: function (chr, buf, pos) {
-      const { record_delimiter } = this.options;
-      const recordDelimiterLength = record_delimiter.length;
-      loop1: for (let i = 0; i < recordDelimiterLength; i++) {
-        const rd = record_delimiter[i];
-        const rdLength = rd.length;
-        if (rd[0] !== chr) {
-          continue;
-        }
-        for (let j = 1; j < rdLength; j++) {
-          if (rd[j] !== buf[pos + j]) {
-            continue loop1;
-          }
-        }
-        return rd.length;
-      }
-      return 0;
-    },
-    __autoDiscoverRecordDelimiter: function (buf, pos) {
-      const { encoding } = this.options;
-      // Note, we don't need to cache this information in state,
-      // It is only called on the first line until we find out a suitable
-      // record delimiter.
-      const rds = [
-        // Important, the windows line ending must be before mac os 9
-        Buffer.from("\r\n", encoding),
-        Buffer.from("\n", encoding),
-        Buffer.from("\r", encoding),
-      ];
-      loop: for (let i = 0; i < rds.length; i++) {
-        const l = rds[i].length;
-        for (let j = 0; j < l; j++) {
-          if (rds[i][j] !== buf[pos + j]) {
-            continue loop;
-          }
-        }
-        this.options.record_delimiter.push(rds[i]);
-        this.state.recordDelimiterMaxLength = rds[i].length;
-        return rds[i].length;
-      }
-      return 0;
-    },
-    __error: function (msg) {
-      const { encoding, raw, skip_records_with_error } = this.options;
-      const err = typeof msg === "string" ? new Error(msg) : msg;
-      if (skip_records_with_error) {
-        this.state.recordHasError = true;
-        if (this.options.on_skip !== undefined) {
-          try {
-            this.options.on_skip(
-              err,
-              raw ? this.state.rawBuffer.toString(encoding) : undefined,
-            );
-          } catch (err) {
-            return err;
-          }
-        }
-        // this.emit('skip', err, raw ? this.state.rawBuffer.toString(encoding) : undefined);
+    for await (const record of readRecords(plan.path, plan.format, {
+        displayPath: plan.displayPath
+    })) {
+        const address = record.index === 0 ? '' : emailKey(record.fields[emailAt] ?? '');
+        if (address !== '')
+            into.add(address);
+    }
+}
+async function headerOf(plan) {
+    for await (const record of readRecords(plan.path, plan.format, {
+        displayPath: plan.displayPath
+    })) {
+        return record.fields;
+    }
+    return [];
+}
+/**
+ * The earlier revision's records, keyed by their values in the current header's column order;
+ * undefined when the file did not exist then.
+ */
+async function earlierRecords(plan, commit, header, options) {
+    if (commit === null)
         return undefined;
-      } else {
-        return err;
-      }
-    },
-    __infoDataSet: function () {
-      return {
-        ...this.info,
-        columns: this.options.columns,
-      };
-    },
-    __infoRecord: function () {
-      const { columns, raw, encoding } = this.options;
-      return {
-        ...this.__infoDataSet(),
-        bytes_records: this.info.bytes,
-        error: this.state.error,
-        header: columns === true,
-        index: this.state.record.length,
-        raw: raw ? this.state.rawBuffer.toString(encoding) : undefined,
-      };
-    },
-    __infoField: function () {
-      const { columns } = this.options;
-      const isColumns = Array.isArray(columns);
-      // Bytes records are only incremented when all records'fields are parsed
-      const bytes_records = this.info.bytes_records;
-      return {
-        ...this.__infoRecord(),
-        bytes_records: bytes_records,
-        column:
-          isColumns === true
-            ? columns.length > this.state.record.length
-              ? columns[this.state.record.length].name
-              : null
-            : this.state.record.length,
-        quoting: this.state.wasQuoting,
-      };
-    },
-  };
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/index.js
-/*
-CSV Parse
-
-Please look at the [project documentation](https://csv.js.org/parse/) for
-additional information.
-*/
-
-
-
-
-
-
-
-class Parser extends external_stream_.Transform {
-  constructor(opts = {}) {
-    super({ ...{ readableObjectMode: true }, ...opts, encoding: null });
-    this.api = transform({
-      on_skip: (err, chunk) => {
-        this.emit("skip", err, chunk);
-      },
-      ...opts,
-    });
-    // Backward compatibility
-    this.state = this.api.state;
-    this.options = this.api.options;
-    this.info = this.api.info;
-  }
-  // Implementation of `Transform._transform`
-  _transform(buf, _, callback) {
-    if (this.state.stop === true) {
-      return;
+    const blob = await blobAt(commit, (0,external_node_path_.dirname)(plan.path), (0,external_node_path_.basename)(plan.path));
+    if (blob === undefined)
+        return undefined;
+    const byValues = new Map();
+    let columns = [];
+    try {
+        for await (const record of recordsOf(readBlob(blob, (0,external_node_path_.dirname)(plan.path)), plan.format, `${plan.displayPath} at ${options.ref}`)) {
+            if (record.index === 0) {
+                // Where each current column was then (-1: it did not exist, its values were empty).
+                columns = header.map((name) => record.fields.indexOf(name));
+                continue;
+            }
+            const values = columns.map((at) => (at < 0 ? '' : (record.fields[at] ?? '')));
+            const key = hashOf(values.join('\u0000'));
+            const emailAt = header.indexOf('email');
+            const address = emailKey(emailAt >= 0 ? (values[emailAt] ?? '') : '');
+            const email = hashOf(address);
+            const entry = byValues.get(key);
+            if (entry)
+                entry.lines.push(record.line);
+            else
+                byValues.set(key, {
+                    lines: [record.line],
+                    email,
+                    ...(options.collectRemoved ? { address } : {})
+                });
+        }
     }
-    const err = this.api.parse(
-      buf,
-      false,
-      (record) => {
-        this.push(record);
-      },
-      () => {
-        this.push(null);
-        this.end();
-        // Fix #333 and break #410
-        //   ko: api.stream.iterator.coffee
-        //   ko with v21.4.0, ok with node v20.5.1: api.stream.finished # aborted (with generate())
-        //   ko: api.stream.finished # aborted (with Readable)
-        // this.destroy()
-        // Fix #410 and partially break #333
-        //   ok: api.stream.iterator.coffee
-        //   ok: api.stream.finished # aborted (with generate())
-        //   broken: api.stream.finished # aborted (with Readable)
-        this.on("end", this.destroy);
-      },
-    );
-    if (err !== undefined) {
-      this.state.stop = true;
+    catch (error) {
+        if (!(error instanceof FileFormatError))
+            throw error;
+        options.warn?.(`${plan.displayPath}: its version at ${options.ref} cannot be read (${error.message}); ` +
+            'every record counts as new');
+        return undefined;
     }
-    callback(err);
-  }
-  // Implementation of `Transform._flush`
-  _flush(callback) {
-    if (this.state.stop === true) {
-      return;
-    }
-    const err = this.api.parse(
-      undefined,
-      true,
-      (record) => {
-        this.push(record);
-      },
-      () => {
-        this.push(null);
-        this.on("end", this.destroy);
-      },
-    );
-    callback(err);
-  }
+    return { byValues };
+}
+/** Values are compared by digest: the earlier revision's rows are not kept in memory. */
+function hashOf(text) {
+    return (0,external_node_crypto_.createHash)('sha1').update(text).digest('base64');
 }
 
-const parse = function () {
-  let data, options, callback;
-  for (const i in arguments) {
-    const argument = arguments[i];
-    const type = typeof argument;
-    if (
-      data === undefined &&
-      (typeof argument === "string" || Buffer.isBuffer(argument))
-    ) {
-      data = argument;
-    } else if (options === undefined && is_object(argument)) {
-      options = argument;
-    } else if (callback === undefined && type === "function") {
-      callback = argument;
-    } else {
-      throw new CsvError(
-        "CSV_INVALID_ARGUMENT",
-        ["Invalid argument:", `got ${JSON.stringify(argument)} at index ${i}`],
-        options || {},
-      );
+;// CONCATENATED MODULE: ./src/changes/summary.ts
+
+
+const STAY = 'they stay in Marketo: this action adds members and sets their status, it never removes them';
+const REMOVE = 'with removed-records: remove, their members are removed once every import has ended';
+function fate(removing) {
+    return removing ? REMOVE : STAY;
+}
+/** The changed-since section of the job summary: what was selected, and what was removed. */
+function changesSection(changes, md = untrusted/* JOB_SUMMARY */.Bp, removing = false) {
+    if (changes === undefined)
+        return [];
+    const at = changes.commit ? ` (\`${changes.commit.slice(0, 7)}\`)` : '';
+    const lines = [`#### Changes since ${md.code(changes.ref)}${at}`, ''];
+    if (changes.commit === null) {
+        lines.push('No earlier revision (the first push of a branch): every record counts as new.', '');
     }
-  }
-  const parser = new Parser(options);
-  if (callback) {
-    const records =
-      options === undefined || options.objname === undefined
-        ? []
-        : Object.create(null);
-    parser.on("readable", function () {
-      let record;
-      while ((record = this.read()) !== null) {
-        if (options === undefined || options.objname === undefined) {
-          records.push(record);
-        } else {
-          Object.assign(records, {
-            [record[0]]: record[1],
-            // writable: true,
-            // enumerable: true,
-            // configurable: true
-          });
-        }
-      }
-    });
-    parser.on("error", function (err) {
-      callback(err, undefined, parser.api.__infoDataSet());
-    });
-    parser.on("end", function () {
-      callback(undefined, records, parser.api.__infoDataSet());
-    });
-  }
-  if (data !== undefined) {
-    const writer = function () {
-      parser.write(data);
-      parser.end();
-    };
-    // Support Deno, Rollup doesn't provide a shim for setImmediate
-    if (typeof setImmediate === "function") {
-      setImmediate(writer);
-    } else {
-      setTimeout(writer, 0);
+    lines.push('| file | new | changed | unchanged (not sent) | removed |', '| --- | ---: | ---: | ---: | ---: |');
+    for (const file of changes.files) {
+        lines.push(`| ${md.code(file.displayPath)}${file.newFile ? ' (new file)' : ''} | ${formatCount(file.added)} | ` +
+            `${formatCount(file.changed)} | ${formatCount(file.unchanged)} | ${formatCount(file.removed)} |`);
     }
-  }
-  return parser;
+    lines.push('');
+    const removed = changes.files.filter((file) => file.removed > 0);
+    if (removed.length > 0) {
+        const total = removed.reduce((sum, file) => sum + file.removed, 0);
+        lines.push(`**${plural(total, 'record')} removed since ${md.code(changes.ref)}**: ${fate(removing)}.`);
+        for (const file of removed)
+            lines.push(`- ${removedText(file, changes.ref, md)}`);
+        lines.push('');
+    }
+    return lines;
+}
+/** A notice per file with removed records, at the file: removed lines have no line here. */
+function removedAnnotations(changes, removing = false) {
+    return (changes?.files ?? [])
+        .filter((file) => file.removed > 0)
+        .map((file) => ({
+        kind: 'notice',
+        title: removing ? 'Records removed leave the program' : 'Records removed stay in Marketo',
+        message: `${removedText(file, changes?.ref ?? '')}; ${fate(removing)}`,
+        file: file.displayPath
+    }));
+}
+/**
+ * Removed records counted, with their lines in the earlier revision (never their values): as
+ * markdown for `md`, else as plain text for an annotation.
+ */
+function removedText(file, ref, md) {
+    const name = md ? md.code(file.displayPath) : file.displayPath;
+    const more = file.removed - file.removedLines.length;
+    const lines = file.removedLines.join(', ') + (more > 0 ? ` and ${formatCount(more)} more` : '');
+    return `${name}: ${plural(file.removed, 'record')} removed since ${md ? md.code(ref) : ref} (${file.removedLines.length === 1 && more === 0 ? 'line' : 'lines'} ${lines} of that version)`;
+}
+
+;// CONCATENATED MODULE: ./src/report/annotations.ts
+
+/**
+ * GitHub shows at most 10 error and 10 warning annotations per step. Rows get 8 of each; the
+ * rest stay for the step's own messages (the verdict, a file that cannot be read).
+ */
+const ROW_ANNOTATIONS_PER_KIND = 8;
+/**
+ * One annotation per failed row (error) and warned row (warning) at its file and line, titled
+ * with Marketo's reason: never the row's values. Past the cap, one notice says how many more
+ * are in the report.
+ */
+function rowAnnotations(issues, reportName) {
+    const located = (list) => list.filter((issue) => issue.line !== null);
+    const failures = located(issues.failures.first);
+    const warnings = located(issues.warnings.first);
+    const annotations = [
+        ...failures.slice(0, ROW_ANNOTATIONS_PER_KIND).map((issue) => ({
+            kind: 'error',
+            title: issue.reason,
+            message: `Marketo did not import the row that starts on this line (batch ${issue.batchId})`,
+            file: issue.file,
+            line: issue.line
+        })),
+        ...warnings.slice(0, ROW_ANNOTATIONS_PER_KIND).map((issue) => ({
+            kind: 'warning',
+            title: issue.reason,
+            message: `Marketo imported the row that starts on this line with a warning (batch ${issue.batchId})`,
+            file: issue.file,
+            line: issue.line
+        }))
+    ];
+    const moreFailures = issues.failures.rows - Math.min(failures.length, ROW_ANNOTATIONS_PER_KIND);
+    const moreWarnings = issues.warnings.rows - Math.min(warnings.length, ROW_ANNOTATIONS_PER_KIND);
+    if (moreFailures > 0 || moreWarnings > 0) {
+        const more = [
+            moreFailures > 0 ? plural(moreFailures, 'more failed row') : '',
+            moreWarnings > 0
+                ? plural(moreWarnings, 'more row with a warning', 'more rows with a warning')
+                : ''
+        ].filter(Boolean);
+        annotations.push({
+            kind: 'notice',
+            title: 'More rows in the report',
+            message: `${more.join(' and ')} are listed with their lines and reasons in ${reportName}`
+        });
+    }
+    return annotations;
+}
+
+;// CONCATENATED MODULE: ./src/validate/types.ts
+/** Severity and the words a summary uses for each kind, in the order reports list them. */
+const KINDS = {
+    unreadable: { severity: 'error', label: 'file cannot be read' },
+    'invalid-utf8': { severity: 'error', label: 'not valid UTF-8' },
+    'unclosed-quote': { severity: 'error', label: 'unbalanced quotes' },
+    'line-breaks': { severity: 'error', label: 'lines end with a carriage return alone' },
+    delimiter: { severity: 'error', label: 'delimiter contradicts the format' },
+    'no-email-column': { severity: 'error', label: 'no email column' },
+    'field-count': { severity: 'error', label: 'wrong number of fields' },
+    'empty-email': { severity: 'error', label: 'empty email' },
+    'invalid-email': { severity: 'warning', label: 'email Marketo flags as invalid' },
+    'duplicate-email': { severity: 'warning', label: 'same email twice' },
+    'header-name': { severity: 'warning', label: 'header name is not a REST API name' },
+    'record-too-large': { severity: 'warning', label: 'record larger than Marketo’s limit' },
+    split: { severity: 'notice', label: 'file will be split' }
 };
 
+;// CONCATENATED MODULE: ./src/validate/annotations.ts
 
+
+
+/** A finding as an annotation at its file and line, titled with its kind. */
+function findingAnnotation(finding) {
+    return {
+        kind: finding.severity,
+        title: KINDS[finding.kind].label,
+        message: finding.message,
+        file: finding.file,
+        ...(finding.line !== null ? { line: finding.line } : {})
+    };
+}
+/**
+ * Keeps GitHub's caps over everything a step annotates (10 errors, 10 warnings, 10 notices per
+ * step): the first `ROW_ANNOTATIONS_PER_KIND` of each kind, in order, leaving room for the step's
+ * own messages; past it, one notice says how many more there are and where they are listed.
+ */
+function capAnnotations(annotations, listedIn) {
+    const kept = [];
+    const left = { error: 0, warning: 0, notice: 0 };
+    const used = { error: 0, warning: 0, notice: 0 };
+    for (const annotation of annotations) {
+        if (used[annotation.kind] < ROW_ANNOTATIONS_PER_KIND) {
+            used[annotation.kind]++;
+            kept.push(annotation);
+        }
+        else {
+            left[annotation.kind]++;
+        }
+    }
+    const more = [
+        left.error > 0 ? plural(left.error, 'more error') : '',
+        left.warning > 0 ? plural(left.warning, 'more warning') : '',
+        left.notice > 0 ? plural(left.notice, 'more notice') : ''
+    ].filter(Boolean);
+    if (more.length > 0) {
+        kept.push({
+            kind: 'notice',
+            title: 'More in the report',
+            message: `${more.join(', ')} are listed with their files and lines in ${listedIn}`
+        });
+    }
+    return kept;
+}
 
 // EXTERNAL MODULE: external "node:buffer"
 var external_node_buffer_ = __nccwpck_require__(4573);
@@ -73382,121 +71720,36 @@ function countLineFeeds(bytes, end) {
 
 
 
-
 /**
- * Read size of the checks. Small reads keep few records in flight between the two readers, so
- * they die young: with 1 MiB reads a 100 MB file peaked at 2.5x the memory, and was no faster.
+ * Read size of the checks. Small reads keep few records in flight, so they die young: with
+ * 1 MiB reads a 100 MB file peaked at 2.5x the memory, and was no faster.
  */
 const CHECK_READ_BYTES = 64 * 1024;
 /**
- * Reads a file once with csv-parse, the way Marketo's own CSV reader would read it, and hands
- * each record to `visit` with its line and byte range from the same scanner that plans the parts:
- * every line this reports is a line the import and failure tracing use. The file is streamed;
- * only the records not yet matched between the two readers are held.
+ * Reads a file once with the scanner that plans the parts (the one decoder every reader uses),
+ * checking its encoding on the way, and hands each record to `visit`: every line this reports
+ * is a line the import and failure tracing use. The file is streamed.
  */
 async function parseChecked(path, format, visit, options = {}) {
-    const displayPath = options.displayPath ?? path;
-    // Boundaries from the scanner and records from csv-parse, matched in order.
-    const bounds = [];
-    let boundsAt = 0;
-    const parsed = [];
-    let parsedAt = 0;
-    let index = 0;
-    let disagreement = null;
-    let unclosedQuote = null;
-    const skipped = [];
-    const scanner = new RecordScanner(format, (start, end, line) => bounds.push(start, end, line), displayPath);
-    const parser = parse({
-        delimiter: delimiterOf(format),
-        quote: '"',
-        escape: '"',
-        bom: true,
-        // The scanner's reading of RFC 4180: a quote inside an unquoted field is data, rows may
-        // differ in length (checked here, with a line), empty lines are not records, and only
-        // LF or CRLF ends a record.
-        relax_quotes: true,
-        relax_column_count: true,
-        skip_empty_lines: true,
-        record_delimiter: ['\r\n', '\n'],
-        skip_records_with_error: true,
-        on_skip: (error) => {
-            if (error)
-                skipped.push(error);
-            return undefined;
-        },
-        on_record: (fields, context) => {
-            parsed.push({ fields, end: context.bytes });
-            return null;
-        }
-    });
     const utf8 = new Utf8Checker();
-    const match = () => {
-        while (disagreement === null && boundsAt < bounds.length && parsedAt < parsed.length) {
-            const start = bounds[boundsAt];
-            const end = bounds[boundsAt + 1];
-            const line = bounds[boundsAt + 2];
-            const record = parsed[parsedAt];
-            if (record.end !== end) {
-                disagreement = { line };
-                break;
-            }
-            boundsAt += 3;
-            parsedAt++;
-            visit({ index: index++, line, start, end, fields: record.fields });
-        }
-        // Drop what was matched, so memory holds only the records in flight.
-        if (boundsAt > 3000) {
-            bounds.splice(0, boundsAt);
-            boundsAt = 0;
-        }
-        if (parsedAt > 1000) {
-            parsed.splice(0, parsedAt);
-            parsedAt = 0;
-        }
-    };
+    let records = 0;
+    const reader = new RecordReader(format, (bytes, from, start, end, line) => visit(records++, bytes, from, start, end, line), options.displayPath ?? path);
     const stream = (0,external_node_fs_.createReadStream)(path, { highWaterMark: options.readBytes ?? CHECK_READ_BYTES });
     for await (const chunk of stream) {
         const bytes = chunk;
         utf8.push(bytes);
-        scanner.push(bytes);
-        await parse_write(parser, bytes);
-        match();
+        reader.push(bytes);
     }
+    let unclosedQuote = null;
     try {
-        scanner.finish();
+        reader.finish();
     }
     catch (error) {
         if (!(error instanceof FileFormatError))
             throw error;
         unclosedQuote = { line: error.line };
     }
-    await new Promise((resolve, reject) => {
-        parser.once('error', reject);
-        parser.end(() => resolve());
-        parser.resume();
-    });
-    match();
-    if (unclosedQuote === null && disagreement === null) {
-        const unmatched = boundsAt < bounds.length || parsedAt < parsed.length;
-        const otherError = skipped.find((error) => error.code !== 'CSV_QUOTE_NOT_CLOSED');
-        if (unmatched || otherError)
-            disagreement = { line: lineOfUnmatched(bounds, boundsAt) };
-    }
-    return {
-        sizeBytes: scanner.bytes,
-        records: index,
-        utf8: utf8.finish(),
-        unclosedQuote,
-        disagreement
-    };
-}
-function parse_write(parser, chunk) {
-    return new Promise((resolve, reject) => {
-        parser.write(chunk, (error) => (error ? reject(error) : resolve()));
-    });
-}
-function lineOfUnmatched(bounds, at) {
-    return bounds[at + 2] ?? bounds[bounds.length - 1] ?? 1;
+    return { sizeBytes: reader.bytes, records, utf8: utf8.finish(), unclosedQuote };
 }
 
 ;// CONCATENATED MODULE: ./src/validate/check.ts
@@ -73554,13 +71807,14 @@ async function checkFile(file, run, options = {}) {
     let maxRecordBytes = 0;
     let emailAt = -1;
     let rowsChecked = true;
-    const visit = (record) => {
-        if (record.index === 0) {
-            header = record.fields;
-            maxRecordBytes = MARKETO_MAX_BODY_BYTES - (record.end - record.start) - overhead;
+    const counter = new FieldCounter(format);
+    const visit = (index, bytes, from, start, end, line) => {
+        if (index === 0) {
+            header = parseFields(bytes.subarray(from, from + end - start), format);
+            maxRecordBytes = MARKETO_MAX_BODY_BYTES - (end - start) - overhead;
             if (header.some((name) => name.includes('\r'))) {
                 // A file saved with classic Mac OS line breaks reads as one long header.
-                error('line-breaks', record.line, 'the header holds a carriage return: the lines end with a carriage return alone ' +
+                error('line-breaks', line, 'the header holds a carriage return: the lines end with a carriage return alone ' +
                     '(classic Mac OS); save the file with LF or CRLF line breaks');
                 rowsChecked = false;
                 return;
@@ -73569,43 +71823,44 @@ async function checkFile(file, run, options = {}) {
                 ? delimiterContradiction(header[0], format, delimiter)
                 : undefined;
             if (contradiction !== undefined) {
-                error('delimiter', record.line, contradiction);
+                error('delimiter', line, contradiction);
                 rowsChecked = false;
                 return;
             }
             const email = emailColumn(header);
             if ('problem' in email)
-                error('no-email-column', record.line, email.problem);
+                error('no-email-column', line, email.problem);
             else
                 emailAt = email.index;
             for (const warning of headerNameWarnings(header)) {
-                run.findings.add('header-name', displayPath, record.line, warning.message);
+                run.findings.add('header-name', displayPath, line, warning.message);
             }
             return;
         }
         result.rows++;
         if (rowsChecked)
-            checkRow(record);
+            checkRow(bytes, from, end - start, line);
     };
-    const checkRow = (record) => {
-        const { line, fields } = record;
+    const checkRow = (bytes, from, recordBytes, line) => {
+        counter.read(bytes, from, from + recordBytes, emailAt);
+        const fields = counter.count;
         const selected = file.selected?.(line) ?? true;
         let warned = false;
-        if (selected && record.end - record.start > maxRecordBytes) {
+        if (selected && recordBytes > maxRecordBytes) {
             warned = true;
-            run.findings.add('record-too-large', displayPath, line, `this record is ${formatBytes(record.end - record.start)}: with the header it is larger ` +
+            run.findings.add('record-too-large', displayPath, line, `this record is ${formatBytes(recordBytes)}: with the header it is larger ` +
                 `than Marketo's import limit of ${MARKETO_MAX_BODY_BYTES / 1_048_576} MiB, so Marketo cannot import it`);
         }
-        if (fields.length !== header.length) {
+        if (fields !== header.length) {
             if (selected) {
-                error('field-count', line, `this record has ${fields.length} fields, the header has ${header.length}` +
-                    (fields.length > header.length
+                error('field-count', line, `this record has ${fields} fields, the header has ${header.length}` +
+                    (fields > header.length
                         ? '; a value holding the delimiter must be in double quotes'
                         : ''));
             }
         }
         else if (emailAt >= 0) {
-            const email = fields[emailAt].trim();
+            const email = counter.value.trim();
             if (email === '') {
                 if (selected)
                     error('empty-email', line, 'empty email: Marketo fails a row without one');
@@ -73634,11 +71889,6 @@ async function checkFile(file, run, options = {}) {
             lastLine = parsed.unclosedQuote.line - 1;
             error('unclosed-quote', parsed.unclosedQuote.line, 'a quoted field opens on this line and is never closed (unbalanced "); a " inside a ' +
                 'quoted field must be doubled ("")');
-        }
-        if (parsed.disagreement) {
-            lastLine = Math.min(lastLine, parsed.disagreement.line - 1);
-            error('quoting', parsed.disagreement.line, 'the quotes from this record on can be read in two ways; check that every quoted field ' +
-                'is closed right before a delimiter or the line break');
         }
     }
     catch (cause) {
@@ -73778,7 +72028,7 @@ class Findings {
 
 /**
  * The local checks before anything is sent (or instead of sending, in a dry run): reads every
- * matched file once with csv-parse, refuses the files with errors (their rows count as not
+ * matched file once with the record scanner, refuses the files with errors (their rows count as not
  * submitted, with the first error as the reason), and notes the files that will be split.
  */
 async function preflight(options) {
@@ -73840,7 +72090,8 @@ async function checkAll(options, run) {
         else {
             const { problem } = entry;
             const path = (0,external_node_path_.resolve)(options.workspace, problem.displayPath);
-            const check = await checkOf(path, problem.displayPath, detectFormat(path, options.format));
+            const { format } = detectFormat(path, options.format, await readHead(path));
+            const check = await checkOf(path, problem.displayPath, format);
             annotated.add(`${problem.displayPath}\u0000${problem.line ?? ''}`);
             if (check.errors > 0)
                 refuse(check, Math.max(problem.rows, check.rows));
@@ -73909,7 +72160,8 @@ async function checkFiles(inputs, mode, found, log) {
                 ref,
                 cwd: inputs.workspace,
                 chunkSizeBytes: inputs.chunkSizeBytes,
-                warn: log.warning
+                warn: log.warning,
+                collectRemoved: inputs.removedRecords === 'remove'
             });
             for (const file of selected.summary.files) {
                 log.info(`${file.displayPath}: ${file.newFile ? 'new file, ' : ''}${file.added} new, ${file.changed} changed, ` +
@@ -73948,7 +72200,11 @@ async function checkFiles(inputs, mode, found, log) {
         problems: checked.problems,
         validation: checked.summary,
         ...(selection ? { changes: selection.summary } : {}),
-        annotations: [...checked.annotations, ...removedAnnotations(selection?.summary)]
+        ...(selection && inputs.removedRecords === 'remove' ? { removed: selection.removed } : {}),
+        annotations: [
+            ...checked.annotations,
+            ...removedAnnotations(selection?.summary, inputs.removedRecords === 'remove')
+        ]
     };
 }
 
@@ -73999,7 +72255,39 @@ function describe(finding, md) {
     return `- ${MARKS[finding.severity]} ${md.code(where)} ${md.text(finding.message)}`;
 }
 
+;// CONCATENATED MODULE: ./src/instance/summary.ts
+
+
+/** The instance section of the job summary: what Marketo said about the program and the run. */
+function instanceSection(facts, md = untrusted/* JOB_SUMMARY */.Bp) {
+    if (facts === undefined)
+        return [];
+    const lines = ['#### Instance', ''];
+    const { program, status, quota } = facts;
+    if (program) {
+        lines.push(`- Program: ${md.text(program.name)} (${program.id}), channel ${md.text(program.channel)}, ` +
+            `workspace ${md.text(program.workspace)}`);
+    }
+    if (status) {
+        lines.push(`- Status: ${md.text(status.name)}, step ${status.step}` +
+            (status.success ? ', a success step of the channel' : ', not a success step'));
+    }
+    if (facts.columnsChecked !== undefined) {
+        lines.push(`- Columns: ${plural(facts.columnsChecked, 'column')} checked against the field descriptions`);
+    }
+    if (quota) {
+        lines.push(`- Daily quota: ${formatCount(quota.usedToday)} of ${formatCount(quota.quota)} calls ` +
+            `counted today, the checks' included; this run needs about ${formatCount(quota.estimatedCalls)} more`);
+    }
+    for (const skipped of facts.skipped)
+        lines.push(`- Not checked: ${md.text(skipped)}`);
+    lines.push(`- The checks made ${plural(facts.calls, 'API call')}`, '');
+    return lines;
+}
+
 ;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
 
 
 
@@ -74022,7 +72310,7 @@ function renderSummary(report, md = untrusted/* JOB_SUMMARY */.Bp) {
     }
     if (report.stop)
         lines.push(`**Stopped early:** ${md.text(report.stop.message)}.`, '');
-    lines.push(...problems(report, md), ...changesSection(report.changes, md), ...validationSection(report.validation, report.mode, report.files.length + report.fileProblems.length, md), ...reasonsTable('Why rows failed', report.rowIssues.failures, md), ...reasonsTable('Why rows were imported with a warning', report.rowIssues.warnings, md), ...files(report, md), ...partsTable(report, md), ...batchIds(report));
+    lines.push(...problems(report, md), ...instanceSection(report.instance, md), ...changesSection(report.changes, md, report.removals?.mode === 'removed-records'), ...removalsSection(report.removals, md), ...validationSection(report.validation, report.mode, report.files.length + report.fileProblems.length, md), ...reasonsTable('Why rows failed', report.rowIssues.failures, md), ...reasonsTable('Why rows were imported with a warning', report.rowIssues.warnings, md), ...files(report, md), ...partsTable(report, md), ...batchIds(report));
     lines.push(`<sub>Program ${md.text(report.programId)}, status "${md.text(report.programMemberStatus)}" · ` +
         `${plural(report.apiCalls, 'API call')} · ${formatDuration(report.elapsedMs)}</sub>`, '');
     return fitToLimit(lines.join('\n'));
@@ -77886,6 +76174,8 @@ class DefaultGlobber {
 //# sourceMappingURL=internal-globber.js.map
 // EXTERNAL MODULE: external "crypto"
 var external_crypto_ = __nccwpck_require__(76982);
+// EXTERNAL MODULE: external "stream"
+var external_stream_ = __nccwpck_require__(2203);
 // EXTERNAL MODULE: external "util"
 var external_util_ = __nccwpck_require__(39023);
 ;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-hash-files.js
@@ -78052,8 +76342,11 @@ async function findFiles(patterns, workspace) {
 async function findStage(inputs, mode, log) {
     return log.group('Finding files', async () => {
         const discovery = mode.kind === 'resume' && !mode.withFiles
-            ? { noFiles: false, plans: [], problems: [] }
+            ? { noFiles: false, plans: [], problems: [], notices: [] }
             : await discover(inputs);
+        for (const { displayPath, message } of discovery.notices) {
+            log.notice(`${displayPath}: ${message}`, { file: displayPath, startLine: 1 });
+        }
         for (const plan of discovery.plans) {
             log.info(describePlan(plan));
             if (plan.rows === 0) {
@@ -78095,6 +76388,7 @@ async function discover(inputs) {
     const workspace = await (0,promises_.realpath)(inputs.workspace).catch(() => inputs.workspace);
     const plans = [];
     const problems = [];
+    const notices = [];
     for (const matched of paths) {
         const displayPath = displayPathOf(matched, inputs.workspace);
         // The workspace is the boundary: a link out of it is refused before anything reads it.
@@ -78103,17 +76397,17 @@ async function discover(inputs) {
             problems.push({ displayPath, rows: 0, message: OUTSIDE_WORKSPACE });
             continue;
         }
-        const content = await probeContent(path);
+        const head = await readHead(path);
+        const content = contentKind(head);
         if (content !== 'text') {
             problems.push({ displayPath, rows: 0, message: NOT_TEXT[content] });
             continue;
         }
+        const { format, notice } = detectFormat(matched, inputs.format, head);
+        if (notice !== undefined)
+            notices.push({ displayPath, message: notice });
         try {
-            plans.push(await planFile(path, {
-                format: detectFormat(matched, inputs.format),
-                chunkSizeBytes: inputs.chunkSizeBytes,
-                displayPath
-            }));
+            plans.push(await planFile(path, { format, chunkSizeBytes: inputs.chunkSizeBytes, displayPath }));
         }
         catch (error) {
             if (!(error instanceof FileFormatError)) {
@@ -78126,7 +76420,7 @@ async function discover(inputs) {
             problems.push({ displayPath, rows: 0, message: detail, line: error.line });
         }
     }
-    return { noFiles: paths.length === 0, plans, problems };
+    return { noFiles: paths.length === 0, plans, problems, notices };
 }
 const OUTSIDE_WORKSPACE = 'is a link to a file outside the workspace; only files inside GITHUB_WORKSPACE are read, ' +
     'so it was not opened';
@@ -78134,18 +76428,6 @@ const NOT_TEXT = {
     utf16: 'is UTF-16 text; save it as UTF-8 (CSV, TSV or SSV) and run the action again',
     binary: 'is not a text file (it holds NUL bytes); give CSV, TSV or SSV text files'
 };
-/** Bytes read to tell a text file from a binary one, as git does. */
-const BINARY_PROBE_BYTES = 8000;
-async function probeContent(path) {
-    const file = await (0,promises_.open)(path, 'r');
-    try {
-        const { buffer, bytesRead } = await file.read(Buffer.alloc(BINARY_PROBE_BYTES), 0, BINARY_PROBE_BYTES, 0);
-        return contentKind(buffer.subarray(0, bytesRead));
-    }
-    finally {
-        await file.close();
-    }
-}
 /**
  * UTF-16 before the NUL probe, which it would fail: a byte order mark (FF FE, FE FF), or the
  * NULs of mostly ASCII UTF-16 text, in every other byte and nowhere else.
@@ -78274,6 +76556,12 @@ const MARKETO_ERRORS = {
         stopsRun: true,
         advice: () => 'Marketo did not accept the member status (1025). program-member-status must be a status of ' +
             "this program's channel (for example 'Member' or 'On List'), spelled exactly, case included."
+    },
+    '1029': {
+        handling: 'backoff',
+        advice: () => "Marketo's bulk export queue is full or the instance's daily export size is used up (1029: " +
+            'at most 10 exports queued per instance, 500 MB of export files a day by default, shared ' +
+            'with other integrations); nobody was removed. Run again later.'
     },
     'HTTP 401': {
         handling: 'fatal',
@@ -78404,7 +76692,14 @@ const OPERATION_LABELS = {
     submit: 'Submitting the import job',
     status: 'Reading the import job status',
     failures: 'Downloading the failed rows',
-    warnings: 'Downloading the rows with warnings'
+    warnings: 'Downloading the rows with warnings',
+    leads: 'Looking up leads by email',
+    memberDelete: 'Removing members from the program',
+    export: "Exporting the program's members",
+    program: 'Reading the program',
+    channels: "Reading the channels' member statuses",
+    describe: 'Reading the field descriptions',
+    usage: "Reading today's API usage"
 };
 /** A failure the client will not retry (any more), with what the user should do about it. */
 class MarketoApiError extends Error {
@@ -79129,6 +77424,146 @@ class CallLimiter {
     }
 }
 
+;// CONCATENATED MODULE: ./src/marketo/members.ts
+/** Reads the answers of the calls that remove members: lead lookup, member delete, export. */
+
+const EXPORT_STATUSES = [
+    'Created',
+    'Queued',
+    'Processing',
+    'Completed',
+    'Cancelled',
+    // Adobe's OpenAPI file spells it so in one place.
+    'Canceled',
+    'Failed'
+];
+function members_isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function members_invalid(what) {
+    return new AttemptFailure('invalid answer', what);
+}
+const isLeadId = (value) => typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+function parseFoundLeads(result) {
+    return result.map((lead) => {
+        if (!members_isObject(lead) || !isLeadId(lead.id) || typeof lead.email !== 'string') {
+            throw members_invalid('a lead of the lookup answer has no id or email');
+        }
+        return { id: lead.id, email: lead.email.trim().toLowerCase() };
+    });
+}
+/** Per record of the request, in its order (`seq`); a record Marketo left out is an invalid answer. */
+function parseDeleteResults(result, leadIds) {
+    const bySeq = new Map();
+    result.forEach((record, i) => {
+        if (!members_isObject(record) || !isLeadId(record.leadId)) {
+            throw members_invalid('a record of the member delete answer has no leadId');
+        }
+        if (record.status !== 'deleted' && record.status !== 'skipped') {
+            throw members_invalid('a record of the member delete answer has no known status');
+        }
+        const seq = typeof record.seq === 'number' ? record.seq : i;
+        const reasons = Array.isArray(record.reasons) ? record.reasons : [];
+        const reason = reasons
+            .filter(members_isObject)
+            .map((r) => `${String(r.code ?? '')} ${String(r.message ?? '')}`.trim())
+            .join('; ');
+        bySeq.set(seq, {
+            leadId: record.leadId,
+            status: record.status,
+            ...(reason ? { reason: reason.slice(0, 200) } : {})
+        });
+    });
+    return leadIds.map((leadId, seq) => {
+        const found = bySeq.get(seq);
+        if (found === undefined || found.leadId !== leadId) {
+            throw members_invalid('the member delete answer does not list every record sent');
+        }
+        return found;
+    });
+}
+function parseMemberExport(result) {
+    const first = result[0];
+    if (!members_isObject(first) || typeof first.exportId !== 'string' || first.exportId === '') {
+        throw members_invalid('the export answer has no exportId');
+    }
+    if (typeof first.status !== 'string' || !EXPORT_STATUSES.includes(first.status)) {
+        throw members_invalid('the export answer has no known status');
+    }
+    const status = (first.status === 'Canceled' ? 'Cancelled' : first.status);
+    return {
+        exportId: first.exportId,
+        status,
+        ...(typeof first.numberOfRecords === 'number'
+            ? { numberOfRecords: first.numberOfRecords }
+            : {}),
+        ...(typeof first.fileSize === 'number' ? { fileSize: first.fileSize } : {}),
+        ...(typeof first.errorMsg === 'string' ? { errorMsg: first.errorMsg.slice(0, 1000) } : {})
+    };
+}
+
+;// CONCATENATED MODULE: ./src/marketo/instance.ts
+/** Reads the answers of the calls that describe the instance: program, channels, fields, usage. */
+
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+const instance_invalid = (what) => new AttemptFailure('invalid answer', `${what} is not the expected JSON`);
+const instance_text = (value) => (typeof value === 'string' ? value : '');
+/** `result[0]` of a program answer; undefined when Marketo knows no such program. */
+function parseProgram(result) {
+    const program = result[0];
+    if (program === undefined)
+        return undefined;
+    if (!isRecord(program) || typeof program.name !== 'string')
+        throw instance_invalid('the program answer');
+    return {
+        id: typeof program.id === 'number' ? program.id : Number.NaN,
+        name: program.name,
+        channel: instance_text(program.channel),
+        workspace: instance_text(program.workspace)
+    };
+}
+function parseChannels(result) {
+    return result.map((channel) => {
+        if (!isRecord(channel) || typeof channel.name !== 'string')
+            throw instance_invalid('a channel');
+        const statuses = Array.isArray(channel.progressionStatuses) ? channel.progressionStatuses : [];
+        return {
+            name: channel.name,
+            statuses: statuses.filter(isRecord).map((status) => ({
+                name: instance_text(status.name),
+                step: typeof status.step === 'number' ? status.step : 0,
+                success: status.success === true,
+                hidden: status.hidden === true
+            }))
+        };
+    });
+}
+/** `result[0].fields` of describe2.json or programs/members/describe.json. */
+function instance_parseFields(result) {
+    const described = result[0];
+    if (!isRecord(described) || !Array.isArray(described.fields))
+        throw instance_invalid('a describe answer');
+    return described.fields.filter(isRecord).map((field) => ({
+        name: instance_text(field.name),
+        displayName: instance_text(field.displayName),
+        dataType: instance_text(field.dataType),
+        // A field the describe does not say is read-only is taken as writable.
+        updateable: field.updateable !== false
+    }));
+}
+/** Today's calls: `result[0].total` of usage.json (0 when Marketo has counted none). */
+function parseUsage(result) {
+    const today = result[0];
+    if (today === undefined)
+        return 0;
+    if (!isRecord(today))
+        throw instance_invalid('the usage answer');
+    const total = today.total;
+    return typeof total === 'number' && Number.isInteger(total) && total >= 0 ? total : 0;
+}
+
 ;// CONCATENATED MODULE: ./src/marketo/upload.ts
 /** The multipart upload of one submit attempt. */
 
@@ -79170,6 +77605,13 @@ class UploadBody {
 }
 
 ;// CONCATENATED MODULE: ./src/marketo/client.ts
+/**
+ * The Marketo Bulk Program Member Import client: submit, status, failures, warnings. Every call
+ * goes through one token cache, one limiter and one retry policy.
+ */
+
+
+
 
 
 
@@ -79181,6 +77623,9 @@ class UploadBody {
 
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const EXPORT_BASE = '/bulk/v1/program/members/export';
+/** The most channels.json returns at once. */
+const CHANNEL_PAGE = 200;
 /** Marketo may take a while to answer a 10 MB upload. */
 const MIN_SUBMIT_TIMEOUT_MS = 300_000;
 class MarketoClient {
@@ -79333,8 +77778,97 @@ class MarketoClient {
     downloadWarnings(batchId, destinationPath) {
         return this.download('warnings', batchId, destinationPath);
     }
+    /** The leads of these emails (at most 300, within the 8 KB URL: see removals/batches.ts). */
+    async lookupLeads(emails) {
+        const query = new URLSearchParams({
+            filterType: 'email',
+            filterValues: emails.join(','),
+            fields: 'id,email'
+        });
+        const result = await this.jsonCall('leads', 'GET', `/rest/v1/leads.json?${query}`);
+        return parseFoundLeads(result);
+    }
+    /** Removes these leads (at most 300) from the program; Marketo's status per record, in order. */
+    async deleteMembers(programId, leadIds) {
+        const path = `/rest/v1/programs/${encodeURIComponent(programId)}/members/delete.json`;
+        const result = await this.jsonCall('memberDelete', 'POST', path, {
+            input: leadIds.map((leadId) => ({ leadId }))
+        });
+        return parseDeleteResults(result, leadIds);
+    }
+    /** The program, or undefined when Marketo knows none with this id. Needs Read-Only Assets. */
+    async getProgram(programId) {
+        const path = `/rest/asset/v1/program/${encodeURIComponent(programId)}.json`;
+        return parseProgram(await this.jsonCall('program', 'GET', path));
+    }
+    /** Every channel with its progression statuses, 200 a page. Needs Read-Only Assets. */
+    async getChannels() {
+        const channels = [];
+        for (let offset = 0;; offset += CHANNEL_PAGE) {
+            const query = new URLSearchParams({ maxReturn: String(CHANNEL_PAGE), offset: String(offset) });
+            const page = parseChannels(await this.jsonCall('channels', 'GET', `/rest/asset/v1/channels.json?${query}`));
+            channels.push(...page);
+            if (page.length < CHANNEL_PAGE)
+                return channels;
+        }
+    }
+    /** The lead fields (describe2.json) or the program member fields. Needs Read-Only Lead. */
+    async describeFields(of) {
+        const path = of === 'lead' ? '/rest/v1/leads/describe2.json' : '/rest/v1/programs/members/describe.json';
+        return instance_parseFields(await this.jsonCall('describe', 'GET', path));
+    }
+    /** The API calls the instance has counted today. */
+    async getDailyUsage() {
+        return parseUsage(await this.jsonCall('usage', 'GET', '/rest/v1/stats/usage.json'));
+    }
+    /** Creates a bulk export of the program's members with these statuses (all when empty). */
+    async createMemberExport(programId, statusNames) {
+        const filter = { programId: Number(programId), ...(statusNames.length ? { statusNames } : {}) };
+        const result = await this.jsonCall('export', 'POST', `${EXPORT_BASE}/create.json`, {
+            fields: ['leadId', 'email'],
+            format: 'CSV',
+            filter
+        });
+        return parseMemberExport(result);
+    }
+    async enqueueMemberExport(exportId) {
+        const path = `${EXPORT_BASE}/${encodeURIComponent(exportId)}/enqueue.json`;
+        return parseMemberExport(await this.jsonCall('export', 'POST', path));
+    }
+    async getMemberExportStatus(exportId) {
+        const path = `${EXPORT_BASE}/${encodeURIComponent(exportId)}/status.json`;
+        return parseMemberExport(await this.jsonCall('export', 'GET', path));
+    }
+    /** Streams a completed export's file to disk; false (and no file) when it is empty. */
+    downloadMemberExport(exportId, destinationPath) {
+        const url = `${this.restUrl}${EXPORT_BASE}/${encodeURIComponent(exportId)}/file.json`;
+        return this.saveFile('export', url, destinationPath);
+    }
+    /** One JSON call: the `result` array of its answer. */
+    jsonCall(operation, method, path, body) {
+        const url = `${this.restUrl}${path}`;
+        return this.restCall(operation, undefined, (token, attempt) => {
+            const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+            return this.exchange({
+                method,
+                url,
+                attempt,
+                timeoutMs: this.timeoutMs,
+                headers: {
+                    ...this.headers(token),
+                    ...(payload
+                        ? { 'content-type': 'application/json', 'content-length': String(payload.length) }
+                        : {})
+                },
+                ...(payload ? { body: external_node_stream_.Readable.from([payload]) } : {})
+            }, async (response) => resultOf(response.statusCode, await readText(response, this.signal)));
+        });
+    }
     download(operation, batchId, destinationPath) {
         const url = `${this.restUrl}/bulk/v1/program/members/import/${batchId}/${operation}.json`;
+        return this.saveFile(operation, url, destinationPath);
+    }
+    saveFile(operation, url, destinationPath) {
         return this.restCall(operation, undefined, (token, attempt) => this.exchange({ method: 'GET', url, attempt, timeoutMs: this.timeoutMs, headers: this.headers(token) }, async (response) => {
             if (response.statusCode === 404) {
                 await discardBody(response);
@@ -79435,6 +77969,7 @@ class MarketoClient {
 
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 
+
 /** The action's outputs, by the contract's names. */
 function outputsOf(report) {
     const { totals, perPart } = report.accounting;
@@ -79447,9 +77982,8 @@ function outputsOf(report) {
         'rows-warned': String(totals.rowsWarned),
         'rows-not-submitted': String(totals.rowsNotSubmitted),
         'rows-pending': String(totals.rowsPending),
-        // No run removes members yet: removals come with removed-records and mirror.
-        'rows-removed': '0',
-        'rows-not-removed': '0',
+        'rows-removed': String(report.removals?.removed.length ?? 0),
+        'rows-not-removed': String(report.removals ? notRemovedCount(report.removals) : 0),
         results: JSON.stringify(report.results.map((result, index) => ({
             file: result.part.displayPath,
             part: result.part.index,
@@ -79587,7 +78121,7 @@ var memory = __nccwpck_require__(58547);
  * that dies on the way still names its jobs. A dry run reaches no network: it says what each
  * part would be.
  */
-async function importParts(inputs, mode, parts, plans, ledger, startedAt) {
+async function importParts(inputs, mode, parts, plans, ledger, startedAt, shared) {
     if (mode.kind === 'dry-run' || parts.length === 0) {
         const would = (part) => `dry run: would be submitted as ${describePart(part)}`;
         return {
@@ -79599,16 +78133,9 @@ async function importParts(inputs, mode, parts, plans, ledger, startedAt) {
     const headers = new Map(plans.map((plan) => [plan.path, plan.header]));
     const cancel = cancelOnSignals();
     try {
-        const client = new MarketoClient({
-            ...inputs.endpoint,
-            clientId: inputs.clientId,
-            clientSecret: inputs.clientSecret,
-            onSecret: (token) => log/* core */.I.setSecret(token),
-            onUploadBytes: memory/* countUploadBytes */.Qd,
-            ...scaledTimes(process.env),
-            ...requestTimeouts(process.env),
-            signal: cancel.signal,
-            log: { debug: log/* core */.I.debug, info: log/* core */.I.info, warning: log/* core */.I.warning }
+        const { client, cancel: abortClient } = shared ?? runClientOf(inputs);
+        cancel.signal.addEventListener('abort', () => abortClient.abort(cancel.signal.reason), {
+            once: true
         });
         if (mode.kind === 'resume') {
             log/* core */.I.setOutput('batch-ids', batchIdsOutput(mode.batchIds));
@@ -79655,6 +78182,21 @@ async function importParts(inputs, mode, parts, plans, ledger, startedAt) {
     finally {
         cancel.dispose();
     }
+}
+function runClientOf(inputs) {
+    const cancel = new AbortController();
+    const client = new MarketoClient({
+        ...inputs.endpoint,
+        clientId: inputs.clientId,
+        clientSecret: inputs.clientSecret,
+        onSecret: (token) => log/* core */.I.setSecret(token),
+        onUploadBytes: memory/* countUploadBytes */.Qd,
+        ...scaledTimes(process.env),
+        ...requestTimeouts(process.env),
+        signal: cancel.signal,
+        log: { debug: log/* core */.I.debug, info: log/* core */.I.info, warning: log/* core */.I.warning }
+    });
+    return { client, cancel };
 }
 /**
  * Where Marketo's text enters the run: its messages (job status, errors) and its failure and
@@ -79745,6 +78287,273 @@ function requestTimeouts(env) {
     return { requestTimeoutMs: ms, submitTimeoutMs: ms };
 }
 
+;// CONCATENATED MODULE: ./src/instance/checks.ts
+/**
+ * What the instance's descriptions say about a run, before any row is sent: pure functions of
+ * Marketo's answers and the run's inputs. Each problem is one line naming the input or column.
+ */
+
+/** Calls a part may cost: the submit, a few status polls, the failure and warning files. */
+const CALLS_PER_PART = 8;
+/** Past this share of the daily quota the run warns. */
+const QUOTA_WARN_SHARE = 0.8;
+/** Closest names listed for a column that is not a field. */
+const MAX_SUGGESTIONS = 3;
+const squash = (name) => name.toLowerCase().replace(/\s+/g, '');
+/** The program member status among its channel's statuses, or why it is not. */
+function checkStatus(wanted, channel) {
+    const status = channel.statuses.find((candidate) => candidate.name === wanted);
+    if (status)
+        return { status };
+    const near = channel.statuses.find((candidate) => squash(candidate.name) === squash(wanted));
+    const listed = channel.statuses.map((candidate) => `\`${candidate.name}\``).join(', ');
+    return {
+        problem: `program-member-status "${wanted}" is not a status of the channel "${channel.name}"` +
+            (near ? `: did you mean \`${near.name}\`?` : '') +
+            ` Its statuses are ${listed || 'none'}.`
+    };
+}
+/** Edit distance of two names, case aside. */
+function distance(a, b) {
+    const x = a.toLowerCase();
+    const y = b.toLowerCase();
+    let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= x.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= y.length; j++) {
+            const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+            current.push(Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost));
+        }
+        previous = current;
+    }
+    return previous[y.length];
+}
+/** The REST names nearest to `column`, by name or by display name. */
+function closestNames(column, fields) {
+    const scored = fields.map((field) => ({
+        name: field.name,
+        score: Math.min(distance(column, field.name), distance(squash(column), squash(field.displayName)))
+    }));
+    scored.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
+    return [...new Set(scored.map((entry) => entry.name))].slice(0, MAX_SUGGESTIONS);
+}
+/**
+ * One line per column of `header` that is neither a lead field's nor a program member field's
+ * REST name, or that the describe says cannot be written (the local checks require `email`).
+ */
+function checkColumns(displayPath, header, leadFields, memberFields) {
+    const fields = [...leadFields, ...memberFields];
+    const byName = new Map(fields.map((field) => [field.name, field]));
+    const problems = [];
+    for (const column of header) {
+        const field = byName.get(column);
+        if (field === undefined) {
+            const near = closestNames(column, fields).map((name) => `\`${name}\``);
+            problems.push(`${displayPath}: column "${column}" is not a Marketo lead or program member field` +
+                (near.length > 0 ? `; closest REST names: ${near.join(', ')}` : ''));
+        }
+        else if (!field.updateable) {
+            problems.push(`${displayPath}: column "${column}" is a field Marketo does not let the API write`);
+        }
+    }
+    return problems;
+}
+/** The run's estimated calls against what is left of daily-quota today. */
+function checkQuota(parts, usedToday, quota) {
+    const estimatedCalls = parts * CALLS_PER_PART;
+    const after = usedToday + estimatedCalls;
+    const numbers = `this run needs about ${formatCount(estimatedCalls)} API calls and Marketo has counted ` +
+        `${formatCount(usedToday)} of the daily-quota of ${formatCount(quota)} today`;
+    if (after > quota) {
+        return {
+            estimatedCalls,
+            usedToday,
+            quota,
+            stop: `daily-quota: ${numbers}; run again after the quota resets (midnight, Central Time) or split the files`
+        };
+    }
+    if (after > quota * QUOTA_WARN_SHARE) {
+        const share = Math.round((after / quota) * 100);
+        return {
+            estimatedCalls,
+            usedToday,
+            quota,
+            warning: `daily-quota: ${numbers}: ${share} % used after this run`
+        };
+    }
+    return { estimatedCalls, usedToday, quota };
+}
+
+;// CONCATENATED MODULE: ./src/instance/run.ts
+/**
+ * The instance checks in order, through one client: the program, its channel's statuses, the
+ * columns against the field descriptions, the daily quota. A call Marketo refuses with 603 leaves
+ * its check out with one warning naming the permission; any other failure ends the run.
+ */
+
+
+const ASSETS = 'Read-Only Assets';
+const LEAD = 'Read-Only Lead';
+/** 603 is a role without the permission; Marketo's 702 and 1013 are an asset it does not know. */
+const codeOf = (error) => error instanceof MarketoApiError ? error.code : undefined;
+async function runInstanceChecks(api, request, calls) {
+    const facts = { skipped: [], calls: 0 };
+    const problems = [];
+    const warnings = [];
+    const denied = (permission, what) => {
+        const line = `Marketo denied ${what} (603): the API user's role lacks the ${permission} permission, ` +
+            `so ${what === 'the field descriptions' ? 'the columns were' : 'the program and status were'} not checked`;
+        facts.skipped.push(line);
+        warnings.push(line);
+    };
+    const finish = () => {
+        facts.calls = calls();
+        return { facts, problems, warnings };
+    };
+    let program;
+    let assetsDenied = false;
+    try {
+        program = await api.getProgram(request.programId);
+    }
+    catch (error) {
+        const code = codeOf(error);
+        if (code === '603')
+            assetsDenied = true;
+        else if (code !== '702' && code !== '1013')
+            throw error;
+    }
+    if (assetsDenied)
+        denied(ASSETS, 'the program');
+    else if (program === undefined) {
+        problems.push(`program-id ${request.programId}: Marketo has no program with this id; check the id in the ` +
+            `program's URL (…/#ME<id>A1) and that the API user's workspace can see it`);
+        return finish();
+    }
+    else {
+        facts.program = program;
+        const channels = await api.getChannels().catch((error) => {
+            if (codeOf(error) !== '603')
+                throw error;
+            denied(ASSETS, 'the channels');
+            return undefined;
+        });
+        const channel = channels?.find((candidate) => candidate.name === program?.channel);
+        if (channels && channel === undefined) {
+            warnings.push(`program ${request.programId}'s channel "${program.channel}" is not among the instance's channels: the status was not checked`);
+        }
+        else if (channel) {
+            const status = checkStatus(request.programMemberStatus, channel);
+            if (status.problem !== undefined)
+                problems.push(status.problem);
+            else
+                facts.status = status.status;
+        }
+    }
+    try {
+        const leadFields = await api.describeFields('lead');
+        const memberFields = await api.describeFields('member');
+        let columns = 0;
+        for (const file of request.headers) {
+            columns += file.columns.length;
+            problems.push(...checkColumns(file.displayPath, file.columns, leadFields, memberFields));
+        }
+        facts.columnsChecked = columns;
+    }
+    catch (error) {
+        if (codeOf(error) !== '603')
+            throw error;
+        denied(LEAD, 'the field descriptions');
+    }
+    if (problems.length === 0) {
+        const usedToday = await api.getDailyUsage();
+        // The checks' own calls are in Marketo's count already; the estimate is the rest of the run.
+        const quota = checkQuota(request.parts, usedToday, request.dailyQuota);
+        facts.quota = quota;
+        if (quota.stop)
+            problems.push(quota.stop);
+        else if (quota.warning)
+            warnings.push(quota.warning);
+    }
+    return finish();
+}
+
+;// CONCATENATED MODULE: ./src/stages/instance.ts
+/**
+ * Between the local checks and the first submit: asks Marketo about the program, its channel's
+ * statuses, the fields and today's usage (read-only calls), and stops the run before any row is
+ * sent when the files or inputs cannot import. Its client goes on to the import: one token.
+ */
+
+
+
+
+
+
+
+async function instance_headerOf(plan) {
+    const { start, end } = plan.header;
+    if (end <= start)
+        return [];
+    const file = await (0,promises_.open)(plan.path, 'r');
+    try {
+        const bytes = Buffer.alloc(end - start);
+        await file.read(bytes, 0, bytes.length, start);
+        return parseFields(bytes, plan.format);
+    }
+    finally {
+        await file.close();
+    }
+}
+async function checkInstanceStage(inputs, mode, plans, parts) {
+    if (!inputs.checkInstance || mode.kind !== 'import' || parts === 0)
+        return {};
+    const cancel = cancelOnSignals();
+    try {
+        const shared = runClientOf(inputs);
+        const { client } = shared;
+        cancel.signal.addEventListener('abort', () => shared.cancel.abort(cancel.signal.reason), {
+            once: true
+        });
+        const headers = await Promise.all(plans.map(async (plan) => ({ displayPath: plan.displayPath, columns: await instance_headerOf(plan) })));
+        const checked = await log/* core */.I
+            .group('Checking the program, status, columns and quota in Marketo', () => runInstanceChecks(client, {
+            programId: inputs.programId,
+            programMemberStatus: inputs.programMemberStatus,
+            dailyQuota: inputs.dailyQuota,
+            parts,
+            headers
+        }, () => client.stats.calls))
+            .catch((error) => {
+            // A failure Marketo's answers explain (credentials, the quota, an outage) stops the run.
+            if (error instanceof MarketoApiError)
+                return log/* secrets */.O.scrub(error.message);
+            throw error;
+        });
+        if (typeof checked === 'string')
+            return { client: shared, stop: checked };
+        for (const warning of checked.warnings)
+            log/* core */.I.warning(log/* secrets */.O.scrub(warning));
+        // One problem is the verdict's line; several are each logged, and the verdict counts them.
+        if (checked.problems.length > 1) {
+            for (const problem of checked.problems)
+                log/* core */.I.error(log/* secrets */.O.scrub(problem));
+        }
+        log/* core */.I.info(`Instance checks: ${plural(checked.facts.calls, 'API call')}`);
+        if (checked.problems.length === 0)
+            return { client: shared, facts: checked.facts };
+        return {
+            client: shared,
+            facts: checked.facts,
+            stop: checked.problems.length === 1
+                ? log/* secrets */.O.scrub(checked.problems[0])
+                : `the instance checks found ${checked.problems.length} problems (listed above); nothing was submitted`
+        };
+    }
+    finally {
+        cancel.dispose();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/inputs/run-mode.ts
 
 /** Throws an InputError when the inputs ask for two modes at once. */
@@ -79805,7 +78614,7 @@ async function uploadReportArtifact(options) {
         files = await listFiles(directory);
     }
     catch (error) {
-        if (codeOf(error) === 'ENOENT') {
+        if (artifact_codeOf(error) === 'ENOENT') {
             log.info(`No artifact uploaded: ${directory} does not exist, so there is nothing to upload`);
             return undefined;
         }
@@ -79883,7 +78692,7 @@ function explainFailure(error) {
         return "the account's artifact storage quota is used up (GitHub billing: Actions storage)";
     const network = /Unable to make request: (\w+)/.exec(message);
     if (errorName === 'NetworkError' || network)
-        return `the artifact service could not be reached (${network?.[1] ?? codeOf(error) ?? 'network error'})`;
+        return `the artifact service could not be reached (${network?.[1] ?? artifact_codeOf(error) ?? 'network error'})`;
     if (errorName === 'FilesNotFoundError')
         return 'the files to upload disappeared before the upload';
     return `the upload failed: ${firstLine(error)}`;
@@ -79903,12 +78712,13 @@ function firstLine(error) {
     const message = messageOf(error);
     return (message.split('\n')[0] ?? '').trim() || 'unknown error';
 }
-function codeOf(error) {
+function artifact_codeOf(error) {
     const code = error?.code;
     return typeof code === 'string' ? code : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/report/report-json.ts
+
 
 
 
@@ -79989,6 +78799,7 @@ function reportJsonFields(report) {
         })),
         checks: report.validation ?? null,
         changes: report.changes ?? null,
+        removals: removalsJson(report.removals),
         batchIds: batchIdsOf(report),
         apiCalls: report.apiCalls,
         elapsedMs: report.elapsedMs
@@ -80185,7 +78996,479 @@ function annotate(annotations, log) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/removals/guard.ts
+/** The guards of removing members: when removal may start at all, and how many it may remove. */
+
+
+/** Why removal must not start after this run's import; undefined when it may. */
+function removalBlocked(run) {
+    if (run.stopped !== undefined)
+        return `the run stopped before every import ended (${run.stopped})`;
+    if (run.fileProblems > 0 || run.fileErrors > 0) {
+        const count = run.fileProblems + run.fileErrors;
+        return `${plural(count, 'file problem')} found (a file had an error or was held back)`;
+    }
+    if (run.dryRun)
+        return undefined;
+    const failed = run.results.filter((result) => result.outcome === 'Failed').length;
+    if (failed > 0)
+        return `${plural(failed, 'import job')} failed`;
+    const open = run.results.filter((result) => result.outcome !== 'Complete').length;
+    if (open > 0)
+        return `${plural(open, 'part')} did not end imported`;
+    return undefined;
+}
+/**
+ * The most members this run may remove: a count, or a share of the program's current members
+ * with the step's statuses (which needs them counted: `members`).
+ */
+function removalLimit(threshold, members, statuses) {
+    if (threshold.kind === 'count') {
+        return { count: threshold.count, described: `max-removals ${threshold.count}` };
+    }
+    const count = thresholdLimit(threshold, members ?? 0);
+    const of = statuses.map((status) => `"${status}"`).join(' or ');
+    return {
+        count,
+        described: `max-removals ${threshold.percent}% of the program's ${plural(members ?? 0, 'member')} ` +
+            `with status ${of} (${count})`
+    };
+}
+/** The guard's verdict: undefined when `toRemove` is within the limit. */
+function pastLimit(toRemove, limit) {
+    if (toRemove <= limit.count)
+        return undefined;
+    return `${plural(toRemove, 'member')} to remove is past ${limit.described}: nobody was removed`;
+}
+
+;// CONCATENATED MODULE: ./src/removals/export.ts
+async function exportMembers(api, options) {
+    const created = await api.createMemberExport(options.programId, options.statusNames);
+    let job = await api.enqueueMemberExport(created.exportId);
+    let polls = 0;
+    let interval = options.pollIntervalMs;
+    while (job.status !== 'Completed') {
+        if (job.status === 'Failed' || job.status === 'Cancelled') {
+            throw new Error(`Marketo's member export ${job.status.toLowerCase()}` +
+                (job.errorMsg ? `: ${job.errorMsg}` : ''));
+        }
+        if (options.clock.now() + interval > options.deadline) {
+            throw new Error("the timeout came before Marketo's member export completed");
+        }
+        await options.sleep(interval, options.signal);
+        interval = Math.min(options.maxPollIntervalMs, interval * 2);
+        job = await api.getMemberExportStatus(created.exportId);
+        polls++;
+    }
+    const saved = await api.downloadMemberExport(created.exportId, options.destinationPath);
+    return { saved, polls };
+}
+
+;// CONCATENATED MODULE: ./src/removals/mirror.ts
+
+
+
+
+/** Every email of the matched files (their header's `email` column), as digests. */
+async function emailsOfFiles(plans) {
+    const emails = new EmailSet(plans.reduce((total, plan) => total + plan.rows, 0));
+    for (const plan of plans) {
+        let at = -1;
+        for await (const record of readRecords(plan.path, plan.format, {
+            displayPath: plan.displayPath,
+            readBytes: CHECK_READ_BYTES
+        })) {
+            if (record.index === 0) {
+                at = record.fields.findIndex((name) => emailKey(name) === 'email');
+                continue;
+            }
+            const email = at < 0 ? '' : emailKey(record.fields[at] ?? '');
+            if (email !== '')
+                emails.add(email);
+        }
+    }
+    return emails;
+}
+/**
+ * Reads the export file (`leadId,email` header, CSV) and keeps the members whose email is not
+ * in `files`; at most `keep` are held (past the guard nobody is removed, so only the count counts).
+ */
+async function compareMembers(exportPath, files, keep) {
+    const comparison = { members: 0, toRemove: 0, candidates: [] };
+    let idAt = -1;
+    let emailAt = -1;
+    for await (const record of readRecords(exportPath, 'CSV', {
+        readBytes: CHECK_READ_BYTES,
+        displayPath: "Marketo's member export"
+    })) {
+        if (record.index === 0) {
+            idAt = record.fields.indexOf('leadId');
+            emailAt = record.fields.indexOf('email');
+            if (idAt < 0 || emailAt < 0) {
+                throw new Error("Marketo's member export has no leadId and email columns");
+            }
+            continue;
+        }
+        const leadId = Number(record.fields[idAt]);
+        if (!Number.isSafeInteger(leadId) || leadId <= 0) {
+            throw new Error(`Marketo's member export has a row without a lead id (line ${record.line})`);
+        }
+        comparison.members++;
+        const email = emailKey(record.fields[emailAt] ?? '');
+        if (email !== '' && files.has(email))
+            continue;
+        comparison.toRemove++;
+        if (comparison.candidates.length < keep) {
+            comparison.candidates.push({ email: '', leadId, source: 'not in the files' });
+        }
+    }
+    return comparison;
+}
+
+;// CONCATENATED MODULE: ./src/removals/batches.ts
+/** Marketo's per-call limits for removals: 300 records a call, URLs within 8 KB. */
+const MAX_RECORDS_PER_CALL = 300;
+/** Marketo answers 414 past 8 KB of URL. */
+const MAX_URL_BYTES = 8192;
+/** Slices of at most `size` items, in order. */
+function chunksOf(items, size = MAX_RECORDS_PER_CALL) {
+    const chunks = [];
+    for (let at = 0; at < items.length; at += size)
+        chunks.push(items.slice(at, at + size));
+    return chunks;
+}
+/**
+ * The emails in lookup batches: at most 300 each, and each batch's URL
+ * (`base` + `?filterType=email&filterValues=…&fields=id%2Cemail`) within Marketo's 8 KB.
+ */
+function lookupBatches(emails, baseUrl) {
+    const fixed = Buffer.byteLength(baseUrl) +
+        new URLSearchParams({ filterType: 'email', filterValues: '', fields: 'id,email' }).toString()
+            .length +
+        1;
+    const budget = MAX_URL_BYTES - fixed;
+    const batches = [];
+    let batch = [];
+    let bytes = 0;
+    for (const email of emails) {
+        // Form-encoded as URLSearchParams sends it; a comma (%2C) before every value but the first.
+        const size = encodedLength(email) + (batch.length > 0 ? 3 : 0);
+        if (batch.length > 0 && (batch.length === MAX_RECORDS_PER_CALL || bytes + size > budget)) {
+            batches.push(batch);
+            batch = [];
+            bytes = 0;
+        }
+        bytes += batch.length > 0 ? size : encodedLength(email);
+        batch.push(email);
+    }
+    if (batch.length > 0)
+        batches.push(batch);
+    return batches;
+}
+function encodedLength(value) {
+    return new URLSearchParams({ v: value }).toString().length - 2;
+}
+
+;// CONCATENATED MODULE: ./src/removals/remove.ts
+/**
+ * Removes the candidates from the program: looks their leads up by email (at most 300 a call,
+ * within the 8 KB URL), then deletes the members 300 at a time, reading each record's status.
+ * Stops between calls when `signal` aborts or a call fails, and accounts for every candidate.
+ */
+
+
+const UNKNOWN_LEAD = 'unknown to Marketo';
+const NOT_A_MEMBER = 'not a member of the program';
+async function removeCandidates(candidates, api, options) {
+    const removal = { removed: [], notRemoved: [] };
+    const targets = [];
+    const seenLeads = new Set();
+    const target = (leadId, source) => {
+        if (seenLeads.has(leadId)) {
+            removal.notRemoved.push({ source, why: 'the same lead as an earlier record', leadId });
+            return;
+        }
+        seenLeads.add(leadId);
+        targets.push({ leadId, source });
+    };
+    const byEmail = new Map();
+    for (const candidate of candidates) {
+        if (candidate.leadId !== undefined)
+            target(candidate.leadId, candidate.source);
+        else
+            byEmail.set(candidate.email, [...(byEmail.get(candidate.email) ?? []), candidate.source]);
+    }
+    const stopped = () => options.signal?.aborted
+        ? `the run was cancelled (${messageOf(options.signal.reason)})`
+        : undefined;
+    const holdRest = (why, rest) => {
+        removal.held = why;
+        for (const { source, leadId } of rest) {
+            removal.notRemoved.push({
+                source,
+                why: `not sent: ${why}`,
+                ...(leadId === undefined ? {} : { leadId })
+            });
+        }
+    };
+    const emails = [...byEmail.keys()];
+    const batches = lookupBatches(emails, options.lookupUrl);
+    for (const [i, batch] of batches.entries()) {
+        const why = stopped();
+        const found = why === undefined ? await api.lookupLeads(batch).catch(failure) : why;
+        if (typeof found === 'string') {
+            const rest = batches
+                .slice(i)
+                .flat()
+                .flatMap((email) => sourcesOf(byEmail, email));
+            holdRest(found, [...rest.map((source) => ({ source })), ...targets]);
+            return removal;
+        }
+        options.onCall?.(0);
+        const ids = new Map(found.map((lead) => [lead.email, lead.id]));
+        for (const email of batch) {
+            const leadId = ids.get(email.toLowerCase());
+            for (const source of sourcesOf(byEmail, email)) {
+                if (leadId === undefined)
+                    removal.notRemoved.push({ source, why: UNKNOWN_LEAD });
+                else
+                    target(leadId, source);
+            }
+        }
+    }
+    const chunks = chunksOf(targets);
+    for (const [i, chunk] of chunks.entries()) {
+        const why = stopped();
+        const ids = chunk.map((t) => t.leadId);
+        const results = why === undefined ? await api.deleteMembers(options.programId, ids).catch(failure) : why;
+        if (typeof results === 'string') {
+            holdRest(results, chunks.slice(i).flat());
+            return removal;
+        }
+        results.forEach((result, at) => {
+            const { source, leadId } = chunk[at];
+            if (result.status === 'deleted')
+                removal.removed.push({ leadId, source });
+            else
+                removal.notRemoved.push({ source, leadId, why: skippedWhy(result.reason) });
+        });
+        options.onCall?.(removal.removed.length);
+    }
+    return removal;
+}
+function sourcesOf(byEmail, email) {
+    return byEmail.get(email) ?? [];
+}
+/** A failed call, as the reason the rest is held. */
+function failure(error) {
+    return `a Marketo call failed: ${messageOf(error)}`;
+}
+/** Marketo's reason of a skipped record; its `not found in program` is said plainly. */
+function skippedWhy(reason) {
+    if (reason === undefined)
+        return 'skipped by Marketo';
+    if (/not (found )?in (the )?program|not a member/i.test(reason))
+        return NOT_A_MEMBER;
+    return `skipped by Marketo: ${reason}`;
+}
+
+;// CONCATENATED MODULE: ./src/removals/run.ts
+/**
+ * The removals of one run, after its imports: the guards, the program's members when they are
+ * needed (mirror, or a share as max-removals), then the removal itself. Marketo is reached only
+ * through `api`; a dry run removes nobody and says who would be removed.
+ */
+
+
+
+
+
+
+
+async function runRemovals(request, deps) {
+    const callsBefore = deps.calls();
+    const outcome = {
+        mode: request.mode,
+        dryRun: request.dryRun,
+        candidates: request.candidates.length,
+        removed: [],
+        notRemoved: [],
+        notListed: 0,
+        apiCalls: 0
+    };
+    const hold = (why, toRemove) => {
+        outcome.held = why;
+        outcome.candidates = toRemove;
+        outcome.notListed = toRemove;
+        return outcome;
+    };
+    try {
+        if (request.blocked !== undefined) {
+            return hold(`removal did not start: ${request.blocked}`, request.candidates.length);
+        }
+        const needMembers = request.mode === 'mirror' || request.maxRemovals.kind === 'percent';
+        if (needMembers && deps.api === undefined) {
+            if (request.mode === 'mirror') {
+                return hold('a dry run of mirror needs client-id and client-secret to read the members', 0);
+            }
+            outcome.wouldRemove = request.candidates.map((candidate) => candidate.source);
+            return outcome;
+        }
+        let candidates = request.candidates;
+        let limit;
+        if (needMembers && deps.api !== undefined) {
+            deps.info(`Exporting the members of program ${request.programId} with status ` +
+                request.statuses.map((status) => `"${status}"`).join(' or '));
+            const exported = await exportMembers(deps.api, {
+                programId: request.programId,
+                statusNames: request.statuses,
+                destinationPath: deps.exportPath,
+                pollIntervalMs: deps.pollIntervalMs,
+                maxPollIntervalMs: deps.maxPollIntervalMs,
+                deadline: deps.deadline,
+                clock: deps.clock,
+                sleep: deps.sleep,
+                ...(deps.signal ? { signal: deps.signal } : {})
+            });
+            outcome.exportPolls = exported.polls;
+            const files = request.mode === 'mirror' ? await emailsOfFiles(request.plans) : new EmailSet();
+            const counted = exported.saved
+                ? await compareMembers(deps.exportPath, files, 0)
+                : { members: 0, toRemove: 0, candidates: [] };
+            outcome.currentMembers = counted.members;
+            deps.info(`The program has ${plural(counted.members, 'member')} with that status`);
+            limit = removalLimit(request.maxRemovals, counted.members, request.statuses);
+            if (request.mode === 'mirror') {
+                const past = pastLimit(counted.toRemove, limit);
+                if (past !== undefined)
+                    return { ...hold(past, counted.toRemove), limit };
+                candidates = counted.toRemove
+                    ? (await compareMembers(deps.exportPath, files, counted.toRemove)).candidates
+                    : [];
+            }
+        }
+        else {
+            limit = removalLimit(request.maxRemovals, undefined, request.statuses);
+        }
+        outcome.limit = limit;
+        outcome.candidates = candidates.length;
+        const past = pastLimit(candidates.length, limit);
+        if (past !== undefined)
+            return hold(past, candidates.length);
+        if (request.dryRun) {
+            outcome.wouldRemove = candidates.map((candidate) => candidate.source);
+            return outcome;
+        }
+        if (deps.api === undefined)
+            return hold('no Marketo credentials', candidates.length);
+        deps.info(`Removing ${plural(candidates.length, 'member')} from program ${request.programId}`);
+        const removal = await removeCandidates(candidates, deps.api, {
+            programId: request.programId,
+            lookupUrl: deps.lookupUrl,
+            ...(deps.signal ? { signal: deps.signal } : {})
+        });
+        outcome.removed = removal.removed;
+        outcome.notRemoved = removal.notRemoved;
+        if (removal.held !== undefined)
+            outcome.held = removal.held;
+        return outcome;
+    }
+    catch (error) {
+        const why = deps.signal?.aborted ? 'the run was cancelled' : 'a Marketo call failed';
+        return hold(`${why}: ${messageOf(error)}`, outcome.candidates);
+    }
+    finally {
+        outcome.apiCalls = deps.calls() - callsBefore;
+        await (0,promises_.rm)(deps.exportPath, { force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/stages/remove.ts
+/**
+ * After the imports, before the report: removes from the program the members that left the
+ * list (removed-records: remove, or mirror), within the guards. The work is in src/removals/;
+ * this stage builds the Marketo client and says what it does in the log.
+ */
+
+
+
+
+
+
+
+
+/** Undefined when the run removes nobody (removed-records: keep, mirror: false). */
+async function removeMembersStage(inputs, facts) {
+    const mode = inputs.mirror
+        ? 'mirror'
+        : inputs.removedRecords === 'remove'
+            ? 'removed-records'
+            : undefined;
+    if (mode === undefined)
+        return undefined;
+    const blocked = removalBlocked({
+        results: facts.outcome.results,
+        ...(facts.outcome.stop ? { stopped: facts.outcome.stop.message } : {}),
+        fileProblems: facts.fileProblems,
+        fileErrors: facts.fileErrors,
+        dryRun: inputs.dryRun
+    });
+    const cancel = cancelOnSignals();
+    try {
+        const hasCredentials = inputs.clientId !== '' && inputs.clientSecret !== '';
+        const client = hasCredentials
+            ? new MarketoClient({
+                ...inputs.endpoint,
+                clientId: inputs.clientId,
+                clientSecret: inputs.clientSecret,
+                onSecret: (token) => log/* core */.I.setSecret(token),
+                ...scaledTimes(process.env),
+                ...requestTimeouts(process.env),
+                signal: cancel.signal,
+                log: { debug: log/* core */.I.debug, info: log/* core */.I.info, warning: log/* core */.I.warning }
+            })
+            : undefined;
+        const outcome = await log/* core */.I.group(mode === 'mirror'
+            ? 'Mirroring the program: removing the members in none of the files'
+            : 'Removing the members whose records were removed', () => runRemovals({
+            mode,
+            dryRun: inputs.dryRun,
+            programId: inputs.programId,
+            statuses: [inputs.programMemberStatus],
+            maxRemovals: inputs.maxRemovals,
+            candidates: facts.candidates,
+            plans: facts.plans,
+            ...(blocked ? { blocked } : {})
+        }, {
+            api: client,
+            exportPath: (0,external_node_path_.join)(inputs.scratchDir, `marketo-members-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.csv`),
+            lookupUrl: `${inputs.endpoint.restUrl.replace(/\/+$/, '').replace(/\/rest$/, '')}/rest/v1/leads.json`,
+            pollIntervalMs: inputs.pollIntervalMs,
+            maxPollIntervalMs: inputs.maxPollIntervalMs,
+            deadline: facts.startedAt + inputs.timeoutMs,
+            clock: systemClock,
+            sleep: realSleep,
+            signal: cancel.signal,
+            calls: () => client?.stats.calls ?? 0,
+            info: log/* core */.I.info
+        }));
+        if (outcome.held !== undefined)
+            outcome.held = log/* secrets */.O.scrub(outcome.held);
+        for (const item of outcome.notRemoved)
+            item.why = log/* secrets */.O.scrub(item.why);
+        log/* core */.I.info(`Removals: ${outcome.removed.length} removed, ${outcome.notRemoved.length + outcome.notListed} not removed` +
+            (outcome.wouldRemove ? `, ${outcome.wouldRemove.length} would be removed (dry run)` : '') +
+            (outcome.held ? `; ${outcome.held}` : ''));
+        return outcome;
+    }
+    finally {
+        cancel.dispose();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
+
+
 
 
 
@@ -80229,9 +79512,27 @@ async function runStages(inputs, mode, started, known) {
     }
     const parts = jobPartsOf(mode, checked.plans);
     known.ledger = new JobLedger(parts);
-    known.imported = await importParts(inputs, mode, parts, checked.plans, known.ledger, started);
+    const instance = await checkInstanceStage(inputs, mode, checked.plans, parts.length);
+    if (instance.facts)
+        known.instance = instance.facts;
+    if (instance.stop !== undefined) {
+        known.imported = {
+            outcome: known.ledger.outcomeSoFar(instance.stop),
+            apiCalls: instance.facts?.calls ?? 0
+        };
+        return {};
+    }
+    known.imported = await importParts(inputs, mode, parts, checked.plans, known.ledger, started, instance.client);
     const { results } = known.imported.outcome;
     known.rowIssues = await log/* core */.I.group('Tracing failed and warned rows to their source lines', () => traceRowIssues(results, checked.plans, inputs));
+    known.removals = await removeMembersStage(inputs, {
+        plans: found.plans,
+        fileProblems: checked.problems.length,
+        fileErrors: checked.validation?.errors ?? 0,
+        candidates: checked.removed ?? [],
+        outcome: known.imported.outcome,
+        startedAt: started
+    });
     return {};
 }
 /** Publishes the report of the run as far as it went, then passes or fails the step. */
@@ -80249,10 +79550,13 @@ async function conclude(inputs, mode, started, known, ending) {
         fileProblems: files.problems,
         ...(files.validation ? { validation: files.validation } : {}),
         ...(files.changes ? { changes: files.changes } : {}),
+        ...(known.removals ? { removals: known.removals } : {}),
+        ...(known.instance ? { instance: known.instance } : {}),
         // Broken off while importing: the jobs submitted so far, the rest not submitted.
         outcome: known.imported?.outcome ??
             known.ledger?.outcomeSoFar('the run stopped on an unexpected error') ?? { results: [] },
-        apiCalls: known.imported?.apiCalls ?? 0,
+        // The import goes on with the checks' client: its count holds the checks' calls.
+        apiCalls: known.imported?.apiCalls ?? known.instance?.calls ?? 0,
         rowIssues: known.rowIssues ?? noRowIssues(),
         elapsedMs: systemClock.now() - started
     });

@@ -241,6 +241,15 @@ describe('parts of selected records', () => {
     }
     expect(selected.parts.length).toBeGreaterThan(1)
     expect(sent).toBe(records.map((r) => r.fields.join(',') + '\n').join(''))
+    // A renamed header goes before the same ranges, counted in byteLength.
+    const renamed = Buffer.from('email,note_c\n')
+    const first = selected.parts[0]!
+    const source = sourceOfPart(first, whole.header, renamed)
+    const body = (await readSource(source)).toString()
+    expect(body).toBe(
+      'email,note_c\n' + (await readSource(sourceOfPart(first, whole.header))).toString().slice(11)
+    )
+    expect(Buffer.byteLength(body)).toBe(source.byteLength)
     expect(
       rangesOf([
         { line: 2, start: 10, end: 20 },

@@ -4,6 +4,7 @@ import { basename, dirname } from 'node:path'
 import {
   FileFormatError,
   readRecords,
+  readHeader,
   recordsOf,
   renameColumns,
   type FilePlan
@@ -125,7 +126,10 @@ async function diffFile(
     removed: 0,
     removedLines: []
   }
-  const header = renameColumns(await headerOf(plan), options.renames ?? new Map()).columns
+  const header = renameColumns(
+    (await readHeader(plan)).columns,
+    options.renames ?? new Map()
+  ).columns
   const earlier = await earlierRecords(plan, commit, header, options)
   if (earlier === undefined && collected.removed !== undefined) {
     await addCurrentEmails(plan, header, collected.current)
@@ -191,15 +195,6 @@ async function addCurrentEmails(plan: FilePlan, header: string[], into: EmailSet
     const address = record.index === 0 ? '' : emailKey(record.fields[emailAt] ?? '')
     if (address !== '') into.add(address)
   }
-}
-
-async function headerOf(plan: FilePlan): Promise<string[]> {
-  for await (const record of readRecords(plan.path, plan.format, {
-    displayPath: plan.displayPath
-  })) {
-    return record.fields
-  }
-  return []
 }
 
 /**

@@ -185,4 +185,15 @@ describe('instance checks before the first submit', () => {
     )
     expect(callsOf(sim(), 'program')).toHaveLength(0)
   })
+
+  it('stops an Email Address column the checks could not map (603 on describe), before any submit', async () => {
+    await sim.restart({ deniedPermissions: ['lead'] })
+    const run = await runAction({
+      inputs: inputs(),
+      files: { 'leads.csv': 'Email Address,firstName\nann@example.com,Ann\n' }
+    })
+    expect(run.code).toBe(1)
+    expect(errorLines(run.stdout).filter((l) => l.includes('no email column'))).toHaveLength(1)
+    expect(callsOf(sim(), 'submit')).toHaveLength(0)
+  })
 })

@@ -97,7 +97,7 @@ export async function checkInstanceStage(
     const sent = sentPlans(checked.sent)
     sent.forEach((plan, at) => {
       const columns = plan.sentHeader?.columns ?? (renamed[at] as (typeof renamed)[number]).columns
-      if (!columns.includes('email')) {
+      if (plan.parts.length > 0 && !columns.includes('email')) {
         checked.problems.push(
           `${plan.displayPath}: no email column: Marketo needs a column named exactly email, and ` +
             'map-display-names could not map one to it (the field descriptions were not read); rename the column to email or add it to columns'

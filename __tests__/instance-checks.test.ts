@@ -6,7 +6,13 @@ import {
   closestNames,
   mapDisplayNames
 } from '../src/instance/checks.js'
-import { encodeHeader, renameColumns } from '../src/files/index.js'
+import {
+  encodeHeader,
+  oversizedAfterRename,
+  renameColumns,
+  type FilePlan
+} from '../src/files/index.js'
+import { MARKETO_MAX_BODY_BYTES } from '../src/marketo/multipart.js'
 import type { ChannelInfo, FieldInfo } from '../src/marketo/index.js'
 
 const channel: ChannelInfo = {
@@ -122,5 +128,47 @@ describe('renameColumns and encodeHeader', () => {
       'email,"a,b","say ""hi"""\r\n'
     )
     expect(encodeHeader(['email', 'a,b'], 'TSV', '\n').toString()).toBe('email\ta,b\n')
+  })
+})
+
+describe('oversizedAfterRename', () => {
+  const plan = (bytes: number, renamed: boolean): FilePlan => ({
+    path: '/ws/a.csv',
+    displayPath: 'a.csv',
+    format: 'CSV',
+    sizeBytes: bytes,
+    rows: 1,
+    header: { start: 0, end: 6 },
+    ...(renamed
+      ? {
+          sentHeader: {
+            columns: ['email'],
+            bytes: Buffer.from('email\n'),
+            mappings: [{ from: 'e', to: 'email', why: 'columns' as const }]
+          }
+        }
+      : {}),
+    parts: [
+      {
+        path: '/ws/a.csv',
+        displayPath: 'a.csv',
+        format: 'CSV',
+        index: 1,
+        count: 1,
+        byteStart: 6,
+        byteEnd: bytes,
+        bytes,
+        rows: 1,
+        firstLine: 2
+      }
+    ]
+  })
+
+  it('names the part a renamed header pushes past the upload limit', () => {
+    expect(oversizedAfterRename(plan(MARKETO_MAX_BODY_BYTES, true))).toMatch(
+      /^a\.csv: with its renamed header part 1 is \d+ bytes, over Marketo's limit/
+    )
+    expect(oversizedAfterRename(plan(1000, true))).toBeUndefined()
+    expect(oversizedAfterRename(plan(MARKETO_MAX_BODY_BYTES, false))).toBeUndefined()
   })
 })

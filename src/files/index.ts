@@ -27,6 +27,7 @@ export type { ColumnMapping, FilePlan, Part } from './types.js'
 export {
   encodeHeader,
   locallyKnownRenames,
+  oversizedAfterRename,
   readHeader,
   renameColumns,
   withSentHeader

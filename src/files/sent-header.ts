@@ -3,9 +3,12 @@
  * in the header each part repeats before its byte range, so it costs nothing per row.
  */
 import { open } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { MARKETO_MAX_BODY_BYTES, multipartOverheadBytes } from '../marketo/multipart.js'
 import type { ImportFormat } from '../marketo/types.js'
 import { delimiterOf } from './delimiter.js'
 import { parseFields } from './records.js'
+import { partFileName } from './split.js'
 import type { ColumnMapping, FilePlan } from './types.js'
 
 /** How Marketo shows the email field: map-display-names sends it as `email`. */
@@ -79,4 +82,23 @@ export function withSentHeader(
     sentHeader: { columns, bytes, mappings },
     parts: plan.parts.map((part) => ({ ...part, bytes: part.bytes + delta }))
   }
+}
+
+/**
+ * The part a longer renamed header pushes past Marketo's upload limit, as one line, or
+ * undefined: the plan kept each part within chunk-size with the file's own header.
+ */
+export function oversizedAfterRename(plan: FilePlan): string | undefined {
+  if (plan.sentHeader === undefined) return undefined
+  for (const part of plan.parts) {
+    const name = partFileName(basename(part.path), part.index, part.count)
+    const body = part.bytes + multipartOverheadBytes(name, part.format)
+    if (body > MARKETO_MAX_BODY_BYTES) {
+      return (
+        `${plan.displayPath}: with its renamed header part ${part.index} is ${body} bytes, over ` +
+        `Marketo's limit of ${MARKETO_MAX_BODY_BYTES}; lower chunk-size (or shorten the names in columns)`
+      )
+    }
+  }
+  return undefined
 }

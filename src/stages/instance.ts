@@ -5,6 +5,7 @@
  */
 import { core, secrets } from '../github/log.js'
 import {
+  oversizedAfterRename,
   readHeader,
   renameColumns,
   withSentHeader,
@@ -53,7 +54,9 @@ export async function checkInstanceStage(
       ])
     })
   if (!inputs.checkInstance || mode.kind === 'resume' || parts === 0) {
-    return { plans: sentPlans([]) }
+    const sent = sentPlans([])
+    const oversized = sent.map(oversizedAfterRename).find((line) => line !== undefined)
+    return oversized ? { plans, stop: oversized } : { plans: sent }
   }
   if (mode.kind === 'dry-run' && !hasCredentials(inputs)) {
     const skipped =
@@ -95,6 +98,10 @@ export async function checkInstanceStage(
       })
     if (typeof checked === 'string') return { plans, client: shared, stop: checked }
     const sent = sentPlans(checked.sent)
+    for (const plan of sent) {
+      const oversized = oversizedAfterRename(plan)
+      if (oversized) checked.problems.push(oversized)
+    }
     sent.forEach((plan, at) => {
       const columns = plan.sentHeader?.columns ?? (renamed[at] as (typeof renamed)[number]).columns
       if (plan.parts.length > 0 && !columns.includes('email')) {

@@ -67540,7 +67540,7 @@ const log_core = {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _memory_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(58547);
 /* harmony import */ var _github_log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9981);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(80461);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(98536);
 
 
 
@@ -67559,7 +67559,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 80461:
+/***/ 98536:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67700,6 +67700,74 @@ function slug(text) {
     return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
 }
 
+;// CONCATENATED MODULE: ./src/inputs/error.ts
+/** Inputs whose values are credentials: never quoted in a message, never kept on an error. */
+const SECRET_INPUTS = new Set(['client-secret', 'github-token']);
+/** Longest part of a value quoted back to the user; a whole file list or URL would drown the line. */
+const QUOTED_VALUE_MAX_CHARS = 60;
+/**
+ * A value quoted for a one-line message: truncated, with line breaks and control characters
+ * escaped (JSON rules, plus the Unicode line and paragraph separators JSON leaves alone).
+ */
+function quoteValue(value) {
+    const chars = Array.from(value);
+    const shown = chars.length > QUOTED_VALUE_MAX_CHARS
+        ? chars.slice(0, QUOTED_VALUE_MAX_CHARS).join('') + '…'
+        : value;
+    return JSON.stringify(shown)
+        .replace(/\u2028/g, '\\u2028')
+        .replace(/\u2029/g, '\\u2029');
+}
+/** A bad input value: `message` is one line naming the input, the value and the accepted forms. */
+class InputError extends Error {
+    name = 'InputError';
+    /** The input's name as in action.yml, e.g. `max-failed-rows`. */
+    input;
+    /** The raw value given; `***` for a secret input. */
+    value;
+    constructor(input, value, message) {
+        super(message);
+        this.input = input;
+        this.value = SECRET_INPUTS.has(input) && value !== '' ? '***' : value;
+    }
+}
+/** `<input>: "<value>" <detail>`; a secret's value is replaced by `(value not shown)`. */
+function invalid(input, value, detail) {
+    const shown = SECRET_INPUTS.has(input) ? '(value not shown)' : quoteValue(value);
+    return new InputError(input, value, `${input}: ${shown} ${detail}`);
+}
+/** `<input>: is required<detail>` for an empty input that has no default. */
+function missing(input, detail) {
+    return new InputError(input, '', `${input}: is required${detail}`);
+}
+
+;// CONCATENATED MODULE: ./src/inputs/columns.ts
+
+const REST_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+const FORM = 'one `header: restName` pair per line, e.g. `Email Address: email`';
+/**
+ * Newline-separated `header: restName` pairs. The header is everything before the last colon
+ * (a header may hold a colon), trimmed; the REST name must look like one. Each header once.
+ */
+function parseColumns(input, raw) {
+    const renames = new Map();
+    for (const line of raw.split(/\r?\n/)) {
+        if (line.trim() === '')
+            continue;
+        const colon = line.lastIndexOf(':');
+        const header = colon === -1 ? '' : line.slice(0, colon).trim();
+        const restName = colon === -1 ? '' : line.slice(colon + 1).trim();
+        if (header === '' || !REST_NAME.test(restName)) {
+            throw invalid(input, line.trim(), `is not a column mapping; give ${FORM}`);
+        }
+        if (renames.has(header)) {
+            throw invalid(input, line.trim(), `maps the header a second time; give ${FORM}, each header once`);
+        }
+        renames.set(header, restName);
+    }
+    return renames;
+}
+
 ;// CONCATENATED MODULE: ./src/text/redact.ts
 /**
  * The one URL redaction: in every URL or path of a text, the user name and password, the query
@@ -67755,47 +67823,6 @@ function redactWord(word, meter) {
             return `${redacted.slice(0, at + 1)}…`;
     }
     return redacted;
-}
-
-;// CONCATENATED MODULE: ./src/inputs/error.ts
-/** Inputs whose values are credentials: never quoted in a message, never kept on an error. */
-const SECRET_INPUTS = new Set(['client-secret', 'github-token']);
-/** Longest part of a value quoted back to the user; a whole file list or URL would drown the line. */
-const QUOTED_VALUE_MAX_CHARS = 60;
-/**
- * A value quoted for a one-line message: truncated, with line breaks and control characters
- * escaped (JSON rules, plus the Unicode line and paragraph separators JSON leaves alone).
- */
-function quoteValue(value) {
-    const chars = Array.from(value);
-    const shown = chars.length > QUOTED_VALUE_MAX_CHARS
-        ? chars.slice(0, QUOTED_VALUE_MAX_CHARS).join('') + '…'
-        : value;
-    return JSON.stringify(shown)
-        .replace(/\u2028/g, '\\u2028')
-        .replace(/\u2029/g, '\\u2029');
-}
-/** A bad input value: `message` is one line naming the input, the value and the accepted forms. */
-class InputError extends Error {
-    name = 'InputError';
-    /** The input's name as in action.yml, e.g. `max-failed-rows`. */
-    input;
-    /** The raw value given; `***` for a secret input. */
-    value;
-    constructor(input, value, message) {
-        super(message);
-        this.input = input;
-        this.value = SECRET_INPUTS.has(input) && value !== '' ? '***' : value;
-    }
-}
-/** `<input>: "<value>" <detail>`; a secret's value is replaced by `(value not shown)`. */
-function invalid(input, value, detail) {
-    const shown = SECRET_INPUTS.has(input) ? '(value not shown)' : quoteValue(value);
-    return new InputError(input, value, `${input}: ${shown} ${detail}`);
-}
-/** `<input>: is required<detail>` for an empty input that has no default. */
-function missing(input, detail) {
-    return new InputError(input, '', `${input}: is required${detail}`);
 }
 
 ;// CONCATENATED MODULE: ./src/inputs/endpoint.ts
@@ -68198,6 +68225,8 @@ function parseArtifactName(input, raw) {
 
 
 
+
+
 /** Every input the action reads, as action.yml declares them, in the contract's order. */
 const INPUT_NAMES = (/* unused pure expression or super */ null && ([
     'munchkin-id',
@@ -68332,6 +68361,7 @@ function readInputs(getInput, env, cwd = process.cwd()) {
     const commentOnPr = parseBoolean('comment-on-pr', get('comment-on-pr'));
     const githubToken = given('github-token') || undefined;
     const checkInstance = parseBoolean('check-instance', get('check-instance'));
+    const columns = parseColumns('columns', given('columns'));
     const mapDisplayNames = parseBoolean('map-display-names', get('map-display-names'));
     const dailyQuota = parseWholeNumber('daily-quota', get('daily-quota'), {
         min: 1,
@@ -68372,6 +68402,7 @@ function readInputs(getInput, env, cwd = process.cwd()) {
         commentOnPr,
         githubToken,
         checkInstance,
+        columns,
         mapDisplayNames,
         dailyQuota,
         removedRecords,
@@ -68399,7 +68430,6 @@ function checkRemovals(given) {
  * is refused, before any network call, rather than silently ignored.
  */
 const UNBUILT = [
-    { input: 'columns', idle: '', what: 'renaming columns' },
     { input: 'status-column', idle: '', what: 'a status column' },
     { input: 'imports', idle: '', what: 'several imports in one step' }
 ];
@@ -69406,7 +69436,8 @@ function buildReport(facts) {
             displayPath: plan.displayPath,
             rows: plan.rows,
             parts: plan.parts.length,
-            bytes: plan.sizeBytes
+            bytes: plan.sizeBytes,
+            ...(plan.sentHeader ? { renamed: plan.sentHeader.mappings } : {})
         })),
         fileProblems,
         results: outcome.results,
@@ -69850,26 +69881,21 @@ async function* readRecords(path, format, options = {}) {
  * with their values, header first. `displayPath` names the file in errors.
  */
 async function* recordsOf(chunks, format, displayPath) {
-    // Where the last push found records; their fields are decoded only as each is handed out, so
-    // a record's strings die young (decoding a whole read ahead let them reach V8's old generation:
-    // 60 MiB more while tracing a 500 MB failures file).
     let found = [];
     let index = 0;
-    const reader = new RecordReader(format, (bytes, from, start, end, line) => found.push({ bytes, from, start, end, line }), displayPath);
-    function* decoded() {
-        const records = found;
-        found = [];
-        for (const { bytes, from, start, end, line } of records) {
-            const fields = parseFields(bytes.subarray(from, from + end - start), format);
-            yield { index: index++, line, fields, start, end };
-        }
-    }
+    const reader = new RecordReader(format, (bytes, from, start, end, line) => {
+        const fields = parseFields(bytes.subarray(from, from + end - start), format);
+        found.push({ index: index++, line, fields, start, end });
+    }, displayPath);
     for await (const chunk of chunks) {
         reader.push(chunk);
-        yield* decoded();
+        if (found.length > 0) {
+            yield* found;
+            found = [];
+        }
     }
     reader.finish();
-    yield* decoded();
+    yield* found;
 }
 /**
  * The scanner fed chunk by chunk, handing each record's bytes to a visitor as it is found: no
@@ -70260,18 +70286,24 @@ const UPLOAD_CHUNK_BYTES = 64 * 1024;
  * line break (the last line of a header-only file) never has a part. A part that does not start
  * after the header is a caller's mistake and is refused, rather than silently sent malformed.
  */
-function partSource(part, header, filename = partFileName((0,external_node_path_.basename)(part.path), part.index, part.count)) {
+function partSource(part, header, filename = partFileName((0,external_node_path_.basename)(part.path), part.index, part.count), sentHeader) {
     if (header.end <= header.start || part.byteStart < header.end || part.byteEnd <= part.byteStart) {
         throw new RangeError(`${part.displayPath} part ${part.index}: bytes ${part.byteStart}-${part.byteEnd} do not ` +
             `follow the header at bytes ${header.start}-${header.end}`);
     }
+    const records = { start: part.byteStart, end: part.byteEnd };
     return {
         filename,
-        byteLength: header.end - header.start + (part.byteEnd - part.byteStart),
-        open: () => external_node_stream_.Readable.from(concatRanges(part.path, [header, { start: part.byteStart, end: part.byteEnd }]), {
-            objectMode: false
-        })
+        byteLength: (sentHeader?.length ?? header.end - header.start) + (part.byteEnd - part.byteStart),
+        open: () => external_node_stream_.Readable.from(sentHeader
+            ? withHead(sentHeader, concatRanges(part.path, [records]))
+            : concatRanges(part.path, [header, records]), { objectMode: false })
     };
+}
+/** `head`, then the chunks of `rest`: a renamed header before the file's own bytes. */
+async function* withHead(head, rest) {
+    yield head;
+    yield* rest;
 }
 async function* concatRanges(path, ranges) {
     for (const range of ranges) {
@@ -70287,7 +70319,95 @@ async function* concatRanges(path, ranges) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/files/sent-header.ts
+/**
+ * The header a file's parts are sent with when columns are renamed: the rename is made once,
+ * in the header each part repeats before its byte range, so it costs nothing per row.
+ */
+
+
+
+
+
+
+/** How Marketo shows the email field: map-display-names sends it as `email`. */
+const EMAIL_DISPLAY_NAME = 'Email Address';
+/**
+ * The renames the local checks and changed-since read the headers with, before Marketo is asked:
+ * `columns`, and with map-display-names (and the instance checks, which map it or stop the run)
+ * `Email Address` as `email`.
+ */
+function locallyKnownRenames(columns, displayNames) {
+    if (!displayNames || columns.has(EMAIL_DISPLAY_NAME))
+        return columns;
+    return new Map([...columns, [EMAIL_DISPLAY_NAME, 'email']]);
+}
+/** `header` with each column `renames` names sent under its REST name; the mappings made. */
+function renameColumns(header, renames, why = 'columns') {
+    const mappings = [];
+    const columns = header.map((column) => {
+        const to = renames.get(column.trim());
+        if (to === undefined || to === column)
+            return column;
+        mappings.push({ from: column, to, why });
+        return to;
+    });
+    return { columns, mappings };
+}
+/** One header record in the file's format, quoted where a name needs it, with `lineBreak`. */
+function encodeHeader(columns, format, lineBreak) {
+    const delimiter = delimiterOf(format);
+    const fields = columns.map((name) => /["\r\n]/.test(name) || name.includes(delimiter) ? `"${name.replace(/"/g, '""')}"` : name);
+    return Buffer.from(fields.join(delimiter) + lineBreak, 'utf8');
+}
+/** The header record of a planned file, as its columns and its bytes. */
+async function readHeader(plan) {
+    const { start, end } = plan.header;
+    if (end <= start)
+        return { columns: [], bytes: Buffer.alloc(0) };
+    const file = await (0,promises_.open)(plan.path, 'r');
+    try {
+        const bytes = Buffer.alloc(end - start);
+        await file.read(bytes, 0, bytes.length, start);
+        return { columns: parseFields(bytes, plan.format), bytes };
+    }
+    finally {
+        await file.close();
+    }
+}
+/** The plan sent with `columns` instead of its own header, when they differ. */
+function withSentHeader(plan, original, columns, mappings) {
+    if (mappings.length === 0)
+        return plan;
+    const lineBreak = original.bytes.subarray(-2).toString('latin1') === '\r\n' ? '\r\n' : '\n';
+    const bytes = encodeHeader(columns, plan.format, lineBreak);
+    const delta = bytes.length - original.bytes.length;
+    return {
+        ...plan,
+        sentHeader: { columns, bytes, mappings },
+        parts: plan.parts.map((part) => ({ ...part, bytes: part.bytes + delta }))
+    };
+}
+/**
+ * The part a longer renamed header pushes past Marketo's upload limit, as one line, or
+ * undefined: the plan kept each part within chunk-size with the file's own header.
+ */
+function oversizedAfterRename(plan) {
+    if (plan.sentHeader === undefined)
+        return undefined;
+    for (const part of plan.parts) {
+        const name = partFileName((0,external_node_path_.basename)(part.path), part.index, part.count);
+        const body = part.bytes + multipartOverheadBytes(name, part.format);
+        if (body > MARKETO_MAX_BODY_BYTES) {
+            return (`${plan.displayPath}: with its renamed header part ${part.index} is ${body} bytes, over ` +
+                `Marketo's limit of ${MARKETO_MAX_BODY_BYTES}; lower chunk-size (or shorten the names in columns)`);
+        }
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/files/index.ts
+
 
 
 
@@ -70301,6 +70421,7 @@ async function* concatRanges(path, ranges) {
 
 
 
+
 /** Read size of uploads; consecutive ranges within one read cost no further read. */
 const READ_BYTES = 256 * 1024;
 /** Small ranges are gathered into chunks of about this size before they are handed on. */
@@ -70309,9 +70430,10 @@ const YIELD_BYTES = 64 * 1024;
  * The upload body of any part: `partSource` for a contiguous part, else the header followed by
  * the part's ranges, streamed from the original file on each `open()` (no copy of the file).
  */
-function sourceOfPart(part, header) {
-    if (part.ranges === undefined)
-        return partSource(part, header);
+function sourceOfPart(part, header, sentHeader) {
+    if (part.ranges === undefined) {
+        return partSource(part, header, partFileName((0,external_node_path_.basename)(part.path), part.index, part.count), sentHeader);
+    }
     const ranges = part.ranges;
     if (header.end <= header.start ||
         ranges.length === 0 ||
@@ -70320,10 +70442,13 @@ function sourceOfPart(part, header) {
             `${header.start}-${header.end}`);
     }
     const all = [header, ...ranges];
+    const rangeBytes = ranges.reduce((total, range) => total + (range.end - range.start), 0);
     return {
         filename: partFileName((0,external_node_path_.basename)(part.path), part.index, part.count),
-        byteLength: all.reduce((total, range) => total + (range.end - range.start), 0),
-        open: () => external_node_stream_.Readable.from(readRanges(part.path, all), { objectMode: false })
+        byteLength: (sentHeader?.length ?? header.end - header.start) + rangeBytes,
+        open: () => external_node_stream_.Readable.from(sentHeader
+            ? withHead(sentHeader, readRanges(part.path, ranges))
+            : readRanges(part.path, all), { objectMode: false })
     };
 }
 /**
@@ -70695,7 +70820,8 @@ async function traceFile(plan, results, sinks, outputDir, names) {
             let job;
             for await (const record of partRecords(plan, result.part)) {
                 if (!job) {
-                    job = await load(result, plan, record.fields, sinks.problems);
+                    // Marketo's files repeat the header as it was sent: renamed columns, if any.
+                    job = await load(result, plan, plan.sentHeader?.columns ?? record.fields, sinks.problems);
                     continue;
                 }
                 if (sent(result.part, record.start))
@@ -70834,6 +70960,2166 @@ function takeReason(pending, key) {
     if (reasons.length === 0)
         pending.delete(key);
     return reason;
+}
+
+;// CONCATENATED MODULE: ./src/time.ts
+const systemClock = { now: () => Date.now() };
+const realSleep = (ms, signal) => new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+    }
+    const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+    }, ms);
+    const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+});
+
+;// CONCATENATED MODULE: ./src/marketo/error-codes.ts
+/**
+ * The one table of Marketo errors: code -> how the client handles it -> what the user is told.
+ * Marketo codes are strings of digits; HTTP-level failures use 'HTTP <status>', transport
+ * failures their error code (ECONNRESET, timeout, ...).
+ */
+const BUG_ADVICE = 'This is a bug in the action, not in your data or settings; please report it as an issue of ' +
+    'this action with the run log (debug logging shows each call).';
+const TRANSIENT_ADVICE = (context) => `Marketo did not answer after ${context.failuresInARow || context.attempts || 'several'} ` +
+    'attempts; run again later or resume with batch-ids.';
+const error_codes_transient = { handling: 'backoff', advice: TRANSIENT_ADVICE };
+const bug = { handling: 'fatal', advice: () => BUG_ADVICE };
+const TOKEN_REJECTED = {
+    handling: 'reauth',
+    stopsRun: true,
+    advice: () => 'Marketo rejected an access token it had just issued. Check that the API user is active and ' +
+        'that client-id belongs to the same Marketo instance as rest-url.'
+};
+const MARKETO_ERRORS = {
+    '601': TOKEN_REJECTED,
+    '602': TOKEN_REJECTED,
+    '603': {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: () => "Marketo denied access (603). Check that the API user's role has the Read-Write Lead " +
+            'permission (and Read-Write Assets, to add members to programs), and that the Web Services ' +
+            'IP allow-list (Admin > Web Services > IP Restrictions), if enabled, admits this runner.'
+    },
+    '604': error_codes_transient,
+    '605': bug,
+    '606': { handling: 'rateWindow', advice: TRANSIENT_ADVICE },
+    '607': {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: (context) => "The instance's daily API quota is used up (607). It resets at midnight US Central " +
+            `(America/Chicago), next at ${nextQuotaReset(context.now)}. Run again after that (jobs ` +
+            'already submitted can be resumed with batch-ids); Admin > Web Services shows which ' +
+            'integrations use the quota.'
+    },
+    '608': error_codes_transient,
+    '609': bug,
+    '610': bug,
+    '611': error_codes_transient,
+    '612': bug,
+    '613': bug,
+    '614': error_codes_transient,
+    '615': error_codes_transient,
+    '616': {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: () => 'Marketo says this subscription type does not allow this API call (616); ask your Marketo ' +
+            'account team or support to enable the REST API for this instance.'
+    },
+    '713': error_codes_transient,
+    '719': error_codes_transient,
+    '1003': {
+        handling: 'fatal',
+        advice: () => 'Marketo rejected the file as invalid (1003): it is empty or not a valid import file. ' +
+            'Check it has a header row with an email column and rows in the declared format, and that ' +
+            'program-member-status is a status of the program.'
+    },
+    '1013': {
+        handling: 'fatal',
+        stopsRun: (operation) => operation === 'submit',
+        advice: ({ operation }) => operation === 'submit'
+            ? 'Marketo found no such program (1013). Check that program-id is the id in the ' +
+                "program's URL (…/#PG1234A1 means 1234) and that the API user can see the program's " +
+                'workspace.'
+            : 'Marketo does not know this batch id (1013); a batch id stays valid for seven days ' +
+                'after the job was submitted.'
+    },
+    '1016': {
+        handling: 'queueFull',
+        advice: () => "Marketo's import queue stayed full (1016: at most 10 import jobs per instance, shared with " +
+            'other integrations); run again later or raise the timeout.'
+    },
+    '1025': {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: () => 'Marketo did not accept the member status (1025). program-member-status must be a status of ' +
+            "this program's channel (for example 'Member' or 'On List'), spelled exactly, case included."
+    },
+    '1029': {
+        handling: 'backoff',
+        advice: () => "Marketo's bulk export queue is full or the instance's daily export size is used up (1029: " +
+            'at most 10 exports queued per instance, 500 MB of export files a day by default, shared ' +
+            'with other integrations); nobody was removed. Run again later.'
+    },
+    'HTTP 401': {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: () => "Marketo's identity service rejected the credentials (HTTP 401). Check client-id and " +
+            'client-secret: copy them from Admin > LaunchPoint > (your API service) > View Details.'
+    },
+    'HTTP 413': {
+        handling: 'fatal',
+        advice: () => "The part sent was larger than Marketo's 10 MB limit for one import file (HTTP 413). The " +
+            'action splits files below that limit, so please report this as a bug of the action.'
+    },
+    'HTTP 414': bug,
+    'HTTP 429': { handling: 'rateWindow', advice: TRANSIENT_ADVICE },
+    'HTTP 500': error_codes_transient,
+    'HTTP 502': error_codes_transient,
+    'HTTP 503': error_codes_transient,
+    'HTTP 504': error_codes_transient,
+    // Not Marketo codes: answers that are not what Marketo documents.
+    ANSWER_TOO_LARGE: {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: () => "No answer of Marketo's import API is that large. Check that rest-url points at Marketo " +
+            '(a proxy or gateway in between may be answering instead); the jobs already submitted can ' +
+            'be resumed with batch-ids.'
+    },
+    NO_JOB_IN_ANSWER: {
+        handling: 'fatal',
+        stopsRun: true,
+        explainsUncertainty: true,
+        advice: () => 'Marketo accepted the upload but its answer names no import job (no batchId), which its API ' +
+            'never does: it may have created a job for this part anyway. Check the import jobs of the ' +
+            'program in Marketo before running again, so that the part is not imported twice.'
+    },
+    FILE_TOO_LARGE: {
+        handling: 'fatal',
+        advice: () => 'A failures or warnings file of a job of at most 10 MB is never that large: the report ' +
+            "counts the job's rows from Marketo's status only."
+    },
+    ENOTFOUND: {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: () => 'The Marketo host name does not resolve. Check rest-url and identity-url: they look like ' +
+            'https://123-ABC-456.mktorest.com and …/identity, with your Munchkin id.'
+    }
+};
+/** Transport failures worth another attempt: resets, refusals, timeouts, a garbled answer. */
+const TRANSIENT_TRANSPORT_CODES = new Set([
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'ECONNABORTED',
+    'EPIPE',
+    'ETIMEDOUT',
+    'EAI_AGAIN',
+    'ENETUNREACH',
+    'EHOSTUNREACH',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CLOSED',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'UND_ERR_HEADERS_TIMEOUT',
+    'UND_ERR_BODY_TIMEOUT',
+    'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+    'timeout',
+    'invalid answer'
+]);
+function isTransientTransportCode(code) {
+    return TRANSIENT_TRANSPORT_CODES.has(code) || code.startsWith('HPE_');
+}
+/** How the client reacts to a failure code during `operation`. */
+function handlingFor(code, operation) {
+    if (isTransientTransportCode(code))
+        return 'backoff';
+    const handling = MARKETO_ERRORS[code]?.handling ?? 'fatal';
+    // A full import queue only concerns creating a job; elsewhere 1016 is unexpected.
+    if (handling === 'queueFull' && operation !== 'submit')
+        return 'fatal';
+    // Without a token nothing else can work, so the identity call never re-authenticates.
+    if (handling === 'reauth' && operation === 'identity')
+        return 'fatal';
+    return handling;
+}
+const CHICAGO = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'America/Chicago',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric'
+});
+/** Wall-clock fields of `epochMs` in Chicago, read back as if they were UTC. */
+function chicagoWallAsUtc(epochMs) {
+    const parts = {};
+    for (const part of CHICAGO.formatToParts(new Date(epochMs))) {
+        if (part.type !== 'literal')
+            parts[part.type] = Number(part.value);
+    }
+    const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
+    return Date.UTC(year, month - 1, day, hour, minute, second);
+}
+/** The next midnight in America/Chicago after `epochMs`, as an ISO UTC timestamp. */
+function nextQuotaReset(epochMs) {
+    const wall = new Date(chicagoWallAsUtc(epochMs));
+    const nextMidnightWall = Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate() + 1);
+    // Offset of Chicago from UTC; DST switches at 02:00 local, so the offset at the guess holds.
+    let guess = nextMidnightWall + 6 * 3_600_000;
+    guess -= chicagoWallAsUtc(guess) - nextMidnightWall;
+    return new Date(guess).toISOString();
+}
+/** What to tell the user of a code the table does not know. */
+function genericAdvice(code) {
+    if (!/^\d+$/.test(code)) {
+        return (`The request to Marketo failed in a way this action does not expect (${code}); run again, ` +
+            'and report it as an issue of this action if it persists.');
+    }
+    return (`Marketo answered an error this action does not expect (${code}); see Adobe's list of REST ` +
+        'API error codes (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/' +
+        'error-codes), and run again if it looks temporary.');
+}
+
+;// CONCATENATED MODULE: ./src/marketo/errors.ts
+
+
+
+const OPERATION_LABELS = {
+    identity: 'Getting a Marketo access token',
+    submit: 'Submitting the import job',
+    status: 'Reading the import job status',
+    failures: 'Downloading the failed rows',
+    warnings: 'Downloading the rows with warnings',
+    leads: 'Looking up leads by email',
+    memberDelete: 'Removing members from the program',
+    export: "Exporting the program's members",
+    program: 'Reading the program',
+    channels: "Reading the channels' member statuses",
+    describe: 'Reading the field descriptions',
+    usage: "Reading today's API usage"
+};
+/** A failure the client will not retry (any more), with what the user should do about it. */
+class MarketoApiError extends Error {
+    code;
+    marketoMessage;
+    advice;
+    httpStatus;
+    operation;
+    stopsRun;
+    attempts;
+    retriesExhausted;
+    uncertainAttempts;
+    constructor(details) {
+        const said = details.marketoMessage ? `: ${details.marketoMessage}` : '';
+        const uncertainAttempts = details.uncertainAttempts ?? 0;
+        super(redactUrls(`${OPERATION_LABELS[details.operation]} failed (${details.code}${said}). ${details.advice}` +
+            (uncertainAttempts > 0 && details.noteUncertainty !== false
+                ? ` ${uncertainJobNote(uncertainAttempts)}`
+                : '')));
+        this.name = 'MarketoApiError';
+        this.code = details.code;
+        this.marketoMessage = redactUrls(details.marketoMessage);
+        this.advice = details.advice;
+        if (details.httpStatus !== undefined)
+            this.httpStatus = details.httpStatus;
+        this.operation = details.operation;
+        this.stopsRun = details.stopsRun;
+        if (details.attempts !== undefined)
+            this.attempts = details.attempts;
+        this.retriesExhausted = details.retriesExhausted ?? false;
+        this.uncertainAttempts = uncertainAttempts;
+    }
+}
+/** What to tell the user when a submit failed after its whole file was sent at least once. */
+function uncertainJobNote(uncertainAttempts) {
+    const failed = uncertainAttempts === 1 ? 'an attempt' : `${uncertainAttempts} attempts`;
+    return (`Marketo may have created a job for this part: ${failed} failed only after the whole file ` +
+        'was sent. Importing it again is safe, since Marketo matches members by email.');
+}
+/**
+ * A submit cut short by the run's stop (timeout, cancel, an error elsewhere). `uncertain` when
+ * Marketo may have created the job anyway: the whole file was sent and no answer came back.
+ */
+class SubmitInterrupted extends Error {
+    uncertain;
+    uncertainAttempts;
+    constructor(reason, uncertain, uncertainAttempts) {
+        super(reason instanceof Error ? reason.message : String(reason), { cause: reason });
+        this.name = 'SubmitInterrupted';
+        this.uncertain = uncertain;
+        this.uncertainAttempts = uncertainAttempts;
+    }
+}
+/** The error to throw for a failure the policy will not retry (again). */
+function toApiError(failure, context) {
+    const rule = MARKETO_ERRORS[failure.code];
+    const exhausted = context.retriesExhausted === true && handlingFor(failure.code, context.operation) !== 'fatal';
+    let advice;
+    if (exhausted && failure.code !== '1016')
+        advice = TRANSIENT_ADVICE(context);
+    else if (rule)
+        advice = rule.advice(context);
+    else if (isTransientTransportCode(failure.code))
+        advice = TRANSIENT_ADVICE(context);
+    else
+        advice = genericAdvice(failure.code);
+    const stops = rule?.stopsRun;
+    const stopsRun = context.operation === 'identity' ||
+        (typeof stops === 'function' ? stops(context.operation) : stops === true);
+    return new MarketoApiError({
+        code: failure.code,
+        marketoMessage: failure.message,
+        advice,
+        ...(failure.httpStatus !== undefined ? { httpStatus: failure.httpStatus } : {}),
+        operation: context.operation,
+        stopsRun,
+        ...(context.attempts !== undefined ? { attempts: context.attempts } : {}),
+        ...(context.uncertainAttempts ? { uncertainAttempts: context.uncertainAttempts } : {}),
+        ...(rule?.explainsUncertainty ? { noteUncertainty: false } : {}),
+        retriesExhausted: exhausted
+    });
+}
+
+;// CONCATENATED MODULE: ./src/marketo/retry.ts
+
+
+const DEFAULT_RETRY_POLICY = {
+    maxAttempts: 6,
+    baseDelayMs: 1_000,
+    maxDelayMs: 30_000,
+    rateWindowMs: 20_000,
+    queueWaitMs: 5_000,
+    maxQueueWaitMs: 60_000
+};
+function resolveRetryPolicy(overrides = {}) {
+    const policy = { ...DEFAULT_RETRY_POLICY };
+    for (const [key, value] of Object.entries(overrides)) {
+        if (typeof value === 'number' && Number.isFinite(value) && value >= 0)
+            policy[key] = value;
+    }
+    policy.maxAttempts = Math.max(1, Math.floor(policy.maxAttempts));
+    return policy;
+}
+/** Full jitter: a uniform wait below an exponentially growing ceiling (`failures` from 1). */
+function backoffDelay(failures, policy, random) {
+    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failures - 1));
+    return Math.round(ceiling * clampUnit(random()));
+}
+/** Wait out the rate window, plus a little jitter so parallel callers do not return together. */
+function rateWindowDelay(policy, random) {
+    return policy.rateWindowMs + Math.round(policy.baseDelayMs * clampUnit(random()));
+}
+/**
+ * Equal jitter for the import queue (`waits` from 1): at least half the ceiling, because
+ * resubmitting at once into a full queue only spends quota.
+ */
+function queueDelay(waits, policy, random) {
+    const ceiling = Math.min(policy.maxQueueWaitMs, policy.queueWaitMs * 2 ** (waits - 1));
+    return Math.round(ceiling / 2 + (ceiling / 2) * clampUnit(random()));
+}
+function clampUnit(value) {
+    return Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0.5;
+}
+/**
+ * One failed attempt, before the policy decides whether it is final. `code` is a Marketo code,
+ * 'HTTP <status>', or a transport code; `uncertain` means the request may have taken effect.
+ */
+class AttemptFailure extends Error {
+    code;
+    httpStatus;
+    uncertain;
+    constructor(code, message, options = {}) {
+        super(message);
+        this.name = 'AttemptFailure';
+        this.code = code;
+        if (options.httpStatus !== undefined)
+            this.httpStatus = options.httpStatus;
+        this.uncertain = options.uncertain ?? false;
+    }
+}
+/**
+ * Runs `attempt` until it succeeds, an `AttemptFailure` is fatal or out of attempts (then a
+ * `MarketoApiError`), or the signal aborts (then the signal's reason). Other errors pass through.
+ */
+async function withRetry(options, attempt) {
+    const { operation, policy, random, sleep, signal } = options;
+    // Failures in a row with no usable answer; a full queue (1016) is an answer and ends a streak.
+    let retryableFailures = 0;
+    let queueWaits = 0;
+    let uncertainAttempts = 0;
+    let reauthenticated = false;
+    for (let attemptNumber = 1;; attemptNumber++) {
+        signal?.throwIfAborted();
+        let failure;
+        try {
+            return await attempt(attemptNumber);
+        }
+        catch (error) {
+            if (signal?.aborted)
+                throw signal.reason;
+            if (!(error instanceof AttemptFailure))
+                throw error;
+            failure = error;
+        }
+        if (failure.uncertain)
+            uncertainAttempts++;
+        const handling = handlingFor(failure.code, operation);
+        // Marketo answered something other than a token rejection: the renewed token was accepted,
+        // so a later 601/602 (a token expiring during a long wait for a queue slot) renews it again.
+        if (handling !== 'reauth' && failure.httpStatus !== undefined)
+            reauthenticated = false;
+        const giveUp = (retriesExhausted) => {
+            throw toApiError({ code: failure.code, message: failure.message, ...httpStatusOf(failure) }, {
+                operation,
+                now: options.now(),
+                attempts: attemptNumber,
+                failuresInARow: retryableFailures,
+                retriesExhausted,
+                uncertainAttempts
+            });
+        };
+        let delayMs = 0;
+        switch (handling) {
+            case 'fatal':
+                return giveUp(false);
+            case 'reauth':
+                if (reauthenticated)
+                    return giveUp(false);
+                reauthenticated = true;
+                break;
+            case 'queueFull':
+                retryableFailures = 0;
+                queueWaits++;
+                delayMs = queueDelay(queueWaits, policy, random);
+                break;
+            case 'backoff':
+            case 'rateWindow':
+                retryableFailures++;
+                if (retryableFailures >= policy.maxAttempts)
+                    return giveUp(true);
+                delayMs =
+                    handling === 'backoff'
+                        ? backoffDelay(retryableFailures, policy, random)
+                        : rateWindowDelay(policy, random);
+                break;
+        }
+        options.onRetry?.({ operation, attempt: attemptNumber, failure, handling, delayMs });
+        if (delayMs > 0)
+            await sleep(delayMs, signal);
+    }
+}
+function httpStatusOf(failure) {
+    return failure.httpStatus !== undefined ? { httpStatus: failure.httpStatus } : {};
+}
+
+;// CONCATENATED MODULE: ./src/marketo/answers.ts
+
+const JOB_STATUSES = ['Queued', 'Importing', 'Complete', 'Failed'];
+/** `{"code":"606","message":".."}` of a `success:false` answer, if the body is one. */
+function marketoError(body) {
+    if (!isObject(body) || body.success !== false)
+        return undefined;
+    const first = Array.isArray(body.errors) ? body.errors[0] : undefined;
+    if (!isObject(first) || (typeof first.code !== 'string' && typeof first.code !== 'number')) {
+        return { code: 'invalid answer', message: 'success:false without an error code' };
+    }
+    return {
+        code: cut(String(first.code), 40),
+        message: typeof first.message === 'string' ? cut(first.message, MAX_MESSAGE_CHARS) : ''
+    };
+}
+function parseJson(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * The `result` array of a REST answer, or the failure it stands for: a Marketo error code,
+ * an HTTP status (a gateway's HTML page), or an unreadable body (retried).
+ */
+function resultOf(status, text) {
+    const body = parseJson(text);
+    const error = marketoError(body);
+    if (error)
+        throw new AttemptFailure(error.code, error.message, { httpStatus: status });
+    if (status === 401) {
+        // Marketo answers a bad token with 601 inside a 200; a bare 401 means the same thing.
+        throw new AttemptFailure('601', 'access token rejected', { httpStatus: status });
+    }
+    if (status < 200 || status >= 300) {
+        throw new AttemptFailure(`HTTP ${status}`, `HTTP ${status}`, { httpStatus: status });
+    }
+    // A success without `result` is read, not retried: it is an answer, just an empty one.
+    if (isObject(body) && body.success === true && body.result === undefined)
+        return [];
+    if (!isObject(body) || body.success !== true || !Array.isArray(body.result)) {
+        throw new AttemptFailure('invalid answer', text.length === 0 ? 'empty answer' : 'answer is not the expected JSON (truncated?)', { httpStatus: status });
+    }
+    return body.result;
+}
+/** Marketo's messages are a sentence; anything longer is cut here, before any report holds it. */
+const MAX_MESSAGE_CHARS = 1000;
+const COUNT_FIELDS = ['numOfLeadsProcessed', 'numOfRowsFailed', 'numOfRowsWithWarning'];
+/**
+ * `result[0]` of a status answer. Its counts must be whole numbers of rows: one that is not (a
+ * fraction, a negative, a string such as "0x10") reads 0 and is named in `invalidCounts`, so
+ * the report says what Marketo sent instead of guessing what it meant. A missing count is 0.
+ */
+function parseJobStatus(value) {
+    const job = parseSubmittedJob(value);
+    if (!job || !isObject(value))
+        return undefined;
+    const invalidCounts = [];
+    const count = (field) => {
+        const given = value[field];
+        if (given === undefined || given === null)
+            return 0;
+        if (typeof given === 'number' && Number.isSafeInteger(given) && given >= 0)
+            return given;
+        invalidCounts.push(`${field} is ${describeValue(given)}`);
+        return 0;
+    };
+    const [numOfLeadsProcessed, numOfRowsFailed, numOfRowsWithWarning] = COUNT_FIELDS.map(count);
+    return {
+        ...job,
+        numOfLeadsProcessed: numOfLeadsProcessed,
+        numOfRowsFailed: numOfRowsFailed,
+        numOfRowsWithWarning: numOfRowsWithWarning,
+        message: typeof value.message === 'string' ? cut(value.message, MAX_MESSAGE_CHARS) : '',
+        ...(invalidCounts.length > 0 ? { invalidCounts } : {})
+    };
+}
+/** A JSON value as it was sent, short: `2.5`, `"0x10"`, `-3`, `an object`. */
+function describeValue(value) {
+    if (typeof value === 'number')
+        return String(value);
+    if (typeof value === 'string')
+        return JSON.stringify(cut(value, 20));
+    return Array.isArray(value)
+        ? 'an array'
+        : `a ${typeof value === 'object' ? 'object' : typeof value}`;
+}
+function cut(text, chars) {
+    return text.length > chars ? `${text.slice(0, chars)}…` : text;
+}
+function parseSubmittedJob(value) {
+    if (!isObject(value))
+        return undefined;
+    const batchId = typeof value.batchId === 'string' ? Number(value.batchId) : value.batchId;
+    if (typeof batchId !== 'number' || !Number.isSafeInteger(batchId) || batchId < 0)
+        return undefined;
+    const status = value.status;
+    if (typeof status !== 'string' || !JOB_STATUSES.includes(status)) {
+        return undefined;
+    }
+    const importId = typeof value.importId === 'string' ? value.importId : String(batchId);
+    return { batchId, importId, status: status };
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(46752);
+;// CONCATENATED MODULE: ./src/marketo/http.ts
+/**
+ * One HTTP exchange with Marketo through undici, turned into either a response or an
+ * `AttemptFailure` the retry policy understands. Logs method, path, status, code and duration;
+ * never a query string, a header or a body.
+ */
+
+
+
+
+
+const silentLogger = { debug() { }, info() { }, warning() { } };
+/** Sends one request; transport errors become `AttemptFailure`s (aborts pass through). */
+async function send(exchange, context) {
+    try {
+        return await (0,undici/* request */.Em)(exchange.url, {
+            method: exchange.method,
+            headers: exchange.headers,
+            body: exchange.body ?? null,
+            headersTimeout: exchange.timeoutMs,
+            bodyTimeout: exchange.timeoutMs,
+            ...(context.dispatcher ? { dispatcher: context.dispatcher } : {}),
+            ...(context.signal ? { signal: context.signal } : {})
+        });
+    }
+    catch (error) {
+        throw transportFailure(error, context.signal);
+    }
+}
+/**
+ * The most a JSON answer may hold. Marketo's are a few hundred bytes (its own request bodies stop
+ * at 1 MB); past this the answer is not read on, so a runaway body cannot take the memory.
+ */
+const MAX_JSON_ANSWER_BYTES = 1024 * 1024;
+/** Reads a whole (small) answer body as text; a broken body is a transport failure. */
+async function readText(response, signal, maxBytes = MAX_JSON_ANSWER_BYTES) {
+    const declared = Number(response.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+        response.body.destroy();
+        throw answerTooLarge(maxBytes, response.statusCode);
+    }
+    const chunks = [];
+    let bytes = 0;
+    try {
+        for await (const chunk of response.body) {
+            bytes += chunk.length;
+            if (bytes > maxBytes) {
+                response.body.destroy();
+                throw answerTooLarge(maxBytes, response.statusCode);
+            }
+            chunks.push(chunk);
+        }
+    }
+    catch (error) {
+        throw transportFailure(error, signal);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+}
+function answerTooLarge(maxBytes, httpStatus) {
+    return new AttemptFailure('ANSWER_TOO_LARGE', `the answer is larger than ${maxBytes / 1024 / 1024} MiB, which no answer of this API is; it was not read`, { httpStatus });
+}
+/** Drains an answer body we do not need (HTML error pages), so the connection can be reused. */
+async function discardBody(response) {
+    try {
+        await response.body.dump();
+    }
+    catch {
+        // The status code already says what happened.
+    }
+}
+/** The error to rethrow for anything thrown by undici or while reading a body. */
+function transportFailure(error, signal) {
+    if (signal?.aborted)
+        return signal.reason;
+    if (error instanceof AttemptFailure)
+        return error;
+    const code = errorCode(error);
+    const message = redactUrls(messageOf(error));
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+        return new AttemptFailure('timeout', `no answer in time (${code})`);
+    }
+    if (code && (isTransientTransportCode(code) || code === 'ENOTFOUND')) {
+        return new AttemptFailure(code, message);
+    }
+    // Not a network failure (a bug, a local stream error): report it as it is, never retried.
+    return new AttemptFailure(code ?? 'request failed', message);
+}
+function errorCode(error) {
+    let current = error;
+    // Node wraps socket errors: the useful code may sit on `cause`.
+    for (let depth = 0; depth < 3 && current && typeof current === 'object'; depth++) {
+        const code = current.code;
+        if (typeof code === 'string' && code !== 'UND_ERR')
+            return code;
+        current = current.cause;
+    }
+    return undefined;
+}
+/** `https://host/path` of a URL: never the query string, which may hold the client secret. */
+function pathOf(url) {
+    try {
+        return new URL(url).pathname;
+    }
+    catch {
+        return redactUrls(url);
+    }
+}
+function logExchange(log, exchange, outcome) {
+    const status = outcome.status !== undefined ? `HTTP ${outcome.status}` : 'no answer';
+    const code = outcome.code ? ` code ${outcome.code}` : '';
+    log.debug(`Marketo ${exchange.method} ${pathOf(exchange.url)} -> ${status}${code} in ` +
+        `${outcome.endedAt - outcome.startedAt} ms (attempt ${exchange.attempt})`);
+}
+
+;// CONCATENATED MODULE: ./src/marketo/auth.ts
+/**
+ * The access token cache: one token for the run, renewed shortly before it expires or when
+ * Marketo rejects it (601/602). Concurrent callers share one identity request.
+ */
+
+
+
+/** Renew when less than this much life remains, so no call starts with a dying token. */
+const TOKEN_RENEW_BEFORE_MS = 60_000;
+class TokenCache {
+    options;
+    current;
+    pending;
+    constructor(options) {
+        this.options = options;
+    }
+    /** A token with more than `renewBeforeMs` of life left, fetching one if needed. */
+    async token() {
+        const renewBefore = this.options.renewBeforeMs ?? TOKEN_RENEW_BEFORE_MS;
+        const current = this.current;
+        if (current && this.options.http.clock.now() < current.expiresAt - renewBefore) {
+            return current.value;
+        }
+        this.pending ??= this.fetchToken().finally(() => {
+            this.pending = undefined;
+        });
+        return this.pending;
+    }
+    /** Forgets `token` after Marketo rejected it; a newer token already fetched is kept. */
+    invalidate(token) {
+        if (this.current?.value === token)
+            this.current = undefined;
+    }
+    fetchToken() {
+        return withRetry({ ...this.options.retry, operation: 'identity' }, async (attempt) => {
+            const { clock } = this.options.http;
+            const startedAt = clock.now();
+            const exchange = { method: 'GET', url: this.tokenUrl(), attempt };
+            this.options.onIdentityCall?.();
+            let status;
+            let code;
+            try {
+                const response = await send({
+                    ...exchange,
+                    headers: { accept: 'application/json' },
+                    timeoutMs: this.options.timeoutMs
+                }, this.options.http);
+                status = response.statusCode;
+                if (status >= 500) {
+                    await discardBody(response);
+                    throw new AttemptFailure(`HTTP ${status}`, `HTTP ${status}`, { httpStatus: status });
+                }
+                const body = parseJson(await readText(response, this.options.http.signal));
+                const answer = typeof body === 'object' && body !== null ? body : {};
+                if (status !== 200) {
+                    const description = [answer.error, answer.error_description]
+                        .filter((part) => typeof part === 'string')
+                        .join(': ');
+                    throw new AttemptFailure(`HTTP ${status}`, description || `HTTP ${status}`, {
+                        httpStatus: status
+                    });
+                }
+                const value = answer.access_token;
+                const expiresIn = answer.expires_in;
+                if (typeof value !== 'string' || value === '' || typeof expiresIn !== 'number') {
+                    throw new AttemptFailure('invalid answer', 'no access_token in the identity answer', {
+                        httpStatus: status
+                    });
+                }
+                this.options.onSecret?.(value);
+                this.current = { value, expiresAt: startedAt + expiresIn * 1000 };
+                return value;
+            }
+            catch (error) {
+                if (error instanceof AttemptFailure)
+                    code = error.code;
+                throw error;
+            }
+            finally {
+                logExchange(this.options.http.log, exchange, {
+                    status,
+                    code,
+                    startedAt,
+                    endedAt: clock.now()
+                });
+            }
+        });
+    }
+    tokenUrl() {
+        const query = new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: this.options.clientId,
+            client_secret: this.options.clientSecret
+        });
+        return `${trimTrailingSlashes(this.options.identityUrl)}/oauth/token?${query.toString()}`;
+    }
+}
+function trimTrailingSlashes(url) {
+    return url.replace(/\/+$/, '');
+}
+
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/marketo/download.ts
+/**
+ * Streams a failures/warnings answer (a delimited file, not JSON) to disk. An empty answer
+ * leaves no file; a JSON `success:false` answer is a Marketo error, not a file.
+ */
+
+
+
+
+
+
+
+/** A Marketo error answer is a few hundred bytes; anything longer that starts with `{` is data. */
+const MAX_JSON_ERROR_BYTES = 64 * 1024;
+/**
+ * The largest failures or warnings file saved. Marketo's echo the rows of a job of at most
+ * 10 MB; past this the download stops, so a runaway answer cannot fill the runner's disk.
+ */
+const MAX_ROW_FILE_BYTES = 2 ** 30;
+const download_WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d, 0xef, 0xbb, 0xbf]); // BOM bytes count as blank
+/** Writes the answer body to `destinationPath`; false (and no file) when the body is empty. */
+async function saveAnswerFile(response, destinationPath, signal) {
+    const chunks = response.body[Symbol.asyncIterator]();
+    const next = async () => {
+        try {
+            return await chunks.next();
+        }
+        catch (error) {
+            throw transportFailure(error, signal);
+        }
+    };
+    // Read until the first meaningful byte, which says whether this is a file or a JSON error.
+    const head = [];
+    let headBytes = 0;
+    let firstByte;
+    while (firstByte === undefined) {
+        const item = await next();
+        if (item.done)
+            return false;
+        head.push(item.value);
+        headBytes += item.value.length;
+        firstByte = item.value.find((byte) => !download_WHITESPACE.has(byte));
+    }
+    let ended = false;
+    if (firstByte === 0x7b /* { */) {
+        while (!ended && headBytes <= MAX_JSON_ERROR_BYTES) {
+            const item = await next();
+            if (item.done)
+                ended = true;
+            else {
+                head.push(item.value);
+                headBytes += item.value.length;
+            }
+        }
+        if (ended) {
+            const error = marketoError(parseJson(Buffer.concat(head).toString('utf8')));
+            if (error) {
+                throw new AttemptFailure(error.code, error.message, { httpStatus: response.statusCode });
+            }
+        }
+    }
+    async function* content() {
+        yield* head;
+        if (ended)
+            return;
+        let saved = headBytes;
+        for (let item = await next(); !item.done; item = await next()) {
+            saved += item.value.length;
+            if (saved > MAX_ROW_FILE_BYTES) {
+                throw new AttemptFailure('FILE_TOO_LARGE', `the file is larger than ${MAX_ROW_FILE_BYTES / 2 ** 30} GiB; not downloaded past it`, { httpStatus: response.statusCode });
+            }
+            yield item.value;
+        }
+    }
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(destinationPath), { recursive: true });
+    const partialPath = `${destinationPath}.partial`;
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(content(), (0,external_node_fs_.createWriteStream)(partialPath), signal ? { signal } : {});
+        await (0,promises_.rename)(partialPath, destinationPath);
+    }
+    catch (error) {
+        await (0,promises_.rm)(partialPath, { force: true });
+        if (signal?.aborted)
+            throw signal.reason;
+        throw error;
+    }
+    return true;
+}
+
+;// CONCATENATED MODULE: ./src/marketo/limiter.ts
+const DEFAULT_LIMITS = { callsPerWindow: 50, windowMs: 20_000, concurrent: 5 };
+class CallLimiter {
+    options;
+    /** Start times inside the current window, oldest first. */
+    starts = [];
+    waiters = [];
+    inFlight = 0;
+    pumping = false;
+    heldUntil = 0;
+    started = 0;
+    delayed = 0;
+    constructor(options) {
+        this.options = {
+            ...options,
+            callsPerWindow: Math.max(1, Math.floor(options.callsPerWindow)),
+            concurrent: Math.max(1, Math.floor(options.concurrent))
+        };
+    }
+    /** Calls started so far. */
+    get calls() {
+        return this.started;
+    }
+    /** Times a call had to wait for the window (not for a concurrency slot). */
+    get windowWaits() {
+        return this.delayed;
+    }
+    /** Starts no call before `time` (after Marketo answered 606, every caller should pause). */
+    holdUntil(time) {
+        this.heldUntil = Math.max(this.heldUntil, time);
+    }
+    /** Runs `task` once the limits allow, counting it as one call. */
+    async run(task) {
+        await this.acquire();
+        try {
+            return await task();
+        }
+        finally {
+            this.inFlight--;
+            void this.pump();
+        }
+    }
+    acquire() {
+        this.options.signal?.throwIfAborted();
+        return new Promise((resolve, reject) => {
+            this.waiters.push({ resolve, reject });
+            void this.pump();
+        });
+    }
+    /** Grants slots in arrival order; only one pump runs, and it is the only one that sleeps. */
+    async pump() {
+        if (this.pumping)
+            return;
+        this.pumping = true;
+        try {
+            while (this.waiters.length > 0 && this.inFlight < this.options.concurrent) {
+                const waitMs = this.waitBeforeNextStart();
+                if (waitMs > 0) {
+                    this.delayed++;
+                    await this.options.sleep(waitMs, this.options.signal);
+                    continue;
+                }
+                const waiter = this.waiters.shift();
+                if (!waiter)
+                    break;
+                this.inFlight++;
+                this.started++;
+                this.starts.push(this.options.clock.now());
+                waiter.resolve();
+            }
+        }
+        catch (reason) {
+            for (const waiter of this.waiters.splice(0))
+                waiter.reject(reason);
+        }
+        finally {
+            this.pumping = false;
+        }
+    }
+    waitBeforeNextStart() {
+        const { clock, windowMs, callsPerWindow } = this.options;
+        const now = clock.now();
+        while (this.starts.length > 0 && (this.starts[0] ?? 0) <= now - windowMs)
+            this.starts.shift();
+        const oldest = this.starts[0];
+        const windowWait = this.starts.length >= callsPerWindow && oldest !== undefined ? oldest + windowMs - now : 0;
+        return Math.max(windowWait, this.heldUntil - now, 0);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/marketo/members.ts
+/** Reads the answers of the calls that remove members: lead lookup, member delete, export. */
+
+const EXPORT_STATUSES = [
+    'Created',
+    'Queued',
+    'Processing',
+    'Completed',
+    'Cancelled',
+    // Adobe's OpenAPI file spells it so in one place.
+    'Canceled',
+    'Failed'
+];
+function members_isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function members_invalid(what) {
+    return new AttemptFailure('invalid answer', what);
+}
+const isLeadId = (value) => typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+function parseFoundLeads(result) {
+    return result.map((lead) => {
+        if (!members_isObject(lead) || !isLeadId(lead.id) || typeof lead.email !== 'string') {
+            throw members_invalid('a lead of the lookup answer has no id or email');
+        }
+        return { id: lead.id, email: lead.email.trim().toLowerCase() };
+    });
+}
+/** Per record of the request, in its order (`seq`); a record Marketo left out is an invalid answer. */
+function parseDeleteResults(result, leadIds) {
+    const bySeq = new Map();
+    result.forEach((record, i) => {
+        if (!members_isObject(record) || !isLeadId(record.leadId)) {
+            throw members_invalid('a record of the member delete answer has no leadId');
+        }
+        if (record.status !== 'deleted' && record.status !== 'skipped') {
+            throw members_invalid('a record of the member delete answer has no known status');
+        }
+        const seq = typeof record.seq === 'number' ? record.seq : i;
+        const reasons = Array.isArray(record.reasons) ? record.reasons : [];
+        const reason = reasons
+            .filter(members_isObject)
+            .map((r) => `${String(r.code ?? '')} ${String(r.message ?? '')}`.trim())
+            .join('; ');
+        bySeq.set(seq, {
+            leadId: record.leadId,
+            status: record.status,
+            ...(reason ? { reason: reason.slice(0, 200) } : {})
+        });
+    });
+    return leadIds.map((leadId, seq) => {
+        const found = bySeq.get(seq);
+        if (found === undefined || found.leadId !== leadId) {
+            throw members_invalid('the member delete answer does not list every record sent');
+        }
+        return found;
+    });
+}
+function parseMemberExport(result) {
+    const first = result[0];
+    if (!members_isObject(first) || typeof first.exportId !== 'string' || first.exportId === '') {
+        throw members_invalid('the export answer has no exportId');
+    }
+    if (typeof first.status !== 'string' || !EXPORT_STATUSES.includes(first.status)) {
+        throw members_invalid('the export answer has no known status');
+    }
+    const status = (first.status === 'Canceled' ? 'Cancelled' : first.status);
+    return {
+        exportId: first.exportId,
+        status,
+        ...(typeof first.numberOfRecords === 'number'
+            ? { numberOfRecords: first.numberOfRecords }
+            : {}),
+        ...(typeof first.fileSize === 'number' ? { fileSize: first.fileSize } : {}),
+        ...(typeof first.errorMsg === 'string' ? { errorMsg: first.errorMsg.slice(0, 1000) } : {})
+    };
+}
+
+;// CONCATENATED MODULE: ./src/marketo/instance.ts
+/** Reads the answers of the calls that describe the instance: program, channels, fields, usage. */
+
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+const instance_invalid = (what) => new AttemptFailure('invalid answer', `${what} is not the expected JSON`);
+const instance_text = (value) => (typeof value === 'string' ? value : '');
+/** `result[0]` of a program answer; undefined when Marketo knows no such program. */
+function parseProgram(result) {
+    const program = result[0];
+    if (program === undefined)
+        return undefined;
+    if (!isRecord(program) || typeof program.name !== 'string')
+        throw instance_invalid('the program answer');
+    return {
+        id: typeof program.id === 'number' ? program.id : Number.NaN,
+        name: program.name,
+        channel: instance_text(program.channel),
+        workspace: instance_text(program.workspace)
+    };
+}
+function parseChannels(result) {
+    return result.map((channel) => {
+        if (!isRecord(channel) || typeof channel.name !== 'string')
+            throw instance_invalid('a channel');
+        const statuses = Array.isArray(channel.progressionStatuses) ? channel.progressionStatuses : [];
+        return {
+            name: channel.name,
+            statuses: statuses.filter(isRecord).map((status) => ({
+                name: instance_text(status.name),
+                step: typeof status.step === 'number' ? status.step : 0,
+                success: status.success === true,
+                hidden: status.hidden === true
+            }))
+        };
+    });
+}
+/** `result[0].fields` of describe2.json or programs/members/describe.json. */
+function instance_parseFields(result) {
+    const described = result[0];
+    if (!isRecord(described) || !Array.isArray(described.fields))
+        throw instance_invalid('a describe answer');
+    return described.fields.filter(isRecord).map((field) => ({
+        name: instance_text(field.name),
+        displayName: instance_text(field.displayName),
+        dataType: instance_text(field.dataType),
+        // A field the describe does not say is read-only is taken as writable.
+        updateable: field.updateable !== false
+    }));
+}
+/** Today's calls: `result[0].total` of usage.json (0 when Marketo has counted none). */
+function parseUsage(result) {
+    const today = result[0];
+    if (today === undefined)
+        return 0;
+    if (!isRecord(today))
+        throw instance_invalid('the usage answer');
+    const total = today.total;
+    return typeof total === 'number' && Number.isInteger(total) && total >= 0 ? total : 0;
+}
+
+;// CONCATENATED MODULE: ./src/marketo/upload.ts
+/** The multipart upload of one submit attempt. */
+
+
+/** A failure after the whole upload may still have created the job in Marketo. */
+function mayHaveTakenEffect(failure) {
+    return (isTransientTransportCode(failure.code) ||
+        /^HTTP 5\d\d$/.test(failure.code) ||
+        failure.code === 'ANSWER_TOO_LARGE');
+}
+/** The multipart body of one attempt, streamed; knows whether it was sent to the end. */
+class UploadBody {
+    stream;
+    byteLength;
+    sent = false;
+    sourceError = undefined;
+    constructor(envelope, source, onBytes) {
+        this.byteLength = envelope.head.length + source.byteLength + envelope.tail.length;
+        const parts = async function* (body) {
+            yield envelope.head;
+            try {
+                for await (const chunk of source.open()) {
+                    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+                    onBytes(bytes.length);
+                    yield bytes;
+                }
+            }
+            catch (error) {
+                body.sourceError = error;
+                throw error;
+            }
+            yield envelope.tail;
+        };
+        this.stream = external_node_stream_.Readable.from(parts(this), { objectMode: false });
+        this.stream.once('end', () => {
+            this.sent = true;
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/marketo/client.ts
+/**
+ * The Marketo Bulk Program Member Import client: submit, status, failures, warnings. Every call
+ * goes through one token cache, one limiter and one retry policy.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const EXPORT_BASE = '/bulk/v1/program/members/export';
+/** The most channels.json returns at once. */
+const CHANNEL_PAGE = 200;
+/** Marketo may take a while to answer a 10 MB upload. */
+const MIN_SUBMIT_TIMEOUT_MS = 300_000;
+class MarketoClient {
+    restUrl;
+    onUploadBytes;
+    clock;
+    sleep;
+    random;
+    timeoutMs;
+    submitTimeoutMs;
+    policy;
+    signal;
+    log;
+    http;
+    limiter;
+    tokens;
+    identityCalls = 0;
+    retries = 0;
+    rateLimitWaits = 0;
+    constructor(options) {
+        this.restUrl = trimTrailingSlashes(options.restUrl).replace(/\/rest$/, '');
+        this.clock = options.clock ?? systemClock;
+        this.sleep = options.sleep ?? realSleep;
+        this.random = options.random ?? Math.random;
+        this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+        this.submitTimeoutMs =
+            options.submitTimeoutMs ?? Math.max(this.timeoutMs, MIN_SUBMIT_TIMEOUT_MS);
+        this.policy = resolveRetryPolicy(options.retry);
+        this.signal = options.signal;
+        this.log = options.log ?? silentLogger;
+        this.onUploadBytes = options.onUploadBytes ?? (() => { });
+        this.http = {
+            clock: this.clock,
+            log: this.log,
+            ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+            ...(options.signal ? { signal: options.signal } : {})
+        };
+        this.limiter = new CallLimiter({
+            callsPerWindow: options.limits?.callsPerWindow ?? DEFAULT_LIMITS.callsPerWindow,
+            windowMs: options.limits?.windowMs ?? DEFAULT_LIMITS.windowMs,
+            concurrent: options.limits?.concurrent ?? DEFAULT_LIMITS.concurrent,
+            clock: this.clock,
+            sleep: this.sleep,
+            ...(options.signal ? { signal: options.signal } : {})
+        });
+        this.tokens = new TokenCache({
+            identityUrl: options.identityUrl,
+            clientId: options.clientId,
+            clientSecret: options.clientSecret,
+            timeoutMs: this.timeoutMs,
+            http: this.http,
+            retry: this.retryOptions(),
+            ...(options.onSecret ? { onSecret: options.onSecret } : {}),
+            onIdentityCall: () => {
+                this.identityCalls++;
+            }
+        });
+    }
+    get stats() {
+        return {
+            calls: this.limiter.calls,
+            identityCalls: this.identityCalls,
+            retries: this.retries,
+            rateLimitWaits: this.rateLimitWaits
+        };
+    }
+    /** Creates an import job; waits and submits again while Marketo's import queue is full. */
+    async submitImport(request) {
+        const { programId, programMemberStatus, format, source } = request;
+        const url = `${this.restUrl}/bulk/v1/program/${encodeURIComponent(programId)}/members/import.json` +
+            `?format=${format.toUpperCase()}&programMemberStatus=${encodeURIComponent(programMemberStatus)}`;
+        const counts = { attempts: 0, uncertainAttempts: 0, queueFullWaits: 0 };
+        const onRetry = (event) => {
+            if (event.failure.uncertain)
+                counts.uncertainAttempts++;
+            if (event.handling === 'queueFull')
+                counts.queueFullWaits++;
+        };
+        // Set when the run stops while a whole upload is on the wire, waiting for Marketo's answer.
+        let cutAfterSending = false;
+        const job = await this.restCall('submit', onRetry, async (token, attempt) => {
+            counts.attempts = attempt;
+            // A consumed stream cannot be sent again: every attempt frames a fresh one.
+            const envelope = multipartEnvelope(source.filename, format);
+            const upload = new UploadBody(envelope, source, this.onUploadBytes);
+            try {
+                return await this.exchange({
+                    method: 'POST',
+                    url,
+                    attempt,
+                    timeoutMs: this.submitTimeoutMs,
+                    body: upload.stream,
+                    headers: {
+                        ...this.headers(token),
+                        'content-type': envelope.contentType,
+                        'content-length': String(upload.byteLength)
+                    }
+                }, async (response) => {
+                    const result = resultOf(response.statusCode, await readText(response, this.signal));
+                    const submitted = parseSubmittedJob(result[0]);
+                    // A readable success without a job: retrying could create a second job, so say so once.
+                    if (!submitted) {
+                        throw new AttemptFailure('NO_JOB_IN_ANSWER', 'success without a batchId', {
+                            httpStatus: response.statusCode,
+                            uncertain: true
+                        });
+                    }
+                    return submitted;
+                });
+            }
+            catch (error) {
+                if (upload.sourceError !== undefined)
+                    throw upload.sourceError;
+                if (this.signal?.aborted)
+                    cutAfterSending = upload.sent;
+                throw upload.sent && error instanceof AttemptFailure && mayHaveTakenEffect(error)
+                    ? new AttemptFailure(error.code, error.message, {
+                        ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
+                        uncertain: true
+                    })
+                    : error;
+            }
+            finally {
+                upload.stream.destroy();
+            }
+        }).catch((error) => {
+            // Stopped from outside: say whether Marketo may have the job, which only this call knows.
+            if (!this.signal?.aborted || error instanceof MarketoApiError)
+                throw error;
+            const uncertainAttempts = counts.uncertainAttempts + (cutAfterSending ? 1 : 0);
+            throw new SubmitInterrupted(error, uncertainAttempts > 0, uncertainAttempts);
+        });
+        return { ...job, ...counts };
+    }
+    async getImportStatus(batchId) {
+        const url = `${this.restUrl}/bulk/v1/program/members/import/${batchId}/status.json`;
+        return this.restCall('status', undefined, (token, attempt) => this.exchange({ method: 'GET', url, attempt, timeoutMs: this.timeoutMs, headers: this.headers(token) }, async (response) => {
+            const result = resultOf(response.statusCode, await readText(response, this.signal));
+            const status = parseJobStatus(result[0]);
+            if (!status)
+                throw new AttemptFailure('invalid answer', 'the answer has no job status');
+            return status;
+        }));
+    }
+    /** Saves the failed rows of a job; false (and no file) when Marketo has none. */
+    downloadFailures(batchId, destinationPath) {
+        return this.download('failures', batchId, destinationPath);
+    }
+    /** Saves the rows imported with warnings; false (and no file) when Marketo has none. */
+    downloadWarnings(batchId, destinationPath) {
+        return this.download('warnings', batchId, destinationPath);
+    }
+    /** The leads of these emails (at most 300, within the 8 KB URL: see removals/batches.ts). */
+    async lookupLeads(emails) {
+        const query = new URLSearchParams({
+            filterType: 'email',
+            filterValues: emails.join(','),
+            fields: 'id,email'
+        });
+        const result = await this.jsonCall('leads', 'GET', `/rest/v1/leads.json?${query}`);
+        return parseFoundLeads(result);
+    }
+    /** Removes these leads (at most 300) from the program; Marketo's status per record, in order. */
+    async deleteMembers(programId, leadIds) {
+        const path = `/rest/v1/programs/${encodeURIComponent(programId)}/members/delete.json`;
+        const result = await this.jsonCall('memberDelete', 'POST', path, {
+            input: leadIds.map((leadId) => ({ leadId }))
+        });
+        return parseDeleteResults(result, leadIds);
+    }
+    /** The program, or undefined when Marketo knows none with this id. Needs Read-Only Assets. */
+    async getProgram(programId) {
+        const path = `/rest/asset/v1/program/${encodeURIComponent(programId)}.json`;
+        return parseProgram(await this.jsonCall('program', 'GET', path));
+    }
+    /** Every channel with its progression statuses, 200 a page. Needs Read-Only Assets. */
+    async getChannels() {
+        const channels = [];
+        for (let offset = 0;; offset += CHANNEL_PAGE) {
+            const query = new URLSearchParams({ maxReturn: String(CHANNEL_PAGE), offset: String(offset) });
+            const page = parseChannels(await this.jsonCall('channels', 'GET', `/rest/asset/v1/channels.json?${query}`));
+            channels.push(...page);
+            if (page.length < CHANNEL_PAGE)
+                return channels;
+        }
+    }
+    /** The lead fields (describe2.json) or the program member fields. Needs Read-Only Lead. */
+    async describeFields(of) {
+        const path = of === 'lead' ? '/rest/v1/leads/describe2.json' : '/rest/v1/programs/members/describe.json';
+        return instance_parseFields(await this.jsonCall('describe', 'GET', path));
+    }
+    /** The API calls the instance has counted today. */
+    async getDailyUsage() {
+        return parseUsage(await this.jsonCall('usage', 'GET', '/rest/v1/stats/usage.json'));
+    }
+    /** Creates a bulk export of the program's members with these statuses (all when empty). */
+    async createMemberExport(programId, statusNames) {
+        const filter = { programId: Number(programId), ...(statusNames.length ? { statusNames } : {}) };
+        const result = await this.jsonCall('export', 'POST', `${EXPORT_BASE}/create.json`, {
+            fields: ['leadId', 'email'],
+            format: 'CSV',
+            filter
+        });
+        return parseMemberExport(result);
+    }
+    async enqueueMemberExport(exportId) {
+        const path = `${EXPORT_BASE}/${encodeURIComponent(exportId)}/enqueue.json`;
+        return parseMemberExport(await this.jsonCall('export', 'POST', path));
+    }
+    async getMemberExportStatus(exportId) {
+        const path = `${EXPORT_BASE}/${encodeURIComponent(exportId)}/status.json`;
+        return parseMemberExport(await this.jsonCall('export', 'GET', path));
+    }
+    /** Streams a completed export's file to disk; false (and no file) when it is empty. */
+    downloadMemberExport(exportId, destinationPath) {
+        const url = `${this.restUrl}${EXPORT_BASE}/${encodeURIComponent(exportId)}/file.json`;
+        return this.saveFile('export', url, destinationPath);
+    }
+    /** One JSON call: the `result` array of its answer. */
+    jsonCall(operation, method, path, body) {
+        const url = `${this.restUrl}${path}`;
+        return this.restCall(operation, undefined, (token, attempt) => {
+            const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+            return this.exchange({
+                method,
+                url,
+                attempt,
+                timeoutMs: this.timeoutMs,
+                headers: {
+                    ...this.headers(token),
+                    ...(payload
+                        ? { 'content-type': 'application/json', 'content-length': String(payload.length) }
+                        : {})
+                },
+                ...(payload ? { body: external_node_stream_.Readable.from([payload]) } : {})
+            }, async (response) => resultOf(response.statusCode, await readText(response, this.signal)));
+        });
+    }
+    download(operation, batchId, destinationPath) {
+        const url = `${this.restUrl}/bulk/v1/program/members/import/${batchId}/${operation}.json`;
+        return this.saveFile(operation, url, destinationPath);
+    }
+    saveFile(operation, url, destinationPath) {
+        return this.restCall(operation, undefined, (token, attempt) => this.exchange({ method: 'GET', url, attempt, timeoutMs: this.timeoutMs, headers: this.headers(token) }, async (response) => {
+            if (response.statusCode === 404) {
+                await discardBody(response);
+                return false;
+            }
+            if (response.statusCode < 200 || response.statusCode >= 300) {
+                resultOf(response.statusCode, await readText(response, this.signal));
+            }
+            return saveAnswerFile(response, destinationPath, this.signal);
+        }));
+    }
+    headers(token) {
+        return { authorization: `Bearer ${token}`, accept: 'application/json, */*' };
+    }
+    /** One REST call: a token, a limiter slot per attempt, the retry policy around it all. */
+    restCall(operation, onRetry, attempt) {
+        let usedToken;
+        const options = this.retryOptions((event) => {
+            if (event.handling === 'reauth' && usedToken !== undefined)
+                this.tokens.invalidate(usedToken);
+            onRetry?.(event);
+        });
+        return withRetry({ ...options, operation }, async (attemptNumber) => {
+            const token = await this.tokens.token();
+            usedToken = token;
+            return this.limiter.run(() => attempt(token, attemptNumber));
+        });
+    }
+    retryOptions(onRetry) {
+        return {
+            policy: this.policy,
+            random: this.random,
+            sleep: this.sleep,
+            now: () => this.clock.now(),
+            ...(this.signal ? { signal: this.signal } : {}),
+            onRetry: (event) => {
+                this.noteRetry(event);
+                onRetry?.(event);
+            }
+        };
+    }
+    noteRetry(event) {
+        this.retries++;
+        const { failure, operation, attempt, delayMs } = event;
+        const seconds = `${Math.round(delayMs / 100) / 10} s`;
+        switch (event.handling) {
+            case 'reauth':
+                this.log.info(`Marketo rejected the access token (${failure.code}); renewing it`);
+                return;
+            case 'rateWindow':
+                this.rateLimitWaits++;
+                this.limiter.holdUntil(this.clock.now() + delayMs);
+                this.log.info(`Marketo rate limit reached (${failure.code}); waiting ${seconds}`);
+                return;
+            case 'queueFull':
+                this.log.info(`Marketo's import queue is full (${failure.code}); submitting again in ${seconds}`);
+                return;
+            case 'backoff':
+                if (failure.uncertain) {
+                    this.log.warning(`The ${operation} call failed after the whole file was sent (${failure.code}); Marketo ` +
+                        'may have created the job, submitting again (a duplicate job may exist)');
+                }
+                this.log.info(`Marketo ${operation} attempt ${attempt} of ${this.policy.maxAttempts} failed ` +
+                    `(${failure.code}: ${failure.message}); retrying in ${seconds}`);
+        }
+    }
+    /** Sends one request and hands the answer to `handle`, logging the exchange either way. */
+    async exchange(exchange, handle) {
+        const startedAt = this.clock.now();
+        let status;
+        let code;
+        let response;
+        try {
+            response = await send(exchange, this.http);
+            status = response.statusCode;
+            return await handle(response);
+        }
+        catch (error) {
+            if (error instanceof AttemptFailure)
+                code = error.code;
+            throw error;
+        }
+        finally {
+            if (response && !response.body.readableEnded)
+                response.body.destroy();
+            logExchange(this.log, exchange, { status, code, startedAt, endedAt: this.clock.now() });
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/marketo/index.ts
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./src/instance/checks.ts
+/**
+ * What the instance's descriptions say about a run, before any row is sent: pure functions of
+ * Marketo's answers and the run's inputs. Each problem is one line naming the input or column.
+ */
+
+/** Calls a part may cost: the submit, a few status polls, the failure and warning files. */
+const CALLS_PER_PART = 8;
+/** Past this share of the daily quota the run warns. */
+const QUOTA_WARN_SHARE = 0.8;
+/** Closest names listed for a column that is not a field. */
+const MAX_SUGGESTIONS = 3;
+const squash = (name) => name.toLowerCase().replace(/\s+/g, '');
+/** The program member status among its channel's statuses, or why it is not. */
+function checkStatus(wanted, channel) {
+    const status = channel.statuses.find((candidate) => candidate.name === wanted);
+    if (status)
+        return { status };
+    const near = channel.statuses.find((candidate) => squash(candidate.name) === squash(wanted));
+    const listed = channel.statuses.map((candidate) => `\`${candidate.name}\``).join(', ');
+    return {
+        problem: `program-member-status "${wanted}" is not a status of the channel "${channel.name}"` +
+            (near ? `: did you mean \`${near.name}\`?` : '') +
+            ` Its statuses are ${listed || 'none'}.`
+    };
+}
+/** Edit distance of two names, case aside. */
+function distance(a, b) {
+    const x = a.toLowerCase();
+    const y = b.toLowerCase();
+    let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= x.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= y.length; j++) {
+            const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+            current.push(Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost));
+        }
+        previous = current;
+    }
+    return previous[y.length];
+}
+/** The REST names nearest to `column`, by name or by display name. */
+function closestNames(column, fields) {
+    const scored = fields.map((field) => ({
+        name: field.name,
+        score: Math.min(distance(column, field.name), distance(squash(column), squash(field.displayName)))
+    }));
+    scored.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
+    return [...new Set(scored.map((entry) => entry.name))].slice(0, MAX_SUGGESTIONS);
+}
+/**
+ * One line per column of `header` that is neither a lead field's nor a program member field's
+ * REST name, or that the describe says cannot be written (the local checks require `email`).
+ */
+function checkColumns(displayPath, header, leadFields, memberFields) {
+    const fields = [...leadFields, ...memberFields];
+    const byName = new Map(fields.map((field) => [field.name, field]));
+    const problems = [];
+    for (const column of header) {
+        const field = byName.get(column);
+        if (field === undefined) {
+            const near = closestNames(column, fields).map((name) => `\`${name}\``);
+            problems.push(`${displayPath}: column "${column}" is not a Marketo lead or program member field` +
+                (near.length > 0 ? `; closest REST names: ${near.join(', ')}` : ''));
+        }
+        else if (!field.updateable) {
+            problems.push(`${displayPath}: column "${column}" is a field Marketo does not let the API write`);
+        }
+    }
+    return problems;
+}
+/**
+ * map-display-names: each column that is no field's REST name but is exactly one field's display
+ * name (as Marketo shows it: `Email Address`) becomes that field's REST name.
+ */
+function mapDisplayNames(header, fields) {
+    const names = new Set(fields.map((field) => field.name));
+    const mappings = [];
+    const columns = header.map((column) => {
+        if (names.has(column))
+            return column;
+        const matches = new Set(fields.filter((field) => field.displayName === column.trim()).map((field) => field.name));
+        if (matches.size !== 1)
+            return column;
+        const to = [...matches][0];
+        mappings.push({ from: column, to, why: 'display name' });
+        return to;
+    });
+    return { columns, mappings };
+}
+/** The run's estimated calls against what is left of daily-quota today. */
+function checkQuota(parts, usedToday, quota) {
+    const estimatedCalls = parts * CALLS_PER_PART;
+    const after = usedToday + estimatedCalls;
+    const numbers = `this run needs about ${formatCount(estimatedCalls)} API calls and Marketo has counted ` +
+        `${formatCount(usedToday)} of the daily-quota of ${formatCount(quota)} today`;
+    if (after > quota) {
+        return {
+            estimatedCalls,
+            usedToday,
+            quota,
+            stop: `daily-quota: ${numbers}; run again after the quota resets (midnight, Central Time) or split the files`
+        };
+    }
+    if (after > quota * QUOTA_WARN_SHARE) {
+        const share = Math.round((after / quota) * 100);
+        return {
+            estimatedCalls,
+            usedToday,
+            quota,
+            warning: `daily-quota: ${numbers}: ${share} % used after this run`
+        };
+    }
+    return { estimatedCalls, usedToday, quota };
+}
+
+;// CONCATENATED MODULE: ./src/instance/run.ts
+/**
+ * The instance checks in order, through one client: the program, its channel's statuses, the
+ * columns against the field descriptions, the daily quota. A call Marketo refuses with 603 leaves
+ * its check out with one warning naming the permission; any other failure ends the run.
+ */
+
+
+const ASSETS = 'Read-Only Assets';
+const LEAD = 'Read-Only Lead';
+/** 603 is a role without the permission; Marketo's 702 and 1013 are an asset it does not know. */
+const codeOf = (error) => error instanceof MarketoApiError ? error.code : undefined;
+async function runInstanceChecks(api, request, calls) {
+    const facts = { skipped: [], calls: 0 };
+    const problems = [];
+    const warnings = [];
+    const denied = (permission, what) => {
+        const line = `Marketo denied ${what} (603): the API user's role lacks the ${permission} permission, ` +
+            `so ${what === 'the field descriptions' ? 'the columns were' : 'the program and status were'} not checked`;
+        facts.skipped.push(line);
+        warnings.push(line);
+    };
+    let sent = request.headers.map((file) => ({
+        columns: file.columns,
+        mappings: []
+    }));
+    const finish = () => {
+        facts.calls = calls();
+        return { facts, problems, warnings, sent };
+    };
+    let program;
+    let assetsDenied = false;
+    try {
+        program = await api.getProgram(request.programId);
+    }
+    catch (error) {
+        const code = codeOf(error);
+        if (code === '603')
+            assetsDenied = true;
+        else if (code !== '702' && code !== '1013')
+            throw error;
+    }
+    if (assetsDenied)
+        denied(ASSETS, 'the program');
+    else if (program === undefined) {
+        problems.push(`program-id ${request.programId}: Marketo has no program with this id; check the id in the ` +
+            `program's URL (…/#ME<id>A1) and that the API user's workspace can see it`);
+        return finish();
+    }
+    else {
+        facts.program = program;
+        const channels = await api.getChannels().catch((error) => {
+            if (codeOf(error) !== '603')
+                throw error;
+            denied(ASSETS, 'the channels');
+            return undefined;
+        });
+        const channel = channels?.find((candidate) => candidate.name === program?.channel);
+        if (channels && channel === undefined) {
+            warnings.push(`program ${request.programId}'s channel "${program.channel}" is not among the instance's channels: the status was not checked`);
+        }
+        else if (channel) {
+            const status = checkStatus(request.programMemberStatus, channel);
+            if (status.problem !== undefined)
+                problems.push(status.problem);
+            else
+                facts.status = status.status;
+        }
+    }
+    try {
+        const leadFields = await api.describeFields('lead');
+        const memberFields = await api.describeFields('member');
+        const fields = [...leadFields, ...memberFields];
+        if (request.mapDisplayNames) {
+            sent = request.headers.map((file) => mapDisplayNames(file.columns, fields));
+        }
+        let columns = 0;
+        request.headers.forEach((file, at) => {
+            const sentColumns = sent[at].columns;
+            columns += sentColumns.length;
+            problems.push(...checkColumns(file.displayPath, sentColumns, leadFields, memberFields));
+        });
+        facts.columnsChecked = columns;
+    }
+    catch (error) {
+        if (codeOf(error) !== '603')
+            throw error;
+        denied(LEAD, 'the field descriptions');
+    }
+    if (problems.length === 0) {
+        const usedToday = await api.getDailyUsage();
+        // The checks' own calls are in Marketo's count already; the estimate is the rest of the run.
+        const quota = checkQuota(request.parts, usedToday, request.dailyQuota);
+        facts.quota = quota;
+        if (quota.stop)
+            problems.push(quota.stop);
+        else if (quota.warning)
+            warnings.push(quota.warning);
+    }
+    return finish();
+}
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+
+
+/** The action's outputs, by the contract's names. */
+function outputsOf(report) {
+    const { totals, perPart } = report.accounting;
+    return {
+        'batch-ids': batchIdsOutput(batchIdsOf(report)),
+        'rows-total': String(totals.rowsTotal),
+        'rows-submitted': String(totals.rowsSubmitted),
+        'rows-imported': String(totals.rowsImported),
+        'rows-failed': String(totals.rowsFailed),
+        'rows-warned': String(totals.rowsWarned),
+        'rows-not-submitted': String(totals.rowsNotSubmitted),
+        'rows-pending': String(totals.rowsPending),
+        'rows-removed': String(report.removals?.removed.length ?? 0),
+        'rows-not-removed': String(report.removals ? notRemovedCount(report.removals) : 0),
+        results: JSON.stringify(report.results.map((result, index) => ({
+            file: result.part.displayPath,
+            part: result.part.index,
+            rows: rowsOf(result),
+            bytes: isBatchPart(result.part) ? null : result.part.bytes,
+            batchId: result.batchId ?? null,
+            status: result.outcome,
+            imported: perPart[index]?.imported ?? 0,
+            failed: perPart[index]?.failed ?? 0,
+            warned: perPart[index]?.warned ?? 0,
+            message: result.message
+        })))
+    };
+}
+/** The `batch-ids` output: written as each job is submitted, and again with the report. */
+function batchIdsOutput(batchIds) {
+    return JSON.stringify(batchIds);
+}
+/** The batch ids of the run's jobs, in submit order. */
+function batchIdsOf(report) {
+    return report.results.flatMap((result) => (result.batchId === undefined ? [] : [result.batchId]));
+}
+
+;// CONCATENATED MODULE: ./src/report/row-files.ts
+
+
+
+
+/**
+ * Downloads Marketo's failure and warning files of an ended job into `outputDir`, only when its
+ * counts say there is something to fetch (every call spends the customer's daily quota). A file
+ * that should be there and is not is noted on the result, for the report.
+ */
+async function collectRowFiles(result, api, outputDir, log) {
+    // Counts that are not whole numbers say nothing about what there is to fetch.
+    if (result.outcome !== 'Complete' || result.batchId === undefined || result.invalidCounts)
+        return;
+    const batchId = result.batchId;
+    const wanted = [
+        { kind: 'failures', rows: result.failed, download: api.downloadFailures },
+        { kind: 'warnings', rows: result.warned, download: api.downloadWarnings }
+    ];
+    for (const { kind, rows, download } of wanted) {
+        if (rows === 0)
+            continue;
+        const path = (0,external_node_path_.join)(outputDir, rowFileName(result, kind));
+        let problem;
+        try {
+            if (await download.call(api, batchId, path)) {
+                if (kind === 'failures')
+                    result.failuresFile = path;
+                else
+                    result.warningsFile = path;
+            }
+            else
+                problem = `its status counts ${rows} rows, but Marketo has no ${kind} file for it`;
+        }
+        catch (error) {
+            problem = `could not be downloaded: ${messageOf(error)}`;
+        }
+        if (problem === undefined)
+            continue;
+        (result.rowFileProblems ??= []).push({ kind, message: problem });
+        // The report's end warns once for every such file; here the log says when it happened.
+        log.info(`Batch ${batchId} ${kind} file: ${problem}`);
+    }
+}
+/**
+ * `leads.batch-1046.failures.csv`: the source's name as the user sees it, made safe for the
+ * artifact, the batch (unique in the run), the kind, the source's extension. A batch resumed
+ * without its file is `batch-1046.failures.csv`.
+ */
+function rowFileName(result, kind) {
+    const file = isBatchPart(result.part) ? '' : (0,external_node_path_.basename)(result.part.displayPath);
+    const extension = (0,external_node_path_.extname)(file) || '.csv';
+    const stem = file.slice(0, file.length - (0,external_node_path_.extname)(file).length);
+    return safeName(`${stem ? `${stem}.` : ''}batch-${result.batchId}.${kind}${extension}`);
+}
+
+;// CONCATENATED MODULE: ./src/report/scrub-files.ts
+
+
+
+
+/**
+ * Rewrites `path` with every secret replaced by `***`, streaming (a failures file may be
+ * large); a file without one is left untouched. True when something was replaced.
+ */
+async function scrubFile(path, secrets) {
+    if (secrets.size === 0)
+        return false;
+    const scrubbing = `${path}.scrubbing`;
+    const stream = secrets.stream();
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(path), stream, (0,external_node_fs_.createWriteStream)(scrubbing));
+        if (stream.found())
+            await (0,promises_.rename)(scrubbing, path);
+        return stream.found();
+    }
+    finally {
+        await (0,promises_.rm)(scrubbing, { force: true });
+    }
+}
+/** The final pass over output-dir: every regular file in it (links are not followed). */
+async function scrubDirectory(directory, secrets) {
+    if (secrets.size === 0)
+        return;
+    const entries = await (0,promises_.readdir)(directory, { recursive: true, withFileTypes: true });
+    for (const entry of entries) {
+        if (entry.isFile())
+            await scrubFile((0,external_node_path_.join)(entry.parentPath, entry.name), secrets);
+    }
+}
+
+// EXTERNAL MODULE: ./src/memory.ts + 2 modules
+var memory = __nccwpck_require__(58547);
+;// CONCATENATED MODULE: ./src/stages/import.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Moves the parts through Marketo (or, resuming with batch-ids, polls the jobs an earlier run
+ * submitted), downloading each ended job's failure and warning files into output-dir. Each
+ * job is recorded in `ledger` as it is submitted, and the batch-ids output written, so a run
+ * that dies on the way still names its jobs. A dry run reaches no network: it says what each
+ * part would be.
+ */
+async function importParts(inputs, mode, parts, plans, ledger, startedAt, shared) {
+    if (mode.kind === 'dry-run' || parts.length === 0) {
+        const would = (part) => `dry run: would be submitted as ${describePart(part)}`;
+        return {
+            outcome: { results: parts.map((part) => notSubmitted(part, would(part))) },
+            apiCalls: 0
+        };
+    }
+    await (0,promises_.mkdir)(inputs.outputDir, { recursive: true });
+    const byPath = new Map(plans.map((plan) => [plan.path, plan]));
+    const cancel = cancelOnSignals();
+    try {
+        const { client, cancel: abortClient } = shared ?? runClientOf(inputs);
+        cancel.signal.addEventListener('abort', () => abortClient.abort(cancel.signal.reason), {
+            once: true
+        });
+        if (mode.kind === 'resume') {
+            log/* core */.I.setOutput('batch-ids', batchIdsOutput(mode.batchIds));
+            log/* core */.I.info(`Resuming ${plural(mode.batchIds.length, 'import job')} (batch ids ${mode.batchIds.join(',')}): nothing is submitted`);
+        }
+        else {
+            const rows = plural(parts.reduce((total, part) => total + (isBatchPart(part) ? 0 : part.rows), 0), 'row');
+            log/* core */.I.info(`Importing ${rows} in ${plural(parts.length, 'part')} into program ${inputs.programId} as ` +
+                `"${inputs.programMemberStatus}", up to ${inputs.maxConcurrentJobs} jobs at once`);
+        }
+        const marketo = scrubbedMarketo(client, log/* secrets */.O);
+        const outcome = await runImportJobs(parts, mode.kind === 'resume' && mode.withFiles ? new ResumeApi(mode.batchIds, marketo) : marketo, {
+            programId: inputs.programId,
+            programMemberStatus: inputs.programMemberStatus,
+            // Resuming polls every job given at once: they are all in Marketo already.
+            maxConcurrentJobs: mode.kind === 'resume' ? Math.max(1, mode.batchIds.length) : inputs.maxConcurrentJobs,
+            pollIntervalMs: inputs.pollIntervalMs,
+            maxPollIntervalMs: inputs.maxPollIntervalMs,
+            deadline: startedAt + inputs.timeoutMs,
+            clock: systemClock,
+            sleep: realSleep,
+            controller: cancel.controller,
+            // Resuming uploads nothing: the adapter answers without opening the source.
+            sourceOf: (part) => {
+                const plan = byPath.get(part.path);
+                return sourceOfPart(part, plan.header, plan.sentHeader?.bytes);
+            },
+            onSubmitted: (result) => {
+                ledger.record(result);
+                // The last value written wins: a run killed from outside still leaves its batch ids.
+                if (mode.kind !== 'resume')
+                    log/* core */.I.setOutput('batch-ids', batchIdsOutput(ledger.batchIds()));
+            },
+            onJobEnded: (result) => collectRowFiles(result, marketo, inputs.outputDir, log/* core */.I),
+            log: {
+                info: log/* core */.I.info,
+                warning: log/* core */.I.warning,
+                progress: (p) => log/* core */.I.info(`Progress: ${p.partsEnded}/${p.partsTotal} parts done, ${p.partsOpen} in Marketo's queue, ` +
+                    `${p.partsWaiting} waiting; ${formatCount(p.rowsImported)} rows imported; ` +
+                    `${formatDuration(p.elapsedMs)}; ${plural(client.stats.calls, 'API call')}`)
+            }
+        });
+        const apiCalls = client.stats.calls;
+        log/* core */.I.info(`Marketo API calls used: ${apiCalls} (plus ${plural(client.stats.identityCalls, 'token request')})`);
+        return { outcome, apiCalls };
+    }
+    finally {
+        cancel.dispose();
+    }
+}
+function runClientOf(inputs) {
+    const cancel = new AbortController();
+    const client = new MarketoClient({
+        ...inputs.endpoint,
+        clientId: inputs.clientId,
+        clientSecret: inputs.clientSecret,
+        onSecret: (token) => log/* core */.I.setSecret(token),
+        onUploadBytes: memory/* countUploadBytes */.Qd,
+        ...scaledTimes(process.env),
+        ...requestTimeouts(process.env),
+        signal: cancel.signal,
+        log: { debug: log/* core */.I.debug, info: log/* core */.I.info, warning: log/* core */.I.warning }
+    });
+    return { client, cancel };
+}
+/**
+ * Where Marketo's text enters the run: its messages (job status, errors) and its failure and
+ * warning files have every secret replaced by `***` before the run keeps or writes them, so a
+ * server that echoes the client secret or a token leaks it nowhere.
+ */
+function scrubbedMarketo(client, scrubber) {
+    const clean = (error) => {
+        if (error instanceof Error) {
+            const marketoMessage = error.marketoMessage;
+            Object.assign(error, {
+                message: scrubber.scrub(error.message),
+                ...(typeof marketoMessage === 'string'
+                    ? { marketoMessage: scrubber.scrub(marketoMessage) }
+                    : {})
+            });
+        }
+        throw error;
+    };
+    const download = (kind) => async (batchId, path) => {
+        const saved = await client[kind](batchId, path).catch(clean);
+        if (saved)
+            await scrubFile(path, scrubber);
+        return saved;
+    };
+    return {
+        submitImport: (request) => client.submitImport(request).catch(clean),
+        getImportStatus: async (batchId) => {
+            const status = await client.getImportStatus(batchId).catch(clean);
+            return { ...status, message: scrubber.scrub(status.message) };
+        },
+        downloadFailures: download('downloadFailures'),
+        downloadWarnings: download('downloadWarnings')
+    };
+}
+/**
+ * The runner cancels a step with SIGINT, then SIGTERM about 7.5 s later: stop submitting, report
+ * what was submitted, and let the step fail.
+ */
+function cancelOnSignals() {
+    const controller = new AbortController();
+    const onSignal = (name) => () => {
+        if (!controller.signal.aborted)
+            log/* core */.I.warning(`Received ${name}: stopping and writing the report`);
+        controller.abort(new Error(`cancelled by ${name}`));
+    };
+    const onInt = onSignal('SIGINT');
+    const onTerm = onSignal('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    return {
+        controller,
+        signal: controller.signal,
+        dispose: () => {
+            process.off('SIGINT', onInt);
+            process.off('SIGTERM', onTerm);
+        }
+    };
+}
+/**
+ * Contributors' knob: MARKETO_IMPORT_TIME_SCALE (e.g. 0.01) shortens the retry waits (back-off,
+ * Marketo's 20 s rate window, queue-full waits) and the 20 s window of the action's own call
+ * limiter when the action runs against the simulator.
+ */
+function scaledTimes(env) {
+    const scale = Number(env['MARKETO_IMPORT_TIME_SCALE']);
+    if (!env['MARKETO_IMPORT_TIME_SCALE'] || !(scale > 0 && scale <= 1))
+        return {};
+    return {
+        retry: {
+            baseDelayMs: 1000 * scale,
+            maxDelayMs: 30_000 * scale,
+            rateWindowMs: 20_000 * scale,
+            queueWaitMs: 5000 * scale,
+            maxQueueWaitMs: 60_000 * scale
+        },
+        limits: { windowMs: DEFAULT_LIMITS.windowMs * scale }
+    };
+}
+/**
+ * Contributors' knob: MARKETO_IMPORT_REQUEST_TIMEOUT_MS (e.g. 300) is how long the action waits
+ * for any answer, uploads included, so tests can have the simulator answer too late.
+ */
+function requestTimeouts(env) {
+    const ms = Number(env['MARKETO_IMPORT_REQUEST_TIMEOUT_MS']);
+    if (!env['MARKETO_IMPORT_REQUEST_TIMEOUT_MS'] || !(Number.isFinite(ms) && ms >= 50))
+        return {};
+    return { requestTimeoutMs: ms, submitTimeoutMs: ms };
+}
+
+;// CONCATENATED MODULE: ./src/stages/instance.ts
+/**
+ * Between the local checks and the first submit: asks Marketo about the program, its channel's
+ * statuses, the fields and today's usage (read-only calls), and stops the run before any row is
+ * sent when the files or inputs cannot import. Its client goes on to the import: one token.
+ */
+
+
+
+
+
+
+
+/** A dry run may ask Marketo (read-only calls) when it is given the credentials to. */
+function hasCredentials(inputs) {
+    return inputs.endpoint.restUrl !== '' && inputs.clientId !== '' && inputs.clientSecret !== '';
+}
+async function checkInstanceStage(inputs, mode, plans, parts) {
+    const originals = await Promise.all(plans.map(readHeader));
+    const renamed = originals.map((header) => renameColumns(header.columns, inputs.columns));
+    const sentPlans = (sent) => plans.map((plan, at) => {
+        const byColumns = renamed[at];
+        const final = sent[at] ?? byColumns;
+        return withSentHeader(plan, originals[at], final.columns, [
+            ...byColumns.mappings,
+            ...(sent[at]?.mappings ?? [])
+        ]);
+    });
+    if (!inputs.checkInstance || mode.kind === 'resume' || parts === 0) {
+        const sent = sentPlans([]);
+        const oversized = sent.map(oversizedAfterRename).find((line) => line !== undefined);
+        return oversized ? { plans, stop: oversized } : { plans: sent };
+    }
+    if (mode.kind === 'dry-run' && !hasCredentials(inputs)) {
+        const skipped = 'the program, status, columns and daily quota: a dry run without client-id, client-secret ' +
+            'and munchkin-id (or rest-url) cannot ask Marketo';
+        log/* core */.I.info(`Instance checks not run: ${skipped}`);
+        return { plans: sentPlans([]), facts: { skipped: [skipped], calls: 0 } };
+    }
+    const cancel = cancelOnSignals();
+    try {
+        const shared = runClientOf(inputs);
+        const { client } = shared;
+        cancel.signal.addEventListener('abort', () => shared.cancel.abort(cancel.signal.reason), {
+            once: true
+        });
+        const headers = plans.map((plan, at) => ({
+            displayPath: plan.displayPath,
+            columns: renamed[at].columns
+        }));
+        const checked = await log/* core */.I
+            .group('Checking the program, status, columns and quota in Marketo', () => runInstanceChecks(client, {
+            programId: inputs.programId,
+            programMemberStatus: inputs.programMemberStatus,
+            dailyQuota: inputs.dailyQuota,
+            parts,
+            headers,
+            mapDisplayNames: inputs.mapDisplayNames
+        }, () => client.stats.calls))
+            .catch((error) => {
+            // A failure Marketo's answers explain (credentials, the quota, an outage) stops the run.
+            if (error instanceof MarketoApiError)
+                return log/* secrets */.O.scrub(error.message);
+            throw error;
+        });
+        if (typeof checked === 'string')
+            return { plans, client: shared, stop: checked };
+        const sent = sentPlans(checked.sent);
+        for (const plan of sent) {
+            const oversized = oversizedAfterRename(plan);
+            if (oversized)
+                checked.problems.push(oversized);
+        }
+        sent.forEach((plan, at) => {
+            const columns = plan.sentHeader?.columns ?? renamed[at].columns;
+            if (plan.parts.length > 0 && !columns.includes('email')) {
+                checked.problems.push(`${plan.displayPath}: no email column: Marketo needs a column named exactly email, and ` +
+                    'map-display-names could not map one to it (the field descriptions were not read); rename the column to email or add it to columns');
+            }
+        });
+        for (const plan of sent) {
+            for (const { from, to, why } of plan.sentHeader?.mappings ?? []) {
+                log/* core */.I.info((0,untrusted/* logLine */.BP)(`${plan.displayPath}: column "${from}" is sent as ${to} (${why})`));
+            }
+        }
+        for (const warning of checked.warnings)
+            log/* core */.I.warning(log/* secrets */.O.scrub(warning));
+        // One problem is the verdict's line; several are each logged, and the verdict counts them.
+        if (checked.problems.length > 1) {
+            for (const problem of checked.problems)
+                log/* core */.I.error(log/* secrets */.O.scrub(problem));
+        }
+        log/* core */.I.info(`Instance checks: ${plural(checked.facts.calls, 'API call')}`);
+        if (checked.problems.length === 0)
+            return { plans: sent, client: shared, facts: checked.facts };
+        return {
+            plans,
+            client: shared,
+            facts: checked.facts,
+            stop: checked.problems.length === 1
+                ? log/* secrets */.O.scrub(checked.problems[0])
+                : `the instance checks found ${checked.problems.length} problems (listed above); nothing was submitted`
+        };
+    }
+    finally {
+        cancel.dispose();
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/validate/rules.ts
@@ -71306,7 +73592,7 @@ async function diffFile(plan, commit, options, collected) {
         removed: 0,
         removedLines: []
     };
-    const header = await headerOf(plan);
+    const header = renameColumns((await readHeader(plan)).columns, options.renames ?? new Map()).columns;
     const earlier = await earlierRecords(plan, commit, header, options);
     if (earlier === undefined && collected.removed !== undefined) {
         await addCurrentEmails(plan, header, collected.current);
@@ -71380,14 +73666,6 @@ async function addCurrentEmails(plan, header, into) {
             into.add(address);
     }
 }
-async function headerOf(plan) {
-    for await (const record of readRecords(plan.path, plan.format, {
-        displayPath: plan.displayPath
-    })) {
-        return record.fields;
-    }
-    return [];
-}
 /**
  * The earlier revision's records, keyed by their values in the current header's column order;
  * undefined when the file did not exist then.
@@ -71404,7 +73682,8 @@ async function earlierRecords(plan, commit, header, options) {
         for await (const record of recordsOf(readBlob(blob, (0,external_node_path_.dirname)(plan.path)), plan.format, `${plan.displayPath} at ${options.ref}`)) {
             if (record.index === 0) {
                 // Where each current column was then (-1: it did not exist, its values were empty).
-                columns = header.map((name) => record.fields.indexOf(name));
+                const then = renameColumns(record.fields, options.renames ?? new Map()).columns;
+                columns = header.map((name) => then.indexOf(name));
                 continue;
             }
             const values = columns.map((at) => (at < 0 ? '' : (record.fields[at] ?? '')));
@@ -71761,6 +74040,7 @@ async function parseChecked(path, format, visit, options = {}) {
 
 
 
+
 /** The run-wide state the files share: emails for duplicates, and the rows warned about. */
 class CheckRun {
     findings;
@@ -71810,7 +74090,7 @@ async function checkFile(file, run, options = {}) {
     const counter = new FieldCounter(format);
     const visit = (index, bytes, from, start, end, line) => {
         if (index === 0) {
-            header = parseFields(bytes.subarray(from, from + end - start), format);
+            header = renameColumns(parseFields(bytes.subarray(from, from + end - start), format), file.renames ?? new Map()).columns;
             maxRecordBytes = MARKETO_MAX_BODY_BYTES - (end - start) - overhead;
             if (header.some((name) => name.includes('\r'))) {
                 // A file saved with classic Mac OS line breaks reads as one long header.
@@ -72050,7 +74330,8 @@ async function checkAll(options, run) {
             path,
             displayPath,
             format,
-            ...(lines ? { selected: (line) => lines.has(line) } : {})
+            ...(lines ? { selected: (line) => lines.has(line) } : {}),
+            ...(options.renames ? { renames: options.renames } : {})
         }, run, options.parse);
     };
     // One pass in path order (planned or not), so "the first" of a duplicate is the first in order.
@@ -72141,6 +74422,8 @@ function describeFinding(finding) {
 
 
 
+
+
 /** Findings printed in the log; the summary and report.json count the rest. */
 const LOGGED_FINDINGS = 100;
 /**
@@ -72154,6 +74437,7 @@ async function checkFiles(inputs, mode, found, log) {
         return { plans: found.plans, problems: found.problems, annotations: [] };
     }
     const ref = inputs.changedSince;
+    const renames = locallyKnownRenames(inputs.columns, inputs.mapDisplayNames && inputs.checkInstance && (!inputs.dryRun || hasCredentials(inputs)));
     const selection = ref
         ? await log.group(`Selecting the records new or changed since ${ref}`, async () => {
             const selected = await selectChanged(found.plans, {
@@ -72161,7 +74445,8 @@ async function checkFiles(inputs, mode, found, log) {
                 cwd: inputs.workspace,
                 chunkSizeBytes: inputs.chunkSizeBytes,
                 warn: log.warning,
-                collectRemoved: inputs.removedRecords === 'remove'
+                collectRemoved: inputs.removedRecords === 'remove',
+                renames
             });
             for (const file of selected.summary.files) {
                 log.info(`${file.displayPath}: ${file.newFile ? 'new file, ' : ''}${file.added} new, ${file.changed} changed, ` +
@@ -72181,6 +74466,7 @@ async function checkFiles(inputs, mode, found, log) {
             dryRun: inputs.dryRun,
             expectedRows: found.plans.reduce((total, plan) => total + plan.rows, 0),
             scratchDir: inputs.scratchDir,
+            renames,
             ...(selection && ref ? { selection: { ref, selectedLines: selection.selectedLines } } : {})
         });
         const { errors, warnings, notices } = result.summary;
@@ -72299,6 +74585,11 @@ const SUMMARY_MAX_BYTES = 1_000_000;
 const MAX_PART_ROWS = 200;
 /** Reasons listed per kind; the rest are counted in one line. */
 const summary_MAX_REASONS = 10;
+/** Each column sent under another name than the file's header gives it. */
+function renamedSection(report, md) {
+    const lines = report.files.flatMap((file) => (file.renamed ?? []).map(({ from, to, why }) => `- ${md.code(file.displayPath)}: ${md.code(from)} sent as ${md.code(to)} (${why})`));
+    return lines.length > 0 ? ['#### Columns renamed', '', ...lines, ''] : [];
+}
 /**
  * The job summary: verdict first, then totals, then each part. Never a row's values. Every
  * name, ref and message passes `md`, the escaping of the sink it goes to.
@@ -72310,7 +74601,7 @@ function renderSummary(report, md = untrusted/* JOB_SUMMARY */.Bp) {
     }
     if (report.stop)
         lines.push(`**Stopped early:** ${md.text(report.stop.message)}.`, '');
-    lines.push(...problems(report, md), ...instanceSection(report.instance, md), ...changesSection(report.changes, md, report.removals?.mode === 'removed-records'), ...removalsSection(report.removals, md), ...validationSection(report.validation, report.mode, report.files.length + report.fileProblems.length, md), ...reasonsTable('Why rows failed', report.rowIssues.failures, md), ...reasonsTable('Why rows were imported with a warning', report.rowIssues.warnings, md), ...files(report, md), ...partsTable(report, md), ...batchIds(report));
+    lines.push(...problems(report, md), ...instanceSection(report.instance, md), ...renamedSection(report, md), ...changesSection(report.changes, md, report.removals?.mode === 'removed-records'), ...removalsSection(report.removals, md), ...validationSection(report.validation, report.mode, report.files.length + report.fileProblems.length, md), ...reasonsTable('Why rows failed', report.rowIssues.failures, md), ...reasonsTable('Why rows were imported with a warning', report.rowIssues.warnings, md), ...files(report, md), ...partsTable(report, md), ...batchIds(report));
     lines.push(`<sub>Program ${md.text(report.programId)}, status "${md.text(report.programMemberStatus)}" · ` +
         `${plural(report.apiCalls, 'API call')} · ${formatDuration(report.elapsedMs)}</sub>`, '');
     return fitToLimit(lines.join('\n'));
@@ -76457,2103 +78748,6 @@ function displayPathOf(path, workspace) {
     return (shown !== '' && isWithin(path, workspace) ? shown : path).split(external_node_path_.sep).join('/');
 }
 
-;// CONCATENATED MODULE: ./src/time.ts
-const systemClock = { now: () => Date.now() };
-const realSleep = (ms, signal) => new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-    }
-    const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-    }, ms);
-    const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-});
-
-;// CONCATENATED MODULE: ./src/marketo/error-codes.ts
-/**
- * The one table of Marketo errors: code -> how the client handles it -> what the user is told.
- * Marketo codes are strings of digits; HTTP-level failures use 'HTTP <status>', transport
- * failures their error code (ECONNRESET, timeout, ...).
- */
-const BUG_ADVICE = 'This is a bug in the action, not in your data or settings; please report it as an issue of ' +
-    'this action with the run log (debug logging shows each call).';
-const TRANSIENT_ADVICE = (context) => `Marketo did not answer after ${context.failuresInARow || context.attempts || 'several'} ` +
-    'attempts; run again later or resume with batch-ids.';
-const error_codes_transient = { handling: 'backoff', advice: TRANSIENT_ADVICE };
-const bug = { handling: 'fatal', advice: () => BUG_ADVICE };
-const TOKEN_REJECTED = {
-    handling: 'reauth',
-    stopsRun: true,
-    advice: () => 'Marketo rejected an access token it had just issued. Check that the API user is active and ' +
-        'that client-id belongs to the same Marketo instance as rest-url.'
-};
-const MARKETO_ERRORS = {
-    '601': TOKEN_REJECTED,
-    '602': TOKEN_REJECTED,
-    '603': {
-        handling: 'fatal',
-        stopsRun: true,
-        advice: () => "Marketo denied access (603). Check that the API user's role has the Read-Write Lead " +
-            'permission (and Read-Write Assets, to add members to programs), and that the Web Services ' +
-            'IP allow-list (Admin > Web Services > IP Restrictions), if enabled, admits this runner.'
-    },
-    '604': error_codes_transient,
-    '605': bug,
-    '606': { handling: 'rateWindow', advice: TRANSIENT_ADVICE },
-    '607': {
-        handling: 'fatal',
-        stopsRun: true,
-        advice: (context) => "The instance's daily API quota is used up (607). It resets at midnight US Central " +
-            `(America/Chicago), next at ${nextQuotaReset(context.now)}. Run again after that (jobs ` +
-            'already submitted can be resumed with batch-ids); Admin > Web Services shows which ' +
-            'integrations use the quota.'
-    },
-    '608': error_codes_transient,
-    '609': bug,
-    '610': bug,
-    '611': error_codes_transient,
-    '612': bug,
-    '613': bug,
-    '614': error_codes_transient,
-    '615': error_codes_transient,
-    '616': {
-        handling: 'fatal',
-        stopsRun: true,
-        advice: () => 'Marketo says this subscription type does not allow this API call (616); ask your Marketo ' +
-            'account team or support to enable the REST API for this instance.'
-    },
-    '713': error_codes_transient,
-    '719': error_codes_transient,
-    '1003': {
-        handling: 'fatal',
-        advice: () => 'Marketo rejected the file as invalid (1003): it is empty or not a valid import file. ' +
-            'Check it has a header row with an email column and rows in the declared format, and that ' +
-            'program-member-status is a status of the program.'
-    },
-    '1013': {
-        handling: 'fatal',
-        stopsRun: (operation) => operation === 'submit',
-        advice: ({ operation }) => operation === 'submit'
-            ? 'Marketo found no such program (1013). Check that program-id is the id in the ' +
-                "program's URL (…/#PG1234A1 means 1234) and that the API user can see the program's " +
-                'workspace.'
-            : 'Marketo does not know this batch id (1013); a batch id stays valid for seven days ' +
-                'after the job was submitted.'
-    },
-    '1016': {
-        handling: 'queueFull',
-        advice: () => "Marketo's import queue stayed full (1016: at most 10 import jobs per instance, shared with " +
-            'other integrations); run again later or raise the timeout.'
-    },
-    '1025': {
-        handling: 'fatal',
-        stopsRun: true,
-        advice: () => 'Marketo did not accept the member status (1025). program-member-status must be a status of ' +
-            "this program's channel (for example 'Member' or 'On List'), spelled exactly, case included."
-    },
-    '1029': {
-        handling: 'backoff',
-        advice: () => "Marketo's bulk export queue is full or the instance's daily export size is used up (1029: " +
-            'at most 10 exports queued per instance, 500 MB of export files a day by default, shared ' +
-            'with other integrations); nobody was removed. Run again later.'
-    },
-    'HTTP 401': {
-        handling: 'fatal',
-        stopsRun: true,
-        advice: () => "Marketo's identity service rejected the credentials (HTTP 401). Check client-id and " +
-            'client-secret: copy them from Admin > LaunchPoint > (your API service) > View Details.'
-    },
-    'HTTP 413': {
-        handling: 'fatal',
-        advice: () => "The part sent was larger than Marketo's 10 MB limit for one import file (HTTP 413). The " +
-            'action splits files below that limit, so please report this as a bug of the action.'
-    },
-    'HTTP 414': bug,
-    'HTTP 429': { handling: 'rateWindow', advice: TRANSIENT_ADVICE },
-    'HTTP 500': error_codes_transient,
-    'HTTP 502': error_codes_transient,
-    'HTTP 503': error_codes_transient,
-    'HTTP 504': error_codes_transient,
-    // Not Marketo codes: answers that are not what Marketo documents.
-    ANSWER_TOO_LARGE: {
-        handling: 'fatal',
-        stopsRun: true,
-        advice: () => "No answer of Marketo's import API is that large. Check that rest-url points at Marketo " +
-            '(a proxy or gateway in between may be answering instead); the jobs already submitted can ' +
-            'be resumed with batch-ids.'
-    },
-    NO_JOB_IN_ANSWER: {
-        handling: 'fatal',
-        stopsRun: true,
-        explainsUncertainty: true,
-        advice: () => 'Marketo accepted the upload but its answer names no import job (no batchId), which its API ' +
-            'never does: it may have created a job for this part anyway. Check the import jobs of the ' +
-            'program in Marketo before running again, so that the part is not imported twice.'
-    },
-    FILE_TOO_LARGE: {
-        handling: 'fatal',
-        advice: () => 'A failures or warnings file of a job of at most 10 MB is never that large: the report ' +
-            "counts the job's rows from Marketo's status only."
-    },
-    ENOTFOUND: {
-        handling: 'fatal',
-        stopsRun: true,
-        advice: () => 'The Marketo host name does not resolve. Check rest-url and identity-url: they look like ' +
-            'https://123-ABC-456.mktorest.com and …/identity, with your Munchkin id.'
-    }
-};
-/** Transport failures worth another attempt: resets, refusals, timeouts, a garbled answer. */
-const TRANSIENT_TRANSPORT_CODES = new Set([
-    'ECONNRESET',
-    'ECONNREFUSED',
-    'ECONNABORTED',
-    'EPIPE',
-    'ETIMEDOUT',
-    'EAI_AGAIN',
-    'ENETUNREACH',
-    'EHOSTUNREACH',
-    'UND_ERR_SOCKET',
-    'UND_ERR_CLOSED',
-    'UND_ERR_CONNECT_TIMEOUT',
-    'UND_ERR_HEADERS_TIMEOUT',
-    'UND_ERR_BODY_TIMEOUT',
-    'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
-    'timeout',
-    'invalid answer'
-]);
-function isTransientTransportCode(code) {
-    return TRANSIENT_TRANSPORT_CODES.has(code) || code.startsWith('HPE_');
-}
-/** How the client reacts to a failure code during `operation`. */
-function handlingFor(code, operation) {
-    if (isTransientTransportCode(code))
-        return 'backoff';
-    const handling = MARKETO_ERRORS[code]?.handling ?? 'fatal';
-    // A full import queue only concerns creating a job; elsewhere 1016 is unexpected.
-    if (handling === 'queueFull' && operation !== 'submit')
-        return 'fatal';
-    // Without a token nothing else can work, so the identity call never re-authenticates.
-    if (handling === 'reauth' && operation === 'identity')
-        return 'fatal';
-    return handling;
-}
-const CHICAGO = new Intl.DateTimeFormat('en-US', {
-    timeZone: 'America/Chicago',
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric'
-});
-/** Wall-clock fields of `epochMs` in Chicago, read back as if they were UTC. */
-function chicagoWallAsUtc(epochMs) {
-    const parts = {};
-    for (const part of CHICAGO.formatToParts(new Date(epochMs))) {
-        if (part.type !== 'literal')
-            parts[part.type] = Number(part.value);
-    }
-    const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
-    return Date.UTC(year, month - 1, day, hour, minute, second);
-}
-/** The next midnight in America/Chicago after `epochMs`, as an ISO UTC timestamp. */
-function nextQuotaReset(epochMs) {
-    const wall = new Date(chicagoWallAsUtc(epochMs));
-    const nextMidnightWall = Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate() + 1);
-    // Offset of Chicago from UTC; DST switches at 02:00 local, so the offset at the guess holds.
-    let guess = nextMidnightWall + 6 * 3_600_000;
-    guess -= chicagoWallAsUtc(guess) - nextMidnightWall;
-    return new Date(guess).toISOString();
-}
-/** What to tell the user of a code the table does not know. */
-function genericAdvice(code) {
-    if (!/^\d+$/.test(code)) {
-        return (`The request to Marketo failed in a way this action does not expect (${code}); run again, ` +
-            'and report it as an issue of this action if it persists.');
-    }
-    return (`Marketo answered an error this action does not expect (${code}); see Adobe's list of REST ` +
-        'API error codes (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/' +
-        'error-codes), and run again if it looks temporary.');
-}
-
-;// CONCATENATED MODULE: ./src/marketo/errors.ts
-
-
-
-const OPERATION_LABELS = {
-    identity: 'Getting a Marketo access token',
-    submit: 'Submitting the import job',
-    status: 'Reading the import job status',
-    failures: 'Downloading the failed rows',
-    warnings: 'Downloading the rows with warnings',
-    leads: 'Looking up leads by email',
-    memberDelete: 'Removing members from the program',
-    export: "Exporting the program's members",
-    program: 'Reading the program',
-    channels: "Reading the channels' member statuses",
-    describe: 'Reading the field descriptions',
-    usage: "Reading today's API usage"
-};
-/** A failure the client will not retry (any more), with what the user should do about it. */
-class MarketoApiError extends Error {
-    code;
-    marketoMessage;
-    advice;
-    httpStatus;
-    operation;
-    stopsRun;
-    attempts;
-    retriesExhausted;
-    uncertainAttempts;
-    constructor(details) {
-        const said = details.marketoMessage ? `: ${details.marketoMessage}` : '';
-        const uncertainAttempts = details.uncertainAttempts ?? 0;
-        super(redactUrls(`${OPERATION_LABELS[details.operation]} failed (${details.code}${said}). ${details.advice}` +
-            (uncertainAttempts > 0 && details.noteUncertainty !== false
-                ? ` ${uncertainJobNote(uncertainAttempts)}`
-                : '')));
-        this.name = 'MarketoApiError';
-        this.code = details.code;
-        this.marketoMessage = redactUrls(details.marketoMessage);
-        this.advice = details.advice;
-        if (details.httpStatus !== undefined)
-            this.httpStatus = details.httpStatus;
-        this.operation = details.operation;
-        this.stopsRun = details.stopsRun;
-        if (details.attempts !== undefined)
-            this.attempts = details.attempts;
-        this.retriesExhausted = details.retriesExhausted ?? false;
-        this.uncertainAttempts = uncertainAttempts;
-    }
-}
-/** What to tell the user when a submit failed after its whole file was sent at least once. */
-function uncertainJobNote(uncertainAttempts) {
-    const failed = uncertainAttempts === 1 ? 'an attempt' : `${uncertainAttempts} attempts`;
-    return (`Marketo may have created a job for this part: ${failed} failed only after the whole file ` +
-        'was sent. Importing it again is safe, since Marketo matches members by email.');
-}
-/**
- * A submit cut short by the run's stop (timeout, cancel, an error elsewhere). `uncertain` when
- * Marketo may have created the job anyway: the whole file was sent and no answer came back.
- */
-class SubmitInterrupted extends Error {
-    uncertain;
-    uncertainAttempts;
-    constructor(reason, uncertain, uncertainAttempts) {
-        super(reason instanceof Error ? reason.message : String(reason), { cause: reason });
-        this.name = 'SubmitInterrupted';
-        this.uncertain = uncertain;
-        this.uncertainAttempts = uncertainAttempts;
-    }
-}
-/** The error to throw for a failure the policy will not retry (again). */
-function toApiError(failure, context) {
-    const rule = MARKETO_ERRORS[failure.code];
-    const exhausted = context.retriesExhausted === true && handlingFor(failure.code, context.operation) !== 'fatal';
-    let advice;
-    if (exhausted && failure.code !== '1016')
-        advice = TRANSIENT_ADVICE(context);
-    else if (rule)
-        advice = rule.advice(context);
-    else if (isTransientTransportCode(failure.code))
-        advice = TRANSIENT_ADVICE(context);
-    else
-        advice = genericAdvice(failure.code);
-    const stops = rule?.stopsRun;
-    const stopsRun = context.operation === 'identity' ||
-        (typeof stops === 'function' ? stops(context.operation) : stops === true);
-    return new MarketoApiError({
-        code: failure.code,
-        marketoMessage: failure.message,
-        advice,
-        ...(failure.httpStatus !== undefined ? { httpStatus: failure.httpStatus } : {}),
-        operation: context.operation,
-        stopsRun,
-        ...(context.attempts !== undefined ? { attempts: context.attempts } : {}),
-        ...(context.uncertainAttempts ? { uncertainAttempts: context.uncertainAttempts } : {}),
-        ...(rule?.explainsUncertainty ? { noteUncertainty: false } : {}),
-        retriesExhausted: exhausted
-    });
-}
-
-;// CONCATENATED MODULE: ./src/marketo/retry.ts
-
-
-const DEFAULT_RETRY_POLICY = {
-    maxAttempts: 6,
-    baseDelayMs: 1_000,
-    maxDelayMs: 30_000,
-    rateWindowMs: 20_000,
-    queueWaitMs: 5_000,
-    maxQueueWaitMs: 60_000
-};
-function resolveRetryPolicy(overrides = {}) {
-    const policy = { ...DEFAULT_RETRY_POLICY };
-    for (const [key, value] of Object.entries(overrides)) {
-        if (typeof value === 'number' && Number.isFinite(value) && value >= 0)
-            policy[key] = value;
-    }
-    policy.maxAttempts = Math.max(1, Math.floor(policy.maxAttempts));
-    return policy;
-}
-/** Full jitter: a uniform wait below an exponentially growing ceiling (`failures` from 1). */
-function backoffDelay(failures, policy, random) {
-    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failures - 1));
-    return Math.round(ceiling * clampUnit(random()));
-}
-/** Wait out the rate window, plus a little jitter so parallel callers do not return together. */
-function rateWindowDelay(policy, random) {
-    return policy.rateWindowMs + Math.round(policy.baseDelayMs * clampUnit(random()));
-}
-/**
- * Equal jitter for the import queue (`waits` from 1): at least half the ceiling, because
- * resubmitting at once into a full queue only spends quota.
- */
-function queueDelay(waits, policy, random) {
-    const ceiling = Math.min(policy.maxQueueWaitMs, policy.queueWaitMs * 2 ** (waits - 1));
-    return Math.round(ceiling / 2 + (ceiling / 2) * clampUnit(random()));
-}
-function clampUnit(value) {
-    return Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0.5;
-}
-/**
- * One failed attempt, before the policy decides whether it is final. `code` is a Marketo code,
- * 'HTTP <status>', or a transport code; `uncertain` means the request may have taken effect.
- */
-class AttemptFailure extends Error {
-    code;
-    httpStatus;
-    uncertain;
-    constructor(code, message, options = {}) {
-        super(message);
-        this.name = 'AttemptFailure';
-        this.code = code;
-        if (options.httpStatus !== undefined)
-            this.httpStatus = options.httpStatus;
-        this.uncertain = options.uncertain ?? false;
-    }
-}
-/**
- * Runs `attempt` until it succeeds, an `AttemptFailure` is fatal or out of attempts (then a
- * `MarketoApiError`), or the signal aborts (then the signal's reason). Other errors pass through.
- */
-async function withRetry(options, attempt) {
-    const { operation, policy, random, sleep, signal } = options;
-    // Failures in a row with no usable answer; a full queue (1016) is an answer and ends a streak.
-    let retryableFailures = 0;
-    let queueWaits = 0;
-    let uncertainAttempts = 0;
-    let reauthenticated = false;
-    for (let attemptNumber = 1;; attemptNumber++) {
-        signal?.throwIfAborted();
-        let failure;
-        try {
-            return await attempt(attemptNumber);
-        }
-        catch (error) {
-            if (signal?.aborted)
-                throw signal.reason;
-            if (!(error instanceof AttemptFailure))
-                throw error;
-            failure = error;
-        }
-        if (failure.uncertain)
-            uncertainAttempts++;
-        const handling = handlingFor(failure.code, operation);
-        // Marketo answered something other than a token rejection: the renewed token was accepted,
-        // so a later 601/602 (a token expiring during a long wait for a queue slot) renews it again.
-        if (handling !== 'reauth' && failure.httpStatus !== undefined)
-            reauthenticated = false;
-        const giveUp = (retriesExhausted) => {
-            throw toApiError({ code: failure.code, message: failure.message, ...httpStatusOf(failure) }, {
-                operation,
-                now: options.now(),
-                attempts: attemptNumber,
-                failuresInARow: retryableFailures,
-                retriesExhausted,
-                uncertainAttempts
-            });
-        };
-        let delayMs = 0;
-        switch (handling) {
-            case 'fatal':
-                return giveUp(false);
-            case 'reauth':
-                if (reauthenticated)
-                    return giveUp(false);
-                reauthenticated = true;
-                break;
-            case 'queueFull':
-                retryableFailures = 0;
-                queueWaits++;
-                delayMs = queueDelay(queueWaits, policy, random);
-                break;
-            case 'backoff':
-            case 'rateWindow':
-                retryableFailures++;
-                if (retryableFailures >= policy.maxAttempts)
-                    return giveUp(true);
-                delayMs =
-                    handling === 'backoff'
-                        ? backoffDelay(retryableFailures, policy, random)
-                        : rateWindowDelay(policy, random);
-                break;
-        }
-        options.onRetry?.({ operation, attempt: attemptNumber, failure, handling, delayMs });
-        if (delayMs > 0)
-            await sleep(delayMs, signal);
-    }
-}
-function httpStatusOf(failure) {
-    return failure.httpStatus !== undefined ? { httpStatus: failure.httpStatus } : {};
-}
-
-;// CONCATENATED MODULE: ./src/marketo/answers.ts
-
-const JOB_STATUSES = ['Queued', 'Importing', 'Complete', 'Failed'];
-/** `{"code":"606","message":".."}` of a `success:false` answer, if the body is one. */
-function marketoError(body) {
-    if (!isObject(body) || body.success !== false)
-        return undefined;
-    const first = Array.isArray(body.errors) ? body.errors[0] : undefined;
-    if (!isObject(first) || (typeof first.code !== 'string' && typeof first.code !== 'number')) {
-        return { code: 'invalid answer', message: 'success:false without an error code' };
-    }
-    return {
-        code: cut(String(first.code), 40),
-        message: typeof first.message === 'string' ? cut(first.message, MAX_MESSAGE_CHARS) : ''
-    };
-}
-function parseJson(text) {
-    try {
-        return JSON.parse(text);
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * The `result` array of a REST answer, or the failure it stands for: a Marketo error code,
- * an HTTP status (a gateway's HTML page), or an unreadable body (retried).
- */
-function resultOf(status, text) {
-    const body = parseJson(text);
-    const error = marketoError(body);
-    if (error)
-        throw new AttemptFailure(error.code, error.message, { httpStatus: status });
-    if (status === 401) {
-        // Marketo answers a bad token with 601 inside a 200; a bare 401 means the same thing.
-        throw new AttemptFailure('601', 'access token rejected', { httpStatus: status });
-    }
-    if (status < 200 || status >= 300) {
-        throw new AttemptFailure(`HTTP ${status}`, `HTTP ${status}`, { httpStatus: status });
-    }
-    // A success without `result` is read, not retried: it is an answer, just an empty one.
-    if (isObject(body) && body.success === true && body.result === undefined)
-        return [];
-    if (!isObject(body) || body.success !== true || !Array.isArray(body.result)) {
-        throw new AttemptFailure('invalid answer', text.length === 0 ? 'empty answer' : 'answer is not the expected JSON (truncated?)', { httpStatus: status });
-    }
-    return body.result;
-}
-/** Marketo's messages are a sentence; anything longer is cut here, before any report holds it. */
-const MAX_MESSAGE_CHARS = 1000;
-const COUNT_FIELDS = ['numOfLeadsProcessed', 'numOfRowsFailed', 'numOfRowsWithWarning'];
-/**
- * `result[0]` of a status answer. Its counts must be whole numbers of rows: one that is not (a
- * fraction, a negative, a string such as "0x10") reads 0 and is named in `invalidCounts`, so
- * the report says what Marketo sent instead of guessing what it meant. A missing count is 0.
- */
-function parseJobStatus(value) {
-    const job = parseSubmittedJob(value);
-    if (!job || !isObject(value))
-        return undefined;
-    const invalidCounts = [];
-    const count = (field) => {
-        const given = value[field];
-        if (given === undefined || given === null)
-            return 0;
-        if (typeof given === 'number' && Number.isSafeInteger(given) && given >= 0)
-            return given;
-        invalidCounts.push(`${field} is ${describeValue(given)}`);
-        return 0;
-    };
-    const [numOfLeadsProcessed, numOfRowsFailed, numOfRowsWithWarning] = COUNT_FIELDS.map(count);
-    return {
-        ...job,
-        numOfLeadsProcessed: numOfLeadsProcessed,
-        numOfRowsFailed: numOfRowsFailed,
-        numOfRowsWithWarning: numOfRowsWithWarning,
-        message: typeof value.message === 'string' ? cut(value.message, MAX_MESSAGE_CHARS) : '',
-        ...(invalidCounts.length > 0 ? { invalidCounts } : {})
-    };
-}
-/** A JSON value as it was sent, short: `2.5`, `"0x10"`, `-3`, `an object`. */
-function describeValue(value) {
-    if (typeof value === 'number')
-        return String(value);
-    if (typeof value === 'string')
-        return JSON.stringify(cut(value, 20));
-    return Array.isArray(value)
-        ? 'an array'
-        : `a ${typeof value === 'object' ? 'object' : typeof value}`;
-}
-function cut(text, chars) {
-    return text.length > chars ? `${text.slice(0, chars)}…` : text;
-}
-function parseSubmittedJob(value) {
-    if (!isObject(value))
-        return undefined;
-    const batchId = typeof value.batchId === 'string' ? Number(value.batchId) : value.batchId;
-    if (typeof batchId !== 'number' || !Number.isSafeInteger(batchId) || batchId < 0)
-        return undefined;
-    const status = value.status;
-    if (typeof status !== 'string' || !JOB_STATUSES.includes(status)) {
-        return undefined;
-    }
-    const importId = typeof value.importId === 'string' ? value.importId : String(batchId);
-    return { batchId, importId, status: status };
-}
-function isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(46752);
-;// CONCATENATED MODULE: ./src/marketo/http.ts
-/**
- * One HTTP exchange with Marketo through undici, turned into either a response or an
- * `AttemptFailure` the retry policy understands. Logs method, path, status, code and duration;
- * never a query string, a header or a body.
- */
-
-
-
-
-
-const silentLogger = { debug() { }, info() { }, warning() { } };
-/** Sends one request; transport errors become `AttemptFailure`s (aborts pass through). */
-async function send(exchange, context) {
-    try {
-        return await (0,undici/* request */.Em)(exchange.url, {
-            method: exchange.method,
-            headers: exchange.headers,
-            body: exchange.body ?? null,
-            headersTimeout: exchange.timeoutMs,
-            bodyTimeout: exchange.timeoutMs,
-            ...(context.dispatcher ? { dispatcher: context.dispatcher } : {}),
-            ...(context.signal ? { signal: context.signal } : {})
-        });
-    }
-    catch (error) {
-        throw transportFailure(error, context.signal);
-    }
-}
-/**
- * The most a JSON answer may hold. Marketo's are a few hundred bytes (its own request bodies stop
- * at 1 MB); past this the answer is not read on, so a runaway body cannot take the memory.
- */
-const MAX_JSON_ANSWER_BYTES = 1024 * 1024;
-/** Reads a whole (small) answer body as text; a broken body is a transport failure. */
-async function readText(response, signal, maxBytes = MAX_JSON_ANSWER_BYTES) {
-    const declared = Number(response.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) {
-        response.body.destroy();
-        throw answerTooLarge(maxBytes, response.statusCode);
-    }
-    const chunks = [];
-    let bytes = 0;
-    try {
-        for await (const chunk of response.body) {
-            bytes += chunk.length;
-            if (bytes > maxBytes) {
-                response.body.destroy();
-                throw answerTooLarge(maxBytes, response.statusCode);
-            }
-            chunks.push(chunk);
-        }
-    }
-    catch (error) {
-        throw transportFailure(error, signal);
-    }
-    return Buffer.concat(chunks).toString('utf8');
-}
-function answerTooLarge(maxBytes, httpStatus) {
-    return new AttemptFailure('ANSWER_TOO_LARGE', `the answer is larger than ${maxBytes / 1024 / 1024} MiB, which no answer of this API is; it was not read`, { httpStatus });
-}
-/** Drains an answer body we do not need (HTML error pages), so the connection can be reused. */
-async function discardBody(response) {
-    try {
-        await response.body.dump();
-    }
-    catch {
-        // The status code already says what happened.
-    }
-}
-/** The error to rethrow for anything thrown by undici or while reading a body. */
-function transportFailure(error, signal) {
-    if (signal?.aborted)
-        return signal.reason;
-    if (error instanceof AttemptFailure)
-        return error;
-    const code = errorCode(error);
-    const message = redactUrls(messageOf(error));
-    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-        return new AttemptFailure('timeout', `no answer in time (${code})`);
-    }
-    if (code && (isTransientTransportCode(code) || code === 'ENOTFOUND')) {
-        return new AttemptFailure(code, message);
-    }
-    // Not a network failure (a bug, a local stream error): report it as it is, never retried.
-    return new AttemptFailure(code ?? 'request failed', message);
-}
-function errorCode(error) {
-    let current = error;
-    // Node wraps socket errors: the useful code may sit on `cause`.
-    for (let depth = 0; depth < 3 && current && typeof current === 'object'; depth++) {
-        const code = current.code;
-        if (typeof code === 'string' && code !== 'UND_ERR')
-            return code;
-        current = current.cause;
-    }
-    return undefined;
-}
-/** `https://host/path` of a URL: never the query string, which may hold the client secret. */
-function pathOf(url) {
-    try {
-        return new URL(url).pathname;
-    }
-    catch {
-        return redactUrls(url);
-    }
-}
-function logExchange(log, exchange, outcome) {
-    const status = outcome.status !== undefined ? `HTTP ${outcome.status}` : 'no answer';
-    const code = outcome.code ? ` code ${outcome.code}` : '';
-    log.debug(`Marketo ${exchange.method} ${pathOf(exchange.url)} -> ${status}${code} in ` +
-        `${outcome.endedAt - outcome.startedAt} ms (attempt ${exchange.attempt})`);
-}
-
-;// CONCATENATED MODULE: ./src/marketo/auth.ts
-/**
- * The access token cache: one token for the run, renewed shortly before it expires or when
- * Marketo rejects it (601/602). Concurrent callers share one identity request.
- */
-
-
-
-/** Renew when less than this much life remains, so no call starts with a dying token. */
-const TOKEN_RENEW_BEFORE_MS = 60_000;
-class TokenCache {
-    options;
-    current;
-    pending;
-    constructor(options) {
-        this.options = options;
-    }
-    /** A token with more than `renewBeforeMs` of life left, fetching one if needed. */
-    async token() {
-        const renewBefore = this.options.renewBeforeMs ?? TOKEN_RENEW_BEFORE_MS;
-        const current = this.current;
-        if (current && this.options.http.clock.now() < current.expiresAt - renewBefore) {
-            return current.value;
-        }
-        this.pending ??= this.fetchToken().finally(() => {
-            this.pending = undefined;
-        });
-        return this.pending;
-    }
-    /** Forgets `token` after Marketo rejected it; a newer token already fetched is kept. */
-    invalidate(token) {
-        if (this.current?.value === token)
-            this.current = undefined;
-    }
-    fetchToken() {
-        return withRetry({ ...this.options.retry, operation: 'identity' }, async (attempt) => {
-            const { clock } = this.options.http;
-            const startedAt = clock.now();
-            const exchange = { method: 'GET', url: this.tokenUrl(), attempt };
-            this.options.onIdentityCall?.();
-            let status;
-            let code;
-            try {
-                const response = await send({
-                    ...exchange,
-                    headers: { accept: 'application/json' },
-                    timeoutMs: this.options.timeoutMs
-                }, this.options.http);
-                status = response.statusCode;
-                if (status >= 500) {
-                    await discardBody(response);
-                    throw new AttemptFailure(`HTTP ${status}`, `HTTP ${status}`, { httpStatus: status });
-                }
-                const body = parseJson(await readText(response, this.options.http.signal));
-                const answer = typeof body === 'object' && body !== null ? body : {};
-                if (status !== 200) {
-                    const description = [answer.error, answer.error_description]
-                        .filter((part) => typeof part === 'string')
-                        .join(': ');
-                    throw new AttemptFailure(`HTTP ${status}`, description || `HTTP ${status}`, {
-                        httpStatus: status
-                    });
-                }
-                const value = answer.access_token;
-                const expiresIn = answer.expires_in;
-                if (typeof value !== 'string' || value === '' || typeof expiresIn !== 'number') {
-                    throw new AttemptFailure('invalid answer', 'no access_token in the identity answer', {
-                        httpStatus: status
-                    });
-                }
-                this.options.onSecret?.(value);
-                this.current = { value, expiresAt: startedAt + expiresIn * 1000 };
-                return value;
-            }
-            catch (error) {
-                if (error instanceof AttemptFailure)
-                    code = error.code;
-                throw error;
-            }
-            finally {
-                logExchange(this.options.http.log, exchange, {
-                    status,
-                    code,
-                    startedAt,
-                    endedAt: clock.now()
-                });
-            }
-        });
-    }
-    tokenUrl() {
-        const query = new URLSearchParams({
-            grant_type: 'client_credentials',
-            client_id: this.options.clientId,
-            client_secret: this.options.clientSecret
-        });
-        return `${trimTrailingSlashes(this.options.identityUrl)}/oauth/token?${query.toString()}`;
-    }
-}
-function trimTrailingSlashes(url) {
-    return url.replace(/\/+$/, '');
-}
-
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: ./src/marketo/download.ts
-/**
- * Streams a failures/warnings answer (a delimited file, not JSON) to disk. An empty answer
- * leaves no file; a JSON `success:false` answer is a Marketo error, not a file.
- */
-
-
-
-
-
-
-
-/** A Marketo error answer is a few hundred bytes; anything longer that starts with `{` is data. */
-const MAX_JSON_ERROR_BYTES = 64 * 1024;
-/**
- * The largest failures or warnings file saved. Marketo's echo the rows of a job of at most
- * 10 MB; past this the download stops, so a runaway answer cannot fill the runner's disk.
- */
-const MAX_ROW_FILE_BYTES = 2 ** 30;
-const download_WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d, 0xef, 0xbb, 0xbf]); // BOM bytes count as blank
-/** Writes the answer body to `destinationPath`; false (and no file) when the body is empty. */
-async function saveAnswerFile(response, destinationPath, signal) {
-    const chunks = response.body[Symbol.asyncIterator]();
-    const next = async () => {
-        try {
-            return await chunks.next();
-        }
-        catch (error) {
-            throw transportFailure(error, signal);
-        }
-    };
-    // Read until the first meaningful byte, which says whether this is a file or a JSON error.
-    const head = [];
-    let headBytes = 0;
-    let firstByte;
-    while (firstByte === undefined) {
-        const item = await next();
-        if (item.done)
-            return false;
-        head.push(item.value);
-        headBytes += item.value.length;
-        firstByte = item.value.find((byte) => !download_WHITESPACE.has(byte));
-    }
-    let ended = false;
-    if (firstByte === 0x7b /* { */) {
-        while (!ended && headBytes <= MAX_JSON_ERROR_BYTES) {
-            const item = await next();
-            if (item.done)
-                ended = true;
-            else {
-                head.push(item.value);
-                headBytes += item.value.length;
-            }
-        }
-        if (ended) {
-            const error = marketoError(parseJson(Buffer.concat(head).toString('utf8')));
-            if (error) {
-                throw new AttemptFailure(error.code, error.message, { httpStatus: response.statusCode });
-            }
-        }
-    }
-    async function* content() {
-        yield* head;
-        if (ended)
-            return;
-        let saved = headBytes;
-        for (let item = await next(); !item.done; item = await next()) {
-            saved += item.value.length;
-            if (saved > MAX_ROW_FILE_BYTES) {
-                throw new AttemptFailure('FILE_TOO_LARGE', `the file is larger than ${MAX_ROW_FILE_BYTES / 2 ** 30} GiB; not downloaded past it`, { httpStatus: response.statusCode });
-            }
-            yield item.value;
-        }
-    }
-    await (0,promises_.mkdir)((0,external_node_path_.dirname)(destinationPath), { recursive: true });
-    const partialPath = `${destinationPath}.partial`;
-    try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(content(), (0,external_node_fs_.createWriteStream)(partialPath), signal ? { signal } : {});
-        await (0,promises_.rename)(partialPath, destinationPath);
-    }
-    catch (error) {
-        await (0,promises_.rm)(partialPath, { force: true });
-        if (signal?.aborted)
-            throw signal.reason;
-        throw error;
-    }
-    return true;
-}
-
-;// CONCATENATED MODULE: ./src/marketo/limiter.ts
-const DEFAULT_LIMITS = { callsPerWindow: 50, windowMs: 20_000, concurrent: 5 };
-class CallLimiter {
-    options;
-    /** Start times inside the current window, oldest first. */
-    starts = [];
-    waiters = [];
-    inFlight = 0;
-    pumping = false;
-    heldUntil = 0;
-    started = 0;
-    delayed = 0;
-    constructor(options) {
-        this.options = {
-            ...options,
-            callsPerWindow: Math.max(1, Math.floor(options.callsPerWindow)),
-            concurrent: Math.max(1, Math.floor(options.concurrent))
-        };
-    }
-    /** Calls started so far. */
-    get calls() {
-        return this.started;
-    }
-    /** Times a call had to wait for the window (not for a concurrency slot). */
-    get windowWaits() {
-        return this.delayed;
-    }
-    /** Starts no call before `time` (after Marketo answered 606, every caller should pause). */
-    holdUntil(time) {
-        this.heldUntil = Math.max(this.heldUntil, time);
-    }
-    /** Runs `task` once the limits allow, counting it as one call. */
-    async run(task) {
-        await this.acquire();
-        try {
-            return await task();
-        }
-        finally {
-            this.inFlight--;
-            void this.pump();
-        }
-    }
-    acquire() {
-        this.options.signal?.throwIfAborted();
-        return new Promise((resolve, reject) => {
-            this.waiters.push({ resolve, reject });
-            void this.pump();
-        });
-    }
-    /** Grants slots in arrival order; only one pump runs, and it is the only one that sleeps. */
-    async pump() {
-        if (this.pumping)
-            return;
-        this.pumping = true;
-        try {
-            while (this.waiters.length > 0 && this.inFlight < this.options.concurrent) {
-                const waitMs = this.waitBeforeNextStart();
-                if (waitMs > 0) {
-                    this.delayed++;
-                    await this.options.sleep(waitMs, this.options.signal);
-                    continue;
-                }
-                const waiter = this.waiters.shift();
-                if (!waiter)
-                    break;
-                this.inFlight++;
-                this.started++;
-                this.starts.push(this.options.clock.now());
-                waiter.resolve();
-            }
-        }
-        catch (reason) {
-            for (const waiter of this.waiters.splice(0))
-                waiter.reject(reason);
-        }
-        finally {
-            this.pumping = false;
-        }
-    }
-    waitBeforeNextStart() {
-        const { clock, windowMs, callsPerWindow } = this.options;
-        const now = clock.now();
-        while (this.starts.length > 0 && (this.starts[0] ?? 0) <= now - windowMs)
-            this.starts.shift();
-        const oldest = this.starts[0];
-        const windowWait = this.starts.length >= callsPerWindow && oldest !== undefined ? oldest + windowMs - now : 0;
-        return Math.max(windowWait, this.heldUntil - now, 0);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/marketo/members.ts
-/** Reads the answers of the calls that remove members: lead lookup, member delete, export. */
-
-const EXPORT_STATUSES = [
-    'Created',
-    'Queued',
-    'Processing',
-    'Completed',
-    'Cancelled',
-    // Adobe's OpenAPI file spells it so in one place.
-    'Canceled',
-    'Failed'
-];
-function members_isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function members_invalid(what) {
-    return new AttemptFailure('invalid answer', what);
-}
-const isLeadId = (value) => typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
-function parseFoundLeads(result) {
-    return result.map((lead) => {
-        if (!members_isObject(lead) || !isLeadId(lead.id) || typeof lead.email !== 'string') {
-            throw members_invalid('a lead of the lookup answer has no id or email');
-        }
-        return { id: lead.id, email: lead.email.trim().toLowerCase() };
-    });
-}
-/** Per record of the request, in its order (`seq`); a record Marketo left out is an invalid answer. */
-function parseDeleteResults(result, leadIds) {
-    const bySeq = new Map();
-    result.forEach((record, i) => {
-        if (!members_isObject(record) || !isLeadId(record.leadId)) {
-            throw members_invalid('a record of the member delete answer has no leadId');
-        }
-        if (record.status !== 'deleted' && record.status !== 'skipped') {
-            throw members_invalid('a record of the member delete answer has no known status');
-        }
-        const seq = typeof record.seq === 'number' ? record.seq : i;
-        const reasons = Array.isArray(record.reasons) ? record.reasons : [];
-        const reason = reasons
-            .filter(members_isObject)
-            .map((r) => `${String(r.code ?? '')} ${String(r.message ?? '')}`.trim())
-            .join('; ');
-        bySeq.set(seq, {
-            leadId: record.leadId,
-            status: record.status,
-            ...(reason ? { reason: reason.slice(0, 200) } : {})
-        });
-    });
-    return leadIds.map((leadId, seq) => {
-        const found = bySeq.get(seq);
-        if (found === undefined || found.leadId !== leadId) {
-            throw members_invalid('the member delete answer does not list every record sent');
-        }
-        return found;
-    });
-}
-function parseMemberExport(result) {
-    const first = result[0];
-    if (!members_isObject(first) || typeof first.exportId !== 'string' || first.exportId === '') {
-        throw members_invalid('the export answer has no exportId');
-    }
-    if (typeof first.status !== 'string' || !EXPORT_STATUSES.includes(first.status)) {
-        throw members_invalid('the export answer has no known status');
-    }
-    const status = (first.status === 'Canceled' ? 'Cancelled' : first.status);
-    return {
-        exportId: first.exportId,
-        status,
-        ...(typeof first.numberOfRecords === 'number'
-            ? { numberOfRecords: first.numberOfRecords }
-            : {}),
-        ...(typeof first.fileSize === 'number' ? { fileSize: first.fileSize } : {}),
-        ...(typeof first.errorMsg === 'string' ? { errorMsg: first.errorMsg.slice(0, 1000) } : {})
-    };
-}
-
-;// CONCATENATED MODULE: ./src/marketo/instance.ts
-/** Reads the answers of the calls that describe the instance: program, channels, fields, usage. */
-
-function isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-const instance_invalid = (what) => new AttemptFailure('invalid answer', `${what} is not the expected JSON`);
-const instance_text = (value) => (typeof value === 'string' ? value : '');
-/** `result[0]` of a program answer; undefined when Marketo knows no such program. */
-function parseProgram(result) {
-    const program = result[0];
-    if (program === undefined)
-        return undefined;
-    if (!isRecord(program) || typeof program.name !== 'string')
-        throw instance_invalid('the program answer');
-    return {
-        id: typeof program.id === 'number' ? program.id : Number.NaN,
-        name: program.name,
-        channel: instance_text(program.channel),
-        workspace: instance_text(program.workspace)
-    };
-}
-function parseChannels(result) {
-    return result.map((channel) => {
-        if (!isRecord(channel) || typeof channel.name !== 'string')
-            throw instance_invalid('a channel');
-        const statuses = Array.isArray(channel.progressionStatuses) ? channel.progressionStatuses : [];
-        return {
-            name: channel.name,
-            statuses: statuses.filter(isRecord).map((status) => ({
-                name: instance_text(status.name),
-                step: typeof status.step === 'number' ? status.step : 0,
-                success: status.success === true,
-                hidden: status.hidden === true
-            }))
-        };
-    });
-}
-/** `result[0].fields` of describe2.json or programs/members/describe.json. */
-function instance_parseFields(result) {
-    const described = result[0];
-    if (!isRecord(described) || !Array.isArray(described.fields))
-        throw instance_invalid('a describe answer');
-    return described.fields.filter(isRecord).map((field) => ({
-        name: instance_text(field.name),
-        displayName: instance_text(field.displayName),
-        dataType: instance_text(field.dataType),
-        // A field the describe does not say is read-only is taken as writable.
-        updateable: field.updateable !== false
-    }));
-}
-/** Today's calls: `result[0].total` of usage.json (0 when Marketo has counted none). */
-function parseUsage(result) {
-    const today = result[0];
-    if (today === undefined)
-        return 0;
-    if (!isRecord(today))
-        throw instance_invalid('the usage answer');
-    const total = today.total;
-    return typeof total === 'number' && Number.isInteger(total) && total >= 0 ? total : 0;
-}
-
-;// CONCATENATED MODULE: ./src/marketo/upload.ts
-/** The multipart upload of one submit attempt. */
-
-
-/** A failure after the whole upload may still have created the job in Marketo. */
-function mayHaveTakenEffect(failure) {
-    return (isTransientTransportCode(failure.code) ||
-        /^HTTP 5\d\d$/.test(failure.code) ||
-        failure.code === 'ANSWER_TOO_LARGE');
-}
-/** The multipart body of one attempt, streamed; knows whether it was sent to the end. */
-class UploadBody {
-    stream;
-    byteLength;
-    sent = false;
-    sourceError = undefined;
-    constructor(envelope, source, onBytes) {
-        this.byteLength = envelope.head.length + source.byteLength + envelope.tail.length;
-        const parts = async function* (body) {
-            yield envelope.head;
-            try {
-                for await (const chunk of source.open()) {
-                    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-                    onBytes(bytes.length);
-                    yield bytes;
-                }
-            }
-            catch (error) {
-                body.sourceError = error;
-                throw error;
-            }
-            yield envelope.tail;
-        };
-        this.stream = external_node_stream_.Readable.from(parts(this), { objectMode: false });
-        this.stream.once('end', () => {
-            this.sent = true;
-        });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/marketo/client.ts
-/**
- * The Marketo Bulk Program Member Import client: submit, status, failures, warnings. Every call
- * goes through one token cache, one limiter and one retry policy.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-const EXPORT_BASE = '/bulk/v1/program/members/export';
-/** The most channels.json returns at once. */
-const CHANNEL_PAGE = 200;
-/** Marketo may take a while to answer a 10 MB upload. */
-const MIN_SUBMIT_TIMEOUT_MS = 300_000;
-class MarketoClient {
-    restUrl;
-    onUploadBytes;
-    clock;
-    sleep;
-    random;
-    timeoutMs;
-    submitTimeoutMs;
-    policy;
-    signal;
-    log;
-    http;
-    limiter;
-    tokens;
-    identityCalls = 0;
-    retries = 0;
-    rateLimitWaits = 0;
-    constructor(options) {
-        this.restUrl = trimTrailingSlashes(options.restUrl).replace(/\/rest$/, '');
-        this.clock = options.clock ?? systemClock;
-        this.sleep = options.sleep ?? realSleep;
-        this.random = options.random ?? Math.random;
-        this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-        this.submitTimeoutMs =
-            options.submitTimeoutMs ?? Math.max(this.timeoutMs, MIN_SUBMIT_TIMEOUT_MS);
-        this.policy = resolveRetryPolicy(options.retry);
-        this.signal = options.signal;
-        this.log = options.log ?? silentLogger;
-        this.onUploadBytes = options.onUploadBytes ?? (() => { });
-        this.http = {
-            clock: this.clock,
-            log: this.log,
-            ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-            ...(options.signal ? { signal: options.signal } : {})
-        };
-        this.limiter = new CallLimiter({
-            callsPerWindow: options.limits?.callsPerWindow ?? DEFAULT_LIMITS.callsPerWindow,
-            windowMs: options.limits?.windowMs ?? DEFAULT_LIMITS.windowMs,
-            concurrent: options.limits?.concurrent ?? DEFAULT_LIMITS.concurrent,
-            clock: this.clock,
-            sleep: this.sleep,
-            ...(options.signal ? { signal: options.signal } : {})
-        });
-        this.tokens = new TokenCache({
-            identityUrl: options.identityUrl,
-            clientId: options.clientId,
-            clientSecret: options.clientSecret,
-            timeoutMs: this.timeoutMs,
-            http: this.http,
-            retry: this.retryOptions(),
-            ...(options.onSecret ? { onSecret: options.onSecret } : {}),
-            onIdentityCall: () => {
-                this.identityCalls++;
-            }
-        });
-    }
-    get stats() {
-        return {
-            calls: this.limiter.calls,
-            identityCalls: this.identityCalls,
-            retries: this.retries,
-            rateLimitWaits: this.rateLimitWaits
-        };
-    }
-    /** Creates an import job; waits and submits again while Marketo's import queue is full. */
-    async submitImport(request) {
-        const { programId, programMemberStatus, format, source } = request;
-        const url = `${this.restUrl}/bulk/v1/program/${encodeURIComponent(programId)}/members/import.json` +
-            `?format=${format.toUpperCase()}&programMemberStatus=${encodeURIComponent(programMemberStatus)}`;
-        const counts = { attempts: 0, uncertainAttempts: 0, queueFullWaits: 0 };
-        const onRetry = (event) => {
-            if (event.failure.uncertain)
-                counts.uncertainAttempts++;
-            if (event.handling === 'queueFull')
-                counts.queueFullWaits++;
-        };
-        // Set when the run stops while a whole upload is on the wire, waiting for Marketo's answer.
-        let cutAfterSending = false;
-        const job = await this.restCall('submit', onRetry, async (token, attempt) => {
-            counts.attempts = attempt;
-            // A consumed stream cannot be sent again: every attempt frames a fresh one.
-            const envelope = multipartEnvelope(source.filename, format);
-            const upload = new UploadBody(envelope, source, this.onUploadBytes);
-            try {
-                return await this.exchange({
-                    method: 'POST',
-                    url,
-                    attempt,
-                    timeoutMs: this.submitTimeoutMs,
-                    body: upload.stream,
-                    headers: {
-                        ...this.headers(token),
-                        'content-type': envelope.contentType,
-                        'content-length': String(upload.byteLength)
-                    }
-                }, async (response) => {
-                    const result = resultOf(response.statusCode, await readText(response, this.signal));
-                    const submitted = parseSubmittedJob(result[0]);
-                    // A readable success without a job: retrying could create a second job, so say so once.
-                    if (!submitted) {
-                        throw new AttemptFailure('NO_JOB_IN_ANSWER', 'success without a batchId', {
-                            httpStatus: response.statusCode,
-                            uncertain: true
-                        });
-                    }
-                    return submitted;
-                });
-            }
-            catch (error) {
-                if (upload.sourceError !== undefined)
-                    throw upload.sourceError;
-                if (this.signal?.aborted)
-                    cutAfterSending = upload.sent;
-                throw upload.sent && error instanceof AttemptFailure && mayHaveTakenEffect(error)
-                    ? new AttemptFailure(error.code, error.message, {
-                        ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
-                        uncertain: true
-                    })
-                    : error;
-            }
-            finally {
-                upload.stream.destroy();
-            }
-        }).catch((error) => {
-            // Stopped from outside: say whether Marketo may have the job, which only this call knows.
-            if (!this.signal?.aborted || error instanceof MarketoApiError)
-                throw error;
-            const uncertainAttempts = counts.uncertainAttempts + (cutAfterSending ? 1 : 0);
-            throw new SubmitInterrupted(error, uncertainAttempts > 0, uncertainAttempts);
-        });
-        return { ...job, ...counts };
-    }
-    async getImportStatus(batchId) {
-        const url = `${this.restUrl}/bulk/v1/program/members/import/${batchId}/status.json`;
-        return this.restCall('status', undefined, (token, attempt) => this.exchange({ method: 'GET', url, attempt, timeoutMs: this.timeoutMs, headers: this.headers(token) }, async (response) => {
-            const result = resultOf(response.statusCode, await readText(response, this.signal));
-            const status = parseJobStatus(result[0]);
-            if (!status)
-                throw new AttemptFailure('invalid answer', 'the answer has no job status');
-            return status;
-        }));
-    }
-    /** Saves the failed rows of a job; false (and no file) when Marketo has none. */
-    downloadFailures(batchId, destinationPath) {
-        return this.download('failures', batchId, destinationPath);
-    }
-    /** Saves the rows imported with warnings; false (and no file) when Marketo has none. */
-    downloadWarnings(batchId, destinationPath) {
-        return this.download('warnings', batchId, destinationPath);
-    }
-    /** The leads of these emails (at most 300, within the 8 KB URL: see removals/batches.ts). */
-    async lookupLeads(emails) {
-        const query = new URLSearchParams({
-            filterType: 'email',
-            filterValues: emails.join(','),
-            fields: 'id,email'
-        });
-        const result = await this.jsonCall('leads', 'GET', `/rest/v1/leads.json?${query}`);
-        return parseFoundLeads(result);
-    }
-    /** Removes these leads (at most 300) from the program; Marketo's status per record, in order. */
-    async deleteMembers(programId, leadIds) {
-        const path = `/rest/v1/programs/${encodeURIComponent(programId)}/members/delete.json`;
-        const result = await this.jsonCall('memberDelete', 'POST', path, {
-            input: leadIds.map((leadId) => ({ leadId }))
-        });
-        return parseDeleteResults(result, leadIds);
-    }
-    /** The program, or undefined when Marketo knows none with this id. Needs Read-Only Assets. */
-    async getProgram(programId) {
-        const path = `/rest/asset/v1/program/${encodeURIComponent(programId)}.json`;
-        return parseProgram(await this.jsonCall('program', 'GET', path));
-    }
-    /** Every channel with its progression statuses, 200 a page. Needs Read-Only Assets. */
-    async getChannels() {
-        const channels = [];
-        for (let offset = 0;; offset += CHANNEL_PAGE) {
-            const query = new URLSearchParams({ maxReturn: String(CHANNEL_PAGE), offset: String(offset) });
-            const page = parseChannels(await this.jsonCall('channels', 'GET', `/rest/asset/v1/channels.json?${query}`));
-            channels.push(...page);
-            if (page.length < CHANNEL_PAGE)
-                return channels;
-        }
-    }
-    /** The lead fields (describe2.json) or the program member fields. Needs Read-Only Lead. */
-    async describeFields(of) {
-        const path = of === 'lead' ? '/rest/v1/leads/describe2.json' : '/rest/v1/programs/members/describe.json';
-        return instance_parseFields(await this.jsonCall('describe', 'GET', path));
-    }
-    /** The API calls the instance has counted today. */
-    async getDailyUsage() {
-        return parseUsage(await this.jsonCall('usage', 'GET', '/rest/v1/stats/usage.json'));
-    }
-    /** Creates a bulk export of the program's members with these statuses (all when empty). */
-    async createMemberExport(programId, statusNames) {
-        const filter = { programId: Number(programId), ...(statusNames.length ? { statusNames } : {}) };
-        const result = await this.jsonCall('export', 'POST', `${EXPORT_BASE}/create.json`, {
-            fields: ['leadId', 'email'],
-            format: 'CSV',
-            filter
-        });
-        return parseMemberExport(result);
-    }
-    async enqueueMemberExport(exportId) {
-        const path = `${EXPORT_BASE}/${encodeURIComponent(exportId)}/enqueue.json`;
-        return parseMemberExport(await this.jsonCall('export', 'POST', path));
-    }
-    async getMemberExportStatus(exportId) {
-        const path = `${EXPORT_BASE}/${encodeURIComponent(exportId)}/status.json`;
-        return parseMemberExport(await this.jsonCall('export', 'GET', path));
-    }
-    /** Streams a completed export's file to disk; false (and no file) when it is empty. */
-    downloadMemberExport(exportId, destinationPath) {
-        const url = `${this.restUrl}${EXPORT_BASE}/${encodeURIComponent(exportId)}/file.json`;
-        return this.saveFile('export', url, destinationPath);
-    }
-    /** One JSON call: the `result` array of its answer. */
-    jsonCall(operation, method, path, body) {
-        const url = `${this.restUrl}${path}`;
-        return this.restCall(operation, undefined, (token, attempt) => {
-            const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-            return this.exchange({
-                method,
-                url,
-                attempt,
-                timeoutMs: this.timeoutMs,
-                headers: {
-                    ...this.headers(token),
-                    ...(payload
-                        ? { 'content-type': 'application/json', 'content-length': String(payload.length) }
-                        : {})
-                },
-                ...(payload ? { body: external_node_stream_.Readable.from([payload]) } : {})
-            }, async (response) => resultOf(response.statusCode, await readText(response, this.signal)));
-        });
-    }
-    download(operation, batchId, destinationPath) {
-        const url = `${this.restUrl}/bulk/v1/program/members/import/${batchId}/${operation}.json`;
-        return this.saveFile(operation, url, destinationPath);
-    }
-    saveFile(operation, url, destinationPath) {
-        return this.restCall(operation, undefined, (token, attempt) => this.exchange({ method: 'GET', url, attempt, timeoutMs: this.timeoutMs, headers: this.headers(token) }, async (response) => {
-            if (response.statusCode === 404) {
-                await discardBody(response);
-                return false;
-            }
-            if (response.statusCode < 200 || response.statusCode >= 300) {
-                resultOf(response.statusCode, await readText(response, this.signal));
-            }
-            return saveAnswerFile(response, destinationPath, this.signal);
-        }));
-    }
-    headers(token) {
-        return { authorization: `Bearer ${token}`, accept: 'application/json, */*' };
-    }
-    /** One REST call: a token, a limiter slot per attempt, the retry policy around it all. */
-    restCall(operation, onRetry, attempt) {
-        let usedToken;
-        const options = this.retryOptions((event) => {
-            if (event.handling === 'reauth' && usedToken !== undefined)
-                this.tokens.invalidate(usedToken);
-            onRetry?.(event);
-        });
-        return withRetry({ ...options, operation }, async (attemptNumber) => {
-            const token = await this.tokens.token();
-            usedToken = token;
-            return this.limiter.run(() => attempt(token, attemptNumber));
-        });
-    }
-    retryOptions(onRetry) {
-        return {
-            policy: this.policy,
-            random: this.random,
-            sleep: this.sleep,
-            now: () => this.clock.now(),
-            ...(this.signal ? { signal: this.signal } : {}),
-            onRetry: (event) => {
-                this.noteRetry(event);
-                onRetry?.(event);
-            }
-        };
-    }
-    noteRetry(event) {
-        this.retries++;
-        const { failure, operation, attempt, delayMs } = event;
-        const seconds = `${Math.round(delayMs / 100) / 10} s`;
-        switch (event.handling) {
-            case 'reauth':
-                this.log.info(`Marketo rejected the access token (${failure.code}); renewing it`);
-                return;
-            case 'rateWindow':
-                this.rateLimitWaits++;
-                this.limiter.holdUntil(this.clock.now() + delayMs);
-                this.log.info(`Marketo rate limit reached (${failure.code}); waiting ${seconds}`);
-                return;
-            case 'queueFull':
-                this.log.info(`Marketo's import queue is full (${failure.code}); submitting again in ${seconds}`);
-                return;
-            case 'backoff':
-                if (failure.uncertain) {
-                    this.log.warning(`The ${operation} call failed after the whole file was sent (${failure.code}); Marketo ` +
-                        'may have created the job, submitting again (a duplicate job may exist)');
-                }
-                this.log.info(`Marketo ${operation} attempt ${attempt} of ${this.policy.maxAttempts} failed ` +
-                    `(${failure.code}: ${failure.message}); retrying in ${seconds}`);
-        }
-    }
-    /** Sends one request and hands the answer to `handle`, logging the exchange either way. */
-    async exchange(exchange, handle) {
-        const startedAt = this.clock.now();
-        let status;
-        let code;
-        let response;
-        try {
-            response = await send(exchange, this.http);
-            status = response.statusCode;
-            return await handle(response);
-        }
-        catch (error) {
-            if (error instanceof AttemptFailure)
-                code = error.code;
-            throw error;
-        }
-        finally {
-            if (response && !response.body.readableEnded)
-                response.body.destroy();
-            logExchange(this.log, exchange, { status, code, startedAt, endedAt: this.clock.now() });
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/marketo/index.ts
-
-
-
-
-
-
-
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-
-
-/** The action's outputs, by the contract's names. */
-function outputsOf(report) {
-    const { totals, perPart } = report.accounting;
-    return {
-        'batch-ids': batchIdsOutput(batchIdsOf(report)),
-        'rows-total': String(totals.rowsTotal),
-        'rows-submitted': String(totals.rowsSubmitted),
-        'rows-imported': String(totals.rowsImported),
-        'rows-failed': String(totals.rowsFailed),
-        'rows-warned': String(totals.rowsWarned),
-        'rows-not-submitted': String(totals.rowsNotSubmitted),
-        'rows-pending': String(totals.rowsPending),
-        'rows-removed': String(report.removals?.removed.length ?? 0),
-        'rows-not-removed': String(report.removals ? notRemovedCount(report.removals) : 0),
-        results: JSON.stringify(report.results.map((result, index) => ({
-            file: result.part.displayPath,
-            part: result.part.index,
-            rows: rowsOf(result),
-            bytes: isBatchPart(result.part) ? null : result.part.bytes,
-            batchId: result.batchId ?? null,
-            status: result.outcome,
-            imported: perPart[index]?.imported ?? 0,
-            failed: perPart[index]?.failed ?? 0,
-            warned: perPart[index]?.warned ?? 0,
-            message: result.message
-        })))
-    };
-}
-/** The `batch-ids` output: written as each job is submitted, and again with the report. */
-function batchIdsOutput(batchIds) {
-    return JSON.stringify(batchIds);
-}
-/** The batch ids of the run's jobs, in submit order. */
-function batchIdsOf(report) {
-    return report.results.flatMap((result) => (result.batchId === undefined ? [] : [result.batchId]));
-}
-
-;// CONCATENATED MODULE: ./src/report/row-files.ts
-
-
-
-
-/**
- * Downloads Marketo's failure and warning files of an ended job into `outputDir`, only when its
- * counts say there is something to fetch (every call spends the customer's daily quota). A file
- * that should be there and is not is noted on the result, for the report.
- */
-async function collectRowFiles(result, api, outputDir, log) {
-    // Counts that are not whole numbers say nothing about what there is to fetch.
-    if (result.outcome !== 'Complete' || result.batchId === undefined || result.invalidCounts)
-        return;
-    const batchId = result.batchId;
-    const wanted = [
-        { kind: 'failures', rows: result.failed, download: api.downloadFailures },
-        { kind: 'warnings', rows: result.warned, download: api.downloadWarnings }
-    ];
-    for (const { kind, rows, download } of wanted) {
-        if (rows === 0)
-            continue;
-        const path = (0,external_node_path_.join)(outputDir, rowFileName(result, kind));
-        let problem;
-        try {
-            if (await download.call(api, batchId, path)) {
-                if (kind === 'failures')
-                    result.failuresFile = path;
-                else
-                    result.warningsFile = path;
-            }
-            else
-                problem = `its status counts ${rows} rows, but Marketo has no ${kind} file for it`;
-        }
-        catch (error) {
-            problem = `could not be downloaded: ${messageOf(error)}`;
-        }
-        if (problem === undefined)
-            continue;
-        (result.rowFileProblems ??= []).push({ kind, message: problem });
-        // The report's end warns once for every such file; here the log says when it happened.
-        log.info(`Batch ${batchId} ${kind} file: ${problem}`);
-    }
-}
-/**
- * `leads.batch-1046.failures.csv`: the source's name as the user sees it, made safe for the
- * artifact, the batch (unique in the run), the kind, the source's extension. A batch resumed
- * without its file is `batch-1046.failures.csv`.
- */
-function rowFileName(result, kind) {
-    const file = isBatchPart(result.part) ? '' : (0,external_node_path_.basename)(result.part.displayPath);
-    const extension = (0,external_node_path_.extname)(file) || '.csv';
-    const stem = file.slice(0, file.length - (0,external_node_path_.extname)(file).length);
-    return safeName(`${stem ? `${stem}.` : ''}batch-${result.batchId}.${kind}${extension}`);
-}
-
-;// CONCATENATED MODULE: ./src/report/scrub-files.ts
-
-
-
-
-/**
- * Rewrites `path` with every secret replaced by `***`, streaming (a failures file may be
- * large); a file without one is left untouched. True when something was replaced.
- */
-async function scrubFile(path, secrets) {
-    if (secrets.size === 0)
-        return false;
-    const scrubbing = `${path}.scrubbing`;
-    const stream = secrets.stream();
-    try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(path), stream, (0,external_node_fs_.createWriteStream)(scrubbing));
-        if (stream.found())
-            await (0,promises_.rename)(scrubbing, path);
-        return stream.found();
-    }
-    finally {
-        await (0,promises_.rm)(scrubbing, { force: true });
-    }
-}
-/** The final pass over output-dir: every regular file in it (links are not followed). */
-async function scrubDirectory(directory, secrets) {
-    if (secrets.size === 0)
-        return;
-    const entries = await (0,promises_.readdir)(directory, { recursive: true, withFileTypes: true });
-    for (const entry of entries) {
-        if (entry.isFile())
-            await scrubFile((0,external_node_path_.join)(entry.parentPath, entry.name), secrets);
-    }
-}
-
-// EXTERNAL MODULE: ./src/memory.ts + 2 modules
-var memory = __nccwpck_require__(58547);
-;// CONCATENATED MODULE: ./src/stages/import.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-/**
- * Moves the parts through Marketo (or, resuming with batch-ids, polls the jobs an earlier run
- * submitted), downloading each ended job's failure and warning files into output-dir. Each
- * job is recorded in `ledger` as it is submitted, and the batch-ids output written, so a run
- * that dies on the way still names its jobs. A dry run reaches no network: it says what each
- * part would be.
- */
-async function importParts(inputs, mode, parts, plans, ledger, startedAt, shared) {
-    if (mode.kind === 'dry-run' || parts.length === 0) {
-        const would = (part) => `dry run: would be submitted as ${describePart(part)}`;
-        return {
-            outcome: { results: parts.map((part) => notSubmitted(part, would(part))) },
-            apiCalls: 0
-        };
-    }
-    await (0,promises_.mkdir)(inputs.outputDir, { recursive: true });
-    const headers = new Map(plans.map((plan) => [plan.path, plan.header]));
-    const cancel = cancelOnSignals();
-    try {
-        const { client, cancel: abortClient } = shared ?? runClientOf(inputs);
-        cancel.signal.addEventListener('abort', () => abortClient.abort(cancel.signal.reason), {
-            once: true
-        });
-        if (mode.kind === 'resume') {
-            log/* core */.I.setOutput('batch-ids', batchIdsOutput(mode.batchIds));
-            log/* core */.I.info(`Resuming ${plural(mode.batchIds.length, 'import job')} (batch ids ${mode.batchIds.join(',')}): nothing is submitted`);
-        }
-        else {
-            const rows = plural(parts.reduce((total, part) => total + (isBatchPart(part) ? 0 : part.rows), 0), 'row');
-            log/* core */.I.info(`Importing ${rows} in ${plural(parts.length, 'part')} into program ${inputs.programId} as ` +
-                `"${inputs.programMemberStatus}", up to ${inputs.maxConcurrentJobs} jobs at once`);
-        }
-        const marketo = scrubbedMarketo(client, log/* secrets */.O);
-        const outcome = await runImportJobs(parts, mode.kind === 'resume' && mode.withFiles ? new ResumeApi(mode.batchIds, marketo) : marketo, {
-            programId: inputs.programId,
-            programMemberStatus: inputs.programMemberStatus,
-            // Resuming polls every job given at once: they are all in Marketo already.
-            maxConcurrentJobs: mode.kind === 'resume' ? Math.max(1, mode.batchIds.length) : inputs.maxConcurrentJobs,
-            pollIntervalMs: inputs.pollIntervalMs,
-            maxPollIntervalMs: inputs.maxPollIntervalMs,
-            deadline: startedAt + inputs.timeoutMs,
-            clock: systemClock,
-            sleep: realSleep,
-            controller: cancel.controller,
-            // Resuming uploads nothing: the adapter answers without opening the source.
-            sourceOf: (part) => sourceOfPart(part, headers.get(part.path)),
-            onSubmitted: (result) => {
-                ledger.record(result);
-                // The last value written wins: a run killed from outside still leaves its batch ids.
-                if (mode.kind !== 'resume')
-                    log/* core */.I.setOutput('batch-ids', batchIdsOutput(ledger.batchIds()));
-            },
-            onJobEnded: (result) => collectRowFiles(result, marketo, inputs.outputDir, log/* core */.I),
-            log: {
-                info: log/* core */.I.info,
-                warning: log/* core */.I.warning,
-                progress: (p) => log/* core */.I.info(`Progress: ${p.partsEnded}/${p.partsTotal} parts done, ${p.partsOpen} in Marketo's queue, ` +
-                    `${p.partsWaiting} waiting; ${formatCount(p.rowsImported)} rows imported; ` +
-                    `${formatDuration(p.elapsedMs)}; ${plural(client.stats.calls, 'API call')}`)
-            }
-        });
-        const apiCalls = client.stats.calls;
-        log/* core */.I.info(`Marketo API calls used: ${apiCalls} (plus ${plural(client.stats.identityCalls, 'token request')})`);
-        return { outcome, apiCalls };
-    }
-    finally {
-        cancel.dispose();
-    }
-}
-function runClientOf(inputs) {
-    const cancel = new AbortController();
-    const client = new MarketoClient({
-        ...inputs.endpoint,
-        clientId: inputs.clientId,
-        clientSecret: inputs.clientSecret,
-        onSecret: (token) => log/* core */.I.setSecret(token),
-        onUploadBytes: memory/* countUploadBytes */.Qd,
-        ...scaledTimes(process.env),
-        ...requestTimeouts(process.env),
-        signal: cancel.signal,
-        log: { debug: log/* core */.I.debug, info: log/* core */.I.info, warning: log/* core */.I.warning }
-    });
-    return { client, cancel };
-}
-/**
- * Where Marketo's text enters the run: its messages (job status, errors) and its failure and
- * warning files have every secret replaced by `***` before the run keeps or writes them, so a
- * server that echoes the client secret or a token leaks it nowhere.
- */
-function scrubbedMarketo(client, scrubber) {
-    const clean = (error) => {
-        if (error instanceof Error) {
-            const marketoMessage = error.marketoMessage;
-            Object.assign(error, {
-                message: scrubber.scrub(error.message),
-                ...(typeof marketoMessage === 'string'
-                    ? { marketoMessage: scrubber.scrub(marketoMessage) }
-                    : {})
-            });
-        }
-        throw error;
-    };
-    const download = (kind) => async (batchId, path) => {
-        const saved = await client[kind](batchId, path).catch(clean);
-        if (saved)
-            await scrubFile(path, scrubber);
-        return saved;
-    };
-    return {
-        submitImport: (request) => client.submitImport(request).catch(clean),
-        getImportStatus: async (batchId) => {
-            const status = await client.getImportStatus(batchId).catch(clean);
-            return { ...status, message: scrubber.scrub(status.message) };
-        },
-        downloadFailures: download('downloadFailures'),
-        downloadWarnings: download('downloadWarnings')
-    };
-}
-/**
- * The runner cancels a step with SIGINT, then SIGTERM about 7.5 s later: stop submitting, report
- * what was submitted, and let the step fail.
- */
-function cancelOnSignals() {
-    const controller = new AbortController();
-    const onSignal = (name) => () => {
-        if (!controller.signal.aborted)
-            log/* core */.I.warning(`Received ${name}: stopping and writing the report`);
-        controller.abort(new Error(`cancelled by ${name}`));
-    };
-    const onInt = onSignal('SIGINT');
-    const onTerm = onSignal('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-    return {
-        controller,
-        signal: controller.signal,
-        dispose: () => {
-            process.off('SIGINT', onInt);
-            process.off('SIGTERM', onTerm);
-        }
-    };
-}
-/**
- * Contributors' knob: MARKETO_IMPORT_TIME_SCALE (e.g. 0.01) shortens the retry waits (back-off,
- * Marketo's 20 s rate window, queue-full waits) and the 20 s window of the action's own call
- * limiter when the action runs against the simulator.
- */
-function scaledTimes(env) {
-    const scale = Number(env['MARKETO_IMPORT_TIME_SCALE']);
-    if (!env['MARKETO_IMPORT_TIME_SCALE'] || !(scale > 0 && scale <= 1))
-        return {};
-    return {
-        retry: {
-            baseDelayMs: 1000 * scale,
-            maxDelayMs: 30_000 * scale,
-            rateWindowMs: 20_000 * scale,
-            queueWaitMs: 5000 * scale,
-            maxQueueWaitMs: 60_000 * scale
-        },
-        limits: { windowMs: DEFAULT_LIMITS.windowMs * scale }
-    };
-}
-/**
- * Contributors' knob: MARKETO_IMPORT_REQUEST_TIMEOUT_MS (e.g. 300) is how long the action waits
- * for any answer, uploads included, so tests can have the simulator answer too late.
- */
-function requestTimeouts(env) {
-    const ms = Number(env['MARKETO_IMPORT_REQUEST_TIMEOUT_MS']);
-    if (!env['MARKETO_IMPORT_REQUEST_TIMEOUT_MS'] || !(Number.isFinite(ms) && ms >= 50))
-        return {};
-    return { requestTimeoutMs: ms, submitTimeoutMs: ms };
-}
-
-;// CONCATENATED MODULE: ./src/instance/checks.ts
-/**
- * What the instance's descriptions say about a run, before any row is sent: pure functions of
- * Marketo's answers and the run's inputs. Each problem is one line naming the input or column.
- */
-
-/** Calls a part may cost: the submit, a few status polls, the failure and warning files. */
-const CALLS_PER_PART = 8;
-/** Past this share of the daily quota the run warns. */
-const QUOTA_WARN_SHARE = 0.8;
-/** Closest names listed for a column that is not a field. */
-const MAX_SUGGESTIONS = 3;
-const squash = (name) => name.toLowerCase().replace(/\s+/g, '');
-/** The program member status among its channel's statuses, or why it is not. */
-function checkStatus(wanted, channel) {
-    const status = channel.statuses.find((candidate) => candidate.name === wanted);
-    if (status)
-        return { status };
-    const near = channel.statuses.find((candidate) => squash(candidate.name) === squash(wanted));
-    const listed = channel.statuses.map((candidate) => `\`${candidate.name}\``).join(', ');
-    return {
-        problem: `program-member-status "${wanted}" is not a status of the channel "${channel.name}"` +
-            (near ? `: did you mean \`${near.name}\`?` : '') +
-            ` Its statuses are ${listed || 'none'}.`
-    };
-}
-/** Edit distance of two names, case aside. */
-function distance(a, b) {
-    const x = a.toLowerCase();
-    const y = b.toLowerCase();
-    let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= x.length; i++) {
-        const current = [i];
-        for (let j = 1; j <= y.length; j++) {
-            const cost = x[i - 1] === y[j - 1] ? 0 : 1;
-            current.push(Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost));
-        }
-        previous = current;
-    }
-    return previous[y.length];
-}
-/** The REST names nearest to `column`, by name or by display name. */
-function closestNames(column, fields) {
-    const scored = fields.map((field) => ({
-        name: field.name,
-        score: Math.min(distance(column, field.name), distance(squash(column), squash(field.displayName)))
-    }));
-    scored.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
-    return [...new Set(scored.map((entry) => entry.name))].slice(0, MAX_SUGGESTIONS);
-}
-/**
- * One line per column of `header` that is neither a lead field's nor a program member field's
- * REST name, or that the describe says cannot be written (the local checks require `email`).
- */
-function checkColumns(displayPath, header, leadFields, memberFields) {
-    const fields = [...leadFields, ...memberFields];
-    const byName = new Map(fields.map((field) => [field.name, field]));
-    const problems = [];
-    for (const column of header) {
-        const field = byName.get(column);
-        if (field === undefined) {
-            const near = closestNames(column, fields).map((name) => `\`${name}\``);
-            problems.push(`${displayPath}: column "${column}" is not a Marketo lead or program member field` +
-                (near.length > 0 ? `; closest REST names: ${near.join(', ')}` : ''));
-        }
-        else if (!field.updateable) {
-            problems.push(`${displayPath}: column "${column}" is a field Marketo does not let the API write`);
-        }
-    }
-    return problems;
-}
-/** The run's estimated calls against what is left of daily-quota today. */
-function checkQuota(parts, usedToday, quota) {
-    const estimatedCalls = parts * CALLS_PER_PART;
-    const after = usedToday + estimatedCalls;
-    const numbers = `this run needs about ${formatCount(estimatedCalls)} API calls and Marketo has counted ` +
-        `${formatCount(usedToday)} of the daily-quota of ${formatCount(quota)} today`;
-    if (after > quota) {
-        return {
-            estimatedCalls,
-            usedToday,
-            quota,
-            stop: `daily-quota: ${numbers}; run again after the quota resets (midnight, Central Time) or split the files`
-        };
-    }
-    if (after > quota * QUOTA_WARN_SHARE) {
-        const share = Math.round((after / quota) * 100);
-        return {
-            estimatedCalls,
-            usedToday,
-            quota,
-            warning: `daily-quota: ${numbers}: ${share} % used after this run`
-        };
-    }
-    return { estimatedCalls, usedToday, quota };
-}
-
-;// CONCATENATED MODULE: ./src/instance/run.ts
-/**
- * The instance checks in order, through one client: the program, its channel's statuses, the
- * columns against the field descriptions, the daily quota. A call Marketo refuses with 603 leaves
- * its check out with one warning naming the permission; any other failure ends the run.
- */
-
-
-const ASSETS = 'Read-Only Assets';
-const LEAD = 'Read-Only Lead';
-/** 603 is a role without the permission; Marketo's 702 and 1013 are an asset it does not know. */
-const codeOf = (error) => error instanceof MarketoApiError ? error.code : undefined;
-async function runInstanceChecks(api, request, calls) {
-    const facts = { skipped: [], calls: 0 };
-    const problems = [];
-    const warnings = [];
-    const denied = (permission, what) => {
-        const line = `Marketo denied ${what} (603): the API user's role lacks the ${permission} permission, ` +
-            `so ${what === 'the field descriptions' ? 'the columns were' : 'the program and status were'} not checked`;
-        facts.skipped.push(line);
-        warnings.push(line);
-    };
-    const finish = () => {
-        facts.calls = calls();
-        return { facts, problems, warnings };
-    };
-    let program;
-    let assetsDenied = false;
-    try {
-        program = await api.getProgram(request.programId);
-    }
-    catch (error) {
-        const code = codeOf(error);
-        if (code === '603')
-            assetsDenied = true;
-        else if (code !== '702' && code !== '1013')
-            throw error;
-    }
-    if (assetsDenied)
-        denied(ASSETS, 'the program');
-    else if (program === undefined) {
-        problems.push(`program-id ${request.programId}: Marketo has no program with this id; check the id in the ` +
-            `program's URL (…/#ME<id>A1) and that the API user's workspace can see it`);
-        return finish();
-    }
-    else {
-        facts.program = program;
-        const channels = await api.getChannels().catch((error) => {
-            if (codeOf(error) !== '603')
-                throw error;
-            denied(ASSETS, 'the channels');
-            return undefined;
-        });
-        const channel = channels?.find((candidate) => candidate.name === program?.channel);
-        if (channels && channel === undefined) {
-            warnings.push(`program ${request.programId}'s channel "${program.channel}" is not among the instance's channels: the status was not checked`);
-        }
-        else if (channel) {
-            const status = checkStatus(request.programMemberStatus, channel);
-            if (status.problem !== undefined)
-                problems.push(status.problem);
-            else
-                facts.status = status.status;
-        }
-    }
-    try {
-        const leadFields = await api.describeFields('lead');
-        const memberFields = await api.describeFields('member');
-        let columns = 0;
-        for (const file of request.headers) {
-            columns += file.columns.length;
-            problems.push(...checkColumns(file.displayPath, file.columns, leadFields, memberFields));
-        }
-        facts.columnsChecked = columns;
-    }
-    catch (error) {
-        if (codeOf(error) !== '603')
-            throw error;
-        denied(LEAD, 'the field descriptions');
-    }
-    if (problems.length === 0) {
-        const usedToday = await api.getDailyUsage();
-        // The checks' own calls are in Marketo's count already; the estimate is the rest of the run.
-        const quota = checkQuota(request.parts, usedToday, request.dailyQuota);
-        facts.quota = quota;
-        if (quota.stop)
-            problems.push(quota.stop);
-        else if (quota.warning)
-            warnings.push(quota.warning);
-    }
-    return finish();
-}
-
-;// CONCATENATED MODULE: ./src/stages/instance.ts
-/**
- * Between the local checks and the first submit: asks Marketo about the program, its channel's
- * statuses, the fields and today's usage (read-only calls), and stops the run before any row is
- * sent when the files or inputs cannot import. Its client goes on to the import: one token.
- */
-
-
-
-
-
-
-
-async function instance_headerOf(plan) {
-    const { start, end } = plan.header;
-    if (end <= start)
-        return [];
-    const file = await (0,promises_.open)(plan.path, 'r');
-    try {
-        const bytes = Buffer.alloc(end - start);
-        await file.read(bytes, 0, bytes.length, start);
-        return parseFields(bytes, plan.format);
-    }
-    finally {
-        await file.close();
-    }
-}
-async function checkInstanceStage(inputs, mode, plans, parts) {
-    if (!inputs.checkInstance || mode.kind !== 'import' || parts === 0)
-        return {};
-    const cancel = cancelOnSignals();
-    try {
-        const shared = runClientOf(inputs);
-        const { client } = shared;
-        cancel.signal.addEventListener('abort', () => shared.cancel.abort(cancel.signal.reason), {
-            once: true
-        });
-        const headers = await Promise.all(plans.map(async (plan) => ({ displayPath: plan.displayPath, columns: await instance_headerOf(plan) })));
-        const checked = await log/* core */.I
-            .group('Checking the program, status, columns and quota in Marketo', () => runInstanceChecks(client, {
-            programId: inputs.programId,
-            programMemberStatus: inputs.programMemberStatus,
-            dailyQuota: inputs.dailyQuota,
-            parts,
-            headers
-        }, () => client.stats.calls))
-            .catch((error) => {
-            // A failure Marketo's answers explain (credentials, the quota, an outage) stops the run.
-            if (error instanceof MarketoApiError)
-                return log/* secrets */.O.scrub(error.message);
-            throw error;
-        });
-        if (typeof checked === 'string')
-            return { client: shared, stop: checked };
-        for (const warning of checked.warnings)
-            log/* core */.I.warning(log/* secrets */.O.scrub(warning));
-        // One problem is the verdict's line; several are each logged, and the verdict counts them.
-        if (checked.problems.length > 1) {
-            for (const problem of checked.problems)
-                log/* core */.I.error(log/* secrets */.O.scrub(problem));
-        }
-        log/* core */.I.info(`Instance checks: ${plural(checked.facts.calls, 'API call')}`);
-        if (checked.problems.length === 0)
-            return { client: shared, facts: checked.facts };
-        return {
-            client: shared,
-            facts: checked.facts,
-            stop: checked.problems.length === 1
-                ? log/* secrets */.O.scrub(checked.problems[0])
-                : `the instance checks found ${checked.problems.length} problems (listed above); nothing was submitted`
-        };
-    }
-    finally {
-        cancel.dispose();
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/inputs/run-mode.ts
 
 /** Throws an InputError when the inputs ask for two modes at once. */
@@ -79079,7 +79273,8 @@ async function emailsOfFiles(plans) {
             readBytes: CHECK_READ_BYTES
         })) {
             if (record.index === 0) {
-                at = record.fields.findIndex((name) => emailKey(name) === 'email');
+                const sent = plan.sentHeader?.columns ?? record.fields;
+                at = sent.findIndex((name) => emailKey(name) === 'email');
                 continue;
             }
             const email = at < 0 ? '' : emailKey(record.fields[at] ?? '');
@@ -79515,18 +79710,26 @@ async function runStages(inputs, mode, started, known) {
     const instance = await checkInstanceStage(inputs, mode, checked.plans, parts.length);
     if (instance.facts)
         known.instance = instance.facts;
+    // The report and the row tracing see the header each file is sent with.
+    checked.plans = instance.plans;
     if (instance.stop !== undefined) {
         known.imported = {
             outcome: known.ledger.outcomeSoFar(instance.stop),
             apiCalls: instance.facts?.calls ?? 0
         };
-        return {};
+        // A dry run's verdict counts only the files' problems: what Marketo said is one of them.
+        return mode.kind === 'dry-run' ? { early: instance.stop } : {};
     }
-    known.imported = await importParts(inputs, mode, parts, checked.plans, known.ledger, started, instance.client);
+    known.imported = await importParts(inputs, mode, parts, instance.plans, known.ledger, started, instance.client);
     const { results } = known.imported.outcome;
-    known.rowIssues = await log/* core */.I.group('Tracing failed and warned rows to their source lines', () => traceRowIssues(results, checked.plans, inputs));
+    known.rowIssues = await log/* core */.I.group('Tracing failed and warned rows to their source lines', () => traceRowIssues(results, instance.plans, inputs));
+    const sentByPath = new Map(instance.plans.map((plan) => [plan.path, plan.sentHeader]));
     known.removals = await removeMembersStage(inputs, {
-        plans: found.plans,
+        // Every matched file, each read by the header it was sent with.
+        plans: found.plans.map((plan) => {
+            const sentHeader = sentByPath.get(plan.path);
+            return sentHeader ? { ...plan, sentHeader } : plan;
+        }),
         fileProblems: checked.problems.length,
         fileErrors: checked.validation?.errors ?? 0,
         candidates: checked.removed ?? [],

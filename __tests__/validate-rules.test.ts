@@ -49,6 +49,14 @@ describe('header names', () => {
     ])
   })
 
+  it('leaves names that are no REST name to the instance checks when they run', () => {
+    const header = ['First Name', 'email', '', 'email']
+    expect(headerNameWarnings(header, { restNames: false })).toEqual([
+      { column: 2, message: 'column 3 has no name; Marketo cannot map it' },
+      { column: 3, message: 'column 4 repeats the name "email" of column 2' }
+    ])
+  })
+
   it('leaves the email near miss to the email check', () => {
     expect(headerNameWarnings(['E-mail Address', 'firstName'])).toEqual([])
   })

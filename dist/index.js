@@ -73187,7 +73187,7 @@ const REST_API_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
  * (`First Name`), punctuation, empty or repeated names. The email near miss is reported by
  * `emailColumn` instead.
  */
-function headerNameWarnings(header) {
+function headerNameWarnings(header, { restNames = true } = {}) {
     const warnings = [];
     const seen = new Map();
     header.forEach((name, column) => {
@@ -73202,7 +73202,7 @@ function headerNameWarnings(header) {
                 message: `${position} repeats the name ${JSON.stringify(name)} of column ${earlier + 1}`
             });
         }
-        else if (!REST_API_NAME.test(name) && !EMAIL_NEAR_MISSES.has(loose(name))) {
+        else if (restNames && !REST_API_NAME.test(name) && !EMAIL_NEAR_MISSES.has(loose(name))) {
             const guess = restApiGuess(name);
             warnings.push({
                 column,
@@ -74112,7 +74112,8 @@ async function checkFile(file, run, options = {}) {
                 error('no-email-column', line, email.problem);
             else
                 emailAt = email.index;
-            for (const warning of headerNameWarnings(header)) {
+            const restNames = !file.columnsCheckedByInstance;
+            for (const warning of headerNameWarnings(header, { restNames })) {
                 run.findings.add('header-name', displayPath, line, warning.message);
             }
             return;
@@ -74331,7 +74332,8 @@ async function checkAll(options, run) {
             displayPath,
             format,
             ...(lines ? { selected: (line) => lines.has(line) } : {}),
-            ...(options.renames ? { renames: options.renames } : {})
+            ...(options.renames ? { renames: options.renames } : {}),
+            columnsCheckedByInstance: options.columnsCheckedByInstance === true
         }, run, options.parse);
     };
     // One pass in path order (planned or not), so "the first" of a duplicate is the first in order.
@@ -74437,7 +74439,10 @@ async function checkFiles(inputs, mode, found, log) {
         return { plans: found.plans, problems: found.problems, annotations: [] };
     }
     const ref = inputs.changedSince;
-    const renames = locallyKnownRenames(inputs.columns, inputs.mapDisplayNames && inputs.checkInstance && (!inputs.dryRun || hasCredentials(inputs)));
+    // The instance checks run before the first submit of an import, and in a dry run given
+    // credentials: then they, not a guess from the header's spelling, judge the column names.
+    const instanceChecked = inputs.checkInstance && (!inputs.dryRun || hasCredentials(inputs));
+    const renames = locallyKnownRenames(inputs.columns, inputs.mapDisplayNames && instanceChecked);
     const selection = ref
         ? await log.group(`Selecting the records new or changed since ${ref}`, async () => {
             const selected = await selectChanged(found.plans, {
@@ -74467,6 +74472,7 @@ async function checkFiles(inputs, mode, found, log) {
             expectedRows: found.plans.reduce((total, plan) => total + plan.rows, 0),
             scratchDir: inputs.scratchDir,
             renames,
+            columnsCheckedByInstance: instanceChecked,
             ...(selection && ref ? { selection: { ref, selectedLines: selection.selectedLines } } : {})
         });
         const { errors, warnings, notices } = result.summary;

@@ -48,10 +48,10 @@ export async function checkFiles(
     return { plans: found.plans, problems: found.problems, annotations: [] }
   }
   const ref = inputs.changedSince
-  const renames = locallyKnownRenames(
-    inputs.columns,
-    inputs.mapDisplayNames && inputs.checkInstance && (!inputs.dryRun || hasCredentials(inputs))
-  )
+  // The instance checks run before the first submit of an import, and in a dry run given
+  // credentials: then they, not a guess from the header's spelling, judge the column names.
+  const instanceChecked = inputs.checkInstance && (!inputs.dryRun || hasCredentials(inputs))
+  const renames = locallyKnownRenames(inputs.columns, inputs.mapDisplayNames && instanceChecked)
   const selection = ref
     ? await log.group(`Selecting the records new or changed since ${ref}`, async () => {
         const selected = await selectChanged(found.plans, {
@@ -85,6 +85,7 @@ export async function checkFiles(
         expectedRows: found.plans.reduce((total, plan) => total + plan.rows, 0),
         scratchDir: inputs.scratchDir,
         renames,
+        columnsCheckedByInstance: instanceChecked,
         ...(selection && ref ? { selection: { ref, selectedLines: selection.selectedLines } } : {})
       })
       const { errors, warnings, notices } = result.summary

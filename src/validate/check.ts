@@ -41,6 +41,11 @@ export interface FileToCheck {
   selected?: (line: number) => boolean
   /** `columns`: headers checked (and sent) under another name. */
   renames?: ReadonlyMap<string, string>
+  /**
+   * Whether the instance checks will check the columns against the fields Marketo describes (and
+   * map display names): then a header that is no REST name is theirs to report, not a guess here.
+   */
+  columnsCheckedByInstance?: boolean
 }
 
 /** What the duplicate pass needs of a file whose rows were checked. */
@@ -143,7 +148,8 @@ export async function checkFile(
       const email = emailColumn(header)
       if ('problem' in email) error('no-email-column', line, email.problem)
       else emailAt = email.index
-      for (const warning of headerNameWarnings(header)) {
+      const restNames = !file.columnsCheckedByInstance
+      for (const warning of headerNameWarnings(header, { restNames })) {
         run.findings.add('header-name', displayPath, line, warning.message)
       }
       return

@@ -28,6 +28,8 @@ export interface PreflightOptions {
   parse?: ParseOptions
   /** `columns`: headers checked under the REST names they are sent as. */
   renames?: ReadonlyMap<string, string>
+  /** The instance checks will check the columns against Marketo's fields (see FileToCheck). */
+  columnsCheckedByInstance?: boolean
 }
 
 export interface Preflight {
@@ -76,7 +78,8 @@ async function checkAll(options: PreflightOptions, run: CheckRun): Promise<Prefl
         displayPath,
         format,
         ...(lines ? { selected: (line: number) => lines.has(line) } : {}),
-        ...(options.renames ? { renames: options.renames } : {})
+        ...(options.renames ? { renames: options.renames } : {}),
+        columnsCheckedByInstance: options.columnsCheckedByInstance === true
       },
       run,
       options.parse

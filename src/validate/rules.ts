@@ -79,7 +79,10 @@ const REST_API_NAME = /^[A-Za-z][A-Za-z0-9_]*$/
  * (`First Name`), punctuation, empty or repeated names. The email near miss is reported by
  * `emailColumn` instead.
  */
-export function headerNameWarnings(header: string[]): { column: number; message: string }[] {
+export function headerNameWarnings(
+  header: string[],
+  { restNames = true }: { restNames?: boolean } = {}
+): { column: number; message: string }[] {
   const warnings: { column: number; message: string }[] = []
   const seen = new Map<string, number>()
   header.forEach((name, column) => {
@@ -92,7 +95,7 @@ export function headerNameWarnings(header: string[]): { column: number; message:
         column,
         message: `${position} repeats the name ${JSON.stringify(name)} of column ${earlier + 1}`
       })
-    } else if (!REST_API_NAME.test(name) && !EMAIL_NEAR_MISSES.has(loose(name))) {
+    } else if (restNames && !REST_API_NAME.test(name) && !EMAIL_NEAR_MISSES.has(loose(name))) {
       const guess = restApiGuess(name)
       warnings.push({
         column,

@@ -69151,22 +69151,21 @@ function linesByFile(sources, md) {
 function removalsJson(outcome) {
     if (outcome === undefined)
         return null;
-    const source = (value) => value;
     return {
         mode: outcome.mode,
         dryRun: outcome.dryRun,
         candidates: outcome.candidates,
         removed: outcome.removed.map((member) => ({
             leadId: member.leadId,
-            source: source(member.source)
+            source: member.source
         })),
         notRemoved: outcome.notRemoved.map((member) => ({
             leadId: member.leadId ?? null,
-            source: source(member.source),
+            source: member.source,
             why: member.why
         })),
         notRemovedUnlisted: outcome.notListed,
-        wouldRemove: outcome.wouldRemove?.map(source) ?? null,
+        wouldRemove: outcome.wouldRemove ?? null,
         held: outcome.held ?? null,
         limit: outcome.limit ?? null,
         currentMembers: outcome.currentMembers ?? null,
@@ -73025,7 +73024,6 @@ function requestTimeouts(env) {
 
 
 
-
 /** A dry run may ask Marketo (read-only calls) when it is given the credentials to. */
 function hasCredentials(inputs) {
     return inputs.endpoint.restUrl !== '' && inputs.clientId !== '' && inputs.clientSecret !== '';
@@ -73095,15 +73093,15 @@ async function checkInstanceStage(inputs, mode, plans, parts) {
         });
         for (const plan of sent) {
             for (const { from, to, why } of plan.sentHeader?.mappings ?? []) {
-                log/* core */.I.info((0,untrusted/* logLine */.BP)(`${plan.displayPath}: column "${from}" is sent as ${to} (${why})`));
+                log/* core */.I.info(`${plan.displayPath}: column "${from}" is sent as ${to} (${why})`);
             }
         }
         for (const warning of checked.warnings)
-            log/* core */.I.warning(log/* secrets */.O.scrub(warning));
+            log/* core */.I.warning(warning);
         // One problem is the verdict's line; several are each logged, and the verdict counts them.
         if (checked.problems.length > 1) {
             for (const problem of checked.problems)
-                log/* core */.I.error(log/* secrets */.O.scrub(problem));
+                log/* core */.I.error(problem);
         }
         log/* core */.I.info(`Instance checks: ${plural(checked.facts.calls, 'API call')}`);
         if (checked.problems.length === 0)

@@ -77,22 +77,21 @@ function linesByFile(sources: RemovalSource[], md: MarkdownSink): string[] {
 /** report.json's `removals`: each removed lead id with its source, never an email. */
 export function removalsJson(outcome: RemovalOutcome | undefined): unknown {
   if (outcome === undefined) return null
-  const source = (value: RemovalSource): unknown => value
   return {
     mode: outcome.mode,
     dryRun: outcome.dryRun,
     candidates: outcome.candidates,
     removed: outcome.removed.map((member) => ({
       leadId: member.leadId,
-      source: source(member.source)
+      source: member.source
     })),
     notRemoved: outcome.notRemoved.map((member) => ({
       leadId: member.leadId ?? null,
-      source: source(member.source),
+      source: member.source,
       why: member.why
     })),
     notRemovedUnlisted: outcome.notListed,
-    wouldRemove: outcome.wouldRemove?.map(source) ?? null,
+    wouldRemove: outcome.wouldRemove ?? null,
     held: outcome.held ?? null,
     limit: outcome.limit ?? null,
     currentMembers: outcome.currentMembers ?? null,

@@ -13,7 +13,6 @@ import {
   type FilePlan
 } from '../files/index.js'
 import { plural } from '../format.js'
-import { logLine } from '../text/untrusted.js'
 import type { Inputs } from '../inputs/index.js'
 import type { RunMode } from '../inputs/run-mode.js'
 import { runInstanceChecks } from '../instance/run.js'
@@ -113,13 +112,13 @@ export async function checkInstanceStage(
     })
     for (const plan of sent) {
       for (const { from, to, why } of plan.sentHeader?.mappings ?? []) {
-        core.info(logLine(`${plan.displayPath}: column "${from}" is sent as ${to} (${why})`))
+        core.info(`${plan.displayPath}: column "${from}" is sent as ${to} (${why})`)
       }
     }
-    for (const warning of checked.warnings) core.warning(secrets.scrub(warning))
+    for (const warning of checked.warnings) core.warning(warning)
     // One problem is the verdict's line; several are each logged, and the verdict counts them.
     if (checked.problems.length > 1) {
-      for (const problem of checked.problems) core.error(secrets.scrub(problem))
+      for (const problem of checked.problems) core.error(problem)
     }
     core.info(`Instance checks: ${plural(checked.facts.calls, 'API call')}`)
     if (checked.problems.length === 0) return { plans: sent, client: shared, facts: checked.facts }

@@ -1,19 +1,18 @@
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { SimClient } from '../simulator/client.js'
-import { startSimulator } from '../simulator/server.js'
 import type { Simulator, SimulatorOptions } from '../simulator/server.js'
+import { useSimulator } from './e2e/harness.js'
 
+// The harness starts and stops the simulator around each test; `start` swaps in one with the
+// test's options.
+const simulator = useSimulator({ exportMs: 0 })
 let sim: Simulator
 let client: SimClient
 
 async function start(options: SimulatorOptions = {}): Promise<void> {
-  sim = await startSimulator({ exportMs: 0, ...options })
+  sim = await simulator.restart(options)
   client = new SimClient(sim)
 }
-
-afterEach(async () => {
-  await sim.stop()
-})
 
 interface Answer {
   success: boolean

@@ -51,7 +51,12 @@ export async function checkFiles(
   // The instance checks run before the first submit of an import, and in a dry run given
   // credentials: then they, not a guess from the header's spelling, judge the column names.
   const instanceChecked = inputs.checkInstance && (!inputs.dryRun || hasCredentials(inputs))
-  const renames = locallyKnownRenames(inputs.columns, inputs.mapDisplayNames && instanceChecked)
+  // `Email Address`, the display name of email, is mapped wherever the instance checks will run
+  // at import time: a dry run without credentials judges the file as that import will send it.
+  const renames = locallyKnownRenames(
+    inputs.columns,
+    inputs.mapDisplayNames && inputs.checkInstance
+  )
   const selection = ref
     ? await log.group(`Selecting the records new or changed since ${ref}`, async () => {
         const selected = await selectChanged(found.plans, {

@@ -21,7 +21,7 @@ import { scrubFile } from '../report/scrub-files.js'
 import type { SecretScrubber } from '../text/secrets.js'
 import { ResumeApi } from '../jobs/resume.js'
 import { realSleep, systemClock } from '../time.js'
-import { countUploadBytes } from '../memory.js'
+import { countStreamedBytes } from '../memory.js'
 
 export interface Imported {
   outcome: ScheduleOutcome
@@ -161,7 +161,7 @@ export function runClientOf(inputs: Inputs): RunClient {
     clientId: inputs.clientId,
     clientSecret: inputs.clientSecret,
     onSecret: (token) => core.setSecret(token),
-    onUploadBytes: countUploadBytes,
+    onUploadBytes: countStreamedBytes,
     ...scaledTimes(process.env),
     ...requestTimeouts(process.env),
     signal: cancel.signal,
@@ -192,7 +192,7 @@ function scrubbedMarketo(client: MarketoClient, scrubber: SecretScrubber): Impor
     (kind: 'downloadFailures' | 'downloadWarnings') =>
     async (batchId: number, path: string): Promise<boolean> => {
       const saved = await client[kind](batchId, path).catch(clean)
-      if (saved) await scrubFile(path, scrubber)
+      if (saved) await scrubFile(path, scrubber, countStreamedBytes)
       return saved
     }
   return {

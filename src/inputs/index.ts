@@ -4,6 +4,7 @@ import { defaultArtifactName } from './artifact-name.js'
 import { type ColumnRenames, parseColumns } from './columns.js'
 import { type Endpoint, parseEndpoint } from './endpoint.js'
 import { invalid } from './error.js'
+import { FORMAT_CHOICES, type FormatChoice, type ImportSpec, parseImports } from './imports.js'
 import { checkPatternsInside } from './patterns.js'
 import {
   parseBatchIds,
@@ -30,6 +31,14 @@ export { defaultArtifactName } from './artifact-name.js'
 export { type ColumnRenames, parseColumns } from './columns.js'
 export { type Endpoint, isLoopbackHost, parseBaseUrl, parseMunchkinId } from './endpoint.js'
 export { InputError, quoteValue, SECRET_INPUTS } from './error.js'
+export {
+  FORMAT_CHOICES,
+  type FormatChoice,
+  IMPORT_KEYS,
+  type ImportSpec,
+  IMPORTS_MAX_BYTES,
+  parseImports
+} from './imports.js'
 export {
   describeThreshold,
   MIN_CHUNK_BYTES,
@@ -126,9 +135,10 @@ export const INPUT_DEFAULTS: Readonly<Partial<Record<InputName, string>>> = {
 export const IF_NO_FILES_FOUND = ['error', 'warn', 'ignore'] as const
 export type IfNoFilesFound = (typeof IF_NO_FILES_FOUND)[number]
 
-export const FORMAT_CHOICES = ['auto', 'csv', 'tsv', 'ssv'] as const
-export type FormatChoice = (typeof FORMAT_CHOICES)[number]
-
+/**
+ * Every input, read and checked. `programId` to `changedSince` are the step's own values; what is
+ * imported where is `imports`, which holds the step's own import when `imports` is not given.
+ */
 export interface Inputs {
   /** Empty URLs only in a dry run given neither munchkin-id nor rest-url. */
   endpoint: Endpoint
@@ -136,10 +146,11 @@ export interface Inputs {
   clientId: string
   /** Empty only in a dry run. */
   clientSecret: string
-  /** Digits, no leading zeros. */
+  /** Digits, no leading zeros; empty only when `imports` gives the programs. */
   programId: string
+  /** Empty only when `imports` gives the statuses. */
   programMemberStatus: string
-  /** Glob patterns; empty only when `batchIds` resumes earlier jobs. */
+  /** Glob patterns; empty only when `batchIds` resumes earlier jobs or `imports` gives them. */
   files: string[]
   ifNoFilesFound: IfNoFilesFound
   format: FormatChoice
@@ -181,6 +192,11 @@ export interface Inputs {
   maxRemovals: Threshold
   /** Absolute; relative paths of inputs resolve against it. */
   workspace: string
+  /**
+   * What the run imports, in order: the entries of `imports`, or the one import the step's own
+   * program-id, program-member-status, files, format, columns and changed-since make.
+   */
+  imports: ImportSpec[]
 }
 
 const SECONDS_MAX = 3600
@@ -188,7 +204,8 @@ const MINUTES_MAX = 360
 
 /**
  * Reads and checks every input, throwing an InputError at the first bad one. `getInput` is
- * `core.getInput` (trimmed, empty when unset); nothing here touches the network or the disk.
+ * `core.getInput` (trimmed, empty when unset); nothing here touches the network, and the disk only
+ * to read the file `imports` may name.
  * Inputs are checked in the contract's order, except that `dry-run` is read before the
  * credentials it makes optional and `batch-ids` before the `files` it makes optional.
  */
@@ -216,17 +233,23 @@ export function readInputs(
   )
   const clientId = parseCredential('client-id', given('client-id'), dryRun)
   const clientSecret = parseCredential('client-secret', given('client-secret'), dryRun)
-  const programId = parseProgramId('program-id', given('program-id'))
-  const programMemberStatus = parseMemberStatus(
-    'program-member-status',
-    given('program-member-status')
-  )
+  // With imports, the step's program, status and files are only the entries' defaults.
+  const listed = given('imports') !== ''
+  const programId = listed
+    ? (optional('program-id', parseProgramId) ?? '')
+    : parseProgramId('program-id', given('program-id'))
+  const programMemberStatus = listed
+    ? (optional('program-member-status', parseMemberStatus) ?? '')
+    : parseMemberStatus('program-member-status', given('program-member-status'))
   const batchIds = parseBatchIds('batch-ids', given('batch-ids'))
   const workspace = path.resolve(cwd, env.GITHUB_WORKSPACE || '.')
   const files = parsePatterns('files', given('files'))
   checkPatternsInside('files', files, workspace)
-  if (files.length === 0 && batchIds.length === 0) {
-    throw missingPatterns('files', ' unless batch-ids resumes earlier jobs')
+  if (!listed && files.length === 0 && batchIds.length === 0) {
+    throw missingPatterns(
+      'files',
+      ' unless batch-ids resumes earlier jobs or imports lists the imports'
+    )
   }
   const ifNoFilesFound = parseChoice(
     'if-no-files-found',
@@ -265,9 +288,10 @@ export function readInputs(
     optional('artifact-name', parseArtifactName) ??
     defaultArtifactName(env, {
       restUrl: endpoint.restUrl,
-      programId,
+      programId: listed ? 'imports' : programId,
       programMemberStatus,
-      files,
+      // With imports, the list as given tells one step from another.
+      files: listed ? [...files, given('imports')] : files,
       batchIds
     })
   const retentionDays = optional('retention-days', (input, raw) =>
@@ -298,6 +322,9 @@ export function readInputs(
   const maxRemovals = parseThreshold('max-removals', get('max-removals'))
   refuseUnbuilt(given)
   checkRemovals({ removedRecords, mirror, changedSince, batchIds })
+  const own = { programId, programMemberStatus, files, format, columns, changedSince }
+  const imports = listed ? parseImports(given('imports'), own, workspace) : [own]
+  if (listed) checkImports(imports, { removedRecords, mirror })
 
   return {
     endpoint,
@@ -333,7 +360,8 @@ export function readInputs(
     removedRecords,
     mirror,
     maxRemovals,
-    workspace
+    workspace,
+    imports
   }
 }
 
@@ -375,9 +403,41 @@ function checkRemovals(given: {
  * is refused, before any network call, rather than silently ignored.
  */
 const UNBUILT: ReadonlyArray<{ input: InputName; idle: string; what: string }> = [
-  { input: 'status-column', idle: '', what: 'a status column' },
-  { input: 'imports', idle: '', what: 'several imports in one step' }
+  { input: 'status-column', idle: '', what: 'a status column' }
 ]
+
+/** What several imports in one step cannot do yet, refused before any network call. */
+function checkImports(
+  imports: ImportSpec[],
+  given: { removedRecords: 'keep' | 'remove'; mirror: boolean }
+): void {
+  const withColumn = imports.find((spec) => spec.statusColumn !== undefined)
+  if (withColumn) {
+    throw invalid(
+      'imports',
+      withColumn.statusColumn ?? '',
+      `entry ${withColumn.entry}: status-column asks for a status column, which this version of ` +
+        'the action does not do yet; give program-member-status'
+    )
+  }
+  // The report has one changes section: every import reads its files against the same ref.
+  const refs = [...new Set(imports.map((spec) => spec.changedSince ?? '(none)'))]
+  if (refs.length > 1) {
+    throw invalid(
+      'imports',
+      refs.join(', '),
+      'gives the entries different changed-since refs; give every entry the same ref (or the ' +
+        'step one changed-since), or import them in steps of their own'
+    )
+  }
+  if (given.removedRecords === 'remove' || given.mirror) {
+    throw invalid(
+      given.mirror ? 'mirror' : 'removed-records',
+      given.mirror ? 'true' : 'remove',
+      'cannot be used with imports: removals go to one program; remove members in a step of its own'
+    )
+  }
+}
 
 function refuseUnbuilt(given: (name: InputName) => string): void {
   for (const { input, idle, what } of UNBUILT) {

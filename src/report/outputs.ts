@@ -1,4 +1,4 @@
-import { isBatchPart, rowsOf } from '../jobs/parts.js'
+import { isBatchPart, rowsOf, targetFields } from '../jobs/parts.js'
 import { notRemovedCount } from '../removals/types.js'
 import type { RunReport } from './model.js'
 
@@ -23,6 +23,7 @@ export function outputsOf(report: RunReport): Record<string, string> {
         rows: rowsOf(result),
         bytes: isBatchPart(result.part) ? null : result.part.bytes,
         batchId: result.batchId ?? null,
+        ...targetFields(result.part, 'program-id', 'program-member-status'),
         status: result.outcome,
         imported: perPart[index]?.imported ?? 0,
         failed: perPart[index]?.failed ?? 0,

@@ -13,7 +13,7 @@ import {
   runImportJobs,
   type ScheduleOutcome
 } from '../jobs/scheduler.js'
-import type { ImportApi, JobPart } from '../jobs/types.js'
+import type { ImportApi, ImportTarget, JobPart } from '../jobs/types.js'
 import { DEFAULT_LIMITS, MarketoClient, type MarketoClientOptions } from '../marketo/index.js'
 import { batchIdsOutput } from '../report/outputs.js'
 import { collectRowFiles, type RowFileApi } from '../report/row-files.js'
@@ -52,7 +52,7 @@ export async function importParts(
     }
   }
   await mkdir(inputs.outputDir, { recursive: true })
-  const byPath = new Map(plans.map((plan) => [plan.path, plan]))
+  const planOf = planLookup(plans)
   const cancel = cancelOnSignals()
   try {
     const { client, cancel: abortClient } = shared ?? runClientOf(inputs)
@@ -69,9 +69,13 @@ export async function importParts(
         parts.reduce((total, part) => total + (isBatchPart(part) ? 0 : part.rows), 0),
         'row'
       )
+      const targets = new Set(parts.map((part) => part.target))
+      const into =
+        targets.size > 1 || parts.some((part) => part.target)
+          ? `into ${plural(targets.size, 'program and status', 'programs and statuses')}`
+          : `into program ${inputs.programId} as "${inputs.programMemberStatus}"`
       core.info(
-        `Importing ${rows} in ${plural(parts.length, 'part')} into program ${inputs.programId} as ` +
-          `"${inputs.programMemberStatus}", up to ${inputs.maxConcurrentJobs} jobs at once`
+        `Importing ${rows} in ${plural(parts.length, 'part')} ${into}, up to ${inputs.maxConcurrentJobs} jobs at once`
       )
     }
     const marketo = scrubbedMarketo(client, secrets)
@@ -91,9 +95,9 @@ export async function importParts(
         sleep: realSleep,
         controller: cancel.controller,
         // Resuming uploads nothing: the adapter answers without opening the source.
-        sourceOf: (part: Part) => {
-          const plan = byPath.get(part.path) as FilePlan
-          return sourceOfPart(part, plan.header, plan.sentHeader?.bytes)
+        sourceOf: (part: JobPart) => {
+          const plan = planOf(part)
+          return sourceOfPart(part as Part, plan.header, plan.sentHeader?.bytes)
         },
         onSubmitted: (result) => {
           ledger.record(result)
@@ -120,6 +124,27 @@ export async function importParts(
     return { outcome, apiCalls }
   } finally {
     cancel.dispose()
+  }
+}
+
+/**
+ * The plan each part is sent from: by its import and its file, since one file in two imports is
+ * two plans (their headers may be sent renamed differently). The stages after the local checks
+ * may copy parts, never their target.
+ */
+function planLookup(plans: FilePlan[]): (part: JobPart) => FilePlan {
+  const byTarget = new Map<ImportTarget | undefined, Map<string, FilePlan>>()
+  for (const plan of plans) {
+    for (const part of plan.parts as JobPart[]) {
+      const byPath = byTarget.get(part.target) ?? new Map<string, FilePlan>()
+      byPath.set(plan.path, plan)
+      byTarget.set(part.target, byPath)
+    }
+  }
+  return (part) => {
+    const plan = byTarget.get(part.target)?.get((part as Part).path)
+    if (plan === undefined) throw new Error(`no plan for ${describePart(part)}`)
+    return plan
   }
 }
 

@@ -17,7 +17,8 @@ import type { Inputs } from '../inputs/index.js'
 import type { RunMode } from '../inputs/run-mode.js'
 import { runInstanceChecks } from '../instance/run.js'
 import type { InstanceFacts } from '../instance/types.js'
-import { MarketoApiError } from '../marketo/index.js'
+import { MarketoApiError, type MarketoClient } from '../marketo/index.js'
+import type { InstanceApi } from '../instance/run.js'
 import { cancelOnSignals, runClientOf, type RunClient } from './import.js'
 
 export interface InstanceStage {
@@ -35,11 +36,16 @@ export function hasCredentials(inputs: Inputs): boolean {
   return inputs.endpoint.restUrl !== '' && inputs.clientId !== '' && inputs.clientSecret !== ''
 }
 
+/**
+ * `parts` is the run's, for the quota; `shared` is the client of an earlier import's checks, for
+ * the run's imports to share one token.
+ */
 export async function checkInstanceStage(
   inputs: Inputs,
   mode: RunMode,
   plans: FilePlan[],
-  parts: number
+  parts: number,
+  sharedClient?: RunClient
 ): Promise<InstanceStage> {
   const originals = await Promise.all(plans.map(readHeader))
   const renamed = originals.map((header) => renameColumns(header.columns, inputs.columns))
@@ -66,7 +72,7 @@ export async function checkInstanceStage(
   }
   const cancel = cancelOnSignals()
   try {
-    const shared = runClientOf(inputs)
+    const shared = sharedClient ?? runClientOf(inputs)
     const { client } = shared
     cancel.signal.addEventListener('abort', () => shared.cancel.abort(cancel.signal.reason), {
       once: true
@@ -78,7 +84,7 @@ export async function checkInstanceStage(
     const checked = await core
       .group('Checking the program, status, columns and quota in Marketo', () =>
         runInstanceChecks(
-          client,
+          onceEach(client),
           {
             programId: inputs.programId,
             programMemberStatus: inputs.programMemberStatus,
@@ -134,4 +140,33 @@ export async function checkInstanceStage(
   } finally {
     cancel.dispose()
   }
+}
+
+const instanceApis = new WeakMap<MarketoClient, InstanceApi>()
+
+/**
+ * The client's instance calls, the channels, field descriptions and daily usage asked once per
+ * run however many imports are checked; each program is asked for once per import.
+ */
+function onceEach(client: MarketoClient): InstanceApi {
+  const known = instanceApis.get(client)
+  if (known) return known
+  const once = <T>(ask: () => Promise<T>): (() => Promise<T>) => {
+    let answer: Promise<T> | undefined
+    return () => (answer ??= ask())
+  }
+  const channels = once(() => client.getChannels())
+  const fields = {
+    lead: once(() => client.describeFields('lead')),
+    member: once(() => client.describeFields('member'))
+  }
+  const usage = once(() => client.getDailyUsage())
+  const api: InstanceApi = {
+    getProgram: (programId) => client.getProgram(programId),
+    getChannels: channels,
+    describeFields: (of) => fields[of](),
+    getDailyUsage: usage
+  }
+  instanceApis.set(client, api)
+  return api
 }

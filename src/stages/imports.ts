@@ -96,13 +96,19 @@ export async function findImports(
 
 function noticeSharedFiles(imports: FoundImport[], log: Pick<Log, 'notice'>): void {
   const byPath = new Map<string, FoundImport[]>()
+  const filesOf = (item: FoundImport): Pick<FilePlan, 'path' | 'displayPath'>[] => [
+    ...item.found.plans,
+    ...item.found.files
+  ]
   for (const item of imports) {
-    for (const plan of item.found.plans)
+    for (const plan of filesOf(item))
       byPath.set(plan.path, [...(byPath.get(plan.path) ?? []), item])
   }
   for (const [, items] of byPath) {
     if (items.length < 2) continue
-    const plan = items[0]?.found.plans.find((p) => byPath.get(p.path) === items) as FilePlan
+    const plan = filesOf(items[0] as FoundImport).find(
+      (p) => byPath.get(p.path) === items
+    ) as FilePlan
     const into = items
       .map(({ spec }) => `program ${spec.programId} as "${spec.programMemberStatus}"`)
       .join(', ')
@@ -132,6 +138,7 @@ export function mergeFound(imports: FoundImport[]): Discovery {
   return {
     noFiles: imports.every((item) => item.found.noFiles),
     plans: imports.flatMap((item) => withTarget(item.found.plans, item.target)),
+    files: imports.flatMap((item) => item.found.files),
     problems: imports.flatMap((item) => item.found.problems),
     notices: imports.flatMap((item) => item.found.notices)
   }

@@ -160,6 +160,10 @@ describe('imports', () => {
     ])
     expect(run.summary).toContain(`${total} of ${total} rows imported into 3 programs and statuses`)
     expect(run.summary).toContain('#### Imports')
+    // The instance checks of each program, through the one token.
+    for (const id of ['1001', '1002', '1003'])
+      expect(run.summary).toMatch(new RegExp(`- Program: .*\\(${id}\\)`))
+    expect(run.summary).toContain('- Status: Attended, step')
     expect(run.summary).toContain('| 1001 | Registered | 1 | 70 | 70 | 70 | 0 | 0 | 0 |')
     expect(run.summary).toContain('| 1003 | On List | 3 | 50 | 50 | 50 | 0 | 0 | 0 |')
     expect(run.summary).toContain(
@@ -185,6 +189,53 @@ describe('imports', () => {
     expect(new Set(sim().members('1002').values())).toEqual(new Set(['Invited']))
     expect(sim().members('1002').size).toBe(12)
     expect(run.outputs['rows-total']).toBe('24')
+  })
+
+  it('judges an entry with a limit of its own by it, and the other rows by the step’s', async () => {
+    const bad = (rows: number): string =>
+      'email,firstName,leadScore\n' +
+      Array.from(
+        { length: 6 },
+        (_, i) => `p1001-${i}@example.com,Ann,${i < rows ? 'high' : i}`
+      ).join('\n') +
+      '\n'
+    const imports = (limit: number) =>
+      `- {program-id: '1001', program-member-status: Member, files: a.csv, max-failed-rows: ${limit}}\n` +
+      "- {program-id: '1002', program-member-status: Member, files: b.csv}"
+    const files = (rows: number) => ({ 'a.csv': bad(rows), 'b.csv': members('1002', 4) })
+    const within = await runAction({
+      inputs: inputs({ imports: imports(1), 'program-member-status': undefined }),
+      files: files(1)
+    })
+    expect(within.code).toBe(0)
+    expect(within.stdout).toContain(
+      'imports entry 1 (program 1001): 1 row failed, limit 1: within the limit'
+    )
+    expect(within.outputs['rows-failed']).toBe('1')
+    const over = await runAction({
+      inputs: inputs({ imports: imports(1), 'program-member-status': undefined }),
+      files: files(2)
+    })
+    expect(over.code).toBe(1)
+    expect(over.stdout).toContain(
+      '::error::imports entry 1 (program 1001): 2 rows failed, limit 1: failing the step'
+    )
+  })
+
+  it('checks every entry in a dry run, without a call to Marketo', async () => {
+    const run = await runAction({
+      inputs: {
+        'dry-run': 'true',
+        imports:
+          "- {program-id: '1001', program-member-status: Member, files: a.csv}\n" +
+          "- {program-id: '1002', program-member-status: Invited, files: b.csv}"
+      },
+      files: { 'a.csv': members('1001', 3), 'b.csv': members('1002', 5) }
+    })
+    expect(run.code).toBe(0)
+    expect(run.summary).toContain('would import 8 rows from 2 files into 2 programs and statuses')
+    expect(run.summary).toContain('| 1002 | Invited | 2 | 5 | 0 | 0 | 0 | 0 | 5 |')
+    expect(sim().requests).toHaveLength(0)
   })
 
   it.each([

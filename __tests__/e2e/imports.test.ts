@@ -199,23 +199,21 @@ describe('imports', () => {
         (_, i) => `p1001-${i}@example.com,Ann,${i < rows ? 'high' : i}`
       ).join('\n') +
       '\n'
-    const imports = (limit: number) =>
-      `- {program-id: '1001', program-member-status: Member, files: a.csv, max-failed-rows: ${limit}}\n` +
+    const imports =
+      "- {program-id: '1001', program-member-status: Member, files: a.csv, max-failed-rows: 1}\n" +
       "- {program-id: '1002', program-member-status: Member, files: b.csv}"
-    const files = (rows: number) => ({ 'a.csv': bad(rows), 'b.csv': members('1002', 4) })
-    const within = await runAction({
-      inputs: inputs({ imports: imports(1), 'program-member-status': undefined }),
-      files: files(1)
-    })
+    const runWith = (badRows: number) =>
+      runAction({
+        inputs: inputs({ imports, 'program-member-status': undefined }),
+        files: { 'a.csv': bad(badRows), 'b.csv': members('1002', 4) }
+      })
+    const within = await runWith(1)
     expect(within.code).toBe(0)
     expect(within.stdout).toContain(
       'imports entry 1 (program 1001): 1 row failed, limit 1: within the limit'
     )
     expect(within.outputs['rows-failed']).toBe('1')
-    const over = await runAction({
-      inputs: inputs({ imports: imports(1), 'program-member-status': undefined }),
-      files: files(2)
-    })
+    const over = await runWith(2)
     expect(over.code).toBe(1)
     expect(over.stdout).toContain(
       '::error::imports entry 1 (program 1001): 2 rows failed, limit 1: failing the step'

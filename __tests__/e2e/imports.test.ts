@@ -220,6 +220,30 @@ describe('imports', () => {
     )
   })
 
+  it('resumes the jobs of a timed-out run of imports with batch-ids and the same list', async () => {
+    const imports =
+      "- {program-id: '1001', program-member-status: Member, files: a.csv}\n" +
+      "- {program-id: '1002', program-member-status: Invited, files: b.csv}"
+    const given = inputs({ imports, 'program-member-status': undefined })
+    sim().pauseProcessing()
+    const timedOut = await runAction({
+      inputs: { ...given, timeout: '0.01' },
+      files: { 'a.csv': members('1001', 3), 'b.csv': members('1002', 5) }
+    })
+    expect(timedOut.code).toBe(1)
+    expect(timedOut.outputs['rows-pending']).toBe('8')
+    sim().resumeProcessing()
+    const resumed = await runAction({
+      inputs: { ...given, 'batch-ids': timedOut.outputs['batch-ids']! },
+      workspace: timedOut.dirs.workspace
+    })
+    expect(resumed.code).toBe(0)
+    expect(callsOf(sim(), 'submit')).toHaveLength(2)
+    expect(resumed.outputs['rows-imported']).toBe('8')
+    expect(new Set(sim().members('1002').values())).toEqual(new Set(['Invited']))
+    expect(resumed.summary).toContain('| 1002 | Invited | 2 | 5 | 5 | 5 | 0 | 0 | 0 |')
+  })
+
   it('checks every entry in a dry run, without a call to Marketo', async () => {
     const run = await runAction({
       inputs: {

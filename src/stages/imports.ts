@@ -81,14 +81,12 @@ export async function findImports(
   }
   for (const item of imports) {
     if (!item.found.noFiles) continue
-    const { early } = noFilesMatched(inputsOf(inputs, item.spec), log)
-    if (early) {
-      return {
-        imports,
-        noFiles: true,
-        early: listed ? `${entryLabel(item.spec)}: ${early}` : early
-      }
-    }
+    const named = (line: string): string => (listed ? `${entryLabel(item.spec)}: ${line}` : line)
+    const { early } = noFilesMatched(inputsOf(inputs, item.spec), {
+      info: (line) => log.info(named(line)),
+      warning: (line) => log.warning(named(line))
+    })
+    if (early) return { imports, noFiles: true, early: named(early) }
   }
   if (listed) noticeSharedFiles(imports, log)
   return { imports, noFiles: imports.every((item) => item.found.noFiles) }
@@ -253,6 +251,10 @@ function mergeFacts(all: InstanceFacts[]): InstanceFacts | undefined {
     skipped: [...new Set(all.flatMap((facts) => facts.skipped))],
     // The client counts every call of the run: the last import's count holds them all.
     calls: Math.max(...all.map((facts) => facts.calls)),
+    imports: all.map(({ program, status }) => ({
+      ...(program ? { program } : {}),
+      ...(status ? { status } : {})
+    })),
     ...(quota ? { quota } : {}),
     ...(columns.length > 0 ? { columnsChecked: columns.reduce((a, b) => a + b, 0) } : {})
   }

@@ -15,11 +15,11 @@ import { join } from 'node:path'
 const BUCKET_FINGERPRINTS = 2 ** 18
 /** At most this many buckets (and scratch files open at once). */
 const MAX_BUCKETS = 256
-/** Fingerprints buffered over all buckets before they are written (4 MiB), ... */
-const BUFFERED_IN_ALL = 2 ** 19
-/** ... and per bucket at least 8 KiB, at most 128 KiB (fewer writes). */
+/** Fingerprints buffered over all buckets before they are written (512 KiB), ... */
+const BUFFERED_IN_ALL = 2 ** 16
+/** ... and per bucket at least 8 KiB, at most 32 KiB (fewer writes). */
 const BUFFERED_MIN = 1024
-const BUFFERED_MAX = 16_384
+const BUFFERED_MAX = 4096
 
 export class EmailFingerprints {
   private readonly bits: number

@@ -17,6 +17,7 @@ import { readInputsStage } from './stages/inputs.js'
 import { publishRun } from './stages/publish.js'
 import { removeMembersStage } from './stages/remove.js'
 import type { RemovalOutcome } from './removals/types.js'
+import { submitOrder } from './statuses/order.js'
 import { systemClock } from './time.js'
 
 /** What the stages have handed on so far: a run that ends at any point reports from it. */
@@ -67,6 +68,9 @@ async function runStages(
   if (instance.facts) known.instance = instance.facts
   // The report and the row tracing see the header each file is sent with.
   checked.plans = instance.plans
+  // status-column: the parts of each status in its channel's order, unknown statuses held back.
+  const jobs = submitOrder(parts, instance.statuses)
+  if (jobs !== parts) known.ledger = new JobLedger(jobs)
   if (instance.stop !== undefined) {
     known.imported = {
       outcome: known.ledger.outcomeSoFar(instance.stop),
@@ -78,7 +82,7 @@ async function runStages(
   known.imported = await importParts(
     inputs,
     mode,
-    parts,
+    jobs,
     instance.plans,
     known.ledger,
     started,

@@ -26,6 +26,7 @@ export { partFileName, planFile, type PlanOptions } from './split.js'
 export type { ColumnMapping, FilePlan, Part } from './types.js'
 export {
   encodeHeader,
+  encodeRecord,
   locallyKnownRenames,
   oversizedAfterRename,
   readHeader,

@@ -23,7 +23,8 @@ import {
   parseCredential,
   parseGitRef,
   parseMemberStatus,
-  parsePatterns
+  parsePatterns,
+  parseStatusColumn
 } from './words.js'
 
 export { defaultArtifactName } from './artifact-name.js'
@@ -138,7 +139,10 @@ export interface Inputs {
   clientSecret: string
   /** Digits, no leading zeros. */
   programId: string
+  /** Empty when `statusColumn` gives each row's status. */
   programMemberStatus: string
+  /** `status-column`: the column whose value is each row's member status; it is not uploaded. */
+  statusColumn?: string
   /** Glob patterns; empty only when `batchIds` resumes earlier jobs. */
   files: string[]
   ifNoFilesFound: IfNoFilesFound
@@ -217,10 +221,10 @@ export function readInputs(
   const clientId = parseCredential('client-id', given('client-id'), dryRun)
   const clientSecret = parseCredential('client-secret', given('client-secret'), dryRun)
   const programId = parseProgramId('program-id', given('program-id'))
-  const programMemberStatus = parseMemberStatus(
-    'program-member-status',
-    given('program-member-status')
-  )
+  const statusColumn = optional('status-column', parseStatusColumn)
+  const programMemberStatus = statusColumn
+    ? refuseBoth(given('program-member-status'))
+    : parseMemberStatus('program-member-status', given('program-member-status'))
   const batchIds = parseBatchIds('batch-ids', given('batch-ids'))
   const workspace = path.resolve(cwd, env.GITHUB_WORKSPACE || '.')
   const files = parsePatterns('files', given('files'))
@@ -298,6 +302,7 @@ export function readInputs(
   const maxRemovals = parseThreshold('max-removals', get('max-removals'))
   refuseUnbuilt(given)
   checkRemovals({ removedRecords, mirror, changedSince, batchIds })
+  if (statusColumn) checkStatusColumn(statusColumn, { mirror, batchIds })
 
   return {
     endpoint,
@@ -305,6 +310,7 @@ export function readInputs(
     clientSecret,
     programId,
     programMemberStatus,
+    ...(statusColumn ? { statusColumn } : {}),
     files,
     ifNoFilesFound,
     format,
@@ -338,6 +344,39 @@ export function readInputs(
 }
 
 const REMOVED_RECORDS = ['keep', 'remove'] as const
+
+/** With status-column the rows carry their statuses: a program-member-status would contradict them. */
+function refuseBoth(programMemberStatus: string): string {
+  if (programMemberStatus === '') return ''
+  throw invalid(
+    'program-member-status',
+    programMemberStatus,
+    'and status-column are two ways of giving the member status; give one of them ' +
+      "(status-column takes each row's status from that column)"
+  )
+}
+
+/** What a status column cannot be combined with in this version, said before any network call. */
+function checkStatusColumn(
+  statusColumn: string,
+  given: { mirror: boolean; batchIds: number[] }
+): void {
+  if (given.batchIds.length > 0) {
+    throw invalid(
+      'status-column',
+      statusColumn,
+      'cannot be used when batch-ids resumes earlier jobs (the parts of each status are ordered by ' +
+        'the instance checks, which a resume does not run); resume without status-column'
+    )
+  }
+  if (given.mirror) {
+    throw invalid(
+      'mirror',
+      'true',
+      'cannot be used with status-column yet; mirror a program with one program-member-status'
+    )
+  }
+}
 
 /** Removing members needs to know whom: the ref's records, or the whole files; never a resume. */
 function checkRemovals(given: {
@@ -375,7 +414,6 @@ function checkRemovals(given: {
  * is refused, before any network call, rather than silently ignored.
  */
 const UNBUILT: ReadonlyArray<{ input: InputName; idle: string; what: string }> = [
-  { input: 'status-column', idle: '', what: 'a status column' },
   { input: 'imports', idle: '', what: 'several imports in one step' }
 ]
 

@@ -112,7 +112,7 @@ export async function runImportJobs(
 ): Promise<ScheduleOutcome> {
   const { clock } = options
   const startedAt = clock.now()
-  const results: JobResult[] = parts.map((part) => notSubmitted(part, 'not submitted'))
+  const results: JobResult[] = parts.map((part) => notSubmitted(part, part.held ?? 'not submitted'))
   // Parts from this index on were never tried: a stop says why in their results.
   let untried = 0
   const open: OpenJob[] = []
@@ -158,6 +158,8 @@ export async function runImportJobs(
 
   const submitter = async (): Promise<void> => {
     for (let index = 0; index < parts.length; index++) {
+      // A held part keeps its reason, and takes no slot.
+      if (parts[index]?.held !== undefined) continue
       while (!stop && open.length >= options.maxConcurrentJobs) await wakeup.wait()
       checkDeadline()
       if (stop || submitBlocked) break
@@ -369,7 +371,7 @@ export async function runImportJobs(
   const stoppedBy = stop ?? submitBlocked
   if (stoppedBy) {
     for (const result of results.slice(untried)) {
-      result.message = `not submitted: ${stoppedBy.message}`
+      if (result.part.held === undefined) result.message = `not submitted: ${stoppedBy.message}`
     }
   }
   await Promise.all(endings)

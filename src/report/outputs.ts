@@ -27,7 +27,14 @@ export function outputsOf(report: RunReport): Record<string, string> {
         imported: perPart[index]?.imported ?? 0,
         failed: perPart[index]?.failed ?? 0,
         warned: perPart[index]?.warned ?? 0,
-        message: result.message
+        message: result.message,
+        // A part that imports into its own program and status (status-column) says which.
+        ...(result.part.target
+          ? {
+              'program-id': result.part.target.programId,
+              'program-member-status': result.part.target.programMemberStatus
+            }
+          : {})
       }))
     )
   }

@@ -69,6 +69,12 @@ function reportJsonFields(report: RunReport): Record<string, unknown> {
         rows: rowsOf(result),
         bytes: isBatchPart(part) ? null : part.bytes,
         batchId: result.batchId ?? null,
+        ...(part.target
+          ? {
+              programId: part.target.programId,
+              programMemberStatus: part.target.programMemberStatus
+            }
+          : {}),
         status: result.outcome,
         counted: perPart[index],
         marketo: { imported: result.imported, failed: result.failed, warned: result.warned },

@@ -10,6 +10,7 @@ import { selectChanged } from '../changes/select.js'
 import { removedAnnotations } from '../changes/summary.js'
 import type { ChangeSummary } from '../changes/types.js'
 import type { RemovalCandidate } from '../removals/types.js'
+import { describeStatuses, groupByStatus } from '../statuses/group.js'
 import { describeFinding, preflight } from '../validate/preflight.js'
 import type { ValidationSummary } from '../validate/types.js'
 import type { Log } from '../log.js'
@@ -71,7 +72,21 @@ export async function checkFiles(
         return selected
       })
     : undefined
-  const plans = selection?.plans ?? found.plans
+  const column = inputs.statusColumn
+  const grouped = column
+    ? await log.group(`Grouping the rows by their status in column "${column}"`, async () => {
+        const byStatus = await groupByStatus(selection?.plans ?? found.plans, {
+          column,
+          programId: inputs.programId,
+          chunkSizeBytes: inputs.chunkSizeBytes,
+          renames,
+          ...(selection ? { selectedLines: selection.selectedLines } : {})
+        })
+        for (const [file, statuses] of byStatus.statuses) log.info(describeStatuses(file, statuses))
+        return byStatus
+      })
+    : undefined
+  const plans = grouped?.plans ?? selection?.plans ?? found.plans
   const checked = await log.group(
     `Checking ${plural(plans.length + found.problems.length, 'file')}`,
     async () => {
@@ -86,6 +101,7 @@ export async function checkFiles(
         scratchDir: inputs.scratchDir,
         renames,
         columnsCheckedByInstance: instanceChecked,
+        ...(grouped ? { rowFindings: grouped.findings } : {}),
         ...(selection && ref ? { selection: { ref, selectedLines: selection.selectedLines } } : {})
       })
       const { errors, warnings, notices } = result.summary

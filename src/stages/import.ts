@@ -45,7 +45,8 @@ export async function importParts(
   shared?: RunClient
 ): Promise<Imported> {
   if (mode.kind === 'dry-run' || parts.length === 0) {
-    const would = (part: JobPart): string => `dry run: would be submitted as ${describePart(part)}`
+    const would = (part: JobPart): string =>
+      part.held ?? `dry run: would be submitted as ${describePart(part)}`
     return {
       outcome: { results: parts.map((part) => notSubmitted(part, would(part))) },
       apiCalls: 0
@@ -65,13 +66,17 @@ export async function importParts(
         `Resuming ${plural(mode.batchIds.length, 'import job')} (batch ids ${mode.batchIds.join(',')}): nothing is submitted`
       )
     } else {
+      const sent = parts.filter((part) => part.held === undefined)
       const rows = plural(
-        parts.reduce((total, part) => total + (isBatchPart(part) ? 0 : part.rows), 0),
+        sent.reduce((total, part) => total + (isBatchPart(part) ? 0 : part.rows), 0),
         'row'
       )
+      const as = inputs.statusColumn
+        ? `with each row's status (column "${inputs.statusColumn}")`
+        : `as "${inputs.programMemberStatus}"`
       core.info(
-        `Importing ${rows} in ${plural(parts.length, 'part')} into program ${inputs.programId} as ` +
-          `"${inputs.programMemberStatus}", up to ${inputs.maxConcurrentJobs} jobs at once`
+        `Importing ${rows} in ${plural(sent.length, 'part')} into program ${inputs.programId} ` +
+          `${as}, up to ${inputs.maxConcurrentJobs} jobs at once`
       )
     }
     const marketo = scrubbedMarketo(client, secrets)

@@ -16,6 +16,8 @@ import { plural } from '../format.js'
 import type { Inputs } from '../inputs/index.js'
 import type { RunMode } from '../inputs/run-mode.js'
 import { runInstanceChecks } from '../instance/run.js'
+import { sentColumns } from '../statuses/group.js'
+import { statusesOf, type ChannelStatuses } from '../statuses/order.js'
 import type { InstanceFacts } from '../instance/types.js'
 import { MarketoApiError } from '../marketo/index.js'
 import { cancelOnSignals, runClientOf, type RunClient } from './import.js'
@@ -28,6 +30,8 @@ export interface InstanceStage {
   facts?: InstanceFacts
   /** Why the run stops before submitting; the lines are each logged as an error. */
   stop?: string
+  /** status-column: its statuses as the channel knows them, to order (and hold) their parts. */
+  statuses?: ChannelStatuses
 }
 
 /** A dry run may ask Marketo (read-only calls) when it is given the credentials to. */
@@ -42,7 +46,10 @@ export async function checkInstanceStage(
   parts: number
 ): Promise<InstanceStage> {
   const originals = await Promise.all(plans.map(readHeader))
-  const renamed = originals.map((header) => renameColumns(header.columns, inputs.columns))
+  // The status column is not sent: neither checked as a field nor in the sent header.
+  const renamed = originals.map((header, at) =>
+    renameColumns(sentColumns(plans[at] as FilePlan, header.columns), inputs.columns)
+  )
   const sentPlans = (sent: Array<{ columns: string[]; mappings: ColumnMapping[] }>): FilePlan[] =>
     plans.map((plan, at) => {
       const byColumns = renamed[at] as (typeof renamed)[number]
@@ -85,7 +92,10 @@ export async function checkInstanceStage(
             dailyQuota: inputs.dailyQuota,
             parts,
             headers,
-            mapDisplayNames: inputs.mapDisplayNames
+            mapDisplayNames: inputs.mapDisplayNames,
+            ...(inputs.statusColumn
+              ? { statusColumn: { column: inputs.statusColumn, statuses: statusesOf(plans) } }
+              : {})
           },
           () => client.stats.calls
         )
@@ -121,7 +131,14 @@ export async function checkInstanceStage(
       for (const problem of checked.problems) core.error(problem)
     }
     core.info(`Instance checks: ${plural(checked.facts.calls, 'API call')}`)
-    if (checked.problems.length === 0) return { plans: sent, client: shared, facts: checked.facts }
+    if (checked.problems.length === 0) {
+      return {
+        plans: sent,
+        client: shared,
+        facts: checked.facts,
+        ...(checked.statuses ? { statuses: checked.statuses } : {})
+      }
+    }
     return {
       plans,
       client: shared,

@@ -30,6 +30,8 @@ export interface PreflightOptions {
   renames?: ReadonlyMap<string, string>
   /** The instance checks will check the columns against Marketo's fields (see FileToCheck). */
   columnsCheckedByInstance?: boolean
+  /** Row findings made before the checks (status-column's empty statuses), listed with theirs. */
+  rowFindings?: ReadonlyArray<Pick<Finding, 'kind' | 'file' | 'line' | 'message'>>
 }
 
 export interface Preflight {
@@ -126,6 +128,9 @@ async function checkAll(options: PreflightOptions, run: CheckRun): Promise<Prefl
       if (check.errors > 0) refuse(check, Math.max(problem.rows, check.rows))
       else problems.push({ ...problem, rows: Math.max(problem.rows, check.rows) })
     }
+  }
+  for (const { kind, file, line, message } of options.rowFindings ?? []) {
+    findings.add(kind, file, line, message)
   }
   await findDuplicates(run)
   for (const plan of plans) {

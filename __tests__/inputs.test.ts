@@ -200,7 +200,7 @@ const BAD_INPUTS: [string, Record<string, string>, string][] = [
   [
     'files',
     { files: '' },
-    'files: is required unless batch-ids resumes earlier jobs; give one or more glob patterns, one per line, e.g. data/*.csv'
+    'files: is required unless batch-ids resumes earlier jobs or imports lists the imports; give one or more glob patterns, one per line, e.g. data/*.csv'
   ],
   [
     'files',
@@ -439,7 +439,7 @@ const BAD_INPUTS: [string, Record<string, string>, string][] = [
   [
     'imports',
     { imports: 'x.yml' },
-    'imports: "x.yml" asks for several imports in one step, which this version of the action does not do yet; leave imports empty'
+    'imports: "x.yml" names no file in the workspace; give a YAML list with one entry per import, e.g. "- program-id: \'1044\'" with its files, inline or as the path of a .yml, .yaml or .json file in the workspace'
   ],
   [
     'removed-records',
@@ -547,7 +547,17 @@ describe('readInputs defaults', () => {
       removedRecords: 'keep',
       mirror: false,
       maxRemovals: { kind: 'percent', percent: 5 },
-      workspace: '/ws'
+      workspace: '/ws',
+      imports: [
+        {
+          programId: '1044',
+          programMemberStatus: 'On List',
+          files: ['data/*.csv'],
+          format: 'auto',
+          columns: new Map(),
+          changedSince: undefined
+        }
+      ]
     })
   })
 

@@ -88,10 +88,10 @@ describe('the young generation', () => {
   })
 })
 
-describe('uploads', () => {
+describe('streamed bytes (uploads, file scrubs)', () => {
   it('collect the young generation once per 8 MiB read, so spent buffers do not pile up', () => {
     const script = `
-      const { countUploadBytes, UPLOAD_BYTES_PER_COLLECTION } = await import(${JSON.stringify(MEMORY_MODULE)})
+      const { countStreamedBytes, STREAMED_BYTES_PER_COLLECTION } = await import(${JSON.stringify(MEMORY_MODULE)})
       const { PerformanceObserver, constants } = await import('node:perf_hooks')
       let young = 0
       new PerformanceObserver((list) => {
@@ -104,11 +104,11 @@ describe('uploads', () => {
         return young
       }
       const start = await collections()
-      countUploadBytes(UPLOAD_BYTES_PER_COLLECTION - 1)
+      countStreamedBytes(STREAMED_BYTES_PER_COLLECTION - 1)
       const below = await collections()
-      countUploadBytes(1)
+      countStreamedBytes(1)
       const reached = await collections()
-      for (let i = 0; i < 4; i++) countUploadBytes(UPLOAD_BYTES_PER_COLLECTION / 2)
+      for (let i = 0; i < 4; i++) countStreamedBytes(STREAMED_BYTES_PER_COLLECTION / 2)
       const twoMore = await collections()
       console.log(JSON.stringify([below - start, reached - below, twoMore - reached]))
     `

@@ -6,7 +6,12 @@ import { MarketoClient } from '../src/marketo/index.js'
 import { lookupBatches, MAX_URL_BYTES } from '../src/removals/batches.js'
 import { EmailSet } from '../src/removals/email-set.js'
 import { pastLimit, removalBlocked, removalLimit } from '../src/removals/guard.js'
-import { NOT_A_MEMBER, UNKNOWN_LEAD, removeCandidates } from '../src/removals/remove.js'
+import {
+  NOT_A_MEMBER,
+  NOT_A_MEMBER_AFTER_LOST_ANSWER,
+  UNKNOWN_LEAD,
+  removeCandidates
+} from '../src/removals/remove.js'
 import { runRemovals, type RemovalDeps, type RemovalRequest } from '../src/removals/run.js'
 import type { RemovalCandidate } from '../src/removals/types.js'
 import { startSimulator, type Simulator, type SimulatorOptions } from '../simulator/server.js'
@@ -29,7 +34,9 @@ async function start(options: SimulatorOptions): Promise<MarketoClient> {
     restUrl: sim.url,
     identityUrl: sim.identityUrl,
     clientId: sim.clientId,
-    clientSecret: sim.clientSecret
+    clientSecret: sim.clientSecret,
+    // Retries go on at once: no test waits for a back-off.
+    sleep: async () => undefined
   })
 }
 
@@ -116,6 +123,45 @@ describe('removeCandidates against the simulator', () => {
       [{ file: 'list.csv', line: 4 }, NOT_A_MEMBER]
     ])
     expect([...(sim?.members('1001').keys() ?? [])]).toEqual(['b@x.com'])
+  })
+
+  it('says a member found gone by a delete sent again after a lost answer was most likely removed by it', async () => {
+    const client = await start({ members })
+    sim?.addFault({ on: 'memberDelete', fault: { kind: 'resetAfterAccept' } })
+    const removal = await removeCandidates(
+      [candidate('a@x.com', 2), candidate('b@x.com', 3)],
+      client,
+      { programId: '1001', lookupUrl: lookupUrl() }
+    )
+    expect(sim?.requests.filter((r) => r.kind === 'memberDelete')).toHaveLength(2)
+    expect(removal.removed).toEqual([])
+    expect(removal.notRemoved.map((m) => m.why)).toEqual([
+      NOT_A_MEMBER_AFTER_LOST_ANSWER,
+      NOT_A_MEMBER_AFTER_LOST_ANSWER
+    ])
+    expect(sim?.members('1001').size).toBe(0)
+  })
+
+  it('holds every removal when the role may not write leads (603), and removes nobody', async () => {
+    const client = await start({ members, deniedPermissions: ['leadWrite'] })
+    const removal = await removeCandidates(
+      [candidate('a@x.com', 2), candidate('b@x.com', 3)],
+      client,
+      { programId: '1001', lookupUrl: lookupUrl() }
+    )
+    expect(removal.held).toMatch(/603/)
+    expect(removal.notRemoved).toHaveLength(2)
+    expect(sim?.members('1001').size).toBe(2)
+  })
+
+  it('holds every removal when the role may not read leads (603 on the lookup)', async () => {
+    const client = await start({ members, deniedPermissions: ['lead'] })
+    const removal = await removeCandidates([candidate('a@x.com', 2)], client, {
+      programId: '1001',
+      lookupUrl: lookupUrl()
+    })
+    expect(removal.held).toMatch(/603/)
+    expect(sim?.requests.some((r) => r.kind === 'memberDelete')).toBe(false)
   })
 
   it('uses one lookup and one delete per 300 removals', async () => {

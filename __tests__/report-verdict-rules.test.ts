@@ -8,6 +8,7 @@ import { runModeOf } from '../src/inputs/run-mode.js'
 import { InputError } from '../src/inputs/index.js'
 import { account } from '../src/report/accounting.js'
 import { buildReport, type ReportFacts } from '../src/report/build.js'
+import type { RunImport } from '../src/report/imports.js'
 import { outputsOf } from '../src/report/outputs.js'
 import { noRowIssues } from '../src/report/row-issue-list.js'
 import { renderSummary } from '../src/report/summary.js'
@@ -190,22 +191,128 @@ describe('the ledger of a run that broke off', () => {
 
 describe('the run mode', () => {
   it('is decided once from the inputs', () => {
-    expect(runModeOf({ dryRun: true, batchIds: [], files: ['a'] })).toEqual({ kind: 'dry-run' })
-    expect(runModeOf({ dryRun: false, batchIds: [], files: ['a'] })).toEqual({ kind: 'import' })
-    expect(runModeOf({ dryRun: false, batchIds: [7], files: [] })).toEqual({
+    expect(runModeOf({ dryRun: true, batchIds: [], imports: [{ files: ['a'] }] })).toEqual({
+      kind: 'dry-run'
+    })
+    expect(runModeOf({ dryRun: false, batchIds: [], imports: [{ files: ['a'] }] })).toEqual({
+      kind: 'import'
+    })
+    expect(runModeOf({ dryRun: false, batchIds: [7], imports: [{ files: [] }] })).toEqual({
       kind: 'resume',
       batchIds: [7],
       withFiles: false
     })
-    expect(runModeOf({ dryRun: false, batchIds: [7], files: ['a'] })).toMatchObject({
+    expect(runModeOf({ dryRun: false, batchIds: [7], imports: [{ files: ['a'] }] })).toMatchObject({
       withFiles: true
     })
   })
 
   it('refuses a dry run that would resume jobs', () => {
-    expect(() => runModeOf({ dryRun: true, batchIds: [7], files: [] })).toThrow(InputError)
-    expect(() => runModeOf({ dryRun: true, batchIds: [7], files: [] })).toThrow(
+    expect(() => runModeOf({ dryRun: true, batchIds: [7], imports: [{ files: [] }] })).toThrow(
+      InputError
+    )
+    expect(() => runModeOf({ dryRun: true, batchIds: [7], imports: [{ files: [] }] })).toThrow(
       'batch-ids: "7" resumes jobs in Marketo, which a dry run does not reach; leave batch-ids empty with dry-run: true'
     )
+  })
+})
+
+const A = { programId: '1001', programMemberStatus: 'Registered' }
+const B = { programId: '1002', programMemberStatus: 'Attended' }
+
+function importOf(
+  entry: number,
+  target: typeof A,
+  file: string,
+  own: Partial<RunImport['spec']> = {}
+): RunImport {
+  return {
+    spec: { entry, ...target, ...own },
+    target,
+    paths: new Set([`/ws/${file}`]),
+    problems: []
+  }
+}
+
+function jobOf(imported: RunImport, rows: number, failed = 0): JobResult {
+  const part: JobPart = {
+    ...filePart(rows, 1, 1, [...imported.paths][0]!.slice(4)),
+    target: imported.target!
+  }
+  return jobResult({ part, imported: rows - failed, failed })
+}
+
+/** The report of several imports under the run's limit of 0 failed rows. */
+function importsReportOf(imports: RunImport[], results: JobResult[]) {
+  return reportOf(results, {
+    inputs: { ...inputs, maxFailedRows: { kind: 'count', count: 0 } },
+    imports
+  })
+}
+
+describe('a run of several imports', () => {
+  it('has a section per program and status, the run total, and each part’s program and status', () => {
+    const first = importOf(1, A, 'a.csv')
+    const second = importOf(2, B, 'b.csv')
+    const report = importsReportOf(
+      [first, second],
+      [jobOf(first, 10), jobOf(second, 5), jobOf(first, 2)]
+    )
+    expect(report.imports).toEqual([
+      expect.objectContaining({
+        ...A,
+        entries: [1],
+        totals: expect.objectContaining({ rowsImported: 12 })
+      }),
+      expect.objectContaining({
+        ...B,
+        entries: [2],
+        totals: expect.objectContaining({ rowsImported: 5 })
+      })
+    ])
+    expect(report.verdict).toEqual([])
+    const outputs = outputsOf(report)
+    expect(outputs['rows-imported']).toBe('17')
+    expect(JSON.parse(outputs['results']!)).toEqual([
+      expect.objectContaining({ 'program-id': '1001', 'program-member-status': 'Registered' }),
+      expect.objectContaining({ 'program-id': '1002', 'program-member-status': 'Attended' }),
+      expect.objectContaining({ 'program-id': '1001', 'program-member-status': 'Registered' })
+    ])
+    const summary = renderSummary(report)
+    expect(summary).toContain('17 of 17 rows imported into 2 programs and statuses')
+    expect(summary).toContain('| 1001 | Registered | 1 | 12 | 12 | 12 | 0 | 0 | 0 |')
+    expect(summary).toContain('| **Run total** | | | 17 | 17 | 17 | 0 | 0 | 0 |')
+  })
+
+  it('judges an import with a limit of its own by it, and the run’s limit the other rows', () => {
+    const lenient = importOf(1, A, 'a.csv', { maxFailedRows: { kind: 'count', count: 3 } })
+    const strict = importOf(2, B, 'b.csv')
+    // 2 failed rows within the first import's own limit of 3: the run's 0 does not see them.
+    const within = importsReportOf([lenient, strict], [jobOf(lenient, 10, 2), jobOf(strict, 5)])
+    expect(within.verdict).toEqual([])
+    expect(within.limitsKept).toEqual([
+      'imports entry 1 (program 1001): 2 rows failed, limit 3: within the limit'
+    ])
+    // Over its own limit: the step fails, naming the import.
+    const over = importsReportOf([lenient, strict], [jobOf(lenient, 10, 4), jobOf(strict, 5)])
+    expect(over.verdict).toEqual([
+      'imports entry 1 (program 1001): 4 rows failed, limit 3: failing the step'
+    ])
+    // A failed row of the import without a limit of its own is the run's 0 limit's.
+    const run = importsReportOf([lenient, strict], [jobOf(lenient, 10, 2), jobOf(strict, 5, 1)])
+    expect(run.verdict).toEqual(['1 row failed, limit 0: failing the step'])
+    expect(outputsOf(run)['rows-failed']).toBe('3')
+  })
+
+  it('leaves the report of the step’s own import as it was', () => {
+    const own: RunImport = {
+      spec: { ...A },
+      paths: new Set(['/ws/a.csv']),
+      problems: []
+    }
+    const result = jobResult({ part: filePart(4, 1, 1, 'a.csv'), imported: 4 })
+    const report = importsReportOf([own], [result])
+    expect(report.imports).toBeUndefined()
+    expect(JSON.parse(outputsOf(report)['results']!)[0]).not.toHaveProperty('program-id')
   })
 })

@@ -206,3 +206,24 @@ describe('program member export', () => {
     expect((await call(`${EXPORT}/${exportId}/file.json`)).errors?.[0]?.code).toBe('1003')
   })
 })
+
+describe('permissions', () => {
+  it('answers 603 to the lookup and the export without Read-Only Lead, and to the delete without Read-Write Lead', async () => {
+    await start({ members, deniedPermissions: ['lead'] })
+    const lookup = await call('/rest/v1/leads.json?filterType=email&filterValues=a@x.com')
+    expect(lookup.errors?.[0]).toEqual({ code: '603', message: 'Access denied' })
+    const created = await postJson(`${EXPORT}/create.json`, {
+      fields: ['leadId'],
+      filter: { programId: 1001 }
+    })
+    expect(created.errors?.[0]?.code).toBe('603')
+    await start({ members, deniedPermissions: ['leadWrite'] })
+    const deleted = await postJson('/rest/v1/programs/1001/members/delete.json', {
+      input: [{ leadId: 1 }]
+    })
+    expect(deleted.errors?.[0]?.code).toBe('603')
+    expect(sim.members('1001').size).toBe(3)
+    const read = await call('/rest/v1/leads.json?filterType=email&filterValues=a@x.com')
+    expect(read.success).toBe(true)
+  })
+})

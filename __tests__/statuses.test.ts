@@ -11,7 +11,7 @@ import type { ImportFormat } from '../src/marketo/types.js'
 import {
   groupFileByStatus,
   MAX_STATUSES,
-  groupByStatus,
+  statusRegrouper,
   StatusGroups
 } from '../src/statuses/group.js'
 import { judgeStatuses, submitOrder } from '../src/statuses/order.js'
@@ -249,7 +249,7 @@ describe('grouping a file by status', () => {
   it('refuses a column with more values than a channel has statuses', async () => {
     const rows = Array.from({ length: MAX_STATUSES + 1 }, (_, i) => `u${i}@example.com,S${i},N\n`)
     const plan = await planned('wrong.csv', 'email,status,firstName\n' + rows.join(''))
-    await expect(groupByStatus([plan], options)).rejects.toThrow(
+    await expect(statusRegrouper(options)(plan)).rejects.toThrow(
       `holds ${MAX_STATUSES + 1} different values in wrong.csv`
     )
   })
@@ -298,7 +298,7 @@ describe('the order of submits', () => {
       part('Attended', 9)
     ]
     const judged = judgeStatuses(['Attended', 'Registered', 'attended'], CHANNEL, 'status')
-    const ordered = submitOrder(parts, judged)
+    const ordered = submitOrder(parts, new Map([['1', judged]]))
     expect(
       ordered.map((p) => [p.target?.programMemberStatus, 'firstLine' in p && p.firstLine])
     ).toEqual([

@@ -79,4 +79,19 @@ describe('scrubFile and scrubDirectory', () => {
       await rm(dir, { recursive: true, force: true })
     }
   })
+
+  it('tell the memory bound every byte they read', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'scrub-'))
+    try {
+      const big = join(dir, 'big.csv')
+      const clean = join(dir, 'report.md')
+      await writeFile(big, Buffer.alloc(300_000, 'a'))
+      await writeFile(clean, '# report\n')
+      let counted = 0
+      await scrubDirectory(dir, scrubber(TOKEN), (bytes) => (counted += bytes))
+      expect(counted).toBe(300_000 + '# report\n'.length)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
 })

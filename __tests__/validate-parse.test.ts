@@ -66,7 +66,9 @@ describe('reading a file with the scanner that plans the parts', () => {
       sizeBytes: bytes.length,
       records: 4,
       utf8: null,
-      unclosedQuote: null
+      unclosedQuote: null,
+      unclosedQuoteError: null,
+      bomBytes: 3
     })
   })
 

@@ -108,8 +108,12 @@ export class FaultBook {
   private rules: ActiveRule[] = []
 
   add(rule: FaultRule): void {
-    if (isAcceptFault(rule.fault) && rule.on !== 'submit' && rule.on !== 'any') {
-      throw new Error(`fault rule: '${rule.fault.kind}' applies to submit calls only`)
+    const acceptedBy =
+      rule.fault.kind === 'resetAfterAccept' ? ['submit', 'memberDelete'] : ['submit']
+    if (isAcceptFault(rule.fault) && !acceptedBy.includes(rule.on) && rule.on !== 'any') {
+      throw new Error(
+        `fault rule: '${rule.fault.kind}' applies to ${acceptedBy.join(' or ')} calls only`
+      )
     }
     const targets = TARGETS[rule.fault.kind]
     if (targets && !targets.includes(rule.on)) {
@@ -128,15 +132,18 @@ export class FaultBook {
 
   /**
    * Counts an arriving call against every rule that matches it and returns the first fault
-   * whose window covers it. Submit-only faults are counted by `accepted()` instead.
+   * whose window covers it. Faults on an accepted call are counted by `accepted()` instead.
    */
   arrival(kind: CallKind): Fault | undefined {
     return this.count(kind, (fault) => !isAcceptFault(fault))
   }
 
-  /** Counts a submit that passed every check (a job is about to be created). */
-  accepted(): AcceptFault | undefined {
-    return this.count('submit', isAcceptFault) as AcceptFault | undefined
+  /**
+   * Counts a submit that passed every check (a job is about to be created), or a member delete
+   * about to take effect (only `resetAfterAccept` applies to it).
+   */
+  accepted(kind: 'submit' | 'memberDelete' = 'submit'): AcceptFault | undefined {
+    return this.count(kind, isAcceptFault) as AcceptFault | undefined
   }
 
   private count(kind: CallKind, eligible: (fault: Fault) => boolean): Fault | undefined {

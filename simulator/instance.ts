@@ -12,8 +12,11 @@ export const LEAD_DESCRIBE_PATH = '/rest/v1/leads/describe2.json'
 export const MEMBER_DESCRIBE_PATH = '/rest/v1/programs/members/describe.json'
 export const USAGE_PATH = '/rest/v1/stats/usage.json'
 
-/** A permission a role may lack: Read-Only Assets (program, channels) or Read-Only Lead (describe). */
-export type SimPermission = 'assets' | 'lead'
+/**
+ * A permission a role may lack: Read-Only Assets (program, channels), Read-Only Lead (describe,
+ * the lead lookup, the program member export) or Read-Write Lead (the member delete).
+ */
+export type SimPermission = 'assets' | 'lead' | 'leadWrite'
 
 export interface SimStatus {
   name: string
@@ -166,7 +169,7 @@ export class Instance {
   }
 }
 
-const ACCESS_DENIED = 'Access denied'
+export const ACCESS_DENIED = 'Access denied'
 
 /** GET /rest/asset/v1/program/{id}.json: an unknown id answers success with no result. */
 export function handleProgram(ex: Exchange, instance: Instance, programId: string): void {

@@ -4,6 +4,7 @@ import { EXPORT_FIELDS, ExportQueue } from './exports.js'
 import type { ExportField } from './exports.js'
 import { requestId } from './http.js'
 import type { Exchange } from './http.js'
+import { ACCESS_DENIED } from './instance.js'
 
 /** Marketo's batch limit for a lead lookup's filterValues and a member delete's input. */
 export const MAX_BATCH = 300
@@ -40,6 +41,7 @@ export function handleLeadLookup(
   body: Buffer
 ): void {
   const params = { ...query }
+  if (!ctx.instance.allows('lead')) return ex.error('603', ACCESS_DENIED)
   if (ex.req.method === 'POST') {
     if (!isForm(ex)) return ex.error('612', 'Invalid Content Type')
     for (const [key, value] of new URLSearchParams(body.toString('utf8'))) params[key] = value
@@ -71,6 +73,7 @@ export function handleMemberDelete(
   body: Buffer
 ): void {
   if (ex.req.method !== 'POST') return ex.error('605', 'Request method not supported')
+  if (!ctx.instance.allows('leadWrite')) return ex.error('603', ACCESS_DENIED)
   if (!/application\/json/i.test(ex.req.headers['content-type'] ?? '')) {
     return ex.error('612', 'Invalid Content Type')
   }
@@ -88,7 +91,11 @@ export function handleMemberDelete(
     }
     leadIds.push(leadId)
   }
+  const fault = ctx.faults.accepted('memberDelete')
+  if (fault) ex.record.fault = ex.record.fault ? `${ex.record.fault},${fault.kind}` : fault.kind
   const result = ctx.membership.remove(programId, leadIds)
+  // The members are gone, and the answer saying so is lost on the way.
+  if (fault?.kind === 'resetAfterAccept') return ex.drop()
   ex.json({ requestId: requestId(), result, success: true })
 }
 
@@ -106,6 +113,7 @@ export function handleExportCall(
 ): void {
   const method = call === 'status' || call === 'file' ? 'GET' : 'POST'
   if (ex.req.method !== method) return ex.error('605', 'Request method not supported')
+  if (!ctx.instance.allows('lead')) return ex.error('603', ACCESS_DENIED)
   if (call === 'create') {
     const request = jsonBody(body)
     if (!isRecord(request) || !isRecord(request.filter) || !Array.isArray(request.fields)) {

@@ -7,11 +7,18 @@ import { jobPartsOf, resumeMismatch } from './jobs/resume.js'
 import { buildReport, type ReportFacts } from './report/build.js'
 import { noRowIssues, type RowIssues } from './report/row-issue-list.js'
 import { traceRowIssues } from './report/row-issues.js'
-import { checkFiles, type CheckedFiles } from './stages/check.js'
+import type { CheckedFiles } from './stages/check.js'
 import { commentOnPullRequest } from './stages/comment.js'
-import { findStage, noFilesMatched, type Discovery } from './stages/find.js'
+import type { Discovery } from './stages/find.js'
 import { importParts, type Imported } from './stages/import.js'
-import { checkInstanceStage } from './stages/instance.js'
+import {
+  checkImports,
+  checkImportsInInstance,
+  findImports,
+  mergeFound,
+  runImportsOf,
+  type FoundImport
+} from './stages/imports.js'
 import type { InstanceFacts } from './instance/types.js'
 import { readInputsStage } from './stages/inputs.js'
 import { publishRun } from './stages/publish.js'
@@ -22,6 +29,8 @@ import { systemClock } from './time.js'
 
 /** What the stages have handed on so far: a run that ends at any point reports from it. */
 interface Known {
+  /** Each import of the run with its files, as far as the stages got. */
+  imports?: FoundImport[]
   found?: Discovery
   checked?: CheckedFiles
   ledger?: JobLedger
@@ -55,16 +64,19 @@ async function runStages(
   started: number,
   known: Known
 ): Promise<Ending> {
-  const found = (known.found = await findStage(inputs, mode, core))
-  if (found.noFiles) return noFilesMatched(inputs, core)
-  const checked = (known.checked = await checkFiles(inputs, mode, found, core))
+  const finding = await findImports(inputs, mode, core)
+  known.imports = finding.imports
+  const found = (known.found = mergeFound(finding.imports))
+  if (finding.early !== undefined) return { early: finding.early }
+  if (finding.noFiles) return {}
+  const checked = (known.checked = await checkImports(inputs, mode, finding.imports, core))
   if (mode.kind === 'resume' && mode.withFiles) {
     const mismatch = resumeMismatch(found.plans, mode.batchIds)
     if (mismatch) return { early: mismatch }
   }
   const parts = jobPartsOf(mode, checked.plans)
   known.ledger = new JobLedger(parts)
-  const instance = await checkInstanceStage(inputs, mode, checked.plans, parts.length)
+  const instance = await checkImportsInInstance(inputs, mode, finding.imports, parts.length)
   if (instance.facts) known.instance = instance.facts
   // The report and the row tracing see the header each file is sent with.
   checked.plans = instance.plans
@@ -131,6 +143,7 @@ async function conclude(
     ...(files.changes ? { changes: files.changes } : {}),
     ...(known.removals ? { removals: known.removals } : {}),
     ...(known.instance ? { instance: known.instance } : {}),
+    ...(known.imports ? { imports: runImportsOf(known.imports) } : {}),
     // Broken off while importing: the jobs submitted so far, the rest not submitted.
     outcome: known.imported?.outcome ??
       known.ledger?.outcomeSoFar('the run stopped on an unexpected error') ?? { results: [] },

@@ -5,7 +5,7 @@ import { runInNewContext } from 'node:vm'
 /**
  * How the action keeps its memory flat at any file size (measured with `npm run bench`): the
  * runtime's own appetite is bounded here, first thing, through V8 flags that V8 reads when it
- * needs them (so they still work once running); uploads then call `countUploadBytes`.
+ * needs them (so they still work once running); uploads and file scrubs then call `countStreamedBytes`.
  */
 export function boundRuntimeMemory(): void {
   boundYoungGeneration()
@@ -69,25 +69,28 @@ export function youngGenerationBytes(): number {
   return getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0
 }
 
-/** Upload bytes between two collections of the young generation. */
-export const UPLOAD_BYTES_PER_COLLECTION = 8 * 2 ** 20
+/** Streamed bytes between two collections of the young generation. */
+export const STREAMED_BYTES_PER_COLLECTION = 8 * 2 ** 20
 
-let uploadedSinceCollection = 0
+let streamedSinceCollection = 0
 let collectYoungGeneration: (() => void) | undefined
 
 /**
- * Counts bytes read into fresh buffers for an upload, and collects the young generation after
- * every `UPLOAD_BYTES_PER_COLLECTION`. V8 collects it when JavaScript objects fill it, or when
- * young buffers add up to 32 MiB. An upload makes almost no objects, so its spent read buffers
- * piled up to 32 MiB between collections: measured, 26 MiB of a 100 MB import's 139 MiB peak.
- * (A buffer cannot be reused instead: nothing says when the socket is done with it.) A young
- * collection takes well under a millisecond. `gc` is exposed the way jest's --logHeapUsage does:
- * the flag, then a fresh context, whose global has it; the action's own global does not.
+ * Counts bytes read into fresh buffers by a stream that makes almost no objects (an upload, the
+ * secret scrub of a file in output-dir), and collects the young generation after every
+ * `STREAMED_BYTES_PER_COLLECTION`. V8 collects it when JavaScript objects fill it, or when young
+ * buffers add up to 32 MiB, so such a stream's spent buffers piled up to 32 MiB between
+ * collections: measured, 26 MiB of a 100 MB import's 139 MiB peak, and, scrubbing a 500 MB
+ * failures file twice, 40-60 MiB of buffers at the trace's 212-243 MiB peak (164-197 MiB with
+ * the scrub counted). (A buffer cannot be reused instead: nothing says when the socket or the
+ * next stream is done with it.) A young collection takes well under a millisecond. `gc` is
+ * exposed the way jest's --logHeapUsage does: the flag, then a fresh context, whose global has
+ * it; the action's own global does not.
  */
-export function countUploadBytes(bytes: number): void {
-  uploadedSinceCollection += bytes
-  if (uploadedSinceCollection < UPLOAD_BYTES_PER_COLLECTION) return
-  uploadedSinceCollection = 0
+export function countStreamedBytes(bytes: number): void {
+  streamedSinceCollection += bytes
+  if (streamedSinceCollection < STREAMED_BYTES_PER_COLLECTION) return
+  streamedSinceCollection = 0
   collectYoungGeneration ??= exposeYoungCollection()
   collectYoungGeneration()
 }

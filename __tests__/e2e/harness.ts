@@ -16,6 +16,7 @@ import { readZip, startResultsService, type ResultsService } from '../../testkit
 import {
   startSimulator,
   type RecordedRequest,
+  type SimJob,
   type Simulator,
   type SimulatorOptions
 } from '../../simulator/server.js'
@@ -136,6 +137,27 @@ export function emailsOf(csv: string): string[] {
     .slice(1)
     .map((line) => line.split(',')[2]!.toLowerCase())
     .filter((email) => email.includes('@'))
+}
+
+/** Jobs of the simulator as the intervals they were open: from their submit to their end. */
+export function openIntervals(jobs: SimJob[]): { start: number; end: number }[] {
+  return jobs.map((job) => ({ start: job.createdAt, end: job.endedAt ?? Number.POSITIVE_INFINITY }))
+}
+
+/** Most intervals [start, end) open at one instant; an end and a start at the same ms do not overlap. */
+export function maxOverlap(intervals: { start: number; end: number }[]): number {
+  const events = intervals.flatMap(({ start, end }) => [
+    { at: start, delta: 1 },
+    { at: end, delta: -1 }
+  ])
+  events.sort((a, b) => a.at - b.at || a.delta - b.delta)
+  let open = 0
+  let most = 0
+  for (const { delta } of events) {
+    open += delta
+    most = Math.max(most, open)
+  }
+  return most
 }
 
 /** Each of `emails` imported into program 1001 exactly once, and nothing else. */

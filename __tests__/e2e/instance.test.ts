@@ -186,6 +186,27 @@ describe('instance checks before the first submit', () => {
     expect(callsOf(sim(), 'program')).toHaveLength(0)
   })
 
+  it('reads Email Address as email in a dry run without credentials, as the import will send it', async () => {
+    const run = await runAction({
+      inputs: { ...programInputs(sim()), files: '*.csv', 'dry-run': 'true' },
+      files: { 'leads.csv': 'Email Address,firstName\nann@example.com,Ann\n' }
+    })
+    expect(run.code).toBe(0)
+    expect(errorLines(run.stdout)).toEqual([])
+    expect(run.stdout).not.toContain('no email column')
+    const offline = await runAction({
+      inputs: {
+        ...programInputs(sim()),
+        files: '*.csv',
+        'dry-run': 'true',
+        'check-instance': 'false'
+      },
+      files: { 'leads.csv': 'Email Address,firstName\nann@example.com,Ann\n' }
+    })
+    expect(offline.code).toBe(1)
+    expect(errorLines(offline.stdout).filter((l) => l.includes('no email column'))).toHaveLength(1)
+  })
+
   it('stops an Email Address column the checks could not map (603 on describe), before any submit', async () => {
     await sim.restart({ deniedPermissions: ['lead'] })
     const run = await runAction({

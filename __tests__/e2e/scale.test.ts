@@ -10,7 +10,14 @@ import { writeCsv } from '../../scripts/bench/csv.js'
 import { runAction, type ActionRun } from '../../scripts/run-action.js'
 import { SimClient } from '../../simulator/client.js'
 import type { SimJob } from '../../simulator/server.js'
-import { callsOf, FAST_RETRIES, readReport, simulatorInputs, useSimulator } from './harness.js'
+import {
+  callsOf,
+  FAST_RETRIES,
+  maxOverlap,
+  readReport,
+  simulatorInputs,
+  useSimulator
+} from './harness.js'
 
 /** chunk-size's default, 10MB (1000-based), and Marketo's own limit, 10 MiB. */
 const DEFAULT_CHUNK_BYTES = 10_000_000
@@ -35,22 +42,6 @@ async function workspace(): Promise<string> {
 function keep(run: ActionRun): ActionRun {
   cleanup.push(run.dirs.root)
   return run
-}
-
-/** Most intervals [start, end) open at one instant; an end and a start at the same ms do not overlap. */
-function maxOverlap(intervals: { start: number; end: number }[]): number {
-  const events = intervals.flatMap(({ start, end }) => [
-    { at: start, delta: 1 },
-    { at: end, delta: -1 }
-  ])
-  events.sort((a, b) => a.at - b.at || a.delta - b.delta)
-  let open = 0
-  let most = 0
-  for (const { delta } of events) {
-    open += delta
-    most = Math.max(most, open)
-  }
-  return most
 }
 
 describe('the built action at scale', () => {

@@ -1,15 +1,16 @@
 /**
- * Check throughput: what a dry run does with a file (plan its parts, then check every record:
- * quoting, encoding, fields, emails, duplicates), against a bare csv-parse pass and a bare
- * papaparse pass over the same bytes (each only counting records), and against `planFile` alone.
+ * Check throughput: what a dry run does with a file (one pass that checks every record: quoting,
+ * encoding, fields, emails, duplicates, and plans its parts), against a bare csv-parse pass and a
+ * bare papaparse pass over the same bytes (each only counting records), and against `planFile`
+ * alone.
  */
 import { parse } from 'csv-parse'
 import { createReadStream } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname } from 'node:path'
+import { basename, dirname } from 'node:path'
 import Papa from 'papaparse'
 import { planFile } from '../../src/files/index.js'
-import { preflight } from '../../src/validate/preflight.js'
+import { CheckPass } from '../../src/validate/preflight.js'
 
 export interface ChecksRun {
   bytes: number
@@ -59,11 +60,10 @@ export async function measureChecks(path: string, rounds = 2): Promise<ChecksRun
   return { bytes, rows, ...best }
 }
 
-/** The file work of a dry run: the discovery's plan, then the local checks. */
+/** The file work of a dry run: the checks and the plan in one pass, then the duplicates. */
 async function dryRun(path: string): Promise<{ rows: number; bytes: number; errors: number }> {
-  const plan = await planFile(path, { format: 'CSV', chunkSizeBytes: CHUNK_SIZE_BYTES })
-  const result = await preflight({
-    plans: [plan],
+  const pass = new CheckPass({
+    plans: [],
     problems: [],
     workspace: dirname(path),
     format: 'csv',
@@ -71,7 +71,16 @@ async function dryRun(path: string): Promise<{ rows: number; bytes: number; erro
     dryRun: true,
     scratchDir: tmpdir()
   })
-  return { rows: plan.rows, bytes: plan.sizeBytes, errors: result.summary.errors }
+  try {
+    const { plan } = await pass.file({
+      found: { path, displayPath: basename(path), format: 'CSV' }
+    })
+    const result = await pass.finish()
+    if (plan === undefined) throw new Error('the dry run planned no parts')
+    return { rows: plan.rows, bytes: plan.sizeBytes, errors: result.summary.errors }
+  } finally {
+    pass.close()
+  }
 }
 
 /** csv-parse with the options the checks used, counting records. */

@@ -22,7 +22,15 @@ export {
   type ScanOptions,
   type ScanResult
 } from './scan.js'
-export { partFileName, planFile, type PlanOptions } from './split.js'
+export {
+  bareCarriageReturns,
+  holdsBareCarriageReturn,
+  LINE_BREAK_PROBE_BYTES,
+  PartCutter,
+  partFileName,
+  planFile,
+  type PlanOptions
+} from './split.js'
 export type { ColumnMapping, FilePlan, Part } from './types.js'
 export {
   encodeHeader,

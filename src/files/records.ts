@@ -113,6 +113,16 @@ export class RecordReader {
     return this.scanner.bytes
   }
 
+  /** 3 when the file starts with a UTF-8 byte order mark, else 0. */
+  get bomBytes(): number {
+    return this.scanner.bomBytes
+  }
+
+  /** The 1-based line of the next byte pushed. */
+  get lines(): number {
+    return this.scanner.lines
+  }
+
   push(chunk: Buffer): void {
     this.chunk = chunk
     this.chunkStart = this.heldStart + this.held.length
@@ -167,33 +177,50 @@ export function parseFields(record: Buffer, format: ImportFormat): string[] {
 
 /**
  * The checks' view of a record, read by the same rules as `parseFields` without decoding the
- * fields it is not asked for: how many fields there are, and the value of one. One per file.
+ * fields it is not asked for: how many fields there are, and where one is. One per file.
  */
 export class FieldCounter {
   /** Fields of the last record read. */
   count = 0
-  /** The wanted field's value, or undefined when the record has fewer fields. */
-  value: string | undefined = undefined
+  /** The wanted field's bytes, [valueStart, valueEnd) of the record; -1 when it has fewer fields. */
+  valueStart = -1
+  valueEnd = -1
   private readonly delimiter: number
 
   constructor(format: ImportFormat) {
     this.delimiter = delimiterOf(format).charCodeAt(0)
   }
 
-  /** Reads the record `record[from, to)`. */
+  /** The wanted field's value, or undefined when the record has fewer fields. */
+  get value(): string | undefined {
+    return this.record === null || this.valueStart < 0
+      ? undefined
+      : decodeField(this.record, this.valueStart, this.valueEnd)
+  }
+
+  private record: Buffer | null = null
+
+  /** Reads the record `record[from, to)`; the value can be read until the next call. */
   read(record: Buffer, from: number, to: number, wanted: number): void {
     const length = contentEnd(record, from, to)
+    const delimiter = this.delimiter
     let count = 0
-    let value: string | undefined
+    this.valueStart = -1
+    this.valueEnd = -1
     for (let pos = from; ;) {
-      const end = fieldEnd(record, pos, length, this.delimiter)
-      if (count === wanted) value = decodeField(record, pos, end)
+      let end = pos
+      if (pos < length && record[pos] === QUOTE) end = fieldEnd(record, pos, length, delimiter)
+      else while (end < length && record[end] !== delimiter) end++
+      if (count === wanted) {
+        this.valueStart = pos
+        this.valueEnd = end
+      }
       count++
       if (end === length) break
       pos = end + 1
     }
     this.count = count
-    this.value = value
+    this.record = record
   }
 }
 

@@ -127,6 +127,11 @@ export class RecordScanner {
     return this.offset
   }
 
+  /** The 1-based line of the next byte pushed (every line feed counts, quoted ones too). */
+  get lines(): number {
+    return this.line
+  }
+
   private startWith(chunk: Buffer): void {
     if (chunk.length >= UTF8_BOM.length && UTF8_BOM.equals(chunk.subarray(0, UTF8_BOM.length))) {
       this.bomBytes = UTF8_BOM.length

@@ -38,74 +38,117 @@ export function partFileName(fileName: string, index: number, count: number): st
  * An empty or header-only file gives `rows: 0` and no parts; the caller says so.
  */
 export async function planFile(path: string, options: PlanOptions): Promise<FilePlan> {
-  const { format, chunkSizeBytes } = options
   const displayPath = options.displayPath ?? path
-  if (!Number.isSafeInteger(chunkSizeBytes) || chunkSizeBytes <= 0) {
-    throw new RangeError(
-      `chunk size must be a positive whole number of bytes, got ${chunkSizeBytes}`
-    )
-  }
-  const fileName = basename(path)
-  // The part names are known only once the count is, so reserve the framing of the longest name
-  // possible: a file of n bytes cannot have more than n parts. It costs a few bytes per part.
   const { size } = await stat(path)
-  const maxCount = Math.max(size, 1)
-  const overhead = multipartOverheadBytes(partFileName(fileName, maxCount, maxCount), format)
-
-  const ranges: PartRange[] = []
-  let headerBytes = 0
-  let part: PartRange | null = null
-
+  const cutter = new PartCutter(path, displayPath, options, size)
   const scan = await scanFile(path, {
-    format,
+    format: options.format,
     displayPath,
     readBytes: options.readBytes,
-    onHeader(start, end) {
-      headerBytes = end - start
-    },
-    onRecord(start, end, line) {
-      if (part !== null && headerBytes + (end - part.start) + overhead <= chunkSizeBytes) {
-        part.end = end
-        part.rows++
-        return
-      }
-      if (headerBytes + (end - start) + overhead > chunkSizeBytes) {
-        throw recordTooLarge(displayPath, line, end - start, headerBytes, overhead, chunkSizeBytes)
-      }
-      part = { start, end, rows: 1, firstLine: line }
-      ranges.push(part)
-    }
+    onHeader: (start, end) => cutter.header(start, end),
+    onRecord: (start, end, line) => cutter.record(start, end, line)
   })
-
   const header = scan.header ?? { start: scan.bomBytes, end: scan.bomBytes, line: 1 }
-  if (scan.rows === 0 && (await hasBareCarriageReturn(path, header, format))) {
-    throw new FileFormatError(
-      displayPath,
-      header.line,
-      'its lines end with a carriage return alone (classic Mac OS); save it with LF or CRLF line breaks'
+  if (scan.rows === 0 && (await hasBareCarriageReturn(path, header, options.format))) {
+    throw bareCarriageReturns(displayPath, header.line)
+  }
+  return cutter.plan(scan.sizeBytes, scan.rows, header)
+}
+
+/**
+ * The part cutting of `planFile`, record by record, for any pass that finds the records: each
+ * part a run of whole records that fits `chunkSizeBytes` with the header and the multipart
+ * framing. `record` throws the FileFormatError of a record that cannot fit any part.
+ */
+export class PartCutter {
+  private readonly overhead: number
+  private readonly ranges: PartRange[] = []
+  private headerBytes = 0
+  private part: PartRange | null = null
+
+  /** `sizeBytes`: the file's size, which bounds the number of parts (and so their names). */
+  constructor(
+    private readonly path: string,
+    private readonly displayPath: string,
+    private readonly options: Pick<PlanOptions, 'format' | 'chunkSizeBytes'>,
+    sizeBytes: number
+  ) {
+    const { chunkSizeBytes } = options
+    if (!Number.isSafeInteger(chunkSizeBytes) || chunkSizeBytes <= 0) {
+      throw new RangeError(
+        `chunk size must be a positive whole number of bytes, got ${chunkSizeBytes}`
+      )
+    }
+    // The part names are known only once the count is, so reserve the framing of the longest
+    // name possible: a file of n bytes cannot have more than n parts. A few bytes per part.
+    const maxCount = Math.max(sizeBytes, 1)
+    this.overhead = multipartOverheadBytes(
+      partFileName(basename(path), maxCount, maxCount),
+      options.format
     )
   }
-  const parts = ranges.map((range, i): Part => ({
-    path,
-    displayPath,
-    format,
-    index: i + 1,
-    count: ranges.length,
-    byteStart: range.start,
-    byteEnd: range.end,
-    bytes: headerBytes + (range.end - range.start),
-    rows: range.rows,
-    firstLine: range.firstLine
-  }))
-  return {
-    path,
-    displayPath,
-    format,
-    sizeBytes: scan.sizeBytes,
-    rows: scan.rows,
-    header: { start: header.start, end: header.end },
-    parts
+
+  header(start: number, end: number): void {
+    this.headerBytes = end - start
   }
+
+  record(start: number, end: number, line: number): void {
+    const { headerBytes, overhead, part } = this
+    const { chunkSizeBytes } = this.options
+    if (part !== null && headerBytes + (end - part.start) + overhead <= chunkSizeBytes) {
+      part.end = end
+      part.rows++
+      return
+    }
+    if (headerBytes + (end - start) + overhead > chunkSizeBytes) {
+      throw recordTooLarge(
+        this.displayPath,
+        line,
+        end - start,
+        headerBytes,
+        overhead,
+        chunkSizeBytes
+      )
+    }
+    this.part = { start, end, rows: 1, firstLine: line }
+    this.ranges.push(this.part)
+  }
+
+  /** The plan once the file is read: its size, data records and header range. */
+  plan(sizeBytes: number, rows: number, header: ByteRange): FilePlan {
+    const { path, displayPath, ranges, headerBytes } = this
+    const { format } = this.options
+    const parts = ranges.map((range, i): Part => ({
+      path,
+      displayPath,
+      format,
+      index: i + 1,
+      count: ranges.length,
+      byteStart: range.start,
+      byteEnd: range.end,
+      bytes: headerBytes + (range.end - range.start),
+      rows: range.rows,
+      firstLine: range.firstLine
+    }))
+    return {
+      path,
+      displayPath,
+      format,
+      sizeBytes,
+      rows,
+      header: { start: header.start, end: header.end },
+      parts
+    }
+  }
+}
+
+/** The error of a header-only file whose lines end with a carriage return alone. */
+export function bareCarriageReturns(displayPath: string, line: number): FileFormatError {
+  return new FileFormatError(
+    displayPath,
+    line,
+    'its lines end with a carriage return alone (classic Mac OS); save it with LF or CRLF line breaks'
+  )
 }
 
 interface PartRange {
@@ -140,7 +183,7 @@ const CR = 0x0d
 const LF = 0x0a
 const QUOTE = 0x22
 /** Enough of a header-only file to recognise its line breaks. */
-const LINE_BREAK_PROBE_BYTES = 64 * 1024
+export const LINE_BREAK_PROBE_BYTES = 64 * 1024
 
 /**
  * A header-only file whose one "record" holds a carriage return outside quotes not followed by a
@@ -154,13 +197,19 @@ async function hasBareCarriageReturn(
   const length = Math.min(header.end - header.start, LINE_BREAK_PROBE_BYTES)
   if (length === 0) return false
   const file = await open(path, 'r')
-  let bytes: Buffer
   try {
     const { buffer, bytesRead } = await file.read(Buffer.alloc(length), 0, length, header.start)
-    bytes = buffer.subarray(0, bytesRead)
+    return holdsBareCarriageReturn(buffer.subarray(0, bytesRead), format)
   } finally {
     await file.close()
   }
+}
+
+/**
+ * Whether the start of a header-only file's one record (`LINE_BREAK_PROBE_BYTES` of it are
+ * enough) holds a carriage return outside quotes not followed by a line feed.
+ */
+export function holdsBareCarriageReturn(bytes: Buffer, format: ImportFormat): boolean {
   // The scanner's quote rules, byte by byte: this is one record of at most 64 KiB.
   const delimiter = delimiterOf(format).charCodeAt(0)
   let inQuotes = false

@@ -4,6 +4,7 @@ import { defaultArtifactName } from './artifact-name.js'
 import { type ColumnRenames, parseColumns } from './columns.js'
 import { type Endpoint, parseEndpoint } from './endpoint.js'
 import { invalid } from './error.js'
+import { FORMAT_CHOICES, type FormatChoice, type ImportSpec, parseImports } from './imports.js'
 import { checkPatternsInside } from './patterns.js'
 import {
   parseBatchIds,
@@ -31,6 +32,14 @@ export { defaultArtifactName } from './artifact-name.js'
 export { type ColumnRenames, parseColumns } from './columns.js'
 export { type Endpoint, isLoopbackHost, parseBaseUrl, parseMunchkinId } from './endpoint.js'
 export { InputError, quoteValue, SECRET_INPUTS } from './error.js'
+export {
+  FORMAT_CHOICES,
+  type FormatChoice,
+  IMPORT_KEYS,
+  type ImportSpec,
+  IMPORTS_MAX_BYTES,
+  parseImports
+} from './imports.js'
 export {
   describeThreshold,
   MIN_CHUNK_BYTES,
@@ -127,9 +136,10 @@ export const INPUT_DEFAULTS: Readonly<Partial<Record<InputName, string>>> = {
 export const IF_NO_FILES_FOUND = ['error', 'warn', 'ignore'] as const
 export type IfNoFilesFound = (typeof IF_NO_FILES_FOUND)[number]
 
-export const FORMAT_CHOICES = ['auto', 'csv', 'tsv', 'ssv'] as const
-export type FormatChoice = (typeof FORMAT_CHOICES)[number]
-
+/**
+ * Every input, read and checked. `programId` to `changedSince` are the step's own values; what is
+ * imported where is `imports`, which holds the step's own import when `imports` is not given.
+ */
 export interface Inputs {
   /** Empty URLs only in a dry run given neither munchkin-id nor rest-url. */
   endpoint: Endpoint
@@ -137,13 +147,13 @@ export interface Inputs {
   clientId: string
   /** Empty only in a dry run. */
   clientSecret: string
-  /** Digits, no leading zeros. */
+  /** Digits, no leading zeros; empty only when `imports` gives the programs. */
   programId: string
-  /** Empty when `statusColumn` gives each row's status. */
+  /** Empty only when `imports` gives the statuses, or `statusColumn` each row's. */
   programMemberStatus: string
   /** `status-column`: the column whose value is each row's member status; it is not uploaded. */
-  statusColumn?: string
-  /** Glob patterns; empty only when `batchIds` resumes earlier jobs. */
+  statusColumn: string | undefined
+  /** Glob patterns; empty only when `batchIds` resumes earlier jobs or `imports` gives them. */
   files: string[]
   ifNoFilesFound: IfNoFilesFound
   format: FormatChoice
@@ -185,6 +195,11 @@ export interface Inputs {
   maxRemovals: Threshold
   /** Absolute; relative paths of inputs resolve against it. */
   workspace: string
+  /**
+   * What the run imports, in order: the entries of `imports`, or the one import the step's own
+   * program-id, program-member-status, files, format, columns and changed-since make.
+   */
+  imports: ImportSpec[]
 }
 
 const SECONDS_MAX = 3600
@@ -192,7 +207,8 @@ const MINUTES_MAX = 360
 
 /**
  * Reads and checks every input, throwing an InputError at the first bad one. `getInput` is
- * `core.getInput` (trimmed, empty when unset); nothing here touches the network or the disk.
+ * `core.getInput` (trimmed, empty when unset); nothing here touches the network, and the disk only
+ * to read the file `imports` may name.
  * Inputs are checked in the contract's order, except that `dry-run` is read before the
  * credentials it makes optional and `batch-ids` before the `files` it makes optional.
  */
@@ -220,17 +236,26 @@ export function readInputs(
   )
   const clientId = parseCredential('client-id', given('client-id'), dryRun)
   const clientSecret = parseCredential('client-secret', given('client-secret'), dryRun)
-  const programId = parseProgramId('program-id', given('program-id'))
+  // With imports, the step's program, status and files are only the entries' defaults.
+  const listed = given('imports') !== ''
+  const programId = listed
+    ? (optional('program-id', parseProgramId) ?? '')
+    : parseProgramId('program-id', given('program-id'))
   const statusColumn = optional('status-column', parseStatusColumn)
-  const programMemberStatus = statusColumn
-    ? refuseBoth(given('program-member-status'))
-    : parseMemberStatus('program-member-status', given('program-member-status'))
+  const programMemberStatus = listed
+    ? (optional('program-member-status', parseMemberStatus) ?? '')
+    : statusColumn
+      ? refuseBoth(given('program-member-status'))
+      : parseMemberStatus('program-member-status', given('program-member-status'))
   const batchIds = parseBatchIds('batch-ids', given('batch-ids'))
   const workspace = path.resolve(cwd, env.GITHUB_WORKSPACE || '.')
   const files = parsePatterns('files', given('files'))
   checkPatternsInside('files', files, workspace)
-  if (files.length === 0 && batchIds.length === 0) {
-    throw missingPatterns('files', ' unless batch-ids resumes earlier jobs')
+  if (!listed && files.length === 0 && batchIds.length === 0) {
+    throw missingPatterns(
+      'files',
+      ' unless batch-ids resumes earlier jobs or imports lists the imports'
+    )
   }
   const ifNoFilesFound = parseChoice(
     'if-no-files-found',
@@ -269,9 +294,10 @@ export function readInputs(
     optional('artifact-name', parseArtifactName) ??
     defaultArtifactName(env, {
       restUrl: endpoint.restUrl,
-      programId,
+      programId: listed ? 'imports' : programId,
       programMemberStatus,
-      files,
+      // With imports, the list as given tells one step from another.
+      files: listed ? [...files, given('imports')] : files,
       batchIds
     })
   const retentionDays = optional('retention-days', (input, raw) =>
@@ -300,9 +326,20 @@ export function readInputs(
   const removedRecords = parseChoice('removed-records', get('removed-records'), REMOVED_RECORDS)
   const mirror = parseBoolean('mirror', get('mirror'))
   const maxRemovals = parseThreshold('max-removals', get('max-removals'))
-  refuseUnbuilt(given)
   checkRemovals({ removedRecords, mirror, changedSince, batchIds })
-  if (statusColumn) checkStatusColumn(statusColumn, { mirror, batchIds })
+  const own = {
+    programId,
+    programMemberStatus,
+    ...(statusColumn ? { statusColumn } : {}),
+    files,
+    format,
+    columns,
+    changedSince
+  }
+  const imports = listed ? parseImports(given('imports'), own, workspace) : [own]
+  if (listed) checkImports(imports, { removedRecords, mirror })
+  const withColumn = imports.find((spec) => spec.statusColumn !== undefined)
+  if (withColumn?.statusColumn) checkStatusColumn(withColumn.statusColumn, { mirror, batchIds })
 
   return {
     endpoint,
@@ -310,7 +347,7 @@ export function readInputs(
     clientSecret,
     programId,
     programMemberStatus,
-    ...(statusColumn ? { statusColumn } : {}),
+    statusColumn,
     files,
     ifNoFilesFound,
     format,
@@ -339,7 +376,8 @@ export function readInputs(
     removedRecords,
     mirror,
     maxRemovals,
-    workspace
+    workspace,
+    imports
   }
 }
 
@@ -409,25 +447,27 @@ function checkRemovals(given: {
   }
 }
 
-/**
- * Contract inputs this version declares but does not act on yet: a value other than the default
- * is refused, before any network call, rather than silently ignored.
- */
-const UNBUILT: ReadonlyArray<{ input: InputName; idle: string; what: string }> = [
-  { input: 'imports', idle: '', what: 'several imports in one step' }
-]
-
-function refuseUnbuilt(given: (name: InputName) => string): void {
-  for (const { input, idle, what } of UNBUILT) {
-    const raw = given(input)
-    if (raw !== '' && raw !== idle) {
-      throw invalid(
-        input,
-        raw,
-        `asks for ${what}, which this version of the action does not do yet; leave ${input} ` +
-          (idle ? `as ${idle}` : 'empty')
-      )
-    }
+/** What several imports in one step cannot do yet, refused before any network call. */
+function checkImports(
+  imports: ImportSpec[],
+  given: { removedRecords: 'keep' | 'remove'; mirror: boolean }
+): void {
+  // The report has one changes section: every import reads its files against the same ref.
+  const refs = [...new Set(imports.map((spec) => spec.changedSince ?? '(none)'))]
+  if (refs.length > 1) {
+    throw invalid(
+      'imports',
+      refs.join(', '),
+      'gives the entries different changed-since refs; give every entry the same ref (or the ' +
+        'step one changed-since), or import them in steps of their own'
+    )
+  }
+  if (given.removedRecords === 'remove' || given.mirror) {
+    throw invalid(
+      given.mirror ? 'mirror' : 'removed-records',
+      given.mirror ? 'true' : 'remove',
+      'cannot be used with imports: removals go to one program; remove members in a step of its own'
+    )
   }
 }
 

@@ -1,5 +1,5 @@
 import { invalid } from './error.js'
-import type { Inputs } from './index.js'
+import type { ImportSpec, Inputs } from './index.js'
 
 /**
  * What the run does, decided once from the inputs: import the files, only check them (dry
@@ -11,7 +11,11 @@ export type RunMode =
   | { kind: 'resume'; batchIds: number[]; withFiles: boolean }
 
 /** Throws an InputError when the inputs ask for two modes at once. */
-export function runModeOf(inputs: Pick<Inputs, 'dryRun' | 'batchIds' | 'files'>): RunMode {
+export function runModeOf(
+  inputs: Pick<Inputs, 'dryRun' | 'batchIds'> & {
+    imports: ReadonlyArray<Pick<ImportSpec, 'files'>>
+  }
+): RunMode {
   const { batchIds } = inputs
   if (inputs.dryRun && batchIds.length > 0) {
     throw invalid(
@@ -21,6 +25,9 @@ export function runModeOf(inputs: Pick<Inputs, 'dryRun' | 'batchIds' | 'files'>)
     )
   }
   if (inputs.dryRun) return { kind: 'dry-run' }
-  if (batchIds.length > 0) return { kind: 'resume', batchIds, withFiles: inputs.files.length > 0 }
+  if (batchIds.length > 0) {
+    const withFiles = inputs.imports.some((spec) => spec.files.length > 0)
+    return { kind: 'resume', batchIds, withFiles }
+  }
   return { kind: 'import' }
 }

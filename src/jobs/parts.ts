@@ -21,3 +21,16 @@ export function describePart(part: JobPart): string {
     ? `${part.displayPath} (part ${part.index} of ${part.count})`
     : part.displayPath
 }
+
+/**
+ * The program and status of a part that carries its own (imports, a status column), under the
+ * names given; nothing for a part of the step's one program and status.
+ */
+export function targetFields(
+  part: JobPart,
+  programKey = 'programId',
+  statusKey = 'programMemberStatus'
+): Record<string, string> {
+  if (part.target === undefined) return {}
+  return { [programKey]: part.target.programId, [statusKey]: part.target.programMemberStatus }
+}

@@ -271,10 +271,22 @@ export class MarketoClient {
   /** Removes these leads (at most 300) from the program; Marketo's status per record, in order. */
   async deleteMembers(programId: string, leadIds: number[]): Promise<MemberDeleteResult[]> {
     const path = `/rest/v1/programs/${encodeURIComponent(programId)}/members/delete.json`
-    const result = await this.jsonCall('memberDelete', 'POST', path, {
-      input: leadIds.map((leadId) => ({ leadId }))
-    })
-    return parseDeleteResults(result, leadIds)
+    // The small JSON body is always sent whole: a lost answer may mean the delete took effect.
+    let retriedAfterLostAnswer = false
+    const result = await this.jsonCall(
+      'memberDelete',
+      'POST',
+      path,
+      { input: leadIds.map((leadId) => ({ leadId })) },
+      (event) => {
+        if (mayHaveTakenEffect(event.failure)) retriedAfterLostAnswer = true
+      }
+    )
+    const results = parseDeleteResults(result, leadIds)
+    if (!retriedAfterLostAnswer) return results
+    return results.map((record) =>
+      record.status === 'skipped' ? { ...record, afterLostAnswer: true } : record
+    )
   }
 
   /** The program, or undefined when Marketo knows none with this id. Needs Read-Only Assets. */
@@ -340,10 +352,11 @@ export class MarketoClient {
     operation: Operation,
     method: 'GET' | 'POST',
     path: string,
-    body?: Record<string, unknown>
+    body?: Record<string, unknown>,
+    onRetry?: (event: RetryEvent) => void
   ): Promise<unknown[]> {
     const url = `${this.restUrl}${path}`
-    return this.restCall(operation, undefined, (token, attempt) => {
+    return this.restCall(operation, onRetry, (token, attempt) => {
       const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
       return this.exchange(
         {

@@ -14,6 +14,11 @@ export interface MemberDeleteResult {
   status: MemberDeleteStatus
   /** Marketo's reason of a skipped record, e.g. `1004 Lead not found in program`. */
   reason?: string
+  /**
+   * Set on a skipped record when the call was sent again after an attempt whose answer was lost
+   * (a reset, a gateway error): that attempt may have deleted the member this one found gone.
+   */
+  afterLostAnswer?: true
 }
 
 export type ExportStatus =

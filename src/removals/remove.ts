@@ -30,6 +30,9 @@ export interface Removal {
 
 export const UNKNOWN_LEAD = 'unknown to Marketo'
 export const NOT_A_MEMBER = 'not a member of the program'
+export const NOT_A_MEMBER_AFTER_LOST_ANSWER =
+  'no longer a member of the program: the delete was sent again after its answer was lost, ' +
+  'so the first attempt most likely removed it'
 
 export async function removeCandidates(
   candidates: readonly RemovalCandidate[],
@@ -104,7 +107,7 @@ export async function removeCandidates(
     results.forEach((result, at) => {
       const { source, leadId } = chunk[at] as (typeof chunk)[number]
       if (result.status === 'deleted') removal.removed.push({ leadId, source })
-      else removal.notRemoved.push({ source, leadId, why: skippedWhy(result.reason) })
+      else removal.notRemoved.push({ source, leadId, why: skippedWhy(result) })
     })
     options.onCall?.(removal.removed.length)
   }
@@ -120,9 +123,14 @@ function failure(error: unknown): string {
   return `a Marketo call failed: ${messageOf(error)}`
 }
 
-/** Marketo's reason of a skipped record; its `not found in program` is said plainly. */
-function skippedWhy(reason: string | undefined): string {
+/**
+ * Marketo's reason of a skipped record; its `not found in program` is said plainly, and, after a
+ * delete sent again because its answer was lost, as what it may mean: removed by that attempt.
+ */
+function skippedWhy({ reason, afterLostAnswer }: MemberDeleteResult): string {
   if (reason === undefined) return 'skipped by Marketo'
-  if (/not (found )?in (the )?program|not a member/i.test(reason)) return NOT_A_MEMBER
+  if (/not (found )?in (the )?program|not a member/i.test(reason)) {
+    return afterLostAnswer ? NOT_A_MEMBER_AFTER_LOST_ANSWER : NOT_A_MEMBER
+  }
   return `skipped by Marketo: ${reason}`
 }

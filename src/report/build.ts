@@ -10,6 +10,7 @@ import type { InstanceFacts } from '../instance/types.js'
 import { account, type FileProblem } from './accounting.js'
 import type { RunReport } from './model.js'
 import type { RowIssues } from './row-issue-list.js'
+import { hasSections, importReport, type RunImport } from './imports.js'
 import { decideVerdict, limitsKept } from './verdict.js'
 
 /** Everything a run learned, however far it got: what the report is built from. */
@@ -33,6 +34,8 @@ export interface ReportFacts {
   early?: string
   /** An error no stage expected. */
   unexpected?: string
+  /** The run's imports as far as the stages found them. */
+  imports?: RunImport[]
 }
 
 /** The report of a run, its verdict included: the one value every output is rendered from. */
@@ -40,6 +43,10 @@ export function buildReport(facts: ReportFacts): RunReport {
   const { inputs, outcome, fileProblems } = facts
   const accounting = account(outcome.results, fileProblems)
   const dryRun = facts.mode === 'dry-run'
+  const imports =
+    facts.imports && hasSections(facts.imports, outcome.results)
+      ? importReport(facts.imports, outcome.results, inputs)
+      : undefined
   const importVerdict = decideVerdict(
     {
       totals: accounting.totals,
@@ -58,7 +65,8 @@ export function buildReport(facts: ReportFacts): RunReport {
         : {}),
       ...(outcome.stop ? { stop: outcome.stop } : {}),
       ...(facts.early ? { early: facts.early } : {}),
-      ...(facts.unexpected ? { unexpected: facts.unexpected } : {})
+      ...(facts.unexpected ? { unexpected: facts.unexpected } : {}),
+      ...(imports ? { judged: imports.judged, importLimits: imports.over } : {})
     },
     inputs
   )
@@ -85,7 +93,15 @@ export function buildReport(facts: ReportFacts): RunReport {
     ...(facts.changes ? { changes: facts.changes } : {}),
     ...(facts.removals ? { removals: facts.removals } : {}),
     ...(facts.instance ? { instance: facts.instance } : {}),
-    ...(dryRun ? {} : { limitsKept: limitsKept(accounting.totals, inputs) }),
+    ...(imports ? { imports: imports.sections } : {}),
+    ...(dryRun
+      ? {}
+      : {
+          limitsKept: [
+            ...limitsKept(accounting.totals, inputs, imports?.judged),
+            ...(imports?.within ?? [])
+          ]
+        }),
     ...(facts.unexpected ? { unexpectedError: facts.unexpected } : {}),
     verdict
   }

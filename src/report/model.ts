@@ -7,6 +7,7 @@ import type { ValidationSummary } from '../validate/types.js'
 import type { ChangeSummary } from '../changes/types.js'
 import type { RemovalOutcome } from '../removals/types.js'
 import type { InstanceFacts } from '../instance/types.js'
+import type { ImportSection } from './imports.js'
 
 /** Everything the report stages render: one value, built once the jobs have ended. */
 export interface RunReport {
@@ -41,6 +42,11 @@ export interface RunReport {
   removals?: RemovalOutcome
   /** check-instance: the program, status, columns and quota as Marketo described them. */
   instance?: InstanceFacts
+  /**
+   * With imports (or a status column): each program and status with its totals, in the order
+   * first seen; `accounting.totals` is the run's.
+   */
+  imports?: ImportSection[]
   /** Failed or warned rows within their limits, said when the step passes anyway. */
   limitsKept?: string[]
   /** An error no stage expected, after which the report holds what was known before it. */

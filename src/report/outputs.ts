@@ -1,4 +1,4 @@
-import { isBatchPart, rowsOf } from '../jobs/parts.js'
+import { isBatchPart, rowsOf, targetFields } from '../jobs/parts.js'
 import { notRemovedCount } from '../removals/types.js'
 import type { RunReport } from './model.js'
 
@@ -23,18 +23,12 @@ export function outputsOf(report: RunReport): Record<string, string> {
         rows: rowsOf(result),
         bytes: isBatchPart(result.part) ? null : result.part.bytes,
         batchId: result.batchId ?? null,
+        ...targetFields(result.part, 'program-id', 'program-member-status'),
         status: result.outcome,
         imported: perPart[index]?.imported ?? 0,
         failed: perPart[index]?.failed ?? 0,
         warned: perPart[index]?.warned ?? 0,
-        message: result.message,
-        // A part that imports into its own program and status (status-column) says which.
-        ...(result.part.target
-          ? {
-              'program-id': result.part.target.programId,
-              'program-member-status': result.part.target.programMemberStatus
-            }
-          : {})
+        message: result.message
       }))
     )
   }

@@ -1,5 +1,5 @@
 import { basename } from 'node:path'
-import { isBatchPart, rowsOf } from '../jobs/parts.js'
+import { isBatchPart, rowsOf, targetFields } from '../jobs/parts.js'
 import { removalsJson } from '../removals/summary.js'
 import type { RunReport } from './model.js'
 import { batchIdsOf } from './outputs.js'
@@ -69,12 +69,7 @@ function reportJsonFields(report: RunReport): Record<string, unknown> {
         rows: rowsOf(result),
         bytes: isBatchPart(part) ? null : part.bytes,
         batchId: result.batchId ?? null,
-        ...(part.target
-          ? {
-              programId: part.target.programId,
-              programMemberStatus: part.target.programMemberStatus
-            }
-          : {}),
+        ...targetFields(result.part),
         status: result.outcome,
         counted: perPart[index],
         marketo: { imported: result.imported, failed: result.failed, warned: result.warned },
@@ -92,6 +87,16 @@ function reportJsonFields(report: RunReport): Record<string, unknown> {
       path: relativePath,
       rows
     })),
+    ...(report.imports
+      ? {
+          imports: report.imports.map((section) => ({
+            programId: section.programId,
+            programMemberStatus: section.programMemberStatus,
+            entries: section.entries,
+            totals: section.totals
+          }))
+        }
+      : {}),
     checks: report.validation ?? null,
     changes: report.changes ?? null,
     removals: removalsJson(report.removals),

@@ -4,7 +4,7 @@ import { readRanges } from '../changes/source.js'
 import type { FilePlan, Part, SourceRecord } from '../files/index.js'
 import { recordsOf } from '../files/index.js'
 import { describePart, isBatchPart } from '../jobs/parts.js'
-import type { JobResult } from '../jobs/types.js'
+import type { JobPart, JobResult } from '../jobs/types.js'
 import { sentValues } from '../statuses/reencode.js'
 import { ArtifactNames } from './artifact-names.js'
 import { openFixFile, type FixFile, type FixFileWriter } from './fix-file.js'
@@ -84,6 +84,8 @@ export async function traceRowIssues(
 
 function tracedIn(result: JobResult, plan: FilePlan): result is TracedJob['result'] {
   if (isBatchPart(result.part) || result.part.path !== plan.path) return false
+  // A file in two imports is two plans: each traces the jobs of its own import.
+  if (!plan.parts.some((part: JobPart) => part.target === result.part.target)) return false
   if (result.batchId === undefined) return false
   return result.outcome === 'Failed' || !!result.failuresFile || !!result.warningsFile
 }

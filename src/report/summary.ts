@@ -2,6 +2,7 @@ import { formatBytes, formatCount, formatDuration, plural } from '../format.js'
 import { JOB_SUMMARY, type MarkdownSink } from '../text/untrusted.js'
 import type { RunReport } from './model.js'
 import type { RowIssueList } from './row-issue-list.js'
+import type { Totals } from './accounting.js'
 import { isBatchPart, rowsOf } from '../jobs/parts.js'
 import { changesSection } from '../changes/summary.js'
 import { removalsSection } from '../removals/summary.js'
@@ -38,6 +39,7 @@ export function renderSummary(report: RunReport, md: MarkdownSink = JOB_SUMMARY)
   if (report.stop) lines.push(`**Stopped early:** ${md.text(report.stop.message)}.`, '')
   lines.push(
     ...problems(report, md),
+    ...importsTable(report, md),
     ...instanceSection(report.instance, md),
     ...renamedSection(report, md),
     ...changesSection(report.changes, md, report.removals?.mode === 'removed-records'),
@@ -54,9 +56,11 @@ export function renderSummary(report: RunReport, md: MarkdownSink = JOB_SUMMARY)
     ...partsTable(report, md),
     ...batchIds(report)
   )
+  const what = report.imports
+    ? plural(report.imports.length, 'program and status', 'programs and statuses')
+    : `Program ${md.text(report.programId)}, status "${md.text(report.programMemberStatus)}"`
   lines.push(
-    `<sub>Program ${md.text(report.programId)}, status "${md.text(report.programMemberStatus)}" · ` +
-      `${plural(report.apiCalls, 'API call')} · ${formatDuration(report.elapsedMs)}</sub>`,
+    `<sub>${what} · ${plural(report.apiCalls, 'API call')} · ${formatDuration(report.elapsedMs)}</sub>`,
     ''
   )
   return fitToLimit(lines.join('\n'))
@@ -67,7 +71,9 @@ function headline(report: RunReport, md: MarkdownSink): string[] {
   const title = report.mode === 'dry-run' ? 'Marketo import (dry run)' : 'Marketo import'
   const mark = report.verdict.length === 0 ? '✅' : '❌'
   const since = report.changes ? ` new or changed since ${md.code(report.changes.ref)}` : ''
-  const into = `into program ${md.text(report.programId)} as "${md.text(report.programMemberStatus)}"`
+  const into = report.imports
+    ? `into ${plural(report.imports.length, 'program and status', 'programs and statuses')}`
+    : `into program ${md.text(report.programId)} as "${md.text(report.programMemberStatus)}"`
   const lines: string[] = []
   if (report.mode === 'dry-run') {
     // What would be sent: the files with errors are not.
@@ -103,6 +109,27 @@ function totalsTable(report: RunReport): string[] {
     '| | rows |',
     '| --- | ---: |',
     ...rows.map(([label, value]) => `| ${label} | ${formatCount(value)} |`)
+  ]
+}
+
+/** With imports: a row per program and status with its totals, and the run's total. */
+function importsTable(report: RunReport, md: MarkdownSink): string[] {
+  if (!report.imports) return []
+  const row = (label: string, t: Totals): string =>
+    `| ${label} | ${[t.rowsTotal, t.rowsSubmitted, t.rowsImported, t.rowsWarned, t.rowsFailed, t.rowsNotSubmitted].map(formatCount).join(' | ')} |`
+  return [
+    '#### Imports',
+    '',
+    '| program | status | entries | rows | submitted | imported | with a warning | failed | not submitted |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...report.imports.map((section) =>
+      row(
+        `${md.text(section.programId)} | ${md.text(section.programMemberStatus)} | ${section.entries.join(', ')}`,
+        section.totals
+      )
+    ),
+    row('**Run total** | |', report.accounting.totals),
+    ''
   ]
 }
 

@@ -29,31 +29,55 @@ export interface VerdictFacts {
   early?: string
   /** An error no stage expected; the report holds what was known before it. */
   unexpected?: string
+  /**
+   * The totals the run's max-failed-rows and max-warning-rows judge, when some imports have
+   * limits of their own (their rows are judged by those instead); default `totals`.
+   */
+  judged?: { failed?: Totals; warned?: Totals }
+  /** Imports over limits of their own, one line each naming the import. */
+  importLimits?: string[]
+}
+
+/** The failed and warned rows of some totals against their limits: each over or within. */
+export interface LimitJudgement {
+  over: string[]
+  within: string[]
+}
+
+/** Failed rows against `threshold`, of the rows submitted. */
+export function judgeFailed(totals: Totals, threshold: Threshold): LimitJudgement {
+  const limit = thresholdLimit(threshold, totals.rowsSubmitted)
+  const text = `${plural(totals.rowsFailed, 'row')} failed, limit ${limitText(threshold, totals.rowsSubmitted)}`
+  if (totals.rowsFailed > limit) return { over: [`${text}: failing the step`], within: [] }
+  return { over: [], within: totals.rowsFailed > 0 ? [`${text}: within the limit`] : [] }
+}
+
+/** Rows imported with a warning against `threshold` (undefined: no limit). */
+export function judgeWarned(totals: Totals, threshold: Threshold | undefined): LimitJudgement {
+  const limit = threshold
+    ? thresholdLimit(threshold, totals.rowsSubmitted)
+    : Number.POSITIVE_INFINITY
+  const text =
+    `${plural(totals.rowsWarned, 'row')} imported with a warning, limit ` +
+    (threshold ? limitText(threshold, totals.rowsSubmitted) : 'none')
+  if (totals.rowsWarned > limit) return { over: [`${text}: failing the step`], within: [] }
+  return { over: [], within: totals.rowsWarned > 0 ? [`${text}: within the limit`] : [] }
 }
 
 /**
  * Failed and warned rows that stayed within their limits, said as plainly as a failure would be
- * ("1 row failed, limit 1: within the limit"), so a passing step does not hide them.
+ * ("1 row failed, limit 1: within the limit"), so a passing step does not hide them. `judged`
+ * are the totals the run's limits apply to, when imports with limits of their own are left out.
  */
-export function limitsKept(totals: VerdictFacts['totals'], rules: VerdictRules): string[] {
-  const kept: string[] = []
-  const failedLimit = thresholdLimit(rules.maxFailedRows, totals.rowsSubmitted)
-  if (totals.rowsFailed > 0 && totals.rowsFailed <= failedLimit) {
-    kept.push(
-      `${plural(totals.rowsFailed, 'row')} failed, limit ${limitText(rules.maxFailedRows, totals.rowsSubmitted)}: within the limit`
-    )
-  }
-  const warningLimit = rules.maxWarningRows
-    ? thresholdLimit(rules.maxWarningRows, totals.rowsSubmitted)
-    : Number.POSITIVE_INFINITY
-  if (totals.rowsWarned > 0 && totals.rowsWarned <= warningLimit) {
-    kept.push(
-      `${plural(totals.rowsWarned, 'row')} imported with a warning, limit ` +
-        (rules.maxWarningRows ? limitText(rules.maxWarningRows, totals.rowsSubmitted) : 'none') +
-        ': within the limit'
-    )
-  }
-  return kept
+export function limitsKept(
+  totals: VerdictFacts['totals'],
+  rules: VerdictRules,
+  judged: VerdictFacts['judged'] = {}
+): string[] {
+  return [
+    ...judgeFailed(judged.failed ?? totals, rules.maxFailedRows).within,
+    ...judgeWarned(judged.warned ?? totals, rules.maxWarningRows).within
+  ]
 }
 
 /**
@@ -89,21 +113,10 @@ export function decideVerdict(facts: VerdictFacts, rules: VerdictRules): string[
     }
     return dry
   }
-  const failedLimit = thresholdLimit(rules.maxFailedRows, totals.rowsSubmitted)
-  if (totals.rowsFailed > failedLimit) {
-    reasons.push(
-      `${plural(totals.rowsFailed, 'row')} failed, limit ${limitText(rules.maxFailedRows, totals.rowsSubmitted)}: failing the step`
-    )
-  }
-  if (rules.maxWarningRows) {
-    const warningLimit = thresholdLimit(rules.maxWarningRows, totals.rowsSubmitted)
-    if (totals.rowsWarned > warningLimit) {
-      reasons.push(
-        `${plural(totals.rowsWarned, 'row')} imported with a warning, limit ` +
-          `${limitText(rules.maxWarningRows, totals.rowsSubmitted)}: failing the step`
-      )
-    }
-  }
+  const judged = facts.judged ?? {}
+  reasons.push(...judgeFailed(judged.failed ?? totals, rules.maxFailedRows).over)
+  reasons.push(...judgeWarned(judged.warned ?? totals, rules.maxWarningRows).over)
+  reasons.push(...(facts.importLimits ?? []))
   const failedJobs = results.filter((r) => r.outcome === 'Failed')
   if (failedJobs.length > 0) {
     const first = failedJobs[0] as JobResult

@@ -10,7 +10,7 @@ import { selectChanged } from '../changes/select.js'
 import { removedAnnotations } from '../changes/summary.js'
 import type { ChangeSummary } from '../changes/types.js'
 import type { RemovalCandidate } from '../removals/types.js'
-import { describeStatuses, groupByStatus } from '../statuses/group.js'
+import { describeStatuses, statusRegrouper } from '../statuses/group.js'
 import { describeFinding, preflight } from '../validate/preflight.js'
 import type { ValidationSummary } from '../validate/types.js'
 import type { Log } from '../log.js'
@@ -52,7 +52,12 @@ export async function checkFiles(
   // The instance checks run before the first submit of an import, and in a dry run given
   // credentials: then they, not a guess from the header's spelling, judge the column names.
   const instanceChecked = inputs.checkInstance && (!inputs.dryRun || hasCredentials(inputs))
-  const renames = locallyKnownRenames(inputs.columns, inputs.mapDisplayNames && instanceChecked)
+  // `Email Address`, the display name of email, is mapped wherever the instance checks will run
+  // at import time: a dry run without credentials judges the file as that import will send it.
+  const renames = locallyKnownRenames(
+    inputs.columns,
+    inputs.mapDisplayNames && inputs.checkInstance
+  )
   const selection = ref
     ? await log.group(`Selecting the records new or changed since ${ref}`, async () => {
         const selected = await selectChanged(found.plans, {
@@ -72,21 +77,19 @@ export async function checkFiles(
         return selected
       })
     : undefined
+  const plans = selection?.plans ?? found.plans
   const column = inputs.statusColumn
-  const grouped = column
-    ? await log.group(`Grouping the rows by their status in column "${column}"`, async () => {
-        const byStatus = await groupByStatus(selection?.plans ?? found.plans, {
-          column,
-          programId: inputs.programId,
-          chunkSizeBytes: inputs.chunkSizeBytes,
-          renames,
-          ...(selection ? { selectedLines: selection.selectedLines } : {})
-        })
-        for (const [file, statuses] of byStatus.statuses) log.info(describeStatuses(file, statuses))
-        return byStatus
+  // status-column: each file that passes its checks is planned again, its parts by status.
+  const regroup = column
+    ? statusRegrouper({
+        column,
+        programId: inputs.programId,
+        chunkSizeBytes: inputs.chunkSizeBytes,
+        renames,
+        ...(selection ? { selectedLines: selection.selectedLines } : {}),
+        onFile: (file, statuses) => log.info(describeStatuses(file, statuses))
       })
     : undefined
-  const plans = grouped?.plans ?? selection?.plans ?? found.plans
   const checked = await log.group(
     `Checking ${plural(plans.length + found.problems.length, 'file')}`,
     async () => {
@@ -101,7 +104,7 @@ export async function checkFiles(
         scratchDir: inputs.scratchDir,
         renames,
         columnsCheckedByInstance: instanceChecked,
-        ...(grouped ? { rowFindings: grouped.findings } : {}),
+        ...(regroup ? { regroup } : {}),
         ...(selection && ref ? { selection: { ref, selectedLines: selection.selectedLines } } : {})
       })
       const { errors, warnings, notices } = result.summary

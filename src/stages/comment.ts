@@ -44,9 +44,10 @@ export async function commentOnPullRequest(
   const marker = commentMarker({
     workflow: env['GITHUB_WORKFLOW'] ?? '',
     job: env['GITHUB_JOB'] ?? '',
-    programId: inputs.programId,
-    programMemberStatus: inputs.programMemberStatus,
-    files: inputs.files
+    // One import: the step's program, status and files; several: each import's.
+    programId: inputs.imports.map((spec) => spec.programId).join(','),
+    programMemberStatus: inputs.imports.map((spec) => spec.programMemberStatus).join(','),
+    files: inputs.imports.flatMap((spec) => spec.files)
   })
   const runUrl =
     env['GITHUB_SERVER_URL'] && env['GITHUB_REPOSITORY'] && env['GITHUB_RUN_ID']

@@ -1,11 +1,12 @@
 import { realpath } from 'node:fs/promises'
 import { relative, sep } from 'node:path'
-import { detectFormat, FileFormatError, planFile, readHead, type FilePlan } from '../files/index.js'
+import { detectFormat, planFile, readHead, type FilePlan } from '../files/index.js'
+import { problemOf } from '../validate/preflight.js'
 import type { Inputs } from '../inputs/index.js'
 import type { RunMode } from '../inputs/run-mode.js'
 import type { FileProblem } from '../report/accounting.js'
 import { findFiles } from '../github/glob.js'
-import { formatBytes, messageOf, plural } from '../format.js'
+import { formatBytes, plural } from '../format.js'
 import { isWithin } from '../files/workspace.js'
 import type { Log } from '../log.js'
 
@@ -108,14 +109,7 @@ export async function discover(inputs: Inputs): Promise<Discovery> {
         await planFile(path, { format, chunkSizeBytes: inputs.chunkSizeBytes, displayPath })
       )
     } catch (error) {
-      if (!(error instanceof FileFormatError)) {
-        const message = messageOf(error)
-        problems.push({ displayPath, rows: 0, message: `cannot be read: ${message}` })
-        continue
-      }
-      // "<file> line N: detail": the file is known, the line goes to the annotation.
-      const detail = error.message.slice(`${error.file} `.length)
-      problems.push({ displayPath, rows: 0, message: detail, line: error.line })
+      problems.push(problemOf(displayPath, error))
     }
   }
   return { noFiles: paths.length === 0, plans, problems, notices }

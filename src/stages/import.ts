@@ -13,7 +13,7 @@ import {
   runImportJobs,
   type ScheduleOutcome
 } from '../jobs/scheduler.js'
-import type { ImportApi, JobPart } from '../jobs/types.js'
+import type { ImportApi, ImportTarget, JobPart } from '../jobs/types.js'
 import { DEFAULT_LIMITS, MarketoClient, type MarketoClientOptions } from '../marketo/index.js'
 import { batchIdsOutput } from '../report/outputs.js'
 import { collectRowFiles, type RowFileApi } from '../report/row-files.js'
@@ -21,7 +21,7 @@ import { scrubFile } from '../report/scrub-files.js'
 import type { SecretScrubber } from '../text/secrets.js'
 import { ResumeApi } from '../jobs/resume.js'
 import { realSleep, systemClock } from '../time.js'
-import { countUploadBytes } from '../memory.js'
+import { countStreamedBytes } from '../memory.js'
 
 export interface Imported {
   outcome: ScheduleOutcome
@@ -53,7 +53,7 @@ export async function importParts(
     }
   }
   await mkdir(inputs.outputDir, { recursive: true })
-  const byPath = new Map(plans.map((plan) => [plan.path, plan]))
+  const planOf = planLookup(plans)
   const cancel = cancelOnSignals()
   try {
     const { client, cancel: abortClient } = shared ?? runClientOf(inputs)
@@ -71,12 +71,17 @@ export async function importParts(
         sent.reduce((total, part) => total + (isBatchPart(part) ? 0 : part.rows), 0),
         'row'
       )
-      const as = inputs.statusColumn
-        ? `with each row's status (column "${inputs.statusColumn}")`
-        : `as "${inputs.programMemberStatus}"`
+      const targets = new Set(
+        sent.map((part) =>
+          part.target ? `${part.target.programId}\u0000${part.target.programMemberStatus}` : ''
+        )
+      )
+      const into =
+        targets.size > 1 || sent.some((part) => part.target)
+          ? `into ${plural(targets.size, 'program and status', 'programs and statuses')}`
+          : `into program ${inputs.programId} as "${inputs.programMemberStatus}"`
       core.info(
-        `Importing ${rows} in ${plural(sent.length, 'part')} into program ${inputs.programId} ` +
-          `${as}, up to ${inputs.maxConcurrentJobs} jobs at once`
+        `Importing ${rows} in ${plural(sent.length, 'part')} ${into}, up to ${inputs.maxConcurrentJobs} jobs at once`
       )
     }
     const marketo = scrubbedMarketo(client, secrets)
@@ -96,9 +101,9 @@ export async function importParts(
         sleep: realSleep,
         controller: cancel.controller,
         // Resuming uploads nothing: the adapter answers without opening the source.
-        sourceOf: (part: Part) => {
-          const plan = byPath.get(part.path) as FilePlan
-          return sourceOfPart(part, plan.header, plan.sentHeader?.bytes)
+        sourceOf: (part: JobPart) => {
+          const plan = planOf(part)
+          return sourceOfPart(part as Part, plan.header, plan.sentHeader?.bytes)
         },
         onSubmitted: (result) => {
           ledger.record(result)
@@ -128,6 +133,27 @@ export async function importParts(
   }
 }
 
+/**
+ * The plan each part is sent from: by its import and its file, since one file in two imports is
+ * two plans (their headers may be sent renamed differently). The stages after the local checks
+ * may copy parts, never their target.
+ */
+function planLookup(plans: FilePlan[]): (part: JobPart) => FilePlan {
+  const byTarget = new Map<ImportTarget | undefined, Map<string, FilePlan>>()
+  for (const plan of plans) {
+    for (const part of plan.parts as JobPart[]) {
+      const byPath = byTarget.get(part.target) ?? new Map<string, FilePlan>()
+      byPath.set(plan.path, plan)
+      byTarget.set(part.target, byPath)
+    }
+  }
+  return (part) => {
+    const plan = byTarget.get(part.target)?.get((part as Part).path)
+    if (plan === undefined) throw new Error(`no plan for ${describePart(part)}`)
+    return plan
+  }
+}
+
 /** The run's one Marketo client (one token for the instance checks and the import), and its abort. */
 export interface RunClient {
   client: MarketoClient
@@ -141,7 +167,7 @@ export function runClientOf(inputs: Inputs): RunClient {
     clientId: inputs.clientId,
     clientSecret: inputs.clientSecret,
     onSecret: (token) => core.setSecret(token),
-    onUploadBytes: countUploadBytes,
+    onUploadBytes: countStreamedBytes,
     ...scaledTimes(process.env),
     ...requestTimeouts(process.env),
     signal: cancel.signal,
@@ -172,7 +198,7 @@ function scrubbedMarketo(client: MarketoClient, scrubber: SecretScrubber): Impor
     (kind: 'downloadFailures' | 'downloadWarnings') =>
     async (batchId: number, path: string): Promise<boolean> => {
       const saved = await client[kind](batchId, path).catch(clean)
-      if (saved) await scrubFile(path, scrubber)
+      if (saved) await scrubFile(path, scrubber, countStreamedBytes)
       return saved
     }
   return {

@@ -17,9 +17,10 @@ import type { Inputs } from '../inputs/index.js'
 import type { RunMode } from '../inputs/run-mode.js'
 import { runInstanceChecks } from '../instance/run.js'
 import { sentColumns } from '../statuses/group.js'
-import { statusesOf, type ChannelStatuses } from '../statuses/order.js'
+import { statusesOf, type ProgramStatuses } from '../statuses/order.js'
 import type { InstanceFacts } from '../instance/types.js'
-import { MarketoApiError } from '../marketo/index.js'
+import { MarketoApiError, type MarketoClient } from '../marketo/index.js'
+import type { InstanceApi } from '../instance/run.js'
 import { cancelOnSignals, runClientOf, type RunClient } from './import.js'
 
 export interface InstanceStage {
@@ -31,7 +32,7 @@ export interface InstanceStage {
   /** Why the run stops before submitting; the lines are each logged as an error. */
   stop?: string
   /** status-column: its statuses as the channel knows them, to order (and hold) their parts. */
-  statuses?: ChannelStatuses
+  statuses?: ProgramStatuses
 }
 
 /** A dry run may ask Marketo (read-only calls) when it is given the credentials to. */
@@ -39,11 +40,16 @@ export function hasCredentials(inputs: Inputs): boolean {
   return inputs.endpoint.restUrl !== '' && inputs.clientId !== '' && inputs.clientSecret !== ''
 }
 
+/**
+ * `parts` is the run's, for the quota; `shared` is the client of an earlier import's checks, for
+ * the run's imports to share one token.
+ */
 export async function checkInstanceStage(
   inputs: Inputs,
   mode: RunMode,
   plans: FilePlan[],
-  parts: number
+  parts: number,
+  sharedClient?: RunClient
 ): Promise<InstanceStage> {
   const originals = await Promise.all(plans.map(readHeader))
   // The status column is not sent: neither checked as a field nor in the sent header.
@@ -73,7 +79,7 @@ export async function checkInstanceStage(
   }
   const cancel = cancelOnSignals()
   try {
-    const shared = runClientOf(inputs)
+    const shared = sharedClient ?? runClientOf(inputs)
     const { client } = shared
     cancel.signal.addEventListener('abort', () => shared.cancel.abort(cancel.signal.reason), {
       once: true
@@ -85,7 +91,7 @@ export async function checkInstanceStage(
     const checked = await core
       .group('Checking the program, status, columns and quota in Marketo', () =>
         runInstanceChecks(
-          client,
+          onceEach(client),
           {
             programId: inputs.programId,
             programMemberStatus: inputs.programMemberStatus,
@@ -136,7 +142,7 @@ export async function checkInstanceStage(
         plans: sent,
         client: shared,
         facts: checked.facts,
-        ...(checked.statuses ? { statuses: checked.statuses } : {})
+        ...(checked.statuses ? { statuses: new Map([[inputs.programId, checked.statuses]]) } : {})
       }
     }
     return {
@@ -151,4 +157,33 @@ export async function checkInstanceStage(
   } finally {
     cancel.dispose()
   }
+}
+
+const instanceApis = new WeakMap<MarketoClient, InstanceApi>()
+
+/**
+ * The client's instance calls, the channels, field descriptions and daily usage asked once per
+ * run however many imports are checked; each program is asked for once per import.
+ */
+function onceEach(client: MarketoClient): InstanceApi {
+  const known = instanceApis.get(client)
+  if (known) return known
+  const once = <T>(ask: () => Promise<T>): (() => Promise<T>) => {
+    let answer: Promise<T> | undefined
+    return () => (answer ??= ask())
+  }
+  const channels = once(() => client.getChannels())
+  const fields = {
+    lead: once(() => client.describeFields('lead')),
+    member: once(() => client.describeFields('member'))
+  }
+  const usage = once(() => client.getDailyUsage())
+  const api: InstanceApi = {
+    getProgram: (programId) => client.getProgram(programId),
+    getChannels: channels,
+    describeFields: (of) => fields[of](),
+    getDailyUsage: usage
+  }
+  instanceApis.set(client, api)
+  return api
 }

@@ -15,6 +15,7 @@ import { reportJsonChunks } from '../report/report-json.js'
 import { renderReportMarkdown } from '../report/report-md.js'
 import { discardRowIssues, eachRowIssue } from '../report/row-issue-list.js'
 import { scrubDirectory } from '../report/scrub-files.js'
+import { countStreamedBytes } from '../memory.js'
 import { renderSummary } from '../report/summary.js'
 import type { SecretScrubber } from '../text/secrets.js'
 import { capAnnotations } from '../validate/annotations.js'
@@ -81,7 +82,7 @@ export async function publishReport(
     )
     await writeFile(join(inputs.outputDir, 'report.md'), scrub(renderReportMarkdown(report)))
     // The last pass before anything leaves: Marketo's files and the fix-and-retry files too.
-    if (toolkit.secrets) await scrubDirectory(inputs.outputDir, toolkit.secrets)
+    if (toolkit.secrets) await scrubDirectory(inputs.outputDir, toolkit.secrets, countStreamedBytes)
     toolkit.setOutput('report-path', reportPath)
   } catch (error) {
     toolkit.warning(`Could not write ${reportPath}: ${messageOf(error)}`)

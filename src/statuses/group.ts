@@ -238,24 +238,18 @@ export async function groupFileByStatus(
 /** Different values past which a status column is surely the wrong column (a channel has few). */
 export const MAX_STATUSES = 100
 
-export interface GroupedFiles {
-  plans: FilePlan[]
-  /** Per file (by displayed path), its statuses. */
-  statuses: Map<string, StatusRows[]>
-  findings: StatusFinding[]
-}
-
 /**
- * Every planned file grouped by status (a planned file is one the decoder reads to its end).
- * Throws an InputError for a file without the column, or with more different values in it than
- * any channel has statuses.
+ * How the local checks plan again each file that passed them, grouped by status: its (selected)
+ * records read once more, `onFile` told its statuses. Throws an InputError for a file without
+ * the column, or with more different values in it than any channel has statuses.
  */
-export async function groupByStatus(
-  plans: FilePlan[],
-  options: Omit<GroupFileOptions, 'selected'> & { selectedLines?: Map<string, Set<number>> }
-): Promise<GroupedFiles> {
-  const grouped: GroupedFiles = { plans: [], statuses: new Map(), findings: [] }
-  for (const plan of plans) {
+export function statusRegrouper(
+  options: Omit<GroupFileOptions, 'selected'> & {
+    selectedLines?: Map<string, Set<number>>
+    onFile?: (displayPath: string, statuses: StatusRows[]) => void
+  }
+): (plan: FilePlan) => Promise<GroupedFile> {
+  return async (plan) => {
     const lines = options.selectedLines?.get(plan.path)
     const file = await groupFileByStatus(plan, {
       ...options,
@@ -269,11 +263,9 @@ export async function groupByStatus(
           `channel has statuses (at most ${MAX_STATUSES} here): give the column of each row's member status`
       )
     }
-    grouped.plans.push(file.plan)
-    grouped.statuses.set(plan.displayPath, file.statuses)
-    for (const finding of file.findings) grouped.findings.push(finding)
+    options.onFile?.(plan.displayPath, file.statuses)
+    return file
   }
-  return grouped
 }
 
 /** A status as logs and messages show it: quoted, and never a value that looks like an email. */

@@ -5,6 +5,7 @@
  */
 import type { FilePlan } from '../files/index.js'
 import { checkStatus } from '../instance/checks.js'
+import { isBatchPart } from '../jobs/parts.js'
 import type { JobPart } from '../jobs/types.js'
 import type { ChannelInfo } from '../marketo/index.js'
 import { plural } from '../format.js'
@@ -49,29 +50,56 @@ export function judgeStatuses(
   return judged
 }
 
-/**
- * The parts in the order they are submitted: without word from the channel, as planned (file
- * order); with it, the parts of a status in the order of its progression steps (stable: the same
- * step keeps file order), and a part of an unknown status held back, naming its first line.
- */
-export function submitOrder(parts: JobPart[], judged: ChannelStatuses | undefined): JobPart[] {
-  if (judged === undefined) return parts
-  // Parts of no known step (held, or without a status) go last, in file order.
-  const last = Number.MAX_SAFE_INTEGER
-  const stepOf = (part: JobPart): number => {
-    const status = part.target?.programMemberStatus
-    return status === undefined ? last : (judged.steps.get(status) ?? last)
+/** Per program id, the statuses of its status columns as its channel knows them. */
+export type ProgramStatuses = Map<string, ChannelStatuses>
+
+/** Adds `more` to `into`: two imports into one program each judged the statuses they found. */
+export function addStatuses(into: ProgramStatuses, more: ProgramStatuses | undefined): void {
+  for (const [programId, statuses] of more ?? []) {
+    const known = into.get(programId)
+    if (known === undefined) {
+      into.set(programId, statuses)
+      continue
+    }
+    for (const [status, step] of statuses.steps) known.steps.set(status, step)
+    for (const [status, why] of statuses.unknown) known.unknown.set(status, why)
   }
-  return parts
-    .map((part, at) => {
-      const status = part.target?.programMemberStatus
-      const unknown = status === undefined ? undefined : judged.unknown.get(status)
-      if (unknown === undefined || part.held !== undefined || !('rows' in part)) {
-        return { part, at }
-      }
-      const held = `not submitted: ${unknown.replace(/\.$/, '')}; ${plural(part.rows, 'row')}, first on line ${part.firstLine}`
-      return { part: { ...part, held }, at }
+}
+
+/**
+ * The parts in the order they are submitted: without word from a program's channel, as planned
+ * (file order); with it, that program's parts take the places they had, in the order of the
+ * progression steps (stable: the same step keeps file order), and a part of an unknown status is
+ * held back, naming its first line. Other parts keep their places.
+ */
+export function submitOrder(parts: JobPart[], judged: ProgramStatuses | undefined): JobPart[] {
+  if (judged === undefined || judged.size === 0) return parts
+  // Parts of no known step (held, or an unknown status) go last among their program's.
+  const last = Number.MAX_SAFE_INTEGER
+  const ordered = [...parts]
+  for (const [programId, statuses] of judged) {
+    const places: number[] = []
+    parts.forEach((part, at) => {
+      if (part.target?.programId === programId && !isBatchPart(part)) places.push(at)
     })
-    .sort((a, b) => stepOf(a.part) - stepOf(b.part) || a.at - b.at)
-    .map(({ part }) => part)
+    const mine = places.map((at, order) => {
+      const part = parts[at] as JobPart
+      const status = part.target?.programMemberStatus ?? ''
+      const unknown = statuses.unknown.get(status)
+      const held =
+        unknown === undefined || part.held !== undefined || isBatchPart(part)
+          ? part
+          : {
+              ...part,
+              held: `not submitted: ${unknown.replace(/\.$/, '')}; ${plural(part.rows, 'row')}, first on line ${part.firstLine}`
+            }
+      const step = held.held === undefined ? (statuses.steps.get(status) ?? last) : last
+      return { part: held, step, order }
+    })
+    mine.sort((a, b) => a.step - b.step || a.order - b.order)
+    places.forEach((at, i) => {
+      ordered[at] = (mine[i] as (typeof mine)[number]).part
+    })
+  }
+  return ordered
 }

@@ -1,24 +1,33 @@
 import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import {
+  bareCarriageReturns,
   delimiterOf,
   FieldCounter,
   FileFormatError,
+  holdsBareCarriageReturn,
+  LINE_BREAK_PROBE_BYTES,
   parseFields,
+  PartCutter,
   partFileName,
-  readRecords
+  readRecords,
+  type ByteRange,
+  type FilePlan,
+  type PlanOptions
 } from '../files/index.js'
 import { formatBytes, messageOf } from '../format.js'
 import { MARKETO_MAX_BODY_BYTES, multipartOverheadBytes } from '../marketo/multipart.js'
 import type { ImportFormat } from '../marketo/types.js'
 import { renameColumns } from '../files/sent-header.js'
 import { EmailFingerprints } from './duplicates.js'
+import { EmailBytes, EmailRead } from './email-bytes.js'
 import type { Findings } from './findings.js'
 import {
   CHECK_READ_BYTES,
   parseChecked,
   type CheckedRecordVisitor,
-  type ParseOptions
+  type ParseOptions,
+  type ParseResult
 } from './parse.js'
 import {
   delimiterContradiction,
@@ -76,15 +85,27 @@ export class CheckRun {
   }
 }
 
+/** A file checked and planned in one pass. */
+export interface CheckedPlan {
+  check: FileCheck
+  /** Its parts, as `planFile` cuts them; or what `planFile` would have thrown instead. */
+  plan: FilePlan | { error: unknown }
+}
+
+/** What the pass needs to plan the parts, as `planFile` takes it. */
+export type PartsToPlan = Pick<PlanOptions, 'chunkSizeBytes'>
+
 /**
- * Checks one file, reading it once: the encoding, the quoting, the header, then every record.
- * Reports into `run.findings` (duplicates come later, from `findDuplicates`); returns the counts.
+ * Checks one file and cuts it into parts in the same read: the encoding, the quoting, the header,
+ * then every record. Reports into `run.findings` (duplicates come later, from `findDuplicates`).
+ * The plan is the one `planFile` gives, and a file `planFile` refuses is still checked through.
  */
-export async function checkFile(
+export async function checkAndPlan(
   file: FileToCheck,
   run: CheckRun,
+  parts: PartsToPlan,
   options: ParseOptions = {}
-): Promise<FileCheck> {
+): Promise<CheckedPlan> {
   const { displayPath, format } = file
   run.findings.addFile(displayPath)
   const result: FileCheck = { path: file.path, displayPath, rows: 0, errors: 0 }
@@ -103,8 +124,9 @@ export async function checkFile(
     size = (await stat(file.path)).size
   } catch (cause) {
     error('unreadable', null, `cannot be read: ${messageOf(cause)}`)
-    return result
+    return { check: result, plan: { error: cause } }
   }
+  const cutter = new PartCutter(file.path, displayPath, { format, ...parts }, size)
   // The framing of the longest part name this file could get, as the planner reserves it.
   const longest = Math.max(size, 1)
   const overhead = multipartOverheadBytes(
@@ -113,57 +135,71 @@ export async function checkFile(
   )
   const delimiter = delimiterOf(format)
   let header: string[] = []
+  let headerRange: ByteRange & { line: number } = { start: 0, end: 0, line: 1 }
+  /** The start of a header-only file's record, to tell a classic Mac OS file by. */
+  let headerProbe: Buffer | null = null
+  let planError: unknown
   let maxRecordBytes = 0
   let emailAt = -1
   let rowsChecked = true
   const counter = new FieldCounter(format)
+  const emailBytes = new EmailBytes()
+  const selected = file.selected
 
   const visit: CheckedRecordVisitor = (index, bytes, from, start, end, line) => {
-    if (index === 0) {
-      header = renameColumns(
-        parseFields(bytes.subarray(from, from + end - start), format),
-        file.renames ?? new Map()
-      ).columns
-      maxRecordBytes = MARKETO_MAX_BODY_BYTES - (end - start) - overhead
-      if (header.some((name) => name.includes('\r'))) {
-        // A file saved with classic Mac OS line breaks reads as one long header.
-        error(
-          'line-breaks',
-          line,
-          'the header holds a carriage return: the lines end with a carriage return alone ' +
-            '(classic Mac OS); save the file with LF or CRLF line breaks'
-        )
-        rowsChecked = false
-        return
+    if (index > 0) {
+      result.rows++
+      if (planError === undefined) {
+        try {
+          cutter.record(start, end, line)
+        } catch (cause) {
+          planError = cause
+        }
       }
-      const contradiction =
-        header.length === 1
-          ? delimiterContradiction(header[0] as string, format, delimiter)
-          : undefined
-      if (contradiction !== undefined) {
-        error('delimiter', line, contradiction)
-        rowsChecked = false
-        return
-      }
-      const email = emailColumn(header)
-      if ('problem' in email) error('no-email-column', line, email.problem)
-      else emailAt = email.index
-      const restNames = !file.columnsCheckedByInstance
-      for (const warning of headerNameWarnings(header, { restNames })) {
-        run.findings.add('header-name', displayPath, line, warning.message)
-      }
+      if (rowsChecked) checkRow(bytes, from, end - start, line)
       return
     }
-    result.rows++
-    if (rowsChecked) checkRow(bytes, from, end - start, line)
+    headerRange = { start, end, line }
+    cutter.header(start, end)
+    const headerBytes = bytes.subarray(from, from + end - start)
+    headerProbe = Buffer.from(headerBytes.subarray(0, LINE_BREAK_PROBE_BYTES))
+    header = renameColumns(parseFields(headerBytes, format), file.renames ?? new Map()).columns
+    maxRecordBytes = MARKETO_MAX_BODY_BYTES - (end - start) - overhead
+    if (header.some((name) => name.includes('\r'))) {
+      // A file saved with classic Mac OS line breaks reads as one long header.
+      error(
+        'line-breaks',
+        line,
+        'the header holds a carriage return: the lines end with a carriage return alone ' +
+          '(classic Mac OS); save the file with LF or CRLF line breaks'
+      )
+      rowsChecked = false
+      return
+    }
+    const contradiction =
+      header.length === 1
+        ? delimiterContradiction(header[0] as string, format, delimiter)
+        : undefined
+    if (contradiction !== undefined) {
+      error('delimiter', line, contradiction)
+      rowsChecked = false
+      return
+    }
+    const email = emailColumn(header)
+    if ('problem' in email) error('no-email-column', line, email.problem)
+    else emailAt = email.index
+    const restNames = !file.columnsCheckedByInstance
+    for (const warning of headerNameWarnings(header, { restNames })) {
+      run.findings.add('header-name', displayPath, line, warning.message)
+    }
   }
 
   const checkRow = (bytes: Buffer, from: number, recordBytes: number, line: number): void => {
     counter.read(bytes, from, from + recordBytes, emailAt)
     const fields = counter.count
-    const selected = file.selected?.(line) ?? true
+    const isSelected = selected === undefined || selected(line)
     let warned = false
-    if (selected && recordBytes > maxRecordBytes) {
+    if (isSelected && recordBytes > maxRecordBytes) {
       warned = true
       run.findings.add(
         'record-too-large',
@@ -174,7 +210,7 @@ export async function checkFile(
       )
     }
     if (fields !== header.length) {
-      if (selected) {
+      if (isSelected) {
         error(
           'field-count',
           line,
@@ -185,11 +221,17 @@ export async function checkFile(
         )
       }
     } else if (emailAt >= 0) {
-      const email = (counter.value as string).trim()
-      if (email === '') {
-        if (selected) error('empty-email', line, 'empty email: Marketo fails a row without one')
+      let read = emailBytes.read(bytes, counter.valueStart, counter.valueEnd)
+      let key: string | undefined
+      if (read === EmailRead.AsString) {
+        const email = (counter.value as string).trim()
+        read = email === '' ? EmailRead.Empty : isInvalidEmail(email) ? EmailRead.Invalid : read
+        key = emailKey(email)
+      }
+      if (read === EmailRead.Empty) {
+        if (isSelected) error('empty-email', line, 'empty email: Marketo fails a row without one')
       } else {
-        if (selected && isInvalidEmail(email)) {
+        if (isSelected && read === EmailRead.Invalid) {
           warned = true
           run.findings.add(
             'invalid-email',
@@ -198,42 +240,60 @@ export async function checkFile(
             'Marketo will import this row with the warning "Invalid email address"'
           )
         }
-        run.emails.add(emailKey(email))
+        if (key === undefined) run.emails.addHashes(emailBytes.h1, emailBytes.h2)
+        else run.emails.add(key)
       }
     }
     if (warned) run.warnedRows++
   }
 
   let lastLine = Infinity
+  let parsed: ParseResult
   try {
-    const parsed = await parseChecked(file.path, format, visit, { ...options, displayPath })
-    if (parsed.utf8) {
-      error(
-        'invalid-utf8',
-        parsed.utf8.line,
-        parsed.utf8.utf16
-          ? 'the file is UTF-16 ("Unicode text"); Marketo reads UTF-8: save it as UTF-8 (Excel: "CSV UTF-8")'
-          : `not valid UTF-8 from this line on (byte ${parsed.utf8.offset}); Marketo reads UTF-8: ` +
-              'save the file as UTF-8 (Excel: "CSV UTF-8")'
-      )
-    }
-    if (parsed.unclosedQuote) {
-      lastLine = parsed.unclosedQuote.line - 1
-      error(
-        'unclosed-quote',
-        parsed.unclosedQuote.line,
-        'a quoted field opens on this line and is never closed (unbalanced "); a " inside a ' +
-          'quoted field must be doubled ("")'
-      )
-    }
+    parsed = await parseChecked(file.path, format, visit, { ...options, displayPath })
   } catch (cause) {
     error('unreadable', null, `cannot be read: ${messageOf(cause)}`)
-    return result
+    return { check: result, plan: { error: cause } }
+  }
+  if (parsed.utf8) {
+    error(
+      'invalid-utf8',
+      parsed.utf8.line,
+      parsed.utf8.utf16
+        ? 'the file is UTF-16 ("Unicode text"); Marketo reads UTF-8: save it as UTF-8 (Excel: "CSV UTF-8")'
+        : `not valid UTF-8 from this line on (byte ${parsed.utf8.offset}); Marketo reads UTF-8: ` +
+            'save the file as UTF-8 (Excel: "CSV UTF-8")'
+    )
+  }
+  if (parsed.unclosedQuote) {
+    lastLine = parsed.unclosedQuote.line - 1
+    planError ??= parsed.unclosedQuoteError
+    error(
+      'unclosed-quote',
+      parsed.unclosedQuote.line,
+      'a quoted field opens on this line and is never closed (unbalanced "); a " inside a ' +
+        'quoted field must be doubled ("")'
+    )
   }
   if (rowsChecked && emailAt >= 0) {
     run.checked.push({ file, emailAt, columns: header.length, lastLine, maxRecordBytes })
   }
-  return result
+  if (parsed.records === 0) headerRange = { start: parsed.bomBytes, end: parsed.bomBytes, line: 1 }
+  if (
+    planError === undefined &&
+    result.rows === 0 &&
+    headerProbe !== null &&
+    holdsBareCarriageReturn(headerProbe, format)
+  ) {
+    planError = bareCarriageReturns(displayPath, headerRange.line)
+  }
+  return {
+    check: result,
+    plan:
+      planError === undefined
+        ? cutter.plan(parsed.sizeBytes, result.rows, headerRange)
+        : { error: planError }
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import { KINDS, type Finding, type FindingKind, type KindCount } from './types.j
 /** Findings kept per kind with their lines; past it they are only counted. */
 export const KEPT_PER_KIND = 200
 /** Locations a summary shows per kind. */
-const EXAMPLES_PER_KIND = 5
+export const EXAMPLES_PER_KIND = 5
 
 /** Collects findings: every one counted, the first of each kind kept. */
 export class Findings {

@@ -1,5 +1,10 @@
-import { createReadStream } from 'node:fs'
-import { FileFormatError, RecordReader, type RecordBytesVisitor } from '../files/index.js'
+import {
+  FileFormatError,
+  RecordReader,
+  SCAN_CHUNK_BYTES,
+  type RecordBytesVisitor
+} from '../files/index.js'
+import { readChunks } from '../files/read-chunks.js'
 import type { ImportFormat } from '../marketo/types.js'
 import { Utf8Checker, type Utf8Problem } from './utf8.js'
 
@@ -16,11 +21,16 @@ export interface ParseResult {
   utf8: Utf8Problem | null
   /** A quoted field that is never closed, at the line where it opens. */
   unclosedQuote: { line: number } | null
+  /** The scanner's error for it, as `planFile` throws it. */
+  unclosedQuoteError: FileFormatError | null
+  /** 3 when the file starts with a UTF-8 byte order mark, else 0. */
+  bomBytes: number
 }
 
 /**
- * Read size of the checks. Small reads keep few records in flight, so they die young: with
- * 1 MiB reads a 100 MB file peaked at 2.5x the memory, and was no faster.
+ * Read size of the readers that make an object per record (the duplicates' second pass, mirror).
+ * Small reads keep few records in flight, so they die young: with 1 MiB reads a 100 MB file
+ * peaked at 2.5x the memory, and was no faster. The checks' pass makes none: it reads 1 MiB.
  */
 export const CHECK_READ_BYTES = 64 * 1024
 
@@ -48,18 +58,25 @@ export async function parseChecked(
     (bytes, from, start, end, line) => visit(records++, bytes, from, start, end, line),
     options.displayPath ?? path
   )
-  const stream = createReadStream(path, { highWaterMark: options.readBytes ?? CHECK_READ_BYTES })
-  for await (const chunk of stream) {
-    const bytes = chunk as Buffer
-    utf8.push(bytes)
-    reader.push(bytes)
-  }
+  await readChunks(path, options.readBytes ?? SCAN_CHUNK_BYTES, (chunk) => {
+    utf8.push(chunk, reader.lines)
+    reader.push(chunk)
+  })
   let unclosedQuote: ParseResult['unclosedQuote'] = null
+  let unclosedQuoteError: FileFormatError | null = null
   try {
     reader.finish()
   } catch (error) {
     if (!(error instanceof FileFormatError)) throw error
     unclosedQuote = { line: error.line }
+    unclosedQuoteError = error
   }
-  return { sizeBytes: reader.bytes, records, utf8: utf8.finish(), unclosedQuote }
+  return {
+    sizeBytes: reader.bytes,
+    records,
+    utf8: utf8.finish(reader.lines),
+    unclosedQuote,
+    unclosedQuoteError,
+    bomBytes: reader.bomBytes
+  }
 }

@@ -1,11 +1,18 @@
 import { tmpdir } from 'node:os'
 import { resolve } from 'node:path'
-import { detectFormat, readHead, type FilePlan, type RequestedFormat } from '../files/index.js'
-import { formatBytes, plural } from '../format.js'
+import {
+  detectFormat,
+  FileFormatError,
+  readHead,
+  type FilePlan,
+  type RequestedFormat
+} from '../files/index.js'
+import { formatBytes, messageOf, plural } from '../format.js'
+import type { ImportFormat } from '../marketo/types.js'
 import type { Annotation } from '../report/annotations.js'
 import type { FileProblem } from '../report/accounting.js'
 import { findingAnnotation } from './annotations.js'
-import { checkFile, CheckRun, findDuplicates } from './check.js'
+import { checkAndPlan, CheckRun, findDuplicates, type CheckedPlan } from './check.js'
 import { Findings } from './findings.js'
 import type { ParseOptions } from './parse.js'
 import type { FileCheck, Finding, ValidationSummary } from './types.js'
@@ -30,9 +37,15 @@ export interface PreflightOptions {
   renames?: ReadonlyMap<string, string>
   /** The instance checks will check the columns against Marketo's fields (see FileToCheck). */
   columnsCheckedByInstance?: boolean
-  /** Row findings made before the checks (status-column's empty statuses), listed with theirs. */
-  rowFindings?: ReadonlyArray<Pick<Finding, 'kind' | 'file' | 'line' | 'message'>>
+  /**
+   * status-column: plans again a file that passed its checks (its parts by status), with the row
+   * findings that makes (empty statuses), listed with the checks' own.
+   */
+  regroup?: (plan: FilePlan) => Promise<{ plan: FilePlan; findings: RowFinding[] }>
 }
+
+/** A finding about one row made outside the checks' own pass. */
+export type RowFinding = Pick<Finding, 'kind' | 'file' | 'message'> & { line: number }
 
 export interface Preflight {
   /** The plans of the files without errors: what is submitted. */
@@ -52,29 +65,133 @@ export interface Preflight {
  * submitted, with the first error as the reason), and notes the files that will be split.
  */
 export async function preflight(options: PreflightOptions): Promise<Preflight> {
-  const findings = new Findings()
-  const run = new CheckRun(
-    findings,
-    options.expectedRows ?? options.plans.reduce((total, plan) => total + plan.rows, 0),
-    options.scratchDir ?? tmpdir()
-  )
+  const pass = new CheckPass(options)
   try {
-    return await checkAll(options, run)
+    // One pass in path order (planned or not), so "the first" of a duplicate is the first in order.
+    for (const entry of inPathOrder([
+      ...options.plans.map((plan) => ({ plan })),
+      ...options.problems.map((problem) => ({ problem }))
+    ])) {
+      await pass.file(entry)
+    }
+    return await pass.finish()
   } finally {
-    run.emails.close()
+    pass.close()
   }
 }
 
-async function checkAll(options: PreflightOptions, run: CheckRun): Promise<Preflight> {
-  const { findings } = run
-  const selectedLines = options.selection?.selectedLines
-  const checkOf = async (
+/** A file for the checks: found and still to plan, planned already, or a discovery's problem. */
+export type FileEntry = { found: FoundFile } | { plan: FilePlan } | { problem: FileProblem }
+
+/** A file found by the discovery, not yet read. */
+export interface FoundFile {
+  /** Absolute path. */
+  path: string
+  displayPath: string
+  format: ImportFormat
+}
+
+/** What the checks made of one file. */
+export interface FileOutcome {
+  /** Set when the file passed: its plan, to submit. */
+  plan?: FilePlan
+  /** Set when it is held back or cannot be imported: why, with its rows. */
+  problem?: FileProblem
+  /** A found file `planFile` would have refused: what the discovery used to say (and annotate). */
+  planProblem?: FileProblem
+}
+
+/** The entries sorted by display path, the order the checks read them in. */
+export function inPathOrder<T extends FileEntry>(entries: T[]): T[] {
+  const pathOf = (entry: FileEntry): string =>
+    'found' in entry
+      ? entry.found.displayPath
+      : 'plan' in entry
+        ? entry.plan.displayPath
+        : entry.problem.displayPath
+  return [...entries].sort((a, b) => (pathOf(a) < pathOf(b) ? -1 : pathOf(a) > pathOf(b) ? 1 : 0))
+}
+
+/**
+ * The checks of a run, one file at a time (each read once, planned in the same pass), so a
+ * file's parts can go to Marketo while the next file is read; `finish` then adds what needs every
+ * file (duplicate emails across files) and sums up. Files come in path order; `close` always.
+ */
+export class CheckPass {
+  private readonly run: CheckRun
+  private readonly plans: FilePlan[] = []
+  private readonly problems: FileProblem[] = []
+  private readonly rejected: string[] = []
+  /** Lines the discovery (or a plan problem) annotated already: not annotated twice. */
+  private readonly annotated = new Set<string>()
+  private readonly selectedLines: Map<string, Set<number>> | undefined
+
+  constructor(private readonly options: PreflightOptions) {
+    this.run = new CheckRun(
+      new Findings(),
+      options.expectedRows ?? options.plans.reduce((total, plan) => total + plan.rows, 0),
+      options.scratchDir ?? tmpdir()
+    )
+    this.selectedLines = options.selection?.selectedLines
+  }
+
+  async file(entry: FileEntry): Promise<FileOutcome> {
+    if ('problem' in entry) return this.discoveryProblem(entry.problem)
+    const { path, displayPath, format } = 'plan' in entry ? entry.plan : entry.found
+    const checked = await this.checkOf(path, displayPath, format)
+    const { check } = checked
+    if ('plan' in entry) return this.planned(entry.plan, check)
+    if (!('error' in checked.plan)) return this.planned(checked.plan, check)
+    const planProblem = problemOf(displayPath, checked.plan.error)
+    this.annotated.add(`${displayPath}\u0000${planProblem.line ?? ''}`)
+    const outcome = this.checkedProblem(planProblem, check)
+    return { ...outcome, planProblem }
+  }
+
+  /** After the last file: the duplicates, the counts, the annotations. */
+  async finish(): Promise<Preflight> {
+    const { run, options } = this
+    const { findings } = run
+    await findDuplicates(run)
+    const list = findings.list()
+    const kinds = findings.byKind()
+    const total = (severity: Finding['severity']): number =>
+      kinds.filter((k) => k.severity === severity).reduce((sum, k) => sum + k.count, 0)
+    const annotations = list
+      .filter((f) => options.dryRun || f.severity === 'error')
+      .filter((f) => !this.annotated.has(`${f.file}\u0000${f.line ?? ''}`))
+      .map(findingAnnotation)
+    return {
+      plans: this.plans,
+      problems: this.problems,
+      summary: {
+        kinds,
+        errors: total('error'),
+        warnings: total('warning'),
+        notices: total('notice'),
+        warnedRows: run.warnedRows,
+        rejectedFiles: this.rejected,
+        findings: list,
+        ...(options.selection ? { changedSince: options.selection.ref } : {})
+      },
+      annotations,
+      findings: list
+    }
+  }
+
+  /** Removes the duplicate check's scratch files. */
+  close(): void {
+    this.run.emails.close()
+  }
+
+  private async checkOf(
     path: string,
     displayPath: string,
-    format: FilePlan['format']
-  ): Promise<FileCheck> => {
-    const lines = selectedLines?.get(path)
-    return checkFile(
+    format: ImportFormat
+  ): Promise<CheckedPlan> {
+    const { options } = this
+    const lines = this.selectedLines?.get(path)
+    return checkAndPlan(
       {
         path,
         displayPath,
@@ -83,92 +200,82 @@ async function checkAll(options: PreflightOptions, run: CheckRun): Promise<Prefl
         ...(options.renames ? { renames: options.renames } : {}),
         columnsCheckedByInstance: options.columnsCheckedByInstance === true
       },
-      run,
+      this.run,
+      { chunkSizeBytes: options.chunkSizeBytes },
       options.parse
     )
   }
 
-  // One pass in path order (planned or not), so "the first" of a duplicate is the first in order.
-  const files = [
-    ...options.plans.map((plan) => ({ displayPath: plan.displayPath, plan })),
-    ...options.problems.map((problem) => ({ displayPath: problem.displayPath, problem }))
-  ].sort((a, b) => (a.displayPath < b.displayPath ? -1 : a.displayPath > b.displayPath ? 1 : 0))
-  const plans: FilePlan[] = []
-  const problems: FileProblem[] = []
-  const rejected: string[] = []
-  const refuse = (check: FileCheck, rows: number): void => {
-    rejected.push(check.displayPath)
+  private async planned(checkedPlan: FilePlan, check: FileCheck): Promise<FileOutcome> {
+    if (check.errors > 0) return { problem: this.refuse(check, checkedPlan.rows) }
+    const { plan, findings } = this.options.regroup
+      ? await this.options.regroup(checkedPlan)
+      : { plan: checkedPlan, findings: [] }
+    for (const { kind, file, line, message } of findings) {
+      this.run.findings.add(kind, file, line, message)
+    }
+    this.plans.push(plan)
+    if (plan.parts.length > 1) {
+      this.run.findings.add(
+        'split',
+        plan.displayPath,
+        null,
+        `will be sent in ${plan.parts.length} parts of at most ${formatBytes(this.options.chunkSizeBytes)} ` +
+          (plan.statusColumn
+            ? '(chunk-size), one or more per status (status-column), each with the header'
+            : '(chunk-size), each with the header, split between records')
+      )
+    }
+    return { plan }
+  }
+
+  private async discoveryProblem(problem: FileProblem): Promise<FileOutcome> {
+    if (problem.line === undefined) {
+      // Not text, or not readable: nothing to check line by line.
+      this.problems.push(problem)
+      return { problem }
+    }
+    const path = resolve(this.options.workspace, problem.displayPath)
+    const { format } = detectFormat(path, this.options.format, await readHead(path))
+    const { check } = await this.checkOf(path, problem.displayPath, format)
+    this.annotated.add(`${problem.displayPath}\u0000${problem.line ?? ''}`)
+    return this.checkedProblem(problem, check)
+  }
+
+  private checkedProblem(problem: FileProblem, check: FileCheck): FileOutcome {
+    const rows = Math.max(problem.rows, check.rows)
+    if (check.errors > 0) return { problem: this.refuse(check, rows) }
+    const kept = { ...problem, rows }
+    this.problems.push(kept)
+    return { problem: kept }
+  }
+
+  private refuse(check: FileCheck, rows: number): FileProblem {
+    this.rejected.push(check.displayPath)
     const first = check.firstError as Finding
-    problems.push({
+    const problem: FileProblem = {
       displayPath: check.displayPath,
       rows,
       message:
         `${plural(check.errors, 'error')} in the file, the first${first.line === null ? '' : ` on line ${first.line}`}: ` +
-        `${first.message}; ${options.dryRun ? 'it would not be submitted' : 'it was not submitted'}`,
+        `${first.message}; ${this.options.dryRun ? 'it would not be submitted' : 'it was not submitted'}`,
       ...(first.line !== null ? { line: first.line } : {})
-    })
-  }
-  // Lines the discovery already annotated: not annotated twice.
-  const annotated = new Set<string>()
-  for (const entry of files) {
-    if ('plan' in entry) {
-      const { plan } = entry
-      const check = await checkOf(plan.path, plan.displayPath, plan.format)
-      if (check.errors > 0) refuse(check, plan.rows)
-      else plans.push(plan)
-    } else if (entry.problem.line === undefined) {
-      // Not text, or not readable: nothing to check line by line.
-      problems.push(entry.problem)
-    } else {
-      const { problem } = entry
-      const path = resolve(options.workspace, problem.displayPath)
-      const { format } = detectFormat(path, options.format, await readHead(path))
-      const check = await checkOf(path, problem.displayPath, format)
-      annotated.add(`${problem.displayPath}\u0000${problem.line ?? ''}`)
-      if (check.errors > 0) refuse(check, Math.max(problem.rows, check.rows))
-      else problems.push({ ...problem, rows: Math.max(problem.rows, check.rows) })
     }
+    this.problems.push(problem)
+    return problem
   }
-  for (const { kind, file, line, message } of options.rowFindings ?? []) {
-    findings.add(kind, file, line, message)
-  }
-  await findDuplicates(run)
-  for (const plan of plans) {
-    if (plan.parts.length > 1) {
-      findings.add(
-        'split',
-        plan.displayPath,
-        null,
-        `will be sent in ${plan.parts.length} parts of at most ${formatBytes(options.chunkSizeBytes)} ` +
-          '(chunk-size), each with the header, split between records'
-      )
-    }
-  }
+}
 
-  const list = findings.list()
-  const kinds = findings.byKind()
-  const total = (severity: Finding['severity']): number =>
-    kinds.filter((k) => k.severity === severity).reduce((sum, k) => sum + k.count, 0)
-  const annotations = list
-    .filter((f) => options.dryRun || f.severity === 'error')
-    .filter((f) => !annotated.has(`${f.file}\u0000${f.line ?? ''}`))
-    .map(findingAnnotation)
-  return {
-    plans,
-    problems,
-    summary: {
-      kinds,
-      errors: total('error'),
-      warnings: total('warning'),
-      notices: total('notice'),
-      warnedRows: run.warnedRows,
-      rejectedFiles: rejected,
-      findings: list,
-      ...(options.selection ? { changedSince: options.selection.ref } : {})
-    },
-    annotations,
-    findings: list
+/**
+ * What the discovery says of a file it cannot plan: the FileFormatError's detail with its line
+ * (the file is known; the line goes to the annotation), or that it cannot be read.
+ */
+export function problemOf(displayPath: string, error: unknown): FileProblem {
+  if (!(error instanceof FileFormatError)) {
+    return { displayPath, rows: 0, message: `cannot be read: ${messageOf(error)}` }
   }
+  const detail = error.message.slice(`${error.file} `.length)
+  return { displayPath, rows: 0, message: detail, line: error.line }
 }
 
 /** One log line per finding: where, how bad, what. Never a value. */

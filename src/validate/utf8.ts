@@ -23,7 +23,11 @@ export class Utf8Checker {
   /** The start of a sequence cut by the end of the previous chunk. */
   private carry: Buffer = Buffer.alloc(0)
 
-  push(chunk: Buffer): void {
+  /**
+   * `startLine`: the line the chunk starts on, when the caller counts lines already (the record
+   * scanner does); else the checker counts the chunk's line feeds itself.
+   */
+  push(chunk: Buffer, startLine?: number): void {
     if (this.problem !== null) return
     if (this.offset === 0 && this.carry.length === 0 && isUtf16Bom(chunk)) {
       this.problem = { offset: 0, line: 1, utf16: true }
@@ -33,6 +37,8 @@ export class Utf8Checker {
     const cut = incompleteTail(bytes)
     const whole = bytes.subarray(0, cut)
     const start = this.offset - this.carry.length
+    // A carried sequence start holds no line feed: `whole` starts on the chunk's line.
+    if (startLine !== undefined) this.lines = startLine
     if (!isUtf8(whole)) {
       const at = firstInvalidByte(whole)
       this.problem = {
@@ -42,15 +48,19 @@ export class Utf8Checker {
       }
       return
     }
-    this.lines += countLineFeeds(whole, whole.length)
+    if (startLine === undefined) this.lines += countLineFeeds(whole, whole.length)
     this.carry = Buffer.from(bytes.subarray(cut))
     this.offset += chunk.length
   }
 
-  /** Ends the file: a sequence cut by its end is invalid. */
-  finish(): Utf8Problem | null {
+  /**
+   * Ends the file: a sequence cut by its end is invalid. `endLine`: the file's last line, when
+   * the lines were given to `push`.
+   */
+  finish(endLine?: number): Utf8Problem | null {
     if (this.problem === null && this.carry.length > 0) {
-      this.problem = { offset: this.offset - this.carry.length, line: this.lines, utf16: false }
+      const line = endLine ?? this.lines
+      this.problem = { offset: this.offset - this.carry.length, line, utf16: false }
     }
     return this.problem
   }

@@ -66,10 +66,12 @@ async function runStages(
 ): Promise<Ending> {
   const finding = await findImports(inputs, mode, core)
   known.imports = finding.imports
-  const found = (known.found = mergeFound(finding.imports))
+  known.found = mergeFound(finding.imports)
   if (finding.early !== undefined) return { early: finding.early }
   if (finding.noFiles) return {}
   const checked = (known.checked = await checkImports(inputs, mode, finding.imports, core))
+  // The checks planned the files the discovery left to them.
+  const found = (known.found = mergeFound(finding.imports))
   if (mode.kind === 'resume' && mode.withFiles) {
     const mismatch = resumeMismatch(found.plans, mode.batchIds)
     if (mismatch) return { early: mismatch }

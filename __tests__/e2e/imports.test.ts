@@ -160,6 +160,10 @@ describe('imports', () => {
     ])
     expect(run.summary).toContain(`${total} of ${total} rows imported into 3 programs and statuses`)
     expect(run.summary).toContain('#### Imports')
+    // The instance checks of each program, through the one token.
+    for (const id of ['1001', '1002', '1003'])
+      expect(run.summary).toMatch(new RegExp(`- Program: .*\\(${id}\\)`))
+    expect(run.summary).toContain('- Status: Attended, step')
     expect(run.summary).toContain('| 1001 | Registered | 1 | 70 | 70 | 70 | 0 | 0 | 0 |')
     expect(run.summary).toContain('| 1003 | On List | 3 | 50 | 50 | 50 | 0 | 0 | 0 |')
     expect(run.summary).toContain(
@@ -185,6 +189,75 @@ describe('imports', () => {
     expect(new Set(sim().members('1002').values())).toEqual(new Set(['Invited']))
     expect(sim().members('1002').size).toBe(12)
     expect(run.outputs['rows-total']).toBe('24')
+  })
+
+  it('judges an entry with a limit of its own by it, and the other rows by the step’s', async () => {
+    const bad = (rows: number): string =>
+      'email,firstName,leadScore\n' +
+      Array.from(
+        { length: 6 },
+        (_, i) => `p1001-${i}@example.com,Ann,${i < rows ? 'high' : i}`
+      ).join('\n') +
+      '\n'
+    const imports =
+      "- {program-id: '1001', program-member-status: Member, files: a.csv, max-failed-rows: 1}\n" +
+      "- {program-id: '1002', program-member-status: Member, files: b.csv}"
+    const runWith = (badRows: number) =>
+      runAction({
+        inputs: inputs({ imports, 'program-member-status': undefined }),
+        files: { 'a.csv': bad(badRows), 'b.csv': members('1002', 4) }
+      })
+    const within = await runWith(1)
+    expect(within.code).toBe(0)
+    expect(within.stdout).toContain(
+      'imports entry 1 (program 1001): 1 row failed, limit 1: within the limit'
+    )
+    expect(within.outputs['rows-failed']).toBe('1')
+    const over = await runWith(2)
+    expect(over.code).toBe(1)
+    expect(over.stdout).toContain(
+      '::error::imports entry 1 (program 1001): 2 rows failed, limit 1: failing the step'
+    )
+  })
+
+  it('resumes the jobs of a timed-out run of imports with batch-ids and the same list', async () => {
+    const imports =
+      "- {program-id: '1001', program-member-status: Member, files: a.csv}\n" +
+      "- {program-id: '1002', program-member-status: Invited, files: b.csv}"
+    const given = inputs({ imports, 'program-member-status': undefined })
+    sim().pauseProcessing()
+    const timedOut = await runAction({
+      inputs: { ...given, timeout: '0.01' },
+      files: { 'a.csv': members('1001', 3), 'b.csv': members('1002', 5) }
+    })
+    expect(timedOut.code).toBe(1)
+    expect(timedOut.outputs['rows-pending']).toBe('8')
+    sim().resumeProcessing()
+    const resumed = await runAction({
+      inputs: { ...given, 'batch-ids': timedOut.outputs['batch-ids']! },
+      workspace: timedOut.dirs.workspace
+    })
+    expect(resumed.code).toBe(0)
+    expect(callsOf(sim(), 'submit')).toHaveLength(2)
+    expect(resumed.outputs['rows-imported']).toBe('8')
+    expect(new Set(sim().members('1002').values())).toEqual(new Set(['Invited']))
+    expect(resumed.summary).toContain('| 1002 | Invited | 2 | 5 | 5 | 5 | 0 | 0 | 0 |')
+  })
+
+  it('checks every entry in a dry run, without a call to Marketo', async () => {
+    const run = await runAction({
+      inputs: {
+        'dry-run': 'true',
+        imports:
+          "- {program-id: '1001', program-member-status: Member, files: a.csv}\n" +
+          "- {program-id: '1002', program-member-status: Invited, files: b.csv}"
+      },
+      files: { 'a.csv': members('1001', 3), 'b.csv': members('1002', 5) }
+    })
+    expect(run.code).toBe(0)
+    expect(run.summary).toContain('would import 8 rows from 2 files into 2 programs and statuses')
+    expect(run.summary).toContain('| 1002 | Invited | 2 | 5 | 0 | 0 | 0 | 0 | 5 |')
+    expect(sim().requests).toHaveLength(0)
   })
 
   it.each([

@@ -9,19 +9,8 @@ export function instanceSection(
 ): string[] {
   if (facts === undefined) return []
   const lines = ['#### Instance', '']
-  const { program, status, quota } = facts
-  if (program) {
-    lines.push(
-      `- Program: ${md.text(program.name)} (${program.id}), channel ${md.text(program.channel)}, ` +
-        `workspace ${md.text(program.workspace)}`
-    )
-  }
-  if (status) {
-    lines.push(
-      `- Status: ${md.text(status.name)}, step ${status.step}` +
-        (status.success ? ', a success step of the channel' : ', not a success step')
-    )
-  }
+  const { quota } = facts
+  for (const known of facts.imports ?? [facts]) lines.push(...programLines(known, md))
   if (facts.columnsChecked !== undefined) {
     lines.push(
       `- Columns: ${plural(facts.columnsChecked, 'column')} checked against the field descriptions`
@@ -35,5 +24,25 @@ export function instanceSection(
   }
   for (const skipped of facts.skipped) lines.push(`- Not checked: ${md.text(skipped)}`)
   lines.push(`- The checks made ${plural(facts.calls, 'API call')}`, '')
+  return lines
+}
+
+function programLines(
+  { program, status }: Pick<InstanceFacts, 'program' | 'status'>,
+  md: MarkdownSink
+): string[] {
+  const lines: string[] = []
+  if (program) {
+    lines.push(
+      `- Program: ${md.text(program.name)} (${program.id}), channel ${md.text(program.channel)}, ` +
+        `workspace ${md.text(program.workspace)}`
+    )
+  }
+  if (status) {
+    lines.push(
+      `- Status: ${md.text(status.name)}, step ${status.step}` +
+        (status.success ? ', a success step of the channel' : ', not a success step')
+    )
+  }
   return lines
 }

@@ -12,4 +12,6 @@ export interface InstanceFacts {
   skipped: string[]
   /** REST calls the checks made. */
   calls: number
+  /** With several imports: each one's program and status as Marketo described them, in order. */
+  imports?: Array<Pick<InstanceFacts, 'program' | 'status'>>
 }

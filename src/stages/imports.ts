@@ -83,14 +83,12 @@ export async function findImports(
   }
   for (const item of imports) {
     if (!item.found.noFiles) continue
-    const { early } = noFilesMatched(inputsOf(inputs, item.spec), log)
-    if (early) {
-      return {
-        imports,
-        noFiles: true,
-        early: listed ? `${entryLabel(item.spec)}: ${early}` : early
-      }
-    }
+    const named = (line: string): string => (listed ? `${entryLabel(item.spec)}: ${line}` : line)
+    const { early } = noFilesMatched(inputsOf(inputs, item.spec), {
+      info: (line) => log.info(named(line)),
+      warning: (line) => log.warning(named(line))
+    })
+    if (early) return { imports, noFiles: true, early: named(early) }
   }
   if (listed) noticeSharedFiles(imports, log)
   return { imports, noFiles: imports.every((item) => item.found.noFiles) }
@@ -98,13 +96,19 @@ export async function findImports(
 
 function noticeSharedFiles(imports: FoundImport[], log: Pick<Log, 'notice'>): void {
   const byPath = new Map<string, FoundImport[]>()
+  const filesOf = (item: FoundImport): Pick<FilePlan, 'path' | 'displayPath'>[] => [
+    ...item.found.plans,
+    ...item.found.files
+  ]
   for (const item of imports) {
-    for (const plan of item.found.plans)
+    for (const plan of filesOf(item))
       byPath.set(plan.path, [...(byPath.get(plan.path) ?? []), item])
   }
   for (const [, items] of byPath) {
     if (items.length < 2) continue
-    const plan = items[0]?.found.plans.find((p) => byPath.get(p.path) === items) as FilePlan
+    const plan = filesOf(items[0] as FoundImport).find(
+      (p) => byPath.get(p.path) === items
+    ) as FilePlan
     const into = items
       .map(({ spec }) => `program ${spec.programId} as "${spec.programMemberStatus}"`)
       .join(', ')
@@ -134,6 +138,7 @@ export function mergeFound(imports: FoundImport[]): Discovery {
   return {
     noFiles: imports.every((item) => item.found.noFiles),
     plans: imports.flatMap((item) => withTarget(item.found.plans, item.target)),
+    files: imports.flatMap((item) => item.found.files),
     problems: imports.flatMap((item) => item.found.problems),
     notices: imports.flatMap((item) => item.found.notices)
   }
@@ -251,6 +256,10 @@ function mergeFacts(all: InstanceFacts[]): InstanceFacts | undefined {
     skipped: [...new Set(all.flatMap((facts) => facts.skipped))],
     // The client counts every call of the run: the last import's count holds them all.
     calls: Math.max(...all.map((facts) => facts.calls)),
+    imports: all.map(({ program, status }) => ({
+      ...(program ? { program } : {}),
+      ...(status ? { status } : {})
+    })),
     ...(quota ? { quota } : {}),
     ...(columns.length > 0 ? { columnsChecked: columns.reduce((a, b) => a + b, 0) } : {})
   }

@@ -258,7 +258,7 @@ describe('the single pass that checks and plans', () => {
           const planProblems: FileProblem[] = []
           try {
             const entries = files.map(({ name, format, path }) => ({
-              found: { path, displayPath: name, format }
+              found: { path, displayPath: name, format, sizeBytes: 0 }
             }))
             for (const entry of inPathOrder(entries)) {
               const outcome = await pass.file(entry)

@@ -73,7 +73,7 @@ async function dryRun(path: string): Promise<{ rows: number; bytes: number; erro
   })
   try {
     const { plan } = await pass.file({
-      found: { path, displayPath: basename(path), format: 'CSV' }
+      found: { path, displayPath: basename(path), format: 'CSV', sizeBytes: 0 }
     })
     const result = await pass.finish()
     if (plan === undefined) throw new Error('the dry run planned no parts')

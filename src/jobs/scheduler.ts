@@ -67,6 +67,12 @@ export interface RunStop {
   message: string
 }
 
+/**
+ * The parts to import: all known at the start (an array), or arriving while the run goes on
+ * (each file's parts once its checks passed), the source ending when no more will come.
+ */
+export type PartSource = Iterable<JobPart> | AsyncIterable<JobPart>
+
 export interface ScheduleOutcome {
   /** One result per part, in the order the parts were given. */
   results: JobResult[]
@@ -103,16 +109,24 @@ function stopsTheRun(error: unknown): boolean {
 
 /**
  * Moves parts through Marketo: keeps up to `maxConcurrentJobs` jobs open, submits the next part as
- * soon as one ends, polls open jobs with back-off, and stops at the deadline or on cancel.
+ * soon as one ends (and has arrived), polls open jobs with back-off, and stops at the deadline or
+ * on cancel. It returns once the source has ended and every job it can follow has: the parts that
+ * arrive after a stop are not submitted, with the reason.
  */
 export async function runImportJobs(
-  parts: JobPart[],
+  parts: PartSource,
   api: ImportApi,
   options: SchedulerOptions
 ): Promise<ScheduleOutcome> {
   const { clock } = options
   const startedAt = clock.now()
-  const results: JobResult[] = parts.map((part) => notSubmitted(part, 'not submitted'))
+  const incoming = iteratorOf(parts)
+  /** The parts arrived so far, each with its result (not submitted until it is). */
+  const results: JobResult[] = []
+  const arrive = async (): Promise<number | undefined> => {
+    const next = await incoming.next()
+    return next.done ? undefined : results.push(notSubmitted(next.value, 'not submitted')) - 1
+  }
   // Parts from this index on were never tried: a stop says why in their results.
   let untried = 0
   const open: OpenJob[] = []
@@ -157,11 +171,27 @@ export async function runImportJobs(
     )
 
   const submitter = async (): Promise<void> => {
-    for (let index = 0; index < parts.length; index++) {
+    try {
+      await submitAll()
+      // Stopped: the parts still to come are accounted for as not submitted.
+      for (let more = true; more;) more = (await arrive()) !== undefined
+    } finally {
+      submitting = false
+      wakeup.notify()
+    }
+  }
+
+  const submitAll = async (): Promise<void> => {
+    for (;;) {
       while (!stop && open.length >= options.maxConcurrentJobs) await wakeup.wait()
       checkDeadline()
-      if (stop || submitBlocked) break
-      const part = parts[index] as JobPart
+      if (stop || submitBlocked) return
+      const index = await arrive()
+      if (index === undefined) return
+      // The wait for the part may have outlived the deadline.
+      checkDeadline()
+      if (stop || submitBlocked) return
+      const part = (results[index] as JobResult).part
       untried = index + 1
       try {
         // A batch resumed without its file is in Marketo already: it is only polled.
@@ -209,7 +239,7 @@ export async function runImportJobs(
             uncertain ? uncertainSubmit(stoppedBy) : `not submitted: ${stoppedBy.message}`,
             uncertainAttempts
           )
-          break
+          return
         }
         const message = messageOf(error)
         results[index] = notSubmitted(part, message, uncertainAttempts)
@@ -217,8 +247,6 @@ export async function runImportJobs(
         if (stopsTheRun(error)) submitBlocked = { kind: 'error', message }
       }
     }
-    submitting = false
-    wakeup.notify()
   }
 
   const poller = async (): Promise<void> => {
@@ -349,11 +377,12 @@ export async function runImportJobs(
 
   const snapshot = (): ProgressSnapshot => {
     const ended = results.filter((r) => r.outcome === 'Complete' || r.outcome === 'Failed')
+    // The parts known so far: more may still arrive.
     return {
-      partsTotal: parts.length,
+      partsTotal: results.length,
       partsEnded: ended.length,
       partsOpen: open.length,
-      partsWaiting: parts.length - ended.length - open.length,
+      partsWaiting: results.length - ended.length - open.length,
       rowsImported: ended.reduce((sum, r) => sum + r.imported, 0),
       elapsedMs: clock.now() - startedAt
     }
@@ -374,6 +403,12 @@ export async function runImportJobs(
   }
   await Promise.all(endings)
   return stoppedBy ? { results, stop: stoppedBy } : { results }
+}
+
+function iteratorOf(parts: PartSource): AsyncIterator<JobPart> | Iterator<JobPart> {
+  return Symbol.asyncIterator in parts
+    ? parts[Symbol.asyncIterator]()
+    : (parts as Iterable<JobPart>)[Symbol.iterator]()
 }
 
 function uncertainSubmit(stop: RunStop): string {

@@ -1,4 +1,4 @@
-import type { Discovery } from './find.js'
+import { logPlan, logProblem, type Discovery } from './find.js'
 import { locallyKnownRenames, type FilePlan } from '../files/index.js'
 import { hasCredentials } from './instance.js'
 import { plural } from '../format.js'
@@ -14,11 +14,25 @@ import { describeFinding, preflight } from '../validate/preflight.js'
 import type { ValidationSummary } from '../validate/types.js'
 import type { Log } from '../log.js'
 
+/**
+ * The renames the local checks read the headers with. `Email Address`, the display name of email,
+ * is mapped wherever the instance checks will run at import time: a dry run without credentials
+ * judges the file as that import will send it.
+ */
+export function localRenames(inputs: Inputs): ReadonlyMap<string, string> {
+  return locallyKnownRenames(inputs.columns, inputs.mapDisplayNames && inputs.checkInstance)
+}
+
+/** A guess of a file's rows from its size, to size the duplicate check before it is read. */
+function estimatedRows(sizeBytes: number): number {
+  return Math.ceil(sizeBytes / 64)
+}
+
 /** Findings printed in the log; the summary and report.json count the rest. */
 const LOGGED_FINDINGS = 100
 
 /** The log calls this stage makes. */
-export type StageLog = Pick<Log, 'info' | 'warning' | 'group'>
+export type StageLog = Pick<Log, 'info' | 'warning' | 'error' | 'group'>
 
 /** The files as they go to Marketo once checked (and narrowed by changed-since). */
 export interface CheckedFiles {
@@ -37,12 +51,17 @@ export interface CheckedFiles {
  * changed since the ref; then checks every file locally (the whole of a dry run, the preflight of
  * an import) and holds back the files with errors. Throws ChangeError when the ref is unknown.
  * Resuming with batch-ids sends nothing, so there is nothing to check.
+ *
+ * The files the discovery left unplanned are planned here, in the same read as their checks, and
+ * move to `found.plans`; `onPassed` gets each file that passed as soon as it has, while the next
+ * files are read.
  */
 export async function checkFiles(
   inputs: Inputs,
   mode: RunMode,
   found: Discovery,
-  log: StageLog
+  log: StageLog,
+  onPassed?: (plan: FilePlan) => void
 ): Promise<CheckedFiles> {
   if (mode.kind === 'resume') {
     return { plans: found.plans, problems: found.problems, annotations: [] }
@@ -51,12 +70,7 @@ export async function checkFiles(
   // The instance checks run before the first submit of an import, and in a dry run given
   // credentials: then they, not a guess from the header's spelling, judge the column names.
   const instanceChecked = inputs.checkInstance && (!inputs.dryRun || hasCredentials(inputs))
-  // `Email Address`, the display name of email, is mapped wherever the instance checks will run
-  // at import time: a dry run without credentials judges the file as that import will send it.
-  const renames = locallyKnownRenames(
-    inputs.columns,
-    inputs.mapDisplayNames && inputs.checkInstance
-  )
+  const renames = localRenames(inputs)
   const selection = ref
     ? await log.group(`Selecting the records new or changed since ${ref}`, async () => {
         const selected = await selectChanged(found.plans, {
@@ -77,8 +91,9 @@ export async function checkFiles(
       })
     : undefined
   const plans = selection?.plans ?? found.plans
+  const planned: FilePlan[] = []
   const checked = await log.group(
-    `Checking ${plural(plans.length + found.problems.length, 'file')}`,
+    `Checking ${plural(plans.length + found.files.length + found.problems.length, 'file')}`,
     async () => {
       const result = await preflight({
         plans,
@@ -87,7 +102,21 @@ export async function checkFiles(
         format: inputs.format,
         chunkSizeBytes: inputs.chunkSizeBytes,
         dryRun: inputs.dryRun,
-        expectedRows: found.plans.reduce((total, plan) => total + plan.rows, 0),
+        expectedRows:
+          found.plans.reduce((total, plan) => total + plan.rows, 0) +
+          found.files.reduce((total, file) => total + estimatedRows(file.sizeBytes), 0),
+        files: found.files,
+        onFile: (outcome) => {
+          if (outcome.planned) {
+            planned.push(outcome.planned)
+            logPlan(outcome.planned, log)
+          }
+          if (outcome.planProblem) {
+            found.problems.push(outcome.planProblem)
+            logProblem(outcome.planProblem, log)
+          }
+          if (outcome.plan) onPassed?.(outcome.plan)
+        },
         scratchDir: inputs.scratchDir,
         renames,
         columnsCheckedByInstance: instanceChecked,
@@ -108,6 +137,9 @@ export async function checkFiles(
       return result
     }
   )
+  // What the discovery left unplanned is planned now.
+  found.plans.push(...planned)
+  found.files = []
   return {
     plans: checked.plans,
     problems: checked.problems,

@@ -1,7 +1,7 @@
-import { realpath } from 'node:fs/promises'
+import { realpath, stat } from 'node:fs/promises'
 import { relative, sep } from 'node:path'
-import { detectFormat, planFile, readHead, type FilePlan } from '../files/index.js'
-import { problemOf } from '../validate/preflight.js'
+import { detectFormat, HEAD_BYTES, planFile, readHead, type FilePlan } from '../files/index.js'
+import { problemOf, type FoundFile } from '../validate/preflight.js'
 import type { Inputs } from '../inputs/index.js'
 import type { RunMode } from '../inputs/run-mode.js'
 import type { FileProblem } from '../report/accounting.js'
@@ -13,7 +13,13 @@ import type { Log } from '../log.js'
 export interface Discovery {
   /** Patterns matched nothing. */
   noFiles: boolean
+  /** The files planned into parts: by the discovery, or by the checks once they read `files`. */
   plans: FilePlan[]
+  /**
+   * Files found and not read yet, left to the checks, which plan them in the same pass
+   * (`discover` with `planned: false`); they move to `plans` as the checks plan them.
+   */
+  files: FoundFile[]
   /** Files that cannot be imported at all (unreadable, malformed, a record too large). */
   problems: FileProblem[]
   /** Files read in another format than their extension says, with `format: auto`: why. */
@@ -29,35 +35,44 @@ export interface FormatNotice {
 export type FindLog = Pick<Log, 'info' | 'notice' | 'warning' | 'error' | 'group'>
 
 /**
- * The first stage: the files the patterns match, each planned into parts, with what was found
- * logged in one group. Resuming without files: the batch ids alone say what to poll.
+ * The first stage: the files the patterns match, with what was found logged in one group.
+ * Resuming and changed-since plan each file into parts here (what they do next reads the plans);
+ * else the checks plan them as they read them. Resuming without files: the batch ids alone say
+ * what to poll.
  */
 export async function findStage(inputs: Inputs, mode: RunMode, log: FindLog): Promise<Discovery> {
   return log.group('Finding files', async () => {
+    const planned = mode.kind === 'resume' || inputs.changedSince !== undefined
     const discovery =
       mode.kind === 'resume' && !mode.withFiles
-        ? { noFiles: false, plans: [], problems: [], notices: [] }
-        : await discover(inputs)
+        ? { noFiles: false, plans: [], files: [], problems: [], notices: [] }
+        : await discover(inputs, planned)
     for (const { displayPath, message } of discovery.notices) {
       log.notice(`${displayPath}: ${message}`, { file: displayPath, startLine: 1 })
     }
-    for (const plan of discovery.plans) {
-      log.info(describePlan(plan))
-      if (plan.rows === 0) {
-        log.warning(
-          plan.sizeBytes === 0
-            ? `${plan.displayPath}: the file is empty; nothing to import from it`
-            : `${plan.displayPath}: the file has a header but no data rows; nothing to import from it`
-        )
-      }
-    }
-    for (const problem of discovery.problems) {
-      log.error(`${problem.displayPath}: ${problem.message}`, {
-        file: problem.displayPath,
-        ...(problem.line ? { startLine: problem.line } : {})
-      })
-    }
+    for (const plan of discovery.plans) logPlan(plan, log)
+    for (const problem of discovery.problems) logProblem(problem, log)
     return discovery
+  })
+}
+
+/** What the log says of a planned file: its size, rows and parts, or that it has no rows. */
+export function logPlan(plan: FilePlan, log: Pick<FindLog, 'info' | 'warning'>): void {
+  log.info(describePlan(plan))
+  if (plan.rows === 0) {
+    log.warning(
+      plan.sizeBytes === 0
+        ? `${plan.displayPath}: the file is empty; nothing to import from it`
+        : `${plan.displayPath}: the file has a header but no data rows; nothing to import from it`
+    )
+  }
+}
+
+/** A file that cannot be imported, as an error annotation at its line. */
+export function logProblem(problem: FileProblem, log: Pick<FindLog, 'error'>): void {
+  log.error(`${problem.displayPath}: ${problem.message}`, {
+    file: problem.displayPath,
+    ...(problem.line ? { startLine: problem.line } : {})
   })
 }
 
@@ -81,11 +96,15 @@ function describePlan(plan: FilePlan): string {
   return `${plan.displayPath}: ${plan.format}, ${formatBytes(plan.sizeBytes)}, ${plural(plan.rows, 'row')}${split}`
 }
 
-/** Finds the files, detects each one's format and splits it into parts, reading each file once. */
-export async function discover(inputs: Inputs): Promise<Discovery> {
+/**
+ * Finds the files and detects each one's format from its first bytes; `planned`: splits each into
+ * parts too, reading it once (else the checks do, in their one read).
+ */
+export async function discover(inputs: Inputs, planned = true): Promise<Discovery> {
   const paths = await findFiles(inputs.files, inputs.workspace)
   const workspace = await realpath(inputs.workspace).catch(() => inputs.workspace)
   const plans: FilePlan[] = []
+  const files: FoundFile[] = []
   const problems: FileProblem[] = []
   const notices: FormatNotice[] = []
   for (const matched of paths) {
@@ -104,6 +123,15 @@ export async function discover(inputs: Inputs): Promise<Discovery> {
     }
     const { format, notice } = detectFormat(matched, inputs.format, head)
     if (notice !== undefined) notices.push({ displayPath, message: notice })
+    if (!planned) {
+      files.push({
+        path,
+        displayPath,
+        format,
+        sizeBytes: head.length < HEAD_BYTES ? head.length : (await stat(path)).size
+      })
+      continue
+    }
     try {
       plans.push(
         await planFile(path, { format, chunkSizeBytes: inputs.chunkSizeBytes, displayPath })
@@ -112,7 +140,7 @@ export async function discover(inputs: Inputs): Promise<Discovery> {
       problems.push(problemOf(displayPath, error))
     }
   }
-  return { noFiles: paths.length === 0, plans, problems, notices }
+  return { noFiles: paths.length === 0, plans, files, problems, notices }
 }
 
 const OUTSIDE_WORKSPACE =

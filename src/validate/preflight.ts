@@ -20,6 +20,13 @@ import type { FileCheck, Finding, ValidationSummary } from './types.js'
 export interface PreflightOptions {
   /** The files planned for import. */
   plans: FilePlan[]
+  /** Files found and not planned yet: the checks plan them as they read them. */
+  files?: FoundFile[]
+  /**
+   * Called as each file is checked, in the order they are read: a file's parts can go to Marketo
+   * from here, before the next file is read.
+   */
+  onFile?: (outcome: FileOutcome) => void
   /** The files that could not be planned (checked too, for their lines and row counts). */
   problems: FileProblem[]
   workspace: string
@@ -60,11 +67,14 @@ export async function preflight(options: PreflightOptions): Promise<Preflight> {
   const pass = new CheckPass(options)
   try {
     // One pass in path order (planned or not), so "the first" of a duplicate is the first in order.
-    for (const entry of inPathOrder([
+    for (const entry of inPathOrder<FileEntry>([
       ...options.plans.map((plan) => ({ plan })),
+      ...(options.files ?? []).map((found) => ({ found })),
       ...options.problems.map((problem) => ({ problem }))
     ])) {
-      await pass.file(entry)
+      // Read first: `onFile?.(...)` would skip its argument without a callback.
+      const outcome = await pass.file(entry)
+      options.onFile?.(outcome)
     }
     return await pass.finish()
   } finally {
@@ -81,6 +91,8 @@ export interface FoundFile {
   path: string
   displayPath: string
   format: ImportFormat
+  /** Its size when it was found. */
+  sizeBytes: number
 }
 
 /** What the checks made of one file. */
@@ -91,6 +103,8 @@ export interface FileOutcome {
   problem?: FileProblem
   /** A found file `planFile` would have refused: what the discovery used to say (and annotate). */
   planProblem?: FileProblem
+  /** A found file's plan, whether it passed or not. */
+  planned?: FilePlan
 }
 
 /** The entries sorted by display path, the order the checks read them in. */
@@ -133,7 +147,9 @@ export class CheckPass {
     const checked = await this.checkOf(path, displayPath, format)
     const { check } = checked
     if ('plan' in entry) return this.planned(entry.plan, check)
-    if (!('error' in checked.plan)) return this.planned(checked.plan, check)
+    if (!('error' in checked.plan)) {
+      return { ...this.planned(checked.plan, check), planned: checked.plan }
+    }
     const planProblem = problemOf(displayPath, checked.plan.error)
     this.annotated.add(`${displayPath}\u0000${planProblem.line ?? ''}`)
     const outcome = this.checkedProblem(planProblem, check)

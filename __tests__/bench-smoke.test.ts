@@ -28,6 +28,8 @@ run('npm run bench (BENCH_QUICK=1)', () => {
     expect(table).toMatch(/^benchmark +\| measured +\| target +\| result$/m)
     for (const figure of [
       /^split scan, 50 MB CSV .*planFile \d+ MB\/s vs split -C \d+ MB\/s = [\d.]+x .*\| PASS$/m,
+      /^dry-run checks, 50 MB CSV, vs a bare csv-parse pass .*\d+ MB\/s = [\d.]+x .*\| PASS$/m,
+      /^dry-run checks, 50 MB CSV, vs a bare papaparse pass .*\d+ MB\/s = [\d.]+x .*\| PASS$/m,
       /^action peak RSS, 50 MB file .*\d+\.\d MiB.*\| PASS$/m,
       /^action peak RSS, 100 MB file .*\d+\.\d MiB.*\| PASS$/m,
       /^action peak RSS, 50 MB -> 100 MB .*\| PASS$/m,

@@ -2,18 +2,19 @@ import { core } from './github/log.js'
 import { ChangeError } from './changes/git.js'
 import { InputError, type Inputs } from './inputs/index.js'
 import type { RunMode } from './inputs/run-mode.js'
-import { JobLedger } from './jobs/ledger.js'
-import { jobPartsOf, resumeMismatch } from './jobs/resume.js'
+import type { JobLedger } from './jobs/ledger.js'
+import { resumeMismatch } from './jobs/resume.js'
 import { buildReport, type ReportFacts } from './report/build.js'
 import { noRowIssues, type RowIssues } from './report/row-issue-list.js'
 import { traceRowIssues } from './report/row-issues.js'
+import type { FilePlan } from './files/index.js'
 import type { CheckedFiles } from './stages/check.js'
 import { commentOnPullRequest } from './stages/comment.js'
 import type { Discovery } from './stages/find.js'
-import { importParts, type Imported } from './stages/import.js'
+import { importAsChecked, importsAsChecked, instanceThenImport } from './stages/as-checked.js'
+import type { Imported } from './stages/import.js'
 import {
   checkImports,
-  checkImportsInInstance,
   findImports,
   mergeFound,
   runImportsOf,
@@ -24,7 +25,6 @@ import { readInputsStage } from './stages/inputs.js'
 import { publishRun } from './stages/publish.js'
 import { removeMembersStage } from './stages/remove.js'
 import type { RemovalOutcome } from './removals/types.js'
-import { submitOrder } from './statuses/order.js'
 import { systemClock } from './time.js'
 
 /** What the stages have handed on so far: a run that ends at any point reports from it. */
@@ -69,44 +69,19 @@ async function runStages(
   known.found = mergeFound(finding.imports)
   if (finding.early !== undefined) return { early: finding.early }
   if (finding.noFiles) return {}
-  const checked = (known.checked = await checkImports(inputs, mode, finding.imports, core))
-  // The checks planned the files the discovery left to them.
-  const found = (known.found = mergeFound(finding.imports))
-  if (mode.kind === 'resume' && mode.withFiles) {
-    const mismatch = resumeMismatch(found.plans, mode.batchIds)
-    if (mismatch) return { early: mismatch }
-  }
-  const parts = jobPartsOf(mode, checked.plans)
-  known.ledger = new JobLedger(parts)
-  const instance = await checkImportsInInstance(inputs, mode, finding.imports, parts.length)
-  if (instance.facts) known.instance = instance.facts
-  // The report and the row tracing see the header each file is sent with.
-  checked.plans = instance.plans
-  // status-column: the parts of each status in its channel's order, unknown statuses held back.
-  const jobs = submitOrder(parts, instance.statuses)
-  if (jobs !== parts) known.ledger = new JobLedger(jobs)
-  if (instance.stop !== undefined) {
-    known.imported = {
-      outcome: known.ledger.outcomeSoFar(instance.stop),
-      apiCalls: instance.facts?.calls ?? 0
-    }
-    // A dry run's verdict counts only the files' problems: what Marketo said is one of them.
-    return mode.kind === 'dry-run' ? { early: instance.stop } : {}
-  }
-  known.imported = await importParts(
-    inputs,
-    mode,
-    jobs,
-    instance.plans,
-    known.ledger,
-    started,
-    instance.client
-  )
-  const { results } = known.imported.outcome
+  const sent = importsAsChecked(inputs, mode)
+    ? await importAsChecked(inputs, mode, finding.imports, started, known)
+    : await checkThenImport(inputs, mode, finding.imports, started, known)
+  if ('early' in sent) return sent.early
+  // A dry run's verdict counts only the files' problems: what Marketo said is one of them.
+  if (sent.stop !== undefined) return mode.kind === 'dry-run' ? { early: sent.stop } : {}
+  const checked = known.checked as CheckedFiles
+  const found = known.found as Discovery
+  const { results } = (known.imported as Imported).outcome
   known.rowIssues = await core.group('Tracing failed and warned rows to their source lines', () =>
-    traceRowIssues(results, instance.plans, inputs)
+    traceRowIssues(results, sent.plans, inputs)
   )
-  const sentByPath = new Map(instance.plans.map((plan) => [plan.path, plan.sentHeader]))
+  const sentByPath = new Map(sent.plans.map((plan) => [plan.path, plan.sentHeader]))
   known.removals = await removeMembersStage(inputs, {
     // Every matched file, each read by the header it was sent with.
     plans: found.plans.map((plan) => {
@@ -116,10 +91,31 @@ async function runStages(
     fileProblems: checked.problems.length,
     fileErrors: checked.validation?.errors ?? 0,
     candidates: checked.removed ?? [],
-    outcome: known.imported.outcome,
+    outcome: (known.imported as Imported).outcome,
     startedAt: started
   })
   return {}
+}
+
+/**
+ * Every file checked, then the instance, then the import: a dry run, resuming, changed-since.
+ * Returns the plans as sent, why the run stopped before any submit, or an early ending.
+ */
+async function checkThenImport(
+  inputs: Inputs,
+  mode: RunMode,
+  imports: FoundImport[],
+  started: number,
+  known: Known
+): Promise<{ plans: FilePlan[]; stop?: string } | { early: Ending }> {
+  const checked = (known.checked = await checkImports(inputs, mode, imports, core))
+  // The checks planned the files the discovery left to them.
+  const found = (known.found = mergeFound(imports))
+  if (mode.kind === 'resume' && mode.withFiles) {
+    const mismatch = resumeMismatch(found.plans, mode.batchIds)
+    if (mismatch) return { early: { early: mismatch } }
+  }
+  return instanceThenImport(inputs, mode, imports, checked, started, known)
 }
 
 /** Publishes the report of the run as far as it went, then passes or fails the step. */

@@ -24,11 +24,13 @@ export {
 } from './scan.js'
 export {
   bareCarriageReturns,
+  estimatePartCount,
   holdsBareCarriageReturn,
   LINE_BREAK_PROBE_BYTES,
   PartCutter,
   partFileName,
   planFile,
+  planHeader,
   type PlanOptions
 } from './split.js'
 export type { ColumnMapping, FilePlan, Part } from './types.js'
@@ -39,5 +41,7 @@ export {
   oversizedAfterRename,
   readHeader,
   renameColumns,
-  withSentHeader
+  mayOversizeAfterRename,
+  withSentHeader,
+  withSentHeaderOf
 } from './sent-header.js'

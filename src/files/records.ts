@@ -95,7 +95,6 @@ export class RecordReader {
   private heldStart = 0
   private chunk: Buffer = Buffer.alloc(0)
   private chunkStart = 0
-  private joined: Buffer | null = null
   /** End of the last record handed out. */
   private consumed = 0
 
@@ -126,7 +125,6 @@ export class RecordReader {
   push(chunk: Buffer): void {
     this.chunk = chunk
     this.chunkStart = this.heldStart + this.held.length
-    this.joined = null
     this.scanner.push(chunk)
     // The caller may reuse the chunk's memory: what is kept of it is copied.
     if (this.consumed >= this.chunkStart) {
@@ -136,7 +134,6 @@ export class RecordReader {
       this.held = Buffer.concat([this.held, chunk])
     }
     this.chunk = Buffer.alloc(0)
-    this.joined = null
   }
 
   /** Ends the file: hands out a last record without a line break; throws on an open quote. */
@@ -151,8 +148,9 @@ export class RecordReader {
       this.visit(this.chunk, start - this.chunkStart, start, end, line)
       return
     }
-    this.joined ??= Buffer.concat([this.held, this.chunk])
-    this.visit(this.joined, start - this.heldStart, start, end, line)
+    // Only the record that began before this chunk: the held bytes and this chunk up to its end.
+    const joined = Buffer.concat([this.held, this.chunk.subarray(0, end - this.chunkStart)])
+    this.visit(joined, start - this.heldStart, start, end, line)
   }
 }
 

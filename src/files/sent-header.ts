@@ -98,6 +98,33 @@ export function withSentHeader(
 }
 
 /**
+ * `plan` sent with the header its header plan (`planHeader`) was given by the instance checks:
+ * the same file, planned once its records were read.
+ */
+export function withSentHeaderOf(plan: FilePlan, headerPlan: FilePlan): FilePlan {
+  const sent = headerPlan.sentHeader
+  if (sent === undefined) return plan
+  const delta = sent.bytes.length - (plan.header.end - plan.header.start)
+  return {
+    ...plan,
+    sentHeader: sent,
+    parts: plan.parts.map((part) => ({ ...part, bytes: part.bytes + delta }))
+  }
+}
+
+/**
+ * Whether a longer renamed header could push a part of `plan`'s file past Marketo's upload limit:
+ * every part is within chunk-size with the file's own header, so only a header longer by more
+ * than the room chunk-size leaves can.
+ */
+export function mayOversizeAfterRename(headerPlan: FilePlan, chunkSizeBytes: number): boolean {
+  const sent = headerPlan.sentHeader
+  if (sent === undefined) return false
+  const delta = sent.bytes.length - (headerPlan.header.end - headerPlan.header.start)
+  return chunkSizeBytes + delta > MARKETO_MAX_BODY_BYTES
+}
+
+/**
  * The part a longer renamed header pushes past Marketo's upload limit, as one line, or
  * undefined: the plan kept each part within chunk-size with the file's own header.
  */

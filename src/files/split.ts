@@ -4,7 +4,7 @@ import { MARKETO_MAX_BODY_BYTES, multipartOverheadBytes } from '../marketo/multi
 import type { ImportFormat } from '../marketo/types.js'
 import { formatBytes } from '../format.js'
 import { delimiterOf } from './delimiter.js'
-import { FileFormatError, scanFile, type ByteRange } from './scan.js'
+import { FileFormatError, RecordScanner, scanFile, type ByteRange } from './scan.js'
 import type { FilePlan, Part } from './types.js'
 
 export interface PlanOptions {
@@ -140,6 +140,70 @@ export class PartCutter {
       parts
     }
   }
+}
+
+/** Read size of `planHeader`: a header is almost always within the first read. */
+const HEADER_READ_BYTES = 64 * 1024
+
+/**
+ * The plan of a file's header alone, before its records are read (no parts yet): what the
+ * instance checks need before the first submit, while the checks read the rows later.
+ * A header whose quote never closes keeps an empty range: the checks will say what is wrong.
+ */
+export async function planHeader(
+  path: string,
+  options: { format: ImportFormat; displayPath?: string }
+): Promise<FilePlan> {
+  const { format } = options
+  const displayPath = options.displayPath ?? path
+  let header: ByteRange | null = null
+  const scanner = new RecordScanner(
+    format,
+    (start, end) => {
+      header ??= { start, end }
+    },
+    displayPath
+  )
+  const file = await open(path, 'r')
+  let sizeBytes = 0
+  try {
+    const buffer = Buffer.alloc(HEADER_READ_BYTES)
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, sizeBytes)
+      if (bytesRead === 0) {
+        try {
+          scanner.finish()
+        } catch (error) {
+          if (!(error instanceof FileFormatError)) throw error
+        }
+        break
+      }
+      sizeBytes += bytesRead
+      scanner.push(buffer.subarray(0, bytesRead))
+      if (header !== null) break
+    }
+    sizeBytes = (await file.stat()).size
+  } finally {
+    await file.close()
+  }
+  const range: ByteRange = header ?? { start: scanner.bomBytes, end: scanner.bomBytes }
+  return { path, displayPath, format, sizeBytes, rows: 0, header: range, parts: [] }
+}
+
+/**
+ * About how many parts `planFile` will cut a file into, from its size and header alone: for the
+ * daily quota before the first submit. 0 for a file with nothing after its header.
+ */
+export function estimatePartCount(plan: FilePlan, chunkSizeBytes: number): number {
+  const data = plan.sizeBytes - plan.header.end
+  if (data <= 0) return 0
+  const longest = Math.max(plan.sizeBytes, 1)
+  const overhead = multipartOverheadBytes(
+    partFileName(basename(plan.path), longest, longest),
+    plan.format
+  )
+  const room = chunkSizeBytes - (plan.header.end - plan.header.start) - overhead
+  return room <= 0 ? 1 : Math.ceil(data / room)
 }
 
 /** The error of a header-only file whose lines end with a carriage return alone. */

@@ -8,7 +8,16 @@ import type { JobPart, JobResult } from './types.js'
 export class JobLedger {
   private readonly submitted = new Map<JobPart, JobResult>()
 
-  constructor(private readonly parts: readonly JobPart[]) {}
+  private readonly parts: JobPart[]
+
+  constructor(parts: readonly JobPart[]) {
+    this.parts = [...parts]
+  }
+
+  /** Parts that arrived after the start (a file's, once its checks passed). */
+  add(parts: readonly JobPart[]): void {
+    this.parts.push(...parts)
+  }
 
   record(result: JobResult): void {
     this.submitted.set(result.part, result)

@@ -15,6 +15,15 @@ import { describeFinding, preflight } from '../validate/preflight.js'
 import type { ValidationSummary } from '../validate/types.js'
 import type { Log } from '../log.js'
 
+/**
+ * The renames the local checks read the headers with. `Email Address`, the display name of email,
+ * is mapped wherever the instance checks will run at import time: a dry run without credentials
+ * judges the file as that import will send it.
+ */
+export function localRenames(inputs: Inputs): ReadonlyMap<string, string> {
+  return locallyKnownRenames(inputs.columns, inputs.mapDisplayNames && inputs.checkInstance)
+}
+
 /** A guess of a file's rows from its size, to size the duplicate check before it is read. */
 function estimatedRows(sizeBytes: number): number {
   return Math.ceil(sizeBytes / 64)
@@ -62,12 +71,7 @@ export async function checkFiles(
   // The instance checks run before the first submit of an import, and in a dry run given
   // credentials: then they, not a guess from the header's spelling, judge the column names.
   const instanceChecked = inputs.checkInstance && (!inputs.dryRun || hasCredentials(inputs))
-  // `Email Address`, the display name of email, is mapped wherever the instance checks will run
-  // at import time: a dry run without credentials judges the file as that import will send it.
-  const renames = locallyKnownRenames(
-    inputs.columns,
-    inputs.mapDisplayNames && inputs.checkInstance
-  )
+  const renames = localRenames(inputs)
   const selection = ref
     ? await log.group(`Selecting the records new or changed since ${ref}`, async () => {
         const selected = await selectChanged(found.plans, {

@@ -6,6 +6,7 @@ import { formatCount, formatDuration, plural } from '../format.js'
 import type { Inputs } from '../inputs/index.js'
 import type { RunMode } from '../inputs/run-mode.js'
 import type { JobLedger } from '../jobs/ledger.js'
+import type { PartQueue } from '../jobs/part-queue.js'
 import { isBatchPart } from '../jobs/parts.js'
 import {
   describePart,
@@ -34,17 +35,20 @@ export interface Imported {
  * job is recorded in `ledger` as it is submitted, and the batch-ids output written, so a run
  * that dies on the way still names its jobs. A dry run reaches no network: it says what each
  * part would be.
+ *
+ * `parts` may be a queue the checks fill while the import runs: then `plans` grows with it, each
+ * file's plan added before its parts.
  */
 export async function importParts(
   inputs: Inputs,
   mode: RunMode,
-  parts: JobPart[],
+  parts: JobPart[] | PartQueue,
   plans: FilePlan[],
   ledger: JobLedger,
   startedAt: number,
   shared?: RunClient
 ): Promise<Imported> {
-  if (mode.kind === 'dry-run' || parts.length === 0) {
+  if (Array.isArray(parts) && (mode.kind === 'dry-run' || parts.length === 0)) {
     const would = (part: JobPart): string =>
       part.held ?? `dry run: would be submitted as ${describePart(part)}`
     return {
@@ -65,6 +69,10 @@ export async function importParts(
       core.info(
         `Resuming ${plural(mode.batchIds.length, 'import job')} (batch ids ${mode.batchIds.join(',')}): nothing is submitted`
       )
+    } else if (!Array.isArray(parts)) {
+      core.info(
+        `Importing the parts of each file as soon as its checks pass, up to ${inputs.maxConcurrentJobs} jobs at once`
+      )
     } else {
       const sent = parts.filter((part) => part.held === undefined)
       const rows = plural(
@@ -81,7 +89,7 @@ export async function importParts(
           ? `into ${plural(targets.size, 'program and status', 'programs and statuses')}`
           : `into program ${inputs.programId} as "${inputs.programMemberStatus}"`
       core.info(
-        `Importing ${rows} in ${plural(sent.length, 'part')} ${into}, up to ${inputs.maxConcurrentJobs} jobs at once`
+        `Importing ${rows} in ${plural(parts.length, 'part')} ${into}, up to ${inputs.maxConcurrentJobs} jobs at once`
       )
     }
     const marketo = scrubbedMarketo(client, secrets)
@@ -138,16 +146,19 @@ export async function importParts(
  * two plans (their headers may be sent renamed differently). The stages after the local checks
  * may copy parts, never their target.
  */
-function planLookup(plans: FilePlan[]): (part: JobPart) => FilePlan {
+function planLookup(plans: readonly FilePlan[]): (part: JobPart) => FilePlan {
   const byTarget = new Map<ImportTarget | undefined, Map<string, FilePlan>>()
-  for (const plan of plans) {
-    for (const part of plan.parts as JobPart[]) {
-      const byPath = byTarget.get(part.target) ?? new Map<string, FilePlan>()
-      byPath.set(plan.path, plan)
-      byTarget.set(part.target, byPath)
-    }
-  }
+  // The plans that arrive while the import runs are indexed when a part asks.
+  let indexed = 0
   return (part) => {
+    for (; indexed < plans.length; indexed++) {
+      const plan = plans[indexed] as FilePlan
+      for (const each of plan.parts as JobPart[]) {
+        const byPath = byTarget.get(each.target) ?? new Map<string, FilePlan>()
+        byPath.set(plan.path, plan)
+        byTarget.set(each.target, byPath)
+      }
+    }
     const plan = byTarget.get(part.target)?.get((part as Part).path)
     if (plan === undefined) throw new Error(`no plan for ${describePart(part)}`)
     return plan

@@ -119,15 +119,22 @@ function noticeSharedFiles(imports: FoundImport[], log: Pick<Log, 'notice'>): vo
   }
 }
 
-/** Checks each import's files locally, with its own columns and changed-since. */
+/**
+ * Checks each import's files locally, with its own columns and changed-since; `onPassed` gets each
+ * file that passed as soon as it has, its parts carrying their import's target.
+ */
 export async function checkImports(
   inputs: Inputs,
   mode: RunMode,
   imports: FoundImport[],
-  log: Parameters<typeof checkFiles>[3]
+  log: Parameters<typeof checkFiles>[3],
+  onPassed?: (plan: FilePlan, item: FoundImport) => void
 ): Promise<CheckedFiles> {
   for (const item of imports) {
-    const checked = await checkFiles(inputsOf(inputs, item.spec), mode, item.found, log)
+    const passed =
+      onPassed &&
+      ((plan: FilePlan) => onPassed(withTarget([plan], item.target)[0] as FilePlan, item))
+    const checked = await checkFiles(inputsOf(inputs, item.spec), mode, item.found, log, passed)
     item.checked = { ...checked, plans: withTarget(checked.plans, item.target) }
   }
   return mergeChecked(imports.map((item) => item.checked as CheckedFiles))
@@ -210,15 +217,29 @@ export async function checkImportsInInstance(
   inputs: Inputs,
   mode: RunMode,
   imports: FoundImport[],
-  runParts: number
+  runParts: number,
+  headers?: ReadonlyMap<FoundImport, FilePlan[]>,
+  shared?: InstanceStage['client']
 ): Promise<InstanceStage> {
   const listed = isListed(inputs.imports)
   const stages: InstanceStage[] = []
-  let client: InstanceStage['client']
+  let client: InstanceStage['client'] = shared
   for (const item of imports) {
-    const plans = item.checked?.plans ?? []
-    const parts = plans.some((plan) => plan.parts.length > 0) ? runParts : 0
-    const stage = await checkInstanceStage(inputsOf(inputs, item.spec), mode, plans, parts, client)
+    // Before the rows are read: each file's header plan, rows to send if it goes on past it.
+    const header = headers?.get(item)
+    const plans = header ?? item.checked?.plans ?? []
+    const sendsRows = header
+      ? (plan: FilePlan) => plan.sizeBytes > plan.header.end
+      : (plan: FilePlan) => plan.parts.length > 0
+    const parts = plans.some(sendsRows) ? runParts : 0
+    const stage = await checkInstanceStage(
+      inputsOf(inputs, item.spec),
+      mode,
+      plans,
+      parts,
+      client,
+      sendsRows
+    )
     client ??= stage.client
     if (stage.facts) item.instance = stage.facts
     stages.push(stage)

@@ -42,14 +42,16 @@ export function hasCredentials(inputs: Inputs): boolean {
 
 /**
  * `parts` is the run's, for the quota; `shared` is the client of an earlier import's checks, for
- * the run's imports to share one token.
+ * the run's imports to share one token. `sendsRows`: whether a file has rows to send (a header
+ * plan, `planHeader`, has no parts yet).
  */
 export async function checkInstanceStage(
   inputs: Inputs,
   mode: RunMode,
   plans: FilePlan[],
   parts: number,
-  sharedClient?: RunClient
+  sharedClient?: RunClient,
+  sendsRows: (plan: FilePlan) => boolean = (plan) => plan.parts.length > 0
 ): Promise<InstanceStage> {
   const originals = await Promise.all(plans.map(readHeader))
   // The status column is not sent: neither checked as a field nor in the sent header.
@@ -119,7 +121,7 @@ export async function checkInstanceStage(
     }
     sent.forEach((plan, at) => {
       const columns = plan.sentHeader?.columns ?? (renamed[at] as (typeof renamed)[number]).columns
-      if (plan.parts.length > 0 && !columns.includes('email')) {
+      if (sendsRows(plan) && !columns.includes('email')) {
         checked.problems.push(
           `${plan.displayPath}: no email column: Marketo needs a column named exactly email, and ` +
             'map-display-names could not map one to it (the field descriptions were not read); rename the column to email or add it to columns'

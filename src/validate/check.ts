@@ -85,6 +85,32 @@ export class CheckRun {
   }
 }
 
+/**
+ * The error a header (as the checks name its columns) shows alone, before any row is read: the
+ * header of a classic Mac OS file, a delimiter the format contradicts, no email column.
+ */
+export function headerError(
+  header: string[],
+  format: ImportFormat
+): { kind: FindingKind; message: string } | undefined {
+  if (header.some((name) => name.includes('\r'))) {
+    // A file saved with classic Mac OS line breaks reads as one long header.
+    return {
+      kind: 'line-breaks',
+      message:
+        'the header holds a carriage return: the lines end with a carriage return alone ' +
+        '(classic Mac OS); save the file with LF or CRLF line breaks'
+    }
+  }
+  const contradiction =
+    header.length === 1
+      ? delimiterContradiction(header[0] as string, format, delimiterOf(format))
+      : undefined
+  if (contradiction !== undefined) return { kind: 'delimiter', message: contradiction }
+  const email = emailColumn(header)
+  return 'problem' in email ? { kind: 'no-email-column', message: email.problem } : undefined
+}
+
 /** A file checked and planned in one pass. */
 export interface CheckedPlan {
   check: FileCheck
@@ -133,7 +159,6 @@ export async function checkAndPlan(
     partFileName(basename(file.path), longest, longest),
     format
   )
-  const delimiter = delimiterOf(format)
   let header: string[] = []
   let headerRange: ByteRange & { line: number } = { start: 0, end: 0, line: 1 }
   /** The start of a header-only file's record, to tell a classic Mac OS file by. */
@@ -165,29 +190,15 @@ export async function checkAndPlan(
     headerProbe = Buffer.from(headerBytes.subarray(0, LINE_BREAK_PROBE_BYTES))
     header = renameColumns(parseFields(headerBytes, format), file.renames ?? new Map()).columns
     maxRecordBytes = MARKETO_MAX_BODY_BYTES - (end - start) - overhead
-    if (header.some((name) => name.includes('\r'))) {
-      // A file saved with classic Mac OS line breaks reads as one long header.
-      error(
-        'line-breaks',
-        line,
-        'the header holds a carriage return: the lines end with a carriage return alone ' +
-          '(classic Mac OS); save the file with LF or CRLF line breaks'
-      )
-      rowsChecked = false
-      return
-    }
-    const contradiction =
-      header.length === 1
-        ? delimiterContradiction(header[0] as string, format, delimiter)
-        : undefined
-    if (contradiction !== undefined) {
-      error('delimiter', line, contradiction)
-      rowsChecked = false
-      return
-    }
-    const email = emailColumn(header)
-    if ('problem' in email) error('no-email-column', line, email.problem)
-    else emailAt = email.index
+    const problem = headerError(header, format)
+    if (problem !== undefined) {
+      error(problem.kind, line, problem.message)
+      // A header that is not one (a classic Mac OS file, another delimiter): no row is read.
+      if (problem.kind !== 'no-email-column') {
+        rowsChecked = false
+        return
+      }
+    } else emailAt = (emailColumn(header) as { index: number }).index
     const restNames = !file.columnsCheckedByInstance
     for (const warning of headerNameWarnings(header, { restNames })) {
       run.findings.add('header-name', displayPath, line, warning.message)

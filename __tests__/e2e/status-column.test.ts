@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { runAction } from '../../scripts/run-action.js'
-import { callsOf, readReport, simulatorInputs, useSimulator } from './harness.js'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { callsOf, outputDir, readReport, simulatorInputs, useSimulator } from './harness.js'
 
 const sim = useSimulator()
 
@@ -108,6 +110,58 @@ describe('status-column', () => {
     const results = JSON.parse(run.outputs['results'] ?? '[]') as Result[]
     const held = results.find((r) => r.status === 'NotSubmitted')
     expect(held?.message).toContain('first on line 7')
+  })
+
+  it('traces a failed and a warned row of status parts back to their lines, fix file whole', async () => {
+    const header = 'email,status,firstName,leadScore\n'
+    const failing = 'bad@example.com,Attended,"Bad, Row",TEXT\n'
+    const file =
+      header +
+      'ann@example.com,Attended,Ann,1\n' +
+      'not-an-email.example.com,Registered,Ned,2\n' +
+      failing +
+      'bob@example.com,Registered,Bob,3\n'
+    const run = await runAction({
+      inputs: inputs({ 'max-failed-rows': '1' }),
+      files: { 'webinar.csv': file }
+    })
+    expect(run.code).toBe(0)
+    expect(run.outputs).toMatchObject({
+      'rows-imported': '3',
+      'rows-failed': '1',
+      'rows-warned': '1'
+    })
+    const report = await readReport(run)
+    expect(report.failures).toEqual([
+      expect.objectContaining({
+        file: 'webinar.csv',
+        line: 4,
+        reason: expect.stringContaining('Lead Score')
+      })
+    ])
+    expect(report.warnings).toEqual([
+      expect.objectContaining({ file: 'webinar.csv', line: 3, reason: 'Invalid email address' })
+    ])
+    // The fix-and-retry file keeps the status column: it goes back through status-column.
+    const fix = await readFile(join(outputDir(run), 'fix-and-retry/webinar.csv'), 'utf8')
+    expect(fix).toBe(header + failing)
+  })
+
+  it('warns about the same email under two statuses, naming both lines', async () => {
+    const file = MIXED + 'Ann@example.com,Registered,Ann\r\n'
+    const run = await runAction({
+      inputs: inputs({ 'dry-run': 'true' }),
+      files: { 'webinar.csv': file }
+    })
+    const report = await readReport(run)
+    const checks = report.checks as { findings: { kind: string; line: number; message: string }[] }
+    expect(checks.findings).toContainEqual(
+      expect.objectContaining({
+        kind: 'duplicate-email',
+        line: 7,
+        message: expect.stringContaining('same email as line 2, under another status')
+      })
+    )
   })
 
   it('refuses a file without the column before any call, naming the closest header', async () => {

@@ -230,6 +230,7 @@ export class CheckPass {
     for (const { kind, file, line, message } of findings) {
       this.run.findings.add(kind, file, line, message)
     }
+    if (plan.statusColumn) this.run.statusColumns.set(plan.path, plan.statusColumn.at)
     this.plans.push(plan)
     if (plan.parts.length > 1) {
       this.run.findings.add(

@@ -418,8 +418,23 @@ const BAD_INPUTS: [string, Record<string, string>, string][] = [
   ],
   [
     'status-column',
+    { 'status-column': 'status\nStage', 'program-member-status': '' },
+    'status-column: "status\\nStage" must be one line; give the name of the column holding each row\'s member status, e.g. status'
+  ],
+  [
+    'program-member-status',
     { 'status-column': 'status' },
-    'status-column: "status" asks for a status column, which this version of the action does not do yet; leave status-column empty'
+    'program-member-status: "On List" and status-column are two ways of giving the member status; give one of them (status-column takes each row\'s status from that column)'
+  ],
+  [
+    'status-column',
+    { 'status-column': 'status', 'program-member-status': '', 'batch-ids': '1042' },
+    'status-column: "status" cannot be used when batch-ids resumes earlier jobs (the parts of each status are ordered by the instance checks, which a resume does not run); resume without status-column'
+  ],
+  [
+    'mirror',
+    { 'status-column': 'status', 'program-member-status': '', mirror: 'true' },
+    'mirror: "true" cannot be used with status-column yet; mirror a program with one program-member-status'
   ],
   [
     'imports',
@@ -737,7 +752,12 @@ describe('readInputs accepts every documented form', () => {
     ['a relative revision', { 'changed-since': 'HEAD~1' }, { changedSince: 'HEAD~1' }],
     ['a sha', { 'changed-since': 'a1b2c3d' }, { changedSince: 'a1b2c3d' }],
     ['a PR comment', { 'comment-on-pr': 'True' }, { commentOnPr: true }],
-    ['a token', { 'github-token': 'ghs_token' }, { githubToken: 'ghs_token' }]
+    ['a token', { 'github-token': 'ghs_token' }, { githubToken: 'ghs_token' }],
+    [
+      'a status column instead of a status',
+      { 'status-column': 'Member Status', 'program-member-status': '' },
+      { statusColumn: 'Member Status', programMemberStatus: '' }
+    ]
   ]
 
   it.each(goodCases)('%s', (_label, overrides, expected) => {

@@ -7,6 +7,8 @@ export interface SelectedRecord {
   line: number
   start: number
   end: number
+  /** The bytes it is sent as, when not its bytes in the file (re-encoded without a column). */
+  sentBytes?: number
 }
 
 /**
@@ -28,7 +30,7 @@ export function planSelection(
   const groups: { records: SelectedRecord[]; bytes: number }[] = []
   let current: { records: SelectedRecord[]; bytes: number } | undefined
   for (const record of records) {
-    const size = record.end - record.start
+    const size = record.sentBytes ?? record.end - record.start
     if (current === undefined || headerBytes + current.bytes + size + overhead > chunkSizeBytes) {
       // planFile accepted the whole file with this chunk size, so one record always fits.
       current = { records: [], bytes: 0 }

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream'
 import { partFileName, partSource, type ByteRange, type Part } from '../files/index.js'
 import { withHead } from '../files/part-source.js'
 import type { UploadSource } from '../marketo/types.js'
+import { withoutField } from '../statuses/reencode.js'
 
 /** Read size of uploads; consecutive ranges within one read cost no further read. */
 const READ_BYTES = 256 * 1024
@@ -15,6 +16,7 @@ const YIELD_BYTES = 64 * 1024
  * the part's ranges, streamed from the original file on each `open()` (no copy of the file).
  */
 export function sourceOfPart(part: Part, header: ByteRange, sentHeader?: Buffer): UploadSource {
+  if (part.leftOut !== undefined) return withoutFieldSource(part, header, sentHeader)
   if (part.ranges === undefined) {
     return partSource(
       part,
@@ -44,6 +46,33 @@ export function sourceOfPart(part: Part, header: ByteRange, sentHeader?: Buffer)
         sentHeader
           ? withHead(sentHeader, readRanges(part.path, ranges))
           : readRanges(part.path, all),
+        { objectMode: false }
+      )
+  }
+}
+
+/**
+ * A part sent without one field (status-column): the sent header, which lacks it too, then the
+ * part's records re-encoded without it as they are read from its ranges.
+ */
+function withoutFieldSource(part: Part, header: ByteRange, sentHeader?: Buffer): UploadSource {
+  const leftOut = part.leftOut as NonNullable<Part['leftOut']>
+  const ranges = part.ranges ?? [{ start: part.byteStart, end: part.byteEnd }]
+  if (sentHeader === undefined || (ranges[0] as ByteRange).start < header.end) {
+    throw new RangeError(
+      `${part.displayPath} part ${part.index}: a part sent without a column needs the header ` +
+        "sent without it, and records after the file's header"
+    )
+  }
+  return {
+    filename: partFileName(basename(part.path), part.index, part.count),
+    byteLength: sentHeader.length + leftOut.recordBytes,
+    open: () =>
+      Readable.from(
+        withHead(
+          sentHeader,
+          withoutField(readRanges(part.path, ranges), part.format, leftOut.field, part.displayPath)
+        ),
         { objectMode: false }
       )
   }

@@ -36,6 +36,7 @@ export {
 export type { ColumnMapping, FilePlan, Part } from './types.js'
 export {
   encodeHeader,
+  encodeRecord,
   locallyKnownRenames,
   oversizedAfterRename,
   readHeader,

@@ -45,11 +45,21 @@ export function renameColumns(
 
 /** One header record in the file's format, quoted where a name needs it, with `lineBreak`. */
 export function encodeHeader(columns: string[], format: ImportFormat, lineBreak: string): Buffer {
+  return Buffer.from(encodeRecord(columns, format, lineBreak), 'utf8')
+}
+
+/**
+ * One record in the file's format: a value holding a quote, a line break or the delimiter is
+ * quoted (its quotes doubled), and a record of one empty value is `""`, never a blank line.
+ * `parseFields` reads it back as `values`.
+ */
+export function encodeRecord(values: string[], format: ImportFormat, lineBreak: string): string {
   const delimiter = delimiterOf(format)
-  const fields = columns.map((name) =>
-    /["\r\n]/.test(name) || name.includes(delimiter) ? `"${name.replace(/"/g, '""')}"` : name
+  if (values.length === 1 && values[0] === '') return '""' + lineBreak
+  const fields = values.map((value) =>
+    /["\r\n]/.test(value) || value.includes(delimiter) ? `"${value.replace(/"/g, '""')}"` : value
   )
-  return Buffer.from(fields.join(delimiter) + lineBreak, 'utf8')
+  return fields.join(delimiter) + lineBreak
 }
 
 /** The header record of a planned file, as its columns and its bytes. */
@@ -66,14 +76,17 @@ export async function readHeader(plan: FilePlan): Promise<{ columns: string[]; b
   }
 }
 
-/** The plan sent with `columns` instead of its own header, when they differ. */
+/**
+ * The plan sent with `columns` instead of its own header, when they differ: renamed, or without
+ * the status column.
+ */
 export function withSentHeader(
   plan: FilePlan,
   original: { columns: string[]; bytes: Buffer },
   columns: string[],
   mappings: ColumnMapping[]
 ): FilePlan {
-  if (mappings.length === 0) return plan
+  if (mappings.length === 0 && columns.length === original.columns.length) return plan
   const lineBreak = original.bytes.subarray(-2).toString('latin1') === '\r\n' ? '\r\n' : '\n'
   const bytes = encodeHeader(columns, plan.format, lineBreak)
   const delta = bytes.length - original.bytes.length

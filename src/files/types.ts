@@ -20,6 +20,11 @@ export interface FilePlan {
    * with instead of the file's, and the columns Marketo's failure and warning files come back with.
    */
   sentHeader?: { columns: string[]; bytes: Buffer; mappings: ColumnMapping[] }
+  /**
+   * status-column: the column holding each row's member status, as the input names it, and its
+   * index in the file's header. It is left out of the sent header and of every part's records.
+   */
+  statusColumn?: { name: string; at: number }
   parts: Part[]
 }
 
@@ -59,4 +64,10 @@ export interface Part {
    * start and the last range's end.
    */
   ranges?: { start: number; end: number }[]
+  /**
+   * Set when the part's records are sent without one of their fields (status-column): the
+   * field's index in the file's header, and the bytes of the part's records re-encoded without
+   * it (what is streamed after the sent header).
+   */
+  leftOut?: { field: number; recordBytes: number }
 }

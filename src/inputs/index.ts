@@ -24,7 +24,8 @@ import {
   parseCredential,
   parseGitRef,
   parseMemberStatus,
-  parsePatterns
+  parsePatterns,
+  parseStatusColumn
 } from './words.js'
 
 export { defaultArtifactName } from './artifact-name.js'
@@ -148,8 +149,10 @@ export interface Inputs {
   clientSecret: string
   /** Digits, no leading zeros; empty only when `imports` gives the programs. */
   programId: string
-  /** Empty only when `imports` gives the statuses. */
+  /** Empty only when `imports` gives the statuses, or `statusColumn` each row's. */
   programMemberStatus: string
+  /** `status-column`: the column whose value is each row's member status; it is not uploaded. */
+  statusColumn: string | undefined
   /** Glob patterns; empty only when `batchIds` resumes earlier jobs or `imports` gives them. */
   files: string[]
   ifNoFilesFound: IfNoFilesFound
@@ -238,9 +241,12 @@ export function readInputs(
   const programId = listed
     ? (optional('program-id', parseProgramId) ?? '')
     : parseProgramId('program-id', given('program-id'))
+  const statusColumn = optional('status-column', parseStatusColumn)
   const programMemberStatus = listed
     ? (optional('program-member-status', parseMemberStatus) ?? '')
-    : parseMemberStatus('program-member-status', given('program-member-status'))
+    : statusColumn
+      ? refuseBoth(given('program-member-status'))
+      : parseMemberStatus('program-member-status', given('program-member-status'))
   const batchIds = parseBatchIds('batch-ids', given('batch-ids'))
   const workspace = path.resolve(cwd, env.GITHUB_WORKSPACE || '.')
   const files = parsePatterns('files', given('files'))
@@ -320,11 +326,20 @@ export function readInputs(
   const removedRecords = parseChoice('removed-records', get('removed-records'), REMOVED_RECORDS)
   const mirror = parseBoolean('mirror', get('mirror'))
   const maxRemovals = parseThreshold('max-removals', get('max-removals'))
-  refuseUnbuilt(given)
   checkRemovals({ removedRecords, mirror, changedSince, batchIds })
-  const own = { programId, programMemberStatus, files, format, columns, changedSince }
+  const own = {
+    programId,
+    programMemberStatus,
+    ...(statusColumn ? { statusColumn } : {}),
+    files,
+    format,
+    columns,
+    changedSince
+  }
   const imports = listed ? parseImports(given('imports'), own, workspace) : [own]
   if (listed) checkImports(imports, { removedRecords, mirror })
+  const withColumn = imports.find((spec) => spec.statusColumn !== undefined)
+  if (withColumn?.statusColumn) checkStatusColumn(withColumn.statusColumn, { mirror, batchIds })
 
   return {
     endpoint,
@@ -332,6 +347,7 @@ export function readInputs(
     clientSecret,
     programId,
     programMemberStatus,
+    statusColumn,
     files,
     ifNoFilesFound,
     format,
@@ -367,6 +383,39 @@ export function readInputs(
 
 const REMOVED_RECORDS = ['keep', 'remove'] as const
 
+/** With status-column the rows carry their statuses: a program-member-status would contradict them. */
+function refuseBoth(programMemberStatus: string): string {
+  if (programMemberStatus === '') return ''
+  throw invalid(
+    'program-member-status',
+    programMemberStatus,
+    'and status-column are two ways of giving the member status; give one of them ' +
+      "(status-column takes each row's status from that column)"
+  )
+}
+
+/** What a status column cannot be combined with in this version, said before any network call. */
+function checkStatusColumn(
+  statusColumn: string,
+  given: { mirror: boolean; batchIds: number[] }
+): void {
+  if (given.batchIds.length > 0) {
+    throw invalid(
+      'status-column',
+      statusColumn,
+      'cannot be used when batch-ids resumes earlier jobs (the parts of each status are ordered by ' +
+        'the instance checks, which a resume does not run); resume without status-column'
+    )
+  }
+  if (given.mirror) {
+    throw invalid(
+      'mirror',
+      'true',
+      'cannot be used with status-column yet; mirror a program with one program-member-status'
+    )
+  }
+}
+
 /** Removing members needs to know whom: the ref's records, or the whole files; never a resume. */
 function checkRemovals(given: {
   removedRecords: 'keep' | 'remove'
@@ -398,28 +447,11 @@ function checkRemovals(given: {
   }
 }
 
-/**
- * Contract inputs this version declares but does not act on yet: a value other than the default
- * is refused, before any network call, rather than silently ignored.
- */
-const UNBUILT: ReadonlyArray<{ input: InputName; idle: string; what: string }> = [
-  { input: 'status-column', idle: '', what: 'a status column' }
-]
-
 /** What several imports in one step cannot do yet, refused before any network call. */
 function checkImports(
   imports: ImportSpec[],
   given: { removedRecords: 'keep' | 'remove'; mirror: boolean }
 ): void {
-  const withColumn = imports.find((spec) => spec.statusColumn !== undefined)
-  if (withColumn) {
-    throw invalid(
-      'imports',
-      withColumn.statusColumn ?? '',
-      `entry ${withColumn.entry}: status-column asks for a status column, which this version of ` +
-        'the action does not do yet; give program-member-status'
-    )
-  }
   // The report has one changes section: every import reads its files against the same ref.
   const refs = [...new Set(imports.map((spec) => spec.changedSince ?? '(none)'))]
   if (refs.length > 1) {
@@ -436,20 +468,6 @@ function checkImports(
       given.mirror ? 'true' : 'remove',
       'cannot be used with imports: removals go to one program; remove members in a step of its own'
     )
-  }
-}
-
-function refuseUnbuilt(given: (name: InputName) => string): void {
-  for (const { input, idle, what } of UNBUILT) {
-    const raw = given(input)
-    if (raw !== '' && raw !== idle) {
-      throw invalid(
-        input,
-        raw,
-        `asks for ${what}, which this version of the action does not do yet; leave ${input} ` +
-          (idle ? `as ${idle}` : 'empty')
-      )
-    }
   }
 }
 

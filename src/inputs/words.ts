@@ -55,6 +55,16 @@ export function parseMemberStatus(input: string, raw: string): string {
   return raw
 }
 
+/** A column name: one line, as the header spells it (matched after the `columns` renames too). */
+export function parseStatusColumn(input: string, raw: string): string {
+  const forms = "give the name of the column holding each row's member status, e.g. status"
+  if (CONTROL.test(raw)) throw invalid(input, raw, `must be one line; ${forms}`)
+  if (Array.from(raw).length > STATUS_MAX_CHARS) {
+    throw invalid(input, raw, `is longer than ${STATUS_MAX_CHARS} characters; ${forms}`)
+  }
+  return raw
+}
+
 const PATTERN_FORMS = 'give one or more glob patterns, one per line, e.g. data/*.csv'
 
 /**

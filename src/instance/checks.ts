@@ -18,15 +18,22 @@ const squash = (name: string): string => name.toLowerCase().replace(/\s+/g, '')
 export type StatusCheck =
   { status: ProgressionStatus; problem?: undefined } | { problem: string; status?: undefined }
 
-/** The program member status among its channel's statuses, or why it is not. */
-export function checkStatus(wanted: string, channel: ChannelInfo): StatusCheck {
+/**
+ * The program member status among its channel's statuses, or why it is not; `label` names what
+ * gave it (the input, or a status column's value).
+ */
+export function checkStatus(
+  wanted: string,
+  channel: ChannelInfo,
+  label = `program-member-status "${wanted}"`
+): StatusCheck {
   const status = channel.statuses.find((candidate) => candidate.name === wanted)
   if (status) return { status }
   const near = channel.statuses.find((candidate) => squash(candidate.name) === squash(wanted))
   const listed = channel.statuses.map((candidate) => `\`${candidate.name}\``).join(', ')
   return {
     problem:
-      `program-member-status "${wanted}" is not a status of the channel "${channel.name}"` +
+      `${label} is not a status of the channel "${channel.name}"` +
       (near ? `: did you mean \`${near.name}\`?` : '') +
       ` Its statuses are ${listed || 'none'}.`
   }

@@ -8,6 +8,7 @@ import type { ChannelInfo, FieldInfo, ProgramInfo } from '../marketo/index.js'
 import type { ColumnMapping } from '../files/index.js'
 import { checkColumns, checkQuota, checkStatus, mapDisplayNames } from './checks.js'
 import type { InstanceFacts } from './types.js'
+import { judgeStatuses, type ChannelStatuses } from '../statuses/order.js'
 
 export interface InstanceApi {
   getProgram(programId: string): Promise<ProgramInfo | undefined>
@@ -25,6 +26,8 @@ export interface InstanceRequest {
   headers: Array<{ displayPath: string; columns: string[] }>
   /** map-display-names: send a column named as one field's display name as its REST name. */
   mapDisplayNames: boolean
+  /** status-column: the statuses its files hold, checked instead of programMemberStatus. */
+  statusColumn?: { column: string; statuses: string[] }
 }
 
 export interface InstanceCheck {
@@ -34,6 +37,8 @@ export interface InstanceCheck {
   warnings: string[]
   /** Per file of the request, in its order: the columns as sent and the display names mapped. */
   sent: Array<{ columns: string[]; mappings: ColumnMapping[] }>
+  /** status-column: its statuses as the channel knows them (unset when it was not read). */
+  statuses?: ChannelStatuses
 }
 
 const ASSETS = 'Read-Only Assets'
@@ -62,9 +67,10 @@ export async function runInstanceChecks(
     columns: file.columns,
     mappings: [] as ColumnMapping[]
   }))
+  let statuses: ChannelStatuses | undefined
   const finish = (): InstanceCheck => {
     facts.calls = calls()
-    return { facts, problems, warnings, sent }
+    return { facts, problems, warnings, sent, ...(statuses ? { statuses } : {}) }
   }
 
   let program: ProgramInfo | undefined
@@ -95,6 +101,13 @@ export async function runInstanceChecks(
       warnings.push(
         `program ${request.programId}'s channel "${program.channel}" is not among the instance's channels: the status was not checked`
       )
+    } else if (channel && request.statusColumn) {
+      const { column } = request.statusColumn
+      statuses = judgeStatuses(request.statusColumn.statuses, channel, column)
+      // Their rows are held back, not the run: each unknown status is said once.
+      for (const problem of statuses.unknown.values()) {
+        warnings.push(`${problem.replace(/\.$/, '')}; its rows are not submitted`)
+      }
     } else if (channel) {
       const status = checkStatus(request.programMemberStatus, channel)
       if (status.problem !== undefined) problems.push(status.problem)

@@ -33,7 +33,8 @@ export class JobLedger {
   /** The outcome as far as it is known when the run broke off for `reason`. */
   outcomeSoFar(reason: string): ScheduleOutcome {
     const results = this.parts.map(
-      (part) => this.submitted.get(part) ?? notSubmitted(part, `not submitted: ${reason}`)
+      (part) =>
+        this.submitted.get(part) ?? notSubmitted(part, part.held ?? `not submitted: ${reason}`)
     )
     return { results, stop: { kind: 'error', message: reason } }
   }

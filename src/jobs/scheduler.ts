@@ -125,7 +125,9 @@ export async function runImportJobs(
   const results: JobResult[] = []
   const arrive = async (): Promise<number | undefined> => {
     const next = await incoming.next()
-    return next.done ? undefined : results.push(notSubmitted(next.value, 'not submitted')) - 1
+    return next.done
+      ? undefined
+      : results.push(notSubmitted(next.value, next.value.held ?? 'not submitted')) - 1
   }
   // Parts from this index on were never tried: a stop says why in their results.
   let untried = 0
@@ -192,6 +194,8 @@ export async function runImportJobs(
       checkDeadline()
       if (stop || submitBlocked) return
       const part = (results[index] as JobResult).part
+      // A held part keeps its reason, and is not submitted.
+      if (part.held !== undefined) continue
       untried = index + 1
       try {
         // A batch resumed without its file is in Marketo already: it is only polled.
@@ -398,7 +402,7 @@ export async function runImportJobs(
   const stoppedBy = stop ?? submitBlocked
   if (stoppedBy) {
     for (const result of results.slice(untried)) {
-      result.message = `not submitted: ${stoppedBy.message}`
+      if (result.part.held === undefined) result.message = `not submitted: ${stoppedBy.message}`
     }
   }
   await Promise.all(endings)

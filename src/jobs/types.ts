@@ -25,7 +25,11 @@ export interface ImportTarget {
  * with its own `target` imports there (parts of several imports sharing one queue); without one,
  * into the scheduler's program and status.
  */
-export type JobPart = (Part | BatchPart) & { target?: ImportTarget }
+export type JobPart = (Part | BatchPart) & {
+  target?: ImportTarget
+  /** Set on a part that is never submitted (rows whose status cannot be imported): why. */
+  held?: string
+}
 
 /** What the scheduler needs from Marketo: the client implements it, tests may fake it. */
 export interface ImportApi {

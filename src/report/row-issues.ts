@@ -5,6 +5,7 @@ import type { FilePlan, Part, SourceRecord } from '../files/index.js'
 import { recordsOf } from '../files/index.js'
 import { describePart, isBatchPart } from '../jobs/parts.js'
 import type { JobPart, JobResult } from '../jobs/types.js'
+import { sentValues } from '../statuses/reencode.js'
 import { ArtifactNames } from './artifact-names.js'
 import { openFixFile, type FixFile, type FixFileWriter } from './fix-file.js'
 import { readMarketoRows, rowKey, UnreadableFileError, type PendingRows } from './marketo-rows.js'
@@ -207,7 +208,11 @@ async function match(
     part: job.result.part.index,
     reason
   })
-  const key = job.jobFailure ? '' : rowKey(record.fields)
+  // A status part's records were sent without their status field, and come back so.
+  const leftOut = job.result.part.leftOut?.field
+  const key = job.jobFailure
+    ? ''
+    : rowKey(leftOut === undefined ? record.fields : sentValues(record.fields, leftOut))
   const failure = job.jobFailure ?? takeReason(job.failures, key)
   if (failure !== undefined) {
     await sinks.failures.add(issue(failure))

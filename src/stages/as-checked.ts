@@ -19,6 +19,7 @@ import {
 import type { Inputs } from '../inputs/index.js'
 import type { RunMode } from '../inputs/run-mode.js'
 import type { InstanceFacts } from '../instance/types.js'
+import { submitOrder } from '../statuses/order.js'
 import { JobLedger } from '../jobs/ledger.js'
 import { PartQueue } from '../jobs/part-queue.js'
 import { jobPartsOf } from '../jobs/resume.js'
@@ -48,7 +49,11 @@ export interface AsCheckedProgress {
 
 /** Whether an import can send files as they pass: nothing before its first submit reads rows. */
 export function importsAsChecked(inputs: Inputs, mode: RunMode): boolean {
-  return mode.kind === 'import' && inputs.imports.every((spec) => spec.changedSince === undefined)
+  // status-column: its parts wait for every file to be read, to go in the channel's order.
+  return (
+    mode.kind === 'import' &&
+    inputs.imports.every((spec) => spec.changedSince === undefined && !spec.statusColumn)
+  )
 }
 
 /**
@@ -155,6 +160,9 @@ export async function instanceThenImport(
   if (instance.facts) known.instance = instance.facts
   // The report and the row tracing see the header each file is sent with.
   checked.plans = instance.plans
+  // status-column: the parts of each status in its channel's order, unknown statuses held back.
+  const jobs = submitOrder(parts, instance.statuses)
+  if (jobs !== parts) known.ledger = new JobLedger(jobs)
   if (instance.stop !== undefined) {
     known.imported = {
       outcome: known.ledger.outcomeSoFar(instance.stop),
@@ -165,7 +173,7 @@ export async function instanceThenImport(
   known.imported = await importParts(
     inputs,
     mode,
-    parts,
+    jobs,
     instance.plans,
     known.ledger,
     startedAt,

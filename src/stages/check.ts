@@ -10,6 +10,7 @@ import { selectChanged } from '../changes/select.js'
 import { removedAnnotations } from '../changes/summary.js'
 import type { ChangeSummary } from '../changes/types.js'
 import type { RemovalCandidate } from '../removals/types.js'
+import { describeStatuses, statusRegrouper } from '../statuses/group.js'
 import { describeFinding, preflight } from '../validate/preflight.js'
 import type { ValidationSummary } from '../validate/types.js'
 import type { Log } from '../log.js'
@@ -91,6 +92,18 @@ export async function checkFiles(
       })
     : undefined
   const plans = selection?.plans ?? found.plans
+  const column = inputs.statusColumn
+  // status-column: each file that passes its checks is planned again, its parts by status.
+  const regroup = column
+    ? statusRegrouper({
+        column,
+        programId: inputs.programId,
+        chunkSizeBytes: inputs.chunkSizeBytes,
+        renames,
+        ...(selection ? { selectedLines: selection.selectedLines } : {}),
+        onFile: (file, statuses) => log.info(describeStatuses(file, statuses))
+      })
+    : undefined
   const planned: FilePlan[] = []
   const checked = await log.group(
     `Checking ${plural(plans.length + found.files.length + found.problems.length, 'file')}`,
@@ -120,6 +133,7 @@ export async function checkFiles(
         scratchDir: inputs.scratchDir,
         renames,
         columnsCheckedByInstance: instanceChecked,
+        ...(regroup ? { regroup } : {}),
         ...(selection && ref ? { selection: { ref, selectedLines: selection.selectedLines } } : {})
       })
       const { errors, warnings, notices } = result.summary

@@ -49,7 +49,8 @@ export async function importParts(
   shared?: RunClient
 ): Promise<Imported> {
   if (Array.isArray(parts) && (mode.kind === 'dry-run' || parts.length === 0)) {
-    const would = (part: JobPart): string => `dry run: would be submitted as ${describePart(part)}`
+    const would = (part: JobPart): string =>
+      part.held ?? `dry run: would be submitted as ${describePart(part)}`
     return {
       outcome: { results: parts.map((part) => notSubmitted(part, would(part))) },
       apiCalls: 0
@@ -73,13 +74,18 @@ export async function importParts(
         `Importing the parts of each file as soon as its checks pass, up to ${inputs.maxConcurrentJobs} jobs at once`
       )
     } else {
+      const sent = parts.filter((part) => part.held === undefined)
       const rows = plural(
-        parts.reduce((total, part) => total + (isBatchPart(part) ? 0 : part.rows), 0),
+        sent.reduce((total, part) => total + (isBatchPart(part) ? 0 : part.rows), 0),
         'row'
       )
-      const targets = new Set(parts.map((part) => part.target))
+      const targets = new Set(
+        sent.map((part) =>
+          part.target ? `${part.target.programId}\u0000${part.target.programMemberStatus}` : ''
+        )
+      )
       const into =
-        targets.size > 1 || parts.some((part) => part.target)
+        targets.size > 1 || sent.some((part) => part.target)
           ? `into ${plural(targets.size, 'program and status', 'programs and statuses')}`
           : `into program ${inputs.programId} as "${inputs.programMemberStatus}"`
       core.info(

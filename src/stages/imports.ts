@@ -17,6 +17,7 @@ import type { ValidationSummary } from '../validate/types.js'
 import { checkFiles, type CheckedFiles } from './check.js'
 import { findStage, noFilesMatched, type Discovery, type FindLog } from './find.js'
 import { checkInstanceStage, type InstanceStage } from './instance.js'
+import { addStatuses, type ProgramStatuses } from '../statuses/order.js'
 
 /** One import as the stages found and checked it. */
 export interface FoundImport {
@@ -48,7 +49,8 @@ export function inputsOf(inputs: Inputs, spec: ImportSpec): Inputs {
     files: spec.files,
     format: spec.format,
     columns: spec.columns,
-    changedSince: spec.changedSince
+    changedSince: spec.changedSince,
+    statusColumn: spec.statusColumn
   }
 }
 
@@ -248,10 +250,13 @@ export async function checkImportsInInstance(
     return [listed ? `${entryLabel(spec)}: ${stage.stop}` : stage.stop]
   })
   const facts = mergeFacts(stages.flatMap((stage) => (stage.facts ? [stage.facts] : [])))
+  const statuses: ProgramStatuses = new Map()
+  for (const stage of stages) addStatuses(statuses, stage.statuses)
   return {
     plans: stages.flatMap((stage) => stage.plans),
     ...(client ? { client } : {}),
     ...(facts ? { facts } : {}),
+    ...(statuses.size > 0 ? { statuses } : {}),
     ...(stops.length > 0
       ? {
           stop:

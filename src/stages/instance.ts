@@ -16,6 +16,8 @@ import { plural } from '../format.js'
 import type { Inputs } from '../inputs/index.js'
 import type { RunMode } from '../inputs/run-mode.js'
 import { runInstanceChecks } from '../instance/run.js'
+import { sentColumns } from '../statuses/group.js'
+import { statusesOf, type ProgramStatuses } from '../statuses/order.js'
 import type { InstanceFacts } from '../instance/types.js'
 import { MarketoApiError, type MarketoClient } from '../marketo/index.js'
 import type { InstanceApi } from '../instance/run.js'
@@ -29,6 +31,8 @@ export interface InstanceStage {
   facts?: InstanceFacts
   /** Why the run stops before submitting; the lines are each logged as an error. */
   stop?: string
+  /** status-column: its statuses as the channel knows them, to order (and hold) their parts. */
+  statuses?: ProgramStatuses
 }
 
 /** A dry run may ask Marketo (read-only calls) when it is given the credentials to. */
@@ -50,7 +54,10 @@ export async function checkInstanceStage(
   sendsRows: (plan: FilePlan) => boolean = (plan) => plan.parts.length > 0
 ): Promise<InstanceStage> {
   const originals = await Promise.all(plans.map(readHeader))
-  const renamed = originals.map((header) => renameColumns(header.columns, inputs.columns))
+  // The status column is not sent: neither checked as a field nor in the sent header.
+  const renamed = originals.map((header, at) =>
+    renameColumns(sentColumns(plans[at] as FilePlan, header.columns), inputs.columns)
+  )
   const sentPlans = (sent: Array<{ columns: string[]; mappings: ColumnMapping[] }>): FilePlan[] =>
     plans.map((plan, at) => {
       const byColumns = renamed[at] as (typeof renamed)[number]
@@ -93,7 +100,10 @@ export async function checkInstanceStage(
             dailyQuota: inputs.dailyQuota,
             parts,
             headers,
-            mapDisplayNames: inputs.mapDisplayNames
+            mapDisplayNames: inputs.mapDisplayNames,
+            ...(inputs.statusColumn
+              ? { statusColumn: { column: inputs.statusColumn, statuses: statusesOf(plans) } }
+              : {})
           },
           () => client.stats.calls
         )
@@ -129,7 +139,14 @@ export async function checkInstanceStage(
       for (const problem of checked.problems) core.error(problem)
     }
     core.info(`Instance checks: ${plural(checked.facts.calls, 'API call')}`)
-    if (checked.problems.length === 0) return { plans: sent, client: shared, facts: checked.facts }
+    if (checked.problems.length === 0) {
+      return {
+        plans: sent,
+        client: shared,
+        facts: checked.facts,
+        ...(checked.statuses ? { statuses: new Map([[inputs.programId, checked.statuses]]) } : {})
+      }
+    }
     return {
       plans,
       client: shared,

@@ -74,6 +74,8 @@ export class CheckRun {
   /** Data records with at least one warning, over every file. */
   warnedRows = 0
   readonly checked: RowsChecked[] = []
+  /** status-column: the status column's index in each file (by absolute path) that has one. */
+  readonly statusColumns = new Map<string, number>()
 
   /** `scratchDir`: where the duplicate check may keep its scratch files while it runs. */
   constructor(
@@ -317,10 +319,11 @@ export async function findDuplicates(run: CheckRun): Promise<void> {
   if (run.emails.candidates().size === 0) return
   const first = new Map<
     string,
-    { file: string; line: number; selected: boolean; warned: boolean }
+    { file: string; line: number; selected: boolean; warned: boolean; status?: string }
   >()
   for (const { file, emailAt, columns, lastLine, maxRecordBytes } of run.checked) {
     const { displayPath } = file
+    const statusAt = run.statusColumns.get(file.path)
     try {
       for await (const record of readRecords(file.path, file.format, {
         displayPath,
@@ -337,11 +340,23 @@ export async function findDuplicates(run: CheckRun): Promise<void> {
         // Whether the first pass warned about this row already (it is counted once).
         const warned =
           selected && (isInvalidEmail(email) || record.end - record.start > maxRecordBytes)
+        const status = statusAt === undefined ? undefined : record.fields[statusAt]?.trim()
         const earlier = first.get(key)
         if (earlier === undefined) {
-          first.set(key, { file: displayPath, line, selected, warned })
+          first.set(key, {
+            file: displayPath,
+            line,
+            selected,
+            warned,
+            ...(status ? { status } : {})
+          })
           continue
         }
+        // Under two statuses the rows go in two jobs: which status the member keeps is the order's.
+        const keeps =
+          status !== undefined && earlier.status !== undefined && status !== earlier.status
+            ? ', under another status; Marketo keeps one member per email, with one of the two statuses'
+            : "; Marketo keeps one member per email, the later row's values win"
         const related = { file: earlier.file, line: earlier.line }
         if (selected) {
           const where =
@@ -352,7 +367,7 @@ export async function findDuplicates(run: CheckRun): Promise<void> {
             'duplicate-email',
             displayPath,
             line,
-            `same email as ${where}; Marketo keeps one member per email, the later row's values win`,
+            `same email as ${where}${keeps}`,
             related
           )
           if (!warned) run.warnedRows++
@@ -364,7 +379,7 @@ export async function findDuplicates(run: CheckRun): Promise<void> {
             'duplicate-email',
             earlier.file,
             earlier.line,
-            `same email as ${where} (unchanged); Marketo keeps one member per email, the later row's values win`,
+            `same email as ${where} (unchanged)${keeps}`,
             { file: displayPath, line }
           )
           if (!earlier.warned) {

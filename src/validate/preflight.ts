@@ -44,7 +44,15 @@ export interface PreflightOptions {
   renames?: ReadonlyMap<string, string>
   /** The instance checks will check the columns against Marketo's fields (see FileToCheck). */
   columnsCheckedByInstance?: boolean
+  /**
+   * status-column: plans again a file that passed its checks (its parts by status), with the row
+   * findings that makes (empty statuses), listed with the checks' own.
+   */
+  regroup?: (plan: FilePlan) => Promise<{ plan: FilePlan; findings: RowFinding[] }>
 }
+
+/** A finding about one row made outside the checks' own pass. */
+export type RowFinding = Pick<Finding, 'kind' | 'file' | 'message'> & { line: number }
 
 export interface Preflight {
   /** The plans of the files without errors: what is submitted. */
@@ -148,7 +156,7 @@ export class CheckPass {
     const { check } = checked
     if ('plan' in entry) return this.planned(entry.plan, check)
     if (!('error' in checked.plan)) {
-      return { ...this.planned(checked.plan, check), planned: checked.plan }
+      return { ...(await this.planned(checked.plan, check)), planned: checked.plan }
     }
     const planProblem = problemOf(displayPath, checked.plan.error)
     this.annotated.add(`${displayPath}\u0000${planProblem.line ?? ''}`)
@@ -214,8 +222,15 @@ export class CheckPass {
     )
   }
 
-  private planned(plan: FilePlan, check: FileCheck): FileOutcome {
-    if (check.errors > 0) return { problem: this.refuse(check, plan.rows) }
+  private async planned(checkedPlan: FilePlan, check: FileCheck): Promise<FileOutcome> {
+    if (check.errors > 0) return { problem: this.refuse(check, checkedPlan.rows) }
+    const { plan, findings } = this.options.regroup
+      ? await this.options.regroup(checkedPlan)
+      : { plan: checkedPlan, findings: [] }
+    for (const { kind, file, line, message } of findings) {
+      this.run.findings.add(kind, file, line, message)
+    }
+    if (plan.statusColumn) this.run.statusColumns.set(plan.path, plan.statusColumn.at)
     this.plans.push(plan)
     if (plan.parts.length > 1) {
       this.run.findings.add(
@@ -223,7 +238,9 @@ export class CheckPass {
         plan.displayPath,
         null,
         `will be sent in ${plan.parts.length} parts of at most ${formatBytes(this.options.chunkSizeBytes)} ` +
-          '(chunk-size), each with the header, split between records'
+          (plan.statusColumn
+            ? '(chunk-size), one or more per status (status-column), each with the header'
+            : '(chunk-size), each with the header, split between records')
       )
     }
     return { plan }

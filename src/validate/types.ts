@@ -10,6 +10,7 @@ export type FindingKind =
   | 'no-email-column'
   | 'field-count'
   | 'empty-email'
+  | 'empty-status'
   | 'invalid-email'
   | 'duplicate-email'
   | 'header-name'
@@ -26,6 +27,7 @@ export const KINDS: Record<FindingKind, { severity: Severity; label: string }> =
   'no-email-column': { severity: 'error', label: 'no email column' },
   'field-count': { severity: 'error', label: 'wrong number of fields' },
   'empty-email': { severity: 'error', label: 'empty email' },
+  'empty-status': { severity: 'error', label: 'empty status (row not submitted)' },
   'invalid-email': { severity: 'warning', label: 'email Marketo flags as invalid' },
   'duplicate-email': { severity: 'warning', label: 'same email twice' },
   'header-name': { severity: 'warning', label: 'header name is not a REST API name' },

@@ -67540,7 +67540,7 @@ const log_core = {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _memory_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(58547);
 /* harmony import */ var _github_log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9981);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(98536);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(45564);
 
 
 
@@ -67559,7 +67559,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 98536:
+/***/ 45564:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67893,48 +67893,17 @@ function parseEndpoint(munchkinRaw, restRaw, identityRaw, dryRun = false) {
     return { restUrl, identityUrl };
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
+// EXTERNAL MODULE: ./node_modules/yaml/index.js
+var yaml = __nccwpck_require__(20434);
+var yaml_default = /*#__PURE__*/__nccwpck_require__.n(yaml);
 ;// CONCATENATED MODULE: ./src/files/workspace.ts
 
 /** True when `path` is `root` itself or below it (both absolute, already resolved). */
 function isWithin(path, root) {
     const shown = (0,external_node_path_.relative)(root, path);
     return shown === '' || (!(0,external_node_path_.isAbsolute)(shown) && shown !== '..' && !shown.startsWith(`..${external_node_path_.sep}`));
-}
-
-;// CONCATENATED MODULE: ./src/inputs/patterns.ts
-
-
-
-const INSIDE_FORMS = 'give patterns relative to the workspace (GITHUB_WORKSPACE) without .. segments, or ' +
-    'absolute paths inside it, e.g. data/*.csv';
-const GLOB_CHARS = /[*?[]/;
-/**
- * The workspace is the boundary: a pattern that leads out of it (`..`, `~`, an absolute path
- * elsewhere) is an input error, before any file is looked at. `.` is accepted as the first
- * segment only, as @actions/glob accepts it.
- */
-function checkPatternsInside(input, patterns, workspace) {
-    for (const pattern of patterns) {
-        const glob = pattern.replace(/^!+/, '');
-        // `[.]` matches a dot only: @actions/glob reads it as the literal, and so does this check.
-        const segments = glob.split('/').map((segment) => segment.replace(/\[(.)\]/g, '$1'));
-        if (segments[0] === '~') {
-            throw invalid(input, pattern, `leaves the workspace (~ is the home folder); ${INSIDE_FORMS}`);
-        }
-        if (segments.includes('..')) {
-            throw invalid(input, pattern, `leaves the workspace; ${INSIDE_FORMS}`);
-        }
-        if (segments.slice(1).includes('.')) {
-            throw invalid(input, pattern, `has a . segment after the start; ${INSIDE_FORMS}`);
-        }
-        if (external_node_path_default().isAbsolute(glob)) {
-            const firstGlob = segments.findIndex((segment) => GLOB_CHARS.test(segment));
-            const root = external_node_path_default().resolve(segments.slice(0, firstGlob < 0 ? undefined : firstGlob).join('/') || '/');
-            if (!isWithin(root, workspace)) {
-                throw invalid(input, pattern, `is outside the workspace ${workspace}; ${INSIDE_FORMS}`);
-            }
-        }
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/marketo/multipart.ts
@@ -68120,6 +68089,42 @@ function parseProgramId(input, raw) {
     return String(id);
 }
 
+;// CONCATENATED MODULE: ./src/inputs/patterns.ts
+
+
+
+const INSIDE_FORMS = 'give patterns relative to the workspace (GITHUB_WORKSPACE) without .. segments, or ' +
+    'absolute paths inside it, e.g. data/*.csv';
+const GLOB_CHARS = /[*?[]/;
+/**
+ * The workspace is the boundary: a pattern that leads out of it (`..`, `~`, an absolute path
+ * elsewhere) is an input error, before any file is looked at. `.` is accepted as the first
+ * segment only, as @actions/glob accepts it.
+ */
+function checkPatternsInside(input, patterns, workspace) {
+    for (const pattern of patterns) {
+        const glob = pattern.replace(/^!+/, '');
+        // `[.]` matches a dot only: @actions/glob reads it as the literal, and so does this check.
+        const segments = glob.split('/').map((segment) => segment.replace(/\[(.)\]/g, '$1'));
+        if (segments[0] === '~') {
+            throw invalid(input, pattern, `leaves the workspace (~ is the home folder); ${INSIDE_FORMS}`);
+        }
+        if (segments.includes('..')) {
+            throw invalid(input, pattern, `leaves the workspace; ${INSIDE_FORMS}`);
+        }
+        if (segments.slice(1).includes('.')) {
+            throw invalid(input, pattern, `has a . segment after the start; ${INSIDE_FORMS}`);
+        }
+        if (external_node_path_default().isAbsolute(glob)) {
+            const firstGlob = segments.findIndex((segment) => GLOB_CHARS.test(segment));
+            const root = external_node_path_default().resolve(segments.slice(0, firstGlob < 0 ? undefined : firstGlob).join('/') || '/');
+            if (!isWithin(root, workspace)) {
+                throw invalid(input, pattern, `is outside the workspace ${workspace}; ${INSIDE_FORMS}`);
+            }
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/inputs/words.ts
 
 const TRUE_WORDS = ['true', 'True', 'TRUE'];
@@ -68172,6 +68177,16 @@ function parseMemberStatus(input, raw) {
     }
     return raw;
 }
+/** A column name: one line, as the header spells it (matched after the `columns` renames too). */
+function parseStatusColumn(input, raw) {
+    const forms = "give the name of the column holding each row's member status, e.g. status";
+    if (CONTROL.test(raw))
+        throw invalid(input, raw, `must be one line; ${forms}`);
+    if (Array.from(raw).length > STATUS_MAX_CHARS) {
+        throw invalid(input, raw, `is longer than ${STATUS_MAX_CHARS} characters; ${forms}`);
+    }
+    return raw;
+}
 const PATTERN_FORMS = 'give one or more glob patterns, one per line, e.g. data/*.csv';
 /**
  * Newline-separated glob patterns, blank and `#` comment lines dropped. An empty value gives an
@@ -68211,7 +68226,226 @@ function parseArtifactName(input, raw) {
     return raw;
 }
 
+;// CONCATENATED MODULE: ./src/inputs/imports.ts
+
+
+
+
+
+
+
+
+
+const FORMAT_CHOICES = ['auto', 'csv', 'tsv', 'ssv'];
+/** The keys an entry of `imports` takes: the step's own input names. */
+const IMPORT_KEYS = [
+    'program-id',
+    'program-member-status',
+    'status-column',
+    'files',
+    'format',
+    'columns',
+    'changed-since',
+    'max-failed-rows',
+    'max-warning-rows'
+];
+/** An imports file larger than this is refused: a list of imports is a few kilobytes. */
+const IMPORTS_MAX_BYTES = 1_000_000;
+const INPUT = 'imports';
+const LIST_FORMS = 'give a YAML list with one entry per import, e.g. "- program-id: \'1044\'" with its files, ' +
+    'inline or as the path of a .yml, .yaml or .json file in the workspace';
+const FILE_NAME = /\.(ya?ml|json)$/i;
+/**
+ * `imports`: inline YAML, or the path of a YAML or JSON file inside the workspace, holding a list
+ * of entries; each becomes an ImportSpec, the step's own values filling in what it leaves out.
+ * Throws an InputError naming the entry and the key at the first bad one. Reads at most one file,
+ * and nothing else.
+ */
+function parseImports(raw, defaults, workspace) {
+    const isPath = !raw.includes('\n') && FILE_NAME.test(raw) && !/^[-[{]/.test(raw);
+    const text = isPath ? readImportsFile(raw, workspace) : raw;
+    if (Buffer.byteLength(text) > IMPORTS_MAX_BYTES) {
+        throw invalid(INPUT, raw, `is larger than ${IMPORTS_MAX_BYTES} bytes; ${LIST_FORMS}`);
+    }
+    const list = isPath && /\.json$/i.test(raw) ? parseJson(raw, text) : parseYaml(raw, text);
+    if (!Array.isArray(list)) {
+        throw invalid(INPUT, raw, `is ${kindOf(list)}, not a list; ${LIST_FORMS}`);
+    }
+    if (list.length === 0)
+        throw invalid(INPUT, raw, `is an empty list; ${LIST_FORMS}`);
+    return list.map((value, at) => parseEntry(value, at + 1, defaults, workspace));
+}
+function readImportsFile(raw, workspace) {
+    const outside = `is not inside the workspace ${workspace}; ${LIST_FORMS}`;
+    const file = external_node_path_default().resolve(workspace, raw);
+    if (!isWithin(file, workspace))
+        throw invalid(INPUT, raw, outside);
+    let real;
+    try {
+        real = (0,external_node_fs_.realpathSync)(file);
+        if (!isWithin(real, (0,external_node_fs_.realpathSync)(workspace)))
+            throw invalid(INPUT, raw, outside);
+    }
+    catch (error) {
+        if (error instanceof InputError)
+            throw error;
+        throw invalid(INPUT, raw, `names no file in the workspace; ${LIST_FORMS}`);
+    }
+    const stat = (0,external_node_fs_.lstatSync)(real);
+    if (!stat.isFile())
+        throw invalid(INPUT, raw, `is not a file; ${LIST_FORMS}`);
+    if (stat.size > IMPORTS_MAX_BYTES) {
+        throw invalid(INPUT, raw, `is larger than ${IMPORTS_MAX_BYTES} bytes; ${LIST_FORMS}`);
+    }
+    return (0,external_node_fs_.readFileSync)(real, 'utf8');
+}
+function parseJson(raw, text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch (error) {
+        const why = error instanceof Error ? error.message.split('\n')[0] : 'unreadable';
+        throw invalid(INPUT, raw, `is not valid JSON (${why}); ${LIST_FORMS}`);
+    }
+}
+function parseYaml(raw, text) {
+    // The library's own bounds (alias expansion) hold; the first error is the one shown.
+    const document = yaml_default().parseDocument(text, { prettyErrors: true });
+    const first = document.errors[0];
+    if (first) {
+        const why = (first.message.split('\n')[0] ?? '').replace(/:$/, '');
+        throw invalid(INPUT, raw, `is not valid YAML (${why}); ${LIST_FORMS}`);
+    }
+    return document.toJSON();
+}
+function parseEntry(value, entry, defaults, workspace) {
+    if (!isRecord(value)) {
+        throw new InputError(INPUT, '', `imports: entry ${entry} is ${kindOf(value)}, not a mapping of input names to values; ` +
+            `give e.g. program-id: '1044' and files: data/*.csv`);
+    }
+    const programValue = value['program-id'];
+    const known = typeof programValue === 'string' || typeof programValue === 'number'
+        ? ` (program-id ${String(programValue)})`
+        : '';
+    const where = `imports: entry ${entry}${known}`;
+    for (const key of Object.keys(value)) {
+        if (!IMPORT_KEYS.includes(key)) {
+            throw new InputError(INPUT, key, `${where}: unknown key ${JSON.stringify(key)}; an entry takes ${IMPORT_KEYS.join(', ')}`);
+        }
+    }
+    // A value parsed by the step input's own parser, its message prefixed with the entry.
+    const read = (key, parse) => {
+        const raw = textOf(value[key], key, where);
+        if (raw === undefined)
+            return undefined;
+        try {
+            return parse(raw);
+        }
+        catch (error) {
+            if (!(error instanceof InputError))
+                throw error;
+            throw new InputError(INPUT, raw, `${where}: ${error.message}`);
+        }
+    };
+    const programId = read('program-id', (raw) => parseProgramId('program-id', raw));
+    const status = read('program-member-status', (raw) => parseMemberStatus('program-member-status', raw));
+    const statusColumn = read('status-column', (raw) => parseMemberStatus('status-column', raw));
+    const files = read('files', (raw) => {
+        const patterns = parsePatterns('files', raw);
+        checkPatternsInside('files', patterns, workspace);
+        return patterns;
+    });
+    const format = read('format', (raw) => parseChoice('format', raw, FORMAT_CHOICES));
+    const columns = read('columns', (raw) => parseColumns('columns', raw));
+    const changedSince = read('changed-since', (raw) => parseGitRef('changed-since', raw));
+    const maxFailedRows = read('max-failed-rows', (raw) => parseThreshold('max-failed-rows', raw));
+    const maxWarningRows = read('max-warning-rows', (raw) => parseThreshold('max-warning-rows', raw));
+    if (status !== undefined && statusColumn !== undefined) {
+        throw new InputError(INPUT, '', `${where}: program-member-status and status-column are two ways of giving the status; give one of them`);
+    }
+    const resolvedProgram = programId ?? defaults.programId;
+    if (resolvedProgram === '') {
+        throw new InputError(INPUT, '', `${where}: program-id: is required, as the step gives none; give the numeric id of a ` +
+            `Marketo program, e.g. 1044`);
+    }
+    // An entry that names its status one way does not inherit the step's other way.
+    const own = status !== undefined || statusColumn !== undefined;
+    const resolvedStatus = own ? (status ?? '') : defaults.programMemberStatus;
+    const resolvedColumn = own ? statusColumn : defaults.statusColumn;
+    if (resolvedStatus === '' && resolvedColumn === undefined) {
+        throw new InputError(INPUT, '', `${where}: program-member-status: is required unless status-column is given, as the step ` +
+            `gives neither; give a member status of the program's channel, e.g. On List`);
+    }
+    const resolvedFiles = files ?? defaults.files;
+    if (resolvedFiles.length === 0) {
+        const error = missingPatterns('files', ', as the step gives none');
+        throw new InputError(INPUT, '', `${where}: ${error.message}`);
+    }
+    return {
+        entry,
+        programId: resolvedProgram,
+        programMemberStatus: resolvedStatus,
+        ...(resolvedColumn !== undefined ? { statusColumn: resolvedColumn } : {}),
+        files: resolvedFiles,
+        format: format ?? defaults.format,
+        columns: columns ?? defaults.columns,
+        changedSince: changedSince ?? defaults.changedSince,
+        ...(maxFailedRows ? { maxFailedRows } : {}),
+        ...(maxWarningRows ? { maxWarningRows } : {})
+    };
+}
+/**
+ * An entry's value as the step input's text: strings as given; whole numbers for the inputs that
+ * take numbers; a list of patterns for files; a mapping of header to REST name for columns.
+ */
+function textOf(value, key, where) {
+    if (value === undefined)
+        return undefined;
+    if (typeof value === 'string')
+        return value.trim();
+    const numeric = key === 'program-id' || key === 'max-failed-rows' || key === 'max-warning-rows';
+    if (numeric && typeof value === 'number' && Number.isFinite(value))
+        return String(value);
+    if (key === 'files' && Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+        return value.join('\n');
+    }
+    if (key === 'columns' && isRecord(value)) {
+        const pairs = Object.entries(value);
+        if (pairs.every(([, to]) => typeof to === 'string')) {
+            return pairs.map(([from, to]) => `${from}: ${String(to)}`).join('\n');
+        }
+    }
+    const forms = {
+        'program-id': 'a program id, e.g. 1044',
+        'program-member-status': 'a status name, e.g. On List',
+        'status-column': 'a column name, e.g. status',
+        files: 'a glob pattern or a list of them, e.g. data/*.csv',
+        format: 'one of auto, csv, tsv, ssv',
+        columns: 'a mapping of header to REST name, e.g. "Email Address: email"',
+        'changed-since': 'a git ref or sha in quotes, e.g. origin/main',
+        'max-failed-rows': 'a count or a percentage, e.g. 25 or 2.5%',
+        'max-warning-rows': 'a count or a percentage, e.g. 25 or 2.5%'
+    };
+    throw new InputError(INPUT, '', `${where}: ${key}: is ${kindOf(value)}; give ${forms[key]}`);
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function kindOf(value) {
+    if (value === null || value === undefined)
+        return 'empty';
+    if (Array.isArray(value))
+        return 'a list';
+    if (typeof value === 'object')
+        return 'a mapping';
+    if (typeof value === 'string')
+        return 'a string';
+    return `a ${typeof value} (${String(value)})`;
+}
+
 ;// CONCATENATED MODULE: ./src/inputs/index.ts
+
+
 
 
 
@@ -68293,12 +68527,12 @@ const INPUT_DEFAULTS = {
     'max-removals': '5%'
 };
 const IF_NO_FILES_FOUND = ['error', 'warn', 'ignore'];
-const FORMAT_CHOICES = ['auto', 'csv', 'tsv', 'ssv'];
 const SECONDS_MAX = 3600;
 const MINUTES_MAX = 360;
 /**
  * Reads and checks every input, throwing an InputError at the first bad one. `getInput` is
- * `core.getInput` (trimmed, empty when unset); nothing here touches the network or the disk.
+ * `core.getInput` (trimmed, empty when unset); nothing here touches the network, and the disk only
+ * to read the file `imports` may name.
  * Inputs are checked in the contract's order, except that `dry-run` is read before the
  * credentials it makes optional and `batch-ids` before the `files` it makes optional.
  */
@@ -68313,14 +68547,23 @@ function readInputs(getInput, env, cwd = process.cwd()) {
     const endpoint = parseEndpoint(given('munchkin-id'), given('rest-url'), given('identity-url'), dryRun);
     const clientId = parseCredential('client-id', given('client-id'), dryRun);
     const clientSecret = parseCredential('client-secret', given('client-secret'), dryRun);
-    const programId = parseProgramId('program-id', given('program-id'));
-    const programMemberStatus = parseMemberStatus('program-member-status', given('program-member-status'));
+    // With imports, the step's program, status and files are only the entries' defaults.
+    const listed = given('imports') !== '';
+    const programId = listed
+        ? (optional('program-id', parseProgramId) ?? '')
+        : parseProgramId('program-id', given('program-id'));
+    const statusColumn = optional('status-column', parseStatusColumn);
+    const programMemberStatus = listed
+        ? (optional('program-member-status', parseMemberStatus) ?? '')
+        : statusColumn
+            ? refuseBoth(given('program-member-status'))
+            : parseMemberStatus('program-member-status', given('program-member-status'));
     const batchIds = parseBatchIds('batch-ids', given('batch-ids'));
     const workspace = external_node_path_default().resolve(cwd, env.GITHUB_WORKSPACE || '.');
     const files = parsePatterns('files', given('files'));
     checkPatternsInside('files', files, workspace);
-    if (files.length === 0 && batchIds.length === 0) {
-        throw missingPatterns('files', ' unless batch-ids resumes earlier jobs');
+    if (!listed && files.length === 0 && batchIds.length === 0) {
+        throw missingPatterns('files', ' unless batch-ids resumes earlier jobs or imports lists the imports');
     }
     const ifNoFilesFound = parseChoice('if-no-files-found', get('if-no-files-found'), IF_NO_FILES_FOUND);
     const format = parseChoice('format', get('format'), FORMAT_CHOICES);
@@ -68347,9 +68590,10 @@ function readInputs(getInput, env, cwd = process.cwd()) {
     const artifactName = optional('artifact-name', parseArtifactName) ??
         defaultArtifactName(env, {
             restUrl: endpoint.restUrl,
-            programId,
+            programId: listed ? 'imports' : programId,
             programMemberStatus,
-            files,
+            // With imports, the list as given tells one step from another.
+            files: listed ? [...files, given('imports')] : files,
             batchIds
         });
     const retentionDays = optional('retention-days', (input, raw) => parseWholeNumber(input, raw, { min: 1, max: 90, what: 'a whole number of days', example: '7' }));
@@ -68372,14 +68616,29 @@ function readInputs(getInput, env, cwd = process.cwd()) {
     const removedRecords = parseChoice('removed-records', get('removed-records'), REMOVED_RECORDS);
     const mirror = parseBoolean('mirror', get('mirror'));
     const maxRemovals = parseThreshold('max-removals', get('max-removals'));
-    refuseUnbuilt(given);
     checkRemovals({ removedRecords, mirror, changedSince, batchIds });
+    const own = {
+        programId,
+        programMemberStatus,
+        ...(statusColumn ? { statusColumn } : {}),
+        files,
+        format,
+        columns,
+        changedSince
+    };
+    const imports = listed ? parseImports(given('imports'), own, workspace) : [own];
+    if (listed)
+        checkImports(imports, { removedRecords, mirror });
+    const withColumn = imports.find((spec) => spec.statusColumn !== undefined);
+    if (withColumn?.statusColumn)
+        checkStatusColumn(withColumn.statusColumn, { mirror, batchIds });
     return {
         endpoint,
         clientId,
         clientSecret,
         programId,
         programMemberStatus,
+        statusColumn,
         files,
         ifNoFilesFound,
         format,
@@ -68408,10 +68667,28 @@ function readInputs(getInput, env, cwd = process.cwd()) {
         removedRecords,
         mirror,
         maxRemovals,
-        workspace
+        workspace,
+        imports
     };
 }
 const REMOVED_RECORDS = ['keep', 'remove'];
+/** With status-column the rows carry their statuses: a program-member-status would contradict them. */
+function refuseBoth(programMemberStatus) {
+    if (programMemberStatus === '')
+        return '';
+    throw invalid('program-member-status', programMemberStatus, 'and status-column are two ways of giving the member status; give one of them ' +
+        "(status-column takes each row's status from that column)");
+}
+/** What a status column cannot be combined with in this version, said before any network call. */
+function checkStatusColumn(statusColumn, given) {
+    if (given.batchIds.length > 0) {
+        throw invalid('status-column', statusColumn, 'cannot be used when batch-ids resumes earlier jobs (the parts of each status are ordered by ' +
+            'the instance checks, which a resume does not run); resume without status-column');
+    }
+    if (given.mirror) {
+        throw invalid('mirror', 'true', 'cannot be used with status-column yet; mirror a program with one program-member-status');
+    }
+}
 /** Removing members needs to know whom: the ref's records, or the whole files; never a resume. */
 function checkRemovals(given) {
     if (given.removedRecords === 'remove' && given.changedSince === undefined) {
@@ -68425,597 +68702,21 @@ function checkRemovals(given) {
         throw invalid(given.mirror ? 'mirror' : 'removed-records', given.mirror ? 'true' : 'remove', 'cannot be used when batch-ids resumes earlier jobs; remove members in a run that imports the files');
     }
 }
-/**
- * Contract inputs this version declares but does not act on yet: a value other than the default
- * is refused, before any network call, rather than silently ignored.
- */
-const UNBUILT = [
-    { input: 'status-column', idle: '', what: 'a status column' },
-    { input: 'imports', idle: '', what: 'several imports in one step' }
-];
-function refuseUnbuilt(given) {
-    for (const { input, idle, what } of UNBUILT) {
-        const raw = given(input);
-        if (raw !== '' && raw !== idle) {
-            throw invalid(input, raw, `asks for ${what}, which this version of the action does not do yet; leave ${input} ` +
-                (idle ? `as ${idle}` : 'empty'));
-        }
+/** What several imports in one step cannot do yet, refused before any network call. */
+function checkImports(imports, given) {
+    // The report has one changes section: every import reads its files against the same ref.
+    const refs = [...new Set(imports.map((spec) => spec.changedSince ?? '(none)'))];
+    if (refs.length > 1) {
+        throw invalid('imports', refs.join(', '), 'gives the entries different changed-since refs; give every entry the same ref (or the ' +
+            'step one changed-since), or import them in steps of their own');
+    }
+    if (given.removedRecords === 'remove' || given.mirror) {
+        throw invalid(given.mirror ? 'mirror' : 'removed-records', given.mirror ? 'true' : 'remove', 'cannot be used with imports: removals go to one program; remove members in a step of its own');
     }
 }
 /** Whole milliseconds, at least 1: `0.0001` seconds is still greater than 0. */
 function toMilliseconds(seconds) {
     return Math.max(1, Math.round(seconds * 1000));
-}
-
-;// CONCATENATED MODULE: ./src/jobs/parts.ts
-function isBatchPart(part) {
-    return 'kind' in part && part.kind === 'batch';
-}
-/**
- * Rows the job carries: a file part's own count; for a batch resumed without its file, what
- * Marketo says it processed (nothing is known before the job ends).
- */
-function rowsOf(result) {
-    if (!isBatchPart(result.part))
-        return result.part.rows;
-    return result.outcome === 'Complete' || result.outcome === 'Failed'
-        ? result.imported + result.failed
-        : 0;
-}
-/** `lists/a.csv`, `lists/a.csv (part 2 of 3)`, `batch 1040`. */
-function describePart(part) {
-    return part.count > 1
-        ? `${part.displayPath} (part ${part.index} of ${part.count})`
-        : part.displayPath;
-}
-
-;// CONCATENATED MODULE: ./src/jobs/end-forecast.ts
-/**
- * When an importing job will end, from what this run has seen: the rows per second of the jobs
- * that ended, measured from when each began importing (the middle of the wait in which it was
- * first seen `Importing`, or the end of the job ahead of it) to the middle of the wait in which
- * it was seen to end.
- */
-/** A poll aimed at a predicted end lands this long after it. */
-const FORECAST_MARGIN_MS = 1000;
-/** ...and this share of the wait until it. */
-const FORECAST_MARGIN_SHARE = 0.01;
-/**
- * Rows per millisecond over the ended jobs, or undefined before one has ended with a measure.
- * Each job's rate counts by how closely its end was seen: a job whose end fell in a 30 s wait
- * says less than one seen ended 5 s after it was last seen importing.
- */
-function importRate(ended) {
-    let weighted = 0;
-    let weights = 0;
-    for (const job of ended) {
-        const window = job.endSeenAt - job.lastImportingAt;
-        const took = job.lastImportingAt + window / 2 - job.importingSince;
-        if (took <= 0 || job.rows <= 0)
-            continue;
-        const weight = 1 / (window + FORECAST_MARGIN_MS);
-        weighted += (weight * job.rows) / took;
-        weights += weight;
-    }
-    return weights > 0 ? weighted / weights : undefined;
-}
-/** Predicted clock time a job of `rows` rows, first seen importing at `importingSince`, ends. */
-function predictEnd(rows, importingSince, rate) {
-    if (rate === undefined || rate <= 0 || rows <= 0)
-        return undefined;
-    return importingSince + rows / rate;
-}
-
-;// CONCATENATED MODULE: ./src/jobs/poll-plan.ts
-/**
- * Which open jobs to poll, and when. Marketo runs an instance's import queue first in, first out,
- * two jobs at a time, so among this run's open jobs only the two oldest can be importing; the
- * others cannot end before one of those does. They are still checked now and then, in case
- * Marketo does not keep to its order.
- */
-
-/** Marketo processes at most this many import jobs of an instance at once. */
-const MARKETO_PROCESSING_SLOTS = 2;
-/** A job that is not among the oldest open ones is still checked this many max intervals apart. */
-const WATCH_INTERVAL_FACTOR = 4;
-const BACK_OFF_FACTOR = 1.5;
-/** The first poll of a job, scheduled when it is submitted. */
-function firstPoll(now, head, timing) {
-    const intervalMs = head ? timing.pollIntervalMs : watchIntervalMs(timing);
-    return { nextPollAt: now + intervalMs, intervalMs, head };
-}
-/** The poll after one that found the job still open. */
-function nextPoll(job, now, head, timing) {
-    if (!head)
-        return { nextPollAt: now + watchIntervalMs(timing), intervalMs: 0, head };
-    // A poll aimed at a predicted end missed: back off from poll-interval again, keeping the
-    // forecast so the job is not re-aimed.
-    if (job.forecastEnd !== undefined && job.intervalMs === 0) {
-        return { ...pollAfter(now, timing.pollIntervalMs), forecastEnd: job.forecastEnd };
-    }
-    const intervalMs = job.head
-        ? Math.min(Math.max(job.intervalMs, timing.pollIntervalMs) * BACK_OFF_FACTOR, timing.maxPollIntervalMs)
-        : timing.pollIntervalMs;
-    return {
-        nextPollAt: now + intervalMs,
-        intervalMs,
-        head,
-        ...(job.forecastEnd !== undefined ? { forecastEnd: job.forecastEnd } : {})
-    };
-}
-/**
- * The poll of an importing job aimed just after its predicted end (by a second and a small share
- * of the wait, as Marketo's pace is not even). An end already past (the job
- * is overdue) keeps the back-off as it is, so no wait exceeds max-poll-interval.
- */
-function aimAtForecast(job, now, forecastEnd, timing) {
-    const at = forecastEnd + FORECAST_MARGIN_MS + FORECAST_MARGIN_SHARE * Math.max(0, forecastEnd - now);
-    if (at <= now + timing.pollIntervalMs)
-        return { ...job, forecastEnd };
-    return { nextPollAt: at, intervalMs: 0, head: true, forecastEnd };
-}
-function pollAfter(now, intervalMs) {
-    return { nextPollAt: now + intervalMs, intervalMs, head: true };
-}
-/**
- * A job that has just become one of the oldest open jobs (one ahead of it ended) may start at
- * once: bring its poll forward to the normal first interval.
- */
-function promoteToHead(job, now, timing) {
-    if (job.head)
-        return job;
-    const nextPollAt = Math.min(job.nextPollAt, now + timing.pollIntervalMs);
-    return { nextPollAt, intervalMs: timing.pollIntervalMs, head: true };
-}
-function watchIntervalMs(timing) {
-    return timing.maxPollIntervalMs * WATCH_INTERVAL_FACTOR;
-}
-
-;// CONCATENATED MODULE: ./src/jobs/wakeup.ts
-/**
- * Lets the submitter and the poller wake each other: a job submitted, a job ended, the run
- * stopped. Every waiter wakes on the next `notify()`.
- */
-class Wakeup {
-    controller = new AbortController();
-    notify() {
-        this.controller.abort();
-        this.controller = new AbortController();
-    }
-    /** Resolves on the next notify(). */
-    wait() {
-        const { signal } = this.controller;
-        return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    }
-    /** Resolves at clock time `until`, on the next notify(), or when `cancel` aborts. */
-    async sleepUntil(until, clock, sleep, cancel) {
-        const signals = [this.controller.signal];
-        if (cancel)
-            signals.push(cancel);
-        try {
-            await sleep(Math.max(0, until - clock.now()), AbortSignal.any(signals));
-        }
-        catch (error) {
-            if (!signals.some((signal) => signal.aborted))
-                throw error;
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/format.ts
-/** The one place that turns numbers (and caught errors) into words for logs and reports. */
-/** What a caught value says: an Error's message, anything else as a string. */
-function messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-const count = new Intl.NumberFormat('en-US');
-/** 1204 -> "1,204". */
-function formatCount(value) {
-    return count.format(value);
-}
-/** "1 row", "1,204 rows". */
-function plural(value, noun, pluralNoun = `${noun}s`) {
-    return `${formatCount(value)} ${value === 1 ? noun : pluralNoun}`;
-}
-/** 10_000_000 -> "10 MB" (1000-based, as chunk-size's default is written). */
-function formatBytes(bytes) {
-    if (bytes < 1000)
-        return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
-    const units = ['KB', 'MB', 'GB', 'TB'];
-    let value = bytes;
-    let unit = 'B';
-    for (const next of units) {
-        if (value < 1000)
-            break;
-        value /= 1000;
-        unit = next;
-    }
-    return `${value >= 100 ? Math.round(value) : Number(value.toFixed(1))} ${unit}`;
-}
-/** 125_000 -> "2m 5s"; 900 -> "0.9s". */
-function formatDuration(ms) {
-    if (ms < 10_000)
-        return `${Number((ms / 1000).toFixed(1))}s`;
-    const totalSeconds = Math.round(ms / 1000);
-    const hours = Math.floor(totalSeconds / 3600);
-    const minutes = Math.floor((totalSeconds % 3600) / 60);
-    const seconds = totalSeconds % 60;
-    if (hours > 0)
-        return `${hours}h ${minutes}m`;
-    return minutes > 0 ? `${minutes}m ${seconds}s` : `${seconds}s`;
-}
-
-;// CONCATENATED MODULE: ./src/jobs/scheduler.ts
-
-
-
-
-
-function traitsOf(error) {
-    return typeof error === 'object' && error !== null ? error : {};
-}
-/**
- * Whether the run must stop after `error`: an account-level problem, or Marketo not answering
- * through every retry (more calls would only fail the same way; open jobs can be resumed).
- */
-function stopsTheRun(error) {
-    const traits = traitsOf(error);
-    return traits.stopsRun === true || traits.retriesExhausted === true;
-}
-/**
- * Moves parts through Marketo: keeps up to `maxConcurrentJobs` jobs open, submits the next part as
- * soon as one ends, polls open jobs with back-off, and stops at the deadline or on cancel.
- */
-async function runImportJobs(parts, api, options) {
-    const { clock } = options;
-    const startedAt = clock.now();
-    const results = parts.map((part) => notSubmitted(part, 'not submitted'));
-    // Parts from this index on were never tried: a stop says why in their results.
-    let untried = 0;
-    const open = [];
-    // How long the jobs that ended took: what end forecasts are made from.
-    const endedTimings = [];
-    const endings = [];
-    const wakeup = new Wakeup();
-    let stop;
-    // Set when submitting more cannot succeed (quota, permissions, program): open jobs still end.
-    let submitBlocked;
-    let submitting = true;
-    // Aborts calls in flight (a submit waiting out a full queue, a slow poll) once the run stops.
-    const stopping = options.controller ?? new AbortController();
-    const stopWith = (reason) => {
-        if (!stop)
-            stop = reason;
-        if (!stopping.signal.aborted)
-            stopping.abort(new Error(reason.message));
-        wakeup.notify();
-    };
-    const onAbort = () => stopWith({ kind: 'cancelled', message: 'the run was cancelled' });
-    if (stopping.signal.aborted)
-        onAbort();
-    stopping.signal.addEventListener('abort', onAbort, { once: true });
-    const timedOut = () => stopWith({ kind: 'timeout', message: 'the timeout was reached' });
-    const checkDeadline = () => {
-        if (clock.now() >= options.deadline)
-            timedOut();
-    };
-    // The poller checks the deadline between calls; this ends a call that outlives it (a status
-    // call retrying through an outage, a submit waiting for a queue slot).
-    const finished = new AbortController();
-    const deadlineWatch = options
-        .sleep(Math.max(0, options.deadline - clock.now()), AbortSignal.any([finished.signal, stopping.signal]))
-        .then(() => {
-        if (!finished.signal.aborted)
-            timedOut();
-    }, () => undefined);
-    const submitter = async () => {
-        for (let index = 0; index < parts.length; index++) {
-            while (!stop && open.length >= options.maxConcurrentJobs)
-                await wakeup.wait();
-            checkDeadline();
-            if (stop || submitBlocked)
-                break;
-            const part = parts[index];
-            untried = index + 1;
-            try {
-                // A batch resumed without its file is in Marketo already: it is only polled.
-                const job = isBatchPart(part)
-                    ? { batchId: part.batchId, status: 'Queued', uncertainAttempts: 0 }
-                    : await api.submitImport({
-                        programId: part.target?.programId ?? options.programId,
-                        programMemberStatus: part.target?.programMemberStatus ?? options.programMemberStatus,
-                        format: part.format,
-                        source: options.sourceOf(part)
-                    });
-                const result = {
-                    part,
-                    outcome: 'Queued',
-                    batchId: job.batchId,
-                    imported: 0,
-                    failed: 0,
-                    warned: 0,
-                    message: '',
-                    uncertainResubmits: job.uncertainAttempts,
-                    submittedAt: clock.now()
-                };
-                results[index] = result;
-                options.onSubmitted?.(result);
-                const head = open.length < MARKETO_PROCESSING_SLOTS;
-                open.push({ result, poll: firstPoll(clock.now(), head, options), queuedAt: clock.now() });
-                options.log.info(isBatchPart(part)
-                    ? `Resuming batch ${job.batchId}`
-                    : `Submitted ${describePart(part)}: batch ${job.batchId}, ${part.rows} rows, ${job.status}` +
-                        (job.uncertainAttempts > 0
-                            ? ` (resubmitted after an uncertain failure; a duplicate job may exist)`
-                            : ''));
-                wakeup.notify();
-            }
-            catch (error) {
-                const traits = traitsOf(error);
-                const uncertainAttempts = traits.uncertainAttempts ?? 0;
-                const stoppedBy = stop; // set by stopWith() from another task
-                if (stoppedBy) {
-                    // Without word from the client, assume the upload may have gone through.
-                    const uncertain = traits.uncertain ?? true;
-                    results[index] = notSubmitted(part, uncertain ? uncertainSubmit(stoppedBy) : `not submitted: ${stoppedBy.message}`, uncertainAttempts);
-                    break;
-                }
-                const message = messageOf(error);
-                results[index] = notSubmitted(part, message, uncertainAttempts);
-                options.log.warning(`Not submitted: ${describePart(part)}: ${message}`);
-                if (stopsTheRun(error))
-                    submitBlocked = { kind: 'error', message };
-            }
-        }
-        submitting = false;
-        wakeup.notify();
-    };
-    const poller = async () => {
-        while (!stop && (submitting || open.length > 0)) {
-            const due = nextDue(open);
-            const until = Math.min(due ?? Number.POSITIVE_INFINITY, options.deadline);
-            if (until > clock.now()) {
-                await wakeup.sleepUntil(until, clock, options.sleep, stopping.signal);
-                checkDeadline();
-                continue;
-            }
-            checkDeadline();
-            if (stop)
-                break;
-            await pollDueJobs();
-            options.log.progress(snapshot());
-        }
-    };
-    const pollDueJobs = async () => {
-        const now = clock.now();
-        const due = open.filter((job) => job.poll.nextPollAt <= now);
-        const polled = await Promise.all(due.map(async (job) => {
-            try {
-                return { job, status: await api.getImportStatus(job.result.batchId) };
-            }
-            catch (error) {
-                return { job, error };
-            }
-        }));
-        for (const { job, status, error } of polled) {
-            if (stop)
-                return;
-            if (error !== undefined) {
-                const message = messageOf(error);
-                // The job itself may well be fine: leave it open, to be resumed with its batch id.
-                if (stopsTheRun(error)) {
-                    stopWith({ kind: 'error', message });
-                    return;
-                }
-                end(job, { outcome: 'Failed', message: `status unavailable: ${message}` });
-            }
-            else if (status) {
-                if (status.status === 'Complete' || status.status === 'Failed')
-                    end(job, fromStatus(status));
-                else {
-                    job.result.outcome = status.status;
-                    if (status.status === 'Importing') {
-                        // It began somewhere between the last time it was known queued and now.
-                        job.importingSince ??= (job.queuedAt + now) / 2;
-                        job.lastImportingAt = now;
-                    }
-                    else {
-                        job.importingSince = undefined;
-                        job.lastImportingAt = undefined;
-                        job.queuedAt = now;
-                    }
-                }
-            }
-        }
-        rescheduleOpenJobs(due);
-    };
-    const end = (job, update) => {
-        Object.assign(job.result, update, { endedAt: clock.now() });
-        open.splice(open.indexOf(job), 1);
-        // The job that takes the freed slot started when this one ended, somewhere in the last wait.
-        const endedAbout = endEstimate(job, clock.now());
-        const next = open[MARKETO_PROCESSING_SLOTS - 1];
-        if (endedAbout !== undefined && next && next.importingSince === undefined) {
-            next.importingSince = endedAbout;
-        }
-        const { result } = job;
-        // Only a job seen importing and then ended bounds its end on both sides.
-        if (job.importingSince !== undefined &&
-            job.lastImportingAt !== undefined &&
-            !isBatchPart(result.part)) {
-            endedTimings.push({
-                rows: result.part.rows,
-                importingSince: job.importingSince,
-                lastImportingAt: job.lastImportingAt,
-                endSeenAt: clock.now()
-            });
-        }
-        options.log.info(`${result.outcome === 'Complete' ? 'Finished' : 'Failed'}: ${describePart(result.part)}` +
-            `, batch ${result.batchId}: ${result.message || result.outcome}`);
-        if (options.onJobEnded)
-            endings.push(options.onJobEnded(result));
-        wakeup.notify();
-    };
-    const rescheduleOpenJobs = (polled) => {
-        const now = clock.now();
-        const rate = options.endForecasts === false ? undefined : importRate(endedTimings);
-        // While both oldest jobs were importing, every job behind them was still queued.
-        const busyAt = slotsBusyAt(open.slice(0, MARKETO_PROCESSING_SLOTS));
-        if (busyAt !== undefined) {
-            for (const job of open.slice(MARKETO_PROCESSING_SLOTS)) {
-                if (job.importingSince === undefined)
-                    job.queuedAt = Math.max(job.queuedAt, busyAt);
-            }
-        }
-        open.forEach((job, position) => {
-            const head = position < MARKETO_PROCESSING_SLOTS;
-            if (polled.includes(job))
-                job.poll = nextPoll(job.poll, now, head, options);
-            else if (head)
-                job.poll = promoteToHead(job.poll, now, options);
-            // Found still queued after a forecast: aim again once it is seen importing.
-            if (job.importingSince === undefined && job.poll.forecastEnd !== undefined) {
-                job.poll = { nextPollAt: job.poll.nextPollAt, intervalMs: job.poll.intervalMs, head };
-            }
-            // Aimed once seen importing, and again after a miss with what the run knows by then.
-            const aim = head && (job.poll.forecastEnd === undefined || polled.includes(job));
-            const forecastEnd = aim ? forecastOf(job, rate) : undefined;
-            if (forecastEnd !== undefined)
-                job.poll = aimAtForecast(job.poll, now, forecastEnd, options);
-        });
-        // A job behind the oldest ones cannot start before one of them ends: while one is predicted
-        // to end later, its check waits until just after, when it is promoted anyway.
-        const heads = open.slice(0, MARKETO_PROCESSING_SLOTS);
-        const aimed = heads.filter((job) => job.poll.forecastEnd !== undefined);
-        if (aimed.length === heads.length && aimed.length > 0) {
-            const firstEnd = Math.min(...aimed.map((job) => job.poll.nextPollAt));
-            for (const job of open.slice(MARKETO_PROCESSING_SLOTS)) {
-                job.poll = {
-                    ...job.poll,
-                    nextPollAt: Math.max(job.poll.nextPollAt, firstEnd + options.pollIntervalMs)
-                };
-            }
-        }
-    };
-    const snapshot = () => {
-        const ended = results.filter((r) => r.outcome === 'Complete' || r.outcome === 'Failed');
-        return {
-            partsTotal: parts.length,
-            partsEnded: ended.length,
-            partsOpen: open.length,
-            partsWaiting: parts.length - ended.length - open.length,
-            rowsImported: ended.reduce((sum, r) => sum + r.imported, 0),
-            elapsedMs: clock.now() - startedAt
-        };
-    };
-    try {
-        await Promise.all([submitter(), poller()]);
-    }
-    finally {
-        finished.abort();
-        await deadlineWatch;
-        stopping.signal.removeEventListener('abort', onAbort);
-    }
-    const stoppedBy = stop ?? submitBlocked;
-    if (stoppedBy) {
-        for (const result of results.slice(untried)) {
-            result.message = `not submitted: ${stoppedBy.message}`;
-        }
-    }
-    await Promise.all(endings);
-    return stoppedBy ? { results, stop: stoppedBy } : { results };
-}
-function uncertainSubmit(stop) {
-    return `${stop.message} while this part was being submitted; Marketo may or may not have created its job`;
-}
-/** The last time every slot was known busy with one of `heads`, if the run knows one. */
-function slotsBusyAt(heads) {
-    if (heads.length < MARKETO_PROCESSING_SLOTS)
-        return undefined;
-    let from = Number.NEGATIVE_INFINITY;
-    let until = Number.POSITIVE_INFINITY;
-    for (const job of heads) {
-        if (job.importingSince === undefined || job.lastImportingAt === undefined)
-            return undefined;
-        from = Math.max(from, job.importingSince);
-        until = Math.min(until, job.lastImportingAt);
-    }
-    return until >= from ? until : undefined;
-}
-/**
- * About when a job that has just been seen ended did end: in the middle of the wait since it was
- * last seen importing or, when the poll aimed at its forecast was the first to see it, at the
- * forecast (it ended before that poll; the forecast is the run's best guess of when).
- */
-function endEstimate(job, now) {
-    if (job.lastImportingAt !== undefined)
-        return (job.lastImportingAt + now) / 2;
-    if (job.importingSince === undefined)
-        return undefined;
-    return Math.min(job.poll.forecastEnd ?? now, now);
-}
-/** When an importing file part is predicted to end, once the run has a rate to go by. */
-function forecastOf(job, rate) {
-    const { part } = job.result;
-    if (job.importingSince === undefined || isBatchPart(part))
-        return undefined;
-    return predictEnd(part.rows, job.importingSince, rate);
-}
-function nextDue(open) {
-    let due;
-    for (const job of open)
-        if (due === undefined || job.poll.nextPollAt < due)
-            due = job.poll.nextPollAt;
-    return due;
-}
-function fromStatus(status) {
-    return {
-        outcome: status.status === 'Complete' ? 'Complete' : 'Failed',
-        imported: status.numOfLeadsProcessed,
-        failed: status.numOfRowsFailed,
-        warned: status.numOfRowsWithWarning,
-        message: status.message,
-        ...(status.invalidCounts ? { invalidCounts: status.invalidCounts } : {})
-    };
-}
-/** A part that never reached Marketo, and why. */
-function notSubmitted(part, message, uncertainAttempts = 0) {
-    return {
-        part,
-        outcome: 'NotSubmitted',
-        imported: 0,
-        failed: 0,
-        warned: 0,
-        message,
-        uncertainResubmits: uncertainAttempts
-    };
-}
-
-
-;// CONCATENATED MODULE: ./src/jobs/ledger.ts
-
-/**
- * What the import stage knows of each job as it goes: the results of the parts submitted so far
- * (the scheduler keeps updating them). When a run breaks off, its report is built from this.
- */
-class JobLedger {
-    parts;
-    submitted = new Map();
-    constructor(parts) {
-        this.parts = parts;
-    }
-    record(result) {
-        this.submitted.set(result.part, result);
-    }
-    /** Batch ids in submit order. */
-    batchIds() {
-        return [...this.submitted.values()].flatMap((result) => result.batchId === undefined ? [] : [result.batchId]);
-    }
-    /** The outcome as far as it is known when the run broke off for `reason`. */
-    outcomeSoFar(reason) {
-        const results = this.parts.map((part) => this.submitted.get(part) ?? notSubmitted(part, `not submitted: ${reason}`));
-        return { results, stop: { kind: 'error', message: reason } };
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/jobs/resume.ts
@@ -69072,6 +68773,80 @@ function resumeMismatch(plans, batchIds) {
         return undefined;
     return (`batch-ids: ${batchIds.length} batch ids, but the files split into only ${parts} parts; ` +
         'give the same files, format and chunk-size as the run being resumed');
+}
+
+;// CONCATENATED MODULE: ./src/jobs/parts.ts
+function isBatchPart(part) {
+    return 'kind' in part && part.kind === 'batch';
+}
+/**
+ * Rows the job carries: a file part's own count; for a batch resumed without its file, what
+ * Marketo says it processed (nothing is known before the job ends).
+ */
+function rowsOf(result) {
+    if (!isBatchPart(result.part))
+        return result.part.rows;
+    return result.outcome === 'Complete' || result.outcome === 'Failed'
+        ? result.imported + result.failed
+        : 0;
+}
+/** `lists/a.csv`, `lists/a.csv (part 2 of 3)`, `batch 1040`. */
+function describePart(part) {
+    return part.count > 1
+        ? `${part.displayPath} (part ${part.index} of ${part.count})`
+        : part.displayPath;
+}
+/**
+ * The program and status of a part that carries its own (imports, a status column), under the
+ * names given; nothing for a part of the step's one program and status.
+ */
+function targetFields(part, programKey = 'programId', statusKey = 'programMemberStatus') {
+    if (part.target === undefined)
+        return {};
+    return { [programKey]: part.target.programId, [statusKey]: part.target.programMemberStatus };
+}
+
+;// CONCATENATED MODULE: ./src/format.ts
+/** The one place that turns numbers (and caught errors) into words for logs and reports. */
+/** What a caught value says: an Error's message, anything else as a string. */
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+const count = new Intl.NumberFormat('en-US');
+/** 1204 -> "1,204". */
+function formatCount(value) {
+    return count.format(value);
+}
+/** "1 row", "1,204 rows". */
+function plural(value, noun, pluralNoun = `${noun}s`) {
+    return `${formatCount(value)} ${value === 1 ? noun : pluralNoun}`;
+}
+/** 10_000_000 -> "10 MB" (1000-based, as chunk-size's default is written). */
+function formatBytes(bytes) {
+    if (bytes < 1000)
+        return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
+    const units = ['KB', 'MB', 'GB', 'TB'];
+    let value = bytes;
+    let unit = 'B';
+    for (const next of units) {
+        if (value < 1000)
+            break;
+        value /= 1000;
+        unit = next;
+    }
+    return `${value >= 100 ? Math.round(value) : Number(value.toFixed(1))} ${unit}`;
+}
+/** 125_000 -> "2m 5s"; 900 -> "0.9s". */
+function formatDuration(ms) {
+    if (ms < 10_000)
+        return `${Number((ms / 1000).toFixed(1))}s`;
+    const totalSeconds = Math.round(ms / 1000);
+    const hours = Math.floor(totalSeconds / 3600);
+    const minutes = Math.floor((totalSeconds % 3600) / 60);
+    const seconds = totalSeconds % 60;
+    if (hours > 0)
+        return `${hours}h ${minutes}m`;
+    return minutes > 0 ? `${minutes}m ${seconds}s` : `${seconds}s`;
 }
 
 // EXTERNAL MODULE: ./src/text/untrusted.ts
@@ -69285,25 +69060,35 @@ function invalidCounts(invalid, rows) {
 
 
 
+/** Failed rows against `threshold`, of the rows submitted. */
+function judgeFailed(totals, threshold) {
+    const limit = thresholdLimit(threshold, totals.rowsSubmitted);
+    const text = `${plural(totals.rowsFailed, 'row')} failed, limit ${limitText(threshold, totals.rowsSubmitted)}`;
+    if (totals.rowsFailed > limit)
+        return { over: [`${text}: failing the step`], within: [] };
+    return { over: [], within: totals.rowsFailed > 0 ? [`${text}: within the limit`] : [] };
+}
+/** Rows imported with a warning against `threshold` (undefined: no limit). */
+function judgeWarned(totals, threshold) {
+    const limit = threshold
+        ? thresholdLimit(threshold, totals.rowsSubmitted)
+        : Number.POSITIVE_INFINITY;
+    const text = `${plural(totals.rowsWarned, 'row')} imported with a warning, limit ` +
+        (threshold ? limitText(threshold, totals.rowsSubmitted) : 'none');
+    if (totals.rowsWarned > limit)
+        return { over: [`${text}: failing the step`], within: [] };
+    return { over: [], within: totals.rowsWarned > 0 ? [`${text}: within the limit`] : [] };
+}
 /**
  * Failed and warned rows that stayed within their limits, said as plainly as a failure would be
- * ("1 row failed, limit 1: within the limit"), so a passing step does not hide them.
+ * ("1 row failed, limit 1: within the limit"), so a passing step does not hide them. `judged`
+ * are the totals the run's limits apply to, when imports with limits of their own are left out.
  */
-function limitsKept(totals, rules) {
-    const kept = [];
-    const failedLimit = thresholdLimit(rules.maxFailedRows, totals.rowsSubmitted);
-    if (totals.rowsFailed > 0 && totals.rowsFailed <= failedLimit) {
-        kept.push(`${plural(totals.rowsFailed, 'row')} failed, limit ${limitText(rules.maxFailedRows, totals.rowsSubmitted)}: within the limit`);
-    }
-    const warningLimit = rules.maxWarningRows
-        ? thresholdLimit(rules.maxWarningRows, totals.rowsSubmitted)
-        : Number.POSITIVE_INFINITY;
-    if (totals.rowsWarned > 0 && totals.rowsWarned <= warningLimit) {
-        kept.push(`${plural(totals.rowsWarned, 'row')} imported with a warning, limit ` +
-            (rules.maxWarningRows ? limitText(rules.maxWarningRows, totals.rowsSubmitted) : 'none') +
-            ': within the limit');
-    }
-    return kept;
+function limitsKept(totals, rules, judged = {}) {
+    return [
+        ...judgeFailed(judged.failed ?? totals, rules.maxFailedRows).within,
+        ...judgeWarned(judged.warned ?? totals, rules.maxWarningRows).within
+    ];
 }
 /**
  * Every reason the step fails, one line each, saying the numbers and what to do. Empty when the
@@ -69331,17 +69116,10 @@ function decideVerdict(facts, rules) {
         }
         return dry;
     }
-    const failedLimit = thresholdLimit(rules.maxFailedRows, totals.rowsSubmitted);
-    if (totals.rowsFailed > failedLimit) {
-        reasons.push(`${plural(totals.rowsFailed, 'row')} failed, limit ${limitText(rules.maxFailedRows, totals.rowsSubmitted)}: failing the step`);
-    }
-    if (rules.maxWarningRows) {
-        const warningLimit = thresholdLimit(rules.maxWarningRows, totals.rowsSubmitted);
-        if (totals.rowsWarned > warningLimit) {
-            reasons.push(`${plural(totals.rowsWarned, 'row')} imported with a warning, limit ` +
-                `${limitText(rules.maxWarningRows, totals.rowsSubmitted)}: failing the step`);
-        }
-    }
+    const judged = facts.judged ?? {};
+    reasons.push(...judgeFailed(judged.failed ?? totals, rules.maxFailedRows).over);
+    reasons.push(...judgeWarned(judged.warned ?? totals, rules.maxWarningRows).over);
+    reasons.push(...(facts.importLimits ?? []));
     const failedJobs = results.filter((r) => r.outcome === 'Failed');
     if (failedJobs.length > 0) {
         const first = failedJobs[0];
@@ -69397,7 +69175,106 @@ function sentence(text) {
     return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
+;// CONCATENATED MODULE: ./src/report/imports.ts
+
+
+/** `imports entry 2 (program 1045)`. */
+function importLabel(spec) {
+    return `imports entry ${spec.entry} (program ${spec.programId})`;
+}
+/**
+ * Whether the report has a section per program and status: when the run lists imports, or its
+ * parts carry targets of their own (a status column); a plain run's report is as it always was.
+ */
+function hasSections(imports, results) {
+    return (imports.some((item) => item.spec.entry !== undefined) ||
+        results.some((result) => result.part.target !== undefined));
+}
+/** The import a job belongs to: by the target its part carries, else by its file and program. */
+function importOf(part, imports) {
+    const byTarget = imports.find((item) => item.target !== undefined && item.target === part.target);
+    if (byTarget)
+        return byTarget;
+    const path = 'path' in part ? part.path : undefined;
+    return imports.find((item) => path !== undefined &&
+        item.paths.has(path) &&
+        (part.target === undefined || part.target.programId === item.spec.programId));
+}
+function importReport(imports, results, fallback) {
+    const sections = new Map();
+    const sectionOf = (target, entry) => {
+        const key = JSON.stringify([target.programId, target.programMemberStatus]);
+        const known = sections.get(key) ?? {
+            section: { ...target, entries: [], totals: account([]).totals },
+            results: [],
+            problems: []
+        };
+        sections.set(key, known);
+        if (entry !== undefined && !known.section.entries.includes(entry))
+            known.section.entries.push(entry);
+        return known;
+    };
+    const byImport = new Map();
+    for (const item of imports) {
+        byImport.set(item, []);
+        // An import's files that cannot be imported count where its rows would have gone.
+        const target = item.target ?? {
+            programId: item.spec.programId,
+            programMemberStatus: item.spec.programMemberStatus
+        };
+        if (item.problems.length > 0)
+            sectionOf(target, item.spec.entry).problems.push(...item.problems);
+    }
+    for (const result of results) {
+        const item = importOf(result.part, imports);
+        if (item)
+            byImport.get(item)?.push(result);
+        const target = result.part.target ?? item?.target ?? fallback;
+        sectionOf(target, item?.spec.entry).results.push(result);
+    }
+    for (const known of sections.values()) {
+        known.section.totals = account(known.results, known.problems).totals;
+    }
+    const over = [];
+    const within = [];
+    const ownFailed = [];
+    const ownWarned = [];
+    const ownFailedProblems = [];
+    const ownWarnedProblems = [];
+    for (const [item, own] of byImport) {
+        const { maxFailedRows, maxWarningRows } = item.spec;
+        if (maxFailedRows === undefined && maxWarningRows === undefined)
+            continue;
+        const totals = account(own, item.problems).totals;
+        const judge = (judgement) => {
+            over.push(...judgement.over.map((line) => `${importLabel(item.spec)}: ${line}`));
+            within.push(...judgement.within.map((line) => `${importLabel(item.spec)}: ${line}`));
+        };
+        if (maxFailedRows !== undefined) {
+            judge(judgeFailed(totals, maxFailedRows));
+            ownFailed.push(...own);
+            ownFailedProblems.push(...item.problems);
+        }
+        if (maxWarningRows !== undefined) {
+            judge(judgeWarned(totals, maxWarningRows));
+            ownWarned.push(...own);
+            ownWarnedProblems.push(...item.problems);
+        }
+    }
+    const rest = (own, ownProblems) => account(results.filter((result) => !own.includes(result)), imports.flatMap((item) => item.problems).filter((problem) => !ownProblems.includes(problem))).totals;
+    return {
+        sections: [...sections.values()].map((known) => known.section),
+        judged: {
+            failed: rest(ownFailed, ownFailedProblems),
+            warned: rest(ownWarned, ownWarnedProblems)
+        },
+        over,
+        within
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/report/build.ts
+
 
 
 
@@ -69407,6 +69284,9 @@ function buildReport(facts) {
     const { inputs, outcome, fileProblems } = facts;
     const accounting = account(outcome.results, fileProblems);
     const dryRun = facts.mode === 'dry-run';
+    const imports = facts.imports && hasSections(facts.imports, outcome.results)
+        ? importReport(facts.imports, outcome.results, inputs)
+        : undefined;
     const importVerdict = decideVerdict({
         totals: accounting.totals,
         results: outcome.results,
@@ -69424,7 +69304,8 @@ function buildReport(facts) {
             : {}),
         ...(outcome.stop ? { stop: outcome.stop } : {}),
         ...(facts.early ? { early: facts.early } : {}),
-        ...(facts.unexpected ? { unexpected: facts.unexpected } : {})
+        ...(facts.unexpected ? { unexpected: facts.unexpected } : {}),
+        ...(imports ? { judged: imports.judged, importLimits: imports.over } : {})
     }, inputs);
     const verdict = [...importVerdict, ...removalVerdict(facts.removals)];
     return {
@@ -69449,14 +69330,20 @@ function buildReport(facts) {
         ...(facts.changes ? { changes: facts.changes } : {}),
         ...(facts.removals ? { removals: facts.removals } : {}),
         ...(facts.instance ? { instance: facts.instance } : {}),
-        ...(dryRun ? {} : { limitsKept: limitsKept(accounting.totals, inputs) }),
+        ...(imports ? { imports: imports.sections } : {}),
+        ...(dryRun
+            ? {}
+            : {
+                limitsKept: [
+                    ...limitsKept(accounting.totals, inputs, imports?.judged),
+                    ...(imports?.within ?? [])
+                ]
+            }),
         ...(facts.unexpected ? { unexpectedError: facts.unexpected } : {}),
         verdict
     };
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:events"
 var external_node_events_ = __nccwpck_require__(78474);
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -69729,6 +69616,10 @@ class RecordScanner {
     get bytes() {
         return this.offset;
     }
+    /** The 1-based line of the next byte pushed (every line feed counts, quoted ones too). */
+    get lines() {
+        return this.line;
+    }
     startWith(chunk) {
         if (chunk.length >= UTF8_BOM.length && UTF8_BOM.equals(chunk.subarray(0, UTF8_BOM.length))) {
             this.bomBytes = UTF8_BOM.length;
@@ -69908,7 +69799,6 @@ class RecordReader {
     heldStart = 0;
     chunk = Buffer.alloc(0);
     chunkStart = 0;
-    joined = null;
     /** End of the last record handed out. */
     consumed = 0;
     constructor(format, visit, displayPath) {
@@ -69919,10 +69809,17 @@ class RecordReader {
     get bytes() {
         return this.scanner.bytes;
     }
+    /** 3 when the file starts with a UTF-8 byte order mark, else 0. */
+    get bomBytes() {
+        return this.scanner.bomBytes;
+    }
+    /** The 1-based line of the next byte pushed. */
+    get lines() {
+        return this.scanner.lines;
+    }
     push(chunk) {
         this.chunk = chunk;
         this.chunkStart = this.heldStart + this.held.length;
-        this.joined = null;
         this.scanner.push(chunk);
         // The caller may reuse the chunk's memory: what is kept of it is copied.
         if (this.consumed >= this.chunkStart) {
@@ -69933,7 +69830,6 @@ class RecordReader {
             this.held = Buffer.concat([this.held, chunk]);
         }
         this.chunk = Buffer.alloc(0);
-        this.joined = null;
     }
     /** Ends the file: hands out a last record without a line break; throws on an open quote. */
     finish() {
@@ -69946,8 +69842,9 @@ class RecordReader {
             this.visit(this.chunk, start - this.chunkStart, start, end, line);
             return;
         }
-        this.joined ??= Buffer.concat([this.held, this.chunk]);
-        this.visit(this.joined, start - this.heldStart, start, end, line);
+        // Only the record that began before this chunk: the held bytes and this chunk up to its end.
+        const joined = Buffer.concat([this.held, this.chunk.subarray(0, end - this.chunkStart)]);
+        this.visit(joined, start - this.heldStart, start, end, line);
     }
 }
 /**
@@ -69971,33 +69868,50 @@ function parseFields(record, format) {
 }
 /**
  * The checks' view of a record, read by the same rules as `parseFields` without decoding the
- * fields it is not asked for: how many fields there are, and the value of one. One per file.
+ * fields it is not asked for: how many fields there are, and where one is. One per file.
  */
 class FieldCounter {
     /** Fields of the last record read. */
     count = 0;
-    /** The wanted field's value, or undefined when the record has fewer fields. */
-    value = undefined;
+    /** The wanted field's bytes, [valueStart, valueEnd) of the record; -1 when it has fewer fields. */
+    valueStart = -1;
+    valueEnd = -1;
     delimiter;
     constructor(format) {
         this.delimiter = delimiterOf(format).charCodeAt(0);
     }
-    /** Reads the record `record[from, to)`. */
+    /** The wanted field's value, or undefined when the record has fewer fields. */
+    get value() {
+        return this.record === null || this.valueStart < 0
+            ? undefined
+            : decodeField(this.record, this.valueStart, this.valueEnd);
+    }
+    record = null;
+    /** Reads the record `record[from, to)`; the value can be read until the next call. */
     read(record, from, to, wanted) {
         const length = contentEnd(record, from, to);
+        const delimiter = this.delimiter;
         let count = 0;
-        let value;
+        this.valueStart = -1;
+        this.valueEnd = -1;
         for (let pos = from;;) {
-            const end = fieldEnd(record, pos, length, this.delimiter);
-            if (count === wanted)
-                value = decodeField(record, pos, end);
+            let end = pos;
+            if (pos < length && record[pos] === records_QUOTE)
+                end = fieldEnd(record, pos, length, delimiter);
+            else
+                while (end < length && record[end] !== delimiter)
+                    end++;
+            if (count === wanted) {
+                this.valueStart = pos;
+                this.valueEnd = end;
+            }
             count++;
             if (end === length)
                 break;
             pos = end + 1;
         }
         this.count = count;
-        this.value = value;
+        this.record = record;
     }
 }
 /** Where the record `record[from, to)` ends without its `\n` or `\r\n`. */
@@ -70149,65 +70063,152 @@ function partFileName(fileName, index, count) {
  * An empty or header-only file gives `rows: 0` and no parts; the caller says so.
  */
 async function planFile(path, options) {
-    const { format, chunkSizeBytes } = options;
     const displayPath = options.displayPath ?? path;
-    if (!Number.isSafeInteger(chunkSizeBytes) || chunkSizeBytes <= 0) {
-        throw new RangeError(`chunk size must be a positive whole number of bytes, got ${chunkSizeBytes}`);
-    }
-    const fileName = (0,external_node_path_.basename)(path);
-    // The part names are known only once the count is, so reserve the framing of the longest name
-    // possible: a file of n bytes cannot have more than n parts. It costs a few bytes per part.
     const { size } = await (0,promises_.stat)(path);
-    const maxCount = Math.max(size, 1);
-    const overhead = multipartOverheadBytes(partFileName(fileName, maxCount, maxCount), format);
-    const ranges = [];
-    let headerBytes = 0;
-    let part = null;
+    const cutter = new PartCutter(path, displayPath, options, size);
     const scan = await scanFile(path, {
-        format,
+        format: options.format,
         displayPath,
         readBytes: options.readBytes,
-        onHeader(start, end) {
-            headerBytes = end - start;
-        },
-        onRecord(start, end, line) {
-            if (part !== null && headerBytes + (end - part.start) + overhead <= chunkSizeBytes) {
-                part.end = end;
-                part.rows++;
-                return;
-            }
-            if (headerBytes + (end - start) + overhead > chunkSizeBytes) {
-                throw recordTooLarge(displayPath, line, end - start, headerBytes, overhead, chunkSizeBytes);
-            }
-            part = { start, end, rows: 1, firstLine: line };
-            ranges.push(part);
-        }
+        onHeader: (start, end) => cutter.header(start, end),
+        onRecord: (start, end, line) => cutter.record(start, end, line)
     });
     const header = scan.header ?? { start: scan.bomBytes, end: scan.bomBytes, line: 1 };
-    if (scan.rows === 0 && (await hasBareCarriageReturn(path, header, format))) {
-        throw new FileFormatError(displayPath, header.line, 'its lines end with a carriage return alone (classic Mac OS); save it with LF or CRLF line breaks');
+    if (scan.rows === 0 && (await hasBareCarriageReturn(path, header, options.format))) {
+        throw bareCarriageReturns(displayPath, header.line);
     }
-    const parts = ranges.map((range, i) => ({
-        path,
-        displayPath,
-        format,
-        index: i + 1,
-        count: ranges.length,
-        byteStart: range.start,
-        byteEnd: range.end,
-        bytes: headerBytes + (range.end - range.start),
-        rows: range.rows,
-        firstLine: range.firstLine
-    }));
-    return {
-        path,
-        displayPath,
-        format,
-        sizeBytes: scan.sizeBytes,
-        rows: scan.rows,
-        header: { start: header.start, end: header.end },
-        parts
-    };
+    return cutter.plan(scan.sizeBytes, scan.rows, header);
+}
+/**
+ * The part cutting of `planFile`, record by record, for any pass that finds the records: each
+ * part a run of whole records that fits `chunkSizeBytes` with the header and the multipart
+ * framing. `record` throws the FileFormatError of a record that cannot fit any part.
+ */
+class PartCutter {
+    path;
+    displayPath;
+    options;
+    overhead;
+    ranges = [];
+    headerBytes = 0;
+    part = null;
+    /** `sizeBytes`: the file's size, which bounds the number of parts (and so their names). */
+    constructor(path, displayPath, options, sizeBytes) {
+        this.path = path;
+        this.displayPath = displayPath;
+        this.options = options;
+        const { chunkSizeBytes } = options;
+        if (!Number.isSafeInteger(chunkSizeBytes) || chunkSizeBytes <= 0) {
+            throw new RangeError(`chunk size must be a positive whole number of bytes, got ${chunkSizeBytes}`);
+        }
+        // The part names are known only once the count is, so reserve the framing of the longest
+        // name possible: a file of n bytes cannot have more than n parts. A few bytes per part.
+        const maxCount = Math.max(sizeBytes, 1);
+        this.overhead = multipartOverheadBytes(partFileName((0,external_node_path_.basename)(path), maxCount, maxCount), options.format);
+    }
+    header(start, end) {
+        this.headerBytes = end - start;
+    }
+    record(start, end, line) {
+        const { headerBytes, overhead, part } = this;
+        const { chunkSizeBytes } = this.options;
+        if (part !== null && headerBytes + (end - part.start) + overhead <= chunkSizeBytes) {
+            part.end = end;
+            part.rows++;
+            return;
+        }
+        if (headerBytes + (end - start) + overhead > chunkSizeBytes) {
+            throw recordTooLarge(this.displayPath, line, end - start, headerBytes, overhead, chunkSizeBytes);
+        }
+        this.part = { start, end, rows: 1, firstLine: line };
+        this.ranges.push(this.part);
+    }
+    /** The plan once the file is read: its size, data records and header range. */
+    plan(sizeBytes, rows, header) {
+        const { path, displayPath, ranges, headerBytes } = this;
+        const { format } = this.options;
+        const parts = ranges.map((range, i) => ({
+            path,
+            displayPath,
+            format,
+            index: i + 1,
+            count: ranges.length,
+            byteStart: range.start,
+            byteEnd: range.end,
+            bytes: headerBytes + (range.end - range.start),
+            rows: range.rows,
+            firstLine: range.firstLine
+        }));
+        return {
+            path,
+            displayPath,
+            format,
+            sizeBytes,
+            rows,
+            header: { start: header.start, end: header.end },
+            parts
+        };
+    }
+}
+/** Read size of `planHeader`: a header is almost always within the first read. */
+const HEADER_READ_BYTES = 64 * 1024;
+/**
+ * The plan of a file's header alone, before its records are read (no parts yet): what the
+ * instance checks need before the first submit, while the checks read the rows later.
+ * A header whose quote never closes keeps an empty range: the checks will say what is wrong.
+ */
+async function planHeader(path, options) {
+    const { format } = options;
+    const displayPath = options.displayPath ?? path;
+    let header = null;
+    const scanner = new RecordScanner(format, (start, end) => {
+        header ??= { start, end };
+    }, displayPath);
+    const file = await (0,promises_.open)(path, 'r');
+    let sizeBytes = 0;
+    try {
+        const buffer = Buffer.alloc(HEADER_READ_BYTES);
+        for (;;) {
+            const { bytesRead } = await file.read(buffer, 0, buffer.length, sizeBytes);
+            if (bytesRead === 0) {
+                try {
+                    scanner.finish();
+                }
+                catch (error) {
+                    if (!(error instanceof FileFormatError))
+                        throw error;
+                }
+                break;
+            }
+            sizeBytes += bytesRead;
+            scanner.push(buffer.subarray(0, bytesRead));
+            if (header !== null)
+                break;
+        }
+        sizeBytes = (await file.stat()).size;
+    }
+    finally {
+        await file.close();
+    }
+    const range = header ?? { start: scanner.bomBytes, end: scanner.bomBytes };
+    return { path, displayPath, format, sizeBytes, rows: 0, header: range, parts: [] };
+}
+/**
+ * About how many parts `planFile` will cut a file into, from its size and header alone: for the
+ * daily quota before the first submit. 0 for a file with nothing after its header.
+ */
+function estimatePartCount(plan, chunkSizeBytes) {
+    const data = plan.sizeBytes - plan.header.end;
+    if (data <= 0)
+        return 0;
+    const longest = Math.max(plan.sizeBytes, 1);
+    const overhead = multipartOverheadBytes(partFileName((0,external_node_path_.basename)(plan.path), longest, longest), plan.format);
+    const room = chunkSizeBytes - (plan.header.end - plan.header.start) - overhead;
+    return room <= 0 ? 1 : Math.ceil(data / room);
+}
+/** The error of a header-only file whose lines end with a carriage return alone. */
+function bareCarriageReturns(displayPath, line) {
+    return new FileFormatError(displayPath, line, 'its lines end with a carriage return alone (classic Mac OS); save it with LF or CRLF line breaks');
 }
 function recordTooLarge(file, line, recordBytes, headerBytes, overhead, chunkSizeBytes) {
     const what = recordBytes > chunkSizeBytes
@@ -70235,14 +70236,19 @@ async function hasBareCarriageReturn(path, header, format) {
     if (length === 0)
         return false;
     const file = await (0,promises_.open)(path, 'r');
-    let bytes;
     try {
         const { buffer, bytesRead } = await file.read(Buffer.alloc(length), 0, length, header.start);
-        bytes = buffer.subarray(0, bytesRead);
+        return holdsBareCarriageReturn(buffer.subarray(0, bytesRead), format);
     }
     finally {
         await file.close();
     }
+}
+/**
+ * Whether the start of a header-only file's one record (`LINE_BREAK_PROBE_BYTES` of it are
+ * enough) holds a carriage return outside quotes not followed by a line feed.
+ */
+function holdsBareCarriageReturn(bytes, format) {
     // The scanner's quote rules, byte by byte: this is one record of at most 64 KiB.
     const delimiter = delimiterOf(format).charCodeAt(0);
     let inQuotes = false;
@@ -70355,9 +70361,19 @@ function renameColumns(header, renames, why = 'columns') {
 }
 /** One header record in the file's format, quoted where a name needs it, with `lineBreak`. */
 function encodeHeader(columns, format, lineBreak) {
+    return Buffer.from(encodeRecord(columns, format, lineBreak), 'utf8');
+}
+/**
+ * One record in the file's format: a value holding a quote, a line break or the delimiter is
+ * quoted (its quotes doubled), and a record of one empty value is `""`, never a blank line.
+ * `parseFields` reads it back as `values`.
+ */
+function encodeRecord(values, format, lineBreak) {
     const delimiter = delimiterOf(format);
-    const fields = columns.map((name) => /["\r\n]/.test(name) || name.includes(delimiter) ? `"${name.replace(/"/g, '""')}"` : name);
-    return Buffer.from(fields.join(delimiter) + lineBreak, 'utf8');
+    if (values.length === 1 && values[0] === '')
+        return '""' + lineBreak;
+    const fields = values.map((value) => /["\r\n]/.test(value) || value.includes(delimiter) ? `"${value.replace(/"/g, '""')}"` : value);
+    return fields.join(delimiter) + lineBreak;
 }
 /** The header record of a planned file, as its columns and its bytes. */
 async function readHeader(plan) {
@@ -70374,9 +70390,12 @@ async function readHeader(plan) {
         await file.close();
     }
 }
-/** The plan sent with `columns` instead of its own header, when they differ. */
+/**
+ * The plan sent with `columns` instead of its own header, when they differ: renamed, or without
+ * the status column.
+ */
 function withSentHeader(plan, original, columns, mappings) {
-    if (mappings.length === 0)
+    if (mappings.length === 0 && columns.length === original.columns.length)
         return plan;
     const lineBreak = original.bytes.subarray(-2).toString('latin1') === '\r\n' ? '\r\n' : '\n';
     const bytes = encodeHeader(columns, plan.format, lineBreak);
@@ -70386,6 +70405,33 @@ function withSentHeader(plan, original, columns, mappings) {
         sentHeader: { columns, bytes, mappings },
         parts: plan.parts.map((part) => ({ ...part, bytes: part.bytes + delta }))
     };
+}
+/**
+ * `plan` sent with the header its header plan (`planHeader`) was given by the instance checks:
+ * the same file, planned once its records were read.
+ */
+function withSentHeaderOf(plan, headerPlan) {
+    const sent = headerPlan.sentHeader;
+    if (sent === undefined)
+        return plan;
+    const delta = sent.bytes.length - (plan.header.end - plan.header.start);
+    return {
+        ...plan,
+        sentHeader: sent,
+        parts: plan.parts.map((part) => ({ ...part, bytes: part.bytes + delta }))
+    };
+}
+/**
+ * Whether a longer renamed header could push a part of `plan`'s file past Marketo's upload limit:
+ * every part is within chunk-size with the file's own header, so only a header longer by more
+ * than the room chunk-size leaves can.
+ */
+function mayOversizeAfterRename(headerPlan, chunkSizeBytes) {
+    const sent = headerPlan.sentHeader;
+    if (sent === undefined)
+        return false;
+    const delta = sent.bytes.length - (headerPlan.header.end - headerPlan.header.start);
+    return chunkSizeBytes + delta > MARKETO_MAX_BODY_BYTES;
 }
 /**
  * The part a longer renamed header pushes past Marketo's upload limit, as one line, or
@@ -70415,7 +70461,60 @@ function oversizedAfterRename(plan) {
 
 
 
+;// CONCATENATED MODULE: ./src/statuses/reencode.ts
+/**
+ * A status column is not uploaded: each record of a status part is decoded by the one decoder
+ * and encoded again without that field, streamed, record by record, from the file's ranges.
+ */
+
+const reencode_LF = 0x0a;
+const reencode_CR = 0x0d;
+/** The values a record is sent with: every field but the one at `leftOut`. */
+function sentValues(fields, leftOut) {
+    return fields.filter((_, at) => at !== leftOut);
+}
+/**
+ * Splits one record's bytes (`\n` or `\r\n` at its end, or none for a file's last record) into
+ * its status and the record sent without it. Quoting is the encoder's: a value that needs quotes
+ * keeps them, whether or not the file quoted it.
+ */
+function splitRecord(record, format, leftOut) {
+    const fields = parseFields(record, format);
+    return {
+        status: (fields[leftOut] ?? '').trim(),
+        sent: encodeRecord(sentValues(fields, leftOut), format, lineBreakOf(record)),
+        fields: fields.length
+    };
+}
+function lineBreakOf(record) {
+    const length = record.length;
+    if (length === 0 || record[length - 1] !== reencode_LF)
+        return '';
+    return length > 1 && record[length - 2] === reencode_CR ? '\r\n' : '\n';
+}
+/**
+ * The records in `chunks` (whole records of a file, as `readRanges` streams a part's ranges)
+ * without the field at `leftOut`, as they arrive: what is held is one chunk's records.
+ */
+async function* withoutField(chunks, format, leftOut, displayPath) {
+    let sent = [];
+    const reader = new RecordReader(format, (bytes, from, start, end) => {
+        sent.push(splitRecord(bytes.subarray(from, from + end - start), format, leftOut).sent);
+    }, displayPath);
+    for await (const chunk of chunks) {
+        reader.push(chunk);
+        if (sent.length > 0) {
+            yield Buffer.from(sent.join(''), 'utf8');
+            sent = [];
+        }
+    }
+    reader.finish();
+    if (sent.length > 0)
+        yield Buffer.from(sent.join(''), 'utf8');
+}
+
 ;// CONCATENATED MODULE: ./src/changes/source.ts
+
 
 
 
@@ -70430,6 +70529,8 @@ const YIELD_BYTES = 64 * 1024;
  * the part's ranges, streamed from the original file on each `open()` (no copy of the file).
  */
 function sourceOfPart(part, header, sentHeader) {
+    if (part.leftOut !== undefined)
+        return withoutFieldSource(part, header, sentHeader);
     if (part.ranges === undefined) {
         return partSource(part, header, partFileName((0,external_node_path_.basename)(part.path), part.index, part.count), sentHeader);
     }
@@ -70448,6 +70549,23 @@ function sourceOfPart(part, header, sentHeader) {
         open: () => external_node_stream_.Readable.from(sentHeader
             ? withHead(sentHeader, readRanges(part.path, ranges))
             : readRanges(part.path, all), { objectMode: false })
+    };
+}
+/**
+ * A part sent without one field (status-column): the sent header, which lacks it too, then the
+ * part's records re-encoded without it as they are read from its ranges.
+ */
+function withoutFieldSource(part, header, sentHeader) {
+    const leftOut = part.leftOut;
+    const ranges = part.ranges ?? [{ start: part.byteStart, end: part.byteEnd }];
+    if (sentHeader === undefined || ranges[0].start < header.end) {
+        throw new RangeError(`${part.displayPath} part ${part.index}: a part sent without a column needs the header ` +
+            "sent without it, and records after the file's header");
+    }
+    return {
+        filename: partFileName((0,external_node_path_.basename)(part.path), part.index, part.count),
+        byteLength: sentHeader.length + leftOut.recordBytes,
+        open: () => external_node_stream_.Readable.from(withHead(sentHeader, withoutField(readRanges(part.path, ranges), part.format, leftOut.field, part.displayPath)), { objectMode: false })
     };
 }
 /**
@@ -70755,6 +70873,7 @@ async function* fileChunks(path) {
 
 
 
+
 /**
  * Matches Marketo's failure and warning rows to the records they came from, by their values and
  * within their part (so duplicates in other parts are never confused), reading only the parts
@@ -70797,6 +70916,9 @@ async function traceRowIssues(results, plans, options) {
 }
 function tracedIn(result, plan) {
     if (isBatchPart(result.part) || result.part.path !== plan.path)
+        return false;
+    // A file in two imports is two plans: each traces the jobs of its own import.
+    if (!plan.parts.some((part) => part.target === result.part.target))
         return false;
     if (result.batchId === undefined)
         return false;
@@ -70901,7 +71023,11 @@ async function match(job, record, plan, sinks, fix) {
         part: job.result.part.index,
         reason
     });
-    const key = job.jobFailure ? '' : rowKey(record.fields);
+    // A status part's records were sent without their status field, and come back so.
+    const leftOut = job.result.part.leftOut?.field;
+    const key = job.jobFailure
+        ? ''
+        : rowKey(leftOut === undefined ? record.fields : sentValues(record.fields, leftOut));
     const failure = job.jobFailure ?? takeReason(job.failures, key);
     if (failure !== undefined) {
         await sinks.failures.add(issue(failure));
@@ -70961,2759 +71087,6 @@ function takeReason(pending, key) {
     return reason;
 }
 
-;// CONCATENATED MODULE: ./src/time.ts
-const systemClock = { now: () => Date.now() };
-const realSleep = (ms, signal) => new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-    }
-    const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-    }, ms);
-    const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-});
-
-;// CONCATENATED MODULE: ./src/marketo/error-codes.ts
-/**
- * The one table of Marketo errors: code -> how the client handles it -> what the user is told.
- * Marketo codes are strings of digits; HTTP-level failures use 'HTTP <status>', transport
- * failures their error code (ECONNRESET, timeout, ...).
- */
-const BUG_ADVICE = 'This is a bug in the action, not in your data or settings; please report it as an issue of ' +
-    'this action with the run log (debug logging shows each call).';
-const TRANSIENT_ADVICE = (context) => `Marketo did not answer after ${context.failuresInARow || context.attempts || 'several'} ` +
-    'attempts; run again later or resume with batch-ids.';
-const error_codes_transient = { handling: 'backoff', advice: TRANSIENT_ADVICE };
-const bug = { handling: 'fatal', advice: () => BUG_ADVICE };
-const TOKEN_REJECTED = {
-    handling: 'reauth',
-    stopsRun: true,
-    advice: () => 'Marketo rejected an access token it had just issued. Check that the API user is active and ' +
-        'that client-id belongs to the same Marketo instance as rest-url.'
-};
-const MARKETO_ERRORS = {
-    '601': TOKEN_REJECTED,
-    '602': TOKEN_REJECTED,
-    '603': {
-        handling: 'fatal',
-        stopsRun: true,
-        advice: () => "Marketo denied access (603). Check that the API user's role has the Read-Write Lead " +
-            'permission (and Read-Write Assets, to add members to programs), and that the Web Services ' +
-            'IP allow-list (Admin > Web Services > IP Restrictions), if enabled, admits this runner.'
-    },
-    '604': error_codes_transient,
-    '605': bug,
-    '606': { handling: 'rateWindow', advice: TRANSIENT_ADVICE },
-    '607': {
-        handling: 'fatal',
-        stopsRun: true,
-        advice: (context) => "The instance's daily API quota is used up (607). It resets at midnight US Central " +
-            `(America/Chicago), next at ${nextQuotaReset(context.now)}. Run again after that (jobs ` +
-            'already submitted can be resumed with batch-ids); Admin > Web Services shows which ' +
-            'integrations use the quota.'
-    },
-    '608': error_codes_transient,
-    '609': bug,
-    '610': bug,
-    '611': error_codes_transient,
-    '612': bug,
-    '613': bug,
-    '614': error_codes_transient,
-    '615': error_codes_transient,
-    '616': {
-        handling: 'fatal',
-        stopsRun: true,
-        advice: () => 'Marketo says this subscription type does not allow this API call (616); ask your Marketo ' +
-            'account team or support to enable the REST API for this instance.'
-    },
-    '713': error_codes_transient,
-    '719': error_codes_transient,
-    '1003': {
-        handling: 'fatal',
-        advice: () => 'Marketo rejected the file as invalid (1003): it is empty or not a valid import file. ' +
-            'Check it has a header row with an email column and rows in the declared format, and that ' +
-            'program-member-status is a status of the program.'
-    },
-    '1013': {
-        handling: 'fatal',
-        stopsRun: (operation) => operation === 'submit',
-        advice: ({ operation }) => operation === 'submit'
-            ? 'Marketo found no such program (1013). Check that program-id is the id in the ' +
-                "program's URL (…/#PG1234A1 means 1234) and that the API user can see the program's " +
-                'workspace.'
-            : 'Marketo does not know this batch id (1013); a batch id stays valid for seven days ' +
-                'after the job was submitted.'
-    },
-    '1016': {
-        handling: 'queueFull',
-        advice: () => "Marketo's import queue stayed full (1016: at most 10 import jobs per instance, shared with " +
-            'other integrations); run again later or raise the timeout.'
-    },
-    '1025': {
-        handling: 'fatal',
-        stopsRun: true,
-        advice: () => 'Marketo did not accept the member status (1025). program-member-status must be a status of ' +
-            "this program's channel (for example 'Member' or 'On List'), spelled exactly, case included."
-    },
-    '1029': {
-        handling: 'backoff',
-        advice: () => "Marketo's bulk export queue is full or the instance's daily export size is used up (1029: " +
-            'at most 10 exports queued per instance, 500 MB of export files a day by default, shared ' +
-            'with other integrations); nobody was removed. Run again later.'
-    },
-    'HTTP 401': {
-        handling: 'fatal',
-        stopsRun: true,
-        advice: () => "Marketo's identity service rejected the credentials (HTTP 401). Check client-id and " +
-            'client-secret: copy them from Admin > LaunchPoint > (your API service) > View Details.'
-    },
-    'HTTP 413': {
-        handling: 'fatal',
-        advice: () => "The part sent was larger than Marketo's 10 MB limit for one import file (HTTP 413). The " +
-            'action splits files below that limit, so please report this as a bug of the action.'
-    },
-    'HTTP 414': bug,
-    'HTTP 429': { handling: 'rateWindow', advice: TRANSIENT_ADVICE },
-    'HTTP 500': error_codes_transient,
-    'HTTP 502': error_codes_transient,
-    'HTTP 503': error_codes_transient,
-    'HTTP 504': error_codes_transient,
-    // Not Marketo codes: answers that are not what Marketo documents.
-    ANSWER_TOO_LARGE: {
-        handling: 'fatal',
-        stopsRun: true,
-        advice: () => "No answer of Marketo's import API is that large. Check that rest-url points at Marketo " +
-            '(a proxy or gateway in between may be answering instead); the jobs already submitted can ' +
-            'be resumed with batch-ids.'
-    },
-    NO_JOB_IN_ANSWER: {
-        handling: 'fatal',
-        stopsRun: true,
-        explainsUncertainty: true,
-        advice: () => 'Marketo accepted the upload but its answer names no import job (no batchId), which its API ' +
-            'never does: it may have created a job for this part anyway. Check the import jobs of the ' +
-            'program in Marketo before running again, so that the part is not imported twice.'
-    },
-    FILE_TOO_LARGE: {
-        handling: 'fatal',
-        advice: () => 'A failures or warnings file of a job of at most 10 MB is never that large: the report ' +
-            "counts the job's rows from Marketo's status only."
-    },
-    ENOTFOUND: {
-        handling: 'fatal',
-        stopsRun: true,
-        advice: () => 'The Marketo host name does not resolve. Check rest-url and identity-url: they look like ' +
-            'https://123-ABC-456.mktorest.com and …/identity, with your Munchkin id.'
-    }
-};
-/** Transport failures worth another attempt: resets, refusals, timeouts, a garbled answer. */
-const TRANSIENT_TRANSPORT_CODES = new Set([
-    'ECONNRESET',
-    'ECONNREFUSED',
-    'ECONNABORTED',
-    'EPIPE',
-    'ETIMEDOUT',
-    'EAI_AGAIN',
-    'ENETUNREACH',
-    'EHOSTUNREACH',
-    'UND_ERR_SOCKET',
-    'UND_ERR_CLOSED',
-    'UND_ERR_CONNECT_TIMEOUT',
-    'UND_ERR_HEADERS_TIMEOUT',
-    'UND_ERR_BODY_TIMEOUT',
-    'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
-    'timeout',
-    'invalid answer'
-]);
-function isTransientTransportCode(code) {
-    return TRANSIENT_TRANSPORT_CODES.has(code) || code.startsWith('HPE_');
-}
-/** How the client reacts to a failure code during `operation`. */
-function handlingFor(code, operation) {
-    if (isTransientTransportCode(code))
-        return 'backoff';
-    const handling = MARKETO_ERRORS[code]?.handling ?? 'fatal';
-    // A full import queue only concerns creating a job; elsewhere 1016 is unexpected.
-    if (handling === 'queueFull' && operation !== 'submit')
-        return 'fatal';
-    // Without a token nothing else can work, so the identity call never re-authenticates.
-    if (handling === 'reauth' && operation === 'identity')
-        return 'fatal';
-    return handling;
-}
-const CHICAGO = new Intl.DateTimeFormat('en-US', {
-    timeZone: 'America/Chicago',
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric'
-});
-/** Wall-clock fields of `epochMs` in Chicago, read back as if they were UTC. */
-function chicagoWallAsUtc(epochMs) {
-    const parts = {};
-    for (const part of CHICAGO.formatToParts(new Date(epochMs))) {
-        if (part.type !== 'literal')
-            parts[part.type] = Number(part.value);
-    }
-    const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
-    return Date.UTC(year, month - 1, day, hour, minute, second);
-}
-/** The next midnight in America/Chicago after `epochMs`, as an ISO UTC timestamp. */
-function nextQuotaReset(epochMs) {
-    const wall = new Date(chicagoWallAsUtc(epochMs));
-    const nextMidnightWall = Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate() + 1);
-    // Offset of Chicago from UTC; DST switches at 02:00 local, so the offset at the guess holds.
-    let guess = nextMidnightWall + 6 * 3_600_000;
-    guess -= chicagoWallAsUtc(guess) - nextMidnightWall;
-    return new Date(guess).toISOString();
-}
-/** What to tell the user of a code the table does not know. */
-function genericAdvice(code) {
-    if (!/^\d+$/.test(code)) {
-        return (`The request to Marketo failed in a way this action does not expect (${code}); run again, ` +
-            'and report it as an issue of this action if it persists.');
-    }
-    return (`Marketo answered an error this action does not expect (${code}); see Adobe's list of REST ` +
-        'API error codes (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/' +
-        'error-codes), and run again if it looks temporary.');
-}
-
-;// CONCATENATED MODULE: ./src/marketo/errors.ts
-
-
-
-const OPERATION_LABELS = {
-    identity: 'Getting a Marketo access token',
-    submit: 'Submitting the import job',
-    status: 'Reading the import job status',
-    failures: 'Downloading the failed rows',
-    warnings: 'Downloading the rows with warnings',
-    leads: 'Looking up leads by email',
-    memberDelete: 'Removing members from the program',
-    export: "Exporting the program's members",
-    program: 'Reading the program',
-    channels: "Reading the channels' member statuses",
-    describe: 'Reading the field descriptions',
-    usage: "Reading today's API usage"
-};
-/** A failure the client will not retry (any more), with what the user should do about it. */
-class MarketoApiError extends Error {
-    code;
-    marketoMessage;
-    advice;
-    httpStatus;
-    operation;
-    stopsRun;
-    attempts;
-    retriesExhausted;
-    uncertainAttempts;
-    constructor(details) {
-        const said = details.marketoMessage ? `: ${details.marketoMessage}` : '';
-        const uncertainAttempts = details.uncertainAttempts ?? 0;
-        super(redactUrls(`${OPERATION_LABELS[details.operation]} failed (${details.code}${said}). ${details.advice}` +
-            (uncertainAttempts > 0 && details.noteUncertainty !== false
-                ? ` ${uncertainJobNote(uncertainAttempts)}`
-                : '')));
-        this.name = 'MarketoApiError';
-        this.code = details.code;
-        this.marketoMessage = redactUrls(details.marketoMessage);
-        this.advice = details.advice;
-        if (details.httpStatus !== undefined)
-            this.httpStatus = details.httpStatus;
-        this.operation = details.operation;
-        this.stopsRun = details.stopsRun;
-        if (details.attempts !== undefined)
-            this.attempts = details.attempts;
-        this.retriesExhausted = details.retriesExhausted ?? false;
-        this.uncertainAttempts = uncertainAttempts;
-    }
-}
-/** What to tell the user when a submit failed after its whole file was sent at least once. */
-function uncertainJobNote(uncertainAttempts) {
-    const failed = uncertainAttempts === 1 ? 'an attempt' : `${uncertainAttempts} attempts`;
-    return (`Marketo may have created a job for this part: ${failed} failed only after the whole file ` +
-        'was sent. Importing it again is safe, since Marketo matches members by email.');
-}
-/**
- * A submit cut short by the run's stop (timeout, cancel, an error elsewhere). `uncertain` when
- * Marketo may have created the job anyway: the whole file was sent and no answer came back.
- */
-class SubmitInterrupted extends Error {
-    uncertain;
-    uncertainAttempts;
-    constructor(reason, uncertain, uncertainAttempts) {
-        super(reason instanceof Error ? reason.message : String(reason), { cause: reason });
-        this.name = 'SubmitInterrupted';
-        this.uncertain = uncertain;
-        this.uncertainAttempts = uncertainAttempts;
-    }
-}
-/** The error to throw for a failure the policy will not retry (again). */
-function toApiError(failure, context) {
-    const rule = MARKETO_ERRORS[failure.code];
-    const exhausted = context.retriesExhausted === true && handlingFor(failure.code, context.operation) !== 'fatal';
-    let advice;
-    if (exhausted && failure.code !== '1016')
-        advice = TRANSIENT_ADVICE(context);
-    else if (rule)
-        advice = rule.advice(context);
-    else if (isTransientTransportCode(failure.code))
-        advice = TRANSIENT_ADVICE(context);
-    else
-        advice = genericAdvice(failure.code);
-    const stops = rule?.stopsRun;
-    const stopsRun = context.operation === 'identity' ||
-        (typeof stops === 'function' ? stops(context.operation) : stops === true);
-    return new MarketoApiError({
-        code: failure.code,
-        marketoMessage: failure.message,
-        advice,
-        ...(failure.httpStatus !== undefined ? { httpStatus: failure.httpStatus } : {}),
-        operation: context.operation,
-        stopsRun,
-        ...(context.attempts !== undefined ? { attempts: context.attempts } : {}),
-        ...(context.uncertainAttempts ? { uncertainAttempts: context.uncertainAttempts } : {}),
-        ...(rule?.explainsUncertainty ? { noteUncertainty: false } : {}),
-        retriesExhausted: exhausted
-    });
-}
-
-;// CONCATENATED MODULE: ./src/marketo/retry.ts
-
-
-const DEFAULT_RETRY_POLICY = {
-    maxAttempts: 6,
-    baseDelayMs: 1_000,
-    maxDelayMs: 30_000,
-    rateWindowMs: 20_000,
-    queueWaitMs: 5_000,
-    maxQueueWaitMs: 60_000
-};
-function resolveRetryPolicy(overrides = {}) {
-    const policy = { ...DEFAULT_RETRY_POLICY };
-    for (const [key, value] of Object.entries(overrides)) {
-        if (typeof value === 'number' && Number.isFinite(value) && value >= 0)
-            policy[key] = value;
-    }
-    policy.maxAttempts = Math.max(1, Math.floor(policy.maxAttempts));
-    return policy;
-}
-/** Full jitter: a uniform wait below an exponentially growing ceiling (`failures` from 1). */
-function backoffDelay(failures, policy, random) {
-    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failures - 1));
-    return Math.round(ceiling * clampUnit(random()));
-}
-/** Wait out the rate window, plus a little jitter so parallel callers do not return together. */
-function rateWindowDelay(policy, random) {
-    return policy.rateWindowMs + Math.round(policy.baseDelayMs * clampUnit(random()));
-}
-/**
- * Equal jitter for the import queue (`waits` from 1): at least half the ceiling, because
- * resubmitting at once into a full queue only spends quota.
- */
-function queueDelay(waits, policy, random) {
-    const ceiling = Math.min(policy.maxQueueWaitMs, policy.queueWaitMs * 2 ** (waits - 1));
-    return Math.round(ceiling / 2 + (ceiling / 2) * clampUnit(random()));
-}
-function clampUnit(value) {
-    return Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0.5;
-}
-/**
- * One failed attempt, before the policy decides whether it is final. `code` is a Marketo code,
- * 'HTTP <status>', or a transport code; `uncertain` means the request may have taken effect.
- */
-class AttemptFailure extends Error {
-    code;
-    httpStatus;
-    uncertain;
-    constructor(code, message, options = {}) {
-        super(message);
-        this.name = 'AttemptFailure';
-        this.code = code;
-        if (options.httpStatus !== undefined)
-            this.httpStatus = options.httpStatus;
-        this.uncertain = options.uncertain ?? false;
-    }
-}
-/**
- * Runs `attempt` until it succeeds, an `AttemptFailure` is fatal or out of attempts (then a
- * `MarketoApiError`), or the signal aborts (then the signal's reason). Other errors pass through.
- */
-async function withRetry(options, attempt) {
-    const { operation, policy, random, sleep, signal } = options;
-    // Failures in a row with no usable answer; a full queue (1016) is an answer and ends a streak.
-    let retryableFailures = 0;
-    let queueWaits = 0;
-    let uncertainAttempts = 0;
-    let reauthenticated = false;
-    for (let attemptNumber = 1;; attemptNumber++) {
-        signal?.throwIfAborted();
-        let failure;
-        try {
-            return await attempt(attemptNumber);
-        }
-        catch (error) {
-            if (signal?.aborted)
-                throw signal.reason;
-            if (!(error instanceof AttemptFailure))
-                throw error;
-            failure = error;
-        }
-        if (failure.uncertain)
-            uncertainAttempts++;
-        const handling = handlingFor(failure.code, operation);
-        // Marketo answered something other than a token rejection: the renewed token was accepted,
-        // so a later 601/602 (a token expiring during a long wait for a queue slot) renews it again.
-        if (handling !== 'reauth' && failure.httpStatus !== undefined)
-            reauthenticated = false;
-        const giveUp = (retriesExhausted) => {
-            throw toApiError({ code: failure.code, message: failure.message, ...httpStatusOf(failure) }, {
-                operation,
-                now: options.now(),
-                attempts: attemptNumber,
-                failuresInARow: retryableFailures,
-                retriesExhausted,
-                uncertainAttempts
-            });
-        };
-        let delayMs = 0;
-        switch (handling) {
-            case 'fatal':
-                return giveUp(false);
-            case 'reauth':
-                if (reauthenticated)
-                    return giveUp(false);
-                reauthenticated = true;
-                break;
-            case 'queueFull':
-                retryableFailures = 0;
-                queueWaits++;
-                delayMs = queueDelay(queueWaits, policy, random);
-                break;
-            case 'backoff':
-            case 'rateWindow':
-                retryableFailures++;
-                if (retryableFailures >= policy.maxAttempts)
-                    return giveUp(true);
-                delayMs =
-                    handling === 'backoff'
-                        ? backoffDelay(retryableFailures, policy, random)
-                        : rateWindowDelay(policy, random);
-                break;
-        }
-        options.onRetry?.({ operation, attempt: attemptNumber, failure, handling, delayMs });
-        if (delayMs > 0)
-            await sleep(delayMs, signal);
-    }
-}
-function httpStatusOf(failure) {
-    return failure.httpStatus !== undefined ? { httpStatus: failure.httpStatus } : {};
-}
-
-;// CONCATENATED MODULE: ./src/marketo/answers.ts
-
-const JOB_STATUSES = ['Queued', 'Importing', 'Complete', 'Failed'];
-/** `{"code":"606","message":".."}` of a `success:false` answer, if the body is one. */
-function marketoError(body) {
-    if (!isObject(body) || body.success !== false)
-        return undefined;
-    const first = Array.isArray(body.errors) ? body.errors[0] : undefined;
-    if (!isObject(first) || (typeof first.code !== 'string' && typeof first.code !== 'number')) {
-        return { code: 'invalid answer', message: 'success:false without an error code' };
-    }
-    return {
-        code: cut(String(first.code), 40),
-        message: typeof first.message === 'string' ? cut(first.message, MAX_MESSAGE_CHARS) : ''
-    };
-}
-function parseJson(text) {
-    try {
-        return JSON.parse(text);
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * The `result` array of a REST answer, or the failure it stands for: a Marketo error code,
- * an HTTP status (a gateway's HTML page), or an unreadable body (retried).
- */
-function resultOf(status, text) {
-    const body = parseJson(text);
-    const error = marketoError(body);
-    if (error)
-        throw new AttemptFailure(error.code, error.message, { httpStatus: status });
-    if (status === 401) {
-        // Marketo answers a bad token with 601 inside a 200; a bare 401 means the same thing.
-        throw new AttemptFailure('601', 'access token rejected', { httpStatus: status });
-    }
-    if (status < 200 || status >= 300) {
-        throw new AttemptFailure(`HTTP ${status}`, `HTTP ${status}`, { httpStatus: status });
-    }
-    // A success without `result` is read, not retried: it is an answer, just an empty one.
-    if (isObject(body) && body.success === true && body.result === undefined)
-        return [];
-    if (!isObject(body) || body.success !== true || !Array.isArray(body.result)) {
-        throw new AttemptFailure('invalid answer', text.length === 0 ? 'empty answer' : 'answer is not the expected JSON (truncated?)', { httpStatus: status });
-    }
-    return body.result;
-}
-/** Marketo's messages are a sentence; anything longer is cut here, before any report holds it. */
-const MAX_MESSAGE_CHARS = 1000;
-const COUNT_FIELDS = ['numOfLeadsProcessed', 'numOfRowsFailed', 'numOfRowsWithWarning'];
-/**
- * `result[0]` of a status answer. Its counts must be whole numbers of rows: one that is not (a
- * fraction, a negative, a string such as "0x10") reads 0 and is named in `invalidCounts`, so
- * the report says what Marketo sent instead of guessing what it meant. A missing count is 0.
- */
-function parseJobStatus(value) {
-    const job = parseSubmittedJob(value);
-    if (!job || !isObject(value))
-        return undefined;
-    const invalidCounts = [];
-    const count = (field) => {
-        const given = value[field];
-        if (given === undefined || given === null)
-            return 0;
-        if (typeof given === 'number' && Number.isSafeInteger(given) && given >= 0)
-            return given;
-        invalidCounts.push(`${field} is ${describeValue(given)}`);
-        return 0;
-    };
-    const [numOfLeadsProcessed, numOfRowsFailed, numOfRowsWithWarning] = COUNT_FIELDS.map(count);
-    return {
-        ...job,
-        numOfLeadsProcessed: numOfLeadsProcessed,
-        numOfRowsFailed: numOfRowsFailed,
-        numOfRowsWithWarning: numOfRowsWithWarning,
-        message: typeof value.message === 'string' ? cut(value.message, MAX_MESSAGE_CHARS) : '',
-        ...(invalidCounts.length > 0 ? { invalidCounts } : {})
-    };
-}
-/** A JSON value as it was sent, short: `2.5`, `"0x10"`, `-3`, `an object`. */
-function describeValue(value) {
-    if (typeof value === 'number')
-        return String(value);
-    if (typeof value === 'string')
-        return JSON.stringify(cut(value, 20));
-    return Array.isArray(value)
-        ? 'an array'
-        : `a ${typeof value === 'object' ? 'object' : typeof value}`;
-}
-function cut(text, chars) {
-    return text.length > chars ? `${text.slice(0, chars)}…` : text;
-}
-function parseSubmittedJob(value) {
-    if (!isObject(value))
-        return undefined;
-    const batchId = typeof value.batchId === 'string' ? Number(value.batchId) : value.batchId;
-    if (typeof batchId !== 'number' || !Number.isSafeInteger(batchId) || batchId < 0)
-        return undefined;
-    const status = value.status;
-    if (typeof status !== 'string' || !JOB_STATUSES.includes(status)) {
-        return undefined;
-    }
-    const importId = typeof value.importId === 'string' ? value.importId : String(batchId);
-    return { batchId, importId, status: status };
-}
-function isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(46752);
-;// CONCATENATED MODULE: ./src/marketo/http.ts
-/**
- * One HTTP exchange with Marketo through undici, turned into either a response or an
- * `AttemptFailure` the retry policy understands. Logs method, path, status, code and duration;
- * never a query string, a header or a body.
- */
-
-
-
-
-
-const silentLogger = { debug() { }, info() { }, warning() { } };
-/** Sends one request; transport errors become `AttemptFailure`s (aborts pass through). */
-async function send(exchange, context) {
-    try {
-        return await (0,undici/* request */.Em)(exchange.url, {
-            method: exchange.method,
-            headers: exchange.headers,
-            body: exchange.body ?? null,
-            headersTimeout: exchange.timeoutMs,
-            bodyTimeout: exchange.timeoutMs,
-            ...(context.dispatcher ? { dispatcher: context.dispatcher } : {}),
-            ...(context.signal ? { signal: context.signal } : {})
-        });
-    }
-    catch (error) {
-        throw transportFailure(error, context.signal);
-    }
-}
-/**
- * The most a JSON answer may hold. Marketo's are a few hundred bytes (its own request bodies stop
- * at 1 MB); past this the answer is not read on, so a runaway body cannot take the memory.
- */
-const MAX_JSON_ANSWER_BYTES = 1024 * 1024;
-/** Reads a whole (small) answer body as text; a broken body is a transport failure. */
-async function readText(response, signal, maxBytes = MAX_JSON_ANSWER_BYTES) {
-    const declared = Number(response.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) {
-        response.body.destroy();
-        throw answerTooLarge(maxBytes, response.statusCode);
-    }
-    const chunks = [];
-    let bytes = 0;
-    try {
-        for await (const chunk of response.body) {
-            bytes += chunk.length;
-            if (bytes > maxBytes) {
-                response.body.destroy();
-                throw answerTooLarge(maxBytes, response.statusCode);
-            }
-            chunks.push(chunk);
-        }
-    }
-    catch (error) {
-        throw transportFailure(error, signal);
-    }
-    return Buffer.concat(chunks).toString('utf8');
-}
-function answerTooLarge(maxBytes, httpStatus) {
-    return new AttemptFailure('ANSWER_TOO_LARGE', `the answer is larger than ${maxBytes / 1024 / 1024} MiB, which no answer of this API is; it was not read`, { httpStatus });
-}
-/** Drains an answer body we do not need (HTML error pages), so the connection can be reused. */
-async function discardBody(response) {
-    try {
-        await response.body.dump();
-    }
-    catch {
-        // The status code already says what happened.
-    }
-}
-/** The error to rethrow for anything thrown by undici or while reading a body. */
-function transportFailure(error, signal) {
-    if (signal?.aborted)
-        return signal.reason;
-    if (error instanceof AttemptFailure)
-        return error;
-    const code = errorCode(error);
-    const message = redactUrls(messageOf(error));
-    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-        return new AttemptFailure('timeout', `no answer in time (${code})`);
-    }
-    if (code && (isTransientTransportCode(code) || code === 'ENOTFOUND')) {
-        return new AttemptFailure(code, message);
-    }
-    // Not a network failure (a bug, a local stream error): report it as it is, never retried.
-    return new AttemptFailure(code ?? 'request failed', message);
-}
-function errorCode(error) {
-    let current = error;
-    // Node wraps socket errors: the useful code may sit on `cause`.
-    for (let depth = 0; depth < 3 && current && typeof current === 'object'; depth++) {
-        const code = current.code;
-        if (typeof code === 'string' && code !== 'UND_ERR')
-            return code;
-        current = current.cause;
-    }
-    return undefined;
-}
-/** `https://host/path` of a URL: never the query string, which may hold the client secret. */
-function pathOf(url) {
-    try {
-        return new URL(url).pathname;
-    }
-    catch {
-        return redactUrls(url);
-    }
-}
-function logExchange(log, exchange, outcome) {
-    const status = outcome.status !== undefined ? `HTTP ${outcome.status}` : 'no answer';
-    const code = outcome.code ? ` code ${outcome.code}` : '';
-    log.debug(`Marketo ${exchange.method} ${pathOf(exchange.url)} -> ${status}${code} in ` +
-        `${outcome.endedAt - outcome.startedAt} ms (attempt ${exchange.attempt})`);
-}
-
-;// CONCATENATED MODULE: ./src/marketo/auth.ts
-/**
- * The access token cache: one token for the run, renewed shortly before it expires or when
- * Marketo rejects it (601/602). Concurrent callers share one identity request.
- */
-
-
-
-/** Renew when less than this much life remains, so no call starts with a dying token. */
-const TOKEN_RENEW_BEFORE_MS = 60_000;
-class TokenCache {
-    options;
-    current;
-    pending;
-    constructor(options) {
-        this.options = options;
-    }
-    /** A token with more than `renewBeforeMs` of life left, fetching one if needed. */
-    async token() {
-        const renewBefore = this.options.renewBeforeMs ?? TOKEN_RENEW_BEFORE_MS;
-        const current = this.current;
-        if (current && this.options.http.clock.now() < current.expiresAt - renewBefore) {
-            return current.value;
-        }
-        this.pending ??= this.fetchToken().finally(() => {
-            this.pending = undefined;
-        });
-        return this.pending;
-    }
-    /** Forgets `token` after Marketo rejected it; a newer token already fetched is kept. */
-    invalidate(token) {
-        if (this.current?.value === token)
-            this.current = undefined;
-    }
-    fetchToken() {
-        return withRetry({ ...this.options.retry, operation: 'identity' }, async (attempt) => {
-            const { clock } = this.options.http;
-            const startedAt = clock.now();
-            const exchange = { method: 'GET', url: this.tokenUrl(), attempt };
-            this.options.onIdentityCall?.();
-            let status;
-            let code;
-            try {
-                const response = await send({
-                    ...exchange,
-                    headers: { accept: 'application/json' },
-                    timeoutMs: this.options.timeoutMs
-                }, this.options.http);
-                status = response.statusCode;
-                if (status >= 500) {
-                    await discardBody(response);
-                    throw new AttemptFailure(`HTTP ${status}`, `HTTP ${status}`, { httpStatus: status });
-                }
-                const body = parseJson(await readText(response, this.options.http.signal));
-                const answer = typeof body === 'object' && body !== null ? body : {};
-                if (status !== 200) {
-                    const description = [answer.error, answer.error_description]
-                        .filter((part) => typeof part === 'string')
-                        .join(': ');
-                    throw new AttemptFailure(`HTTP ${status}`, description || `HTTP ${status}`, {
-                        httpStatus: status
-                    });
-                }
-                const value = answer.access_token;
-                const expiresIn = answer.expires_in;
-                if (typeof value !== 'string' || value === '' || typeof expiresIn !== 'number') {
-                    throw new AttemptFailure('invalid answer', 'no access_token in the identity answer', {
-                        httpStatus: status
-                    });
-                }
-                this.options.onSecret?.(value);
-                this.current = { value, expiresAt: startedAt + expiresIn * 1000 };
-                return value;
-            }
-            catch (error) {
-                if (error instanceof AttemptFailure)
-                    code = error.code;
-                throw error;
-            }
-            finally {
-                logExchange(this.options.http.log, exchange, {
-                    status,
-                    code,
-                    startedAt,
-                    endedAt: clock.now()
-                });
-            }
-        });
-    }
-    tokenUrl() {
-        const query = new URLSearchParams({
-            grant_type: 'client_credentials',
-            client_id: this.options.clientId,
-            client_secret: this.options.clientSecret
-        });
-        return `${trimTrailingSlashes(this.options.identityUrl)}/oauth/token?${query.toString()}`;
-    }
-}
-function trimTrailingSlashes(url) {
-    return url.replace(/\/+$/, '');
-}
-
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: ./src/marketo/download.ts
-/**
- * Streams a failures/warnings answer (a delimited file, not JSON) to disk. An empty answer
- * leaves no file; a JSON `success:false` answer is a Marketo error, not a file.
- */
-
-
-
-
-
-
-
-/** A Marketo error answer is a few hundred bytes; anything longer that starts with `{` is data. */
-const MAX_JSON_ERROR_BYTES = 64 * 1024;
-/**
- * The largest failures or warnings file saved. Marketo's echo the rows of a job of at most
- * 10 MB; past this the download stops, so a runaway answer cannot fill the runner's disk.
- */
-const MAX_ROW_FILE_BYTES = 2 ** 30;
-const download_WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d, 0xef, 0xbb, 0xbf]); // BOM bytes count as blank
-/** Writes the answer body to `destinationPath`; false (and no file) when the body is empty. */
-async function saveAnswerFile(response, destinationPath, signal) {
-    const chunks = response.body[Symbol.asyncIterator]();
-    const next = async () => {
-        try {
-            return await chunks.next();
-        }
-        catch (error) {
-            throw transportFailure(error, signal);
-        }
-    };
-    // Read until the first meaningful byte, which says whether this is a file or a JSON error.
-    const head = [];
-    let headBytes = 0;
-    let firstByte;
-    while (firstByte === undefined) {
-        const item = await next();
-        if (item.done)
-            return false;
-        head.push(item.value);
-        headBytes += item.value.length;
-        firstByte = item.value.find((byte) => !download_WHITESPACE.has(byte));
-    }
-    let ended = false;
-    if (firstByte === 0x7b /* { */) {
-        while (!ended && headBytes <= MAX_JSON_ERROR_BYTES) {
-            const item = await next();
-            if (item.done)
-                ended = true;
-            else {
-                head.push(item.value);
-                headBytes += item.value.length;
-            }
-        }
-        if (ended) {
-            const error = marketoError(parseJson(Buffer.concat(head).toString('utf8')));
-            if (error) {
-                throw new AttemptFailure(error.code, error.message, { httpStatus: response.statusCode });
-            }
-        }
-    }
-    async function* content() {
-        yield* head;
-        if (ended)
-            return;
-        let saved = headBytes;
-        for (let item = await next(); !item.done; item = await next()) {
-            saved += item.value.length;
-            if (saved > MAX_ROW_FILE_BYTES) {
-                throw new AttemptFailure('FILE_TOO_LARGE', `the file is larger than ${MAX_ROW_FILE_BYTES / 2 ** 30} GiB; not downloaded past it`, { httpStatus: response.statusCode });
-            }
-            yield item.value;
-        }
-    }
-    await (0,promises_.mkdir)((0,external_node_path_.dirname)(destinationPath), { recursive: true });
-    const partialPath = `${destinationPath}.partial`;
-    try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(content(), (0,external_node_fs_.createWriteStream)(partialPath), signal ? { signal } : {});
-        await (0,promises_.rename)(partialPath, destinationPath);
-    }
-    catch (error) {
-        await (0,promises_.rm)(partialPath, { force: true });
-        if (signal?.aborted)
-            throw signal.reason;
-        throw error;
-    }
-    return true;
-}
-
-;// CONCATENATED MODULE: ./src/marketo/limiter.ts
-const DEFAULT_LIMITS = { callsPerWindow: 50, windowMs: 20_000, concurrent: 5 };
-class CallLimiter {
-    options;
-    /** Start times inside the current window, oldest first. */
-    starts = [];
-    waiters = [];
-    inFlight = 0;
-    pumping = false;
-    heldUntil = 0;
-    started = 0;
-    delayed = 0;
-    constructor(options) {
-        this.options = {
-            ...options,
-            callsPerWindow: Math.max(1, Math.floor(options.callsPerWindow)),
-            concurrent: Math.max(1, Math.floor(options.concurrent))
-        };
-    }
-    /** Calls started so far. */
-    get calls() {
-        return this.started;
-    }
-    /** Times a call had to wait for the window (not for a concurrency slot). */
-    get windowWaits() {
-        return this.delayed;
-    }
-    /** Starts no call before `time` (after Marketo answered 606, every caller should pause). */
-    holdUntil(time) {
-        this.heldUntil = Math.max(this.heldUntil, time);
-    }
-    /** Runs `task` once the limits allow, counting it as one call. */
-    async run(task) {
-        await this.acquire();
-        try {
-            return await task();
-        }
-        finally {
-            this.inFlight--;
-            void this.pump();
-        }
-    }
-    acquire() {
-        this.options.signal?.throwIfAborted();
-        return new Promise((resolve, reject) => {
-            this.waiters.push({ resolve, reject });
-            void this.pump();
-        });
-    }
-    /** Grants slots in arrival order; only one pump runs, and it is the only one that sleeps. */
-    async pump() {
-        if (this.pumping)
-            return;
-        this.pumping = true;
-        try {
-            while (this.waiters.length > 0 && this.inFlight < this.options.concurrent) {
-                const waitMs = this.waitBeforeNextStart();
-                if (waitMs > 0) {
-                    this.delayed++;
-                    await this.options.sleep(waitMs, this.options.signal);
-                    continue;
-                }
-                const waiter = this.waiters.shift();
-                if (!waiter)
-                    break;
-                this.inFlight++;
-                this.started++;
-                this.starts.push(this.options.clock.now());
-                waiter.resolve();
-            }
-        }
-        catch (reason) {
-            for (const waiter of this.waiters.splice(0))
-                waiter.reject(reason);
-        }
-        finally {
-            this.pumping = false;
-        }
-    }
-    waitBeforeNextStart() {
-        const { clock, windowMs, callsPerWindow } = this.options;
-        const now = clock.now();
-        while (this.starts.length > 0 && (this.starts[0] ?? 0) <= now - windowMs)
-            this.starts.shift();
-        const oldest = this.starts[0];
-        const windowWait = this.starts.length >= callsPerWindow && oldest !== undefined ? oldest + windowMs - now : 0;
-        return Math.max(windowWait, this.heldUntil - now, 0);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/marketo/members.ts
-/** Reads the answers of the calls that remove members: lead lookup, member delete, export. */
-
-const EXPORT_STATUSES = [
-    'Created',
-    'Queued',
-    'Processing',
-    'Completed',
-    'Cancelled',
-    // Adobe's OpenAPI file spells it so in one place.
-    'Canceled',
-    'Failed'
-];
-function members_isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function members_invalid(what) {
-    return new AttemptFailure('invalid answer', what);
-}
-const isLeadId = (value) => typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
-function parseFoundLeads(result) {
-    return result.map((lead) => {
-        if (!members_isObject(lead) || !isLeadId(lead.id) || typeof lead.email !== 'string') {
-            throw members_invalid('a lead of the lookup answer has no id or email');
-        }
-        return { id: lead.id, email: lead.email.trim().toLowerCase() };
-    });
-}
-/** Per record of the request, in its order (`seq`); a record Marketo left out is an invalid answer. */
-function parseDeleteResults(result, leadIds) {
-    const bySeq = new Map();
-    result.forEach((record, i) => {
-        if (!members_isObject(record) || !isLeadId(record.leadId)) {
-            throw members_invalid('a record of the member delete answer has no leadId');
-        }
-        if (record.status !== 'deleted' && record.status !== 'skipped') {
-            throw members_invalid('a record of the member delete answer has no known status');
-        }
-        const seq = typeof record.seq === 'number' ? record.seq : i;
-        const reasons = Array.isArray(record.reasons) ? record.reasons : [];
-        const reason = reasons
-            .filter(members_isObject)
-            .map((r) => `${String(r.code ?? '')} ${String(r.message ?? '')}`.trim())
-            .join('; ');
-        bySeq.set(seq, {
-            leadId: record.leadId,
-            status: record.status,
-            ...(reason ? { reason: reason.slice(0, 200) } : {})
-        });
-    });
-    return leadIds.map((leadId, seq) => {
-        const found = bySeq.get(seq);
-        if (found === undefined || found.leadId !== leadId) {
-            throw members_invalid('the member delete answer does not list every record sent');
-        }
-        return found;
-    });
-}
-function parseMemberExport(result) {
-    const first = result[0];
-    if (!members_isObject(first) || typeof first.exportId !== 'string' || first.exportId === '') {
-        throw members_invalid('the export answer has no exportId');
-    }
-    if (typeof first.status !== 'string' || !EXPORT_STATUSES.includes(first.status)) {
-        throw members_invalid('the export answer has no known status');
-    }
-    const status = (first.status === 'Canceled' ? 'Cancelled' : first.status);
-    return {
-        exportId: first.exportId,
-        status,
-        ...(typeof first.numberOfRecords === 'number'
-            ? { numberOfRecords: first.numberOfRecords }
-            : {}),
-        ...(typeof first.fileSize === 'number' ? { fileSize: first.fileSize } : {}),
-        ...(typeof first.errorMsg === 'string' ? { errorMsg: first.errorMsg.slice(0, 1000) } : {})
-    };
-}
-
-;// CONCATENATED MODULE: ./src/marketo/instance.ts
-/** Reads the answers of the calls that describe the instance: program, channels, fields, usage. */
-
-function isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-const instance_invalid = (what) => new AttemptFailure('invalid answer', `${what} is not the expected JSON`);
-const instance_text = (value) => (typeof value === 'string' ? value : '');
-/** `result[0]` of a program answer; undefined when Marketo knows no such program. */
-function parseProgram(result) {
-    const program = result[0];
-    if (program === undefined)
-        return undefined;
-    if (!isRecord(program) || typeof program.name !== 'string')
-        throw instance_invalid('the program answer');
-    return {
-        id: typeof program.id === 'number' ? program.id : Number.NaN,
-        name: program.name,
-        channel: instance_text(program.channel),
-        workspace: instance_text(program.workspace)
-    };
-}
-function parseChannels(result) {
-    return result.map((channel) => {
-        if (!isRecord(channel) || typeof channel.name !== 'string')
-            throw instance_invalid('a channel');
-        const statuses = Array.isArray(channel.progressionStatuses) ? channel.progressionStatuses : [];
-        return {
-            name: channel.name,
-            statuses: statuses.filter(isRecord).map((status) => ({
-                name: instance_text(status.name),
-                step: typeof status.step === 'number' ? status.step : 0,
-                success: status.success === true,
-                hidden: status.hidden === true
-            }))
-        };
-    });
-}
-/** `result[0].fields` of describe2.json or programs/members/describe.json. */
-function instance_parseFields(result) {
-    const described = result[0];
-    if (!isRecord(described) || !Array.isArray(described.fields))
-        throw instance_invalid('a describe answer');
-    return described.fields.filter(isRecord).map((field) => ({
-        name: instance_text(field.name),
-        displayName: instance_text(field.displayName),
-        dataType: instance_text(field.dataType),
-        // A field the describe does not say is read-only is taken as writable.
-        updateable: field.updateable !== false
-    }));
-}
-/** Today's calls: `result[0].total` of usage.json (0 when Marketo has counted none). */
-function parseUsage(result) {
-    const today = result[0];
-    if (today === undefined)
-        return 0;
-    if (!isRecord(today))
-        throw instance_invalid('the usage answer');
-    const total = today.total;
-    return typeof total === 'number' && Number.isInteger(total) && total >= 0 ? total : 0;
-}
-
-;// CONCATENATED MODULE: ./src/marketo/upload.ts
-/** The multipart upload of one submit attempt. */
-
-
-/** A failure after the whole upload may still have created the job in Marketo. */
-function mayHaveTakenEffect(failure) {
-    return (isTransientTransportCode(failure.code) ||
-        /^HTTP 5\d\d$/.test(failure.code) ||
-        failure.code === 'ANSWER_TOO_LARGE');
-}
-/** The multipart body of one attempt, streamed; knows whether it was sent to the end. */
-class UploadBody {
-    stream;
-    byteLength;
-    sent = false;
-    sourceError = undefined;
-    constructor(envelope, source, onBytes) {
-        this.byteLength = envelope.head.length + source.byteLength + envelope.tail.length;
-        const parts = async function* (body) {
-            yield envelope.head;
-            try {
-                for await (const chunk of source.open()) {
-                    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-                    onBytes(bytes.length);
-                    yield bytes;
-                }
-            }
-            catch (error) {
-                body.sourceError = error;
-                throw error;
-            }
-            yield envelope.tail;
-        };
-        this.stream = external_node_stream_.Readable.from(parts(this), { objectMode: false });
-        this.stream.once('end', () => {
-            this.sent = true;
-        });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/marketo/client.ts
-/**
- * The Marketo Bulk Program Member Import client: submit, status, failures, warnings. Every call
- * goes through one token cache, one limiter and one retry policy.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-const EXPORT_BASE = '/bulk/v1/program/members/export';
-/** The most channels.json returns at once. */
-const CHANNEL_PAGE = 200;
-/** Marketo may take a while to answer a 10 MB upload. */
-const MIN_SUBMIT_TIMEOUT_MS = 300_000;
-class MarketoClient {
-    restUrl;
-    onUploadBytes;
-    clock;
-    sleep;
-    random;
-    timeoutMs;
-    submitTimeoutMs;
-    policy;
-    signal;
-    log;
-    http;
-    limiter;
-    tokens;
-    identityCalls = 0;
-    retries = 0;
-    rateLimitWaits = 0;
-    constructor(options) {
-        this.restUrl = trimTrailingSlashes(options.restUrl).replace(/\/rest$/, '');
-        this.clock = options.clock ?? systemClock;
-        this.sleep = options.sleep ?? realSleep;
-        this.random = options.random ?? Math.random;
-        this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-        this.submitTimeoutMs =
-            options.submitTimeoutMs ?? Math.max(this.timeoutMs, MIN_SUBMIT_TIMEOUT_MS);
-        this.policy = resolveRetryPolicy(options.retry);
-        this.signal = options.signal;
-        this.log = options.log ?? silentLogger;
-        this.onUploadBytes = options.onUploadBytes ?? (() => { });
-        this.http = {
-            clock: this.clock,
-            log: this.log,
-            ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-            ...(options.signal ? { signal: options.signal } : {})
-        };
-        this.limiter = new CallLimiter({
-            callsPerWindow: options.limits?.callsPerWindow ?? DEFAULT_LIMITS.callsPerWindow,
-            windowMs: options.limits?.windowMs ?? DEFAULT_LIMITS.windowMs,
-            concurrent: options.limits?.concurrent ?? DEFAULT_LIMITS.concurrent,
-            clock: this.clock,
-            sleep: this.sleep,
-            ...(options.signal ? { signal: options.signal } : {})
-        });
-        this.tokens = new TokenCache({
-            identityUrl: options.identityUrl,
-            clientId: options.clientId,
-            clientSecret: options.clientSecret,
-            timeoutMs: this.timeoutMs,
-            http: this.http,
-            retry: this.retryOptions(),
-            ...(options.onSecret ? { onSecret: options.onSecret } : {}),
-            onIdentityCall: () => {
-                this.identityCalls++;
-            }
-        });
-    }
-    get stats() {
-        return {
-            calls: this.limiter.calls,
-            identityCalls: this.identityCalls,
-            retries: this.retries,
-            rateLimitWaits: this.rateLimitWaits
-        };
-    }
-    /** Creates an import job; waits and submits again while Marketo's import queue is full. */
-    async submitImport(request) {
-        const { programId, programMemberStatus, format, source } = request;
-        const url = `${this.restUrl}/bulk/v1/program/${encodeURIComponent(programId)}/members/import.json` +
-            `?format=${format.toUpperCase()}&programMemberStatus=${encodeURIComponent(programMemberStatus)}`;
-        const counts = { attempts: 0, uncertainAttempts: 0, queueFullWaits: 0 };
-        const onRetry = (event) => {
-            if (event.failure.uncertain)
-                counts.uncertainAttempts++;
-            if (event.handling === 'queueFull')
-                counts.queueFullWaits++;
-        };
-        // Set when the run stops while a whole upload is on the wire, waiting for Marketo's answer.
-        let cutAfterSending = false;
-        const job = await this.restCall('submit', onRetry, async (token, attempt) => {
-            counts.attempts = attempt;
-            // A consumed stream cannot be sent again: every attempt frames a fresh one.
-            const envelope = multipartEnvelope(source.filename, format);
-            const upload = new UploadBody(envelope, source, this.onUploadBytes);
-            try {
-                return await this.exchange({
-                    method: 'POST',
-                    url,
-                    attempt,
-                    timeoutMs: this.submitTimeoutMs,
-                    body: upload.stream,
-                    headers: {
-                        ...this.headers(token),
-                        'content-type': envelope.contentType,
-                        'content-length': String(upload.byteLength)
-                    }
-                }, async (response) => {
-                    const result = resultOf(response.statusCode, await readText(response, this.signal));
-                    const submitted = parseSubmittedJob(result[0]);
-                    // A readable success without a job: retrying could create a second job, so say so once.
-                    if (!submitted) {
-                        throw new AttemptFailure('NO_JOB_IN_ANSWER', 'success without a batchId', {
-                            httpStatus: response.statusCode,
-                            uncertain: true
-                        });
-                    }
-                    return submitted;
-                });
-            }
-            catch (error) {
-                if (upload.sourceError !== undefined)
-                    throw upload.sourceError;
-                if (this.signal?.aborted)
-                    cutAfterSending = upload.sent;
-                throw upload.sent && error instanceof AttemptFailure && mayHaveTakenEffect(error)
-                    ? new AttemptFailure(error.code, error.message, {
-                        ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
-                        uncertain: true
-                    })
-                    : error;
-            }
-            finally {
-                upload.stream.destroy();
-            }
-        }).catch((error) => {
-            // Stopped from outside: say whether Marketo may have the job, which only this call knows.
-            if (!this.signal?.aborted || error instanceof MarketoApiError)
-                throw error;
-            const uncertainAttempts = counts.uncertainAttempts + (cutAfterSending ? 1 : 0);
-            throw new SubmitInterrupted(error, uncertainAttempts > 0, uncertainAttempts);
-        });
-        return { ...job, ...counts };
-    }
-    async getImportStatus(batchId) {
-        const url = `${this.restUrl}/bulk/v1/program/members/import/${batchId}/status.json`;
-        return this.restCall('status', undefined, (token, attempt) => this.exchange({ method: 'GET', url, attempt, timeoutMs: this.timeoutMs, headers: this.headers(token) }, async (response) => {
-            const result = resultOf(response.statusCode, await readText(response, this.signal));
-            const status = parseJobStatus(result[0]);
-            if (!status)
-                throw new AttemptFailure('invalid answer', 'the answer has no job status');
-            return status;
-        }));
-    }
-    /** Saves the failed rows of a job; false (and no file) when Marketo has none. */
-    downloadFailures(batchId, destinationPath) {
-        return this.download('failures', batchId, destinationPath);
-    }
-    /** Saves the rows imported with warnings; false (and no file) when Marketo has none. */
-    downloadWarnings(batchId, destinationPath) {
-        return this.download('warnings', batchId, destinationPath);
-    }
-    /** The leads of these emails (at most 300, within the 8 KB URL: see removals/batches.ts). */
-    async lookupLeads(emails) {
-        const query = new URLSearchParams({
-            filterType: 'email',
-            filterValues: emails.join(','),
-            fields: 'id,email'
-        });
-        const result = await this.jsonCall('leads', 'GET', `/rest/v1/leads.json?${query}`);
-        return parseFoundLeads(result);
-    }
-    /** Removes these leads (at most 300) from the program; Marketo's status per record, in order. */
-    async deleteMembers(programId, leadIds) {
-        const path = `/rest/v1/programs/${encodeURIComponent(programId)}/members/delete.json`;
-        const result = await this.jsonCall('memberDelete', 'POST', path, {
-            input: leadIds.map((leadId) => ({ leadId }))
-        });
-        return parseDeleteResults(result, leadIds);
-    }
-    /** The program, or undefined when Marketo knows none with this id. Needs Read-Only Assets. */
-    async getProgram(programId) {
-        const path = `/rest/asset/v1/program/${encodeURIComponent(programId)}.json`;
-        return parseProgram(await this.jsonCall('program', 'GET', path));
-    }
-    /** Every channel with its progression statuses, 200 a page. Needs Read-Only Assets. */
-    async getChannels() {
-        const channels = [];
-        for (let offset = 0;; offset += CHANNEL_PAGE) {
-            const query = new URLSearchParams({ maxReturn: String(CHANNEL_PAGE), offset: String(offset) });
-            const page = parseChannels(await this.jsonCall('channels', 'GET', `/rest/asset/v1/channels.json?${query}`));
-            channels.push(...page);
-            if (page.length < CHANNEL_PAGE)
-                return channels;
-        }
-    }
-    /** The lead fields (describe2.json) or the program member fields. Needs Read-Only Lead. */
-    async describeFields(of) {
-        const path = of === 'lead' ? '/rest/v1/leads/describe2.json' : '/rest/v1/programs/members/describe.json';
-        return instance_parseFields(await this.jsonCall('describe', 'GET', path));
-    }
-    /** The API calls the instance has counted today. */
-    async getDailyUsage() {
-        return parseUsage(await this.jsonCall('usage', 'GET', '/rest/v1/stats/usage.json'));
-    }
-    /** Creates a bulk export of the program's members with these statuses (all when empty). */
-    async createMemberExport(programId, statusNames) {
-        const filter = { programId: Number(programId), ...(statusNames.length ? { statusNames } : {}) };
-        const result = await this.jsonCall('export', 'POST', `${EXPORT_BASE}/create.json`, {
-            fields: ['leadId', 'email'],
-            format: 'CSV',
-            filter
-        });
-        return parseMemberExport(result);
-    }
-    async enqueueMemberExport(exportId) {
-        const path = `${EXPORT_BASE}/${encodeURIComponent(exportId)}/enqueue.json`;
-        return parseMemberExport(await this.jsonCall('export', 'POST', path));
-    }
-    async getMemberExportStatus(exportId) {
-        const path = `${EXPORT_BASE}/${encodeURIComponent(exportId)}/status.json`;
-        return parseMemberExport(await this.jsonCall('export', 'GET', path));
-    }
-    /** Streams a completed export's file to disk; false (and no file) when it is empty. */
-    downloadMemberExport(exportId, destinationPath) {
-        const url = `${this.restUrl}${EXPORT_BASE}/${encodeURIComponent(exportId)}/file.json`;
-        return this.saveFile('export', url, destinationPath);
-    }
-    /** One JSON call: the `result` array of its answer. */
-    jsonCall(operation, method, path, body) {
-        const url = `${this.restUrl}${path}`;
-        return this.restCall(operation, undefined, (token, attempt) => {
-            const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-            return this.exchange({
-                method,
-                url,
-                attempt,
-                timeoutMs: this.timeoutMs,
-                headers: {
-                    ...this.headers(token),
-                    ...(payload
-                        ? { 'content-type': 'application/json', 'content-length': String(payload.length) }
-                        : {})
-                },
-                ...(payload ? { body: external_node_stream_.Readable.from([payload]) } : {})
-            }, async (response) => resultOf(response.statusCode, await readText(response, this.signal)));
-        });
-    }
-    download(operation, batchId, destinationPath) {
-        const url = `${this.restUrl}/bulk/v1/program/members/import/${batchId}/${operation}.json`;
-        return this.saveFile(operation, url, destinationPath);
-    }
-    saveFile(operation, url, destinationPath) {
-        return this.restCall(operation, undefined, (token, attempt) => this.exchange({ method: 'GET', url, attempt, timeoutMs: this.timeoutMs, headers: this.headers(token) }, async (response) => {
-            if (response.statusCode === 404) {
-                await discardBody(response);
-                return false;
-            }
-            if (response.statusCode < 200 || response.statusCode >= 300) {
-                resultOf(response.statusCode, await readText(response, this.signal));
-            }
-            return saveAnswerFile(response, destinationPath, this.signal);
-        }));
-    }
-    headers(token) {
-        return { authorization: `Bearer ${token}`, accept: 'application/json, */*' };
-    }
-    /** One REST call: a token, a limiter slot per attempt, the retry policy around it all. */
-    restCall(operation, onRetry, attempt) {
-        let usedToken;
-        const options = this.retryOptions((event) => {
-            if (event.handling === 'reauth' && usedToken !== undefined)
-                this.tokens.invalidate(usedToken);
-            onRetry?.(event);
-        });
-        return withRetry({ ...options, operation }, async (attemptNumber) => {
-            const token = await this.tokens.token();
-            usedToken = token;
-            return this.limiter.run(() => attempt(token, attemptNumber));
-        });
-    }
-    retryOptions(onRetry) {
-        return {
-            policy: this.policy,
-            random: this.random,
-            sleep: this.sleep,
-            now: () => this.clock.now(),
-            ...(this.signal ? { signal: this.signal } : {}),
-            onRetry: (event) => {
-                this.noteRetry(event);
-                onRetry?.(event);
-            }
-        };
-    }
-    noteRetry(event) {
-        this.retries++;
-        const { failure, operation, attempt, delayMs } = event;
-        const seconds = `${Math.round(delayMs / 100) / 10} s`;
-        switch (event.handling) {
-            case 'reauth':
-                this.log.info(`Marketo rejected the access token (${failure.code}); renewing it`);
-                return;
-            case 'rateWindow':
-                this.rateLimitWaits++;
-                this.limiter.holdUntil(this.clock.now() + delayMs);
-                this.log.info(`Marketo rate limit reached (${failure.code}); waiting ${seconds}`);
-                return;
-            case 'queueFull':
-                this.log.info(`Marketo's import queue is full (${failure.code}); submitting again in ${seconds}`);
-                return;
-            case 'backoff':
-                if (failure.uncertain) {
-                    this.log.warning(`The ${operation} call failed after the whole file was sent (${failure.code}); Marketo ` +
-                        'may have created the job, submitting again (a duplicate job may exist)');
-                }
-                this.log.info(`Marketo ${operation} attempt ${attempt} of ${this.policy.maxAttempts} failed ` +
-                    `(${failure.code}: ${failure.message}); retrying in ${seconds}`);
-        }
-    }
-    /** Sends one request and hands the answer to `handle`, logging the exchange either way. */
-    async exchange(exchange, handle) {
-        const startedAt = this.clock.now();
-        let status;
-        let code;
-        let response;
-        try {
-            response = await send(exchange, this.http);
-            status = response.statusCode;
-            return await handle(response);
-        }
-        catch (error) {
-            if (error instanceof AttemptFailure)
-                code = error.code;
-            throw error;
-        }
-        finally {
-            if (response && !response.body.readableEnded)
-                response.body.destroy();
-            logExchange(this.log, exchange, { status, code, startedAt, endedAt: this.clock.now() });
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/marketo/index.ts
-
-
-
-
-
-
-
-;// CONCATENATED MODULE: ./src/instance/checks.ts
-/**
- * What the instance's descriptions say about a run, before any row is sent: pure functions of
- * Marketo's answers and the run's inputs. Each problem is one line naming the input or column.
- */
-
-/** Calls a part may cost: the submit, a few status polls, the failure and warning files. */
-const CALLS_PER_PART = 8;
-/** Past this share of the daily quota the run warns. */
-const QUOTA_WARN_SHARE = 0.8;
-/** Closest names listed for a column that is not a field. */
-const MAX_SUGGESTIONS = 3;
-const squash = (name) => name.toLowerCase().replace(/\s+/g, '');
-/** The program member status among its channel's statuses, or why it is not. */
-function checkStatus(wanted, channel) {
-    const status = channel.statuses.find((candidate) => candidate.name === wanted);
-    if (status)
-        return { status };
-    const near = channel.statuses.find((candidate) => squash(candidate.name) === squash(wanted));
-    const listed = channel.statuses.map((candidate) => `\`${candidate.name}\``).join(', ');
-    return {
-        problem: `program-member-status "${wanted}" is not a status of the channel "${channel.name}"` +
-            (near ? `: did you mean \`${near.name}\`?` : '') +
-            ` Its statuses are ${listed || 'none'}.`
-    };
-}
-/** Edit distance of two names, case aside. */
-function distance(a, b) {
-    const x = a.toLowerCase();
-    const y = b.toLowerCase();
-    let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= x.length; i++) {
-        const current = [i];
-        for (let j = 1; j <= y.length; j++) {
-            const cost = x[i - 1] === y[j - 1] ? 0 : 1;
-            current.push(Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost));
-        }
-        previous = current;
-    }
-    return previous[y.length];
-}
-/** The REST names nearest to `column`, by name or by display name. */
-function closestNames(column, fields) {
-    const scored = fields.map((field) => ({
-        name: field.name,
-        score: Math.min(distance(column, field.name), distance(squash(column), squash(field.displayName)))
-    }));
-    scored.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
-    return [...new Set(scored.map((entry) => entry.name))].slice(0, MAX_SUGGESTIONS);
-}
-/**
- * One line per column of `header` that is neither a lead field's nor a program member field's
- * REST name, or that the describe says cannot be written (the local checks require `email`).
- */
-function checkColumns(displayPath, header, leadFields, memberFields) {
-    const fields = [...leadFields, ...memberFields];
-    const byName = new Map(fields.map((field) => [field.name, field]));
-    const problems = [];
-    for (const column of header) {
-        const field = byName.get(column);
-        if (field === undefined) {
-            const near = closestNames(column, fields).map((name) => `\`${name}\``);
-            problems.push(`${displayPath}: column "${column}" is not a Marketo lead or program member field` +
-                (near.length > 0 ? `; closest REST names: ${near.join(', ')}` : ''));
-        }
-        else if (!field.updateable) {
-            problems.push(`${displayPath}: column "${column}" is a field Marketo does not let the API write`);
-        }
-    }
-    return problems;
-}
-/**
- * map-display-names: each column that is no field's REST name but is exactly one field's display
- * name (as Marketo shows it: `Email Address`) becomes that field's REST name.
- */
-function mapDisplayNames(header, fields) {
-    const names = new Set(fields.map((field) => field.name));
-    const mappings = [];
-    const columns = header.map((column) => {
-        if (names.has(column))
-            return column;
-        const matches = new Set(fields.filter((field) => field.displayName === column.trim()).map((field) => field.name));
-        if (matches.size !== 1)
-            return column;
-        const to = [...matches][0];
-        mappings.push({ from: column, to, why: 'display name' });
-        return to;
-    });
-    return { columns, mappings };
-}
-/** The run's estimated calls against what is left of daily-quota today. */
-function checkQuota(parts, usedToday, quota) {
-    const estimatedCalls = parts * CALLS_PER_PART;
-    const after = usedToday + estimatedCalls;
-    const numbers = `this run needs about ${formatCount(estimatedCalls)} API calls and Marketo has counted ` +
-        `${formatCount(usedToday)} of the daily-quota of ${formatCount(quota)} today`;
-    if (after > quota) {
-        return {
-            estimatedCalls,
-            usedToday,
-            quota,
-            stop: `daily-quota: ${numbers}; run again after the quota resets (midnight, Central Time) or split the files`
-        };
-    }
-    if (after > quota * QUOTA_WARN_SHARE) {
-        const share = Math.round((after / quota) * 100);
-        return {
-            estimatedCalls,
-            usedToday,
-            quota,
-            warning: `daily-quota: ${numbers}: ${share} % used after this run`
-        };
-    }
-    return { estimatedCalls, usedToday, quota };
-}
-
-;// CONCATENATED MODULE: ./src/instance/run.ts
-/**
- * The instance checks in order, through one client: the program, its channel's statuses, the
- * columns against the field descriptions, the daily quota. A call Marketo refuses with 603 leaves
- * its check out with one warning naming the permission; any other failure ends the run.
- */
-
-
-const ASSETS = 'Read-Only Assets';
-const LEAD = 'Read-Only Lead';
-/** 603 is a role without the permission; Marketo's 702 and 1013 are an asset it does not know. */
-const codeOf = (error) => error instanceof MarketoApiError ? error.code : undefined;
-async function runInstanceChecks(api, request, calls) {
-    const facts = { skipped: [], calls: 0 };
-    const problems = [];
-    const warnings = [];
-    const denied = (permission, what) => {
-        const line = `Marketo denied ${what} (603): the API user's role lacks the ${permission} permission, ` +
-            `so ${what === 'the field descriptions' ? 'the columns were' : 'the program and status were'} not checked`;
-        facts.skipped.push(line);
-        warnings.push(line);
-    };
-    let sent = request.headers.map((file) => ({
-        columns: file.columns,
-        mappings: []
-    }));
-    const finish = () => {
-        facts.calls = calls();
-        return { facts, problems, warnings, sent };
-    };
-    let program;
-    let assetsDenied = false;
-    try {
-        program = await api.getProgram(request.programId);
-    }
-    catch (error) {
-        const code = codeOf(error);
-        if (code === '603')
-            assetsDenied = true;
-        else if (code !== '702' && code !== '1013')
-            throw error;
-    }
-    if (assetsDenied)
-        denied(ASSETS, 'the program');
-    else if (program === undefined) {
-        problems.push(`program-id ${request.programId}: Marketo has no program with this id; check the id in the ` +
-            `program's URL (…/#ME<id>A1) and that the API user's workspace can see it`);
-        return finish();
-    }
-    else {
-        facts.program = program;
-        const channels = await api.getChannels().catch((error) => {
-            if (codeOf(error) !== '603')
-                throw error;
-            denied(ASSETS, 'the channels');
-            return undefined;
-        });
-        const channel = channels?.find((candidate) => candidate.name === program?.channel);
-        if (channels && channel === undefined) {
-            warnings.push(`program ${request.programId}'s channel "${program.channel}" is not among the instance's channels: the status was not checked`);
-        }
-        else if (channel) {
-            const status = checkStatus(request.programMemberStatus, channel);
-            if (status.problem !== undefined)
-                problems.push(status.problem);
-            else
-                facts.status = status.status;
-        }
-    }
-    try {
-        const leadFields = await api.describeFields('lead');
-        const memberFields = await api.describeFields('member');
-        const fields = [...leadFields, ...memberFields];
-        if (request.mapDisplayNames) {
-            sent = request.headers.map((file) => mapDisplayNames(file.columns, fields));
-        }
-        let columns = 0;
-        request.headers.forEach((file, at) => {
-            const sentColumns = sent[at].columns;
-            columns += sentColumns.length;
-            problems.push(...checkColumns(file.displayPath, sentColumns, leadFields, memberFields));
-        });
-        facts.columnsChecked = columns;
-    }
-    catch (error) {
-        if (codeOf(error) !== '603')
-            throw error;
-        denied(LEAD, 'the field descriptions');
-    }
-    if (problems.length === 0) {
-        const usedToday = await api.getDailyUsage();
-        // The checks' own calls are in Marketo's count already; the estimate is the rest of the run.
-        const quota = checkQuota(request.parts, usedToday, request.dailyQuota);
-        facts.quota = quota;
-        if (quota.stop)
-            problems.push(quota.stop);
-        else if (quota.warning)
-            warnings.push(quota.warning);
-    }
-    return finish();
-}
-
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-
-
-/** The action's outputs, by the contract's names. */
-function outputsOf(report) {
-    const { totals, perPart } = report.accounting;
-    return {
-        'batch-ids': batchIdsOutput(batchIdsOf(report)),
-        'rows-total': String(totals.rowsTotal),
-        'rows-submitted': String(totals.rowsSubmitted),
-        'rows-imported': String(totals.rowsImported),
-        'rows-failed': String(totals.rowsFailed),
-        'rows-warned': String(totals.rowsWarned),
-        'rows-not-submitted': String(totals.rowsNotSubmitted),
-        'rows-pending': String(totals.rowsPending),
-        'rows-removed': String(report.removals?.removed.length ?? 0),
-        'rows-not-removed': String(report.removals ? notRemovedCount(report.removals) : 0),
-        results: JSON.stringify(report.results.map((result, index) => ({
-            file: result.part.displayPath,
-            part: result.part.index,
-            rows: rowsOf(result),
-            bytes: isBatchPart(result.part) ? null : result.part.bytes,
-            batchId: result.batchId ?? null,
-            status: result.outcome,
-            imported: perPart[index]?.imported ?? 0,
-            failed: perPart[index]?.failed ?? 0,
-            warned: perPart[index]?.warned ?? 0,
-            message: result.message
-        })))
-    };
-}
-/** The `batch-ids` output: written as each job is submitted, and again with the report. */
-function batchIdsOutput(batchIds) {
-    return JSON.stringify(batchIds);
-}
-/** The batch ids of the run's jobs, in submit order. */
-function batchIdsOf(report) {
-    return report.results.flatMap((result) => (result.batchId === undefined ? [] : [result.batchId]));
-}
-
-;// CONCATENATED MODULE: ./src/report/row-files.ts
-
-
-
-
-/**
- * Downloads Marketo's failure and warning files of an ended job into `outputDir`, only when its
- * counts say there is something to fetch (every call spends the customer's daily quota). A file
- * that should be there and is not is noted on the result, for the report.
- */
-async function collectRowFiles(result, api, outputDir, log) {
-    // Counts that are not whole numbers say nothing about what there is to fetch.
-    if (result.outcome !== 'Complete' || result.batchId === undefined || result.invalidCounts)
-        return;
-    const batchId = result.batchId;
-    const wanted = [
-        { kind: 'failures', rows: result.failed, download: api.downloadFailures },
-        { kind: 'warnings', rows: result.warned, download: api.downloadWarnings }
-    ];
-    for (const { kind, rows, download } of wanted) {
-        if (rows === 0)
-            continue;
-        const path = (0,external_node_path_.join)(outputDir, rowFileName(result, kind));
-        let problem;
-        try {
-            if (await download.call(api, batchId, path)) {
-                if (kind === 'failures')
-                    result.failuresFile = path;
-                else
-                    result.warningsFile = path;
-            }
-            else
-                problem = `its status counts ${rows} rows, but Marketo has no ${kind} file for it`;
-        }
-        catch (error) {
-            problem = `could not be downloaded: ${messageOf(error)}`;
-        }
-        if (problem === undefined)
-            continue;
-        (result.rowFileProblems ??= []).push({ kind, message: problem });
-        // The report's end warns once for every such file; here the log says when it happened.
-        log.info(`Batch ${batchId} ${kind} file: ${problem}`);
-    }
-}
-/**
- * `leads.batch-1046.failures.csv`: the source's name as the user sees it, made safe for the
- * artifact, the batch (unique in the run), the kind, the source's extension. A batch resumed
- * without its file is `batch-1046.failures.csv`.
- */
-function rowFileName(result, kind) {
-    const file = isBatchPart(result.part) ? '' : (0,external_node_path_.basename)(result.part.displayPath);
-    const extension = (0,external_node_path_.extname)(file) || '.csv';
-    const stem = file.slice(0, file.length - (0,external_node_path_.extname)(file).length);
-    return safeName(`${stem ? `${stem}.` : ''}batch-${result.batchId}.${kind}${extension}`);
-}
-
-;// CONCATENATED MODULE: ./src/report/scrub-files.ts
-
-
-
-
-/**
- * Rewrites `path` with every secret replaced by `***`, streaming (a failures file may be
- * large); a file without one is left untouched. True when something was replaced.
- */
-async function scrubFile(path, secrets) {
-    if (secrets.size === 0)
-        return false;
-    const scrubbing = `${path}.scrubbing`;
-    const stream = secrets.stream();
-    try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(path), stream, (0,external_node_fs_.createWriteStream)(scrubbing));
-        if (stream.found())
-            await (0,promises_.rename)(scrubbing, path);
-        return stream.found();
-    }
-    finally {
-        await (0,promises_.rm)(scrubbing, { force: true });
-    }
-}
-/** The final pass over output-dir: every regular file in it (links are not followed). */
-async function scrubDirectory(directory, secrets) {
-    if (secrets.size === 0)
-        return;
-    const entries = await (0,promises_.readdir)(directory, { recursive: true, withFileTypes: true });
-    for (const entry of entries) {
-        if (entry.isFile())
-            await scrubFile((0,external_node_path_.join)(entry.parentPath, entry.name), secrets);
-    }
-}
-
-// EXTERNAL MODULE: ./src/memory.ts + 2 modules
-var memory = __nccwpck_require__(58547);
-;// CONCATENATED MODULE: ./src/stages/import.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-/**
- * Moves the parts through Marketo (or, resuming with batch-ids, polls the jobs an earlier run
- * submitted), downloading each ended job's failure and warning files into output-dir. Each
- * job is recorded in `ledger` as it is submitted, and the batch-ids output written, so a run
- * that dies on the way still names its jobs. A dry run reaches no network: it says what each
- * part would be.
- */
-async function importParts(inputs, mode, parts, plans, ledger, startedAt, shared) {
-    if (mode.kind === 'dry-run' || parts.length === 0) {
-        const would = (part) => `dry run: would be submitted as ${describePart(part)}`;
-        return {
-            outcome: { results: parts.map((part) => notSubmitted(part, would(part))) },
-            apiCalls: 0
-        };
-    }
-    await (0,promises_.mkdir)(inputs.outputDir, { recursive: true });
-    const byPath = new Map(plans.map((plan) => [plan.path, plan]));
-    const cancel = cancelOnSignals();
-    try {
-        const { client, cancel: abortClient } = shared ?? runClientOf(inputs);
-        cancel.signal.addEventListener('abort', () => abortClient.abort(cancel.signal.reason), {
-            once: true
-        });
-        if (mode.kind === 'resume') {
-            log/* core */.I.setOutput('batch-ids', batchIdsOutput(mode.batchIds));
-            log/* core */.I.info(`Resuming ${plural(mode.batchIds.length, 'import job')} (batch ids ${mode.batchIds.join(',')}): nothing is submitted`);
-        }
-        else {
-            const rows = plural(parts.reduce((total, part) => total + (isBatchPart(part) ? 0 : part.rows), 0), 'row');
-            log/* core */.I.info(`Importing ${rows} in ${plural(parts.length, 'part')} into program ${inputs.programId} as ` +
-                `"${inputs.programMemberStatus}", up to ${inputs.maxConcurrentJobs} jobs at once`);
-        }
-        const marketo = scrubbedMarketo(client, log/* secrets */.O);
-        const outcome = await runImportJobs(parts, mode.kind === 'resume' && mode.withFiles ? new ResumeApi(mode.batchIds, marketo) : marketo, {
-            programId: inputs.programId,
-            programMemberStatus: inputs.programMemberStatus,
-            // Resuming polls every job given at once: they are all in Marketo already.
-            maxConcurrentJobs: mode.kind === 'resume' ? Math.max(1, mode.batchIds.length) : inputs.maxConcurrentJobs,
-            pollIntervalMs: inputs.pollIntervalMs,
-            maxPollIntervalMs: inputs.maxPollIntervalMs,
-            deadline: startedAt + inputs.timeoutMs,
-            clock: systemClock,
-            sleep: realSleep,
-            controller: cancel.controller,
-            // Resuming uploads nothing: the adapter answers without opening the source.
-            sourceOf: (part) => {
-                const plan = byPath.get(part.path);
-                return sourceOfPart(part, plan.header, plan.sentHeader?.bytes);
-            },
-            onSubmitted: (result) => {
-                ledger.record(result);
-                // The last value written wins: a run killed from outside still leaves its batch ids.
-                if (mode.kind !== 'resume')
-                    log/* core */.I.setOutput('batch-ids', batchIdsOutput(ledger.batchIds()));
-            },
-            onJobEnded: (result) => collectRowFiles(result, marketo, inputs.outputDir, log/* core */.I),
-            log: {
-                info: log/* core */.I.info,
-                warning: log/* core */.I.warning,
-                progress: (p) => log/* core */.I.info(`Progress: ${p.partsEnded}/${p.partsTotal} parts done, ${p.partsOpen} in Marketo's queue, ` +
-                    `${p.partsWaiting} waiting; ${formatCount(p.rowsImported)} rows imported; ` +
-                    `${formatDuration(p.elapsedMs)}; ${plural(client.stats.calls, 'API call')}`)
-            }
-        });
-        const apiCalls = client.stats.calls;
-        log/* core */.I.info(`Marketo API calls used: ${apiCalls} (plus ${plural(client.stats.identityCalls, 'token request')})`);
-        return { outcome, apiCalls };
-    }
-    finally {
-        cancel.dispose();
-    }
-}
-function runClientOf(inputs) {
-    const cancel = new AbortController();
-    const client = new MarketoClient({
-        ...inputs.endpoint,
-        clientId: inputs.clientId,
-        clientSecret: inputs.clientSecret,
-        onSecret: (token) => log/* core */.I.setSecret(token),
-        onUploadBytes: memory/* countUploadBytes */.Qd,
-        ...scaledTimes(process.env),
-        ...requestTimeouts(process.env),
-        signal: cancel.signal,
-        log: { debug: log/* core */.I.debug, info: log/* core */.I.info, warning: log/* core */.I.warning }
-    });
-    return { client, cancel };
-}
-/**
- * Where Marketo's text enters the run: its messages (job status, errors) and its failure and
- * warning files have every secret replaced by `***` before the run keeps or writes them, so a
- * server that echoes the client secret or a token leaks it nowhere.
- */
-function scrubbedMarketo(client, scrubber) {
-    const clean = (error) => {
-        if (error instanceof Error) {
-            const marketoMessage = error.marketoMessage;
-            Object.assign(error, {
-                message: scrubber.scrub(error.message),
-                ...(typeof marketoMessage === 'string'
-                    ? { marketoMessage: scrubber.scrub(marketoMessage) }
-                    : {})
-            });
-        }
-        throw error;
-    };
-    const download = (kind) => async (batchId, path) => {
-        const saved = await client[kind](batchId, path).catch(clean);
-        if (saved)
-            await scrubFile(path, scrubber);
-        return saved;
-    };
-    return {
-        submitImport: (request) => client.submitImport(request).catch(clean),
-        getImportStatus: async (batchId) => {
-            const status = await client.getImportStatus(batchId).catch(clean);
-            return { ...status, message: scrubber.scrub(status.message) };
-        },
-        downloadFailures: download('downloadFailures'),
-        downloadWarnings: download('downloadWarnings')
-    };
-}
-/**
- * The runner cancels a step with SIGINT, then SIGTERM about 7.5 s later: stop submitting, report
- * what was submitted, and let the step fail.
- */
-function cancelOnSignals() {
-    const controller = new AbortController();
-    const onSignal = (name) => () => {
-        if (!controller.signal.aborted)
-            log/* core */.I.warning(`Received ${name}: stopping and writing the report`);
-        controller.abort(new Error(`cancelled by ${name}`));
-    };
-    const onInt = onSignal('SIGINT');
-    const onTerm = onSignal('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-    return {
-        controller,
-        signal: controller.signal,
-        dispose: () => {
-            process.off('SIGINT', onInt);
-            process.off('SIGTERM', onTerm);
-        }
-    };
-}
-/**
- * Contributors' knob: MARKETO_IMPORT_TIME_SCALE (e.g. 0.01) shortens the retry waits (back-off,
- * Marketo's 20 s rate window, queue-full waits) and the 20 s window of the action's own call
- * limiter when the action runs against the simulator.
- */
-function scaledTimes(env) {
-    const scale = Number(env['MARKETO_IMPORT_TIME_SCALE']);
-    if (!env['MARKETO_IMPORT_TIME_SCALE'] || !(scale > 0 && scale <= 1))
-        return {};
-    return {
-        retry: {
-            baseDelayMs: 1000 * scale,
-            maxDelayMs: 30_000 * scale,
-            rateWindowMs: 20_000 * scale,
-            queueWaitMs: 5000 * scale,
-            maxQueueWaitMs: 60_000 * scale
-        },
-        limits: { windowMs: DEFAULT_LIMITS.windowMs * scale }
-    };
-}
-/**
- * Contributors' knob: MARKETO_IMPORT_REQUEST_TIMEOUT_MS (e.g. 300) is how long the action waits
- * for any answer, uploads included, so tests can have the simulator answer too late.
- */
-function requestTimeouts(env) {
-    const ms = Number(env['MARKETO_IMPORT_REQUEST_TIMEOUT_MS']);
-    if (!env['MARKETO_IMPORT_REQUEST_TIMEOUT_MS'] || !(Number.isFinite(ms) && ms >= 50))
-        return {};
-    return { requestTimeoutMs: ms, submitTimeoutMs: ms };
-}
-
-;// CONCATENATED MODULE: ./src/stages/instance.ts
-/**
- * Between the local checks and the first submit: asks Marketo about the program, its channel's
- * statuses, the fields and today's usage (read-only calls), and stops the run before any row is
- * sent when the files or inputs cannot import. Its client goes on to the import: one token.
- */
-
-
-
-
-
-
-/** A dry run may ask Marketo (read-only calls) when it is given the credentials to. */
-function hasCredentials(inputs) {
-    return inputs.endpoint.restUrl !== '' && inputs.clientId !== '' && inputs.clientSecret !== '';
-}
-async function checkInstanceStage(inputs, mode, plans, parts) {
-    const originals = await Promise.all(plans.map(readHeader));
-    const renamed = originals.map((header) => renameColumns(header.columns, inputs.columns));
-    const sentPlans = (sent) => plans.map((plan, at) => {
-        const byColumns = renamed[at];
-        const final = sent[at] ?? byColumns;
-        return withSentHeader(plan, originals[at], final.columns, [
-            ...byColumns.mappings,
-            ...(sent[at]?.mappings ?? [])
-        ]);
-    });
-    if (!inputs.checkInstance || mode.kind === 'resume' || parts === 0) {
-        const sent = sentPlans([]);
-        const oversized = sent.map(oversizedAfterRename).find((line) => line !== undefined);
-        return oversized ? { plans, stop: oversized } : { plans: sent };
-    }
-    if (mode.kind === 'dry-run' && !hasCredentials(inputs)) {
-        const skipped = 'the program, status, columns and daily quota: a dry run without client-id, client-secret ' +
-            'and munchkin-id (or rest-url) cannot ask Marketo';
-        log/* core */.I.info(`Instance checks not run: ${skipped}`);
-        return { plans: sentPlans([]), facts: { skipped: [skipped], calls: 0 } };
-    }
-    const cancel = cancelOnSignals();
-    try {
-        const shared = runClientOf(inputs);
-        const { client } = shared;
-        cancel.signal.addEventListener('abort', () => shared.cancel.abort(cancel.signal.reason), {
-            once: true
-        });
-        const headers = plans.map((plan, at) => ({
-            displayPath: plan.displayPath,
-            columns: renamed[at].columns
-        }));
-        const checked = await log/* core */.I
-            .group('Checking the program, status, columns and quota in Marketo', () => runInstanceChecks(client, {
-            programId: inputs.programId,
-            programMemberStatus: inputs.programMemberStatus,
-            dailyQuota: inputs.dailyQuota,
-            parts,
-            headers,
-            mapDisplayNames: inputs.mapDisplayNames
-        }, () => client.stats.calls))
-            .catch((error) => {
-            // A failure Marketo's answers explain (credentials, the quota, an outage) stops the run.
-            if (error instanceof MarketoApiError)
-                return log/* secrets */.O.scrub(error.message);
-            throw error;
-        });
-        if (typeof checked === 'string')
-            return { plans, client: shared, stop: checked };
-        const sent = sentPlans(checked.sent);
-        for (const plan of sent) {
-            const oversized = oversizedAfterRename(plan);
-            if (oversized)
-                checked.problems.push(oversized);
-        }
-        sent.forEach((plan, at) => {
-            const columns = plan.sentHeader?.columns ?? renamed[at].columns;
-            if (plan.parts.length > 0 && !columns.includes('email')) {
-                checked.problems.push(`${plan.displayPath}: no email column: Marketo needs a column named exactly email, and ` +
-                    'map-display-names could not map one to it (the field descriptions were not read); rename the column to email or add it to columns');
-            }
-        });
-        for (const plan of sent) {
-            for (const { from, to, why } of plan.sentHeader?.mappings ?? []) {
-                log/* core */.I.info(`${plan.displayPath}: column "${from}" is sent as ${to} (${why})`);
-            }
-        }
-        for (const warning of checked.warnings)
-            log/* core */.I.warning(warning);
-        // One problem is the verdict's line; several are each logged, and the verdict counts them.
-        if (checked.problems.length > 1) {
-            for (const problem of checked.problems)
-                log/* core */.I.error(problem);
-        }
-        log/* core */.I.info(`Instance checks: ${plural(checked.facts.calls, 'API call')}`);
-        if (checked.problems.length === 0)
-            return { plans: sent, client: shared, facts: checked.facts };
-        return {
-            plans,
-            client: shared,
-            facts: checked.facts,
-            stop: checked.problems.length === 1
-                ? log/* secrets */.O.scrub(checked.problems[0])
-                : `the instance checks found ${checked.problems.length} problems (listed above); nothing was submitted`
-        };
-    }
-    finally {
-        cancel.dispose();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/validate/rules.ts
-/** Delimiters people actually save "CSV" files with, by what a message calls them. */
-const DELIMITER_NAMES = {
-    ',': 'commas',
-    '\t': 'tabs',
-    ';': 'semicolons',
-    '|': 'pipes'
-};
-const FORMAT_OF_DELIMITER = {
-    ',': 'csv',
-    '\t': 'tsv',
-    ';': 'ssv'
-};
-/**
- * A header that is one field under the file's format but several under another delimiter: the
- * file was saved with a different delimiter (a `.csv` exported as tab-separated, or with
- * semicolons by a European Excel, read as CSV because `format` says so). With `format: auto` such
- * a header picks its format itself (`detectFormat`): this is for a format set explicitly, or a
- * header that splits on pipes.
- */
-function delimiterContradiction(headerLine, format, delimiter) {
-    if (headerLine.includes(delimiter))
-        return undefined;
-    const candidates = [',', '\t', ';', '|'].filter((d) => d !== delimiter);
-    const found = candidates.find((d) => headerLine.split(d).length > 1);
-    if (found === undefined)
-        return undefined;
-    const name = DELIMITER_NAMES[found] ?? JSON.stringify(found);
-    const asFormat = FORMAT_OF_DELIMITER[found];
-    const fix = asFormat
-        ? `name it .${asFormat} or set format: ${asFormat}`
-        : `save it with ${DELIMITER_NAMES[delimiter]} (Marketo reads comma, tab or semicolon separated files)`;
-    return (`the header splits on ${name}, not on ${DELIMITER_NAMES[delimiter]} as the ${format} format ` +
-        `expects: ${fix}`);
-}
-/** Column names compared the way people misspell them: case, spaces, hyphens and underscores. */
-function loose(name) {
-    return name.toLowerCase().replace(/[\s_\-.]/g, '');
-}
-const EMAIL_NEAR_MISSES = new Set(['email', 'emailaddress', 'mail']);
-/**
- * Index of the `email` column, or the problem: Marketo deduplicates on `email` and needs that
- * exact REST API name. A column that differs only in case, spaces or punctuation is named.
- */
-function emailColumn(header) {
-    const index = header.indexOf('email');
-    if (index >= 0)
-        return { index };
-    const near = header.find((name) => EMAIL_NEAR_MISSES.has(loose(name)));
-    if (near !== undefined) {
-        return {
-            problem: `no email column: Marketo needs a column named exactly email; rename ` +
-                `${JSON.stringify(near)} to email`
-        };
-    }
-    return {
-        problem: 'no email column: every file needs a column named email (Marketo deduplicates on it)'
-    };
-}
-const REST_API_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
-/**
- * Header names Marketo will not recognise as REST API names: display names with spaces
- * (`First Name`), punctuation, empty or repeated names. The email near miss is reported by
- * `emailColumn` instead.
- */
-function headerNameWarnings(header, { restNames = true } = {}) {
-    const warnings = [];
-    const seen = new Map();
-    header.forEach((name, column) => {
-        const position = `column ${column + 1}`;
-        const earlier = seen.get(name);
-        if (name.trim() === '') {
-            warnings.push({ column, message: `${position} has no name; Marketo cannot map it` });
-        }
-        else if (earlier !== undefined) {
-            warnings.push({
-                column,
-                message: `${position} repeats the name ${JSON.stringify(name)} of column ${earlier + 1}`
-            });
-        }
-        else if (restNames && !REST_API_NAME.test(name) && !EMAIL_NEAR_MISSES.has(loose(name))) {
-            const guess = restApiGuess(name);
-            warnings.push({
-                column,
-                message: `${position} ${JSON.stringify(name)} is not a REST API name (a display name?); ` +
-                    `Marketo maps columns by REST API names` +
-                    (guess ? `, perhaps ${guess}` : '') +
-                    ' (Admin > Field Management > Export Field Names lists them)'
-            });
-        }
-        if (earlier === undefined)
-            seen.set(name, column);
-    });
-    return warnings;
-}
-/** `First Name` -> `firstName`: how Marketo derives most REST API names from display names. */
-function restApiGuess(name) {
-    const words = name
-        .trim()
-        .split(/[^A-Za-z0-9]+/)
-        .filter(Boolean);
-    if (words.length === 0)
-        return undefined;
-    const [first, ...rest] = words;
-    const guess = first.charAt(0).toLowerCase() +
-        first.slice(1) +
-        rest.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
-    return REST_API_NAME.test(guess) ? guess : undefined;
-}
-/**
- * An address Marketo imports with the warning "Invalid email address": one `@`, a local part and
- * a domain with a dot, no spaces, no empty domain labels, a top-level domain of 2+ letters.
- */
-function isInvalidEmail(email) {
-    return !VALID_EMAIL.test(email);
-}
-/**
- * The same rules as one expression, run on every row: a local part of no `@` or white space that
- * neither starts nor ends with a dot, no `..` anywhere, then labels that are not empty and do not
- * start or end with a hyphen, the last of 2+ letters.
- */
-const VALID_EMAIL = /^(?!.*\.\.)[^@\s.](?:[^@\s]*[^@\s.])?@(?:[^@\s.-](?:[^@\s.]*[^@\s.-])?\.)+[A-Za-z]{2,}$/;
-/** Emails compare as Marketo deduplicates them: surrounding spaces and case do not matter. */
-function emailKey(email) {
-    return email.trim().toLowerCase();
-}
-
-;// CONCATENATED MODULE: ./src/validate/duplicates.ts
-
-
-/**
- * Duplicate emails over every file of a run in memory that does not grow with the rows. The
- * first pass files each email's 52-bit fingerprint in one of several buckets by its top bits; a
- * bucket's fingerprints wait in a small buffer and go to a scratch file when it fills. Then each
- * bucket is read back alone and sorted: a fingerprint seen twice is a candidate. A second pass,
- * only when there are candidates, finds the true duplicates by their exact email and names both
- * lines. Memory: the buckets' buffers, one bucket read back (at most about 2 MiB up to 67 million
- * emails), and the candidates; no scratch file at all while every bucket fits its buffer.
- */
-/** Fingerprints a bucket aims to hold, so that one bucket read back stays near 2 MiB. */
-const BUCKET_FINGERPRINTS = 2 ** 18;
-/** At most this many buckets (and scratch files open at once). */
-const MAX_BUCKETS = 256;
-/** Fingerprints buffered per bucket before they are written (8 KiB). */
-const BUFFERED = 1024;
-class EmailFingerprints {
-    scratchParent;
-    bits;
-    buffers;
-    filled;
-    /** Scratch file of each bucket that overflowed its buffer once. */
-    files;
-    written;
-    dir;
-    found;
-    /**
-     * @param expectedEmails the rows planned, to choose the number of buckets
-     * @param scratchParent where the scratch folder goes, made only when a buffer overflows
-     */
-    constructor(expectedEmails, scratchParent) {
-        this.scratchParent = scratchParent;
-        let bits = 0;
-        while (2 ** bits * BUCKET_FINGERPRINTS < expectedEmails && 2 ** bits < MAX_BUCKETS)
-            bits++;
-        this.bits = bits;
-        const buckets = 2 ** bits;
-        this.buffers = Array.from({ length: buckets }, () => new Float64Array(BUFFERED));
-        this.filled = new Array(buckets).fill(0);
-        this.files = new Array(buckets).fill(undefined);
-        this.written = new Array(buckets).fill(0);
-    }
-    /** Records an email (as `emailKey` gives it). */
-    add(key) {
-        if (this.found !== undefined)
-            throw new Error('EmailFingerprints: add after candidates()');
-        const [h1, h2] = hashes(key);
-        const bucket = this.bits === 0 ? 0 : h1 >>> (32 - this.bits);
-        const buffer = this.buffers[bucket];
-        let filled = this.filled[bucket];
-        buffer[filled++] = fingerprint(h1, h2);
-        if (filled === BUFFERED) {
-            this.spill(bucket, buffer);
-            filled = 0;
-        }
-        this.filled[bucket] = filled;
-    }
-    /**
-     * The fingerprints recorded more than once: every email that appeared twice, plus the rare
-     * distinct emails that share a fingerprint (the second pass compares the emails themselves).
-     * Ends the recording and removes the scratch files.
-     */
-    candidates() {
-        if (this.found !== undefined)
-            return this.found;
-        const found = new Set();
-        try {
-            // One array for every bucket in turn: a fresh one each would leave them all to the
-            // garbage collector at once, as this loop never yields.
-            let largest = 0;
-            for (let bucket = 0; bucket < this.buffers.length; bucket++) {
-                largest = Math.max(largest, this.sizeOf(bucket));
-            }
-            const space = new Float64Array(largest);
-            for (let bucket = 0; bucket < this.buffers.length; bucket++) {
-                const all = this.readBack(bucket, space);
-                all.sort();
-                for (let i = 1; i < all.length; i++) {
-                    if (all[i] === all[i - 1])
-                        found.add(all[i]);
-                }
-            }
-        }
-        finally {
-            this.close();
-        }
-        this.found = found;
-        return found;
-    }
-    /** Whether the second pass must look at this email; ends the recording, as `candidates()` does. */
-    isCandidate(key) {
-        const found = this.candidates();
-        if (found.size === 0)
-            return false;
-        const [h1, h2] = hashes(key);
-        return found.has(fingerprint(h1, h2));
-    }
-    /** Closes and removes the scratch files (also when the checks stop early). */
-    close() {
-        for (let bucket = 0; bucket < this.files.length; bucket++) {
-            const fd = this.files[bucket];
-            if (fd !== undefined)
-                (0,external_node_fs_.closeSync)(fd);
-            this.files[bucket] = undefined;
-        }
-        if (this.dir !== undefined)
-            (0,external_node_fs_.rmSync)(this.dir, { recursive: true, force: true });
-        this.dir = undefined;
-    }
-    spill(bucket, buffer) {
-        let fd = this.files[bucket];
-        if (fd === undefined) {
-            this.dir ??= (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(this.scratchParent, 'mpmi-emails-'));
-            fd = (0,external_node_fs_.openSync)((0,external_node_path_.join)(this.dir, `bucket-${bucket}`), 'w+');
-            this.files[bucket] = fd;
-        }
-        (0,external_node_fs_.writeSync)(fd, new Uint8Array(buffer.buffer, 0, buffer.byteLength));
-        this.written[bucket] = this.written[bucket] + BUFFERED;
-    }
-    sizeOf(bucket) {
-        return this.written[bucket] + this.filled[bucket];
-    }
-    /** The bucket's fingerprints, read into the start of `space`. */
-    readBack(bucket, space) {
-        const written = this.written[bucket];
-        const filled = this.filled[bucket];
-        const all = space.subarray(0, written + filled);
-        const fd = this.files[bucket];
-        if (fd !== undefined) {
-            const bytes = new Uint8Array(all.buffer, all.byteOffset, written * 8);
-            let offset = 0;
-            while (offset < bytes.length) {
-                const read = (0,external_node_fs_.readSync)(fd, bytes, offset, bytes.length - offset, offset);
-                if (read === 0)
-                    throw new Error(`scratch file of bucket ${bucket} ends early`);
-                offset += read;
-            }
-        }
-        all.set(this.buffers[bucket].subarray(0, filled), written);
-        return all;
-    }
-}
-/** 52 bits of the two hashes: an exact-enough set key (the emails themselves are compared). */
-function fingerprint(h1, h2) {
-    return (h1 >>> 0) * 2 ** 20 + ((h2 >>> 0) & 0xfffff);
-}
-/** Two independent 32-bit hashes of the UTF-16 code units (FNV-1a, and a murmur-style mix). */
-function hashes(key) {
-    let a = 0x811c9dc5;
-    let b = 0x9747b28c;
-    for (let i = 0; i < key.length; i++) {
-        const code = key.charCodeAt(i);
-        a = Math.imul(a ^ code, 0x01000193);
-        b = Math.imul(b ^ code, 0x5bd1e995);
-        b ^= b >>> 15;
-    }
-    b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
-    b ^= b >>> 16;
-    return [a >>> 0, b >>> 0];
-}
-
-;// CONCATENATED MODULE: ./src/removals/email-set.ts
-/**
- * A set of email addresses as the duplicate check's 52-bit fingerprints in one sorted
- * Float64Array: 8 bytes an address, sized once from the rows planned, no email text in memory.
- * Two addresses sharing a fingerprint (odds about n²/2⁵³) make one look present: a member is
- * then kept, never removed by mistake.
- */
-
-class EmailSet {
-    prints;
-    count = 0;
-    sorted = true;
-    /** `expected`: about how many addresses will be added (more grow the array). */
-    constructor(expected = 1024) {
-        this.prints = new Float64Array(Math.max(16, expected));
-    }
-    get size() {
-        return this.count;
-    }
-    add(email) {
-        if (this.count === this.prints.length) {
-            const grown = new Float64Array(Math.ceil(this.prints.length * 1.5));
-            grown.set(this.prints);
-            this.prints = grown;
-        }
-        const [h1, h2] = hashes(email);
-        this.prints[this.count++] = fingerprint(h1, h2);
-        this.sorted = false;
-    }
-    has(email) {
-        if (!this.sorted) {
-            this.prints.subarray(0, this.count).sort();
-            this.sorted = true;
-        }
-        const [h1, h2] = hashes(email);
-        const wanted = fingerprint(h1, h2);
-        let low = 0;
-        let high = this.count - 1;
-        while (low <= high) {
-            const middle = (low + high) >>> 1;
-            const value = this.prints[middle];
-            if (value === wanted)
-                return true;
-            if (value < wanted)
-                low = middle + 1;
-            else
-                high = middle - 1;
-        }
-        return false;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/changes/plan.ts
-
-
-
-/**
- * The plan of a file when only some of its records are sent: parts of whole records, each within
- * `chunkSizeBytes` once the header and the multipart framing are added (the same packing as
- * `planFile`), listing the byte ranges to stream from the original file. Records next to each
- * other share one range. `byteStart`/`byteEnd` span the part's first and last range, so failure
- * tracing still finds each part's records in [byteStart, byteEnd).
- */
-function planSelection(plan, records, chunkSizeBytes) {
-    const headerBytes = plan.header.end - plan.header.start;
-    const name = (0,external_node_path_.basename)(plan.path);
-    const longest = Math.max(plan.sizeBytes, 1);
-    const overhead = multipartOverheadBytes(partFileName(name, longest, longest), plan.format);
-    const groups = [];
-    let current;
-    for (const record of records) {
-        const size = record.end - record.start;
-        if (current === undefined || headerBytes + current.bytes + size + overhead > chunkSizeBytes) {
-            // planFile accepted the whole file with this chunk size, so one record always fits.
-            current = { records: [], bytes: 0 };
-            groups.push(current);
-        }
-        current.records.push(record);
-        current.bytes += size;
-    }
-    const parts = groups.map((group, i) => {
-        const ranges = rangesOf(group.records);
-        const first = group.records[0];
-        return {
-            path: plan.path,
-            displayPath: plan.displayPath,
-            format: plan.format,
-            index: i + 1,
-            count: groups.length,
-            byteStart: ranges[0].start,
-            byteEnd: ranges[ranges.length - 1].end,
-            bytes: headerBytes + group.bytes,
-            rows: group.records.length,
-            firstLine: first.line,
-            ranges
-        };
-    });
-    return { ...plan, rows: records.length, parts };
-}
-/** Contiguous records merged into one range. */
-function rangesOf(records) {
-    const ranges = [];
-    for (const { start, end } of records) {
-        const last = ranges[ranges.length - 1];
-        if (last !== undefined && last.end === start)
-            last.end = end;
-        else
-            ranges.push({ start, end });
-    }
-    return ranges;
-}
-
-;// CONCATENATED MODULE: ./src/changes/select.ts
-
-
-
-
-
-
-
-
-
-/** Removed lines a report names per file; the count says the rest. */
-const REMOVED_LINES_KEPT = 20;
-/**
- * Keeps, in each file, only the records that are new or changed since `ref`: a record is
- * unchanged when the earlier revision of the file holds one with the same values in the same
- * columns (matched by header name, so reordered columns are not a change; each earlier record
- * matches at most one). The earlier revisions are streamed from git; the current files are read
- * once more, and their parts list the selected byte ranges instead of copies.
- */
-async function selectChanged(plans, options) {
-    const commit = NO_COMMIT.test(options.ref) ? null : await resolveCommit(options.ref, options.cwd);
-    // git reads the earlier revisions at the files' own paths: those stay inside the workspace.
-    const workspace = await (0,promises_.realpath)(options.cwd).catch(() => options.cwd);
-    for (const plan of plans) {
-        if (!isWithin(plan.path, workspace)) {
-            throw new ChangeError(`changed-since: ${plan.displayPath} is outside the workspace ${workspace}`);
-        }
-    }
-    const selection = {
-        plans: [],
-        selectedLines: new Map(),
-        summary: { ref: options.ref, commit, files: [] },
-        removed: []
-    };
-    const current = new EmailSet();
-    const removed = [];
-    for (const plan of plans) {
-        const { changes, selected } = await diffFile(plan, commit, options, {
-            current,
-            removed: options.collectRemoved ? removed : undefined
-        });
-        selection.summary.files.push(changes);
-        if (selected === 'all' || selected.length === plan.rows) {
-            selection.plans.push(plan);
-            continue;
-        }
-        selection.selectedLines.set(plan.path, new Set(selected.map((record) => record.line)));
-        selection.plans.push(planSelection(plan, selected, options.chunkSizeBytes));
-    }
-    const taken = new Set();
-    for (const candidate of removed) {
-        if (current.has(candidate.email) || taken.has(candidate.email))
-            continue;
-        taken.add(candidate.email);
-        selection.removed.push(candidate);
-    }
-    return selection;
-}
-async function diffFile(plan, commit, options, collected) {
-    const changes = {
-        displayPath: plan.displayPath,
-        newFile: false,
-        unchanged: 0,
-        changed: 0,
-        added: 0,
-        removed: 0,
-        removedLines: []
-    };
-    const header = renameColumns((await readHeader(plan)).columns, options.renames ?? new Map()).columns;
-    const earlier = await earlierRecords(plan, commit, header, options);
-    if (earlier === undefined && collected.removed !== undefined) {
-        await addCurrentEmails(plan, header, collected.current);
-    }
-    if (earlier === undefined) {
-        // Not there at the ref: every record is new, and the file goes as it was planned.
-        return { changes: { ...changes, newFile: true, added: plan.rows }, selected: 'all' };
-    }
-    const earlierEmails = new Set();
-    for (const { email } of earlier.byValues.values())
-        earlierEmails.add(email);
-    const emailAt = header.indexOf('email');
-    const currentEmails = new Set();
-    const selected = [];
-    for await (const record of readRecords(plan.path, plan.format, {
-        displayPath: plan.displayPath
-    })) {
-        if (record.index === 0)
-            continue;
-        const address = emailKey(emailAt >= 0 ? (record.fields[emailAt] ?? '') : '');
-        const email = hashOf(address);
-        currentEmails.add(email);
-        if (collected.removed !== undefined && address !== '')
-            collected.current.add(address);
-        const key = hashOf(record.fields.join('\u0000'));
-        const match = earlier.byValues.get(key);
-        if (match !== undefined && match.lines.length > 0) {
-            match.lines.shift();
-            changes.unchanged++;
-            continue;
-        }
-        selected.push({ line: record.line, start: record.start, end: record.end });
-        if (earlierEmails.has(email))
-            changes.changed++;
-        else
-            changes.added++;
-    }
-    // Earlier records left unmatched were changed (their email is still here) or removed.
-    const removedLines = [];
-    const removedHere = [];
-    for (const { lines, email, address } of earlier.byValues.values()) {
-        if (currentEmails.has(email))
-            continue;
-        for (const line of lines) {
-            removedLines.push(line);
-            if (address)
-                removedHere.push({ email: address, source: { file: plan.displayPath, line } });
-        }
-    }
-    removedHere.sort((a, b) => lineOf(a) - lineOf(b));
-    for (const candidate of removedHere)
-        collected.removed?.push(candidate);
-    removedLines.sort((a, b) => a - b);
-    changes.removed = removedLines.length;
-    changes.removedLines = removedLines.slice(0, REMOVED_LINES_KEPT);
-    return { changes, selected };
-}
-function lineOf(candidate) {
-    return typeof candidate.source === 'string' ? 0 : candidate.source.line;
-}
-/** The emails of a file with no earlier revision: they keep their members too. */
-async function addCurrentEmails(plan, header, into) {
-    const emailAt = header.indexOf('email');
-    if (emailAt < 0)
-        return;
-    for await (const record of readRecords(plan.path, plan.format, {
-        displayPath: plan.displayPath
-    })) {
-        const address = record.index === 0 ? '' : emailKey(record.fields[emailAt] ?? '');
-        if (address !== '')
-            into.add(address);
-    }
-}
-/**
- * The earlier revision's records, keyed by their values in the current header's column order;
- * undefined when the file did not exist then.
- */
-async function earlierRecords(plan, commit, header, options) {
-    if (commit === null)
-        return undefined;
-    const blob = await blobAt(commit, (0,external_node_path_.dirname)(plan.path), (0,external_node_path_.basename)(plan.path));
-    if (blob === undefined)
-        return undefined;
-    const byValues = new Map();
-    let columns = [];
-    try {
-        for await (const record of recordsOf(readBlob(blob, (0,external_node_path_.dirname)(plan.path)), plan.format, `${plan.displayPath} at ${options.ref}`)) {
-            if (record.index === 0) {
-                // Where each current column was then (-1: it did not exist, its values were empty).
-                const then = renameColumns(record.fields, options.renames ?? new Map()).columns;
-                columns = header.map((name) => then.indexOf(name));
-                continue;
-            }
-            const values = columns.map((at) => (at < 0 ? '' : (record.fields[at] ?? '')));
-            const key = hashOf(values.join('\u0000'));
-            const emailAt = header.indexOf('email');
-            const address = emailKey(emailAt >= 0 ? (values[emailAt] ?? '') : '');
-            const email = hashOf(address);
-            const entry = byValues.get(key);
-            if (entry)
-                entry.lines.push(record.line);
-            else
-                byValues.set(key, {
-                    lines: [record.line],
-                    email,
-                    ...(options.collectRemoved ? { address } : {})
-                });
-        }
-    }
-    catch (error) {
-        if (!(error instanceof FileFormatError))
-            throw error;
-        options.warn?.(`${plan.displayPath}: its version at ${options.ref} cannot be read (${error.message}); ` +
-            'every record counts as new');
-        return undefined;
-    }
-    return { byValues };
-}
-/** Values are compared by digest: the earlier revision's rows are not kept in memory. */
-function hashOf(text) {
-    return (0,external_node_crypto_.createHash)('sha1').update(text).digest('base64');
-}
-
 ;// CONCATENATED MODULE: ./src/changes/summary.ts
 
 
@@ -73767,735 +71140,6 @@ function removedText(file, ref, md) {
     const more = file.removed - file.removedLines.length;
     const lines = file.removedLines.join(', ') + (more > 0 ? ` and ${formatCount(more)} more` : '');
     return `${name}: ${plural(file.removed, 'record')} removed since ${md ? md.code(ref) : ref} (${file.removedLines.length === 1 && more === 0 ? 'line' : 'lines'} ${lines} of that version)`;
-}
-
-;// CONCATENATED MODULE: ./src/report/annotations.ts
-
-/**
- * GitHub shows at most 10 error and 10 warning annotations per step. Rows get 8 of each; the
- * rest stay for the step's own messages (the verdict, a file that cannot be read).
- */
-const ROW_ANNOTATIONS_PER_KIND = 8;
-/**
- * One annotation per failed row (error) and warned row (warning) at its file and line, titled
- * with Marketo's reason: never the row's values. Past the cap, one notice says how many more
- * are in the report.
- */
-function rowAnnotations(issues, reportName) {
-    const located = (list) => list.filter((issue) => issue.line !== null);
-    const failures = located(issues.failures.first);
-    const warnings = located(issues.warnings.first);
-    const annotations = [
-        ...failures.slice(0, ROW_ANNOTATIONS_PER_KIND).map((issue) => ({
-            kind: 'error',
-            title: issue.reason,
-            message: `Marketo did not import the row that starts on this line (batch ${issue.batchId})`,
-            file: issue.file,
-            line: issue.line
-        })),
-        ...warnings.slice(0, ROW_ANNOTATIONS_PER_KIND).map((issue) => ({
-            kind: 'warning',
-            title: issue.reason,
-            message: `Marketo imported the row that starts on this line with a warning (batch ${issue.batchId})`,
-            file: issue.file,
-            line: issue.line
-        }))
-    ];
-    const moreFailures = issues.failures.rows - Math.min(failures.length, ROW_ANNOTATIONS_PER_KIND);
-    const moreWarnings = issues.warnings.rows - Math.min(warnings.length, ROW_ANNOTATIONS_PER_KIND);
-    if (moreFailures > 0 || moreWarnings > 0) {
-        const more = [
-            moreFailures > 0 ? plural(moreFailures, 'more failed row') : '',
-            moreWarnings > 0
-                ? plural(moreWarnings, 'more row with a warning', 'more rows with a warning')
-                : ''
-        ].filter(Boolean);
-        annotations.push({
-            kind: 'notice',
-            title: 'More rows in the report',
-            message: `${more.join(' and ')} are listed with their lines and reasons in ${reportName}`
-        });
-    }
-    return annotations;
-}
-
-;// CONCATENATED MODULE: ./src/validate/types.ts
-/** Severity and the words a summary uses for each kind, in the order reports list them. */
-const KINDS = {
-    unreadable: { severity: 'error', label: 'file cannot be read' },
-    'invalid-utf8': { severity: 'error', label: 'not valid UTF-8' },
-    'unclosed-quote': { severity: 'error', label: 'unbalanced quotes' },
-    'line-breaks': { severity: 'error', label: 'lines end with a carriage return alone' },
-    delimiter: { severity: 'error', label: 'delimiter contradicts the format' },
-    'no-email-column': { severity: 'error', label: 'no email column' },
-    'field-count': { severity: 'error', label: 'wrong number of fields' },
-    'empty-email': { severity: 'error', label: 'empty email' },
-    'invalid-email': { severity: 'warning', label: 'email Marketo flags as invalid' },
-    'duplicate-email': { severity: 'warning', label: 'same email twice' },
-    'header-name': { severity: 'warning', label: 'header name is not a REST API name' },
-    'record-too-large': { severity: 'warning', label: 'record larger than Marketo’s limit' },
-    split: { severity: 'notice', label: 'file will be split' }
-};
-
-;// CONCATENATED MODULE: ./src/validate/annotations.ts
-
-
-
-/** A finding as an annotation at its file and line, titled with its kind. */
-function findingAnnotation(finding) {
-    return {
-        kind: finding.severity,
-        title: KINDS[finding.kind].label,
-        message: finding.message,
-        file: finding.file,
-        ...(finding.line !== null ? { line: finding.line } : {})
-    };
-}
-/**
- * Keeps GitHub's caps over everything a step annotates (10 errors, 10 warnings, 10 notices per
- * step): the first `ROW_ANNOTATIONS_PER_KIND` of each kind, in order, leaving room for the step's
- * own messages; past it, one notice says how many more there are and where they are listed.
- */
-function capAnnotations(annotations, listedIn) {
-    const kept = [];
-    const left = { error: 0, warning: 0, notice: 0 };
-    const used = { error: 0, warning: 0, notice: 0 };
-    for (const annotation of annotations) {
-        if (used[annotation.kind] < ROW_ANNOTATIONS_PER_KIND) {
-            used[annotation.kind]++;
-            kept.push(annotation);
-        }
-        else {
-            left[annotation.kind]++;
-        }
-    }
-    const more = [
-        left.error > 0 ? plural(left.error, 'more error') : '',
-        left.warning > 0 ? plural(left.warning, 'more warning') : '',
-        left.notice > 0 ? plural(left.notice, 'more notice') : ''
-    ].filter(Boolean);
-    if (more.length > 0) {
-        kept.push({
-            kind: 'notice',
-            title: 'More in the report',
-            message: `${more.join(', ')} are listed with their files and lines in ${listedIn}`
-        });
-    }
-    return kept;
-}
-
-// EXTERNAL MODULE: external "node:buffer"
-var external_node_buffer_ = __nccwpck_require__(4573);
-;// CONCATENATED MODULE: ./src/validate/utf8.ts
-
-const utf8_LF = 0x0a;
-/**
- * Checks a file's bytes as UTF-8, chunk by chunk, and keeps the first invalid byte. Whole chunks
- * go through Node's native check; only a chunk that fails is walked byte by byte to find where.
- */
-class Utf8Checker {
-    problem = null;
-    offset = 0;
-    lines = 1;
-    /** The start of a sequence cut by the end of the previous chunk. */
-    carry = Buffer.alloc(0);
-    push(chunk) {
-        if (this.problem !== null)
-            return;
-        if (this.offset === 0 && this.carry.length === 0 && isUtf16Bom(chunk)) {
-            this.problem = { offset: 0, line: 1, utf16: true };
-            return;
-        }
-        const bytes = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
-        const cut = incompleteTail(bytes);
-        const whole = bytes.subarray(0, cut);
-        const start = this.offset - this.carry.length;
-        if (!(0,external_node_buffer_.isUtf8)(whole)) {
-            const at = firstInvalidByte(whole);
-            this.problem = {
-                offset: start + at,
-                line: this.lines + countLineFeeds(whole, at),
-                utf16: false
-            };
-            return;
-        }
-        this.lines += countLineFeeds(whole, whole.length);
-        this.carry = Buffer.from(bytes.subarray(cut));
-        this.offset += chunk.length;
-    }
-    /** Ends the file: a sequence cut by its end is invalid. */
-    finish() {
-        if (this.problem === null && this.carry.length > 0) {
-            this.problem = { offset: this.offset - this.carry.length, line: this.lines, utf16: false };
-        }
-        return this.problem;
-    }
-}
-function isUtf16Bom(chunk) {
-    return (chunk.length >= 2 &&
-        ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff)));
-}
-/** Length of a sequence by its lead byte; 0 for a byte that cannot start one. */
-function sequenceLength(lead) {
-    if (lead < 0x80)
-        return 1;
-    if (lead >= 0xc2 && lead <= 0xdf)
-        return 2;
-    if (lead >= 0xe0 && lead <= 0xef)
-        return 3;
-    if (lead >= 0xf0 && lead <= 0xf4)
-        return 4;
-    return 0;
-}
-/** Where the last, unfinished sequence of `bytes` starts (`bytes.length` when none is cut). */
-function incompleteTail(bytes) {
-    for (let back = 1; back <= 3 && back <= bytes.length; back++) {
-        const at = bytes.length - back;
-        const byte = bytes[at];
-        if (byte < 0x80)
-            return bytes.length;
-        if (byte >= 0xc0)
-            return at + sequenceLength(byte) > bytes.length ? at : bytes.length;
-    }
-    return bytes.length;
-}
-/** Offset of the first byte that does not begin or continue a well-formed sequence. */
-function firstInvalidByte(bytes) {
-    let i = 0;
-    while (i < bytes.length) {
-        const lead = bytes[i];
-        const length = sequenceLength(lead);
-        if (length === 0)
-            return i;
-        if (length === 1) {
-            i++;
-            continue;
-        }
-        // The second byte's range excludes overlong forms, surrogates and code points past U+10FFFF.
-        const second = bytes[i + 1];
-        const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
-        const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
-        if (second === undefined || second < low || second > high)
-            return i;
-        for (let k = 2; k < length; k++) {
-            const next = bytes[i + k];
-            if (next === undefined || next < 0x80 || next > 0xbf)
-                return i;
-        }
-        i += length;
-    }
-    return bytes.length;
-}
-function countLineFeeds(bytes, end) {
-    let count = 0;
-    for (let at = bytes.indexOf(utf8_LF); at !== -1 && at < end; at = bytes.indexOf(utf8_LF, at + 1))
-        count++;
-    return count;
-}
-
-;// CONCATENATED MODULE: ./src/validate/parse.ts
-
-
-
-/**
- * Read size of the checks. Small reads keep few records in flight, so they die young: with
- * 1 MiB reads a 100 MB file peaked at 2.5x the memory, and was no faster.
- */
-const CHECK_READ_BYTES = 64 * 1024;
-/**
- * Reads a file once with the scanner that plans the parts (the one decoder every reader uses),
- * checking its encoding on the way, and hands each record to `visit`: every line this reports
- * is a line the import and failure tracing use. The file is streamed.
- */
-async function parseChecked(path, format, visit, options = {}) {
-    const utf8 = new Utf8Checker();
-    let records = 0;
-    const reader = new RecordReader(format, (bytes, from, start, end, line) => visit(records++, bytes, from, start, end, line), options.displayPath ?? path);
-    const stream = (0,external_node_fs_.createReadStream)(path, { highWaterMark: options.readBytes ?? CHECK_READ_BYTES });
-    for await (const chunk of stream) {
-        const bytes = chunk;
-        utf8.push(bytes);
-        reader.push(bytes);
-    }
-    let unclosedQuote = null;
-    try {
-        reader.finish();
-    }
-    catch (error) {
-        if (!(error instanceof FileFormatError))
-            throw error;
-        unclosedQuote = { line: error.line };
-    }
-    return { sizeBytes: reader.bytes, records, utf8: utf8.finish(), unclosedQuote };
-}
-
-;// CONCATENATED MODULE: ./src/validate/check.ts
-
-
-
-
-
-
-
-
-
-/** The run-wide state the files share: emails for duplicates, and the rows warned about. */
-class CheckRun {
-    findings;
-    emails;
-    /** Data records with at least one warning, over every file. */
-    warnedRows = 0;
-    checked = [];
-    /** `scratchDir`: where the duplicate check may keep its scratch files while it runs. */
-    constructor(findings, expectedRows, scratchDir) {
-        this.findings = findings;
-        this.emails = new EmailFingerprints(expectedRows, scratchDir);
-    }
-}
-/**
- * Checks one file, reading it once: the encoding, the quoting, the header, then every record.
- * Reports into `run.findings` (duplicates come later, from `findDuplicates`); returns the counts.
- */
-async function checkFile(file, run, options = {}) {
-    const { displayPath, format } = file;
-    run.findings.addFile(displayPath);
-    const result = { path: file.path, displayPath, rows: 0, errors: 0 };
-    const error = (kind, line, message) => {
-        result.errors++;
-        // The earliest line, whichever check found it (the encoding and quotes are known at the end).
-        const earlier = result.firstError?.line ?? Infinity;
-        if (result.firstError === undefined || (line !== null && line < earlier)) {
-            result.firstError = { kind, severity: 'error', file: displayPath, line, message };
-        }
-        run.findings.add(kind, displayPath, line, message);
-    };
-    let size;
-    try {
-        size = (await (0,promises_.stat)(file.path)).size;
-    }
-    catch (cause) {
-        error('unreadable', null, `cannot be read: ${messageOf(cause)}`);
-        return result;
-    }
-    // The framing of the longest part name this file could get, as the planner reserves it.
-    const longest = Math.max(size, 1);
-    const overhead = multipartOverheadBytes(partFileName((0,external_node_path_.basename)(file.path), longest, longest), format);
-    const delimiter = delimiterOf(format);
-    let header = [];
-    let maxRecordBytes = 0;
-    let emailAt = -1;
-    let rowsChecked = true;
-    const counter = new FieldCounter(format);
-    const visit = (index, bytes, from, start, end, line) => {
-        if (index === 0) {
-            header = renameColumns(parseFields(bytes.subarray(from, from + end - start), format), file.renames ?? new Map()).columns;
-            maxRecordBytes = MARKETO_MAX_BODY_BYTES - (end - start) - overhead;
-            if (header.some((name) => name.includes('\r'))) {
-                // A file saved with classic Mac OS line breaks reads as one long header.
-                error('line-breaks', line, 'the header holds a carriage return: the lines end with a carriage return alone ' +
-                    '(classic Mac OS); save the file with LF or CRLF line breaks');
-                rowsChecked = false;
-                return;
-            }
-            const contradiction = header.length === 1
-                ? delimiterContradiction(header[0], format, delimiter)
-                : undefined;
-            if (contradiction !== undefined) {
-                error('delimiter', line, contradiction);
-                rowsChecked = false;
-                return;
-            }
-            const email = emailColumn(header);
-            if ('problem' in email)
-                error('no-email-column', line, email.problem);
-            else
-                emailAt = email.index;
-            const restNames = !file.columnsCheckedByInstance;
-            for (const warning of headerNameWarnings(header, { restNames })) {
-                run.findings.add('header-name', displayPath, line, warning.message);
-            }
-            return;
-        }
-        result.rows++;
-        if (rowsChecked)
-            checkRow(bytes, from, end - start, line);
-    };
-    const checkRow = (bytes, from, recordBytes, line) => {
-        counter.read(bytes, from, from + recordBytes, emailAt);
-        const fields = counter.count;
-        const selected = file.selected?.(line) ?? true;
-        let warned = false;
-        if (selected && recordBytes > maxRecordBytes) {
-            warned = true;
-            run.findings.add('record-too-large', displayPath, line, `this record is ${formatBytes(recordBytes)}: with the header it is larger ` +
-                `than Marketo's import limit of ${MARKETO_MAX_BODY_BYTES / 1_048_576} MiB, so Marketo cannot import it`);
-        }
-        if (fields !== header.length) {
-            if (selected) {
-                error('field-count', line, `this record has ${fields} fields, the header has ${header.length}` +
-                    (fields > header.length
-                        ? '; a value holding the delimiter must be in double quotes'
-                        : ''));
-            }
-        }
-        else if (emailAt >= 0) {
-            const email = counter.value.trim();
-            if (email === '') {
-                if (selected)
-                    error('empty-email', line, 'empty email: Marketo fails a row without one');
-            }
-            else {
-                if (selected && isInvalidEmail(email)) {
-                    warned = true;
-                    run.findings.add('invalid-email', displayPath, line, 'Marketo will import this row with the warning "Invalid email address"');
-                }
-                run.emails.add(emailKey(email));
-            }
-        }
-        if (warned)
-            run.warnedRows++;
-    };
-    let lastLine = Infinity;
-    try {
-        const parsed = await parseChecked(file.path, format, visit, { ...options, displayPath });
-        if (parsed.utf8) {
-            error('invalid-utf8', parsed.utf8.line, parsed.utf8.utf16
-                ? 'the file is UTF-16 ("Unicode text"); Marketo reads UTF-8: save it as UTF-8 (Excel: "CSV UTF-8")'
-                : `not valid UTF-8 from this line on (byte ${parsed.utf8.offset}); Marketo reads UTF-8: ` +
-                    'save the file as UTF-8 (Excel: "CSV UTF-8")');
-        }
-        if (parsed.unclosedQuote) {
-            lastLine = parsed.unclosedQuote.line - 1;
-            error('unclosed-quote', parsed.unclosedQuote.line, 'a quoted field opens on this line and is never closed (unbalanced "); a " inside a ' +
-                'quoted field must be doubled ("")');
-        }
-    }
-    catch (cause) {
-        error('unreadable', null, `cannot be read: ${messageOf(cause)}`);
-        return result;
-    }
-    if (rowsChecked && emailAt >= 0) {
-        run.checked.push({ file, emailAt, columns: header.length, lastLine, maxRecordBytes });
-    }
-    return result;
-}
-/**
- * The second pass, once every file is checked and only when some email's fingerprint came twice:
- * reads the files again to name both lines of each repeated email, comparing the emails. A
- * duplicate is reported on its later line, naming the first; with changed-since, on the new or
- * changed one of the two (an old duplicate is not the change's doing).
- */
-async function findDuplicates(run) {
-    if (run.emails.candidates().size === 0)
-        return;
-    const first = new Map();
-    for (const { file, emailAt, columns, lastLine, maxRecordBytes } of run.checked) {
-        const { displayPath } = file;
-        try {
-            for await (const record of readRecords(file.path, file.format, {
-                displayPath,
-                readBytes: CHECK_READ_BYTES
-            })) {
-                if (record.index === 0)
-                    continue;
-                if (record.line > lastLine)
-                    break;
-                if (record.fields.length !== columns)
-                    continue;
-                const email = record.fields[emailAt].trim();
-                const key = emailKey(email);
-                if (email === '' || !run.emails.isCandidate(key))
-                    continue;
-                const { line } = record;
-                const selected = file.selected?.(line) ?? true;
-                // Whether the first pass warned about this row already (it is counted once).
-                const warned = selected && (isInvalidEmail(email) || record.end - record.start > maxRecordBytes);
-                const earlier = first.get(key);
-                if (earlier === undefined) {
-                    first.set(key, { file: displayPath, line, selected, warned });
-                    continue;
-                }
-                const related = { file: earlier.file, line: earlier.line };
-                if (selected) {
-                    const where = earlier.file === displayPath
-                        ? `line ${earlier.line}`
-                        : `${earlier.file} line ${earlier.line}`;
-                    run.findings.add('duplicate-email', displayPath, line, `same email as ${where}; Marketo keeps one member per email, the later row's values win`, related);
-                    if (!warned)
-                        run.warnedRows++;
-                }
-                else if (earlier.selected) {
-                    // The new or changed record is the earlier one: warn there, naming this unchanged one.
-                    const where = earlier.file === displayPath ? `line ${line}` : `${displayPath} line ${line}`;
-                    run.findings.add('duplicate-email', earlier.file, earlier.line, `same email as ${where} (unchanged); Marketo keeps one member per email, the later row's values win`, { file: displayPath, line });
-                    if (!earlier.warned) {
-                        earlier.warned = true;
-                        run.warnedRows++;
-                    }
-                }
-            }
-        }
-        catch (cause) {
-            // The first pass found this file's problems already; its duplicates stop where it stops.
-            if (!(cause instanceof FileFormatError))
-                throw cause;
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/validate/findings.ts
-
-/** Findings kept per kind with their lines; past it they are only counted. */
-const KEPT_PER_KIND = 200;
-/** Locations a summary shows per kind. */
-const EXAMPLES_PER_KIND = 5;
-/** Collects findings: every one counted, the first of each kind kept. */
-class Findings {
-    counts = new Map();
-    kept = [];
-    /** Order of the files, so findings sort by file, then line. */
-    fileOrder = new Map();
-    /** Puts a file in the order findings are listed (else it goes where its first finding is). */
-    addFile(file) {
-        if (!this.fileOrder.has(file))
-            this.fileOrder.set(file, this.fileOrder.size);
-    }
-    add(kind, file, line, message, related) {
-        this.addFile(file);
-        const count = (this.counts.get(kind) ?? 0) + 1;
-        this.counts.set(kind, count);
-        if (count > KEPT_PER_KIND)
-            return;
-        const finding = { kind, severity: KINDS[kind].severity, file, line, message };
-        if (related)
-            finding.related = related;
-        this.kept.push(finding);
-    }
-    count(kind) {
-        return this.counts.get(kind) ?? 0;
-    }
-    /** The kept findings by file (in the order first seen), then line (file-wide ones first). */
-    list() {
-        const order = (f) => this.fileOrder.get(f.file) ?? 0;
-        return [...this.kept].sort((a, b) => order(a) - order(b) || (a.line ?? 0) - (b.line ?? 0));
-    }
-    /** Counts by kind, in the order of `KINDS`, with the first locations of each. */
-    byKind() {
-        const list = this.list();
-        return Object.keys(KINDS)
-            .filter((kind) => this.count(kind) > 0)
-            .map((kind) => ({
-            kind,
-            severity: KINDS[kind].severity,
-            label: KINDS[kind].label,
-            count: this.count(kind),
-            examples: list
-                .filter((f) => f.kind === kind)
-                .slice(0, EXAMPLES_PER_KIND)
-                .map((f) => (f.line === null ? f.file : `${f.file}:${f.line}`))
-        }));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/validate/preflight.ts
-
-
-
-
-
-
-
-/**
- * The local checks before anything is sent (or instead of sending, in a dry run): reads every
- * matched file once with the record scanner, refuses the files with errors (their rows count as not
- * submitted, with the first error as the reason), and notes the files that will be split.
- */
-async function preflight(options) {
-    const findings = new Findings();
-    const run = new CheckRun(findings, options.expectedRows ?? options.plans.reduce((total, plan) => total + plan.rows, 0), options.scratchDir ?? (0,external_node_os_.tmpdir)());
-    try {
-        return await checkAll(options, run);
-    }
-    finally {
-        run.emails.close();
-    }
-}
-async function checkAll(options, run) {
-    const { findings } = run;
-    const selectedLines = options.selection?.selectedLines;
-    const checkOf = async (path, displayPath, format) => {
-        const lines = selectedLines?.get(path);
-        return checkFile({
-            path,
-            displayPath,
-            format,
-            ...(lines ? { selected: (line) => lines.has(line) } : {}),
-            ...(options.renames ? { renames: options.renames } : {}),
-            columnsCheckedByInstance: options.columnsCheckedByInstance === true
-        }, run, options.parse);
-    };
-    // One pass in path order (planned or not), so "the first" of a duplicate is the first in order.
-    const files = [
-        ...options.plans.map((plan) => ({ displayPath: plan.displayPath, plan })),
-        ...options.problems.map((problem) => ({ displayPath: problem.displayPath, problem }))
-    ].sort((a, b) => (a.displayPath < b.displayPath ? -1 : a.displayPath > b.displayPath ? 1 : 0));
-    const plans = [];
-    const problems = [];
-    const rejected = [];
-    const refuse = (check, rows) => {
-        rejected.push(check.displayPath);
-        const first = check.firstError;
-        problems.push({
-            displayPath: check.displayPath,
-            rows,
-            message: `${plural(check.errors, 'error')} in the file, the first${first.line === null ? '' : ` on line ${first.line}`}: ` +
-                `${first.message}; ${options.dryRun ? 'it would not be submitted' : 'it was not submitted'}`,
-            ...(first.line !== null ? { line: first.line } : {})
-        });
-    };
-    // Lines the discovery already annotated: not annotated twice.
-    const annotated = new Set();
-    for (const entry of files) {
-        if ('plan' in entry) {
-            const { plan } = entry;
-            const check = await checkOf(plan.path, plan.displayPath, plan.format);
-            if (check.errors > 0)
-                refuse(check, plan.rows);
-            else
-                plans.push(plan);
-        }
-        else if (entry.problem.line === undefined) {
-            // Not text, or not readable: nothing to check line by line.
-            problems.push(entry.problem);
-        }
-        else {
-            const { problem } = entry;
-            const path = (0,external_node_path_.resolve)(options.workspace, problem.displayPath);
-            const { format } = detectFormat(path, options.format, await readHead(path));
-            const check = await checkOf(path, problem.displayPath, format);
-            annotated.add(`${problem.displayPath}\u0000${problem.line ?? ''}`);
-            if (check.errors > 0)
-                refuse(check, Math.max(problem.rows, check.rows));
-            else
-                problems.push({ ...problem, rows: Math.max(problem.rows, check.rows) });
-        }
-    }
-    await findDuplicates(run);
-    for (const plan of plans) {
-        if (plan.parts.length > 1) {
-            findings.add('split', plan.displayPath, null, `will be sent in ${plan.parts.length} parts of at most ${formatBytes(options.chunkSizeBytes)} ` +
-                '(chunk-size), each with the header, split between records');
-        }
-    }
-    const list = findings.list();
-    const kinds = findings.byKind();
-    const total = (severity) => kinds.filter((k) => k.severity === severity).reduce((sum, k) => sum + k.count, 0);
-    const annotations = list
-        .filter((f) => options.dryRun || f.severity === 'error')
-        .filter((f) => !annotated.has(`${f.file}\u0000${f.line ?? ''}`))
-        .map(findingAnnotation);
-    return {
-        plans,
-        problems,
-        summary: {
-            kinds,
-            errors: total('error'),
-            warnings: total('warning'),
-            notices: total('notice'),
-            warnedRows: run.warnedRows,
-            rejectedFiles: rejected,
-            findings: list,
-            ...(options.selection ? { changedSince: options.selection.ref } : {})
-        },
-        annotations,
-        findings: list
-    };
-}
-/** One log line per finding: where, how bad, what. Never a value. */
-function describeFinding(finding) {
-    const where = finding.line === null ? finding.file : `${finding.file} line ${finding.line}`;
-    return `${where}: ${finding.severity}: ${finding.message}`;
-}
-
-;// CONCATENATED MODULE: ./src/stages/check.ts
-
-
-
-
-
-
-/** Findings printed in the log; the summary and report.json count the rest. */
-const LOGGED_FINDINGS = 100;
-/**
- * Between finding the files and sending them: with changed-since, keeps only the records new or
- * changed since the ref; then checks every file locally (the whole of a dry run, the preflight of
- * an import) and holds back the files with errors. Throws ChangeError when the ref is unknown.
- * Resuming with batch-ids sends nothing, so there is nothing to check.
- */
-async function checkFiles(inputs, mode, found, log) {
-    if (mode.kind === 'resume') {
-        return { plans: found.plans, problems: found.problems, annotations: [] };
-    }
-    const ref = inputs.changedSince;
-    // The instance checks run before the first submit of an import, and in a dry run given
-    // credentials: then they, not a guess from the header's spelling, judge the column names.
-    const instanceChecked = inputs.checkInstance && (!inputs.dryRun || hasCredentials(inputs));
-    const renames = locallyKnownRenames(inputs.columns, inputs.mapDisplayNames && instanceChecked);
-    const selection = ref
-        ? await log.group(`Selecting the records new or changed since ${ref}`, async () => {
-            const selected = await selectChanged(found.plans, {
-                ref,
-                cwd: inputs.workspace,
-                chunkSizeBytes: inputs.chunkSizeBytes,
-                warn: log.warning,
-                collectRemoved: inputs.removedRecords === 'remove',
-                renames
-            });
-            for (const file of selected.summary.files) {
-                log.info(`${file.displayPath}: ${file.newFile ? 'new file, ' : ''}${file.added} new, ${file.changed} changed, ` +
-                    `${file.unchanged} unchanged (not sent), ${file.removed} removed`);
-            }
-            return selected;
-        })
-        : undefined;
-    const plans = selection?.plans ?? found.plans;
-    const checked = await log.group(`Checking ${plural(plans.length + found.problems.length, 'file')}`, async () => {
-        const result = await preflight({
-            plans,
-            problems: found.problems,
-            workspace: inputs.workspace,
-            format: inputs.format,
-            chunkSizeBytes: inputs.chunkSizeBytes,
-            dryRun: inputs.dryRun,
-            expectedRows: found.plans.reduce((total, plan) => total + plan.rows, 0),
-            scratchDir: inputs.scratchDir,
-            renames,
-            columnsCheckedByInstance: instanceChecked,
-            ...(selection && ref ? { selection: { ref, selectedLines: selection.selectedLines } } : {})
-        });
-        const { errors, warnings, notices } = result.summary;
-        log.info(`${plural(errors, 'error')}, ${plural(warnings, 'warning')}, ${plural(notices, 'notice')}` +
-            (result.summary.rejectedFiles.length > 0
-                ? `; not ${inputs.dryRun ? 'to be ' : ''}submitted: ${result.summary.rejectedFiles.join(', ')}`
-                : ''));
-        for (const finding of result.findings.slice(0, LOGGED_FINDINGS))
-            log.info(describeFinding(finding));
-        const more = errors + warnings + notices - Math.min(result.findings.length, LOGGED_FINDINGS);
-        if (more > 0)
-            log.info(`…and ${plural(more, 'more finding')}: see the job summary and report.json`);
-        return result;
-    });
-    return {
-        plans: checked.plans,
-        problems: checked.problems,
-        validation: checked.summary,
-        ...(selection ? { changes: selection.summary } : {}),
-        ...(selection && inputs.removedRecords === 'remove' ? { removed: selection.removed } : {}),
-        annotations: [
-            ...checked.annotations,
-            ...removedAnnotations(selection?.summary, inputs.removedRecords === 'remove')
-        ]
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/validate/summary.ts
@@ -74553,15 +71197,9 @@ function instanceSection(facts, md = untrusted/* JOB_SUMMARY */.Bp) {
     if (facts === undefined)
         return [];
     const lines = ['#### Instance', ''];
-    const { program, status, quota } = facts;
-    if (program) {
-        lines.push(`- Program: ${md.text(program.name)} (${program.id}), channel ${md.text(program.channel)}, ` +
-            `workspace ${md.text(program.workspace)}`);
-    }
-    if (status) {
-        lines.push(`- Status: ${md.text(status.name)}, step ${status.step}` +
-            (status.success ? ', a success step of the channel' : ', not a success step'));
-    }
+    const { quota } = facts;
+    for (const known of facts.imports ?? [facts])
+        lines.push(...programLines(known, md));
     if (facts.columnsChecked !== undefined) {
         lines.push(`- Columns: ${plural(facts.columnsChecked, 'column')} checked against the field descriptions`);
     }
@@ -74572,6 +71210,18 @@ function instanceSection(facts, md = untrusted/* JOB_SUMMARY */.Bp) {
     for (const skipped of facts.skipped)
         lines.push(`- Not checked: ${md.text(skipped)}`);
     lines.push(`- The checks made ${plural(facts.calls, 'API call')}`, '');
+    return lines;
+}
+function programLines({ program, status }, md) {
+    const lines = [];
+    if (program) {
+        lines.push(`- Program: ${md.text(program.name)} (${program.id}), channel ${md.text(program.channel)}, ` +
+            `workspace ${md.text(program.workspace)}`);
+    }
+    if (status) {
+        lines.push(`- Status: ${md.text(status.name)}, step ${status.step}` +
+            (status.success ? ', a success step of the channel' : ', not a success step'));
+    }
     return lines;
 }
 
@@ -74605,9 +71255,11 @@ function renderSummary(report, md = untrusted/* JOB_SUMMARY */.Bp) {
     }
     if (report.stop)
         lines.push(`**Stopped early:** ${md.text(report.stop.message)}.`, '');
-    lines.push(...problems(report, md), ...instanceSection(report.instance, md), ...renamedSection(report, md), ...changesSection(report.changes, md, report.removals?.mode === 'removed-records'), ...removalsSection(report.removals, md), ...validationSection(report.validation, report.mode, report.files.length + report.fileProblems.length, md), ...reasonsTable('Why rows failed', report.rowIssues.failures, md), ...reasonsTable('Why rows were imported with a warning', report.rowIssues.warnings, md), ...files(report, md), ...partsTable(report, md), ...batchIds(report));
-    lines.push(`<sub>Program ${md.text(report.programId)}, status "${md.text(report.programMemberStatus)}" · ` +
-        `${plural(report.apiCalls, 'API call')} · ${formatDuration(report.elapsedMs)}</sub>`, '');
+    lines.push(...problems(report, md), ...importsTable(report, md), ...instanceSection(report.instance, md), ...renamedSection(report, md), ...changesSection(report.changes, md, report.removals?.mode === 'removed-records'), ...removalsSection(report.removals, md), ...validationSection(report.validation, report.mode, report.files.length + report.fileProblems.length, md), ...reasonsTable('Why rows failed', report.rowIssues.failures, md), ...reasonsTable('Why rows were imported with a warning', report.rowIssues.warnings, md), ...files(report, md), ...partsTable(report, md), ...batchIds(report));
+    const what = report.imports
+        ? plural(report.imports.length, 'program and status', 'programs and statuses')
+        : `Program ${md.text(report.programId)}, status "${md.text(report.programMemberStatus)}"`;
+    lines.push(`<sub>${what} · ${plural(report.apiCalls, 'API call')} · ${formatDuration(report.elapsedMs)}</sub>`, '');
     return fitToLimit(lines.join('\n'));
 }
 function headline(report, md) {
@@ -74615,7 +71267,9 @@ function headline(report, md) {
     const title = report.mode === 'dry-run' ? 'Marketo import (dry run)' : 'Marketo import';
     const mark = report.verdict.length === 0 ? '✅' : '❌';
     const since = report.changes ? ` new or changed since ${md.code(report.changes.ref)}` : '';
-    const into = `into program ${md.text(report.programId)} as "${md.text(report.programMemberStatus)}"`;
+    const into = report.imports
+        ? `into ${plural(report.imports.length, 'program and status', 'programs and statuses')}`
+        : `into program ${md.text(report.programId)} as "${md.text(report.programMemberStatus)}"`;
     const lines = [];
     if (report.mode === 'dry-run') {
         // What would be sent: the files with errors are not.
@@ -74650,6 +71304,21 @@ function totalsTable(report) {
         '| | rows |',
         '| --- | ---: |',
         ...rows.map(([label, value]) => `| ${label} | ${formatCount(value)} |`)
+    ];
+}
+/** With imports: a row per program and status with its totals, and the run's total. */
+function importsTable(report, md) {
+    if (!report.imports)
+        return [];
+    const row = (label, t) => `| ${label} | ${[t.rowsTotal, t.rowsSubmitted, t.rowsImported, t.rowsWarned, t.rowsFailed, t.rowsNotSubmitted].map(formatCount).join(' | ')} |`;
+    return [
+        '#### Imports',
+        '',
+        '| program | status | entries | rows | submitted | imported | with a warning | failed | not submitted |',
+        '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+        ...report.imports.map((section) => row(`${md.text(section.programId)} | ${md.text(section.programMemberStatus)} | ${section.entries.join(', ')}`, section.totals)),
+        row('**Run total** | |', report.accounting.totals),
+        ''
     ];
 }
 function problems(report, md) {
@@ -74809,9 +71478,10 @@ async function commentOnPullRequest(report, inputs, env, log) {
     const marker = commentMarker({
         workflow: env['GITHUB_WORKFLOW'] ?? '',
         job: env['GITHUB_JOB'] ?? '',
-        programId: inputs.programId,
-        programMemberStatus: inputs.programMemberStatus,
-        files: inputs.files
+        // One import: the step's program, status and files; several: each import's.
+        programId: inputs.imports.map((spec) => spec.programId).join(','),
+        programMemberStatus: inputs.imports.map((spec) => spec.programMemberStatus).join(','),
+        files: inputs.imports.flatMap((spec) => spec.files)
     });
     const runUrl = env['GITHUB_SERVER_URL'] && env['GITHUB_REPOSITORY'] && env['GITHUB_RUN_ID']
         ? `${env['GITHUB_SERVER_URL']}/${env['GITHUB_REPOSITORY']}/actions/runs/${env['GITHUB_RUN_ID']}`
@@ -74869,6 +71539,2408 @@ function describeError(error) {
             'read-only, so the report stays in the job summary');
     }
     return status ? `${message} (HTTP ${status})` : message;
+}
+
+;// CONCATENATED MODULE: ./src/instance/checks.ts
+/**
+ * What the instance's descriptions say about a run, before any row is sent: pure functions of
+ * Marketo's answers and the run's inputs. Each problem is one line naming the input or column.
+ */
+
+/** Calls a part may cost: the submit, a few status polls, the failure and warning files. */
+const CALLS_PER_PART = 8;
+/** Past this share of the daily quota the run warns. */
+const QUOTA_WARN_SHARE = 0.8;
+/** Closest names listed for a column that is not a field. */
+const MAX_SUGGESTIONS = 3;
+const squash = (name) => name.toLowerCase().replace(/\s+/g, '');
+/**
+ * The program member status among its channel's statuses, or why it is not; `label` names what
+ * gave it (the input, or a status column's value).
+ */
+function checkStatus(wanted, channel, label = `program-member-status "${wanted}"`) {
+    const status = channel.statuses.find((candidate) => candidate.name === wanted);
+    if (status)
+        return { status };
+    const near = channel.statuses.find((candidate) => squash(candidate.name) === squash(wanted));
+    const listed = channel.statuses.map((candidate) => `\`${candidate.name}\``).join(', ');
+    return {
+        problem: `${label} is not a status of the channel "${channel.name}"` +
+            (near ? `: did you mean \`${near.name}\`?` : '') +
+            ` Its statuses are ${listed || 'none'}.`
+    };
+}
+/** Edit distance of two names, case aside. */
+function distance(a, b) {
+    const x = a.toLowerCase();
+    const y = b.toLowerCase();
+    let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= x.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= y.length; j++) {
+            const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+            current.push(Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost));
+        }
+        previous = current;
+    }
+    return previous[y.length];
+}
+/** The REST names nearest to `column`, by name or by display name. */
+function closestNames(column, fields) {
+    const scored = fields.map((field) => ({
+        name: field.name,
+        score: Math.min(distance(column, field.name), distance(squash(column), squash(field.displayName)))
+    }));
+    scored.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
+    return [...new Set(scored.map((entry) => entry.name))].slice(0, MAX_SUGGESTIONS);
+}
+/**
+ * One line per column of `header` that is neither a lead field's nor a program member field's
+ * REST name, or that the describe says cannot be written (the local checks require `email`).
+ */
+function checkColumns(displayPath, header, leadFields, memberFields) {
+    const fields = [...leadFields, ...memberFields];
+    const byName = new Map(fields.map((field) => [field.name, field]));
+    const problems = [];
+    for (const column of header) {
+        const field = byName.get(column);
+        if (field === undefined) {
+            const near = closestNames(column, fields).map((name) => `\`${name}\``);
+            problems.push(`${displayPath}: column "${column}" is not a Marketo lead or program member field` +
+                (near.length > 0 ? `; closest REST names: ${near.join(', ')}` : ''));
+        }
+        else if (!field.updateable) {
+            problems.push(`${displayPath}: column "${column}" is a field Marketo does not let the API write`);
+        }
+    }
+    return problems;
+}
+/**
+ * map-display-names: each column that is no field's REST name but is exactly one field's display
+ * name (as Marketo shows it: `Email Address`) becomes that field's REST name.
+ */
+function mapDisplayNames(header, fields) {
+    const names = new Set(fields.map((field) => field.name));
+    const mappings = [];
+    const columns = header.map((column) => {
+        if (names.has(column))
+            return column;
+        const matches = new Set(fields.filter((field) => field.displayName === column.trim()).map((field) => field.name));
+        if (matches.size !== 1)
+            return column;
+        const to = [...matches][0];
+        mappings.push({ from: column, to, why: 'display name' });
+        return to;
+    });
+    return { columns, mappings };
+}
+/** The run's estimated calls against what is left of daily-quota today. */
+function checkQuota(parts, usedToday, quota) {
+    const estimatedCalls = parts * CALLS_PER_PART;
+    const after = usedToday + estimatedCalls;
+    const numbers = `this run needs about ${formatCount(estimatedCalls)} API calls and Marketo has counted ` +
+        `${formatCount(usedToday)} of the daily-quota of ${formatCount(quota)} today`;
+    if (after > quota) {
+        return {
+            estimatedCalls,
+            usedToday,
+            quota,
+            stop: `daily-quota: ${numbers}; run again after the quota resets (midnight, Central Time) or split the files`
+        };
+    }
+    if (after > quota * QUOTA_WARN_SHARE) {
+        const share = Math.round((after / quota) * 100);
+        return {
+            estimatedCalls,
+            usedToday,
+            quota,
+            warning: `daily-quota: ${numbers}: ${share} % used after this run`
+        };
+    }
+    return { estimatedCalls, usedToday, quota };
+}
+
+;// CONCATENATED MODULE: ./src/changes/plan.ts
+
+
+
+/**
+ * The plan of a file when only some of its records are sent: parts of whole records, each within
+ * `chunkSizeBytes` once the header and the multipart framing are added (the same packing as
+ * `planFile`), listing the byte ranges to stream from the original file. Records next to each
+ * other share one range. `byteStart`/`byteEnd` span the part's first and last range, so failure
+ * tracing still finds each part's records in [byteStart, byteEnd).
+ */
+function planSelection(plan, records, chunkSizeBytes) {
+    const headerBytes = plan.header.end - plan.header.start;
+    const name = (0,external_node_path_.basename)(plan.path);
+    const longest = Math.max(plan.sizeBytes, 1);
+    const overhead = multipartOverheadBytes(partFileName(name, longest, longest), plan.format);
+    const groups = [];
+    let current;
+    for (const record of records) {
+        const size = record.sentBytes ?? record.end - record.start;
+        if (current === undefined || headerBytes + current.bytes + size + overhead > chunkSizeBytes) {
+            // planFile accepted the whole file with this chunk size, so one record always fits.
+            current = { records: [], bytes: 0 };
+            groups.push(current);
+        }
+        current.records.push(record);
+        current.bytes += size;
+    }
+    const parts = groups.map((group, i) => {
+        const ranges = rangesOf(group.records);
+        const first = group.records[0];
+        return {
+            path: plan.path,
+            displayPath: plan.displayPath,
+            format: plan.format,
+            index: i + 1,
+            count: groups.length,
+            byteStart: ranges[0].start,
+            byteEnd: ranges[ranges.length - 1].end,
+            bytes: headerBytes + group.bytes,
+            rows: group.records.length,
+            firstLine: first.line,
+            ranges
+        };
+    });
+    return { ...plan, rows: records.length, parts };
+}
+/** Contiguous records merged into one range. */
+function rangesOf(records) {
+    const ranges = [];
+    for (const { start, end } of records) {
+        const last = ranges[ranges.length - 1];
+        if (last !== undefined && last.end === start)
+            last.end = end;
+        else
+            ranges.push({ start, end });
+    }
+    return ranges;
+}
+
+;// CONCATENATED MODULE: ./src/statuses/group.ts
+/**
+ * status-column: a file's rows grouped by their status into parts (one job per status and part,
+ * each within chunk-size), the status column left out of what is sent. The core is pure: the
+ * records go in one by one, the plan comes out; `groupFileByStatus` feeds it from the file.
+ */
+
+
+
+
+
+
+
+/** Lines kept per status (and of the rows without one) to name in messages. */
+const LINES_KEPT = 20;
+/**
+ * The index of the status column in a header: by the name the file gives it, or the name the
+ * `columns` renames give it; -1 when neither has it.
+ */
+function statusColumnAt(header, renames, column) {
+    const own = header.findIndex((name) => name.trim() === column);
+    if (own >= 0)
+        return own;
+    return renameColumns(header, renames).columns.findIndex((name) => name.trim() === column);
+}
+/** A header's columns as sent: without the status column, when the plan has one. */
+function sentColumns(plan, columns) {
+    return plan.statusColumn ? sentValues(columns, plan.statusColumn.at) : columns;
+}
+/** The one-line refusal of a file that has no status column, with the closest header. */
+function noStatusColumn(displayPath, header, column) {
+    const near = closestNames(column, header.map((name) => ({ name, displayName: name, dataType: 'string', updateable: true })))[0];
+    return invalid('status-column', column, `names no column of ${displayPath}` +
+        (near === undefined ? '' : `; its closest header is "${near}"`) +
+        "; give the header of the column holding each row's member status");
+}
+/** Why the rows without a status are not submitted, naming their first lines. */
+function emptyStatusReason(column, rows) {
+    return (`not submitted: ${plural(rows.rows, 'row')} with an empty status in column "${column}" ` +
+        `(${linesText(rows)}); give each row a status of the program's channel`);
+}
+/** `line 4` or `lines 4, 9 and 12`, with how many more past the lines kept. */
+function linesText(rows) {
+    const shown = rows.lines.join(', ');
+    const more = rows.rows - rows.lines.length;
+    return rows.lines.length === 1 && more === 0
+        ? `line ${shown}`
+        : `lines ${shown}${more > 0 ? ` and ${more} more` : ''}`;
+}
+/** The records of one file, status by status, in file order; then the parts they make. */
+class StatusGroups {
+    byStatus = new Map();
+    empty = {
+        rows: { status: '', rows: 0, lines: [] },
+        records: []
+    };
+    /** A record of `status` (trimmed; empty for none) sent as `sentBytes`. */
+    add(status, record) {
+        let group = status === '' ? this.empty : this.byStatus.get(status);
+        if (group === undefined) {
+            group = { rows: { status, rows: 0, lines: [] }, records: [] };
+            this.byStatus.set(status, group);
+        }
+        group.records.push(record);
+        group.rows.rows++;
+        if (group.rows.lines.length < LINES_KEPT)
+            group.rows.lines.push(record.line);
+    }
+    /** Rows without a status, and their first lines. */
+    get emptyRows() {
+        return this.empty.rows;
+    }
+    /**
+     * `plan` with the parts of each status in the order the file first gives it, each packed
+     * within chunk-size as sent (the status field left out) and importing into its status; the
+     * rows without a status last, in one part that is held back.
+     */
+    planOf(plan, options) {
+        const headerBytes = plan.header.end - plan.header.start;
+        const leftOut = (part) => ({
+            field: options.column.at,
+            recordBytes: part.bytes - headerBytes
+        });
+        const parts = [];
+        for (const [status, group] of this.byStatus) {
+            const target = { programId: options.programId, programMemberStatus: status };
+            for (const part of planSelection(plan, group.records, options.chunkSizeBytes).parts) {
+                parts.push({ ...part, leftOut: leftOut(part), target });
+            }
+        }
+        if (this.empty.records.length > 0) {
+            // Never submitted: one part of them, whatever its size.
+            const held = planSelection(plan, this.empty.records, Number.POSITIVE_INFINITY).parts[0];
+            if (held) {
+                parts.push({
+                    ...held,
+                    leftOut: leftOut(held),
+                    held: emptyStatusReason(options.column.name, this.empty.rows)
+                });
+            }
+        }
+        const rows = parts.reduce((total, part) => total + part.rows, 0);
+        return {
+            plan: {
+                ...plan,
+                rows,
+                statusColumn: options.column,
+                parts: parts.map((part, at) => ({ ...part, index: at + 1, count: parts.length }))
+            },
+            statuses: [...this.byStatus.values()].map((group) => group.rows),
+            findings: []
+        };
+    }
+}
+/**
+ * Reads a planned file once and groups its (selected) records by status. Throws an InputError
+ * when the file has no status column.
+ */
+async function groupFileByStatus(plan, options) {
+    const groups = new StatusGroups();
+    const findings = [];
+    let header;
+    let at = -1;
+    const reader = new RecordReader(plan.format, (bytes, from, start, end, line) => {
+        const record = bytes.subarray(from, from + end - start);
+        if (header === undefined) {
+            header = parseFields(record, plan.format);
+            at = statusColumnAt(header, options.renames, options.column);
+            if (at < 0)
+                throw noStatusColumn(plan.displayPath, header, options.column);
+            return;
+        }
+        if (options.selected && !options.selected(line))
+            return;
+        const split = splitRecord(record, plan.format, at);
+        groups.add(split.status, { line, start, end, sentBytes: Buffer.byteLength(split.sent) });
+        // A record of the wrong shape is the checks' to report (and refuses its file).
+        if (split.status === '' && split.fields === header.length) {
+            findings.push({
+                kind: 'empty-status',
+                file: plan.displayPath,
+                line,
+                message: `empty status in column "${options.column}": the row is not submitted`
+            });
+        }
+    }, plan.displayPath);
+    const stream = (0,external_node_fs_.createReadStream)(plan.path, {
+        highWaterMark: options.readBytes ?? SCAN_CHUNK_BYTES
+    });
+    for await (const chunk of stream)
+        reader.push(chunk);
+    reader.finish();
+    if (header === undefined)
+        return { plan, statuses: [], findings };
+    const grouped = groups.planOf(plan, {
+        column: { name: options.column, at },
+        programId: options.programId,
+        chunkSizeBytes: options.chunkSizeBytes
+    });
+    return { ...grouped, findings };
+}
+/** Different values past which a status column is surely the wrong column (a channel has few). */
+const MAX_STATUSES = 100;
+/**
+ * How the local checks plan again each file that passed them, grouped by status: its (selected)
+ * records read once more, `onFile` told its statuses. Throws an InputError for a file without
+ * the column, or with more different values in it than any channel has statuses.
+ */
+function statusRegrouper(options) {
+    return async (plan) => {
+        const lines = options.selectedLines?.get(plan.path);
+        const file = await groupFileByStatus(plan, {
+            ...options,
+            ...(lines ? { selected: (line) => lines.has(line) } : {})
+        });
+        if (file.statuses.length > MAX_STATUSES) {
+            throw invalid('status-column', options.column, `holds ${file.statuses.length} different values in ${plan.displayPath}, more than a ` +
+                `channel has statuses (at most ${MAX_STATUSES} here): give the column of each row's member status`);
+        }
+        options.onFile?.(plan.displayPath, file.statuses);
+        return file;
+    };
+}
+/** A status as logs and messages show it: quoted, and never a value that looks like an email. */
+function shownStatus(status) {
+    return status.includes('@') ? '(a value like an email address)' : quoteValue(status);
+}
+/** Statuses named in one log line per file; the count says the rest. */
+const STATUSES_SHOWN = 10;
+/** `data.csv: 3 statuses: "Registered" 2 rows, "Attended" 1 row, "No Show" 1 row`. */
+function describeStatuses(displayPath, statuses) {
+    const shown = statuses
+        .slice(0, STATUSES_SHOWN)
+        .map((status) => `${shownStatus(status.status)} ${plural(status.rows, 'row')}`);
+    const more = statuses.length - shown.length;
+    return (`${displayPath}: ${plural(statuses.length, 'status', 'statuses')}` +
+        (shown.length > 0 ? `: ${shown.join(', ')}${more > 0 ? `, and ${more} more` : ''}` : ''));
+}
+
+;// CONCATENATED MODULE: ./src/statuses/order.ts
+
+
+
+
+/** The statuses the parts of `plans` import into, each once, in the order first met. */
+function statusesOf(plans) {
+    const statuses = new Set();
+    for (const plan of plans) {
+        if (plan.statusColumn === undefined)
+            continue;
+        for (const part of plan.parts) {
+            if (part.target && part.held === undefined)
+                statuses.add(part.target.programMemberStatus);
+        }
+    }
+    return [...statuses];
+}
+/** Each status against the channel's statuses. */
+function judgeStatuses(statuses, channel, column) {
+    const judged = { steps: new Map(), unknown: new Map() };
+    for (const status of statuses) {
+        const check = checkStatus(status, channel, `status ${shownStatus(status)} of column "${column}"`);
+        if (check.status)
+            judged.steps.set(status, check.status.step);
+        else
+            judged.unknown.set(status, check.problem);
+    }
+    return judged;
+}
+/** Adds `more` to `into`: two imports into one program each judged the statuses they found. */
+function addStatuses(into, more) {
+    for (const [programId, statuses] of more ?? []) {
+        const known = into.get(programId);
+        if (known === undefined) {
+            into.set(programId, statuses);
+            continue;
+        }
+        for (const [status, step] of statuses.steps)
+            known.steps.set(status, step);
+        for (const [status, why] of statuses.unknown)
+            known.unknown.set(status, why);
+    }
+}
+/**
+ * The parts in the order they are submitted: without word from a program's channel, as planned
+ * (file order); with it, that program's parts take the places they had, in the order of the
+ * progression steps (stable: the same step keeps file order), and a part of an unknown status is
+ * held back, naming its first line. Other parts keep their places.
+ */
+function submitOrder(parts, judged) {
+    if (judged === undefined || judged.size === 0)
+        return parts;
+    // Parts of no known step (held, or an unknown status) go last among their program's.
+    const last = Number.MAX_SAFE_INTEGER;
+    const ordered = [...parts];
+    for (const [programId, statuses] of judged) {
+        const places = [];
+        parts.forEach((part, at) => {
+            if (part.target?.programId === programId && !isBatchPart(part))
+                places.push(at);
+        });
+        const mine = places.map((at, order) => {
+            const part = parts[at];
+            const status = part.target?.programMemberStatus ?? '';
+            const unknown = statuses.unknown.get(status);
+            const held = unknown === undefined || part.held !== undefined || isBatchPart(part)
+                ? part
+                : {
+                    ...part,
+                    held: `not submitted: ${unknown.replace(/\.$/, '')}; ${plural(part.rows, 'row')}, first on line ${part.firstLine}`
+                };
+            const step = held.held === undefined ? (statuses.steps.get(status) ?? last) : last;
+            return { part: held, step, order };
+        });
+        mine.sort((a, b) => a.step - b.step || a.order - b.order);
+        places.forEach((at, i) => {
+            ordered[at] = mine[i].part;
+        });
+    }
+    return ordered;
+}
+
+;// CONCATENATED MODULE: ./src/jobs/end-forecast.ts
+/**
+ * When an importing job will end, from what this run has seen: the rows per second of the jobs
+ * that ended, measured from when each began importing (the middle of the wait in which it was
+ * first seen `Importing`, or the end of the job ahead of it) to the middle of the wait in which
+ * it was seen to end.
+ */
+/** A poll aimed at a predicted end lands this long after it. */
+const FORECAST_MARGIN_MS = 1000;
+/** ...and this share of the wait until it. */
+const FORECAST_MARGIN_SHARE = 0.01;
+/**
+ * Rows per millisecond over the ended jobs, or undefined before one has ended with a measure.
+ * Each job's rate counts by how closely its end was seen: a job whose end fell in a 30 s wait
+ * says less than one seen ended 5 s after it was last seen importing.
+ */
+function importRate(ended) {
+    let weighted = 0;
+    let weights = 0;
+    for (const job of ended) {
+        const window = job.endSeenAt - job.lastImportingAt;
+        const took = job.lastImportingAt + window / 2 - job.importingSince;
+        if (took <= 0 || job.rows <= 0)
+            continue;
+        const weight = 1 / (window + FORECAST_MARGIN_MS);
+        weighted += (weight * job.rows) / took;
+        weights += weight;
+    }
+    return weights > 0 ? weighted / weights : undefined;
+}
+/** Predicted clock time a job of `rows` rows, first seen importing at `importingSince`, ends. */
+function predictEnd(rows, importingSince, rate) {
+    if (rate === undefined || rate <= 0 || rows <= 0)
+        return undefined;
+    return importingSince + rows / rate;
+}
+
+;// CONCATENATED MODULE: ./src/jobs/poll-plan.ts
+/**
+ * Which open jobs to poll, and when. Marketo runs an instance's import queue first in, first out,
+ * two jobs at a time, so among this run's open jobs only the two oldest can be importing; the
+ * others cannot end before one of those does. They are still checked now and then, in case
+ * Marketo does not keep to its order.
+ */
+
+/** Marketo processes at most this many import jobs of an instance at once. */
+const MARKETO_PROCESSING_SLOTS = 2;
+/** A job that is not among the oldest open ones is still checked this many max intervals apart. */
+const WATCH_INTERVAL_FACTOR = 4;
+const BACK_OFF_FACTOR = 1.5;
+/** The first poll of a job, scheduled when it is submitted. */
+function firstPoll(now, head, timing) {
+    const intervalMs = head ? timing.pollIntervalMs : watchIntervalMs(timing);
+    return { nextPollAt: now + intervalMs, intervalMs, head };
+}
+/** The poll after one that found the job still open. */
+function nextPoll(job, now, head, timing) {
+    if (!head)
+        return { nextPollAt: now + watchIntervalMs(timing), intervalMs: 0, head };
+    // A poll aimed at a predicted end missed: back off from poll-interval again, keeping the
+    // forecast so the job is not re-aimed.
+    if (job.forecastEnd !== undefined && job.intervalMs === 0) {
+        return { ...pollAfter(now, timing.pollIntervalMs), forecastEnd: job.forecastEnd };
+    }
+    const intervalMs = job.head
+        ? Math.min(Math.max(job.intervalMs, timing.pollIntervalMs) * BACK_OFF_FACTOR, timing.maxPollIntervalMs)
+        : timing.pollIntervalMs;
+    return {
+        nextPollAt: now + intervalMs,
+        intervalMs,
+        head,
+        ...(job.forecastEnd !== undefined ? { forecastEnd: job.forecastEnd } : {})
+    };
+}
+/**
+ * The poll of an importing job aimed just after its predicted end (by a second and a small share
+ * of the wait, as Marketo's pace is not even). An end already past (the job
+ * is overdue) keeps the back-off as it is, so no wait exceeds max-poll-interval.
+ */
+function aimAtForecast(job, now, forecastEnd, timing) {
+    const at = forecastEnd + FORECAST_MARGIN_MS + FORECAST_MARGIN_SHARE * Math.max(0, forecastEnd - now);
+    if (at <= now + timing.pollIntervalMs)
+        return { ...job, forecastEnd };
+    return { nextPollAt: at, intervalMs: 0, head: true, forecastEnd };
+}
+function pollAfter(now, intervalMs) {
+    return { nextPollAt: now + intervalMs, intervalMs, head: true };
+}
+/**
+ * A job that has just become one of the oldest open jobs (one ahead of it ended) may start at
+ * once: bring its poll forward to the normal first interval.
+ */
+function promoteToHead(job, now, timing) {
+    if (job.head)
+        return job;
+    const nextPollAt = Math.min(job.nextPollAt, now + timing.pollIntervalMs);
+    return { nextPollAt, intervalMs: timing.pollIntervalMs, head: true };
+}
+function watchIntervalMs(timing) {
+    return timing.maxPollIntervalMs * WATCH_INTERVAL_FACTOR;
+}
+
+;// CONCATENATED MODULE: ./src/jobs/wakeup.ts
+/**
+ * Lets the submitter and the poller wake each other: a job submitted, a job ended, the run
+ * stopped. Every waiter wakes on the next `notify()`.
+ */
+class Wakeup {
+    controller = new AbortController();
+    notify() {
+        this.controller.abort();
+        this.controller = new AbortController();
+    }
+    /** Resolves on the next notify(). */
+    wait() {
+        const { signal } = this.controller;
+        return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    }
+    /** Resolves at clock time `until`, on the next notify(), or when `cancel` aborts. */
+    async sleepUntil(until, clock, sleep, cancel) {
+        const signals = [this.controller.signal];
+        if (cancel)
+            signals.push(cancel);
+        try {
+            await sleep(Math.max(0, until - clock.now()), AbortSignal.any(signals));
+        }
+        catch (error) {
+            if (!signals.some((signal) => signal.aborted))
+                throw error;
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/jobs/scheduler.ts
+
+
+
+
+
+function traitsOf(error) {
+    return typeof error === 'object' && error !== null ? error : {};
+}
+/**
+ * Whether the run must stop after `error`: an account-level problem, or Marketo not answering
+ * through every retry (more calls would only fail the same way; open jobs can be resumed).
+ */
+function stopsTheRun(error) {
+    const traits = traitsOf(error);
+    return traits.stopsRun === true || traits.retriesExhausted === true;
+}
+/**
+ * Moves parts through Marketo: keeps up to `maxConcurrentJobs` jobs open, submits the next part as
+ * soon as one ends (and has arrived), polls open jobs with back-off, and stops at the deadline or
+ * on cancel. It returns once the source has ended and every job it can follow has: the parts that
+ * arrive after a stop are not submitted, with the reason.
+ */
+async function runImportJobs(parts, api, options) {
+    const { clock } = options;
+    const startedAt = clock.now();
+    const incoming = iteratorOf(parts);
+    /** The parts arrived so far, each with its result (not submitted until it is). */
+    const results = [];
+    const arrive = async () => {
+        const next = await incoming.next();
+        return next.done
+            ? undefined
+            : results.push(notSubmitted(next.value, next.value.held ?? 'not submitted')) - 1;
+    };
+    // Parts from this index on were never tried: a stop says why in their results.
+    let untried = 0;
+    const open = [];
+    // How long the jobs that ended took: what end forecasts are made from.
+    const endedTimings = [];
+    const endings = [];
+    const wakeup = new Wakeup();
+    let stop;
+    // Set when submitting more cannot succeed (quota, permissions, program): open jobs still end.
+    let submitBlocked;
+    let submitting = true;
+    // Aborts calls in flight (a submit waiting out a full queue, a slow poll) once the run stops.
+    const stopping = options.controller ?? new AbortController();
+    const stopWith = (reason) => {
+        if (!stop)
+            stop = reason;
+        if (!stopping.signal.aborted)
+            stopping.abort(new Error(reason.message));
+        wakeup.notify();
+    };
+    const onAbort = () => stopWith({ kind: 'cancelled', message: 'the run was cancelled' });
+    if (stopping.signal.aborted)
+        onAbort();
+    stopping.signal.addEventListener('abort', onAbort, { once: true });
+    const timedOut = () => stopWith({ kind: 'timeout', message: 'the timeout was reached' });
+    const checkDeadline = () => {
+        if (clock.now() >= options.deadline)
+            timedOut();
+    };
+    // The poller checks the deadline between calls; this ends a call that outlives it (a status
+    // call retrying through an outage, a submit waiting for a queue slot).
+    const finished = new AbortController();
+    const deadlineWatch = options
+        .sleep(Math.max(0, options.deadline - clock.now()), AbortSignal.any([finished.signal, stopping.signal]))
+        .then(() => {
+        if (!finished.signal.aborted)
+            timedOut();
+    }, () => undefined);
+    const submitter = async () => {
+        try {
+            await submitAll();
+            // Stopped: the parts still to come are accounted for as not submitted.
+            for (let more = true; more;)
+                more = (await arrive()) !== undefined;
+        }
+        finally {
+            submitting = false;
+            wakeup.notify();
+        }
+    };
+    const submitAll = async () => {
+        for (;;) {
+            while (!stop && open.length >= options.maxConcurrentJobs)
+                await wakeup.wait();
+            checkDeadline();
+            if (stop || submitBlocked)
+                return;
+            const index = await arrive();
+            if (index === undefined)
+                return;
+            // The wait for the part may have outlived the deadline.
+            checkDeadline();
+            if (stop || submitBlocked)
+                return;
+            const part = results[index].part;
+            // A held part keeps its reason, and is not submitted.
+            if (part.held !== undefined)
+                continue;
+            untried = index + 1;
+            try {
+                // A batch resumed without its file is in Marketo already: it is only polled.
+                const job = isBatchPart(part)
+                    ? { batchId: part.batchId, status: 'Queued', uncertainAttempts: 0 }
+                    : await api.submitImport({
+                        programId: part.target?.programId ?? options.programId,
+                        programMemberStatus: part.target?.programMemberStatus ?? options.programMemberStatus,
+                        format: part.format,
+                        source: options.sourceOf(part)
+                    });
+                const result = {
+                    part,
+                    outcome: 'Queued',
+                    batchId: job.batchId,
+                    imported: 0,
+                    failed: 0,
+                    warned: 0,
+                    message: '',
+                    uncertainResubmits: job.uncertainAttempts,
+                    submittedAt: clock.now()
+                };
+                results[index] = result;
+                options.onSubmitted?.(result);
+                const head = open.length < MARKETO_PROCESSING_SLOTS;
+                open.push({ result, poll: firstPoll(clock.now(), head, options), queuedAt: clock.now() });
+                options.log.info(isBatchPart(part)
+                    ? `Resuming batch ${job.batchId}`
+                    : `Submitted ${describePart(part)}: batch ${job.batchId}, ${part.rows} rows, ${job.status}` +
+                        (job.uncertainAttempts > 0
+                            ? ` (resubmitted after an uncertain failure; a duplicate job may exist)`
+                            : ''));
+                wakeup.notify();
+            }
+            catch (error) {
+                const traits = traitsOf(error);
+                const uncertainAttempts = traits.uncertainAttempts ?? 0;
+                const stoppedBy = stop; // set by stopWith() from another task
+                if (stoppedBy) {
+                    // Without word from the client, assume the upload may have gone through.
+                    const uncertain = traits.uncertain ?? true;
+                    results[index] = notSubmitted(part, uncertain ? uncertainSubmit(stoppedBy) : `not submitted: ${stoppedBy.message}`, uncertainAttempts);
+                    return;
+                }
+                const message = messageOf(error);
+                results[index] = notSubmitted(part, message, uncertainAttempts);
+                options.log.warning(`Not submitted: ${describePart(part)}: ${message}`);
+                if (stopsTheRun(error))
+                    submitBlocked = { kind: 'error', message };
+            }
+        }
+    };
+    const poller = async () => {
+        while (!stop && (submitting || open.length > 0)) {
+            const due = nextDue(open);
+            const until = Math.min(due ?? Number.POSITIVE_INFINITY, options.deadline);
+            if (until > clock.now()) {
+                await wakeup.sleepUntil(until, clock, options.sleep, stopping.signal);
+                checkDeadline();
+                continue;
+            }
+            checkDeadline();
+            if (stop)
+                break;
+            await pollDueJobs();
+            options.log.progress(snapshot());
+        }
+    };
+    const pollDueJobs = async () => {
+        const now = clock.now();
+        const due = open.filter((job) => job.poll.nextPollAt <= now);
+        const polled = await Promise.all(due.map(async (job) => {
+            try {
+                return { job, status: await api.getImportStatus(job.result.batchId) };
+            }
+            catch (error) {
+                return { job, error };
+            }
+        }));
+        for (const { job, status, error } of polled) {
+            if (stop)
+                return;
+            if (error !== undefined) {
+                const message = messageOf(error);
+                // The job itself may well be fine: leave it open, to be resumed with its batch id.
+                if (stopsTheRun(error)) {
+                    stopWith({ kind: 'error', message });
+                    return;
+                }
+                end(job, { outcome: 'Failed', message: `status unavailable: ${message}` });
+            }
+            else if (status) {
+                if (status.status === 'Complete' || status.status === 'Failed')
+                    end(job, fromStatus(status));
+                else {
+                    job.result.outcome = status.status;
+                    if (status.status === 'Importing') {
+                        // It began somewhere between the last time it was known queued and now.
+                        job.importingSince ??= (job.queuedAt + now) / 2;
+                        job.lastImportingAt = now;
+                    }
+                    else {
+                        job.importingSince = undefined;
+                        job.lastImportingAt = undefined;
+                        job.queuedAt = now;
+                    }
+                }
+            }
+        }
+        rescheduleOpenJobs(due);
+    };
+    const end = (job, update) => {
+        Object.assign(job.result, update, { endedAt: clock.now() });
+        open.splice(open.indexOf(job), 1);
+        // The job that takes the freed slot started when this one ended, somewhere in the last wait.
+        const endedAbout = endEstimate(job, clock.now());
+        const next = open[MARKETO_PROCESSING_SLOTS - 1];
+        if (endedAbout !== undefined && next && next.importingSince === undefined) {
+            next.importingSince = endedAbout;
+        }
+        const { result } = job;
+        // Only a job seen importing and then ended bounds its end on both sides.
+        if (job.importingSince !== undefined &&
+            job.lastImportingAt !== undefined &&
+            !isBatchPart(result.part)) {
+            endedTimings.push({
+                rows: result.part.rows,
+                importingSince: job.importingSince,
+                lastImportingAt: job.lastImportingAt,
+                endSeenAt: clock.now()
+            });
+        }
+        options.log.info(`${result.outcome === 'Complete' ? 'Finished' : 'Failed'}: ${describePart(result.part)}` +
+            `, batch ${result.batchId}: ${result.message || result.outcome}`);
+        if (options.onJobEnded)
+            endings.push(options.onJobEnded(result));
+        wakeup.notify();
+    };
+    const rescheduleOpenJobs = (polled) => {
+        const now = clock.now();
+        const rate = options.endForecasts === false ? undefined : importRate(endedTimings);
+        // While both oldest jobs were importing, every job behind them was still queued.
+        const busyAt = slotsBusyAt(open.slice(0, MARKETO_PROCESSING_SLOTS));
+        if (busyAt !== undefined) {
+            for (const job of open.slice(MARKETO_PROCESSING_SLOTS)) {
+                if (job.importingSince === undefined)
+                    job.queuedAt = Math.max(job.queuedAt, busyAt);
+            }
+        }
+        open.forEach((job, position) => {
+            const head = position < MARKETO_PROCESSING_SLOTS;
+            if (polled.includes(job))
+                job.poll = nextPoll(job.poll, now, head, options);
+            else if (head)
+                job.poll = promoteToHead(job.poll, now, options);
+            // Found still queued after a forecast: aim again once it is seen importing.
+            if (job.importingSince === undefined && job.poll.forecastEnd !== undefined) {
+                job.poll = { nextPollAt: job.poll.nextPollAt, intervalMs: job.poll.intervalMs, head };
+            }
+            // Aimed once seen importing, and again after a miss with what the run knows by then.
+            const aim = head && (job.poll.forecastEnd === undefined || polled.includes(job));
+            const forecastEnd = aim ? forecastOf(job, rate) : undefined;
+            if (forecastEnd !== undefined)
+                job.poll = aimAtForecast(job.poll, now, forecastEnd, options);
+        });
+        // A job behind the oldest ones cannot start before one of them ends: while one is predicted
+        // to end later, its check waits until just after, when it is promoted anyway.
+        const heads = open.slice(0, MARKETO_PROCESSING_SLOTS);
+        const aimed = heads.filter((job) => job.poll.forecastEnd !== undefined);
+        if (aimed.length === heads.length && aimed.length > 0) {
+            const firstEnd = Math.min(...aimed.map((job) => job.poll.nextPollAt));
+            for (const job of open.slice(MARKETO_PROCESSING_SLOTS)) {
+                job.poll = {
+                    ...job.poll,
+                    nextPollAt: Math.max(job.poll.nextPollAt, firstEnd + options.pollIntervalMs)
+                };
+            }
+        }
+    };
+    const snapshot = () => {
+        const ended = results.filter((r) => r.outcome === 'Complete' || r.outcome === 'Failed');
+        // The parts known so far: more may still arrive.
+        return {
+            partsTotal: results.length,
+            partsEnded: ended.length,
+            partsOpen: open.length,
+            partsWaiting: results.length - ended.length - open.length,
+            rowsImported: ended.reduce((sum, r) => sum + r.imported, 0),
+            elapsedMs: clock.now() - startedAt
+        };
+    };
+    try {
+        await Promise.all([submitter(), poller()]);
+    }
+    finally {
+        finished.abort();
+        await deadlineWatch;
+        stopping.signal.removeEventListener('abort', onAbort);
+    }
+    const stoppedBy = stop ?? submitBlocked;
+    if (stoppedBy) {
+        for (const result of results.slice(untried)) {
+            if (result.part.held === undefined)
+                result.message = `not submitted: ${stoppedBy.message}`;
+        }
+    }
+    await Promise.all(endings);
+    return stoppedBy ? { results, stop: stoppedBy } : { results };
+}
+function iteratorOf(parts) {
+    return Symbol.asyncIterator in parts
+        ? parts[Symbol.asyncIterator]()
+        : parts[Symbol.iterator]();
+}
+function uncertainSubmit(stop) {
+    return `${stop.message} while this part was being submitted; Marketo may or may not have created its job`;
+}
+/** The last time every slot was known busy with one of `heads`, if the run knows one. */
+function slotsBusyAt(heads) {
+    if (heads.length < MARKETO_PROCESSING_SLOTS)
+        return undefined;
+    let from = Number.NEGATIVE_INFINITY;
+    let until = Number.POSITIVE_INFINITY;
+    for (const job of heads) {
+        if (job.importingSince === undefined || job.lastImportingAt === undefined)
+            return undefined;
+        from = Math.max(from, job.importingSince);
+        until = Math.min(until, job.lastImportingAt);
+    }
+    return until >= from ? until : undefined;
+}
+/**
+ * About when a job that has just been seen ended did end: in the middle of the wait since it was
+ * last seen importing or, when the poll aimed at its forecast was the first to see it, at the
+ * forecast (it ended before that poll; the forecast is the run's best guess of when).
+ */
+function endEstimate(job, now) {
+    if (job.lastImportingAt !== undefined)
+        return (job.lastImportingAt + now) / 2;
+    if (job.importingSince === undefined)
+        return undefined;
+    return Math.min(job.poll.forecastEnd ?? now, now);
+}
+/** When an importing file part is predicted to end, once the run has a rate to go by. */
+function forecastOf(job, rate) {
+    const { part } = job.result;
+    if (job.importingSince === undefined || isBatchPart(part))
+        return undefined;
+    return predictEnd(part.rows, job.importingSince, rate);
+}
+function nextDue(open) {
+    let due;
+    for (const job of open)
+        if (due === undefined || job.poll.nextPollAt < due)
+            due = job.poll.nextPollAt;
+    return due;
+}
+function fromStatus(status) {
+    return {
+        outcome: status.status === 'Complete' ? 'Complete' : 'Failed',
+        imported: status.numOfLeadsProcessed,
+        failed: status.numOfRowsFailed,
+        warned: status.numOfRowsWithWarning,
+        message: status.message,
+        ...(status.invalidCounts ? { invalidCounts: status.invalidCounts } : {})
+    };
+}
+/** A part that never reached Marketo, and why. */
+function notSubmitted(part, message, uncertainAttempts = 0) {
+    return {
+        part,
+        outcome: 'NotSubmitted',
+        imported: 0,
+        failed: 0,
+        warned: 0,
+        message,
+        uncertainResubmits: uncertainAttempts
+    };
+}
+
+
+;// CONCATENATED MODULE: ./src/jobs/ledger.ts
+
+/**
+ * What the import stage knows of each job as it goes: the results of the parts submitted so far
+ * (the scheduler keeps updating them). When a run breaks off, its report is built from this.
+ */
+class JobLedger {
+    submitted = new Map();
+    parts;
+    constructor(parts) {
+        this.parts = [...parts];
+    }
+    /** Parts that arrived after the start (a file's, once its checks passed). */
+    add(parts) {
+        this.parts.push(...parts);
+    }
+    record(result) {
+        this.submitted.set(result.part, result);
+    }
+    /** Batch ids in submit order. */
+    batchIds() {
+        return [...this.submitted.values()].flatMap((result) => result.batchId === undefined ? [] : [result.batchId]);
+    }
+    /** The outcome as far as it is known when the run broke off for `reason`. */
+    outcomeSoFar(reason) {
+        const results = this.parts.map((part) => this.submitted.get(part) ?? notSubmitted(part, part.held ?? `not submitted: ${reason}`));
+        return { results, stop: { kind: 'error', message: reason } };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/jobs/part-queue.ts
+/**
+ * The parts of a run as they become ready: the checks add each file's parts once it passed, and
+ * end the queue after the last file; the scheduler takes them in that order as its slots free up.
+ * Adding never waits, so the checks of the next files go on however busy Marketo's queue is.
+ */
+class PartQueue {
+    ready = [];
+    ended = false;
+    wake;
+    add(parts) {
+        if (this.ended)
+            throw new Error('PartQueue: add after end()');
+        this.ready.push(...parts);
+        this.notify();
+    }
+    /** No more parts will come. */
+    end() {
+        this.ended = true;
+        this.notify();
+    }
+    async *[Symbol.asyncIterator]() {
+        for (let taken = 0;;) {
+            if (taken < this.ready.length) {
+                yield this.ready[taken++];
+                continue;
+            }
+            if (this.ended)
+                return;
+            await new Promise((resolve) => (this.wake = resolve));
+        }
+    }
+    notify() {
+        const wake = this.wake;
+        this.wake = undefined;
+        wake?.();
+    }
+}
+/**
+ * Checks the files one after another and adds the parts of each file that passed to `queue` as
+ * soon as it has: `check` gives them, or undefined for a file held back whole. The queue ends
+ * after the last file, or when a check throws (the error is thrown on).
+ */
+async function feedCheckedParts(files, check, queue) {
+    try {
+        for (const file of files) {
+            const parts = await check(file);
+            if (parts !== undefined)
+                queue.add(parts);
+        }
+    }
+    finally {
+        queue.end();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/validate/duplicates.ts
+
+
+/**
+ * Duplicate emails over every file of a run in memory that does not grow with the rows. The
+ * first pass files each email's 52-bit fingerprint in one of several buckets by its top bits; a
+ * bucket's fingerprints wait in a small buffer and go to a scratch file when it fills. Then each
+ * bucket is read back alone into a hash table: a fingerprint seen twice is a candidate. A second pass,
+ * only when there are candidates, finds the true duplicates by their exact email and names both
+ * lines. Memory: the buckets' buffers, one bucket read back (at most about 2 MiB up to 67 million
+ * emails), and the candidates; no scratch file at all while every bucket fits its buffer.
+ */
+/** Fingerprints a bucket aims to hold, so that one bucket read back stays near 2 MiB. */
+const BUCKET_FINGERPRINTS = 2 ** 18;
+/** At most this many buckets (and scratch files open at once). */
+const MAX_BUCKETS = 256;
+/** Fingerprints buffered over all buckets before they are written (512 KiB), ... */
+const BUFFERED_IN_ALL = 2 ** 16;
+/** ... and per bucket at least 8 KiB, at most 32 KiB (fewer writes). */
+const BUFFERED_MIN = 1024;
+const BUFFERED_MAX = 4096;
+class EmailFingerprints {
+    scratchParent;
+    bits;
+    /** Fingerprints each bucket's buffer holds. */
+    buffered;
+    buffers;
+    filled;
+    /** Scratch file of each bucket that overflowed its buffer once. */
+    files;
+    written;
+    dir;
+    found;
+    /**
+     * @param expectedEmails the rows planned, to choose the number of buckets
+     * @param scratchParent where the scratch folder goes, made only when a buffer overflows
+     */
+    constructor(expectedEmails, scratchParent) {
+        this.scratchParent = scratchParent;
+        let bits = 0;
+        while (2 ** bits * BUCKET_FINGERPRINTS < expectedEmails && 2 ** bits < MAX_BUCKETS)
+            bits++;
+        this.bits = bits;
+        const buckets = 2 ** bits;
+        this.buffered = Math.min(BUFFERED_MAX, Math.max(BUFFERED_MIN, BUFFERED_IN_ALL / buckets));
+        this.buffers = Array.from({ length: buckets }, () => new Float64Array(this.buffered));
+        this.filled = new Array(buckets).fill(0);
+        this.files = new Array(buckets).fill(undefined);
+        this.written = new Array(buckets).fill(0);
+    }
+    /** Records an email (as `emailKey` gives it). */
+    add(key) {
+        const [h1, h2] = hashes(key);
+        this.addHashes(h1, h2);
+    }
+    /** Records an email by its two `hashes` (the checks hash plain emails from their bytes). */
+    addHashes(h1, h2) {
+        if (this.found !== undefined)
+            throw new Error('EmailFingerprints: add after candidates()');
+        const bucket = this.bits === 0 ? 0 : h1 >>> (32 - this.bits);
+        const buffer = this.buffers[bucket];
+        let filled = this.filled[bucket];
+        buffer[filled++] = fingerprint(h1, h2);
+        if (filled === this.buffered) {
+            this.spill(bucket, buffer);
+            filled = 0;
+        }
+        this.filled[bucket] = filled;
+    }
+    /**
+     * The fingerprints recorded more than once: every email that appeared twice, plus the rare
+     * distinct emails that share a fingerprint (the second pass compares the emails themselves).
+     * Ends the recording and removes the scratch files.
+     */
+    candidates() {
+        if (this.found !== undefined)
+            return this.found;
+        const found = new Set();
+        try {
+            // One array for every bucket in turn: a fresh one each would leave them all to the
+            // garbage collector at once, as this loop never yields.
+            let largest = 0;
+            for (let bucket = 0; bucket < this.buffers.length; bucket++) {
+                largest = Math.max(largest, this.sizeOf(bucket));
+            }
+            const space = new Float64Array(largest);
+            const table = new Float64Array(tableSize(largest));
+            for (let bucket = 0; bucket < this.buffers.length; bucket++) {
+                repeatedIn(this.readBack(bucket, space), table, found);
+            }
+        }
+        finally {
+            this.close();
+        }
+        this.found = found;
+        return found;
+    }
+    /** Whether the second pass must look at this email; ends the recording, as `candidates()` does. */
+    isCandidate(key) {
+        const found = this.candidates();
+        if (found.size === 0)
+            return false;
+        const [h1, h2] = hashes(key);
+        return found.has(fingerprint(h1, h2));
+    }
+    /** Closes and removes the scratch files (also when the checks stop early). */
+    close() {
+        for (let bucket = 0; bucket < this.files.length; bucket++) {
+            const fd = this.files[bucket];
+            if (fd !== undefined)
+                (0,external_node_fs_.closeSync)(fd);
+            this.files[bucket] = undefined;
+        }
+        if (this.dir !== undefined)
+            (0,external_node_fs_.rmSync)(this.dir, { recursive: true, force: true });
+        this.dir = undefined;
+    }
+    spill(bucket, buffer) {
+        let fd = this.files[bucket];
+        if (fd === undefined) {
+            this.dir ??= (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(this.scratchParent, 'mpmi-emails-'));
+            fd = (0,external_node_fs_.openSync)((0,external_node_path_.join)(this.dir, `bucket-${bucket}`), 'w+');
+            this.files[bucket] = fd;
+        }
+        (0,external_node_fs_.writeSync)(fd, new Uint8Array(buffer.buffer, 0, buffer.byteLength));
+        this.written[bucket] = this.written[bucket] + this.buffered;
+    }
+    sizeOf(bucket) {
+        return this.written[bucket] + this.filled[bucket];
+    }
+    /** The bucket's fingerprints, read into the start of `space`. */
+    readBack(bucket, space) {
+        const written = this.written[bucket];
+        const filled = this.filled[bucket];
+        const all = space.subarray(0, written + filled);
+        const fd = this.files[bucket];
+        if (fd !== undefined) {
+            const bytes = new Uint8Array(all.buffer, all.byteOffset, written * 8);
+            let offset = 0;
+            while (offset < bytes.length) {
+                const read = (0,external_node_fs_.readSync)(fd, bytes, offset, bytes.length - offset, offset);
+                if (read === 0)
+                    throw new Error(`scratch file of bucket ${bucket} ends early`);
+                offset += read;
+            }
+        }
+        all.set(this.buffers[bucket].subarray(0, filled), written);
+        return all;
+    }
+}
+/** Slots of a table for `fingerprints` entries: a power of two, at most half full. */
+function tableSize(fingerprints) {
+    let size = 16;
+    while (size < fingerprints * 2)
+        size *= 2;
+    return size;
+}
+/**
+ * Adds to `found` each fingerprint `all` holds more than once, through an open-addressing table
+ * (linear probing) that is cleared first; it stores fingerprint + 1, so 0 marks a free slot.
+ */
+function repeatedIn(all, table, found) {
+    const size = tableSize(all.length);
+    const slots = table.subarray(0, size);
+    slots.fill(0);
+    const mask = size - 1;
+    for (let i = 0; i < all.length; i++) {
+        const stored = all[i] + 1;
+        // The low bits of both hashes (the bucket is the top bits of the first).
+        let slot = ((stored % 0x100000) ^ (stored / 0x100000)) & mask;
+        for (;;) {
+            const there = slots[slot];
+            if (there === 0) {
+                slots[slot] = stored;
+                break;
+            }
+            if (there === stored) {
+                found.add(stored - 1);
+                break;
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+}
+/** 52 bits of the two hashes: an exact-enough set key (the emails themselves are compared). */
+function fingerprint(h1, h2) {
+    return (h1 >>> 0) * 2 ** 20 + ((h2 >>> 0) & 0xfffff);
+}
+/**
+ * Two 32-bit hashes of the key's UTF-8 bytes (murmur3's rounds, 4 bytes at a time, two seeds),
+ * so the checks can hash a plain email straight from a file's bytes (`EmailBytes`).
+ */
+function hashes(key) {
+    let a = HASH_SEEDS[0];
+    let b = HASH_SEEDS[1];
+    let word = 0;
+    let i = 0;
+    for (; i < key.length; i++) {
+        const code = key.charCodeAt(i);
+        if (code >= 0x80)
+            return hashBytes(Buffer.from(key, 'utf8'));
+        word |= code << ((i & 3) << 3);
+        if ((i & 3) === 3) {
+            a = hashRound(a, word);
+            b = hashRound(b, word);
+            word = 0;
+        }
+    }
+    return [hashEnd(a, word, i), hashEnd(b, word, i)];
+}
+function hashBytes(bytes) {
+    let a = HASH_SEEDS[0];
+    let b = HASH_SEEDS[1];
+    let word = 0;
+    let i = 0;
+    for (; i < bytes.length; i++) {
+        word |= bytes[i] << ((i & 3) << 3);
+        if ((i & 3) === 3) {
+            a = hashRound(a, word);
+            b = hashRound(b, word);
+            word = 0;
+        }
+    }
+    return [hashEnd(a, word, i), hashEnd(b, word, i)];
+}
+/** The seeds of the two hashes. */
+const HASH_SEEDS = [0x811c9dc5 | 0, 0x9747b28c | 0];
+// murmur3's constants as signed 32-bit values, which stay small integers in V8's optimized code.
+const C1 = 0xcc9e2d51 | 0;
+const C2 = 0x1b873593;
+const N = 0xe6546b64 | 0;
+const F1 = 0x85ebca6b | 0;
+const F2 = 0xc2b2ae35 | 0;
+/** One round of murmur3: mixes the next 4 bytes (little-endian) into `hash`. */
+function hashRound(hash, word) {
+    let k = Math.imul(word, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    let h = hash ^ k;
+    h = (h << 13) | (h >>> 19);
+    return (Math.imul(h, 5) + N) | 0;
+}
+/** murmur3's end: the last 1-3 bytes (`tail`), the length, the final mix; unsigned. */
+function hashEnd(hash, tail, length) {
+    let h = hash;
+    if ((length & 3) !== 0) {
+        let k = Math.imul(tail, C1);
+        k = (k << 15) | (k >>> 17);
+        h ^= Math.imul(k, C2);
+    }
+    h ^= length;
+    h ^= h >>> 16;
+    h = Math.imul(h, F1);
+    h ^= h >>> 13;
+    h = Math.imul(h, F2);
+    h ^= h >>> 16;
+    return h >>> 0;
+}
+
+;// CONCATENATED MODULE: ./src/validate/email-bytes.ts
+/**
+ * The email rules of `rules.ts` read straight from a record's bytes, for the plain ASCII field
+ * almost every row has: trimmed, judged and hashed as `emailKey` gives it, in one loop and without
+ * making a string. Anything else (a quoted field, a byte past ASCII) is left to the string rules.
+ */
+/** What `EmailBytes.read` found. AsString: quoted, or not ASCII: read it as a string. */
+const EmailRead = { AsString: 0, Empty: 1, Valid: 2, Invalid: 3 };
+
+const AT = 0x40;
+const DOT = 0x2e;
+const HYPHEN = 0x2d;
+const email_bytes_QUOTE = 0x22;
+/** The white space `String#trim` and the `\s` of a regular expression mean, within ASCII. */
+function isSpace(byte) {
+    return byte === 0x20 || (byte >= 0x09 && byte <= 0x0d);
+}
+function isLetter(byte) {
+    return (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7a;
+}
+/** Reads one email field's bytes; `h1` and `h2` are the hashes of its key after a read. */
+class EmailBytes {
+    /** `hashes(emailKey(email))` of the last email read, when it was not empty. */
+    h1 = 0;
+    h2 = 0;
+    /**
+     * Reads the field `bytes[from, to)`: empty, valid or invalid by `isInvalidEmail`'s rules
+     * (one `@`; a local part that neither starts nor ends with a dot; labels that are not empty and
+     * neither start nor end with a hyphen; a top-level domain of 2+ letters; no `..`, no white space),
+     * hashing the lower-cased key on the way as `hashes` does.
+     */
+    read(bytes, from, to) {
+        let start = from;
+        let end = to;
+        if (start < end && bytes[start] === email_bytes_QUOTE)
+            return EmailRead.AsString;
+        while (start < end && isSpace(bytes[start]))
+            start++;
+        while (end > start && isSpace(bytes[end - 1]))
+            end--;
+        if (start === end)
+            return EmailRead.Empty;
+        let a = HASH_SEEDS[0];
+        let b = HASH_SEEDS[1];
+        let valid = true;
+        let at = -1;
+        /** Start of the domain label being read. */
+        let label = -1;
+        let lastDot = -2;
+        let lastHyphen = -2;
+        // Four bytes at a time: most hold none of the bytes the rules look at (@ . - white space,
+        // past ASCII), and they are hashed lower-cased as one word. The last 0-3 bytes go one by one.
+        const words = start + ((end - start) & ~3);
+        let tail = 0;
+        for (let i = start; i < end; i += 4) {
+            let word;
+            let events;
+            if (i < words) {
+                word =
+                    bytes[i] |
+                        (bytes[i + 1] << 8) |
+                        (bytes[i + 2] << 16) |
+                        (bytes[i + 3] << 24);
+                if ((word & 0x80808080) !== 0)
+                    return EmailRead.AsString;
+                events = specialBytes(word);
+                const heptets = word & 0x7f7f7f7f;
+                const upper = (heptets + 0x3f3f3f3f) & ~(heptets + 0x25252525) & 0x80808080;
+                word |= upper >>> 2;
+                a = hashRound(a, word);
+                b = hashRound(b, word);
+            }
+            else {
+                word = 0;
+                for (let k = i; k < end; k++) {
+                    const byte = bytes[k];
+                    if (byte >= 0x80)
+                        return EmailRead.AsString;
+                    word |= (byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte) << ((k - i) << 3);
+                }
+                tail = word;
+                events = specialBytes(word) & (0xffffffff >>> ((4 - (end - i)) << 3));
+            }
+            for (; events !== 0 && valid;) {
+                const bit = events & -events;
+                events ^= bit;
+                const where = i + ((31 - Math.clz32(bit)) >> 3);
+                const byte = bytes[where];
+                if (byte === AT) {
+                    // A second @, an empty local part, or one that ends with a dot.
+                    if (at >= 0 || where === start || lastDot === where - 1)
+                        valid = false;
+                    at = where;
+                    label = where + 1;
+                }
+                else if (byte === DOT) {
+                    if (lastDot === where - 1 || where === start)
+                        valid = false;
+                    else if (at >= 0 && (where === label || lastHyphen === where - 1))
+                        valid = false;
+                    label = where + 1;
+                    lastDot = where;
+                }
+                else if (byte === HYPHEN) {
+                    if (at >= 0 && where === label)
+                        valid = false;
+                    lastHyphen = where;
+                }
+                else if (isSpace(byte))
+                    valid = false;
+            }
+        }
+        this.h1 = hashEnd(a, tail, end - start);
+        this.h2 = hashEnd(b, tail, end - start);
+        // The last label is the top-level domain, of 2+ letters, after a dot past the @.
+        if (!valid || at < 0 || label <= at + 1 || end - label < 2)
+            return EmailRead.Invalid;
+        for (let i = label; i < end; i++)
+            if (!isLetter(bytes[i]))
+                return EmailRead.Invalid;
+        return EmailRead.Valid;
+    }
+}
+/**
+ * Bit 7 of each byte of `word` that is `@`, `.`, `-` or below `!` (white space and control
+ * characters); the word holds ASCII only. Exact per byte: no borrow runs between them.
+ */
+function specialBytes(word) {
+    const heptets = word & 0x7f7f7f7f;
+    const at = heptets ^ 0x40404040;
+    const dot = heptets ^ 0x2e2e2e2e;
+    const hyphen = heptets ^ 0x2d2d2d2d;
+    const low = ~(heptets + 0x5f5f5f5f) & 0x80808080;
+    // (No helper for the three zero-byte tests: a closure here costs 20 times the whole read.)
+    return (~((at + 0x7f7f7f7f) | at | 0x7f7f7f7f) |
+        ~((dot + 0x7f7f7f7f) | dot | 0x7f7f7f7f) |
+        ~((hyphen + 0x7f7f7f7f) | hyphen | 0x7f7f7f7f) |
+        low);
+}
+
+// EXTERNAL MODULE: external "node:buffer"
+var external_node_buffer_ = __nccwpck_require__(4573);
+;// CONCATENATED MODULE: ./src/validate/utf8.ts
+
+const utf8_LF = 0x0a;
+/**
+ * Checks a file's bytes as UTF-8, chunk by chunk, and keeps the first invalid byte. Whole chunks
+ * go through Node's native check; only a chunk that fails is walked byte by byte to find where.
+ */
+class Utf8Checker {
+    problem = null;
+    offset = 0;
+    lines = 1;
+    /** The start of a sequence cut by the end of the previous chunk. */
+    carry = Buffer.alloc(0);
+    /**
+     * `startLine`: the line the chunk starts on, when the caller counts lines already (the record
+     * scanner does); else the checker counts the chunk's line feeds itself.
+     */
+    push(chunk, startLine) {
+        if (this.problem !== null)
+            return;
+        if (this.offset === 0 && this.carry.length === 0 && isUtf16Bom(chunk)) {
+            this.problem = { offset: 0, line: 1, utf16: true };
+            return;
+        }
+        const bytes = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
+        const cut = incompleteTail(bytes);
+        const whole = bytes.subarray(0, cut);
+        const start = this.offset - this.carry.length;
+        // A carried sequence start holds no line feed: `whole` starts on the chunk's line.
+        if (startLine !== undefined)
+            this.lines = startLine;
+        if (!(0,external_node_buffer_.isUtf8)(whole)) {
+            const at = firstInvalidByte(whole);
+            this.problem = {
+                offset: start + at,
+                line: this.lines + countLineFeeds(whole, at),
+                utf16: false
+            };
+            return;
+        }
+        if (startLine === undefined)
+            this.lines += countLineFeeds(whole, whole.length);
+        this.carry = Buffer.from(bytes.subarray(cut));
+        this.offset += chunk.length;
+    }
+    /**
+     * Ends the file: a sequence cut by its end is invalid. `endLine`: the file's last line, when
+     * the lines were given to `push`.
+     */
+    finish(endLine) {
+        if (this.problem === null && this.carry.length > 0) {
+            const line = endLine ?? this.lines;
+            this.problem = { offset: this.offset - this.carry.length, line, utf16: false };
+        }
+        return this.problem;
+    }
+}
+function isUtf16Bom(chunk) {
+    return (chunk.length >= 2 &&
+        ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff)));
+}
+/** Length of a sequence by its lead byte; 0 for a byte that cannot start one. */
+function sequenceLength(lead) {
+    if (lead < 0x80)
+        return 1;
+    if (lead >= 0xc2 && lead <= 0xdf)
+        return 2;
+    if (lead >= 0xe0 && lead <= 0xef)
+        return 3;
+    if (lead >= 0xf0 && lead <= 0xf4)
+        return 4;
+    return 0;
+}
+/** Where the last, unfinished sequence of `bytes` starts (`bytes.length` when none is cut). */
+function incompleteTail(bytes) {
+    for (let back = 1; back <= 3 && back <= bytes.length; back++) {
+        const at = bytes.length - back;
+        const byte = bytes[at];
+        if (byte < 0x80)
+            return bytes.length;
+        if (byte >= 0xc0)
+            return at + sequenceLength(byte) > bytes.length ? at : bytes.length;
+    }
+    return bytes.length;
+}
+/** Offset of the first byte that does not begin or continue a well-formed sequence. */
+function firstInvalidByte(bytes) {
+    let i = 0;
+    while (i < bytes.length) {
+        const lead = bytes[i];
+        const length = sequenceLength(lead);
+        if (length === 0)
+            return i;
+        if (length === 1) {
+            i++;
+            continue;
+        }
+        // The second byte's range excludes overlong forms, surrogates and code points past U+10FFFF.
+        const second = bytes[i + 1];
+        const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+        const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+        if (second === undefined || second < low || second > high)
+            return i;
+        for (let k = 2; k < length; k++) {
+            const next = bytes[i + k];
+            if (next === undefined || next < 0x80 || next > 0xbf)
+                return i;
+        }
+        i += length;
+    }
+    return bytes.length;
+}
+function countLineFeeds(bytes, end) {
+    let count = 0;
+    for (let at = bytes.indexOf(utf8_LF); at !== -1 && at < end; at = bytes.indexOf(utf8_LF, at + 1))
+        count++;
+    return count;
+}
+
+;// CONCATENATED MODULE: ./src/validate/parse.ts
+
+
+
+/**
+ * Read size of the checks and of the readers that make an object per record (the duplicates'
+ * second pass, mirror). Small reads keep few records in flight, so they die young: with 1 MiB
+ * reads a 100 MB file peaked at 2.5x the memory, and was no faster; the checks' one pass, which
+ * makes no object per record, still peaked 17 MiB higher on a 1 GB import with 1 MiB reads.
+ */
+const CHECK_READ_BYTES = 64 * 1024;
+/**
+ * Reads a file once with the scanner that plans the parts (the one decoder every reader uses),
+ * checking its encoding on the way, and hands each record to `visit`: every line this reports
+ * is a line the import and failure tracing use. The file is streamed.
+ */
+async function parseChecked(path, format, visit, options = {}) {
+    const utf8 = new Utf8Checker();
+    let records = 0;
+    const reader = new RecordReader(format, (bytes, from, start, end, line) => visit(records++, bytes, from, start, end, line), options.displayPath ?? path);
+    await readChunks(path, options.readBytes ?? CHECK_READ_BYTES, (chunk) => {
+        utf8.push(chunk, reader.lines);
+        reader.push(chunk);
+    });
+    let unclosedQuote = null;
+    let unclosedQuoteError = null;
+    try {
+        reader.finish();
+    }
+    catch (error) {
+        if (!(error instanceof FileFormatError))
+            throw error;
+        unclosedQuote = { line: error.line };
+        unclosedQuoteError = error;
+    }
+    return {
+        sizeBytes: reader.bytes,
+        records,
+        utf8: utf8.finish(reader.lines),
+        unclosedQuote,
+        unclosedQuoteError,
+        bomBytes: reader.bomBytes
+    };
+}
+
+;// CONCATENATED MODULE: ./src/validate/rules.ts
+/** Delimiters people actually save "CSV" files with, by what a message calls them. */
+const DELIMITER_NAMES = {
+    ',': 'commas',
+    '\t': 'tabs',
+    ';': 'semicolons',
+    '|': 'pipes'
+};
+const FORMAT_OF_DELIMITER = {
+    ',': 'csv',
+    '\t': 'tsv',
+    ';': 'ssv'
+};
+/**
+ * A header that is one field under the file's format but several under another delimiter: the
+ * file was saved with a different delimiter (a `.csv` exported as tab-separated, or with
+ * semicolons by a European Excel, read as CSV because `format` says so). With `format: auto` such
+ * a header picks its format itself (`detectFormat`): this is for a format set explicitly, or a
+ * header that splits on pipes.
+ */
+function delimiterContradiction(headerLine, format, delimiter) {
+    if (headerLine.includes(delimiter))
+        return undefined;
+    const candidates = [',', '\t', ';', '|'].filter((d) => d !== delimiter);
+    const found = candidates.find((d) => headerLine.split(d).length > 1);
+    if (found === undefined)
+        return undefined;
+    const name = DELIMITER_NAMES[found] ?? JSON.stringify(found);
+    const asFormat = FORMAT_OF_DELIMITER[found];
+    const fix = asFormat
+        ? `name it .${asFormat} or set format: ${asFormat}`
+        : `save it with ${DELIMITER_NAMES[delimiter]} (Marketo reads comma, tab or semicolon separated files)`;
+    return (`the header splits on ${name}, not on ${DELIMITER_NAMES[delimiter]} as the ${format} format ` +
+        `expects: ${fix}`);
+}
+/** Column names compared the way people misspell them: case, spaces, hyphens and underscores. */
+function loose(name) {
+    return name.toLowerCase().replace(/[\s_\-.]/g, '');
+}
+const EMAIL_NEAR_MISSES = new Set(['email', 'emailaddress', 'mail']);
+/**
+ * Index of the `email` column, or the problem: Marketo deduplicates on `email` and needs that
+ * exact REST API name. A column that differs only in case, spaces or punctuation is named.
+ */
+function emailColumn(header) {
+    const index = header.indexOf('email');
+    if (index >= 0)
+        return { index };
+    const near = header.find((name) => EMAIL_NEAR_MISSES.has(loose(name)));
+    if (near !== undefined) {
+        return {
+            problem: `no email column: Marketo needs a column named exactly email; rename ` +
+                `${JSON.stringify(near)} to email`
+        };
+    }
+    return {
+        problem: 'no email column: every file needs a column named email (Marketo deduplicates on it)'
+    };
+}
+const REST_API_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+/**
+ * Header names Marketo will not recognise as REST API names: display names with spaces
+ * (`First Name`), punctuation, empty or repeated names. The email near miss is reported by
+ * `emailColumn` instead.
+ */
+function headerNameWarnings(header, { restNames = true } = {}) {
+    const warnings = [];
+    const seen = new Map();
+    header.forEach((name, column) => {
+        const position = `column ${column + 1}`;
+        const earlier = seen.get(name);
+        if (name.trim() === '') {
+            warnings.push({ column, message: `${position} has no name; Marketo cannot map it` });
+        }
+        else if (earlier !== undefined) {
+            warnings.push({
+                column,
+                message: `${position} repeats the name ${JSON.stringify(name)} of column ${earlier + 1}`
+            });
+        }
+        else if (restNames && !REST_API_NAME.test(name) && !EMAIL_NEAR_MISSES.has(loose(name))) {
+            const guess = restApiGuess(name);
+            warnings.push({
+                column,
+                message: `${position} ${JSON.stringify(name)} is not a REST API name (a display name?); ` +
+                    `Marketo maps columns by REST API names` +
+                    (guess ? `, perhaps ${guess}` : '') +
+                    ' (Admin > Field Management > Export Field Names lists them)'
+            });
+        }
+        if (earlier === undefined)
+            seen.set(name, column);
+    });
+    return warnings;
+}
+/** `First Name` -> `firstName`: how Marketo derives most REST API names from display names. */
+function restApiGuess(name) {
+    const words = name
+        .trim()
+        .split(/[^A-Za-z0-9]+/)
+        .filter(Boolean);
+    if (words.length === 0)
+        return undefined;
+    const [first, ...rest] = words;
+    const guess = first.charAt(0).toLowerCase() +
+        first.slice(1) +
+        rest.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+    return REST_API_NAME.test(guess) ? guess : undefined;
+}
+/**
+ * An address Marketo imports with the warning "Invalid email address": one `@`, a local part and
+ * a domain with a dot, no spaces, no empty domain labels, a top-level domain of 2+ letters.
+ */
+function isInvalidEmail(email) {
+    return !VALID_EMAIL.test(email);
+}
+/**
+ * The same rules as one expression, run on every row: a local part of no `@` or white space that
+ * neither starts nor ends with a dot, no `..` anywhere, then labels that are not empty and do not
+ * start or end with a hyphen, the last of 2+ letters.
+ */
+const VALID_EMAIL = /^(?!.*\.\.)[^@\s.](?:[^@\s]*[^@\s.])?@(?:[^@\s.-](?:[^@\s.]*[^@\s.-])?\.)+[A-Za-z]{2,}$/;
+/** Emails compare as Marketo deduplicates them: surrounding spaces and case do not matter. */
+function emailKey(email) {
+    return email.trim().toLowerCase();
+}
+
+;// CONCATENATED MODULE: ./src/validate/check.ts
+
+
+
+
+
+
+
+
+
+
+/** The run-wide state the files share: emails for duplicates, and the rows warned about. */
+class CheckRun {
+    findings;
+    emails;
+    /** Data records with at least one warning, over every file. */
+    warnedRows = 0;
+    checked = [];
+    /** status-column: the status column's index in each file (by absolute path) that has one. */
+    statusColumns = new Map();
+    /** `scratchDir`: where the duplicate check may keep its scratch files while it runs. */
+    constructor(findings, expectedRows, scratchDir) {
+        this.findings = findings;
+        this.emails = new EmailFingerprints(expectedRows, scratchDir);
+    }
+}
+/**
+ * The error a header (as the checks name its columns) shows alone, before any row is read: the
+ * header of a classic Mac OS file, a delimiter the format contradicts, no email column.
+ */
+function headerError(header, format) {
+    if (header.some((name) => name.includes('\r'))) {
+        // A file saved with classic Mac OS line breaks reads as one long header.
+        return {
+            kind: 'line-breaks',
+            message: 'the header holds a carriage return: the lines end with a carriage return alone ' +
+                '(classic Mac OS); save the file with LF or CRLF line breaks'
+        };
+    }
+    const contradiction = header.length === 1
+        ? delimiterContradiction(header[0], format, delimiterOf(format))
+        : undefined;
+    if (contradiction !== undefined)
+        return { kind: 'delimiter', message: contradiction };
+    const email = emailColumn(header);
+    return 'problem' in email ? { kind: 'no-email-column', message: email.problem } : undefined;
+}
+/**
+ * Checks one file and cuts it into parts in the same read: the encoding, the quoting, the header,
+ * then every record. Reports into `run.findings` (duplicates come later, from `findDuplicates`).
+ * The plan is the one `planFile` gives, and a file `planFile` refuses is still checked through.
+ */
+async function checkAndPlan(file, run, parts, options = {}) {
+    const { displayPath, format } = file;
+    run.findings.addFile(displayPath);
+    const result = { path: file.path, displayPath, rows: 0, errors: 0 };
+    const error = (kind, line, message) => {
+        result.errors++;
+        // The earliest line, whichever check found it (the encoding and quotes are known at the end).
+        const earlier = result.firstError?.line ?? Infinity;
+        if (result.firstError === undefined || (line !== null && line < earlier)) {
+            result.firstError = { kind, severity: 'error', file: displayPath, line, message };
+        }
+        run.findings.add(kind, displayPath, line, message);
+    };
+    let size;
+    try {
+        size = (await (0,promises_.stat)(file.path)).size;
+    }
+    catch (cause) {
+        error('unreadable', null, `cannot be read: ${messageOf(cause)}`);
+        return { check: result, plan: { error: cause } };
+    }
+    const cutter = new PartCutter(file.path, displayPath, { format, ...parts }, size);
+    // The framing of the longest part name this file could get, as the planner reserves it.
+    const longest = Math.max(size, 1);
+    const overhead = multipartOverheadBytes(partFileName((0,external_node_path_.basename)(file.path), longest, longest), format);
+    let header = [];
+    let headerRange = { start: 0, end: 0, line: 1 };
+    /** The start of a header-only file's record, to tell a classic Mac OS file by. */
+    let headerProbe = null;
+    let planError;
+    let maxRecordBytes = 0;
+    let emailAt = -1;
+    let rowsChecked = true;
+    const counter = new FieldCounter(format);
+    const emailBytes = new EmailBytes();
+    const selected = file.selected;
+    const visit = (index, bytes, from, start, end, line) => {
+        if (index > 0) {
+            result.rows++;
+            if (planError === undefined) {
+                try {
+                    cutter.record(start, end, line);
+                }
+                catch (cause) {
+                    planError = cause;
+                }
+            }
+            if (rowsChecked)
+                checkRow(bytes, from, end - start, line);
+            return;
+        }
+        headerRange = { start, end, line };
+        cutter.header(start, end);
+        const headerBytes = bytes.subarray(from, from + end - start);
+        headerProbe = Buffer.from(headerBytes.subarray(0, LINE_BREAK_PROBE_BYTES));
+        header = renameColumns(parseFields(headerBytes, format), file.renames ?? new Map()).columns;
+        maxRecordBytes = MARKETO_MAX_BODY_BYTES - (end - start) - overhead;
+        const problem = headerError(header, format);
+        if (problem !== undefined) {
+            error(problem.kind, line, problem.message);
+            // A header that is not one (a classic Mac OS file, another delimiter): no row is read.
+            if (problem.kind !== 'no-email-column') {
+                rowsChecked = false;
+                return;
+            }
+        }
+        else
+            emailAt = emailColumn(header).index;
+        const restNames = !file.columnsCheckedByInstance;
+        for (const warning of headerNameWarnings(header, { restNames })) {
+            run.findings.add('header-name', displayPath, line, warning.message);
+        }
+    };
+    const checkRow = (bytes, from, recordBytes, line) => {
+        counter.read(bytes, from, from + recordBytes, emailAt);
+        const fields = counter.count;
+        const isSelected = selected === undefined || selected(line);
+        let warned = false;
+        if (isSelected && recordBytes > maxRecordBytes) {
+            warned = true;
+            run.findings.add('record-too-large', displayPath, line, `this record is ${formatBytes(recordBytes)}: with the header it is larger ` +
+                `than Marketo's import limit of ${MARKETO_MAX_BODY_BYTES / 1_048_576} MiB, so Marketo cannot import it`);
+        }
+        if (fields !== header.length) {
+            if (isSelected) {
+                error('field-count', line, `this record has ${fields} fields, the header has ${header.length}` +
+                    (fields > header.length
+                        ? '; a value holding the delimiter must be in double quotes'
+                        : ''));
+            }
+        }
+        else if (emailAt >= 0) {
+            let read = emailBytes.read(bytes, counter.valueStart, counter.valueEnd);
+            let key;
+            if (read === EmailRead.AsString) {
+                const email = counter.value.trim();
+                read = email === '' ? EmailRead.Empty : isInvalidEmail(email) ? EmailRead.Invalid : read;
+                key = emailKey(email);
+            }
+            if (read === EmailRead.Empty) {
+                if (isSelected)
+                    error('empty-email', line, 'empty email: Marketo fails a row without one');
+            }
+            else {
+                if (isSelected && read === EmailRead.Invalid) {
+                    warned = true;
+                    run.findings.add('invalid-email', displayPath, line, 'Marketo will import this row with the warning "Invalid email address"');
+                }
+                if (key === undefined)
+                    run.emails.addHashes(emailBytes.h1, emailBytes.h2);
+                else
+                    run.emails.add(key);
+            }
+        }
+        if (warned)
+            run.warnedRows++;
+    };
+    let lastLine = Infinity;
+    let parsed;
+    try {
+        parsed = await parseChecked(file.path, format, visit, { ...options, displayPath });
+    }
+    catch (cause) {
+        error('unreadable', null, `cannot be read: ${messageOf(cause)}`);
+        return { check: result, plan: { error: cause } };
+    }
+    if (parsed.utf8) {
+        error('invalid-utf8', parsed.utf8.line, parsed.utf8.utf16
+            ? 'the file is UTF-16 ("Unicode text"); Marketo reads UTF-8: save it as UTF-8 (Excel: "CSV UTF-8")'
+            : `not valid UTF-8 from this line on (byte ${parsed.utf8.offset}); Marketo reads UTF-8: ` +
+                'save the file as UTF-8 (Excel: "CSV UTF-8")');
+    }
+    if (parsed.unclosedQuote) {
+        lastLine = parsed.unclosedQuote.line - 1;
+        planError ??= parsed.unclosedQuoteError;
+        error('unclosed-quote', parsed.unclosedQuote.line, 'a quoted field opens on this line and is never closed (unbalanced "); a " inside a ' +
+            'quoted field must be doubled ("")');
+    }
+    if (rowsChecked && emailAt >= 0) {
+        run.checked.push({ file, emailAt, columns: header.length, lastLine, maxRecordBytes });
+    }
+    if (parsed.records === 0)
+        headerRange = { start: parsed.bomBytes, end: parsed.bomBytes, line: 1 };
+    if (planError === undefined &&
+        result.rows === 0 &&
+        headerProbe !== null &&
+        holdsBareCarriageReturn(headerProbe, format)) {
+        planError = bareCarriageReturns(displayPath, headerRange.line);
+    }
+    return {
+        check: result,
+        plan: planError === undefined
+            ? cutter.plan(parsed.sizeBytes, result.rows, headerRange)
+            : { error: planError }
+    };
+}
+/**
+ * The second pass, once every file is checked and only when some email's fingerprint came twice:
+ * reads the files again to name both lines of each repeated email, comparing the emails. A
+ * duplicate is reported on its later line, naming the first; with changed-since, on the new or
+ * changed one of the two (an old duplicate is not the change's doing).
+ */
+async function findDuplicates(run) {
+    if (run.emails.candidates().size === 0)
+        return;
+    const first = new Map();
+    for (const { file, emailAt, columns, lastLine, maxRecordBytes } of run.checked) {
+        const { displayPath } = file;
+        const statusAt = run.statusColumns.get(file.path);
+        try {
+            for await (const record of readRecords(file.path, file.format, {
+                displayPath,
+                readBytes: CHECK_READ_BYTES
+            })) {
+                if (record.index === 0)
+                    continue;
+                if (record.line > lastLine)
+                    break;
+                if (record.fields.length !== columns)
+                    continue;
+                const email = record.fields[emailAt].trim();
+                const key = emailKey(email);
+                if (email === '' || !run.emails.isCandidate(key))
+                    continue;
+                const { line } = record;
+                const selected = file.selected?.(line) ?? true;
+                // Whether the first pass warned about this row already (it is counted once).
+                const warned = selected && (isInvalidEmail(email) || record.end - record.start > maxRecordBytes);
+                const status = statusAt === undefined ? undefined : record.fields[statusAt]?.trim();
+                const earlier = first.get(key);
+                if (earlier === undefined) {
+                    first.set(key, {
+                        file: displayPath,
+                        line,
+                        selected,
+                        warned,
+                        ...(status ? { status } : {})
+                    });
+                    continue;
+                }
+                // Under two statuses the rows go in two jobs: which status the member keeps is the order's.
+                const keeps = status !== undefined && earlier.status !== undefined && status !== earlier.status
+                    ? ', under another status; Marketo keeps one member per email, with one of the two statuses'
+                    : "; Marketo keeps one member per email, the later row's values win";
+                const related = { file: earlier.file, line: earlier.line };
+                if (selected) {
+                    const where = earlier.file === displayPath
+                        ? `line ${earlier.line}`
+                        : `${earlier.file} line ${earlier.line}`;
+                    run.findings.add('duplicate-email', displayPath, line, `same email as ${where}${keeps}`, related);
+                    if (!warned)
+                        run.warnedRows++;
+                }
+                else if (earlier.selected) {
+                    // The new or changed record is the earlier one: warn there, naming this unchanged one.
+                    const where = earlier.file === displayPath ? `line ${line}` : `${displayPath} line ${line}`;
+                    run.findings.add('duplicate-email', earlier.file, earlier.line, `same email as ${where} (unchanged)${keeps}`, { file: displayPath, line });
+                    if (!earlier.warned) {
+                        earlier.warned = true;
+                        run.warnedRows++;
+                    }
+                }
+            }
+        }
+        catch (cause) {
+            // The first pass found this file's problems already; its duplicates stop where it stops.
+            if (!(cause instanceof FileFormatError))
+                throw cause;
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/annotations.ts
+
+/**
+ * GitHub shows at most 10 error and 10 warning annotations per step. Rows get 8 of each; the
+ * rest stay for the step's own messages (the verdict, a file that cannot be read).
+ */
+const ROW_ANNOTATIONS_PER_KIND = 8;
+/**
+ * One annotation per failed row (error) and warned row (warning) at its file and line, titled
+ * with Marketo's reason: never the row's values. Past the cap, one notice says how many more
+ * are in the report.
+ */
+function rowAnnotations(issues, reportName) {
+    const located = (list) => list.filter((issue) => issue.line !== null);
+    const failures = located(issues.failures.first);
+    const warnings = located(issues.warnings.first);
+    const annotations = [
+        ...failures.slice(0, ROW_ANNOTATIONS_PER_KIND).map((issue) => ({
+            kind: 'error',
+            title: issue.reason,
+            message: `Marketo did not import the row that starts on this line (batch ${issue.batchId})`,
+            file: issue.file,
+            line: issue.line
+        })),
+        ...warnings.slice(0, ROW_ANNOTATIONS_PER_KIND).map((issue) => ({
+            kind: 'warning',
+            title: issue.reason,
+            message: `Marketo imported the row that starts on this line with a warning (batch ${issue.batchId})`,
+            file: issue.file,
+            line: issue.line
+        }))
+    ];
+    const moreFailures = issues.failures.rows - Math.min(failures.length, ROW_ANNOTATIONS_PER_KIND);
+    const moreWarnings = issues.warnings.rows - Math.min(warnings.length, ROW_ANNOTATIONS_PER_KIND);
+    if (moreFailures > 0 || moreWarnings > 0) {
+        const more = [
+            moreFailures > 0 ? plural(moreFailures, 'more failed row') : '',
+            moreWarnings > 0
+                ? plural(moreWarnings, 'more row with a warning', 'more rows with a warning')
+                : ''
+        ].filter(Boolean);
+        annotations.push({
+            kind: 'notice',
+            title: 'More rows in the report',
+            message: `${more.join(' and ')} are listed with their lines and reasons in ${reportName}`
+        });
+    }
+    return annotations;
+}
+
+;// CONCATENATED MODULE: ./src/validate/types.ts
+/** Severity and the words a summary uses for each kind, in the order reports list them. */
+const KINDS = {
+    unreadable: { severity: 'error', label: 'file cannot be read' },
+    'invalid-utf8': { severity: 'error', label: 'not valid UTF-8' },
+    'unclosed-quote': { severity: 'error', label: 'unbalanced quotes' },
+    'line-breaks': { severity: 'error', label: 'lines end with a carriage return alone' },
+    delimiter: { severity: 'error', label: 'delimiter contradicts the format' },
+    'no-email-column': { severity: 'error', label: 'no email column' },
+    'field-count': { severity: 'error', label: 'wrong number of fields' },
+    'empty-email': { severity: 'error', label: 'empty email' },
+    'empty-status': { severity: 'error', label: 'empty status (row not submitted)' },
+    'invalid-email': { severity: 'warning', label: 'email Marketo flags as invalid' },
+    'duplicate-email': { severity: 'warning', label: 'same email twice' },
+    'header-name': { severity: 'warning', label: 'header name is not a REST API name' },
+    'record-too-large': { severity: 'warning', label: 'record larger than Marketo’s limit' },
+    split: { severity: 'notice', label: 'file will be split' }
+};
+
+;// CONCATENATED MODULE: ./src/validate/annotations.ts
+
+
+
+/** A finding as an annotation at its file and line, titled with its kind. */
+function findingAnnotation(finding) {
+    return {
+        kind: finding.severity,
+        title: KINDS[finding.kind].label,
+        message: finding.message,
+        file: finding.file,
+        ...(finding.line !== null ? { line: finding.line } : {})
+    };
+}
+/**
+ * Keeps GitHub's caps over everything a step annotates (10 errors, 10 warnings, 10 notices per
+ * step): the first `ROW_ANNOTATIONS_PER_KIND` of each kind, in order, leaving room for the step's
+ * own messages; past it, one notice says how many more there are and where they are listed.
+ */
+function capAnnotations(annotations, listedIn) {
+    const kept = [];
+    const left = { error: 0, warning: 0, notice: 0 };
+    const used = { error: 0, warning: 0, notice: 0 };
+    for (const annotation of annotations) {
+        if (used[annotation.kind] < ROW_ANNOTATIONS_PER_KIND) {
+            used[annotation.kind]++;
+            kept.push(annotation);
+        }
+        else {
+            left[annotation.kind]++;
+        }
+    }
+    const more = [
+        left.error > 0 ? plural(left.error, 'more error') : '',
+        left.warning > 0 ? plural(left.warning, 'more warning') : '',
+        left.notice > 0 ? plural(left.notice, 'more notice') : ''
+    ].filter(Boolean);
+    if (more.length > 0) {
+        kept.push({
+            kind: 'notice',
+            title: 'More in the report',
+            message: `${more.join(', ')} are listed with their files and lines in ${listedIn}`
+        });
+    }
+    return kept;
+}
+
+;// CONCATENATED MODULE: ./src/validate/findings.ts
+
+/** Findings kept per kind with their lines; past it they are only counted. */
+const KEPT_PER_KIND = 200;
+/** Locations a summary shows per kind. */
+const EXAMPLES_PER_KIND = 5;
+/** Collects findings: every one counted, the first of each kind kept. */
+class Findings {
+    counts = new Map();
+    kept = [];
+    /** Order of the files, so findings sort by file, then line. */
+    fileOrder = new Map();
+    /** Puts a file in the order findings are listed (else it goes where its first finding is). */
+    addFile(file) {
+        if (!this.fileOrder.has(file))
+            this.fileOrder.set(file, this.fileOrder.size);
+    }
+    add(kind, file, line, message, related) {
+        this.addFile(file);
+        const count = (this.counts.get(kind) ?? 0) + 1;
+        this.counts.set(kind, count);
+        if (count > KEPT_PER_KIND)
+            return;
+        const finding = { kind, severity: KINDS[kind].severity, file, line, message };
+        if (related)
+            finding.related = related;
+        this.kept.push(finding);
+    }
+    count(kind) {
+        return this.counts.get(kind) ?? 0;
+    }
+    /** The kept findings by file (in the order first seen), then line (file-wide ones first). */
+    list() {
+        const order = (f) => this.fileOrder.get(f.file) ?? 0;
+        return [...this.kept].sort((a, b) => order(a) - order(b) || (a.line ?? 0) - (b.line ?? 0));
+    }
+    /** Counts by kind, in the order of `KINDS`, with the first locations of each. */
+    byKind() {
+        const list = this.list();
+        return Object.keys(KINDS)
+            .filter((kind) => this.count(kind) > 0)
+            .map((kind) => ({
+            kind,
+            severity: KINDS[kind].severity,
+            label: KINDS[kind].label,
+            count: this.count(kind),
+            examples: list
+                .filter((f) => f.kind === kind)
+                .slice(0, EXAMPLES_PER_KIND)
+                .map((f) => (f.line === null ? f.file : `${f.file}:${f.line}`))
+        }));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/validate/preflight.ts
+
+
+
+
+
+
+
+/**
+ * The local checks before anything is sent (or instead of sending, in a dry run): reads every
+ * matched file once with the record scanner, refuses the files with errors (their rows count as not
+ * submitted, with the first error as the reason), and notes the files that will be split.
+ */
+async function preflight(options) {
+    const pass = new CheckPass(options);
+    try {
+        // One pass in path order (planned or not), so "the first" of a duplicate is the first in order.
+        for (const entry of inPathOrder([
+            ...options.plans.map((plan) => ({ plan })),
+            ...(options.files ?? []).map((found) => ({ found })),
+            ...options.problems.map((problem) => ({ problem }))
+        ])) {
+            // Read first: `onFile?.(...)` would skip its argument without a callback.
+            const outcome = await pass.file(entry);
+            options.onFile?.(outcome);
+        }
+        return await pass.finish();
+    }
+    finally {
+        pass.close();
+    }
+}
+/** The entries sorted by display path, the order the checks read them in. */
+function inPathOrder(entries) {
+    const pathOf = (entry) => 'found' in entry
+        ? entry.found.displayPath
+        : 'plan' in entry
+            ? entry.plan.displayPath
+            : entry.problem.displayPath;
+    return [...entries].sort((a, b) => (pathOf(a) < pathOf(b) ? -1 : pathOf(a) > pathOf(b) ? 1 : 0));
+}
+/**
+ * The checks of a run, one file at a time (each read once, planned in the same pass), so a
+ * file's parts can go to Marketo while the next file is read; `finish` then adds what needs every
+ * file (duplicate emails across files) and sums up. Files come in path order; `close` always.
+ */
+class CheckPass {
+    options;
+    run;
+    plans = [];
+    problems = [];
+    rejected = [];
+    /** Lines the discovery (or a plan problem) annotated already: not annotated twice. */
+    annotated = new Set();
+    selectedLines;
+    constructor(options) {
+        this.options = options;
+        this.run = new CheckRun(new Findings(), options.expectedRows ?? options.plans.reduce((total, plan) => total + plan.rows, 0), options.scratchDir ?? (0,external_node_os_.tmpdir)());
+        this.selectedLines = options.selection?.selectedLines;
+    }
+    async file(entry) {
+        if ('problem' in entry)
+            return this.discoveryProblem(entry.problem);
+        const { path, displayPath, format } = 'plan' in entry ? entry.plan : entry.found;
+        const checked = await this.checkOf(path, displayPath, format);
+        const { check } = checked;
+        if ('plan' in entry)
+            return this.planned(entry.plan, check);
+        if (!('error' in checked.plan)) {
+            return { ...(await this.planned(checked.plan, check)), planned: checked.plan };
+        }
+        const planProblem = problemOf(displayPath, checked.plan.error);
+        this.annotated.add(`${displayPath}\u0000${planProblem.line ?? ''}`);
+        const outcome = this.checkedProblem(planProblem, check);
+        return { ...outcome, planProblem };
+    }
+    /** After the last file: the duplicates, the counts, the annotations. */
+    async finish() {
+        const { run, options } = this;
+        const { findings } = run;
+        await findDuplicates(run);
+        const list = findings.list();
+        const kinds = findings.byKind();
+        const total = (severity) => kinds.filter((k) => k.severity === severity).reduce((sum, k) => sum + k.count, 0);
+        const annotations = list
+            .filter((f) => options.dryRun || f.severity === 'error')
+            .filter((f) => !this.annotated.has(`${f.file}\u0000${f.line ?? ''}`))
+            .map(findingAnnotation);
+        return {
+            plans: this.plans,
+            problems: this.problems,
+            summary: {
+                kinds,
+                errors: total('error'),
+                warnings: total('warning'),
+                notices: total('notice'),
+                warnedRows: run.warnedRows,
+                rejectedFiles: this.rejected,
+                findings: list,
+                ...(options.selection ? { changedSince: options.selection.ref } : {})
+            },
+            annotations,
+            findings: list
+        };
+    }
+    /** Removes the duplicate check's scratch files. */
+    close() {
+        this.run.emails.close();
+    }
+    async checkOf(path, displayPath, format) {
+        const { options } = this;
+        const lines = this.selectedLines?.get(path);
+        return checkAndPlan({
+            path,
+            displayPath,
+            format,
+            ...(lines ? { selected: (line) => lines.has(line) } : {}),
+            ...(options.renames ? { renames: options.renames } : {}),
+            columnsCheckedByInstance: options.columnsCheckedByInstance === true
+        }, this.run, { chunkSizeBytes: options.chunkSizeBytes }, options.parse);
+    }
+    async planned(checkedPlan, check) {
+        if (check.errors > 0)
+            return { problem: this.refuse(check, checkedPlan.rows) };
+        const { plan, findings } = this.options.regroup
+            ? await this.options.regroup(checkedPlan)
+            : { plan: checkedPlan, findings: [] };
+        for (const { kind, file, line, message } of findings) {
+            this.run.findings.add(kind, file, line, message);
+        }
+        if (plan.statusColumn)
+            this.run.statusColumns.set(plan.path, plan.statusColumn.at);
+        this.plans.push(plan);
+        if (plan.parts.length > 1) {
+            this.run.findings.add('split', plan.displayPath, null, `will be sent in ${plan.parts.length} parts of at most ${formatBytes(this.options.chunkSizeBytes)} ` +
+                (plan.statusColumn
+                    ? '(chunk-size), one or more per status (status-column), each with the header'
+                    : '(chunk-size), each with the header, split between records'));
+        }
+        return { plan };
+    }
+    async discoveryProblem(problem) {
+        if (problem.line === undefined) {
+            // Not text, or not readable: nothing to check line by line.
+            this.problems.push(problem);
+            return { problem };
+        }
+        const path = (0,external_node_path_.resolve)(this.options.workspace, problem.displayPath);
+        const { format } = detectFormat(path, this.options.format, await readHead(path));
+        const { check } = await this.checkOf(path, problem.displayPath, format);
+        this.annotated.add(`${problem.displayPath}\u0000${problem.line ?? ''}`);
+        return this.checkedProblem(problem, check);
+    }
+    checkedProblem(problem, check) {
+        const rows = Math.max(problem.rows, check.rows);
+        if (check.errors > 0)
+            return { problem: this.refuse(check, rows) };
+        const kept = { ...problem, rows };
+        this.problems.push(kept);
+        return { problem: kept };
+    }
+    refuse(check, rows) {
+        this.rejected.push(check.displayPath);
+        const first = check.firstError;
+        const problem = {
+            displayPath: check.displayPath,
+            rows,
+            message: `${plural(check.errors, 'error')} in the file, the first${first.line === null ? '' : ` on line ${first.line}`}: ` +
+                `${first.message}; ${this.options.dryRun ? 'it would not be submitted' : 'it was not submitted'}`,
+            ...(first.line !== null ? { line: first.line } : {})
+        };
+        this.problems.push(problem);
+        return problem;
+    }
+}
+/**
+ * What the discovery says of a file it cannot plan: the FileFormatError's detail with its line
+ * (the file is known; the line goes to the annotation), or that it cannot be read.
+ */
+function problemOf(displayPath, error) {
+    if (!(error instanceof FileFormatError)) {
+        return { displayPath, rows: 0, message: `cannot be read: ${messageOf(error)}` };
+    }
+    const detail = error.message.slice(`${error.file} `.length);
+    return { displayPath, rows: 0, message: detail, line: error.line };
+}
+/** One log line per finding: where, how bad, what. Never a value. */
+function describeFinding(finding) {
+    const where = finding.line === null ? finding.file : `${finding.file} line ${finding.line}`;
+    return `${where}: ${finding.severity}: ${finding.message}`;
 }
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
@@ -78630,33 +77702,43 @@ async function findFiles(patterns, workspace) {
 
 
 
+
 /**
- * The first stage: the files the patterns match, each planned into parts, with what was found
- * logged in one group. Resuming without files: the batch ids alone say what to poll.
+ * The first stage: the files the patterns match, with what was found logged in one group.
+ * Resuming and changed-since plan each file into parts here (what they do next reads the plans);
+ * else the checks plan them as they read them. Resuming without files: the batch ids alone say
+ * what to poll.
  */
 async function findStage(inputs, mode, log) {
     return log.group('Finding files', async () => {
+        const planned = mode.kind === 'resume' || inputs.changedSince !== undefined;
         const discovery = mode.kind === 'resume' && !mode.withFiles
-            ? { noFiles: false, plans: [], problems: [], notices: [] }
-            : await discover(inputs);
+            ? { noFiles: false, plans: [], files: [], problems: [], notices: [] }
+            : await discover(inputs, planned);
         for (const { displayPath, message } of discovery.notices) {
             log.notice(`${displayPath}: ${message}`, { file: displayPath, startLine: 1 });
         }
-        for (const plan of discovery.plans) {
-            log.info(describePlan(plan));
-            if (plan.rows === 0) {
-                log.warning(plan.sizeBytes === 0
-                    ? `${plan.displayPath}: the file is empty; nothing to import from it`
-                    : `${plan.displayPath}: the file has a header but no data rows; nothing to import from it`);
-            }
-        }
-        for (const problem of discovery.problems) {
-            log.error(`${problem.displayPath}: ${problem.message}`, {
-                file: problem.displayPath,
-                ...(problem.line ? { startLine: problem.line } : {})
-            });
-        }
+        for (const plan of discovery.plans)
+            logPlan(plan, log);
+        for (const problem of discovery.problems)
+            logProblem(problem, log);
         return discovery;
+    });
+}
+/** What the log says of a planned file: its size, rows and parts, or that it has no rows. */
+function logPlan(plan, log) {
+    log.info(describePlan(plan));
+    if (plan.rows === 0) {
+        log.warning(plan.sizeBytes === 0
+            ? `${plan.displayPath}: the file is empty; nothing to import from it`
+            : `${plan.displayPath}: the file has a header but no data rows; nothing to import from it`);
+    }
+}
+/** A file that cannot be imported, as an error annotation at its line. */
+function logProblem(problem, log) {
+    log.error(`${problem.displayPath}: ${problem.message}`, {
+        file: problem.displayPath,
+        ...(problem.line ? { startLine: problem.line } : {})
     });
 }
 /**
@@ -78677,11 +77759,15 @@ function describePlan(plan) {
     const split = plan.parts.length > 1 ? `, split into ${plan.parts.length} parts` : '';
     return `${plan.displayPath}: ${plan.format}, ${formatBytes(plan.sizeBytes)}, ${plural(plan.rows, 'row')}${split}`;
 }
-/** Finds the files, detects each one's format and splits it into parts, reading each file once. */
-async function discover(inputs) {
+/**
+ * Finds the files and detects each one's format from its first bytes; `planned`: splits each into
+ * parts too, reading it once (else the checks do, in their one read).
+ */
+async function discover(inputs, planned = true) {
     const paths = await findFiles(inputs.files, inputs.workspace);
     const workspace = await (0,promises_.realpath)(inputs.workspace).catch(() => inputs.workspace);
     const plans = [];
+    const files = [];
     const problems = [];
     const notices = [];
     for (const matched of paths) {
@@ -78701,21 +77787,23 @@ async function discover(inputs) {
         const { format, notice } = detectFormat(matched, inputs.format, head);
         if (notice !== undefined)
             notices.push({ displayPath, message: notice });
+        if (!planned) {
+            files.push({
+                path,
+                displayPath,
+                format,
+                sizeBytes: head.length < HEAD_BYTES ? head.length : (await (0,promises_.stat)(path)).size
+            });
+            continue;
+        }
         try {
             plans.push(await planFile(path, { format, chunkSizeBytes: inputs.chunkSizeBytes, displayPath }));
         }
         catch (error) {
-            if (!(error instanceof FileFormatError)) {
-                const message = messageOf(error);
-                problems.push({ displayPath, rows: 0, message: `cannot be read: ${message}` });
-                continue;
-            }
-            // "<file> line N: detail": the file is known, the line goes to the annotation.
-            const detail = error.message.slice(`${error.file} `.length);
-            problems.push({ displayPath, rows: 0, message: detail, line: error.line });
+            problems.push(problemOf(displayPath, error));
         }
     }
-    return { noFiles: paths.length === 0, plans, problems, notices };
+    return { noFiles: paths.length === 0, plans, files, problems, notices };
 }
 const OUTSIDE_WORKSPACE = 'is a link to a file outside the workspace; only files inside GITHUB_WORKSPACE are read, ' +
     'so it was not opened';
@@ -78752,6 +77840,2915 @@ function displayPathOf(path, workspace) {
     return (shown !== '' && isWithin(path, workspace) ? shown : path).split(external_node_path_.sep).join('/');
 }
 
+;// CONCATENATED MODULE: ./src/time.ts
+const systemClock = { now: () => Date.now() };
+const realSleep = (ms, signal) => new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+    }
+    const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+    }, ms);
+    const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+});
+
+;// CONCATENATED MODULE: ./src/marketo/error-codes.ts
+/**
+ * The one table of Marketo errors: code -> how the client handles it -> what the user is told.
+ * Marketo codes are strings of digits; HTTP-level failures use 'HTTP <status>', transport
+ * failures their error code (ECONNRESET, timeout, ...).
+ */
+const BUG_ADVICE = 'This is a bug in the action, not in your data or settings; please report it as an issue of ' +
+    'this action with the run log (debug logging shows each call).';
+const TRANSIENT_ADVICE = (context) => `Marketo did not answer after ${context.failuresInARow || context.attempts || 'several'} ` +
+    'attempts; run again later or resume with batch-ids.';
+const error_codes_transient = { handling: 'backoff', advice: TRANSIENT_ADVICE };
+const bug = { handling: 'fatal', advice: () => BUG_ADVICE };
+const TOKEN_REJECTED = {
+    handling: 'reauth',
+    stopsRun: true,
+    advice: () => 'Marketo rejected an access token it had just issued. Check that the API user is active and ' +
+        'that client-id belongs to the same Marketo instance as rest-url.'
+};
+const MARKETO_ERRORS = {
+    '601': TOKEN_REJECTED,
+    '602': TOKEN_REJECTED,
+    '603': {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: () => "Marketo denied access (603). Check that the API user's role has the Read-Write Lead " +
+            'permission (and Read-Write Assets, to add members to programs), and that the Web Services ' +
+            'IP allow-list (Admin > Web Services > IP Restrictions), if enabled, admits this runner.'
+    },
+    '604': error_codes_transient,
+    '605': bug,
+    '606': { handling: 'rateWindow', advice: TRANSIENT_ADVICE },
+    '607': {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: (context) => "The instance's daily API quota is used up (607). It resets at midnight US Central " +
+            `(America/Chicago), next at ${nextQuotaReset(context.now)}. Run again after that (jobs ` +
+            'already submitted can be resumed with batch-ids); Admin > Web Services shows which ' +
+            'integrations use the quota.'
+    },
+    '608': error_codes_transient,
+    '609': bug,
+    '610': bug,
+    '611': error_codes_transient,
+    '612': bug,
+    '613': bug,
+    '614': error_codes_transient,
+    '615': error_codes_transient,
+    '616': {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: () => 'Marketo says this subscription type does not allow this API call (616); ask your Marketo ' +
+            'account team or support to enable the REST API for this instance.'
+    },
+    '713': error_codes_transient,
+    '719': error_codes_transient,
+    '1003': {
+        handling: 'fatal',
+        advice: () => 'Marketo rejected the file as invalid (1003): it is empty or not a valid import file. ' +
+            'Check it has a header row with an email column and rows in the declared format, and that ' +
+            'program-member-status is a status of the program.'
+    },
+    '1013': {
+        handling: 'fatal',
+        stopsRun: (operation) => operation === 'submit',
+        advice: ({ operation }) => operation === 'submit'
+            ? 'Marketo found no such program (1013). Check that program-id is the id in the ' +
+                "program's URL (…/#PG1234A1 means 1234) and that the API user can see the program's " +
+                'workspace.'
+            : 'Marketo does not know this batch id (1013); a batch id stays valid for seven days ' +
+                'after the job was submitted.'
+    },
+    '1016': {
+        handling: 'queueFull',
+        advice: () => "Marketo's import queue stayed full (1016: at most 10 import jobs per instance, shared with " +
+            'other integrations); run again later or raise the timeout.'
+    },
+    '1025': {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: () => 'Marketo did not accept the member status (1025). program-member-status must be a status of ' +
+            "this program's channel (for example 'Member' or 'On List'), spelled exactly, case included."
+    },
+    '1029': {
+        handling: 'backoff',
+        advice: () => "Marketo's bulk export queue is full or the instance's daily export size is used up (1029: " +
+            'at most 10 exports queued per instance, 500 MB of export files a day by default, shared ' +
+            'with other integrations); nobody was removed. Run again later.'
+    },
+    'HTTP 401': {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: () => "Marketo's identity service rejected the credentials (HTTP 401). Check client-id and " +
+            'client-secret: copy them from Admin > LaunchPoint > (your API service) > View Details.'
+    },
+    'HTTP 413': {
+        handling: 'fatal',
+        advice: () => "The part sent was larger than Marketo's 10 MB limit for one import file (HTTP 413). The " +
+            'action splits files below that limit, so please report this as a bug of the action.'
+    },
+    'HTTP 414': bug,
+    'HTTP 429': { handling: 'rateWindow', advice: TRANSIENT_ADVICE },
+    'HTTP 500': error_codes_transient,
+    'HTTP 502': error_codes_transient,
+    'HTTP 503': error_codes_transient,
+    'HTTP 504': error_codes_transient,
+    // Not Marketo codes: answers that are not what Marketo documents.
+    ANSWER_TOO_LARGE: {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: () => "No answer of Marketo's import API is that large. Check that rest-url points at Marketo " +
+            '(a proxy or gateway in between may be answering instead); the jobs already submitted can ' +
+            'be resumed with batch-ids.'
+    },
+    NO_JOB_IN_ANSWER: {
+        handling: 'fatal',
+        stopsRun: true,
+        explainsUncertainty: true,
+        advice: () => 'Marketo accepted the upload but its answer names no import job (no batchId), which its API ' +
+            'never does: it may have created a job for this part anyway. Check the import jobs of the ' +
+            'program in Marketo before running again, so that the part is not imported twice.'
+    },
+    FILE_TOO_LARGE: {
+        handling: 'fatal',
+        advice: () => 'A failures or warnings file of a job of at most 10 MB is never that large: the report ' +
+            "counts the job's rows from Marketo's status only."
+    },
+    ENOTFOUND: {
+        handling: 'fatal',
+        stopsRun: true,
+        advice: () => 'The Marketo host name does not resolve. Check rest-url and identity-url: they look like ' +
+            'https://123-ABC-456.mktorest.com and …/identity, with your Munchkin id.'
+    }
+};
+/** Transport failures worth another attempt: resets, refusals, timeouts, a garbled answer. */
+const TRANSIENT_TRANSPORT_CODES = new Set([
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'ECONNABORTED',
+    'EPIPE',
+    'ETIMEDOUT',
+    'EAI_AGAIN',
+    'ENETUNREACH',
+    'EHOSTUNREACH',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CLOSED',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'UND_ERR_HEADERS_TIMEOUT',
+    'UND_ERR_BODY_TIMEOUT',
+    'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+    'timeout',
+    'invalid answer'
+]);
+function isTransientTransportCode(code) {
+    return TRANSIENT_TRANSPORT_CODES.has(code) || code.startsWith('HPE_');
+}
+/** How the client reacts to a failure code during `operation`. */
+function handlingFor(code, operation) {
+    if (isTransientTransportCode(code))
+        return 'backoff';
+    const handling = MARKETO_ERRORS[code]?.handling ?? 'fatal';
+    // A full import queue only concerns creating a job; elsewhere 1016 is unexpected.
+    if (handling === 'queueFull' && operation !== 'submit')
+        return 'fatal';
+    // Without a token nothing else can work, so the identity call never re-authenticates.
+    if (handling === 'reauth' && operation === 'identity')
+        return 'fatal';
+    return handling;
+}
+const CHICAGO = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'America/Chicago',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric'
+});
+/** Wall-clock fields of `epochMs` in Chicago, read back as if they were UTC. */
+function chicagoWallAsUtc(epochMs) {
+    const parts = {};
+    for (const part of CHICAGO.formatToParts(new Date(epochMs))) {
+        if (part.type !== 'literal')
+            parts[part.type] = Number(part.value);
+    }
+    const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
+    return Date.UTC(year, month - 1, day, hour, minute, second);
+}
+/** The next midnight in America/Chicago after `epochMs`, as an ISO UTC timestamp. */
+function nextQuotaReset(epochMs) {
+    const wall = new Date(chicagoWallAsUtc(epochMs));
+    const nextMidnightWall = Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate() + 1);
+    // Offset of Chicago from UTC; DST switches at 02:00 local, so the offset at the guess holds.
+    let guess = nextMidnightWall + 6 * 3_600_000;
+    guess -= chicagoWallAsUtc(guess) - nextMidnightWall;
+    return new Date(guess).toISOString();
+}
+/** What to tell the user of a code the table does not know. */
+function genericAdvice(code) {
+    if (!/^\d+$/.test(code)) {
+        return (`The request to Marketo failed in a way this action does not expect (${code}); run again, ` +
+            'and report it as an issue of this action if it persists.');
+    }
+    return (`Marketo answered an error this action does not expect (${code}); see Adobe's list of REST ` +
+        'API error codes (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/' +
+        'error-codes), and run again if it looks temporary.');
+}
+
+;// CONCATENATED MODULE: ./src/marketo/errors.ts
+
+
+
+const OPERATION_LABELS = {
+    identity: 'Getting a Marketo access token',
+    submit: 'Submitting the import job',
+    status: 'Reading the import job status',
+    failures: 'Downloading the failed rows',
+    warnings: 'Downloading the rows with warnings',
+    leads: 'Looking up leads by email',
+    memberDelete: 'Removing members from the program',
+    export: "Exporting the program's members",
+    program: 'Reading the program',
+    channels: "Reading the channels' member statuses",
+    describe: 'Reading the field descriptions',
+    usage: "Reading today's API usage"
+};
+/** A failure the client will not retry (any more), with what the user should do about it. */
+class MarketoApiError extends Error {
+    code;
+    marketoMessage;
+    advice;
+    httpStatus;
+    operation;
+    stopsRun;
+    attempts;
+    retriesExhausted;
+    uncertainAttempts;
+    constructor(details) {
+        const said = details.marketoMessage ? `: ${details.marketoMessage}` : '';
+        const uncertainAttempts = details.uncertainAttempts ?? 0;
+        super(redactUrls(`${OPERATION_LABELS[details.operation]} failed (${details.code}${said}). ${details.advice}` +
+            (uncertainAttempts > 0 && details.noteUncertainty !== false
+                ? ` ${uncertainJobNote(uncertainAttempts)}`
+                : '')));
+        this.name = 'MarketoApiError';
+        this.code = details.code;
+        this.marketoMessage = redactUrls(details.marketoMessage);
+        this.advice = details.advice;
+        if (details.httpStatus !== undefined)
+            this.httpStatus = details.httpStatus;
+        this.operation = details.operation;
+        this.stopsRun = details.stopsRun;
+        if (details.attempts !== undefined)
+            this.attempts = details.attempts;
+        this.retriesExhausted = details.retriesExhausted ?? false;
+        this.uncertainAttempts = uncertainAttempts;
+    }
+}
+/** What to tell the user when a submit failed after its whole file was sent at least once. */
+function uncertainJobNote(uncertainAttempts) {
+    const failed = uncertainAttempts === 1 ? 'an attempt' : `${uncertainAttempts} attempts`;
+    return (`Marketo may have created a job for this part: ${failed} failed only after the whole file ` +
+        'was sent. Importing it again is safe, since Marketo matches members by email.');
+}
+/**
+ * A submit cut short by the run's stop (timeout, cancel, an error elsewhere). `uncertain` when
+ * Marketo may have created the job anyway: the whole file was sent and no answer came back.
+ */
+class SubmitInterrupted extends Error {
+    uncertain;
+    uncertainAttempts;
+    constructor(reason, uncertain, uncertainAttempts) {
+        super(reason instanceof Error ? reason.message : String(reason), { cause: reason });
+        this.name = 'SubmitInterrupted';
+        this.uncertain = uncertain;
+        this.uncertainAttempts = uncertainAttempts;
+    }
+}
+/** The error to throw for a failure the policy will not retry (again). */
+function toApiError(failure, context) {
+    const rule = MARKETO_ERRORS[failure.code];
+    const exhausted = context.retriesExhausted === true && handlingFor(failure.code, context.operation) !== 'fatal';
+    let advice;
+    if (exhausted && failure.code !== '1016')
+        advice = TRANSIENT_ADVICE(context);
+    else if (rule)
+        advice = rule.advice(context);
+    else if (isTransientTransportCode(failure.code))
+        advice = TRANSIENT_ADVICE(context);
+    else
+        advice = genericAdvice(failure.code);
+    const stops = rule?.stopsRun;
+    const stopsRun = context.operation === 'identity' ||
+        (typeof stops === 'function' ? stops(context.operation) : stops === true);
+    return new MarketoApiError({
+        code: failure.code,
+        marketoMessage: failure.message,
+        advice,
+        ...(failure.httpStatus !== undefined ? { httpStatus: failure.httpStatus } : {}),
+        operation: context.operation,
+        stopsRun,
+        ...(context.attempts !== undefined ? { attempts: context.attempts } : {}),
+        ...(context.uncertainAttempts ? { uncertainAttempts: context.uncertainAttempts } : {}),
+        ...(rule?.explainsUncertainty ? { noteUncertainty: false } : {}),
+        retriesExhausted: exhausted
+    });
+}
+
+;// CONCATENATED MODULE: ./src/marketo/retry.ts
+
+
+const DEFAULT_RETRY_POLICY = {
+    maxAttempts: 6,
+    baseDelayMs: 1_000,
+    maxDelayMs: 30_000,
+    rateWindowMs: 20_000,
+    queueWaitMs: 5_000,
+    maxQueueWaitMs: 60_000
+};
+function resolveRetryPolicy(overrides = {}) {
+    const policy = { ...DEFAULT_RETRY_POLICY };
+    for (const [key, value] of Object.entries(overrides)) {
+        if (typeof value === 'number' && Number.isFinite(value) && value >= 0)
+            policy[key] = value;
+    }
+    policy.maxAttempts = Math.max(1, Math.floor(policy.maxAttempts));
+    return policy;
+}
+/** Full jitter: a uniform wait below an exponentially growing ceiling (`failures` from 1). */
+function backoffDelay(failures, policy, random) {
+    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failures - 1));
+    return Math.round(ceiling * clampUnit(random()));
+}
+/** Wait out the rate window, plus a little jitter so parallel callers do not return together. */
+function rateWindowDelay(policy, random) {
+    return policy.rateWindowMs + Math.round(policy.baseDelayMs * clampUnit(random()));
+}
+/**
+ * Equal jitter for the import queue (`waits` from 1): at least half the ceiling, because
+ * resubmitting at once into a full queue only spends quota.
+ */
+function queueDelay(waits, policy, random) {
+    const ceiling = Math.min(policy.maxQueueWaitMs, policy.queueWaitMs * 2 ** (waits - 1));
+    return Math.round(ceiling / 2 + (ceiling / 2) * clampUnit(random()));
+}
+function clampUnit(value) {
+    return Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0.5;
+}
+/**
+ * One failed attempt, before the policy decides whether it is final. `code` is a Marketo code,
+ * 'HTTP <status>', or a transport code; `uncertain` means the request may have taken effect.
+ */
+class AttemptFailure extends Error {
+    code;
+    httpStatus;
+    uncertain;
+    constructor(code, message, options = {}) {
+        super(message);
+        this.name = 'AttemptFailure';
+        this.code = code;
+        if (options.httpStatus !== undefined)
+            this.httpStatus = options.httpStatus;
+        this.uncertain = options.uncertain ?? false;
+    }
+}
+/**
+ * Runs `attempt` until it succeeds, an `AttemptFailure` is fatal or out of attempts (then a
+ * `MarketoApiError`), or the signal aborts (then the signal's reason). Other errors pass through.
+ */
+async function withRetry(options, attempt) {
+    const { operation, policy, random, sleep, signal } = options;
+    // Failures in a row with no usable answer; a full queue (1016) is an answer and ends a streak.
+    let retryableFailures = 0;
+    let queueWaits = 0;
+    let uncertainAttempts = 0;
+    let reauthenticated = false;
+    for (let attemptNumber = 1;; attemptNumber++) {
+        signal?.throwIfAborted();
+        let failure;
+        try {
+            return await attempt(attemptNumber);
+        }
+        catch (error) {
+            if (signal?.aborted)
+                throw signal.reason;
+            if (!(error instanceof AttemptFailure))
+                throw error;
+            failure = error;
+        }
+        if (failure.uncertain)
+            uncertainAttempts++;
+        const handling = handlingFor(failure.code, operation);
+        // Marketo answered something other than a token rejection: the renewed token was accepted,
+        // so a later 601/602 (a token expiring during a long wait for a queue slot) renews it again.
+        if (handling !== 'reauth' && failure.httpStatus !== undefined)
+            reauthenticated = false;
+        const giveUp = (retriesExhausted) => {
+            throw toApiError({ code: failure.code, message: failure.message, ...httpStatusOf(failure) }, {
+                operation,
+                now: options.now(),
+                attempts: attemptNumber,
+                failuresInARow: retryableFailures,
+                retriesExhausted,
+                uncertainAttempts
+            });
+        };
+        let delayMs = 0;
+        switch (handling) {
+            case 'fatal':
+                return giveUp(false);
+            case 'reauth':
+                if (reauthenticated)
+                    return giveUp(false);
+                reauthenticated = true;
+                break;
+            case 'queueFull':
+                retryableFailures = 0;
+                queueWaits++;
+                delayMs = queueDelay(queueWaits, policy, random);
+                break;
+            case 'backoff':
+            case 'rateWindow':
+                retryableFailures++;
+                if (retryableFailures >= policy.maxAttempts)
+                    return giveUp(true);
+                delayMs =
+                    handling === 'backoff'
+                        ? backoffDelay(retryableFailures, policy, random)
+                        : rateWindowDelay(policy, random);
+                break;
+        }
+        options.onRetry?.({ operation, attempt: attemptNumber, failure, handling, delayMs });
+        if (delayMs > 0)
+            await sleep(delayMs, signal);
+    }
+}
+function httpStatusOf(failure) {
+    return failure.httpStatus !== undefined ? { httpStatus: failure.httpStatus } : {};
+}
+
+;// CONCATENATED MODULE: ./src/marketo/answers.ts
+
+const JOB_STATUSES = ['Queued', 'Importing', 'Complete', 'Failed'];
+/** `{"code":"606","message":".."}` of a `success:false` answer, if the body is one. */
+function marketoError(body) {
+    if (!isObject(body) || body.success !== false)
+        return undefined;
+    const first = Array.isArray(body.errors) ? body.errors[0] : undefined;
+    if (!isObject(first) || (typeof first.code !== 'string' && typeof first.code !== 'number')) {
+        return { code: 'invalid answer', message: 'success:false without an error code' };
+    }
+    return {
+        code: cut(String(first.code), 40),
+        message: typeof first.message === 'string' ? cut(first.message, MAX_MESSAGE_CHARS) : ''
+    };
+}
+function answers_parseJson(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * The `result` array of a REST answer, or the failure it stands for: a Marketo error code,
+ * an HTTP status (a gateway's HTML page), or an unreadable body (retried).
+ */
+function resultOf(status, text) {
+    const body = answers_parseJson(text);
+    const error = marketoError(body);
+    if (error)
+        throw new AttemptFailure(error.code, error.message, { httpStatus: status });
+    if (status === 401) {
+        // Marketo answers a bad token with 601 inside a 200; a bare 401 means the same thing.
+        throw new AttemptFailure('601', 'access token rejected', { httpStatus: status });
+    }
+    if (status < 200 || status >= 300) {
+        throw new AttemptFailure(`HTTP ${status}`, `HTTP ${status}`, { httpStatus: status });
+    }
+    // A success without `result` is read, not retried: it is an answer, just an empty one.
+    if (isObject(body) && body.success === true && body.result === undefined)
+        return [];
+    if (!isObject(body) || body.success !== true || !Array.isArray(body.result)) {
+        throw new AttemptFailure('invalid answer', text.length === 0 ? 'empty answer' : 'answer is not the expected JSON (truncated?)', { httpStatus: status });
+    }
+    return body.result;
+}
+/** Marketo's messages are a sentence; anything longer is cut here, before any report holds it. */
+const MAX_MESSAGE_CHARS = 1000;
+const COUNT_FIELDS = ['numOfLeadsProcessed', 'numOfRowsFailed', 'numOfRowsWithWarning'];
+/**
+ * `result[0]` of a status answer. Its counts must be whole numbers of rows: one that is not (a
+ * fraction, a negative, a string such as "0x10") reads 0 and is named in `invalidCounts`, so
+ * the report says what Marketo sent instead of guessing what it meant. A missing count is 0.
+ */
+function parseJobStatus(value) {
+    const job = parseSubmittedJob(value);
+    if (!job || !isObject(value))
+        return undefined;
+    const invalidCounts = [];
+    const count = (field) => {
+        const given = value[field];
+        if (given === undefined || given === null)
+            return 0;
+        if (typeof given === 'number' && Number.isSafeInteger(given) && given >= 0)
+            return given;
+        invalidCounts.push(`${field} is ${describeValue(given)}`);
+        return 0;
+    };
+    const [numOfLeadsProcessed, numOfRowsFailed, numOfRowsWithWarning] = COUNT_FIELDS.map(count);
+    return {
+        ...job,
+        numOfLeadsProcessed: numOfLeadsProcessed,
+        numOfRowsFailed: numOfRowsFailed,
+        numOfRowsWithWarning: numOfRowsWithWarning,
+        message: typeof value.message === 'string' ? cut(value.message, MAX_MESSAGE_CHARS) : '',
+        ...(invalidCounts.length > 0 ? { invalidCounts } : {})
+    };
+}
+/** A JSON value as it was sent, short: `2.5`, `"0x10"`, `-3`, `an object`. */
+function describeValue(value) {
+    if (typeof value === 'number')
+        return String(value);
+    if (typeof value === 'string')
+        return JSON.stringify(cut(value, 20));
+    return Array.isArray(value)
+        ? 'an array'
+        : `a ${typeof value === 'object' ? 'object' : typeof value}`;
+}
+function cut(text, chars) {
+    return text.length > chars ? `${text.slice(0, chars)}…` : text;
+}
+function parseSubmittedJob(value) {
+    if (!isObject(value))
+        return undefined;
+    const batchId = typeof value.batchId === 'string' ? Number(value.batchId) : value.batchId;
+    if (typeof batchId !== 'number' || !Number.isSafeInteger(batchId) || batchId < 0)
+        return undefined;
+    const status = value.status;
+    if (typeof status !== 'string' || !JOB_STATUSES.includes(status)) {
+        return undefined;
+    }
+    const importId = typeof value.importId === 'string' ? value.importId : String(batchId);
+    return { batchId, importId, status: status };
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(46752);
+;// CONCATENATED MODULE: ./src/marketo/http.ts
+/**
+ * One HTTP exchange with Marketo through undici, turned into either a response or an
+ * `AttemptFailure` the retry policy understands. Logs method, path, status, code and duration;
+ * never a query string, a header or a body.
+ */
+
+
+
+
+
+const silentLogger = { debug() { }, info() { }, warning() { } };
+/** Sends one request; transport errors become `AttemptFailure`s (aborts pass through). */
+async function send(exchange, context) {
+    try {
+        return await (0,undici/* request */.Em)(exchange.url, {
+            method: exchange.method,
+            headers: exchange.headers,
+            body: exchange.body ?? null,
+            headersTimeout: exchange.timeoutMs,
+            bodyTimeout: exchange.timeoutMs,
+            ...(context.dispatcher ? { dispatcher: context.dispatcher } : {}),
+            ...(context.signal ? { signal: context.signal } : {})
+        });
+    }
+    catch (error) {
+        throw transportFailure(error, context.signal);
+    }
+}
+/**
+ * The most a JSON answer may hold. Marketo's are a few hundred bytes (its own request bodies stop
+ * at 1 MB); past this the answer is not read on, so a runaway body cannot take the memory.
+ */
+const MAX_JSON_ANSWER_BYTES = 1024 * 1024;
+/** Reads a whole (small) answer body as text; a broken body is a transport failure. */
+async function readText(response, signal, maxBytes = MAX_JSON_ANSWER_BYTES) {
+    const declared = Number(response.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+        response.body.destroy();
+        throw answerTooLarge(maxBytes, response.statusCode);
+    }
+    const chunks = [];
+    let bytes = 0;
+    try {
+        for await (const chunk of response.body) {
+            bytes += chunk.length;
+            if (bytes > maxBytes) {
+                response.body.destroy();
+                throw answerTooLarge(maxBytes, response.statusCode);
+            }
+            chunks.push(chunk);
+        }
+    }
+    catch (error) {
+        throw transportFailure(error, signal);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+}
+function answerTooLarge(maxBytes, httpStatus) {
+    return new AttemptFailure('ANSWER_TOO_LARGE', `the answer is larger than ${maxBytes / 1024 / 1024} MiB, which no answer of this API is; it was not read`, { httpStatus });
+}
+/** Drains an answer body we do not need (HTML error pages), so the connection can be reused. */
+async function discardBody(response) {
+    try {
+        await response.body.dump();
+    }
+    catch {
+        // The status code already says what happened.
+    }
+}
+/** The error to rethrow for anything thrown by undici or while reading a body. */
+function transportFailure(error, signal) {
+    if (signal?.aborted)
+        return signal.reason;
+    if (error instanceof AttemptFailure)
+        return error;
+    const code = errorCode(error);
+    const message = redactUrls(messageOf(error));
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+        return new AttemptFailure('timeout', `no answer in time (${code})`);
+    }
+    if (code && (isTransientTransportCode(code) || code === 'ENOTFOUND')) {
+        return new AttemptFailure(code, message);
+    }
+    // Not a network failure (a bug, a local stream error): report it as it is, never retried.
+    return new AttemptFailure(code ?? 'request failed', message);
+}
+function errorCode(error) {
+    let current = error;
+    // Node wraps socket errors: the useful code may sit on `cause`.
+    for (let depth = 0; depth < 3 && current && typeof current === 'object'; depth++) {
+        const code = current.code;
+        if (typeof code === 'string' && code !== 'UND_ERR')
+            return code;
+        current = current.cause;
+    }
+    return undefined;
+}
+/** `https://host/path` of a URL: never the query string, which may hold the client secret. */
+function pathOf(url) {
+    try {
+        return new URL(url).pathname;
+    }
+    catch {
+        return redactUrls(url);
+    }
+}
+function logExchange(log, exchange, outcome) {
+    const status = outcome.status !== undefined ? `HTTP ${outcome.status}` : 'no answer';
+    const code = outcome.code ? ` code ${outcome.code}` : '';
+    log.debug(`Marketo ${exchange.method} ${pathOf(exchange.url)} -> ${status}${code} in ` +
+        `${outcome.endedAt - outcome.startedAt} ms (attempt ${exchange.attempt})`);
+}
+
+;// CONCATENATED MODULE: ./src/marketo/auth.ts
+/**
+ * The access token cache: one token for the run, renewed shortly before it expires or when
+ * Marketo rejects it (601/602). Concurrent callers share one identity request.
+ */
+
+
+
+/** Renew when less than this much life remains, so no call starts with a dying token. */
+const TOKEN_RENEW_BEFORE_MS = 60_000;
+class TokenCache {
+    options;
+    current;
+    pending;
+    constructor(options) {
+        this.options = options;
+    }
+    /** A token with more than `renewBeforeMs` of life left, fetching one if needed. */
+    async token() {
+        const renewBefore = this.options.renewBeforeMs ?? TOKEN_RENEW_BEFORE_MS;
+        const current = this.current;
+        if (current && this.options.http.clock.now() < current.expiresAt - renewBefore) {
+            return current.value;
+        }
+        this.pending ??= this.fetchToken().finally(() => {
+            this.pending = undefined;
+        });
+        return this.pending;
+    }
+    /** Forgets `token` after Marketo rejected it; a newer token already fetched is kept. */
+    invalidate(token) {
+        if (this.current?.value === token)
+            this.current = undefined;
+    }
+    fetchToken() {
+        return withRetry({ ...this.options.retry, operation: 'identity' }, async (attempt) => {
+            const { clock } = this.options.http;
+            const startedAt = clock.now();
+            const exchange = { method: 'GET', url: this.tokenUrl(), attempt };
+            this.options.onIdentityCall?.();
+            let status;
+            let code;
+            try {
+                const response = await send({
+                    ...exchange,
+                    headers: { accept: 'application/json' },
+                    timeoutMs: this.options.timeoutMs
+                }, this.options.http);
+                status = response.statusCode;
+                if (status >= 500) {
+                    await discardBody(response);
+                    throw new AttemptFailure(`HTTP ${status}`, `HTTP ${status}`, { httpStatus: status });
+                }
+                const body = answers_parseJson(await readText(response, this.options.http.signal));
+                const answer = typeof body === 'object' && body !== null ? body : {};
+                if (status !== 200) {
+                    const description = [answer.error, answer.error_description]
+                        .filter((part) => typeof part === 'string')
+                        .join(': ');
+                    throw new AttemptFailure(`HTTP ${status}`, description || `HTTP ${status}`, {
+                        httpStatus: status
+                    });
+                }
+                const value = answer.access_token;
+                const expiresIn = answer.expires_in;
+                if (typeof value !== 'string' || value === '' || typeof expiresIn !== 'number') {
+                    throw new AttemptFailure('invalid answer', 'no access_token in the identity answer', {
+                        httpStatus: status
+                    });
+                }
+                this.options.onSecret?.(value);
+                this.current = { value, expiresAt: startedAt + expiresIn * 1000 };
+                return value;
+            }
+            catch (error) {
+                if (error instanceof AttemptFailure)
+                    code = error.code;
+                throw error;
+            }
+            finally {
+                logExchange(this.options.http.log, exchange, {
+                    status,
+                    code,
+                    startedAt,
+                    endedAt: clock.now()
+                });
+            }
+        });
+    }
+    tokenUrl() {
+        const query = new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: this.options.clientId,
+            client_secret: this.options.clientSecret
+        });
+        return `${trimTrailingSlashes(this.options.identityUrl)}/oauth/token?${query.toString()}`;
+    }
+}
+function trimTrailingSlashes(url) {
+    return url.replace(/\/+$/, '');
+}
+
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/marketo/download.ts
+/**
+ * Streams a failures/warnings answer (a delimited file, not JSON) to disk. An empty answer
+ * leaves no file; a JSON `success:false` answer is a Marketo error, not a file.
+ */
+
+
+
+
+
+
+
+/** A Marketo error answer is a few hundred bytes; anything longer that starts with `{` is data. */
+const MAX_JSON_ERROR_BYTES = 64 * 1024;
+/**
+ * The largest failures or warnings file saved. Marketo's echo the rows of a job of at most
+ * 10 MB; past this the download stops, so a runaway answer cannot fill the runner's disk.
+ */
+const MAX_ROW_FILE_BYTES = 2 ** 30;
+const download_WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d, 0xef, 0xbb, 0xbf]); // BOM bytes count as blank
+/** Writes the answer body to `destinationPath`; false (and no file) when the body is empty. */
+async function saveAnswerFile(response, destinationPath, signal) {
+    const chunks = response.body[Symbol.asyncIterator]();
+    const next = async () => {
+        try {
+            return await chunks.next();
+        }
+        catch (error) {
+            throw transportFailure(error, signal);
+        }
+    };
+    // Read until the first meaningful byte, which says whether this is a file or a JSON error.
+    const head = [];
+    let headBytes = 0;
+    let firstByte;
+    while (firstByte === undefined) {
+        const item = await next();
+        if (item.done)
+            return false;
+        head.push(item.value);
+        headBytes += item.value.length;
+        firstByte = item.value.find((byte) => !download_WHITESPACE.has(byte));
+    }
+    let ended = false;
+    if (firstByte === 0x7b /* { */) {
+        while (!ended && headBytes <= MAX_JSON_ERROR_BYTES) {
+            const item = await next();
+            if (item.done)
+                ended = true;
+            else {
+                head.push(item.value);
+                headBytes += item.value.length;
+            }
+        }
+        if (ended) {
+            const error = marketoError(answers_parseJson(Buffer.concat(head).toString('utf8')));
+            if (error) {
+                throw new AttemptFailure(error.code, error.message, { httpStatus: response.statusCode });
+            }
+        }
+    }
+    async function* content() {
+        yield* head;
+        if (ended)
+            return;
+        let saved = headBytes;
+        for (let item = await next(); !item.done; item = await next()) {
+            saved += item.value.length;
+            if (saved > MAX_ROW_FILE_BYTES) {
+                throw new AttemptFailure('FILE_TOO_LARGE', `the file is larger than ${MAX_ROW_FILE_BYTES / 2 ** 30} GiB; not downloaded past it`, { httpStatus: response.statusCode });
+            }
+            yield item.value;
+        }
+    }
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(destinationPath), { recursive: true });
+    const partialPath = `${destinationPath}.partial`;
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(content(), (0,external_node_fs_.createWriteStream)(partialPath), signal ? { signal } : {});
+        await (0,promises_.rename)(partialPath, destinationPath);
+    }
+    catch (error) {
+        await (0,promises_.rm)(partialPath, { force: true });
+        if (signal?.aborted)
+            throw signal.reason;
+        throw error;
+    }
+    return true;
+}
+
+;// CONCATENATED MODULE: ./src/marketo/limiter.ts
+const DEFAULT_LIMITS = { callsPerWindow: 50, windowMs: 20_000, concurrent: 5 };
+class CallLimiter {
+    options;
+    /** Start times inside the current window, oldest first. */
+    starts = [];
+    waiters = [];
+    inFlight = 0;
+    pumping = false;
+    heldUntil = 0;
+    started = 0;
+    delayed = 0;
+    constructor(options) {
+        this.options = {
+            ...options,
+            callsPerWindow: Math.max(1, Math.floor(options.callsPerWindow)),
+            concurrent: Math.max(1, Math.floor(options.concurrent))
+        };
+    }
+    /** Calls started so far. */
+    get calls() {
+        return this.started;
+    }
+    /** Times a call had to wait for the window (not for a concurrency slot). */
+    get windowWaits() {
+        return this.delayed;
+    }
+    /** Starts no call before `time` (after Marketo answered 606, every caller should pause). */
+    holdUntil(time) {
+        this.heldUntil = Math.max(this.heldUntil, time);
+    }
+    /** Runs `task` once the limits allow, counting it as one call. */
+    async run(task) {
+        await this.acquire();
+        try {
+            return await task();
+        }
+        finally {
+            this.inFlight--;
+            void this.pump();
+        }
+    }
+    acquire() {
+        this.options.signal?.throwIfAborted();
+        return new Promise((resolve, reject) => {
+            this.waiters.push({ resolve, reject });
+            void this.pump();
+        });
+    }
+    /** Grants slots in arrival order; only one pump runs, and it is the only one that sleeps. */
+    async pump() {
+        if (this.pumping)
+            return;
+        this.pumping = true;
+        try {
+            while (this.waiters.length > 0 && this.inFlight < this.options.concurrent) {
+                const waitMs = this.waitBeforeNextStart();
+                if (waitMs > 0) {
+                    this.delayed++;
+                    await this.options.sleep(waitMs, this.options.signal);
+                    continue;
+                }
+                const waiter = this.waiters.shift();
+                if (!waiter)
+                    break;
+                this.inFlight++;
+                this.started++;
+                this.starts.push(this.options.clock.now());
+                waiter.resolve();
+            }
+        }
+        catch (reason) {
+            for (const waiter of this.waiters.splice(0))
+                waiter.reject(reason);
+        }
+        finally {
+            this.pumping = false;
+        }
+    }
+    waitBeforeNextStart() {
+        const { clock, windowMs, callsPerWindow } = this.options;
+        const now = clock.now();
+        while (this.starts.length > 0 && (this.starts[0] ?? 0) <= now - windowMs)
+            this.starts.shift();
+        const oldest = this.starts[0];
+        const windowWait = this.starts.length >= callsPerWindow && oldest !== undefined ? oldest + windowMs - now : 0;
+        return Math.max(windowWait, this.heldUntil - now, 0);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/marketo/members.ts
+/** Reads the answers of the calls that remove members: lead lookup, member delete, export. */
+
+const EXPORT_STATUSES = [
+    'Created',
+    'Queued',
+    'Processing',
+    'Completed',
+    'Cancelled',
+    // Adobe's OpenAPI file spells it so in one place.
+    'Canceled',
+    'Failed'
+];
+function members_isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function members_invalid(what) {
+    return new AttemptFailure('invalid answer', what);
+}
+const isLeadId = (value) => typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+function parseFoundLeads(result) {
+    return result.map((lead) => {
+        if (!members_isObject(lead) || !isLeadId(lead.id) || typeof lead.email !== 'string') {
+            throw members_invalid('a lead of the lookup answer has no id or email');
+        }
+        return { id: lead.id, email: lead.email.trim().toLowerCase() };
+    });
+}
+/** Per record of the request, in its order (`seq`); a record Marketo left out is an invalid answer. */
+function parseDeleteResults(result, leadIds) {
+    const bySeq = new Map();
+    result.forEach((record, i) => {
+        if (!members_isObject(record) || !isLeadId(record.leadId)) {
+            throw members_invalid('a record of the member delete answer has no leadId');
+        }
+        if (record.status !== 'deleted' && record.status !== 'skipped') {
+            throw members_invalid('a record of the member delete answer has no known status');
+        }
+        const seq = typeof record.seq === 'number' ? record.seq : i;
+        const reasons = Array.isArray(record.reasons) ? record.reasons : [];
+        const reason = reasons
+            .filter(members_isObject)
+            .map((r) => `${String(r.code ?? '')} ${String(r.message ?? '')}`.trim())
+            .join('; ');
+        bySeq.set(seq, {
+            leadId: record.leadId,
+            status: record.status,
+            ...(reason ? { reason: reason.slice(0, 200) } : {})
+        });
+    });
+    return leadIds.map((leadId, seq) => {
+        const found = bySeq.get(seq);
+        if (found === undefined || found.leadId !== leadId) {
+            throw members_invalid('the member delete answer does not list every record sent');
+        }
+        return found;
+    });
+}
+function parseMemberExport(result) {
+    const first = result[0];
+    if (!members_isObject(first) || typeof first.exportId !== 'string' || first.exportId === '') {
+        throw members_invalid('the export answer has no exportId');
+    }
+    if (typeof first.status !== 'string' || !EXPORT_STATUSES.includes(first.status)) {
+        throw members_invalid('the export answer has no known status');
+    }
+    const status = (first.status === 'Canceled' ? 'Cancelled' : first.status);
+    return {
+        exportId: first.exportId,
+        status,
+        ...(typeof first.numberOfRecords === 'number'
+            ? { numberOfRecords: first.numberOfRecords }
+            : {}),
+        ...(typeof first.fileSize === 'number' ? { fileSize: first.fileSize } : {}),
+        ...(typeof first.errorMsg === 'string' ? { errorMsg: first.errorMsg.slice(0, 1000) } : {})
+    };
+}
+
+;// CONCATENATED MODULE: ./src/marketo/instance.ts
+/** Reads the answers of the calls that describe the instance: program, channels, fields, usage. */
+
+function instance_isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+const instance_invalid = (what) => new AttemptFailure('invalid answer', `${what} is not the expected JSON`);
+const instance_text = (value) => (typeof value === 'string' ? value : '');
+/** `result[0]` of a program answer; undefined when Marketo knows no such program. */
+function parseProgram(result) {
+    const program = result[0];
+    if (program === undefined)
+        return undefined;
+    if (!instance_isRecord(program) || typeof program.name !== 'string')
+        throw instance_invalid('the program answer');
+    return {
+        id: typeof program.id === 'number' ? program.id : Number.NaN,
+        name: program.name,
+        channel: instance_text(program.channel),
+        workspace: instance_text(program.workspace)
+    };
+}
+function parseChannels(result) {
+    return result.map((channel) => {
+        if (!instance_isRecord(channel) || typeof channel.name !== 'string')
+            throw instance_invalid('a channel');
+        const statuses = Array.isArray(channel.progressionStatuses) ? channel.progressionStatuses : [];
+        return {
+            name: channel.name,
+            statuses: statuses.filter(instance_isRecord).map((status) => ({
+                name: instance_text(status.name),
+                step: typeof status.step === 'number' ? status.step : 0,
+                success: status.success === true,
+                hidden: status.hidden === true
+            }))
+        };
+    });
+}
+/** `result[0].fields` of describe2.json or programs/members/describe.json. */
+function instance_parseFields(result) {
+    const described = result[0];
+    if (!instance_isRecord(described) || !Array.isArray(described.fields))
+        throw instance_invalid('a describe answer');
+    return described.fields.filter(instance_isRecord).map((field) => ({
+        name: instance_text(field.name),
+        displayName: instance_text(field.displayName),
+        dataType: instance_text(field.dataType),
+        // A field the describe does not say is read-only is taken as writable.
+        updateable: field.updateable !== false
+    }));
+}
+/** Today's calls: `result[0].total` of usage.json (0 when Marketo has counted none). */
+function parseUsage(result) {
+    const today = result[0];
+    if (today === undefined)
+        return 0;
+    if (!instance_isRecord(today))
+        throw instance_invalid('the usage answer');
+    const total = today.total;
+    return typeof total === 'number' && Number.isInteger(total) && total >= 0 ? total : 0;
+}
+
+;// CONCATENATED MODULE: ./src/marketo/upload.ts
+/** The multipart upload of one submit attempt. */
+
+
+/** A failure after the whole upload may still have created the job in Marketo. */
+function mayHaveTakenEffect(failure) {
+    return (isTransientTransportCode(failure.code) ||
+        /^HTTP 5\d\d$/.test(failure.code) ||
+        failure.code === 'ANSWER_TOO_LARGE');
+}
+/** The multipart body of one attempt, streamed; knows whether it was sent to the end. */
+class UploadBody {
+    stream;
+    byteLength;
+    sent = false;
+    sourceError = undefined;
+    constructor(envelope, source, onBytes) {
+        this.byteLength = envelope.head.length + source.byteLength + envelope.tail.length;
+        const parts = async function* (body) {
+            yield envelope.head;
+            try {
+                for await (const chunk of source.open()) {
+                    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+                    onBytes(bytes.length);
+                    yield bytes;
+                }
+            }
+            catch (error) {
+                body.sourceError = error;
+                throw error;
+            }
+            yield envelope.tail;
+        };
+        this.stream = external_node_stream_.Readable.from(parts(this), { objectMode: false });
+        this.stream.once('end', () => {
+            this.sent = true;
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/marketo/client.ts
+/**
+ * The Marketo Bulk Program Member Import client: submit, status, failures, warnings. Every call
+ * goes through one token cache, one limiter and one retry policy.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const EXPORT_BASE = '/bulk/v1/program/members/export';
+/** The most channels.json returns at once. */
+const CHANNEL_PAGE = 200;
+/** Marketo may take a while to answer a 10 MB upload. */
+const MIN_SUBMIT_TIMEOUT_MS = 300_000;
+class MarketoClient {
+    restUrl;
+    onUploadBytes;
+    clock;
+    sleep;
+    random;
+    timeoutMs;
+    submitTimeoutMs;
+    policy;
+    signal;
+    log;
+    http;
+    limiter;
+    tokens;
+    identityCalls = 0;
+    retries = 0;
+    rateLimitWaits = 0;
+    constructor(options) {
+        this.restUrl = trimTrailingSlashes(options.restUrl).replace(/\/rest$/, '');
+        this.clock = options.clock ?? systemClock;
+        this.sleep = options.sleep ?? realSleep;
+        this.random = options.random ?? Math.random;
+        this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+        this.submitTimeoutMs =
+            options.submitTimeoutMs ?? Math.max(this.timeoutMs, MIN_SUBMIT_TIMEOUT_MS);
+        this.policy = resolveRetryPolicy(options.retry);
+        this.signal = options.signal;
+        this.log = options.log ?? silentLogger;
+        this.onUploadBytes = options.onUploadBytes ?? (() => { });
+        this.http = {
+            clock: this.clock,
+            log: this.log,
+            ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+            ...(options.signal ? { signal: options.signal } : {})
+        };
+        this.limiter = new CallLimiter({
+            callsPerWindow: options.limits?.callsPerWindow ?? DEFAULT_LIMITS.callsPerWindow,
+            windowMs: options.limits?.windowMs ?? DEFAULT_LIMITS.windowMs,
+            concurrent: options.limits?.concurrent ?? DEFAULT_LIMITS.concurrent,
+            clock: this.clock,
+            sleep: this.sleep,
+            ...(options.signal ? { signal: options.signal } : {})
+        });
+        this.tokens = new TokenCache({
+            identityUrl: options.identityUrl,
+            clientId: options.clientId,
+            clientSecret: options.clientSecret,
+            timeoutMs: this.timeoutMs,
+            http: this.http,
+            retry: this.retryOptions(),
+            ...(options.onSecret ? { onSecret: options.onSecret } : {}),
+            onIdentityCall: () => {
+                this.identityCalls++;
+            }
+        });
+    }
+    get stats() {
+        return {
+            calls: this.limiter.calls,
+            identityCalls: this.identityCalls,
+            retries: this.retries,
+            rateLimitWaits: this.rateLimitWaits
+        };
+    }
+    /** Creates an import job; waits and submits again while Marketo's import queue is full. */
+    async submitImport(request) {
+        const { programId, programMemberStatus, format, source } = request;
+        const url = `${this.restUrl}/bulk/v1/program/${encodeURIComponent(programId)}/members/import.json` +
+            `?format=${format.toUpperCase()}&programMemberStatus=${encodeURIComponent(programMemberStatus)}`;
+        const counts = { attempts: 0, uncertainAttempts: 0, queueFullWaits: 0 };
+        const onRetry = (event) => {
+            if (event.failure.uncertain)
+                counts.uncertainAttempts++;
+            if (event.handling === 'queueFull')
+                counts.queueFullWaits++;
+        };
+        // Set when the run stops while a whole upload is on the wire, waiting for Marketo's answer.
+        let cutAfterSending = false;
+        const job = await this.restCall('submit', onRetry, async (token, attempt) => {
+            counts.attempts = attempt;
+            // A consumed stream cannot be sent again: every attempt frames a fresh one.
+            const envelope = multipartEnvelope(source.filename, format);
+            const upload = new UploadBody(envelope, source, this.onUploadBytes);
+            try {
+                return await this.exchange({
+                    method: 'POST',
+                    url,
+                    attempt,
+                    timeoutMs: this.submitTimeoutMs,
+                    body: upload.stream,
+                    headers: {
+                        ...this.headers(token),
+                        'content-type': envelope.contentType,
+                        'content-length': String(upload.byteLength)
+                    }
+                }, async (response) => {
+                    const result = resultOf(response.statusCode, await readText(response, this.signal));
+                    const submitted = parseSubmittedJob(result[0]);
+                    // A readable success without a job: retrying could create a second job, so say so once.
+                    if (!submitted) {
+                        throw new AttemptFailure('NO_JOB_IN_ANSWER', 'success without a batchId', {
+                            httpStatus: response.statusCode,
+                            uncertain: true
+                        });
+                    }
+                    return submitted;
+                });
+            }
+            catch (error) {
+                if (upload.sourceError !== undefined)
+                    throw upload.sourceError;
+                if (this.signal?.aborted)
+                    cutAfterSending = upload.sent;
+                throw upload.sent && error instanceof AttemptFailure && mayHaveTakenEffect(error)
+                    ? new AttemptFailure(error.code, error.message, {
+                        ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
+                        uncertain: true
+                    })
+                    : error;
+            }
+            finally {
+                upload.stream.destroy();
+            }
+        }).catch((error) => {
+            // Stopped from outside: say whether Marketo may have the job, which only this call knows.
+            if (!this.signal?.aborted || error instanceof MarketoApiError)
+                throw error;
+            const uncertainAttempts = counts.uncertainAttempts + (cutAfterSending ? 1 : 0);
+            throw new SubmitInterrupted(error, uncertainAttempts > 0, uncertainAttempts);
+        });
+        return { ...job, ...counts };
+    }
+    async getImportStatus(batchId) {
+        const url = `${this.restUrl}/bulk/v1/program/members/import/${batchId}/status.json`;
+        return this.restCall('status', undefined, (token, attempt) => this.exchange({ method: 'GET', url, attempt, timeoutMs: this.timeoutMs, headers: this.headers(token) }, async (response) => {
+            const result = resultOf(response.statusCode, await readText(response, this.signal));
+            const status = parseJobStatus(result[0]);
+            if (!status)
+                throw new AttemptFailure('invalid answer', 'the answer has no job status');
+            return status;
+        }));
+    }
+    /** Saves the failed rows of a job; false (and no file) when Marketo has none. */
+    downloadFailures(batchId, destinationPath) {
+        return this.download('failures', batchId, destinationPath);
+    }
+    /** Saves the rows imported with warnings; false (and no file) when Marketo has none. */
+    downloadWarnings(batchId, destinationPath) {
+        return this.download('warnings', batchId, destinationPath);
+    }
+    /** The leads of these emails (at most 300, within the 8 KB URL: see removals/batches.ts). */
+    async lookupLeads(emails) {
+        const query = new URLSearchParams({
+            filterType: 'email',
+            filterValues: emails.join(','),
+            fields: 'id,email'
+        });
+        const result = await this.jsonCall('leads', 'GET', `/rest/v1/leads.json?${query}`);
+        return parseFoundLeads(result);
+    }
+    /** Removes these leads (at most 300) from the program; Marketo's status per record, in order. */
+    async deleteMembers(programId, leadIds) {
+        const path = `/rest/v1/programs/${encodeURIComponent(programId)}/members/delete.json`;
+        // The small JSON body is always sent whole: a lost answer may mean the delete took effect.
+        let retriedAfterLostAnswer = false;
+        const result = await this.jsonCall('memberDelete', 'POST', path, { input: leadIds.map((leadId) => ({ leadId })) }, (event) => {
+            if (mayHaveTakenEffect(event.failure))
+                retriedAfterLostAnswer = true;
+        });
+        const results = parseDeleteResults(result, leadIds);
+        if (!retriedAfterLostAnswer)
+            return results;
+        return results.map((record) => record.status === 'skipped' ? { ...record, afterLostAnswer: true } : record);
+    }
+    /** The program, or undefined when Marketo knows none with this id. Needs Read-Only Assets. */
+    async getProgram(programId) {
+        const path = `/rest/asset/v1/program/${encodeURIComponent(programId)}.json`;
+        return parseProgram(await this.jsonCall('program', 'GET', path));
+    }
+    /** Every channel with its progression statuses, 200 a page. Needs Read-Only Assets. */
+    async getChannels() {
+        const channels = [];
+        for (let offset = 0;; offset += CHANNEL_PAGE) {
+            const query = new URLSearchParams({ maxReturn: String(CHANNEL_PAGE), offset: String(offset) });
+            const page = parseChannels(await this.jsonCall('channels', 'GET', `/rest/asset/v1/channels.json?${query}`));
+            channels.push(...page);
+            if (page.length < CHANNEL_PAGE)
+                return channels;
+        }
+    }
+    /** The lead fields (describe2.json) or the program member fields. Needs Read-Only Lead. */
+    async describeFields(of) {
+        const path = of === 'lead' ? '/rest/v1/leads/describe2.json' : '/rest/v1/programs/members/describe.json';
+        return instance_parseFields(await this.jsonCall('describe', 'GET', path));
+    }
+    /** The API calls the instance has counted today. */
+    async getDailyUsage() {
+        return parseUsage(await this.jsonCall('usage', 'GET', '/rest/v1/stats/usage.json'));
+    }
+    /** Creates a bulk export of the program's members with these statuses (all when empty). */
+    async createMemberExport(programId, statusNames) {
+        const filter = { programId: Number(programId), ...(statusNames.length ? { statusNames } : {}) };
+        const result = await this.jsonCall('export', 'POST', `${EXPORT_BASE}/create.json`, {
+            fields: ['leadId', 'email'],
+            format: 'CSV',
+            filter
+        });
+        return parseMemberExport(result);
+    }
+    async enqueueMemberExport(exportId) {
+        const path = `${EXPORT_BASE}/${encodeURIComponent(exportId)}/enqueue.json`;
+        return parseMemberExport(await this.jsonCall('export', 'POST', path));
+    }
+    async getMemberExportStatus(exportId) {
+        const path = `${EXPORT_BASE}/${encodeURIComponent(exportId)}/status.json`;
+        return parseMemberExport(await this.jsonCall('export', 'GET', path));
+    }
+    /** Streams a completed export's file to disk; false (and no file) when it is empty. */
+    downloadMemberExport(exportId, destinationPath) {
+        const url = `${this.restUrl}${EXPORT_BASE}/${encodeURIComponent(exportId)}/file.json`;
+        return this.saveFile('export', url, destinationPath);
+    }
+    /** One JSON call: the `result` array of its answer. */
+    jsonCall(operation, method, path, body, onRetry) {
+        const url = `${this.restUrl}${path}`;
+        return this.restCall(operation, onRetry, (token, attempt) => {
+            const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+            return this.exchange({
+                method,
+                url,
+                attempt,
+                timeoutMs: this.timeoutMs,
+                headers: {
+                    ...this.headers(token),
+                    ...(payload
+                        ? { 'content-type': 'application/json', 'content-length': String(payload.length) }
+                        : {})
+                },
+                ...(payload ? { body: external_node_stream_.Readable.from([payload]) } : {})
+            }, async (response) => resultOf(response.statusCode, await readText(response, this.signal)));
+        });
+    }
+    download(operation, batchId, destinationPath) {
+        const url = `${this.restUrl}/bulk/v1/program/members/import/${batchId}/${operation}.json`;
+        return this.saveFile(operation, url, destinationPath);
+    }
+    saveFile(operation, url, destinationPath) {
+        return this.restCall(operation, undefined, (token, attempt) => this.exchange({ method: 'GET', url, attempt, timeoutMs: this.timeoutMs, headers: this.headers(token) }, async (response) => {
+            if (response.statusCode === 404) {
+                await discardBody(response);
+                return false;
+            }
+            if (response.statusCode < 200 || response.statusCode >= 300) {
+                resultOf(response.statusCode, await readText(response, this.signal));
+            }
+            return saveAnswerFile(response, destinationPath, this.signal);
+        }));
+    }
+    headers(token) {
+        return { authorization: `Bearer ${token}`, accept: 'application/json, */*' };
+    }
+    /** One REST call: a token, a limiter slot per attempt, the retry policy around it all. */
+    restCall(operation, onRetry, attempt) {
+        let usedToken;
+        const options = this.retryOptions((event) => {
+            if (event.handling === 'reauth' && usedToken !== undefined)
+                this.tokens.invalidate(usedToken);
+            onRetry?.(event);
+        });
+        return withRetry({ ...options, operation }, async (attemptNumber) => {
+            const token = await this.tokens.token();
+            usedToken = token;
+            return this.limiter.run(() => attempt(token, attemptNumber));
+        });
+    }
+    retryOptions(onRetry) {
+        return {
+            policy: this.policy,
+            random: this.random,
+            sleep: this.sleep,
+            now: () => this.clock.now(),
+            ...(this.signal ? { signal: this.signal } : {}),
+            onRetry: (event) => {
+                this.noteRetry(event);
+                onRetry?.(event);
+            }
+        };
+    }
+    noteRetry(event) {
+        this.retries++;
+        const { failure, operation, attempt, delayMs } = event;
+        const seconds = `${Math.round(delayMs / 100) / 10} s`;
+        switch (event.handling) {
+            case 'reauth':
+                this.log.info(`Marketo rejected the access token (${failure.code}); renewing it`);
+                return;
+            case 'rateWindow':
+                this.rateLimitWaits++;
+                this.limiter.holdUntil(this.clock.now() + delayMs);
+                this.log.info(`Marketo rate limit reached (${failure.code}); waiting ${seconds}`);
+                return;
+            case 'queueFull':
+                this.log.info(`Marketo's import queue is full (${failure.code}); submitting again in ${seconds}`);
+                return;
+            case 'backoff':
+                if (failure.uncertain) {
+                    this.log.warning(`The ${operation} call failed after the whole file was sent (${failure.code}); Marketo ` +
+                        'may have created the job, submitting again (a duplicate job may exist)');
+                }
+                this.log.info(`Marketo ${operation} attempt ${attempt} of ${this.policy.maxAttempts} failed ` +
+                    `(${failure.code}: ${failure.message}); retrying in ${seconds}`);
+        }
+    }
+    /** Sends one request and hands the answer to `handle`, logging the exchange either way. */
+    async exchange(exchange, handle) {
+        const startedAt = this.clock.now();
+        let status;
+        let code;
+        let response;
+        try {
+            response = await send(exchange, this.http);
+            status = response.statusCode;
+            return await handle(response);
+        }
+        catch (error) {
+            if (error instanceof AttemptFailure)
+                code = error.code;
+            throw error;
+        }
+        finally {
+            if (response && !response.body.readableEnded)
+                response.body.destroy();
+            logExchange(this.log, exchange, { status, code, startedAt, endedAt: this.clock.now() });
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/marketo/index.ts
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./src/instance/run.ts
+/**
+ * The instance checks in order, through one client: the program, its channel's statuses, the
+ * columns against the field descriptions, the daily quota. A call Marketo refuses with 603 leaves
+ * its check out with one warning naming the permission; any other failure ends the run.
+ */
+
+
+
+const ASSETS = 'Read-Only Assets';
+const LEAD = 'Read-Only Lead';
+/** 603 is a role without the permission; Marketo's 702 and 1013 are an asset it does not know. */
+const codeOf = (error) => error instanceof MarketoApiError ? error.code : undefined;
+async function runInstanceChecks(api, request, calls) {
+    const facts = { skipped: [], calls: 0 };
+    const problems = [];
+    const warnings = [];
+    const denied = (permission, what) => {
+        const line = `Marketo denied ${what} (603): the API user's role lacks the ${permission} permission, ` +
+            `so ${what === 'the field descriptions' ? 'the columns were' : 'the program and status were'} not checked`;
+        facts.skipped.push(line);
+        warnings.push(line);
+    };
+    let sent = request.headers.map((file) => ({
+        columns: file.columns,
+        mappings: []
+    }));
+    let statuses;
+    const finish = () => {
+        facts.calls = calls();
+        return { facts, problems, warnings, sent, ...(statuses ? { statuses } : {}) };
+    };
+    let program;
+    let assetsDenied = false;
+    try {
+        program = await api.getProgram(request.programId);
+    }
+    catch (error) {
+        const code = codeOf(error);
+        if (code === '603')
+            assetsDenied = true;
+        else if (code !== '702' && code !== '1013')
+            throw error;
+    }
+    if (assetsDenied)
+        denied(ASSETS, 'the program');
+    else if (program === undefined) {
+        problems.push(`program-id ${request.programId}: Marketo has no program with this id; check the id in the ` +
+            `program's URL (…/#ME<id>A1) and that the API user's workspace can see it`);
+        return finish();
+    }
+    else {
+        facts.program = program;
+        const channels = await api.getChannels().catch((error) => {
+            if (codeOf(error) !== '603')
+                throw error;
+            denied(ASSETS, 'the channels');
+            return undefined;
+        });
+        const channel = channels?.find((candidate) => candidate.name === program?.channel);
+        if (channels && channel === undefined) {
+            warnings.push(`program ${request.programId}'s channel "${program.channel}" is not among the instance's channels: the status was not checked`);
+        }
+        else if (channel && request.statusColumn) {
+            const { column } = request.statusColumn;
+            statuses = judgeStatuses(request.statusColumn.statuses, channel, column);
+            // Their rows are held back, not the run: each unknown status is said once.
+            for (const problem of statuses.unknown.values()) {
+                warnings.push(`${problem.replace(/\.$/, '')}; its rows are not submitted`);
+            }
+        }
+        else if (channel) {
+            const status = checkStatus(request.programMemberStatus, channel);
+            if (status.problem !== undefined)
+                problems.push(status.problem);
+            else
+                facts.status = status.status;
+        }
+    }
+    try {
+        const leadFields = await api.describeFields('lead');
+        const memberFields = await api.describeFields('member');
+        const fields = [...leadFields, ...memberFields];
+        if (request.mapDisplayNames) {
+            sent = request.headers.map((file) => mapDisplayNames(file.columns, fields));
+        }
+        let columns = 0;
+        request.headers.forEach((file, at) => {
+            const sentColumns = sent[at].columns;
+            columns += sentColumns.length;
+            problems.push(...checkColumns(file.displayPath, sentColumns, leadFields, memberFields));
+        });
+        facts.columnsChecked = columns;
+    }
+    catch (error) {
+        if (codeOf(error) !== '603')
+            throw error;
+        denied(LEAD, 'the field descriptions');
+    }
+    if (problems.length === 0) {
+        const usedToday = await api.getDailyUsage();
+        // The checks' own calls are in Marketo's count already; the estimate is the rest of the run.
+        const quota = checkQuota(request.parts, usedToday, request.dailyQuota);
+        facts.quota = quota;
+        if (quota.stop)
+            problems.push(quota.stop);
+        else if (quota.warning)
+            warnings.push(quota.warning);
+    }
+    return finish();
+}
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+
+
+/** The action's outputs, by the contract's names. */
+function outputsOf(report) {
+    const { totals, perPart } = report.accounting;
+    return {
+        'batch-ids': batchIdsOutput(batchIdsOf(report)),
+        'rows-total': String(totals.rowsTotal),
+        'rows-submitted': String(totals.rowsSubmitted),
+        'rows-imported': String(totals.rowsImported),
+        'rows-failed': String(totals.rowsFailed),
+        'rows-warned': String(totals.rowsWarned),
+        'rows-not-submitted': String(totals.rowsNotSubmitted),
+        'rows-pending': String(totals.rowsPending),
+        'rows-removed': String(report.removals?.removed.length ?? 0),
+        'rows-not-removed': String(report.removals ? notRemovedCount(report.removals) : 0),
+        results: JSON.stringify(report.results.map((result, index) => ({
+            file: result.part.displayPath,
+            part: result.part.index,
+            rows: rowsOf(result),
+            bytes: isBatchPart(result.part) ? null : result.part.bytes,
+            batchId: result.batchId ?? null,
+            ...targetFields(result.part, 'program-id', 'program-member-status'),
+            status: result.outcome,
+            imported: perPart[index]?.imported ?? 0,
+            failed: perPart[index]?.failed ?? 0,
+            warned: perPart[index]?.warned ?? 0,
+            message: result.message
+        })))
+    };
+}
+/** The `batch-ids` output: written as each job is submitted, and again with the report. */
+function batchIdsOutput(batchIds) {
+    return JSON.stringify(batchIds);
+}
+/** The batch ids of the run's jobs, in submit order. */
+function batchIdsOf(report) {
+    return report.results.flatMap((result) => (result.batchId === undefined ? [] : [result.batchId]));
+}
+
+;// CONCATENATED MODULE: ./src/report/row-files.ts
+
+
+
+
+/**
+ * Downloads Marketo's failure and warning files of an ended job into `outputDir`, only when its
+ * counts say there is something to fetch (every call spends the customer's daily quota). A file
+ * that should be there and is not is noted on the result, for the report.
+ */
+async function collectRowFiles(result, api, outputDir, log) {
+    // Counts that are not whole numbers say nothing about what there is to fetch.
+    if (result.outcome !== 'Complete' || result.batchId === undefined || result.invalidCounts)
+        return;
+    const batchId = result.batchId;
+    const wanted = [
+        { kind: 'failures', rows: result.failed, download: api.downloadFailures },
+        { kind: 'warnings', rows: result.warned, download: api.downloadWarnings }
+    ];
+    for (const { kind, rows, download } of wanted) {
+        if (rows === 0)
+            continue;
+        const path = (0,external_node_path_.join)(outputDir, rowFileName(result, kind));
+        let problem;
+        try {
+            if (await download.call(api, batchId, path)) {
+                if (kind === 'failures')
+                    result.failuresFile = path;
+                else
+                    result.warningsFile = path;
+            }
+            else
+                problem = `its status counts ${rows} rows, but Marketo has no ${kind} file for it`;
+        }
+        catch (error) {
+            problem = `could not be downloaded: ${messageOf(error)}`;
+        }
+        if (problem === undefined)
+            continue;
+        (result.rowFileProblems ??= []).push({ kind, message: problem });
+        // The report's end warns once for every such file; here the log says when it happened.
+        log.info(`Batch ${batchId} ${kind} file: ${problem}`);
+    }
+}
+/**
+ * `leads.batch-1046.failures.csv`: the source's name as the user sees it, made safe for the
+ * artifact, the batch (unique in the run), the kind, the source's extension. A batch resumed
+ * without its file is `batch-1046.failures.csv`.
+ */
+function rowFileName(result, kind) {
+    const file = isBatchPart(result.part) ? '' : (0,external_node_path_.basename)(result.part.displayPath);
+    const extension = (0,external_node_path_.extname)(file) || '.csv';
+    const stem = file.slice(0, file.length - (0,external_node_path_.extname)(file).length);
+    return safeName(`${stem ? `${stem}.` : ''}batch-${result.batchId}.${kind}${extension}`);
+}
+
+;// CONCATENATED MODULE: ./src/report/scrub-files.ts
+
+
+
+
+/**
+ * Rewrites `path` with every secret replaced by `***`, streaming (a failures file may be
+ * large); a file without one is left untouched. True when something was replaced. `onBytes` is
+ * told the size of each chunk read (the runtime's memory bound: see memory.ts).
+ */
+async function scrubFile(path, secrets, onBytes) {
+    if (secrets.size === 0)
+        return false;
+    const scrubbing = `${path}.scrubbing`;
+    const stream = secrets.stream();
+    const source = (0,external_node_fs_.createReadStream)(path);
+    if (onBytes)
+        source.on('data', (chunk) => onBytes(chunk.length));
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(source, stream, (0,external_node_fs_.createWriteStream)(scrubbing));
+        if (stream.found())
+            await (0,promises_.rename)(scrubbing, path);
+        return stream.found();
+    }
+    finally {
+        await (0,promises_.rm)(scrubbing, { force: true });
+    }
+}
+/** The final pass over output-dir: every regular file in it (links are not followed). */
+async function scrubDirectory(directory, secrets, onBytes) {
+    if (secrets.size === 0)
+        return;
+    const entries = await (0,promises_.readdir)(directory, { recursive: true, withFileTypes: true });
+    for (const entry of entries) {
+        if (entry.isFile())
+            await scrubFile((0,external_node_path_.join)(entry.parentPath, entry.name), secrets, onBytes);
+    }
+}
+
+// EXTERNAL MODULE: ./src/memory.ts + 2 modules
+var memory = __nccwpck_require__(58547);
+;// CONCATENATED MODULE: ./src/stages/import.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Moves the parts through Marketo (or, resuming with batch-ids, polls the jobs an earlier run
+ * submitted), downloading each ended job's failure and warning files into output-dir. Each
+ * job is recorded in `ledger` as it is submitted, and the batch-ids output written, so a run
+ * that dies on the way still names its jobs. A dry run reaches no network: it says what each
+ * part would be.
+ *
+ * `parts` may be a queue the checks fill while the import runs: then `plans` grows with it, each
+ * file's plan added before its parts.
+ */
+async function importParts(inputs, mode, parts, plans, ledger, startedAt, shared) {
+    if (Array.isArray(parts) && (mode.kind === 'dry-run' || parts.length === 0)) {
+        const would = (part) => part.held ?? `dry run: would be submitted as ${describePart(part)}`;
+        return {
+            outcome: { results: parts.map((part) => notSubmitted(part, would(part))) },
+            apiCalls: 0
+        };
+    }
+    await (0,promises_.mkdir)(inputs.outputDir, { recursive: true });
+    const planOf = planLookup(plans);
+    const cancel = cancelOnSignals();
+    try {
+        const { client, cancel: abortClient } = shared ?? runClientOf(inputs);
+        cancel.signal.addEventListener('abort', () => abortClient.abort(cancel.signal.reason), {
+            once: true
+        });
+        if (mode.kind === 'resume') {
+            log/* core */.I.setOutput('batch-ids', batchIdsOutput(mode.batchIds));
+            log/* core */.I.info(`Resuming ${plural(mode.batchIds.length, 'import job')} (batch ids ${mode.batchIds.join(',')}): nothing is submitted`);
+        }
+        else if (!Array.isArray(parts)) {
+            log/* core */.I.info(`Importing the parts of each file as soon as its checks pass, up to ${inputs.maxConcurrentJobs} jobs at once`);
+        }
+        else {
+            const sent = parts.filter((part) => part.held === undefined);
+            const rows = plural(sent.reduce((total, part) => total + (isBatchPart(part) ? 0 : part.rows), 0), 'row');
+            const targets = new Set(sent.map((part) => part.target ? `${part.target.programId}\u0000${part.target.programMemberStatus}` : ''));
+            const into = targets.size > 1 || sent.some((part) => part.target)
+                ? `into ${plural(targets.size, 'program and status', 'programs and statuses')}`
+                : `into program ${inputs.programId} as "${inputs.programMemberStatus}"`;
+            log/* core */.I.info(`Importing ${rows} in ${plural(parts.length, 'part')} ${into}, up to ${inputs.maxConcurrentJobs} jobs at once`);
+        }
+        const marketo = scrubbedMarketo(client, log/* secrets */.O);
+        const outcome = await runImportJobs(parts, mode.kind === 'resume' && mode.withFiles ? new ResumeApi(mode.batchIds, marketo) : marketo, {
+            programId: inputs.programId,
+            programMemberStatus: inputs.programMemberStatus,
+            // Resuming polls every job given at once: they are all in Marketo already.
+            maxConcurrentJobs: mode.kind === 'resume' ? Math.max(1, mode.batchIds.length) : inputs.maxConcurrentJobs,
+            pollIntervalMs: inputs.pollIntervalMs,
+            maxPollIntervalMs: inputs.maxPollIntervalMs,
+            deadline: startedAt + inputs.timeoutMs,
+            clock: systemClock,
+            sleep: realSleep,
+            controller: cancel.controller,
+            // Resuming uploads nothing: the adapter answers without opening the source.
+            sourceOf: (part) => {
+                const plan = planOf(part);
+                return sourceOfPart(part, plan.header, plan.sentHeader?.bytes);
+            },
+            onSubmitted: (result) => {
+                ledger.record(result);
+                // The last value written wins: a run killed from outside still leaves its batch ids.
+                if (mode.kind !== 'resume')
+                    log/* core */.I.setOutput('batch-ids', batchIdsOutput(ledger.batchIds()));
+            },
+            onJobEnded: (result) => collectRowFiles(result, marketo, inputs.outputDir, log/* core */.I),
+            log: {
+                info: log/* core */.I.info,
+                warning: log/* core */.I.warning,
+                progress: (p) => log/* core */.I.info(`Progress: ${p.partsEnded}/${p.partsTotal} parts done, ${p.partsOpen} in Marketo's queue, ` +
+                    `${p.partsWaiting} waiting; ${formatCount(p.rowsImported)} rows imported; ` +
+                    `${formatDuration(p.elapsedMs)}; ${plural(client.stats.calls, 'API call')}`)
+            }
+        });
+        const apiCalls = client.stats.calls;
+        log/* core */.I.info(`Marketo API calls used: ${apiCalls} (plus ${plural(client.stats.identityCalls, 'token request')})`);
+        return { outcome, apiCalls };
+    }
+    finally {
+        cancel.dispose();
+    }
+}
+/**
+ * The plan each part is sent from: by its import and its file, since one file in two imports is
+ * two plans (their headers may be sent renamed differently). The stages after the local checks
+ * may copy parts, never their target.
+ */
+function planLookup(plans) {
+    const byTarget = new Map();
+    // The plans that arrive while the import runs are indexed when a part asks.
+    let indexed = 0;
+    return (part) => {
+        for (; indexed < plans.length; indexed++) {
+            const plan = plans[indexed];
+            for (const each of plan.parts) {
+                const byPath = byTarget.get(each.target) ?? new Map();
+                byPath.set(plan.path, plan);
+                byTarget.set(each.target, byPath);
+            }
+        }
+        const plan = byTarget.get(part.target)?.get(part.path);
+        if (plan === undefined)
+            throw new Error(`no plan for ${describePart(part)}`);
+        return plan;
+    };
+}
+function runClientOf(inputs) {
+    const cancel = new AbortController();
+    const client = new MarketoClient({
+        ...inputs.endpoint,
+        clientId: inputs.clientId,
+        clientSecret: inputs.clientSecret,
+        onSecret: (token) => log/* core */.I.setSecret(token),
+        onUploadBytes: memory/* countStreamedBytes */.qU,
+        ...scaledTimes(process.env),
+        ...requestTimeouts(process.env),
+        signal: cancel.signal,
+        log: { debug: log/* core */.I.debug, info: log/* core */.I.info, warning: log/* core */.I.warning }
+    });
+    return { client, cancel };
+}
+/**
+ * Where Marketo's text enters the run: its messages (job status, errors) and its failure and
+ * warning files have every secret replaced by `***` before the run keeps or writes them, so a
+ * server that echoes the client secret or a token leaks it nowhere.
+ */
+function scrubbedMarketo(client, scrubber) {
+    const clean = (error) => {
+        if (error instanceof Error) {
+            const marketoMessage = error.marketoMessage;
+            Object.assign(error, {
+                message: scrubber.scrub(error.message),
+                ...(typeof marketoMessage === 'string'
+                    ? { marketoMessage: scrubber.scrub(marketoMessage) }
+                    : {})
+            });
+        }
+        throw error;
+    };
+    const download = (kind) => async (batchId, path) => {
+        const saved = await client[kind](batchId, path).catch(clean);
+        if (saved)
+            await scrubFile(path, scrubber, memory/* countStreamedBytes */.qU);
+        return saved;
+    };
+    return {
+        submitImport: (request) => client.submitImport(request).catch(clean),
+        getImportStatus: async (batchId) => {
+            const status = await client.getImportStatus(batchId).catch(clean);
+            return { ...status, message: scrubber.scrub(status.message) };
+        },
+        downloadFailures: download('downloadFailures'),
+        downloadWarnings: download('downloadWarnings')
+    };
+}
+/**
+ * The runner cancels a step with SIGINT, then SIGTERM about 7.5 s later: stop submitting, report
+ * what was submitted, and let the step fail.
+ */
+function cancelOnSignals() {
+    const controller = new AbortController();
+    const onSignal = (name) => () => {
+        if (!controller.signal.aborted)
+            log/* core */.I.warning(`Received ${name}: stopping and writing the report`);
+        controller.abort(new Error(`cancelled by ${name}`));
+    };
+    const onInt = onSignal('SIGINT');
+    const onTerm = onSignal('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    return {
+        controller,
+        signal: controller.signal,
+        dispose: () => {
+            process.off('SIGINT', onInt);
+            process.off('SIGTERM', onTerm);
+        }
+    };
+}
+/**
+ * Contributors' knob: MARKETO_IMPORT_TIME_SCALE (e.g. 0.01) shortens the retry waits (back-off,
+ * Marketo's 20 s rate window, queue-full waits) and the 20 s window of the action's own call
+ * limiter when the action runs against the simulator.
+ */
+function scaledTimes(env) {
+    const scale = Number(env['MARKETO_IMPORT_TIME_SCALE']);
+    if (!env['MARKETO_IMPORT_TIME_SCALE'] || !(scale > 0 && scale <= 1))
+        return {};
+    return {
+        retry: {
+            baseDelayMs: 1000 * scale,
+            maxDelayMs: 30_000 * scale,
+            rateWindowMs: 20_000 * scale,
+            queueWaitMs: 5000 * scale,
+            maxQueueWaitMs: 60_000 * scale
+        },
+        limits: { windowMs: DEFAULT_LIMITS.windowMs * scale }
+    };
+}
+/**
+ * Contributors' knob: MARKETO_IMPORT_REQUEST_TIMEOUT_MS (e.g. 300) is how long the action waits
+ * for any answer, uploads included, so tests can have the simulator answer too late.
+ */
+function requestTimeouts(env) {
+    const ms = Number(env['MARKETO_IMPORT_REQUEST_TIMEOUT_MS']);
+    if (!env['MARKETO_IMPORT_REQUEST_TIMEOUT_MS'] || !(Number.isFinite(ms) && ms >= 50))
+        return {};
+    return { requestTimeoutMs: ms, submitTimeoutMs: ms };
+}
+
+;// CONCATENATED MODULE: ./src/stages/instance.ts
+/**
+ * Between the local checks and the first submit: asks Marketo about the program, its channel's
+ * statuses, the fields and today's usage (read-only calls), and stops the run before any row is
+ * sent when the files or inputs cannot import. Its client goes on to the import: one token.
+ */
+
+
+
+
+
+
+
+
+/** A dry run may ask Marketo (read-only calls) when it is given the credentials to. */
+function hasCredentials(inputs) {
+    return inputs.endpoint.restUrl !== '' && inputs.clientId !== '' && inputs.clientSecret !== '';
+}
+/**
+ * `parts` is the run's, for the quota; `shared` is the client of an earlier import's checks, for
+ * the run's imports to share one token. `sendsRows`: whether a file has rows to send (a header
+ * plan, `planHeader`, has no parts yet).
+ */
+async function checkInstanceStage(inputs, mode, plans, parts, sharedClient, sendsRows = (plan) => plan.parts.length > 0) {
+    const originals = await Promise.all(plans.map(readHeader));
+    // The status column is not sent: neither checked as a field nor in the sent header.
+    const renamed = originals.map((header, at) => renameColumns(sentColumns(plans[at], header.columns), inputs.columns));
+    const sentPlans = (sent) => plans.map((plan, at) => {
+        const byColumns = renamed[at];
+        const final = sent[at] ?? byColumns;
+        return withSentHeader(plan, originals[at], final.columns, [
+            ...byColumns.mappings,
+            ...(sent[at]?.mappings ?? [])
+        ]);
+    });
+    if (!inputs.checkInstance || mode.kind === 'resume' || parts === 0) {
+        const sent = sentPlans([]);
+        const oversized = sent.map(oversizedAfterRename).find((line) => line !== undefined);
+        return oversized ? { plans, stop: oversized } : { plans: sent };
+    }
+    if (mode.kind === 'dry-run' && !hasCredentials(inputs)) {
+        const skipped = 'the program, status, columns and daily quota: a dry run without client-id, client-secret ' +
+            'and munchkin-id (or rest-url) cannot ask Marketo';
+        log/* core */.I.info(`Instance checks not run: ${skipped}`);
+        return { plans: sentPlans([]), facts: { skipped: [skipped], calls: 0 } };
+    }
+    const cancel = cancelOnSignals();
+    try {
+        const shared = sharedClient ?? runClientOf(inputs);
+        const { client } = shared;
+        cancel.signal.addEventListener('abort', () => shared.cancel.abort(cancel.signal.reason), {
+            once: true
+        });
+        const headers = plans.map((plan, at) => ({
+            displayPath: plan.displayPath,
+            columns: renamed[at].columns
+        }));
+        const checked = await log/* core */.I
+            .group('Checking the program, status, columns and quota in Marketo', () => runInstanceChecks(onceEach(client), {
+            programId: inputs.programId,
+            programMemberStatus: inputs.programMemberStatus,
+            dailyQuota: inputs.dailyQuota,
+            parts,
+            headers,
+            mapDisplayNames: inputs.mapDisplayNames,
+            ...(inputs.statusColumn
+                ? { statusColumn: { column: inputs.statusColumn, statuses: statusesOf(plans) } }
+                : {})
+        }, () => client.stats.calls))
+            .catch((error) => {
+            // A failure Marketo's answers explain (credentials, the quota, an outage) stops the run.
+            if (error instanceof MarketoApiError)
+                return log/* secrets */.O.scrub(error.message);
+            throw error;
+        });
+        if (typeof checked === 'string')
+            return { plans, client: shared, stop: checked };
+        const sent = sentPlans(checked.sent);
+        for (const plan of sent) {
+            const oversized = oversizedAfterRename(plan);
+            if (oversized)
+                checked.problems.push(oversized);
+        }
+        sent.forEach((plan, at) => {
+            const columns = plan.sentHeader?.columns ?? renamed[at].columns;
+            if (sendsRows(plan) && !columns.includes('email')) {
+                checked.problems.push(`${plan.displayPath}: no email column: Marketo needs a column named exactly email, and ` +
+                    'map-display-names could not map one to it (the field descriptions were not read); rename the column to email or add it to columns');
+            }
+        });
+        for (const plan of sent) {
+            for (const { from, to, why } of plan.sentHeader?.mappings ?? []) {
+                log/* core */.I.info(`${plan.displayPath}: column "${from}" is sent as ${to} (${why})`);
+            }
+        }
+        for (const warning of checked.warnings)
+            log/* core */.I.warning(warning);
+        // One problem is the verdict's line; several are each logged, and the verdict counts them.
+        if (checked.problems.length > 1) {
+            for (const problem of checked.problems)
+                log/* core */.I.error(problem);
+        }
+        log/* core */.I.info(`Instance checks: ${plural(checked.facts.calls, 'API call')}`);
+        if (checked.problems.length === 0) {
+            return {
+                plans: sent,
+                client: shared,
+                facts: checked.facts,
+                ...(checked.statuses ? { statuses: new Map([[inputs.programId, checked.statuses]]) } : {})
+            };
+        }
+        return {
+            plans,
+            client: shared,
+            facts: checked.facts,
+            stop: checked.problems.length === 1
+                ? log/* secrets */.O.scrub(checked.problems[0])
+                : `the instance checks found ${checked.problems.length} problems (listed above); nothing was submitted`
+        };
+    }
+    finally {
+        cancel.dispose();
+    }
+}
+const instanceApis = new WeakMap();
+/**
+ * The client's instance calls, the channels, field descriptions and daily usage asked once per
+ * run however many imports are checked; each program is asked for once per import.
+ */
+function onceEach(client) {
+    const known = instanceApis.get(client);
+    if (known)
+        return known;
+    const once = (ask) => {
+        let answer;
+        return () => (answer ??= ask());
+    };
+    const channels = once(() => client.getChannels());
+    const fields = {
+        lead: once(() => client.describeFields('lead')),
+        member: once(() => client.describeFields('member'))
+    };
+    const usage = once(() => client.getDailyUsage());
+    const api = {
+        getProgram: (programId) => client.getProgram(programId),
+        getChannels: channels,
+        describeFields: (of) => fields[of](),
+        getDailyUsage: usage
+    };
+    instanceApis.set(client, api);
+    return api;
+}
+
+;// CONCATENATED MODULE: ./src/removals/email-set.ts
+/**
+ * A set of email addresses as the duplicate check's 52-bit fingerprints in one sorted
+ * Float64Array: 8 bytes an address, sized once from the rows planned, no email text in memory.
+ * Two addresses sharing a fingerprint (odds about n²/2⁵³) make one look present: a member is
+ * then kept, never removed by mistake.
+ */
+
+class EmailSet {
+    prints;
+    count = 0;
+    sorted = true;
+    /** `expected`: about how many addresses will be added (more grow the array). */
+    constructor(expected = 1024) {
+        this.prints = new Float64Array(Math.max(16, expected));
+    }
+    get size() {
+        return this.count;
+    }
+    add(email) {
+        if (this.count === this.prints.length) {
+            const grown = new Float64Array(Math.ceil(this.prints.length * 1.5));
+            grown.set(this.prints);
+            this.prints = grown;
+        }
+        const [h1, h2] = hashes(email);
+        this.prints[this.count++] = fingerprint(h1, h2);
+        this.sorted = false;
+    }
+    has(email) {
+        if (!this.sorted) {
+            this.prints.subarray(0, this.count).sort();
+            this.sorted = true;
+        }
+        const [h1, h2] = hashes(email);
+        const wanted = fingerprint(h1, h2);
+        let low = 0;
+        let high = this.count - 1;
+        while (low <= high) {
+            const middle = (low + high) >>> 1;
+            const value = this.prints[middle];
+            if (value === wanted)
+                return true;
+            if (value < wanted)
+                low = middle + 1;
+            else
+                high = middle - 1;
+        }
+        return false;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/changes/select.ts
+
+
+
+
+
+
+
+
+
+/** Removed lines a report names per file; the count says the rest. */
+const REMOVED_LINES_KEPT = 20;
+/**
+ * Keeps, in each file, only the records that are new or changed since `ref`: a record is
+ * unchanged when the earlier revision of the file holds one with the same values in the same
+ * columns (matched by header name, so reordered columns are not a change; each earlier record
+ * matches at most one). The earlier revisions are streamed from git; the current files are read
+ * once more, and their parts list the selected byte ranges instead of copies.
+ */
+async function selectChanged(plans, options) {
+    const commit = NO_COMMIT.test(options.ref) ? null : await resolveCommit(options.ref, options.cwd);
+    // git reads the earlier revisions at the files' own paths: those stay inside the workspace.
+    const workspace = await (0,promises_.realpath)(options.cwd).catch(() => options.cwd);
+    for (const plan of plans) {
+        if (!isWithin(plan.path, workspace)) {
+            throw new ChangeError(`changed-since: ${plan.displayPath} is outside the workspace ${workspace}`);
+        }
+    }
+    const selection = {
+        plans: [],
+        selectedLines: new Map(),
+        summary: { ref: options.ref, commit, files: [] },
+        removed: []
+    };
+    const current = new EmailSet();
+    const removed = [];
+    for (const plan of plans) {
+        const { changes, selected } = await diffFile(plan, commit, options, {
+            current,
+            removed: options.collectRemoved ? removed : undefined
+        });
+        selection.summary.files.push(changes);
+        if (selected === 'all' || selected.length === plan.rows) {
+            selection.plans.push(plan);
+            continue;
+        }
+        selection.selectedLines.set(plan.path, new Set(selected.map((record) => record.line)));
+        selection.plans.push(planSelection(plan, selected, options.chunkSizeBytes));
+    }
+    const taken = new Set();
+    for (const candidate of removed) {
+        if (current.has(candidate.email) || taken.has(candidate.email))
+            continue;
+        taken.add(candidate.email);
+        selection.removed.push(candidate);
+    }
+    return selection;
+}
+async function diffFile(plan, commit, options, collected) {
+    const changes = {
+        displayPath: plan.displayPath,
+        newFile: false,
+        unchanged: 0,
+        changed: 0,
+        added: 0,
+        removed: 0,
+        removedLines: []
+    };
+    const header = renameColumns((await readHeader(plan)).columns, options.renames ?? new Map()).columns;
+    const earlier = await earlierRecords(plan, commit, header, options);
+    if (earlier === undefined && collected.removed !== undefined) {
+        await addCurrentEmails(plan, header, collected.current);
+    }
+    if (earlier === undefined) {
+        // Not there at the ref: every record is new, and the file goes as it was planned.
+        return { changes: { ...changes, newFile: true, added: plan.rows }, selected: 'all' };
+    }
+    const earlierEmails = new Set();
+    for (const { email } of earlier.byValues.values())
+        earlierEmails.add(email);
+    const emailAt = header.indexOf('email');
+    const currentEmails = new Set();
+    const selected = [];
+    for await (const record of readRecords(plan.path, plan.format, {
+        displayPath: plan.displayPath
+    })) {
+        if (record.index === 0)
+            continue;
+        const address = emailKey(emailAt >= 0 ? (record.fields[emailAt] ?? '') : '');
+        const email = hashOf(address);
+        currentEmails.add(email);
+        if (collected.removed !== undefined && address !== '')
+            collected.current.add(address);
+        const key = hashOf(record.fields.join('\u0000'));
+        const match = earlier.byValues.get(key);
+        if (match !== undefined && match.lines.length > 0) {
+            match.lines.shift();
+            changes.unchanged++;
+            continue;
+        }
+        selected.push({ line: record.line, start: record.start, end: record.end });
+        if (earlierEmails.has(email))
+            changes.changed++;
+        else
+            changes.added++;
+    }
+    // Earlier records left unmatched were changed (their email is still here) or removed.
+    const removedLines = [];
+    const removedHere = [];
+    for (const { lines, email, address } of earlier.byValues.values()) {
+        if (currentEmails.has(email))
+            continue;
+        for (const line of lines) {
+            removedLines.push(line);
+            if (address)
+                removedHere.push({ email: address, source: { file: plan.displayPath, line } });
+        }
+    }
+    removedHere.sort((a, b) => lineOf(a) - lineOf(b));
+    for (const candidate of removedHere)
+        collected.removed?.push(candidate);
+    removedLines.sort((a, b) => a - b);
+    changes.removed = removedLines.length;
+    changes.removedLines = removedLines.slice(0, REMOVED_LINES_KEPT);
+    return { changes, selected };
+}
+function lineOf(candidate) {
+    return typeof candidate.source === 'string' ? 0 : candidate.source.line;
+}
+/** The emails of a file with no earlier revision: they keep their members too. */
+async function addCurrentEmails(plan, header, into) {
+    const emailAt = header.indexOf('email');
+    if (emailAt < 0)
+        return;
+    for await (const record of readRecords(plan.path, plan.format, {
+        displayPath: plan.displayPath
+    })) {
+        const address = record.index === 0 ? '' : emailKey(record.fields[emailAt] ?? '');
+        if (address !== '')
+            into.add(address);
+    }
+}
+/**
+ * The earlier revision's records, keyed by their values in the current header's column order;
+ * undefined when the file did not exist then.
+ */
+async function earlierRecords(plan, commit, header, options) {
+    if (commit === null)
+        return undefined;
+    const blob = await blobAt(commit, (0,external_node_path_.dirname)(plan.path), (0,external_node_path_.basename)(plan.path));
+    if (blob === undefined)
+        return undefined;
+    const byValues = new Map();
+    let columns = [];
+    try {
+        for await (const record of recordsOf(readBlob(blob, (0,external_node_path_.dirname)(plan.path)), plan.format, `${plan.displayPath} at ${options.ref}`)) {
+            if (record.index === 0) {
+                // Where each current column was then (-1: it did not exist, its values were empty).
+                const then = renameColumns(record.fields, options.renames ?? new Map()).columns;
+                columns = header.map((name) => then.indexOf(name));
+                continue;
+            }
+            const values = columns.map((at) => (at < 0 ? '' : (record.fields[at] ?? '')));
+            const key = hashOf(values.join('\u0000'));
+            const emailAt = header.indexOf('email');
+            const address = emailKey(emailAt >= 0 ? (values[emailAt] ?? '') : '');
+            const email = hashOf(address);
+            const entry = byValues.get(key);
+            if (entry)
+                entry.lines.push(record.line);
+            else
+                byValues.set(key, {
+                    lines: [record.line],
+                    email,
+                    ...(options.collectRemoved ? { address } : {})
+                });
+        }
+    }
+    catch (error) {
+        if (!(error instanceof FileFormatError))
+            throw error;
+        options.warn?.(`${plan.displayPath}: its version at ${options.ref} cannot be read (${error.message}); ` +
+            'every record counts as new');
+        return undefined;
+    }
+    return { byValues };
+}
+/** Values are compared by digest: the earlier revision's rows are not kept in memory. */
+function hashOf(text) {
+    return (0,external_node_crypto_.createHash)('sha1').update(text).digest('base64');
+}
+
+;// CONCATENATED MODULE: ./src/stages/check.ts
+
+
+
+
+
+
+
+
+/**
+ * The renames the local checks read the headers with. `Email Address`, the display name of email,
+ * is mapped wherever the instance checks will run at import time: a dry run without credentials
+ * judges the file as that import will send it.
+ */
+function localRenames(inputs) {
+    return locallyKnownRenames(inputs.columns, inputs.mapDisplayNames && inputs.checkInstance);
+}
+/** A guess of a file's rows from its size, to size the duplicate check before it is read. */
+function estimatedRows(sizeBytes) {
+    return Math.ceil(sizeBytes / 64);
+}
+/** Findings printed in the log; the summary and report.json count the rest. */
+const LOGGED_FINDINGS = 100;
+/**
+ * Between finding the files and sending them: with changed-since, keeps only the records new or
+ * changed since the ref; then checks every file locally (the whole of a dry run, the preflight of
+ * an import) and holds back the files with errors. Throws ChangeError when the ref is unknown.
+ * Resuming with batch-ids sends nothing, so there is nothing to check.
+ *
+ * The files the discovery left unplanned are planned here, in the same read as their checks, and
+ * move to `found.plans`; `onPassed` gets each file that passed as soon as it has, while the next
+ * files are read.
+ */
+async function checkFiles(inputs, mode, found, log, onPassed) {
+    if (mode.kind === 'resume') {
+        return { plans: found.plans, problems: found.problems, annotations: [] };
+    }
+    const ref = inputs.changedSince;
+    // The instance checks run before the first submit of an import, and in a dry run given
+    // credentials: then they, not a guess from the header's spelling, judge the column names.
+    const instanceChecked = inputs.checkInstance && (!inputs.dryRun || hasCredentials(inputs));
+    const renames = localRenames(inputs);
+    const selection = ref
+        ? await log.group(`Selecting the records new or changed since ${ref}`, async () => {
+            const selected = await selectChanged(found.plans, {
+                ref,
+                cwd: inputs.workspace,
+                chunkSizeBytes: inputs.chunkSizeBytes,
+                warn: log.warning,
+                collectRemoved: inputs.removedRecords === 'remove',
+                renames
+            });
+            for (const file of selected.summary.files) {
+                log.info(`${file.displayPath}: ${file.newFile ? 'new file, ' : ''}${file.added} new, ${file.changed} changed, ` +
+                    `${file.unchanged} unchanged (not sent), ${file.removed} removed`);
+            }
+            return selected;
+        })
+        : undefined;
+    const plans = selection?.plans ?? found.plans;
+    const column = inputs.statusColumn;
+    // status-column: each file that passes its checks is planned again, its parts by status.
+    const regroup = column
+        ? statusRegrouper({
+            column,
+            programId: inputs.programId,
+            chunkSizeBytes: inputs.chunkSizeBytes,
+            renames,
+            ...(selection ? { selectedLines: selection.selectedLines } : {}),
+            onFile: (file, statuses) => log.info(describeStatuses(file, statuses))
+        })
+        : undefined;
+    const planned = [];
+    const checked = await log.group(`Checking ${plural(plans.length + found.files.length + found.problems.length, 'file')}`, async () => {
+        const result = await preflight({
+            plans,
+            problems: found.problems,
+            workspace: inputs.workspace,
+            format: inputs.format,
+            chunkSizeBytes: inputs.chunkSizeBytes,
+            dryRun: inputs.dryRun,
+            expectedRows: found.plans.reduce((total, plan) => total + plan.rows, 0) +
+                found.files.reduce((total, file) => total + estimatedRows(file.sizeBytes), 0),
+            files: found.files,
+            onFile: (outcome) => {
+                if (outcome.planned) {
+                    planned.push(outcome.planned);
+                    logPlan(outcome.planned, log);
+                }
+                if (outcome.planProblem) {
+                    found.problems.push(outcome.planProblem);
+                    logProblem(outcome.planProblem, log);
+                }
+                if (outcome.plan)
+                    onPassed?.(outcome.plan);
+            },
+            scratchDir: inputs.scratchDir,
+            renames,
+            columnsCheckedByInstance: instanceChecked,
+            ...(regroup ? { regroup } : {}),
+            ...(selection && ref ? { selection: { ref, selectedLines: selection.selectedLines } } : {})
+        });
+        const { errors, warnings, notices } = result.summary;
+        log.info(`${plural(errors, 'error')}, ${plural(warnings, 'warning')}, ${plural(notices, 'notice')}` +
+            (result.summary.rejectedFiles.length > 0
+                ? `; not ${inputs.dryRun ? 'to be ' : ''}submitted: ${result.summary.rejectedFiles.join(', ')}`
+                : ''));
+        for (const finding of result.findings.slice(0, LOGGED_FINDINGS))
+            log.info(describeFinding(finding));
+        const more = errors + warnings + notices - Math.min(result.findings.length, LOGGED_FINDINGS);
+        if (more > 0)
+            log.info(`…and ${plural(more, 'more finding')}: see the job summary and report.json`);
+        return result;
+    });
+    // What the discovery left unplanned is planned now.
+    found.plans.push(...planned);
+    found.files = [];
+    return {
+        plans: checked.plans,
+        problems: checked.problems,
+        validation: checked.summary,
+        ...(selection ? { changes: selection.summary } : {}),
+        ...(selection && inputs.removedRecords === 'remove' ? { removed: selection.removed } : {}),
+        annotations: [
+            ...checked.annotations,
+            ...removedAnnotations(selection?.summary, inputs.removedRecords === 'remove')
+        ]
+    };
+}
+
+;// CONCATENATED MODULE: ./src/stages/imports.ts
+
+
+
+
+
+
+/** True when the imports come from the `imports` input, rather than the step's own inputs. */
+function isListed(imports) {
+    return imports.some((spec) => spec.entry !== undefined);
+}
+/** `imports entry 2 (program 1045)`, how messages name a listed import. */
+function entryLabel(spec) {
+    return `imports entry ${spec.entry} (program ${spec.programId})`;
+}
+/** The run's inputs as one import's stages read them: its program, status, files and columns. */
+function inputsOf(inputs, spec) {
+    return {
+        ...inputs,
+        programId: spec.programId,
+        programMemberStatus: spec.programMemberStatus,
+        files: spec.files,
+        format: spec.format,
+        columns: spec.columns,
+        changedSince: spec.changedSince,
+        statusColumn: spec.statusColumn
+    };
+}
+/**
+ * Finds each import's files. Patterns of one import that match nothing end the run as
+ * `if-no-files-found` says, naming the import; a file two imports match is imported into each,
+ * with a notice.
+ */
+async function findImports(inputs, mode, log) {
+    const listed = isListed(inputs.imports);
+    const imports = [];
+    for (const spec of inputs.imports) {
+        if (listed) {
+            log.info(`${entryLabel(spec)}: ${spec.statusColumn === undefined ? `status "${spec.programMemberStatus}"` : `status from column "${spec.statusColumn}"`}, files ${spec.files.join(', ')}`);
+        }
+        const found = await findStage(inputsOf(inputs, spec), mode, log);
+        imports.push({
+            spec,
+            ...(listed
+                ? { target: { programId: spec.programId, programMemberStatus: spec.programMemberStatus } }
+                : {}),
+            found
+        });
+    }
+    for (const item of imports) {
+        if (!item.found.noFiles)
+            continue;
+        const named = (line) => (listed ? `${entryLabel(item.spec)}: ${line}` : line);
+        const { early } = noFilesMatched(inputsOf(inputs, item.spec), {
+            info: (line) => log.info(named(line)),
+            warning: (line) => log.warning(named(line))
+        });
+        if (early)
+            return { imports, noFiles: true, early: named(early) };
+    }
+    if (listed)
+        noticeSharedFiles(imports, log);
+    return { imports, noFiles: imports.every((item) => item.found.noFiles) };
+}
+function noticeSharedFiles(imports, log) {
+    const byPath = new Map();
+    const filesOf = (item) => [
+        ...item.found.plans,
+        ...item.found.files
+    ];
+    for (const item of imports) {
+        for (const plan of filesOf(item))
+            byPath.set(plan.path, [...(byPath.get(plan.path) ?? []), item]);
+    }
+    for (const [, items] of byPath) {
+        if (items.length < 2)
+            continue;
+        const plan = filesOf(items[0]).find((p) => byPath.get(p.path) === items);
+        const into = items
+            .map(({ spec }) => `program ${spec.programId} as "${spec.programMemberStatus}"`)
+            .join(', ');
+        log.notice(`${plan.displayPath}: matched by ${plural(items.length, 'import')} (entries ${items.map(({ spec }) => spec.entry).join(', ')}): imported into each, ${into}`, { file: plan.displayPath });
+    }
+}
+/**
+ * Checks each import's files locally, with its own columns and changed-since; `onPassed` gets each
+ * file that passed as soon as it has, its parts carrying their import's target.
+ */
+async function imports_checkImports(inputs, mode, imports, log, onPassed) {
+    for (const item of imports) {
+        const passed = onPassed &&
+            ((plan) => onPassed(withTarget([plan], item.target)[0], item));
+        const checked = await checkFiles(inputsOf(inputs, item.spec), mode, item.found, log, passed);
+        item.checked = { ...checked, plans: withTarget(checked.plans, item.target) };
+    }
+    return mergeChecked(imports.map((item) => item.checked));
+}
+/** The one list of found files of every import, their parts carrying their import's target. */
+function mergeFound(imports) {
+    return {
+        noFiles: imports.every((item) => item.found.noFiles),
+        plans: imports.flatMap((item) => withTarget(item.found.plans, item.target)),
+        files: imports.flatMap((item) => item.found.files),
+        problems: imports.flatMap((item) => item.found.problems),
+        notices: imports.flatMap((item) => item.found.notices)
+    };
+}
+function withTarget(plans, target) {
+    if (target === undefined)
+        return plans;
+    const tag = (part) => {
+        const tagged = { ...part, target: part.target ?? target };
+        return tagged;
+    };
+    return plans.map((plan) => ({ ...plan, parts: plan.parts.map(tag) }));
+}
+function mergeChecked(all) {
+    if (all.length === 1)
+        return all[0];
+    const validations = all.flatMap((checked) => (checked.validation ? [checked.validation] : []));
+    const changes = all.flatMap((checked) => (checked.changes ? [checked.changes] : []));
+    const first = changes[0];
+    return {
+        plans: all.flatMap((checked) => checked.plans),
+        problems: all.flatMap((checked) => checked.problems),
+        ...(validations.length > 0 ? { validation: mergeValidation(validations) } : {}),
+        // Every import reads the same ref (the inputs see to it): one summary of every file.
+        ...(first ? { changes: { ...first, files: changes.flatMap((c) => c.files) } } : {}),
+        annotations: all.flatMap((checked) => checked.annotations)
+    };
+}
+/** The local checks of several imports as one summary: counts added, findings in import order. */
+function mergeValidation(summaries) {
+    const kinds = new Map();
+    for (const summary of summaries) {
+        for (const kind of summary.kinds) {
+            const known = kinds.get(kind.kind);
+            kinds.set(kind.kind, known
+                ? {
+                    ...known,
+                    count: known.count + kind.count,
+                    examples: [...known.examples, ...kind.examples].slice(0, EXAMPLES_PER_KIND)
+                }
+                : kind);
+        }
+    }
+    const sum = (pick) => summaries.reduce((total, summary) => total + pick(summary), 0);
+    const changedSince = summaries.find((s) => s.changedSince !== undefined)?.changedSince;
+    return {
+        kinds: [...kinds.values()],
+        errors: sum((s) => s.errors),
+        warnings: sum((s) => s.warnings),
+        notices: sum((s) => s.notices),
+        warnedRows: sum((s) => s.warnedRows),
+        rejectedFiles: summaries.flatMap((s) => s.rejectedFiles),
+        findings: summaries.flatMap((s) => s.findings),
+        ...(changedSince !== undefined ? { changedSince } : {})
+    };
+}
+/**
+ * The instance checks of every import through one client (one token), before the first submit:
+ * each import's program, status and columns, and the daily quota for the whole run. Any import's
+ * problem stops the run, naming the import.
+ */
+async function checkImportsInInstance(inputs, mode, imports, runParts, headers, shared) {
+    const listed = isListed(inputs.imports);
+    const stages = [];
+    let client = shared;
+    for (const item of imports) {
+        // Before the rows are read: each file's header plan, rows to send if it goes on past it.
+        const header = headers?.get(item);
+        const plans = header ?? item.checked?.plans ?? [];
+        const sendsRows = header
+            ? (plan) => plan.sizeBytes > plan.header.end
+            : (plan) => plan.parts.length > 0;
+        const parts = plans.some(sendsRows) ? runParts : 0;
+        const stage = await checkInstanceStage(inputsOf(inputs, item.spec), mode, plans, parts, client, sendsRows);
+        client ??= stage.client;
+        if (stage.facts)
+            item.instance = stage.facts;
+        stages.push(stage);
+    }
+    const stops = stages.flatMap((stage, at) => {
+        if (stage.stop === undefined)
+            return [];
+        const spec = imports[at].spec;
+        return [listed ? `${entryLabel(spec)}: ${stage.stop}` : stage.stop];
+    });
+    const facts = mergeFacts(stages.flatMap((stage) => (stage.facts ? [stage.facts] : [])));
+    const statuses = new Map();
+    for (const stage of stages)
+        addStatuses(statuses, stage.statuses);
+    return {
+        plans: stages.flatMap((stage) => stage.plans),
+        ...(client ? { client } : {}),
+        ...(facts ? { facts } : {}),
+        ...(statuses.size > 0 ? { statuses } : {}),
+        ...(stops.length > 0
+            ? {
+                stop: stops.length === 1 ? stops[0] : `${stops.join('; ')}; nothing was submitted`
+            }
+            : {})
+    };
+}
+/** One import's facts as they are; several: the run's calls, quota and skipped checks. */
+function mergeFacts(all) {
+    if (all.length <= 1)
+        return all[0];
+    const quota = [...all].reverse().find((facts) => facts.quota)?.quota;
+    const columns = all.flatMap((facts) => facts.columnsChecked === undefined ? [] : [facts.columnsChecked]);
+    return {
+        skipped: [...new Set(all.flatMap((facts) => facts.skipped))],
+        // The client counts every call of the run: the last import's count holds them all.
+        calls: Math.max(...all.map((facts) => facts.calls)),
+        imports: all.map(({ program, status }) => ({
+            ...(program ? { program } : {}),
+            ...(status ? { status } : {})
+        })),
+        ...(quota ? { quota } : {}),
+        ...(columns.length > 0 ? { columnsChecked: columns.reduce((a, b) => a + b, 0) } : {})
+    };
+}
+/** The imports as the report sees them: each one's entry, target, files and file problems. */
+function runImportsOf(imports) {
+    return imports.map((item) => ({
+        spec: item.spec,
+        ...(item.target ? { target: item.target } : {}),
+        paths: new Set(item.found.plans.map((plan) => plan.path)),
+        problems: item.checked?.problems ?? item.found.problems
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/stages/as-checked.ts
+/**
+ * An import that sends each file as soon as its checks pass. Before the first submit, every file
+ * of every import is checked by its header, locally and against the instance (the quota with the
+ * parts its size makes likely); then the rows are checked file by file, in the one read that
+ * plans the parts, and a file's parts go to Marketo's queue once that file passed, while the next
+ * files are read. A file with an error is still held back whole; a duplicate email a later file
+ * repeats stays a warning, as it always was, and cannot hold back a file already sent.
+ */
+
+
+
+
+
+
+
+
+
+
+/** Whether an import can send files as they pass: nothing before its first submit reads rows. */
+function importsAsChecked(inputs, mode) {
+    // status-column: its parts wait for every file to be read, to go in the channel's order.
+    return (mode.kind === 'import' &&
+        inputs.imports.every((spec) => spec.changedSince === undefined && !spec.statusColumn));
+}
+/**
+ * Checks and imports the files of every import, each file's parts submitted once it passed. The
+ * instance checks run on every file's header when the first file with rows passes, before its
+ * submit; if they find a problem (or a renamed header may push a part past Marketo's limit), the
+ * run goes on as a check-then-import one: every file checked, then the instance checks of the files
+ * that passed, as before. Returns the plans as they were sent, and why the run stopped before any
+ * submit, if it did.
+ */
+async function importAsChecked(inputs, mode, imports, startedAt, known) {
+    const headers = await headerPlans(inputs, imports);
+    const estimate = [...headers.values()]
+        .flat()
+        .reduce((total, plan) => total + estimatePartCount(plan, inputs.chunkSizeBytes), 0);
+    const sent = [];
+    const waiting = [];
+    const ledger = (known.ledger = new JobLedger([]));
+    const queue = new PartQueue();
+    let importing;
+    let send;
+    let streaming = true;
+    /** The client of the instance checks, for a check-then-import run to go on with (one token). */
+    let client;
+    let instanceRun;
+    const startInstance = () => (instanceRun ??= (async () => {
+        const instance = await checkImportsInInstance(inputs, mode, imports, estimate, headers);
+        client = instance.client;
+        const sentAs = sentHeaders(imports, headers, instance.plans);
+        // A renamed header longer than chunk-size leaves room for may push a part past Marketo's
+        // limit, which is known only once the file is planned.
+        const risky = [...sentAs.values()].some((byPath) => [...byPath.values()].some((plan) => mayOversizeAfterRename(plan, inputs.chunkSizeBytes)));
+        if (instance.stop !== undefined || risky) {
+            streaming = false;
+            return;
+        }
+        if (instance.facts)
+            known.instance = instance.facts;
+        importing = importParts(inputs, mode, queue, sent, ledger, startedAt, instance.client);
+        send = (plan, item) => {
+            const header = sentAs.get(item)?.get(plan.path);
+            const sending = header ? withSentHeaderOf(plan, header) : plan;
+            sent.push(sending);
+            ledger.add(sending.parts);
+            queue.add(sending.parts);
+        };
+        for (const [plan, item] of waiting.splice(0))
+            send(plan, item);
+    })());
+    const passed = (plan, item) => {
+        if (!streaming)
+            return;
+        if (send !== undefined)
+            return send(plan, item);
+        waiting.push([plan, item]);
+        // Marketo is asked only once a file has rows to send, as before.
+        if (plan.parts.length > 0)
+            startInstance().catch(() => undefined);
+    };
+    try {
+        known.checked = await imports_checkImports(inputs, mode, imports, log/* core */.I, passed);
+        await instanceRun;
+    }
+    finally {
+        queue.end();
+        // Jobs already submitted run on to their end, whatever the checks met.
+        if (importing)
+            known.imported = await importing;
+    }
+    known.found = mergeFound(imports);
+    if (importing) {
+        known.checked.plans = sent;
+        return { plans: sent };
+    }
+    return instanceThenImport(inputs, mode, imports, known.checked, startedAt, known, client);
+}
+/**
+ * After the local checks of every file: the instance checks of the files that passed, then their
+ * import. Returns the plans as sent, and why the run stopped before any submit, if it did.
+ */
+async function instanceThenImport(inputs, mode, imports, checked, startedAt, known, client) {
+    const parts = jobPartsOf(mode, checked.plans);
+    known.ledger = new JobLedger(parts);
+    const instance = await checkImportsInInstance(inputs, mode, imports, parts.length, undefined, client);
+    if (instance.facts)
+        known.instance = instance.facts;
+    // The report and the row tracing see the header each file is sent with.
+    checked.plans = instance.plans;
+    // status-column: the parts of each status in its channel's order, unknown statuses held back.
+    const jobs = submitOrder(parts, instance.statuses);
+    if (jobs !== parts)
+        known.ledger = new JobLedger(jobs);
+    if (instance.stop !== undefined) {
+        known.imported = {
+            outcome: known.ledger.outcomeSoFar(instance.stop),
+            apiCalls: instance.facts?.calls ?? 0
+        };
+        return { plans: instance.plans, stop: instance.stop };
+    }
+    known.imported = await importParts(inputs, mode, jobs, instance.plans, known.ledger, startedAt, instance.client);
+    return { plans: instance.plans };
+}
+/**
+ * Each import's files by their header alone (`planHeader`), for the instance checks before any
+ * row is read; a file whose header the local checks refuse is left out, as the checks will hold
+ * it back whole.
+ */
+async function headerPlans(inputs, imports) {
+    const headers = new Map();
+    for (const item of imports) {
+        const renames = localRenames(inputsOf(inputs, item.spec));
+        const plans = [];
+        for (const file of item.found.files) {
+            const plan = await planHeader(file.path, file);
+            const { columns } = await readHeader(plan);
+            const header = renameColumns(columns, renames).columns;
+            if (plan.header.end > plan.header.start && headerError(header, file.format) === undefined) {
+                plans.push(plan);
+            }
+        }
+        headers.set(item, plans);
+    }
+    return headers;
+}
+/** The header plans as the instance checks send them (in the order given), by import and path. */
+function sentHeaders(imports, headers, sent) {
+    const byImport = new Map();
+    let at = 0;
+    for (const item of imports) {
+        const byPath = new Map();
+        for (const plan of headers.get(item) ?? [])
+            byPath.set(plan.path, sent[at++] ?? plan);
+        byImport.set(item, byPath);
+    }
+    return byImport;
+}
+
 ;// CONCATENATED MODULE: ./src/inputs/run-mode.ts
 
 /** Throws an InputError when the inputs ask for two modes at once. */
@@ -78762,8 +80759,10 @@ function runModeOf(inputs) {
     }
     if (inputs.dryRun)
         return { kind: 'dry-run' };
-    if (batchIds.length > 0)
-        return { kind: 'resume', batchIds, withFiles: inputs.files.length > 0 };
+    if (batchIds.length > 0) {
+        const withFiles = inputs.imports.some((spec) => spec.files.length > 0);
+        return { kind: 'resume', batchIds, withFiles };
+    }
     return { kind: 'import' };
 }
 
@@ -78978,6 +80977,7 @@ function reportJsonFields(report) {
                 rows: rowsOf(result),
                 bytes: isBatchPart(part) ? null : part.bytes,
                 batchId: result.batchId ?? null,
+                ...targetFields(result.part),
                 status: result.outcome,
                 counted: perPart[index],
                 marketo: { imported: result.imported, failed: result.failed, warned: result.warned },
@@ -78995,6 +80995,16 @@ function reportJsonFields(report) {
             path: relativePath,
             rows
         })),
+        ...(report.imports
+            ? {
+                imports: report.imports.map((section) => ({
+                    programId: section.programId,
+                    programMemberStatus: section.programMemberStatus,
+                    entries: section.entries,
+                    totals: section.totals
+                }))
+            }
+            : {}),
         checks: report.validation ?? null,
         changes: report.changes ?? null,
         removals: removalsJson(report.removals),
@@ -79057,6 +81067,7 @@ function rowList(title, list) {
 
 
 
+
 /**
  * Everything a run ends with, however far it got: the log per file, the outputs, report.json
  * and report.md, the artifact, the job summary, then the annotations (the checks' and the
@@ -79093,7 +81104,7 @@ async function publishReport(report, inputs, toolkit, options = {}) {
         await (0,promises_.writeFile)((0,external_node_path_.join)(inputs.outputDir, 'report.md'), scrub(renderReportMarkdown(report)));
         // The last pass before anything leaves: Marketo's files and the fix-and-retry files too.
         if (toolkit.secrets)
-            await scrubDirectory(inputs.outputDir, toolkit.secrets);
+            await scrubDirectory(inputs.outputDir, toolkit.secrets, memory/* countStreamedBytes */.qU);
         toolkit.setOutput('report-path', reportPath);
     }
     catch (error) {
@@ -79378,6 +81389,8 @@ function encodedLength(value) {
 
 const UNKNOWN_LEAD = 'unknown to Marketo';
 const NOT_A_MEMBER = 'not a member of the program';
+const NOT_A_MEMBER_AFTER_LOST_ANSWER = 'no longer a member of the program: the delete was sent again after its answer was lost, ' +
+    'so the first attempt most likely removed it';
 async function removeCandidates(candidates, api, options) {
     const removal = { removed: [], notRemoved: [] };
     const targets = [];
@@ -79449,7 +81462,7 @@ async function removeCandidates(candidates, api, options) {
             if (result.status === 'deleted')
                 removal.removed.push({ leadId, source });
             else
-                removal.notRemoved.push({ source, leadId, why: skippedWhy(result.reason) });
+                removal.notRemoved.push({ source, leadId, why: skippedWhy(result) });
         });
         options.onCall?.(removal.removed.length);
     }
@@ -79462,12 +81475,16 @@ function sourcesOf(byEmail, email) {
 function failure(error) {
     return `a Marketo call failed: ${messageOf(error)}`;
 }
-/** Marketo's reason of a skipped record; its `not found in program` is said plainly. */
-function skippedWhy(reason) {
+/**
+ * Marketo's reason of a skipped record; its `not found in program` is said plainly, and, after a
+ * delete sent again because its answer was lost, as what it may mean: removed by that attempt.
+ */
+function skippedWhy({ reason, afterLostAnswer }) {
     if (reason === undefined)
         return 'skipped by Marketo';
-    if (/not (found )?in (the )?program|not a member/i.test(reason))
-        return NOT_A_MEMBER;
+    if (/not (found )?in (the )?program|not a member/i.test(reason)) {
+        return afterLostAnswer ? NOT_A_MEMBER_AFTER_LOST_ANSWER : NOT_A_MEMBER;
+    }
     return `skipped by Marketo: ${reason}`;
 }
 
@@ -79680,9 +81697,6 @@ async function removeMembersStage(inputs, facts) {
 
 
 
-
-
-
 /**
  * The whole job: inputs, files, checks, Marketo, report, verdict. The only place that decides
  * whether the step fails; every way out of the stages, early, broken off or not, goes through
@@ -79700,34 +81714,26 @@ async function run() {
 }
 /** The stages in order, each handing the next its value; an early exit says why. */
 async function runStages(inputs, mode, started, known) {
-    const found = (known.found = await findStage(inputs, mode, log/* core */.I));
-    if (found.noFiles)
-        return noFilesMatched(inputs, log/* core */.I);
-    const checked = (known.checked = await checkFiles(inputs, mode, found, log/* core */.I));
-    if (mode.kind === 'resume' && mode.withFiles) {
-        const mismatch = resumeMismatch(found.plans, mode.batchIds);
-        if (mismatch)
-            return { early: mismatch };
-    }
-    const parts = jobPartsOf(mode, checked.plans);
-    known.ledger = new JobLedger(parts);
-    const instance = await checkInstanceStage(inputs, mode, checked.plans, parts.length);
-    if (instance.facts)
-        known.instance = instance.facts;
-    // The report and the row tracing see the header each file is sent with.
-    checked.plans = instance.plans;
-    if (instance.stop !== undefined) {
-        known.imported = {
-            outcome: known.ledger.outcomeSoFar(instance.stop),
-            apiCalls: instance.facts?.calls ?? 0
-        };
-        // A dry run's verdict counts only the files' problems: what Marketo said is one of them.
-        return mode.kind === 'dry-run' ? { early: instance.stop } : {};
-    }
-    known.imported = await importParts(inputs, mode, parts, instance.plans, known.ledger, started, instance.client);
+    const finding = await findImports(inputs, mode, log/* core */.I);
+    known.imports = finding.imports;
+    known.found = mergeFound(finding.imports);
+    if (finding.early !== undefined)
+        return { early: finding.early };
+    if (finding.noFiles)
+        return {};
+    const sent = importsAsChecked(inputs, mode)
+        ? await importAsChecked(inputs, mode, finding.imports, started, known)
+        : await checkThenImport(inputs, mode, finding.imports, started, known);
+    if ('early' in sent)
+        return sent.early;
+    // A dry run's verdict counts only the files' problems: what Marketo said is one of them.
+    if (sent.stop !== undefined)
+        return mode.kind === 'dry-run' ? { early: sent.stop } : {};
+    const checked = known.checked;
+    const found = known.found;
     const { results } = known.imported.outcome;
-    known.rowIssues = await log/* core */.I.group('Tracing failed and warned rows to their source lines', () => traceRowIssues(results, instance.plans, inputs));
-    const sentByPath = new Map(instance.plans.map((plan) => [plan.path, plan.sentHeader]));
+    known.rowIssues = await log/* core */.I.group('Tracing failed and warned rows to their source lines', () => traceRowIssues(results, sent.plans, inputs));
+    const sentByPath = new Map(sent.plans.map((plan) => [plan.path, plan.sentHeader]));
     known.removals = await removeMembersStage(inputs, {
         // Every matched file, each read by the header it was sent with.
         plans: found.plans.map((plan) => {
@@ -79741,6 +81747,21 @@ async function runStages(inputs, mode, started, known) {
         startedAt: started
     });
     return {};
+}
+/**
+ * Every file checked, then the instance, then the import: a dry run, resuming, changed-since.
+ * Returns the plans as sent, why the run stopped before any submit, or an early ending.
+ */
+async function checkThenImport(inputs, mode, imports, started, known) {
+    const checked = (known.checked = await imports_checkImports(inputs, mode, imports, log/* core */.I));
+    // The checks planned the files the discovery left to them.
+    const found = (known.found = mergeFound(imports));
+    if (mode.kind === 'resume' && mode.withFiles) {
+        const mismatch = resumeMismatch(found.plans, mode.batchIds);
+        if (mismatch)
+            return { early: { early: mismatch } };
+    }
+    return instanceThenImport(inputs, mode, imports, checked, started, known);
 }
 /** Publishes the report of the run as far as it went, then passes or fails the step. */
 async function conclude(inputs, mode, started, known, ending) {
@@ -79759,6 +81780,7 @@ async function conclude(inputs, mode, started, known, ending) {
         ...(files.changes ? { changes: files.changes } : {}),
         ...(known.removals ? { removals: known.removals } : {}),
         ...(known.instance ? { instance: known.instance } : {}),
+        ...(known.imports ? { imports: runImportsOf(known.imports) } : {}),
         // Broken off while importing: the jobs submitted so far, the rest not submitted.
         outcome: known.imported?.outcome ??
             known.ledger?.outcomeSoFar('the run stopped on an unexpected error') ?? { results: [] },
@@ -79796,10 +81818,10 @@ function endingOf(error) {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   MI: () => (/* binding */ boundRuntimeMemory),
-  Qd: () => (/* binding */ countUploadBytes)
+  qU: () => (/* binding */ countStreamedBytes)
 });
 
-// UNUSED EXPORTS: UPLOAD_BYTES_PER_COLLECTION, WASM_TIERING_BUDGET, YOUNG_GENERATION_BYTES, boundYoungGeneration, keepWebAssemblyOnBaseline, youngGenerationBytes
+// UNUSED EXPORTS: STREAMED_BYTES_PER_COLLECTION, WASM_TIERING_BUDGET, YOUNG_GENERATION_BYTES, boundYoungGeneration, keepWebAssemblyOnBaseline, youngGenerationBytes
 
 // EXTERNAL MODULE: external "node:perf_hooks"
 var external_node_perf_hooks_ = __nccwpck_require__(643);
@@ -79814,7 +81836,7 @@ const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 /**
  * How the action keeps its memory flat at any file size (measured with `npm run bench`): the
  * runtime's own appetite is bounded here, first thing, through V8 flags that V8 reads when it
- * needs them (so they still work once running); uploads then call `countUploadBytes`.
+ * needs them (so they still work once running); uploads and file scrubs then call `countStreamedBytes`.
  */
 function boundRuntimeMemory() {
     boundYoungGeneration();
@@ -79875,24 +81897,27 @@ function boundYoungGeneration(limitBytes = YOUNG_GENERATION_BYTES) {
 function youngGenerationBytes() {
     return (0,external_node_v8_namespaceObject.getHeapSpaceStatistics)().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
 }
-/** Upload bytes between two collections of the young generation. */
-const UPLOAD_BYTES_PER_COLLECTION = 8 * 2 ** 20;
-let uploadedSinceCollection = 0;
+/** Streamed bytes between two collections of the young generation. */
+const STREAMED_BYTES_PER_COLLECTION = 8 * 2 ** 20;
+let streamedSinceCollection = 0;
 let collectYoungGeneration;
 /**
- * Counts bytes read into fresh buffers for an upload, and collects the young generation after
- * every `UPLOAD_BYTES_PER_COLLECTION`. V8 collects it when JavaScript objects fill it, or when
- * young buffers add up to 32 MiB. An upload makes almost no objects, so its spent read buffers
- * piled up to 32 MiB between collections: measured, 26 MiB of a 100 MB import's 139 MiB peak.
- * (A buffer cannot be reused instead: nothing says when the socket is done with it.) A young
- * collection takes well under a millisecond. `gc` is exposed the way jest's --logHeapUsage does:
- * the flag, then a fresh context, whose global has it; the action's own global does not.
+ * Counts bytes read into fresh buffers by a stream that makes almost no objects (an upload, the
+ * secret scrub of a file in output-dir), and collects the young generation after every
+ * `STREAMED_BYTES_PER_COLLECTION`. V8 collects it when JavaScript objects fill it, or when young
+ * buffers add up to 32 MiB, so such a stream's spent buffers piled up to 32 MiB between
+ * collections: measured, 26 MiB of a 100 MB import's 139 MiB peak, and, scrubbing a 500 MB
+ * failures file twice, 40-60 MiB of buffers at the trace's 212-243 MiB peak (164-197 MiB with
+ * the scrub counted). (A buffer cannot be reused instead: nothing says when the socket or the
+ * next stream is done with it.) A young collection takes well under a millisecond. `gc` is
+ * exposed the way jest's --logHeapUsage does: the flag, then a fresh context, whose global has
+ * it; the action's own global does not.
  */
-function countUploadBytes(bytes) {
-    uploadedSinceCollection += bytes;
-    if (uploadedSinceCollection < UPLOAD_BYTES_PER_COLLECTION)
+function countStreamedBytes(bytes) {
+    streamedSinceCollection += bytes;
+    if (streamedSinceCollection < STREAMED_BYTES_PER_COLLECTION)
         return;
-    uploadedSinceCollection = 0;
+    streamedSinceCollection = 0;
     collectYoungGeneration ??= exposeYoungCollection();
     collectYoungGeneration();
 }
@@ -80340,6 +82365,5726 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
+
+/***/ }),
+
+/***/ 93627:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var PlainValue = __nccwpck_require__(29609);
+var resolveSeq = __nccwpck_require__(9091);
+var Schema = __nccwpck_require__(60699);
+
+const defaultOptions = {
+  anchorPrefix: 'a',
+  customTags: null,
+  indent: 2,
+  indentSeq: true,
+  keepCstNodes: false,
+  keepNodeTypes: true,
+  keepBlobsInJSON: true,
+  mapAsMap: false,
+  maxAliasCount: 100,
+  prettyErrors: false,
+  // TODO Set true in v2
+  simpleKeys: false,
+  version: '1.2'
+};
+const scalarOptions = {
+  get binary() {
+    return resolveSeq.binaryOptions;
+  },
+  set binary(opt) {
+    Object.assign(resolveSeq.binaryOptions, opt);
+  },
+  get bool() {
+    return resolveSeq.boolOptions;
+  },
+  set bool(opt) {
+    Object.assign(resolveSeq.boolOptions, opt);
+  },
+  get int() {
+    return resolveSeq.intOptions;
+  },
+  set int(opt) {
+    Object.assign(resolveSeq.intOptions, opt);
+  },
+  get null() {
+    return resolveSeq.nullOptions;
+  },
+  set null(opt) {
+    Object.assign(resolveSeq.nullOptions, opt);
+  },
+  get str() {
+    return resolveSeq.strOptions;
+  },
+  set str(opt) {
+    Object.assign(resolveSeq.strOptions, opt);
+  }
+};
+const documentOptions = {
+  '1.0': {
+    schema: 'yaml-1.1',
+    merge: true,
+    tagPrefixes: [{
+      handle: '!',
+      prefix: PlainValue.defaultTagPrefix
+    }, {
+      handle: '!!',
+      prefix: 'tag:private.yaml.org,2002:'
+    }]
+  },
+  1.1: {
+    schema: 'yaml-1.1',
+    merge: true,
+    tagPrefixes: [{
+      handle: '!',
+      prefix: '!'
+    }, {
+      handle: '!!',
+      prefix: PlainValue.defaultTagPrefix
+    }]
+  },
+  1.2: {
+    schema: 'core',
+    merge: false,
+    tagPrefixes: [{
+      handle: '!',
+      prefix: '!'
+    }, {
+      handle: '!!',
+      prefix: PlainValue.defaultTagPrefix
+    }]
+  }
+};
+
+function stringifyTag(doc, tag) {
+  if ((doc.version || doc.options.version) === '1.0') {
+    const priv = tag.match(/^tag:private\.yaml\.org,2002:([^:/]+)$/);
+    if (priv) return '!' + priv[1];
+    const vocab = tag.match(/^tag:([a-zA-Z0-9-]+)\.yaml\.org,2002:(.*)/);
+    return vocab ? `!${vocab[1]}/${vocab[2]}` : `!${tag.replace(/^tag:/, '')}`;
+  }
+  let p = doc.tagPrefixes.find(p => tag.indexOf(p.prefix) === 0);
+  if (!p) {
+    const dtp = doc.getDefaults().tagPrefixes;
+    p = dtp && dtp.find(p => tag.indexOf(p.prefix) === 0);
+  }
+  if (!p) return tag[0] === '!' ? tag : `!<${tag}>`;
+  const suffix = tag.substr(p.prefix.length).replace(/[!,[\]{}]/g, ch => ({
+    '!': '%21',
+    ',': '%2C',
+    '[': '%5B',
+    ']': '%5D',
+    '{': '%7B',
+    '}': '%7D'
+  })[ch]);
+  return p.handle + suffix;
+}
+
+function getTagObject(tags, item) {
+  if (item instanceof resolveSeq.Alias) return resolveSeq.Alias;
+  if (item.tag) {
+    const match = tags.filter(t => t.tag === item.tag);
+    if (match.length > 0) return match.find(t => t.format === item.format) || match[0];
+  }
+  let tagObj, obj;
+  if (item instanceof resolveSeq.Scalar) {
+    obj = item.value;
+    // TODO: deprecate/remove class check
+    const match = tags.filter(t => t.identify && t.identify(obj) || t.class && obj instanceof t.class);
+    tagObj = match.find(t => t.format === item.format) || match.find(t => !t.format);
+  } else {
+    obj = item;
+    tagObj = tags.find(t => t.nodeClass && obj instanceof t.nodeClass);
+  }
+  if (!tagObj) {
+    const name = obj && obj.constructor ? obj.constructor.name : typeof obj;
+    throw new Error(`Tag not resolved for ${name} value`);
+  }
+  return tagObj;
+}
+
+// needs to be called before value stringifier to allow for circular anchor refs
+function stringifyProps(node, tagObj, {
+  anchors,
+  doc
+}) {
+  const props = [];
+  const anchor = doc.anchors.getName(node);
+  if (anchor) {
+    anchors[anchor] = node;
+    props.push(`&${anchor}`);
+  }
+  if (node.tag) {
+    props.push(stringifyTag(doc, node.tag));
+  } else if (!tagObj.default) {
+    props.push(stringifyTag(doc, tagObj.tag));
+  }
+  return props.join(' ');
+}
+function stringify(item, ctx, onComment, onChompKeep) {
+  const {
+    anchors,
+    schema
+  } = ctx.doc;
+  let tagObj;
+  if (!(item instanceof resolveSeq.Node)) {
+    const createCtx = {
+      aliasNodes: [],
+      onTagObj: o => tagObj = o,
+      prevObjects: new Map()
+    };
+    item = schema.createNode(item, true, null, createCtx);
+    for (const alias of createCtx.aliasNodes) {
+      alias.source = alias.source.node;
+      let name = anchors.getName(alias.source);
+      if (!name) {
+        name = anchors.newName();
+        anchors.map[name] = alias.source;
+      }
+    }
+  }
+  if (item instanceof resolveSeq.Pair) return item.toString(ctx, onComment, onChompKeep);
+  if (!tagObj) tagObj = getTagObject(schema.tags, item);
+  const props = stringifyProps(item, tagObj, ctx);
+  if (props.length > 0) ctx.indentAtStart = (ctx.indentAtStart || 0) + props.length + 1;
+  const str = typeof tagObj.stringify === 'function' ? tagObj.stringify(item, ctx, onComment, onChompKeep) : item instanceof resolveSeq.Scalar ? resolveSeq.stringifyString(item, ctx, onComment, onChompKeep) : item.toString(ctx, onComment, onChompKeep);
+  if (!props) return str;
+  return item instanceof resolveSeq.Scalar || str[0] === '{' || str[0] === '[' ? `${props} ${str}` : `${props}\n${ctx.indent}${str}`;
+}
+
+class Anchors {
+  static validAnchorNode(node) {
+    return node instanceof resolveSeq.Scalar || node instanceof resolveSeq.YAMLSeq || node instanceof resolveSeq.YAMLMap;
+  }
+  constructor(prefix) {
+    PlainValue._defineProperty(this, "map", Object.create(null));
+    this.prefix = prefix;
+  }
+  createAlias(node, name) {
+    this.setAnchor(node, name);
+    return new resolveSeq.Alias(node);
+  }
+  createMergePair(...sources) {
+    const merge = new resolveSeq.Merge();
+    merge.value.items = sources.map(s => {
+      if (s instanceof resolveSeq.Alias) {
+        if (s.source instanceof resolveSeq.YAMLMap) return s;
+      } else if (s instanceof resolveSeq.YAMLMap) {
+        return this.createAlias(s);
+      }
+      throw new Error('Merge sources must be Map nodes or their Aliases');
+    });
+    return merge;
+  }
+  getName(node) {
+    const {
+      map
+    } = this;
+    return Object.keys(map).find(a => map[a] === node);
+  }
+  getNames() {
+    return Object.keys(this.map);
+  }
+  getNode(name) {
+    return this.map[name];
+  }
+  newName(prefix) {
+    if (!prefix) prefix = this.prefix;
+    const names = Object.keys(this.map);
+    for (let i = 1; true; ++i) {
+      const name = `${prefix}${i}`;
+      if (!names.includes(name)) return name;
+    }
+  }
+
+  // During parsing, map & aliases contain CST nodes
+  resolveNodes() {
+    const {
+      map,
+      _cstAliases
+    } = this;
+    Object.keys(map).forEach(a => {
+      map[a] = map[a].resolved;
+    });
+    _cstAliases.forEach(a => {
+      a.source = a.source.resolved;
+    });
+    delete this._cstAliases;
+  }
+  setAnchor(node, name) {
+    if (node != null && !Anchors.validAnchorNode(node)) {
+      throw new Error('Anchors may only be set for Scalar, Seq and Map nodes');
+    }
+    if (name && /[\x00-\x19\s,[\]{}]/.test(name)) {
+      throw new Error('Anchor names must not contain whitespace or control characters');
+    }
+    const {
+      map
+    } = this;
+    const prev = node && Object.keys(map).find(a => map[a] === node);
+    if (prev) {
+      if (!name) {
+        return prev;
+      } else if (prev !== name) {
+        delete map[prev];
+        map[name] = node;
+      }
+    } else {
+      if (!name) {
+        if (!node) return null;
+        name = this.newName();
+      }
+      map[name] = node;
+    }
+    return name;
+  }
+}
+
+const visit = (node, tags) => {
+  if (node && typeof node === 'object') {
+    const {
+      tag
+    } = node;
+    if (node instanceof resolveSeq.Collection) {
+      if (tag) tags[tag] = true;
+      node.items.forEach(n => visit(n, tags));
+    } else if (node instanceof resolveSeq.Pair) {
+      visit(node.key, tags);
+      visit(node.value, tags);
+    } else if (node instanceof resolveSeq.Scalar) {
+      if (tag) tags[tag] = true;
+    }
+  }
+  return tags;
+};
+const listTagNames = node => Object.keys(visit(node, {}));
+
+function parseContents(doc, contents) {
+  const comments = {
+    before: [],
+    after: []
+  };
+  let body = undefined;
+  let spaceBefore = false;
+  for (const node of contents) {
+    if (node.valueRange) {
+      if (body !== undefined) {
+        const msg = 'Document contains trailing content not separated by a ... or --- line';
+        doc.errors.push(new PlainValue.YAMLSyntaxError(node, msg));
+        break;
+      }
+      const res = resolveSeq.resolveNode(doc, node);
+      if (spaceBefore) {
+        res.spaceBefore = true;
+        spaceBefore = false;
+      }
+      body = res;
+    } else if (node.comment !== null) {
+      const cc = body === undefined ? comments.before : comments.after;
+      cc.push(node.comment);
+    } else if (node.type === PlainValue.Type.BLANK_LINE) {
+      spaceBefore = true;
+      if (body === undefined && comments.before.length > 0 && !doc.commentBefore) {
+        // space-separated comments at start are parsed as document comments
+        doc.commentBefore = comments.before.join('\n');
+        comments.before = [];
+      }
+    }
+  }
+  doc.contents = body || null;
+  if (!body) {
+    doc.comment = comments.before.concat(comments.after).join('\n') || null;
+  } else {
+    const cb = comments.before.join('\n');
+    if (cb) {
+      const cbNode = body instanceof resolveSeq.Collection && body.items[0] ? body.items[0] : body;
+      cbNode.commentBefore = cbNode.commentBefore ? `${cb}\n${cbNode.commentBefore}` : cb;
+    }
+    doc.comment = comments.after.join('\n') || null;
+  }
+}
+
+function resolveTagDirective({
+  tagPrefixes
+}, directive) {
+  const [handle, prefix] = directive.parameters;
+  if (!handle || !prefix) {
+    const msg = 'Insufficient parameters given for %TAG directive';
+    throw new PlainValue.YAMLSemanticError(directive, msg);
+  }
+  if (tagPrefixes.some(p => p.handle === handle)) {
+    const msg = 'The %TAG directive must only be given at most once per handle in the same document.';
+    throw new PlainValue.YAMLSemanticError(directive, msg);
+  }
+  return {
+    handle,
+    prefix
+  };
+}
+function resolveYamlDirective(doc, directive) {
+  let [version] = directive.parameters;
+  if (directive.name === 'YAML:1.0') version = '1.0';
+  if (!version) {
+    const msg = 'Insufficient parameters given for %YAML directive';
+    throw new PlainValue.YAMLSemanticError(directive, msg);
+  }
+  if (!documentOptions[version]) {
+    const v0 = doc.version || doc.options.version;
+    const msg = `Document will be parsed as YAML ${v0} rather than YAML ${version}`;
+    doc.warnings.push(new PlainValue.YAMLWarning(directive, msg));
+  }
+  return version;
+}
+function parseDirectives(doc, directives, prevDoc) {
+  const directiveComments = [];
+  let hasDirectives = false;
+  for (const directive of directives) {
+    const {
+      comment,
+      name
+    } = directive;
+    switch (name) {
+      case 'TAG':
+        try {
+          doc.tagPrefixes.push(resolveTagDirective(doc, directive));
+        } catch (error) {
+          doc.errors.push(error);
+        }
+        hasDirectives = true;
+        break;
+      case 'YAML':
+      case 'YAML:1.0':
+        if (doc.version) {
+          const msg = 'The %YAML directive must only be given at most once per document.';
+          doc.errors.push(new PlainValue.YAMLSemanticError(directive, msg));
+        }
+        try {
+          doc.version = resolveYamlDirective(doc, directive);
+        } catch (error) {
+          doc.errors.push(error);
+        }
+        hasDirectives = true;
+        break;
+      default:
+        if (name) {
+          const msg = `YAML only supports %TAG and %YAML directives, and not %${name}`;
+          doc.warnings.push(new PlainValue.YAMLWarning(directive, msg));
+        }
+    }
+    if (comment) directiveComments.push(comment);
+  }
+  if (prevDoc && !hasDirectives && '1.1' === (doc.version || prevDoc.version || doc.options.version)) {
+    const copyTagPrefix = ({
+      handle,
+      prefix
+    }) => ({
+      handle,
+      prefix
+    });
+    doc.tagPrefixes = prevDoc.tagPrefixes.map(copyTagPrefix);
+    doc.version = prevDoc.version;
+  }
+  doc.commentBefore = directiveComments.join('\n') || null;
+}
+
+function assertCollection(contents) {
+  if (contents instanceof resolveSeq.Collection) return true;
+  throw new Error('Expected a YAML collection as document contents');
+}
+class Document {
+  constructor(options) {
+    this.anchors = new Anchors(options.anchorPrefix);
+    this.commentBefore = null;
+    this.comment = null;
+    this.contents = null;
+    this.directivesEndMarker = null;
+    this.errors = [];
+    this.options = options;
+    this.schema = null;
+    this.tagPrefixes = [];
+    this.version = null;
+    this.warnings = [];
+  }
+  add(value) {
+    assertCollection(this.contents);
+    return this.contents.add(value);
+  }
+  addIn(path, value) {
+    assertCollection(this.contents);
+    this.contents.addIn(path, value);
+  }
+  delete(key) {
+    assertCollection(this.contents);
+    return this.contents.delete(key);
+  }
+  deleteIn(path) {
+    if (resolveSeq.isEmptyPath(path)) {
+      if (this.contents == null) return false;
+      this.contents = null;
+      return true;
+    }
+    assertCollection(this.contents);
+    return this.contents.deleteIn(path);
+  }
+  getDefaults() {
+    return Document.defaults[this.version] || Document.defaults[this.options.version] || {};
+  }
+  get(key, keepScalar) {
+    return this.contents instanceof resolveSeq.Collection ? this.contents.get(key, keepScalar) : undefined;
+  }
+  getIn(path, keepScalar) {
+    if (resolveSeq.isEmptyPath(path)) return !keepScalar && this.contents instanceof resolveSeq.Scalar ? this.contents.value : this.contents;
+    return this.contents instanceof resolveSeq.Collection ? this.contents.getIn(path, keepScalar) : undefined;
+  }
+  has(key) {
+    return this.contents instanceof resolveSeq.Collection ? this.contents.has(key) : false;
+  }
+  hasIn(path) {
+    if (resolveSeq.isEmptyPath(path)) return this.contents !== undefined;
+    return this.contents instanceof resolveSeq.Collection ? this.contents.hasIn(path) : false;
+  }
+  set(key, value) {
+    assertCollection(this.contents);
+    this.contents.set(key, value);
+  }
+  setIn(path, value) {
+    if (resolveSeq.isEmptyPath(path)) this.contents = value;else {
+      assertCollection(this.contents);
+      this.contents.setIn(path, value);
+    }
+  }
+  setSchema(id, customTags) {
+    if (!id && !customTags && this.schema) return;
+    if (typeof id === 'number') id = id.toFixed(1);
+    if (id === '1.0' || id === '1.1' || id === '1.2') {
+      if (this.version) this.version = id;else this.options.version = id;
+      delete this.options.schema;
+    } else if (id && typeof id === 'string') {
+      this.options.schema = id;
+    }
+    if (Array.isArray(customTags)) this.options.customTags = customTags;
+    const opt = Object.assign({}, this.getDefaults(), this.options);
+    this.schema = new Schema.Schema(opt);
+  }
+  parse(node, prevDoc) {
+    if (this.options.keepCstNodes) this.cstNode = node;
+    if (this.options.keepNodeTypes) this.type = 'DOCUMENT';
+    const {
+      directives = [],
+      contents = [],
+      directivesEndMarker,
+      error,
+      valueRange
+    } = node;
+    if (error) {
+      if (!error.source) error.source = this;
+      this.errors.push(error);
+    }
+    parseDirectives(this, directives, prevDoc);
+    if (directivesEndMarker) this.directivesEndMarker = true;
+    this.range = valueRange ? [valueRange.start, valueRange.end] : null;
+    this.setSchema();
+    this.anchors._cstAliases = [];
+    parseContents(this, contents);
+    this.anchors.resolveNodes();
+    if (this.options.prettyErrors) {
+      for (const error of this.errors) if (error instanceof PlainValue.YAMLError) error.makePretty();
+      for (const warn of this.warnings) if (warn instanceof PlainValue.YAMLError) warn.makePretty();
+    }
+    return this;
+  }
+  listNonDefaultTags() {
+    return listTagNames(this.contents).filter(t => t.indexOf(Schema.Schema.defaultPrefix) !== 0);
+  }
+  setTagPrefix(handle, prefix) {
+    if (handle[0] !== '!' || handle[handle.length - 1] !== '!') throw new Error('Handle must start and end with !');
+    if (prefix) {
+      const prev = this.tagPrefixes.find(p => p.handle === handle);
+      if (prev) prev.prefix = prefix;else this.tagPrefixes.push({
+        handle,
+        prefix
+      });
+    } else {
+      this.tagPrefixes = this.tagPrefixes.filter(p => p.handle !== handle);
+    }
+  }
+  toJSON(arg, onAnchor) {
+    const {
+      keepBlobsInJSON,
+      mapAsMap,
+      maxAliasCount
+    } = this.options;
+    const keep = keepBlobsInJSON && (typeof arg !== 'string' || !(this.contents instanceof resolveSeq.Scalar));
+    const ctx = {
+      doc: this,
+      indentStep: '  ',
+      keep,
+      mapAsMap: keep && !!mapAsMap,
+      maxAliasCount,
+      stringify // Requiring directly in Pair would create circular dependencies
+    };
+    const anchorNames = Object.keys(this.anchors.map);
+    if (anchorNames.length > 0) ctx.anchors = new Map(anchorNames.map(name => [this.anchors.map[name], {
+      alias: [],
+      aliasCount: 0,
+      count: 1
+    }]));
+    const res = resolveSeq.toJSON(this.contents, arg, ctx);
+    if (typeof onAnchor === 'function' && ctx.anchors) for (const {
+      count,
+      res
+    } of ctx.anchors.values()) onAnchor(res, count);
+    return res;
+  }
+  toString() {
+    if (this.errors.length > 0) throw new Error('Document with errors cannot be stringified');
+    const indentSize = this.options.indent;
+    if (!Number.isInteger(indentSize) || indentSize <= 0) {
+      const s = JSON.stringify(indentSize);
+      throw new Error(`"indent" option must be a positive integer, not ${s}`);
+    }
+    this.setSchema();
+    const lines = [];
+    let hasDirectives = false;
+    if (this.version) {
+      let vd = '%YAML 1.2';
+      if (this.schema.name === 'yaml-1.1') {
+        if (this.version === '1.0') vd = '%YAML:1.0';else if (this.version === '1.1') vd = '%YAML 1.1';
+      }
+      lines.push(vd);
+      hasDirectives = true;
+    }
+    const tagNames = this.listNonDefaultTags();
+    this.tagPrefixes.forEach(({
+      handle,
+      prefix
+    }) => {
+      if (tagNames.some(t => t.indexOf(prefix) === 0)) {
+        lines.push(`%TAG ${handle} ${prefix}`);
+        hasDirectives = true;
+      }
+    });
+    if (hasDirectives || this.directivesEndMarker) lines.push('---');
+    if (this.commentBefore) {
+      if (hasDirectives || !this.directivesEndMarker) lines.unshift('');
+      lines.unshift(this.commentBefore.replace(/^/gm, '#'));
+    }
+    const ctx = {
+      anchors: Object.create(null),
+      doc: this,
+      indent: '',
+      indentStep: ' '.repeat(indentSize),
+      stringify // Requiring directly in nodes would create circular dependencies
+    };
+    let chompKeep = false;
+    let contentComment = null;
+    if (this.contents) {
+      if (this.contents instanceof resolveSeq.Node) {
+        if (this.contents.spaceBefore && (hasDirectives || this.directivesEndMarker)) lines.push('');
+        if (this.contents.commentBefore) lines.push(this.contents.commentBefore.replace(/^/gm, '#'));
+        // top-level block scalars need to be indented if followed by a comment
+        ctx.forceBlockIndent = !!this.comment;
+        contentComment = this.contents.comment;
+      }
+      const onChompKeep = contentComment ? null : () => chompKeep = true;
+      const body = stringify(this.contents, ctx, () => contentComment = null, onChompKeep);
+      lines.push(resolveSeq.addComment(body, '', contentComment));
+    } else if (this.contents !== undefined) {
+      lines.push(stringify(this.contents, ctx));
+    }
+    if (this.comment) {
+      if ((!chompKeep || contentComment) && lines[lines.length - 1] !== '') lines.push('');
+      lines.push(this.comment.replace(/^/gm, '#'));
+    }
+    return lines.join('\n') + '\n';
+  }
+}
+PlainValue._defineProperty(Document, "defaults", documentOptions);
+
+exports.Document = Document;
+exports.defaultOptions = defaultOptions;
+exports.scalarOptions = scalarOptions;
+
+
+/***/ }),
+
+/***/ 29609:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+const Char = {
+  ANCHOR: '&',
+  COMMENT: '#',
+  TAG: '!',
+  DIRECTIVES_END: '-',
+  DOCUMENT_END: '.'
+};
+const Type = {
+  ALIAS: 'ALIAS',
+  BLANK_LINE: 'BLANK_LINE',
+  BLOCK_FOLDED: 'BLOCK_FOLDED',
+  BLOCK_LITERAL: 'BLOCK_LITERAL',
+  COMMENT: 'COMMENT',
+  DIRECTIVE: 'DIRECTIVE',
+  DOCUMENT: 'DOCUMENT',
+  FLOW_MAP: 'FLOW_MAP',
+  FLOW_SEQ: 'FLOW_SEQ',
+  MAP: 'MAP',
+  MAP_KEY: 'MAP_KEY',
+  MAP_VALUE: 'MAP_VALUE',
+  PLAIN: 'PLAIN',
+  QUOTE_DOUBLE: 'QUOTE_DOUBLE',
+  QUOTE_SINGLE: 'QUOTE_SINGLE',
+  SEQ: 'SEQ',
+  SEQ_ITEM: 'SEQ_ITEM'
+};
+const defaultTagPrefix = 'tag:yaml.org,2002:';
+const defaultTags = {
+  MAP: 'tag:yaml.org,2002:map',
+  SEQ: 'tag:yaml.org,2002:seq',
+  STR: 'tag:yaml.org,2002:str'
+};
+
+function findLineStarts(src) {
+  const ls = [0];
+  let offset = src.indexOf('\n');
+  while (offset !== -1) {
+    offset += 1;
+    ls.push(offset);
+    offset = src.indexOf('\n', offset);
+  }
+  return ls;
+}
+function getSrcInfo(cst) {
+  let lineStarts, src;
+  if (typeof cst === 'string') {
+    lineStarts = findLineStarts(cst);
+    src = cst;
+  } else {
+    if (Array.isArray(cst)) cst = cst[0];
+    if (cst && cst.context) {
+      if (!cst.lineStarts) cst.lineStarts = findLineStarts(cst.context.src);
+      lineStarts = cst.lineStarts;
+      src = cst.context.src;
+    }
+  }
+  return {
+    lineStarts,
+    src
+  };
+}
+
+/**
+ * @typedef {Object} LinePos - One-indexed position in the source
+ * @property {number} line
+ * @property {number} col
+ */
+
+/**
+ * Determine the line/col position matching a character offset.
+ *
+ * Accepts a source string or a CST document as the second parameter. With
+ * the latter, starting indices for lines are cached in the document as
+ * `lineStarts: number[]`.
+ *
+ * Returns a one-indexed `{ line, col }` location if found, or
+ * `undefined` otherwise.
+ *
+ * @param {number} offset
+ * @param {string|Document|Document[]} cst
+ * @returns {?LinePos}
+ */
+function getLinePos(offset, cst) {
+  if (typeof offset !== 'number' || offset < 0) return null;
+  const {
+    lineStarts,
+    src
+  } = getSrcInfo(cst);
+  if (!lineStarts || !src || offset > src.length) return null;
+  for (let i = 0; i < lineStarts.length; ++i) {
+    const start = lineStarts[i];
+    if (offset < start) {
+      return {
+        line: i,
+        col: offset - lineStarts[i - 1] + 1
+      };
+    }
+    if (offset === start) return {
+      line: i + 1,
+      col: 1
+    };
+  }
+  const line = lineStarts.length;
+  return {
+    line,
+    col: offset - lineStarts[line - 1] + 1
+  };
+}
+
+/**
+ * Get a specified line from the source.
+ *
+ * Accepts a source string or a CST document as the second parameter. With
+ * the latter, starting indices for lines are cached in the document as
+ * `lineStarts: number[]`.
+ *
+ * Returns the line as a string if found, or `null` otherwise.
+ *
+ * @param {number} line One-indexed line number
+ * @param {string|Document|Document[]} cst
+ * @returns {?string}
+ */
+function getLine(line, cst) {
+  const {
+    lineStarts,
+    src
+  } = getSrcInfo(cst);
+  if (!lineStarts || !(line >= 1) || line > lineStarts.length) return null;
+  const start = lineStarts[line - 1];
+  let end = lineStarts[line]; // undefined for last line; that's ok for slice()
+  while (end && end > start && src[end - 1] === '\n') --end;
+  return src.slice(start, end);
+}
+
+/**
+ * Pretty-print the starting line from the source indicated by the range `pos`
+ *
+ * Trims output to `maxWidth` chars while keeping the starting column visible,
+ * using `…` at either end to indicate dropped characters.
+ *
+ * Returns a two-line string (or `null`) with `\n` as separator; the second line
+ * will hold appropriately indented `^` marks indicating the column range.
+ *
+ * @param {Object} pos
+ * @param {LinePos} pos.start
+ * @param {LinePos} [pos.end]
+ * @param {string|Document|Document[]*} cst
+ * @param {number} [maxWidth=80]
+ * @returns {?string}
+ */
+function getPrettyContext({
+  start,
+  end
+}, cst, maxWidth = 80) {
+  let src = getLine(start.line, cst);
+  if (!src) return null;
+  let {
+    col
+  } = start;
+  if (src.length > maxWidth) {
+    if (col <= maxWidth - 10) {
+      src = src.substr(0, maxWidth - 1) + '…';
+    } else {
+      const halfWidth = Math.round(maxWidth / 2);
+      if (src.length > col + halfWidth) src = src.substr(0, col + halfWidth - 1) + '…';
+      col -= src.length - maxWidth;
+      src = '…' + src.substr(1 - maxWidth);
+    }
+  }
+  let errLen = 1;
+  let errEnd = '';
+  if (end) {
+    if (end.line === start.line && col + (end.col - start.col) <= maxWidth + 1) {
+      errLen = end.col - start.col;
+    } else {
+      errLen = Math.min(src.length + 1, maxWidth) - col;
+      errEnd = '…';
+    }
+  }
+  const offset = col > 1 ? ' '.repeat(col - 1) : '';
+  const err = '^'.repeat(errLen);
+  return `${src}\n${offset}${err}${errEnd}`;
+}
+
+class Range {
+  static copy(orig) {
+    return new Range(orig.start, orig.end);
+  }
+  constructor(start, end) {
+    this.start = start;
+    this.end = end || start;
+  }
+  isEmpty() {
+    return typeof this.start !== 'number' || !this.end || this.end <= this.start;
+  }
+
+  /**
+   * Set `origStart` and `origEnd` to point to the original source range for
+   * this node, which may differ due to dropped CR characters.
+   *
+   * @param {number[]} cr - Positions of dropped CR characters
+   * @param {number} offset - Starting index of `cr` from the last call
+   * @returns {number} - The next offset, matching the one found for `origStart`
+   */
+  setOrigRange(cr, offset) {
+    const {
+      start,
+      end
+    } = this;
+    if (cr.length === 0 || end <= cr[0]) {
+      this.origStart = start;
+      this.origEnd = end;
+      return offset;
+    }
+    let i = offset;
+    while (i < cr.length) {
+      if (cr[i] > start) break;else ++i;
+    }
+    this.origStart = start + i;
+    const nextOffset = i;
+    while (i < cr.length) {
+      // if end was at \n, it should now be at \r
+      if (cr[i] >= end) break;else ++i;
+    }
+    this.origEnd = end + i;
+    return nextOffset;
+  }
+}
+
+/** Root class of all nodes */
+class Node {
+  static addStringTerminator(src, offset, str) {
+    if (str[str.length - 1] === '\n') return str;
+    const next = Node.endOfWhiteSpace(src, offset);
+    return next >= src.length || src[next] === '\n' ? str + '\n' : str;
+  }
+
+  // ^(---|...)
+  static atDocumentBoundary(src, offset, sep) {
+    const ch0 = src[offset];
+    if (!ch0) return true;
+    const prev = src[offset - 1];
+    if (prev && prev !== '\n') return false;
+    if (sep) {
+      if (ch0 !== sep) return false;
+    } else {
+      if (ch0 !== Char.DIRECTIVES_END && ch0 !== Char.DOCUMENT_END) return false;
+    }
+    const ch1 = src[offset + 1];
+    const ch2 = src[offset + 2];
+    if (ch1 !== ch0 || ch2 !== ch0) return false;
+    const ch3 = src[offset + 3];
+    return !ch3 || ch3 === '\n' || ch3 === '\t' || ch3 === ' ';
+  }
+  static endOfIdentifier(src, offset) {
+    let ch = src[offset];
+    const isVerbatim = ch === '<';
+    const notOk = isVerbatim ? ['\n', '\t', ' ', '>'] : ['\n', '\t', ' ', '[', ']', '{', '}', ','];
+    while (ch && notOk.indexOf(ch) === -1) ch = src[offset += 1];
+    if (isVerbatim && ch === '>') offset += 1;
+    return offset;
+  }
+  static endOfIndent(src, offset) {
+    let ch = src[offset];
+    while (ch === ' ') ch = src[offset += 1];
+    return offset;
+  }
+  static endOfLine(src, offset) {
+    let ch = src[offset];
+    while (ch && ch !== '\n') ch = src[offset += 1];
+    return offset;
+  }
+  static endOfWhiteSpace(src, offset) {
+    let ch = src[offset];
+    while (ch === '\t' || ch === ' ') ch = src[offset += 1];
+    return offset;
+  }
+  static startOfLine(src, offset) {
+    let ch = src[offset - 1];
+    if (ch === '\n') return offset;
+    while (ch && ch !== '\n') ch = src[offset -= 1];
+    return offset + 1;
+  }
+
+  /**
+   * End of indentation, or null if the line's indent level is not more
+   * than `indent`
+   *
+   * @param {string} src
+   * @param {number} indent
+   * @param {number} lineStart
+   * @returns {?number}
+   */
+  static endOfBlockIndent(src, indent, lineStart) {
+    const inEnd = Node.endOfIndent(src, lineStart);
+    if (inEnd > lineStart + indent) {
+      return inEnd;
+    } else {
+      const wsEnd = Node.endOfWhiteSpace(src, inEnd);
+      const ch = src[wsEnd];
+      if (!ch || ch === '\n') return wsEnd;
+    }
+    return null;
+  }
+  static atBlank(src, offset, endAsBlank) {
+    const ch = src[offset];
+    return ch === '\n' || ch === '\t' || ch === ' ' || endAsBlank && !ch;
+  }
+  static nextNodeIsIndented(ch, indentDiff, indicatorAsIndent) {
+    if (!ch || indentDiff < 0) return false;
+    if (indentDiff > 0) return true;
+    return indicatorAsIndent && ch === '-';
+  }
+
+  // should be at line or string end, or at next non-whitespace char
+  static normalizeOffset(src, offset) {
+    const ch = src[offset];
+    return !ch ? offset : ch !== '\n' && src[offset - 1] === '\n' ? offset - 1 : Node.endOfWhiteSpace(src, offset);
+  }
+
+  // fold single newline into space, multiple newlines to N - 1 newlines
+  // presumes src[offset] === '\n'
+  static foldNewline(src, offset, indent) {
+    let inCount = 0;
+    let error = false;
+    let fold = '';
+    let ch = src[offset + 1];
+    while (ch === ' ' || ch === '\t' || ch === '\n') {
+      switch (ch) {
+        case '\n':
+          inCount = 0;
+          offset += 1;
+          fold += '\n';
+          break;
+        case '\t':
+          if (inCount <= indent) error = true;
+          offset = Node.endOfWhiteSpace(src, offset + 2) - 1;
+          break;
+        case ' ':
+          inCount += 1;
+          offset += 1;
+          break;
+      }
+      ch = src[offset + 1];
+    }
+    if (!fold) fold = ' ';
+    if (ch && inCount <= indent) error = true;
+    return {
+      fold,
+      offset,
+      error
+    };
+  }
+  constructor(type, props, context) {
+    Object.defineProperty(this, 'context', {
+      value: context || null,
+      writable: true
+    });
+    this.error = null;
+    this.range = null;
+    this.valueRange = null;
+    this.props = props || [];
+    this.type = type;
+    this.value = null;
+  }
+  getPropValue(idx, key, skipKey) {
+    if (!this.context) return null;
+    const {
+      src
+    } = this.context;
+    const prop = this.props[idx];
+    return prop && src[prop.start] === key ? src.slice(prop.start + (skipKey ? 1 : 0), prop.end) : null;
+  }
+  get anchor() {
+    for (let i = 0; i < this.props.length; ++i) {
+      const anchor = this.getPropValue(i, Char.ANCHOR, true);
+      if (anchor != null) return anchor;
+    }
+    return null;
+  }
+  get comment() {
+    const comments = [];
+    for (let i = 0; i < this.props.length; ++i) {
+      const comment = this.getPropValue(i, Char.COMMENT, true);
+      if (comment != null) comments.push(comment);
+    }
+    return comments.length > 0 ? comments.join('\n') : null;
+  }
+  commentHasRequiredWhitespace(start) {
+    const {
+      src
+    } = this.context;
+    if (this.header && start === this.header.end) return false;
+    if (!this.valueRange) return false;
+    const {
+      end
+    } = this.valueRange;
+    return start !== end || Node.atBlank(src, end - 1);
+  }
+  get hasComment() {
+    if (this.context) {
+      const {
+        src
+      } = this.context;
+      for (let i = 0; i < this.props.length; ++i) {
+        if (src[this.props[i].start] === Char.COMMENT) return true;
+      }
+    }
+    return false;
+  }
+  get hasProps() {
+    if (this.context) {
+      const {
+        src
+      } = this.context;
+      for (let i = 0; i < this.props.length; ++i) {
+        if (src[this.props[i].start] !== Char.COMMENT) return true;
+      }
+    }
+    return false;
+  }
+  get includesTrailingLines() {
+    return false;
+  }
+  get jsonLike() {
+    const jsonLikeTypes = [Type.FLOW_MAP, Type.FLOW_SEQ, Type.QUOTE_DOUBLE, Type.QUOTE_SINGLE];
+    return jsonLikeTypes.indexOf(this.type) !== -1;
+  }
+  get rangeAsLinePos() {
+    if (!this.range || !this.context) return undefined;
+    const start = getLinePos(this.range.start, this.context.root);
+    if (!start) return undefined;
+    const end = getLinePos(this.range.end, this.context.root);
+    return {
+      start,
+      end
+    };
+  }
+  get rawValue() {
+    if (!this.valueRange || !this.context) return null;
+    const {
+      start,
+      end
+    } = this.valueRange;
+    return this.context.src.slice(start, end);
+  }
+  get tag() {
+    for (let i = 0; i < this.props.length; ++i) {
+      const tag = this.getPropValue(i, Char.TAG, false);
+      if (tag != null) {
+        if (tag[1] === '<') {
+          return {
+            verbatim: tag.slice(2, -1)
+          };
+        } else {
+          // eslint-disable-next-line no-unused-vars
+          const [_, handle, suffix] = tag.match(/^(.*!)([^!]*)$/);
+          return {
+            handle,
+            suffix
+          };
+        }
+      }
+    }
+    return null;
+  }
+  get valueRangeContainsNewline() {
+    if (!this.valueRange || !this.context) return false;
+    const {
+      start,
+      end
+    } = this.valueRange;
+    const {
+      src
+    } = this.context;
+    for (let i = start; i < end; ++i) {
+      if (src[i] === '\n') return true;
+    }
+    return false;
+  }
+  parseComment(start) {
+    const {
+      src
+    } = this.context;
+    if (src[start] === Char.COMMENT) {
+      const end = Node.endOfLine(src, start + 1);
+      const commentRange = new Range(start, end);
+      this.props.push(commentRange);
+      return end;
+    }
+    return start;
+  }
+
+  /**
+   * Populates the `origStart` and `origEnd` values of all ranges for this
+   * node. Extended by child classes to handle descendant nodes.
+   *
+   * @param {number[]} cr - Positions of dropped CR characters
+   * @param {number} offset - Starting index of `cr` from the last call
+   * @returns {number} - The next offset, matching the one found for `origStart`
+   */
+  setOrigRanges(cr, offset) {
+    if (this.range) offset = this.range.setOrigRange(cr, offset);
+    if (this.valueRange) this.valueRange.setOrigRange(cr, offset);
+    this.props.forEach(prop => prop.setOrigRange(cr, offset));
+    return offset;
+  }
+  toString() {
+    const {
+      context: {
+        src
+      },
+      range,
+      value
+    } = this;
+    if (value != null) return value;
+    const str = src.slice(range.start, range.end);
+    return Node.addStringTerminator(src, range.end, str);
+  }
+}
+
+class YAMLError extends Error {
+  constructor(name, source, message) {
+    if (!message || !(source instanceof Node)) throw new Error(`Invalid arguments for new ${name}`);
+    super();
+    this.name = name;
+    this.message = message;
+    this.source = source;
+  }
+  makePretty() {
+    if (!this.source) return;
+    this.nodeType = this.source.type;
+    const cst = this.source.context && this.source.context.root;
+    if (typeof this.offset === 'number') {
+      this.range = new Range(this.offset, this.offset + 1);
+      const start = cst && getLinePos(this.offset, cst);
+      if (start) {
+        const end = {
+          line: start.line,
+          col: start.col + 1
+        };
+        this.linePos = {
+          start,
+          end
+        };
+      }
+      delete this.offset;
+    } else {
+      this.range = this.source.range;
+      this.linePos = this.source.rangeAsLinePos;
+    }
+    if (this.linePos) {
+      const {
+        line,
+        col
+      } = this.linePos.start;
+      this.message += ` at line ${line}, column ${col}`;
+      const ctx = cst && getPrettyContext(this.linePos, cst);
+      if (ctx) this.message += `:\n\n${ctx}\n`;
+    }
+    delete this.source;
+  }
+}
+class YAMLReferenceError extends YAMLError {
+  constructor(source, message) {
+    super('YAMLReferenceError', source, message);
+  }
+}
+class YAMLSemanticError extends YAMLError {
+  constructor(source, message) {
+    super('YAMLSemanticError', source, message);
+  }
+}
+class YAMLSyntaxError extends YAMLError {
+  constructor(source, message) {
+    super('YAMLSyntaxError', source, message);
+  }
+}
+class YAMLWarning extends YAMLError {
+  constructor(source, message) {
+    super('YAMLWarning', source, message);
+  }
+}
+
+function _defineProperty(e, r, t) {
+  return (r = _toPropertyKey(r)) in e ? Object.defineProperty(e, r, {
+    value: t,
+    enumerable: !0,
+    configurable: !0,
+    writable: !0
+  }) : e[r] = t, e;
+}
+function _toPrimitive(t, r) {
+  if ("object" != typeof t || !t) return t;
+  var e = t[Symbol.toPrimitive];
+  if (void 0 !== e) {
+    var i = e.call(t, r || "default");
+    if ("object" != typeof i) return i;
+    throw new TypeError("@@toPrimitive must return a primitive value.");
+  }
+  return ("string" === r ? String : Number)(t);
+}
+function _toPropertyKey(t) {
+  var i = _toPrimitive(t, "string");
+  return "symbol" == typeof i ? i : i + "";
+}
+
+class PlainValue extends Node {
+  static endOfLine(src, start, inFlow) {
+    let ch = src[start];
+    let offset = start;
+    while (ch && ch !== '\n') {
+      if (inFlow && (ch === '[' || ch === ']' || ch === '{' || ch === '}' || ch === ',')) break;
+      const next = src[offset + 1];
+      if (ch === ':' && (!next || next === '\n' || next === '\t' || next === ' ' || inFlow && next === ',')) break;
+      if ((ch === ' ' || ch === '\t') && next === '#') break;
+      offset += 1;
+      ch = next;
+    }
+    return offset;
+  }
+  get strValue() {
+    if (!this.valueRange || !this.context) return null;
+    let {
+      start,
+      end
+    } = this.valueRange;
+    const {
+      src
+    } = this.context;
+    let ch = src[end - 1];
+    while (start < end && (ch === '\n' || ch === '\t' || ch === ' ')) ch = src[--end - 1];
+    let str = '';
+    for (let i = start; i < end; ++i) {
+      const ch = src[i];
+      if (ch === '\n') {
+        const {
+          fold,
+          offset
+        } = Node.foldNewline(src, i, -1);
+        str += fold;
+        i = offset;
+      } else if (ch === ' ' || ch === '\t') {
+        // trim trailing whitespace
+        const wsStart = i;
+        let next = src[i + 1];
+        while (i < end && (next === ' ' || next === '\t')) {
+          i += 1;
+          next = src[i + 1];
+        }
+        if (next !== '\n') str += i > wsStart ? src.slice(wsStart, i + 1) : ch;
+      } else {
+        str += ch;
+      }
+    }
+    const ch0 = src[start];
+    switch (ch0) {
+      case '\t':
+        {
+          const msg = 'Plain value cannot start with a tab character';
+          const errors = [new YAMLSemanticError(this, msg)];
+          return {
+            errors,
+            str
+          };
+        }
+      case '@':
+      case '`':
+        {
+          const msg = `Plain value cannot start with reserved character ${ch0}`;
+          const errors = [new YAMLSemanticError(this, msg)];
+          return {
+            errors,
+            str
+          };
+        }
+      default:
+        return str;
+    }
+  }
+  parseBlockValue(start) {
+    const {
+      indent,
+      inFlow,
+      src
+    } = this.context;
+    let offset = start;
+    let valueEnd = start;
+    for (let ch = src[offset]; ch === '\n'; ch = src[offset]) {
+      if (Node.atDocumentBoundary(src, offset + 1)) break;
+      const end = Node.endOfBlockIndent(src, indent, offset + 1);
+      if (end === null || src[end] === '#') break;
+      if (src[end] === '\n') {
+        offset = end;
+      } else {
+        valueEnd = PlainValue.endOfLine(src, end, inFlow);
+        offset = valueEnd;
+      }
+    }
+    if (this.valueRange.isEmpty()) this.valueRange.start = start;
+    this.valueRange.end = valueEnd;
+    return valueEnd;
+  }
+
+  /**
+   * Parses a plain value from the source
+   *
+   * Accepted forms are:
+   * ```
+   * #comment
+   *
+   * first line
+   *
+   * first line #comment
+   *
+   * first line
+   * block
+   * lines
+   *
+   * #comment
+   * block
+   * lines
+   * ```
+   * where block lines are empty or have an indent level greater than `indent`.
+   *
+   * @param {ParseContext} context
+   * @param {number} start - Index of first character
+   * @returns {number} - Index of the character after this scalar, may be `\n`
+   */
+  parse(context, start) {
+    this.context = context;
+    const {
+      inFlow,
+      src
+    } = context;
+    let offset = start;
+    const ch = src[offset];
+    if (ch && ch !== '#' && ch !== '\n') {
+      offset = PlainValue.endOfLine(src, start, inFlow);
+    }
+    this.valueRange = new Range(start, offset);
+    offset = Node.endOfWhiteSpace(src, offset);
+    offset = this.parseComment(offset);
+    if (!this.hasComment || this.valueRange.isEmpty()) {
+      offset = this.parseBlockValue(offset);
+    }
+    return offset;
+  }
+}
+
+exports.Char = Char;
+exports.Node = Node;
+exports.PlainValue = PlainValue;
+exports.Range = Range;
+exports.Type = Type;
+exports.YAMLError = YAMLError;
+exports.YAMLReferenceError = YAMLReferenceError;
+exports.YAMLSemanticError = YAMLSemanticError;
+exports.YAMLSyntaxError = YAMLSyntaxError;
+exports.YAMLWarning = YAMLWarning;
+exports._defineProperty = _defineProperty;
+exports.defaultTagPrefix = defaultTagPrefix;
+exports.defaultTags = defaultTags;
+
+
+/***/ }),
+
+/***/ 60699:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var PlainValue = __nccwpck_require__(29609);
+var resolveSeq = __nccwpck_require__(9091);
+var warnings = __nccwpck_require__(85058);
+
+function createMap(schema, obj, ctx) {
+  const map = new resolveSeq.YAMLMap(schema);
+  if (obj instanceof Map) {
+    for (const [key, value] of obj) map.items.push(schema.createPair(key, value, ctx));
+  } else if (obj && typeof obj === 'object') {
+    for (const key of Object.keys(obj)) map.items.push(schema.createPair(key, obj[key], ctx));
+  }
+  if (typeof schema.sortMapEntries === 'function') {
+    map.items.sort(schema.sortMapEntries);
+  }
+  return map;
+}
+const map = {
+  createNode: createMap,
+  default: true,
+  nodeClass: resolveSeq.YAMLMap,
+  tag: 'tag:yaml.org,2002:map',
+  resolve: resolveSeq.resolveMap
+};
+
+function createSeq(schema, obj, ctx) {
+  const seq = new resolveSeq.YAMLSeq(schema);
+  if (obj && obj[Symbol.iterator]) {
+    for (const it of obj) {
+      const v = schema.createNode(it, ctx.wrapScalars, null, ctx);
+      seq.items.push(v);
+    }
+  }
+  return seq;
+}
+const seq = {
+  createNode: createSeq,
+  default: true,
+  nodeClass: resolveSeq.YAMLSeq,
+  tag: 'tag:yaml.org,2002:seq',
+  resolve: resolveSeq.resolveSeq
+};
+
+const string = {
+  identify: value => typeof value === 'string',
+  default: true,
+  tag: 'tag:yaml.org,2002:str',
+  resolve: resolveSeq.resolveString,
+  stringify(item, ctx, onComment, onChompKeep) {
+    ctx = Object.assign({
+      actualString: true
+    }, ctx);
+    return resolveSeq.stringifyString(item, ctx, onComment, onChompKeep);
+  },
+  options: resolveSeq.strOptions
+};
+
+const failsafe = [map, seq, string];
+
+/* global BigInt */
+const intIdentify$2 = value => typeof value === 'bigint' || Number.isInteger(value);
+const intResolve$1 = (src, part, radix) => resolveSeq.intOptions.asBigInt ? BigInt(src) : parseInt(part, radix);
+function intStringify$1(node, radix, prefix) {
+  const {
+    value
+  } = node;
+  if (intIdentify$2(value) && value >= 0) return prefix + value.toString(radix);
+  return resolveSeq.stringifyNumber(node);
+}
+const nullObj = {
+  identify: value => value == null,
+  createNode: (schema, value, ctx) => ctx.wrapScalars ? new resolveSeq.Scalar(null) : null,
+  default: true,
+  tag: 'tag:yaml.org,2002:null',
+  test: /^(?:~|[Nn]ull|NULL)?$/,
+  resolve: () => null,
+  options: resolveSeq.nullOptions,
+  stringify: () => resolveSeq.nullOptions.nullStr
+};
+const boolObj = {
+  identify: value => typeof value === 'boolean',
+  default: true,
+  tag: 'tag:yaml.org,2002:bool',
+  test: /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
+  resolve: str => str[0] === 't' || str[0] === 'T',
+  options: resolveSeq.boolOptions,
+  stringify: ({
+    value
+  }) => value ? resolveSeq.boolOptions.trueStr : resolveSeq.boolOptions.falseStr
+};
+const octObj = {
+  identify: value => intIdentify$2(value) && value >= 0,
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  format: 'OCT',
+  test: /^0o([0-7]+)$/,
+  resolve: (str, oct) => intResolve$1(str, oct, 8),
+  options: resolveSeq.intOptions,
+  stringify: node => intStringify$1(node, 8, '0o')
+};
+const intObj = {
+  identify: intIdentify$2,
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  test: /^[-+]?[0-9]+$/,
+  resolve: str => intResolve$1(str, str, 10),
+  options: resolveSeq.intOptions,
+  stringify: resolveSeq.stringifyNumber
+};
+const hexObj = {
+  identify: value => intIdentify$2(value) && value >= 0,
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  format: 'HEX',
+  test: /^0x([0-9a-fA-F]+)$/,
+  resolve: (str, hex) => intResolve$1(str, hex, 16),
+  options: resolveSeq.intOptions,
+  stringify: node => intStringify$1(node, 16, '0x')
+};
+const nanObj = {
+  identify: value => typeof value === 'number',
+  default: true,
+  tag: 'tag:yaml.org,2002:float',
+  test: /^(?:[-+]?\.inf|(\.nan))$/i,
+  resolve: (str, nan) => nan ? NaN : str[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
+  stringify: resolveSeq.stringifyNumber
+};
+const expObj = {
+  identify: value => typeof value === 'number',
+  default: true,
+  tag: 'tag:yaml.org,2002:float',
+  format: 'EXP',
+  test: /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
+  resolve: str => parseFloat(str),
+  stringify: ({
+    value
+  }) => Number(value).toExponential()
+};
+const floatObj = {
+  identify: value => typeof value === 'number',
+  default: true,
+  tag: 'tag:yaml.org,2002:float',
+  test: /^[-+]?(?:\.([0-9]+)|[0-9]+\.([0-9]*))$/,
+  resolve(str, frac1, frac2) {
+    const frac = frac1 || frac2;
+    const node = new resolveSeq.Scalar(parseFloat(str));
+    if (frac && frac[frac.length - 1] === '0') node.minFractionDigits = frac.length;
+    return node;
+  },
+  stringify: resolveSeq.stringifyNumber
+};
+const core = failsafe.concat([nullObj, boolObj, octObj, intObj, hexObj, nanObj, expObj, floatObj]);
+
+/* global BigInt */
+const intIdentify$1 = value => typeof value === 'bigint' || Number.isInteger(value);
+const stringifyJSON = ({
+  value
+}) => JSON.stringify(value);
+const json = [map, seq, {
+  identify: value => typeof value === 'string',
+  default: true,
+  tag: 'tag:yaml.org,2002:str',
+  resolve: resolveSeq.resolveString,
+  stringify: stringifyJSON
+}, {
+  identify: value => value == null,
+  createNode: (schema, value, ctx) => ctx.wrapScalars ? new resolveSeq.Scalar(null) : null,
+  default: true,
+  tag: 'tag:yaml.org,2002:null',
+  test: /^null$/,
+  resolve: () => null,
+  stringify: stringifyJSON
+}, {
+  identify: value => typeof value === 'boolean',
+  default: true,
+  tag: 'tag:yaml.org,2002:bool',
+  test: /^true|false$/,
+  resolve: str => str === 'true',
+  stringify: stringifyJSON
+}, {
+  identify: intIdentify$1,
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  test: /^-?(?:0|[1-9][0-9]*)$/,
+  resolve: str => resolveSeq.intOptions.asBigInt ? BigInt(str) : parseInt(str, 10),
+  stringify: ({
+    value
+  }) => intIdentify$1(value) ? value.toString() : JSON.stringify(value)
+}, {
+  identify: value => typeof value === 'number',
+  default: true,
+  tag: 'tag:yaml.org,2002:float',
+  test: /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?$/,
+  resolve: str => parseFloat(str),
+  stringify: stringifyJSON
+}];
+json.scalarFallback = str => {
+  throw new SyntaxError(`Unresolved plain scalar ${JSON.stringify(str)}`);
+};
+
+/* global BigInt */
+const boolStringify = ({
+  value
+}) => value ? resolveSeq.boolOptions.trueStr : resolveSeq.boolOptions.falseStr;
+const intIdentify = value => typeof value === 'bigint' || Number.isInteger(value);
+function intResolve(sign, src, radix) {
+  let str = src.replace(/_/g, '');
+  if (resolveSeq.intOptions.asBigInt) {
+    switch (radix) {
+      case 2:
+        str = `0b${str}`;
+        break;
+      case 8:
+        str = `0o${str}`;
+        break;
+      case 16:
+        str = `0x${str}`;
+        break;
+    }
+    const n = BigInt(str);
+    return sign === '-' ? BigInt(-1) * n : n;
+  }
+  const n = parseInt(str, radix);
+  return sign === '-' ? -1 * n : n;
+}
+function intStringify(node, radix, prefix) {
+  const {
+    value
+  } = node;
+  if (intIdentify(value)) {
+    const str = value.toString(radix);
+    return value < 0 ? '-' + prefix + str.substr(1) : prefix + str;
+  }
+  return resolveSeq.stringifyNumber(node);
+}
+const yaml11 = failsafe.concat([{
+  identify: value => value == null,
+  createNode: (schema, value, ctx) => ctx.wrapScalars ? new resolveSeq.Scalar(null) : null,
+  default: true,
+  tag: 'tag:yaml.org,2002:null',
+  test: /^(?:~|[Nn]ull|NULL)?$/,
+  resolve: () => null,
+  options: resolveSeq.nullOptions,
+  stringify: () => resolveSeq.nullOptions.nullStr
+}, {
+  identify: value => typeof value === 'boolean',
+  default: true,
+  tag: 'tag:yaml.org,2002:bool',
+  test: /^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/,
+  resolve: () => true,
+  options: resolveSeq.boolOptions,
+  stringify: boolStringify
+}, {
+  identify: value => typeof value === 'boolean',
+  default: true,
+  tag: 'tag:yaml.org,2002:bool',
+  test: /^(?:N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/i,
+  resolve: () => false,
+  options: resolveSeq.boolOptions,
+  stringify: boolStringify
+}, {
+  identify: intIdentify,
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  format: 'BIN',
+  test: /^([-+]?)0b([0-1_]+)$/,
+  resolve: (str, sign, bin) => intResolve(sign, bin, 2),
+  stringify: node => intStringify(node, 2, '0b')
+}, {
+  identify: intIdentify,
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  format: 'OCT',
+  test: /^([-+]?)0([0-7_]+)$/,
+  resolve: (str, sign, oct) => intResolve(sign, oct, 8),
+  stringify: node => intStringify(node, 8, '0')
+}, {
+  identify: intIdentify,
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  test: /^([-+]?)([0-9][0-9_]*)$/,
+  resolve: (str, sign, abs) => intResolve(sign, abs, 10),
+  stringify: resolveSeq.stringifyNumber
+}, {
+  identify: intIdentify,
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  format: 'HEX',
+  test: /^([-+]?)0x([0-9a-fA-F_]+)$/,
+  resolve: (str, sign, hex) => intResolve(sign, hex, 16),
+  stringify: node => intStringify(node, 16, '0x')
+}, {
+  identify: value => typeof value === 'number',
+  default: true,
+  tag: 'tag:yaml.org,2002:float',
+  test: /^(?:[-+]?\.inf|(\.nan))$/i,
+  resolve: (str, nan) => nan ? NaN : str[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
+  stringify: resolveSeq.stringifyNumber
+}, {
+  identify: value => typeof value === 'number',
+  default: true,
+  tag: 'tag:yaml.org,2002:float',
+  format: 'EXP',
+  test: /^[-+]?([0-9][0-9_]*)?(\.[0-9_]*)?[eE][-+]?[0-9]+$/,
+  resolve: str => parseFloat(str.replace(/_/g, '')),
+  stringify: ({
+    value
+  }) => Number(value).toExponential()
+}, {
+  identify: value => typeof value === 'number',
+  default: true,
+  tag: 'tag:yaml.org,2002:float',
+  test: /^[-+]?(?:[0-9][0-9_]*)?\.([0-9_]*)$/,
+  resolve(str, frac) {
+    const node = new resolveSeq.Scalar(parseFloat(str.replace(/_/g, '')));
+    if (frac) {
+      const f = frac.replace(/_/g, '');
+      if (f[f.length - 1] === '0') node.minFractionDigits = f.length;
+    }
+    return node;
+  },
+  stringify: resolveSeq.stringifyNumber
+}], warnings.binary, warnings.omap, warnings.pairs, warnings.set, warnings.intTime, warnings.floatTime, warnings.timestamp);
+
+const schemas = {
+  core,
+  failsafe,
+  json,
+  yaml11
+};
+const tags = {
+  binary: warnings.binary,
+  bool: boolObj,
+  float: floatObj,
+  floatExp: expObj,
+  floatNaN: nanObj,
+  floatTime: warnings.floatTime,
+  int: intObj,
+  intHex: hexObj,
+  intOct: octObj,
+  intTime: warnings.intTime,
+  map,
+  null: nullObj,
+  omap: warnings.omap,
+  pairs: warnings.pairs,
+  seq,
+  set: warnings.set,
+  timestamp: warnings.timestamp
+};
+
+function findTagObject(value, tagName, tags) {
+  if (tagName) {
+    const match = tags.filter(t => t.tag === tagName);
+    const tagObj = match.find(t => !t.format) || match[0];
+    if (!tagObj) throw new Error(`Tag ${tagName} not found`);
+    return tagObj;
+  }
+
+  // TODO: deprecate/remove class check
+  return tags.find(t => (t.identify && t.identify(value) || t.class && value instanceof t.class) && !t.format);
+}
+function createNode(value, tagName, ctx) {
+  if (value instanceof resolveSeq.Node) return value;
+  const {
+    defaultPrefix,
+    onTagObj,
+    prevObjects,
+    schema,
+    wrapScalars
+  } = ctx;
+  if (tagName && tagName.startsWith('!!')) tagName = defaultPrefix + tagName.slice(2);
+  let tagObj = findTagObject(value, tagName, schema.tags);
+  if (!tagObj) {
+    if (typeof value.toJSON === 'function') value = value.toJSON();
+    if (!value || typeof value !== 'object') return wrapScalars ? new resolveSeq.Scalar(value) : value;
+    tagObj = value instanceof Map ? map : value[Symbol.iterator] ? seq : map;
+  }
+  if (onTagObj) {
+    onTagObj(tagObj);
+    delete ctx.onTagObj;
+  }
+
+  // Detect duplicate references to the same object & use Alias nodes for all
+  // after first. The `obj` wrapper allows for circular references to resolve.
+  const obj = {
+    value: undefined,
+    node: undefined
+  };
+  if (value && typeof value === 'object' && prevObjects) {
+    const prev = prevObjects.get(value);
+    if (prev) {
+      const alias = new resolveSeq.Alias(prev); // leaves source dirty; must be cleaned by caller
+      ctx.aliasNodes.push(alias); // defined along with prevObjects
+      return alias;
+    }
+    obj.value = value;
+    prevObjects.set(value, obj);
+  }
+  obj.node = tagObj.createNode ? tagObj.createNode(ctx.schema, value, ctx) : wrapScalars ? new resolveSeq.Scalar(value) : value;
+  if (tagName && obj.node instanceof resolveSeq.Node) obj.node.tag = tagName;
+  return obj.node;
+}
+
+function getSchemaTags(schemas, knownTags, customTags, schemaId) {
+  let tags = schemas[schemaId.replace(/\W/g, '')]; // 'yaml-1.1' -> 'yaml11'
+  if (!tags) {
+    const keys = Object.keys(schemas).map(key => JSON.stringify(key)).join(', ');
+    throw new Error(`Unknown schema "${schemaId}"; use one of ${keys}`);
+  }
+  if (Array.isArray(customTags)) {
+    for (const tag of customTags) tags = tags.concat(tag);
+  } else if (typeof customTags === 'function') {
+    tags = customTags(tags.slice());
+  }
+  for (let i = 0; i < tags.length; ++i) {
+    const tag = tags[i];
+    if (typeof tag === 'string') {
+      const tagObj = knownTags[tag];
+      if (!tagObj) {
+        const keys = Object.keys(knownTags).map(key => JSON.stringify(key)).join(', ');
+        throw new Error(`Unknown custom tag "${tag}"; use one of ${keys}`);
+      }
+      tags[i] = tagObj;
+    }
+  }
+  return tags;
+}
+
+const sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+class Schema {
+  // TODO: remove in v2
+
+  constructor({
+    customTags,
+    merge,
+    schema,
+    sortMapEntries,
+    tags: deprecatedCustomTags
+  }) {
+    this.merge = !!merge;
+    this.name = schema;
+    this.sortMapEntries = sortMapEntries === true ? sortMapEntriesByKey : sortMapEntries || null;
+    if (!customTags && deprecatedCustomTags) warnings.warnOptionDeprecation('tags', 'customTags');
+    this.tags = getSchemaTags(schemas, tags, customTags || deprecatedCustomTags, schema);
+  }
+  createNode(value, wrapScalars, tagName, ctx) {
+    const baseCtx = {
+      defaultPrefix: Schema.defaultPrefix,
+      schema: this,
+      wrapScalars
+    };
+    const createCtx = ctx ? Object.assign(ctx, baseCtx) : baseCtx;
+    return createNode(value, tagName, createCtx);
+  }
+  createPair(key, value, ctx) {
+    if (!ctx) ctx = {
+      wrapScalars: true
+    };
+    const k = this.createNode(key, ctx.wrapScalars, null, ctx);
+    const v = this.createNode(value, ctx.wrapScalars, null, ctx);
+    return new resolveSeq.Pair(k, v);
+  }
+}
+PlainValue._defineProperty(Schema, "defaultPrefix", PlainValue.defaultTagPrefix);
+// TODO: remove in v2
+PlainValue._defineProperty(Schema, "defaultTags", PlainValue.defaultTags);
+
+exports.Schema = Schema;
+
+
+/***/ }),
+
+/***/ 38815:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var parseCst = __nccwpck_require__(54587);
+var Document$1 = __nccwpck_require__(93627);
+var Schema = __nccwpck_require__(60699);
+var PlainValue = __nccwpck_require__(29609);
+var warnings = __nccwpck_require__(85058);
+__nccwpck_require__(9091);
+
+function createNode(value, wrapScalars = true, tag) {
+  if (tag === undefined && typeof wrapScalars === 'string') {
+    tag = wrapScalars;
+    wrapScalars = true;
+  }
+  const options = Object.assign({}, Document$1.Document.defaults[Document$1.defaultOptions.version], Document$1.defaultOptions);
+  const schema = new Schema.Schema(options);
+  return schema.createNode(value, wrapScalars, tag);
+}
+class Document extends Document$1.Document {
+  constructor(options) {
+    super(Object.assign({}, Document$1.defaultOptions, options));
+  }
+}
+function parseAllDocuments(src, options) {
+  const stream = [];
+  let prev;
+  for (const cstDoc of parseCst.parse(src)) {
+    const doc = new Document(options);
+    doc.parse(cstDoc, prev);
+    stream.push(doc);
+    prev = doc;
+  }
+  return stream;
+}
+function parseDocument(src, options) {
+  const cst = parseCst.parse(src);
+  const doc = new Document(options).parse(cst[0]);
+  if (cst.length > 1) {
+    const errMsg = 'Source contains multiple documents; please use YAML.parseAllDocuments()';
+    doc.errors.unshift(new PlainValue.YAMLSemanticError(cst[1], errMsg));
+  }
+  return doc;
+}
+function parse(src, options) {
+  const doc = parseDocument(src, options);
+  doc.warnings.forEach(warning => warnings.warn(warning));
+  if (doc.errors.length > 0) throw doc.errors[0];
+  return doc.toJSON();
+}
+function stringify(value, options) {
+  const doc = new Document(options);
+  doc.contents = value;
+  return String(doc);
+}
+const YAML = {
+  createNode,
+  defaultOptions: Document$1.defaultOptions,
+  Document,
+  parse,
+  parseAllDocuments,
+  parseCST: parseCst.parse,
+  parseDocument,
+  scalarOptions: Document$1.scalarOptions,
+  stringify
+};
+
+exports.YAML = YAML;
+
+
+/***/ }),
+
+/***/ 54587:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var PlainValue = __nccwpck_require__(29609);
+
+class BlankLine extends PlainValue.Node {
+  constructor() {
+    super(PlainValue.Type.BLANK_LINE);
+  }
+
+  /* istanbul ignore next */
+  get includesTrailingLines() {
+    // This is never called from anywhere, but if it were,
+    // this is the value it should return.
+    return true;
+  }
+
+  /**
+   * Parses a blank line from the source
+   *
+   * @param {ParseContext} context
+   * @param {number} start - Index of first \n character
+   * @returns {number} - Index of the character after this
+   */
+  parse(context, start) {
+    this.context = context;
+    this.range = new PlainValue.Range(start, start + 1);
+    return start + 1;
+  }
+}
+
+class CollectionItem extends PlainValue.Node {
+  constructor(type, props) {
+    super(type, props);
+    this.node = null;
+  }
+  get includesTrailingLines() {
+    return !!this.node && this.node.includesTrailingLines;
+  }
+
+  /**
+   * @param {ParseContext} context
+   * @param {number} start - Index of first character
+   * @returns {number} - Index of the character after this
+   */
+  parse(context, start) {
+    this.context = context;
+    const {
+      parseNode,
+      src
+    } = context;
+    let {
+      atLineStart,
+      lineStart
+    } = context;
+    if (!atLineStart && this.type === PlainValue.Type.SEQ_ITEM) this.error = new PlainValue.YAMLSemanticError(this, 'Sequence items must not have preceding content on the same line');
+    const indent = atLineStart ? start - lineStart : context.indent;
+    let offset = PlainValue.Node.endOfWhiteSpace(src, start + 1);
+    let ch = src[offset];
+    const inlineComment = ch === '#';
+    const comments = [];
+    let blankLine = null;
+    while (ch === '\n' || ch === '#') {
+      if (ch === '#') {
+        const end = PlainValue.Node.endOfLine(src, offset + 1);
+        comments.push(new PlainValue.Range(offset, end));
+        offset = end;
+      } else {
+        atLineStart = true;
+        lineStart = offset + 1;
+        const wsEnd = PlainValue.Node.endOfWhiteSpace(src, lineStart);
+        if (src[wsEnd] === '\n' && comments.length === 0) {
+          blankLine = new BlankLine();
+          lineStart = blankLine.parse({
+            src
+          }, lineStart);
+        }
+        offset = PlainValue.Node.endOfIndent(src, lineStart);
+      }
+      ch = src[offset];
+    }
+    if (PlainValue.Node.nextNodeIsIndented(ch, offset - (lineStart + indent), this.type !== PlainValue.Type.SEQ_ITEM)) {
+      this.node = parseNode({
+        atLineStart,
+        inCollection: false,
+        indent,
+        lineStart,
+        parent: this
+      }, offset);
+    } else if (ch && lineStart > start + 1) {
+      offset = lineStart - 1;
+    }
+    if (this.node) {
+      if (blankLine) {
+        // Only blank lines preceding non-empty nodes are captured. Note that
+        // this means that collection item range start indices do not always
+        // increase monotonically. -- eemeli/yaml#126
+        const items = context.parent.items || context.parent.contents;
+        if (items) items.push(blankLine);
+      }
+      if (comments.length) Array.prototype.push.apply(this.props, comments);
+      offset = this.node.range.end;
+    } else {
+      if (inlineComment) {
+        const c = comments[0];
+        this.props.push(c);
+        offset = c.end;
+      } else {
+        offset = PlainValue.Node.endOfLine(src, start + 1);
+      }
+    }
+    const end = this.node ? this.node.valueRange.end : offset;
+    this.valueRange = new PlainValue.Range(start, end);
+    return offset;
+  }
+  setOrigRanges(cr, offset) {
+    offset = super.setOrigRanges(cr, offset);
+    return this.node ? this.node.setOrigRanges(cr, offset) : offset;
+  }
+  toString() {
+    const {
+      context: {
+        src
+      },
+      node,
+      range,
+      value
+    } = this;
+    if (value != null) return value;
+    const str = node ? src.slice(range.start, node.range.start) + String(node) : src.slice(range.start, range.end);
+    return PlainValue.Node.addStringTerminator(src, range.end, str);
+  }
+}
+
+class Comment extends PlainValue.Node {
+  constructor() {
+    super(PlainValue.Type.COMMENT);
+  }
+
+  /**
+   * Parses a comment line from the source
+   *
+   * @param {ParseContext} context
+   * @param {number} start - Index of first character
+   * @returns {number} - Index of the character after this scalar
+   */
+  parse(context, start) {
+    this.context = context;
+    const offset = this.parseComment(start);
+    this.range = new PlainValue.Range(start, offset);
+    return offset;
+  }
+}
+
+function grabCollectionEndComments(node) {
+  let cnode = node;
+  while (cnode instanceof CollectionItem) cnode = cnode.node;
+  if (!(cnode instanceof Collection)) return null;
+  const len = cnode.items.length;
+  let ci = -1;
+  for (let i = len - 1; i >= 0; --i) {
+    const n = cnode.items[i];
+    if (n.type === PlainValue.Type.COMMENT) {
+      // Keep sufficiently indented comments with preceding node
+      const {
+        indent,
+        lineStart
+      } = n.context;
+      if (indent > 0 && n.range.start >= lineStart + indent) break;
+      ci = i;
+    } else if (n.type === PlainValue.Type.BLANK_LINE) ci = i;else break;
+  }
+  if (ci === -1) return null;
+  const ca = cnode.items.splice(ci, len - ci);
+  const prevEnd = ca[0].range.start;
+  while (true) {
+    cnode.range.end = prevEnd;
+    if (cnode.valueRange && cnode.valueRange.end > prevEnd) cnode.valueRange.end = prevEnd;
+    if (cnode === node) break;
+    cnode = cnode.context.parent;
+  }
+  return ca;
+}
+class Collection extends PlainValue.Node {
+  static nextContentHasIndent(src, offset, indent) {
+    const lineStart = PlainValue.Node.endOfLine(src, offset) + 1;
+    offset = PlainValue.Node.endOfWhiteSpace(src, lineStart);
+    const ch = src[offset];
+    if (!ch) return false;
+    if (offset >= lineStart + indent) return true;
+    if (ch !== '#' && ch !== '\n') return false;
+    return Collection.nextContentHasIndent(src, offset, indent);
+  }
+  constructor(firstItem) {
+    super(firstItem.type === PlainValue.Type.SEQ_ITEM ? PlainValue.Type.SEQ : PlainValue.Type.MAP);
+    for (let i = firstItem.props.length - 1; i >= 0; --i) {
+      if (firstItem.props[i].start < firstItem.context.lineStart) {
+        // props on previous line are assumed by the collection
+        this.props = firstItem.props.slice(0, i + 1);
+        firstItem.props = firstItem.props.slice(i + 1);
+        const itemRange = firstItem.props[0] || firstItem.valueRange;
+        firstItem.range.start = itemRange.start;
+        break;
+      }
+    }
+    this.items = [firstItem];
+    const ec = grabCollectionEndComments(firstItem);
+    if (ec) Array.prototype.push.apply(this.items, ec);
+  }
+  get includesTrailingLines() {
+    return this.items.length > 0;
+  }
+
+  /**
+   * @param {ParseContext} context
+   * @param {number} start - Index of first character
+   * @returns {number} - Index of the character after this
+   */
+  parse(context, start) {
+    this.context = context;
+    const {
+      parseNode,
+      src
+    } = context;
+    // It's easier to recalculate lineStart here rather than tracking down the
+    // last context from which to read it -- eemeli/yaml#2
+    let lineStart = PlainValue.Node.startOfLine(src, start);
+    const firstItem = this.items[0];
+    // First-item context needs to be correct for later comment handling
+    // -- eemeli/yaml#17
+    firstItem.context.parent = this;
+    this.valueRange = PlainValue.Range.copy(firstItem.valueRange);
+    const indent = firstItem.range.start - firstItem.context.lineStart;
+    let offset = start;
+    offset = PlainValue.Node.normalizeOffset(src, offset);
+    let ch = src[offset];
+    let atLineStart = PlainValue.Node.endOfWhiteSpace(src, lineStart) === offset;
+    let prevIncludesTrailingLines = false;
+    while (ch) {
+      while (ch === '\n' || ch === '#') {
+        if (atLineStart && ch === '\n' && !prevIncludesTrailingLines) {
+          const blankLine = new BlankLine();
+          offset = blankLine.parse({
+            src
+          }, offset);
+          this.valueRange.end = offset;
+          if (offset >= src.length) {
+            ch = null;
+            break;
+          }
+          this.items.push(blankLine);
+          offset -= 1; // blankLine.parse() consumes terminal newline
+        } else if (ch === '#') {
+          if (offset < lineStart + indent && !Collection.nextContentHasIndent(src, offset, indent)) {
+            return offset;
+          }
+          const comment = new Comment();
+          offset = comment.parse({
+            indent,
+            lineStart,
+            src
+          }, offset);
+          this.items.push(comment);
+          this.valueRange.end = offset;
+          if (offset >= src.length) {
+            ch = null;
+            break;
+          }
+        }
+        lineStart = offset + 1;
+        offset = PlainValue.Node.endOfIndent(src, lineStart);
+        if (PlainValue.Node.atBlank(src, offset)) {
+          const wsEnd = PlainValue.Node.endOfWhiteSpace(src, offset);
+          const next = src[wsEnd];
+          if (!next || next === '\n' || next === '#') {
+            offset = wsEnd;
+          }
+        }
+        ch = src[offset];
+        atLineStart = true;
+      }
+      if (!ch) {
+        break;
+      }
+      if (offset !== lineStart + indent && (atLineStart || ch !== ':')) {
+        if (offset < lineStart + indent) {
+          if (lineStart > start) offset = lineStart;
+          break;
+        } else if (!this.error) {
+          const msg = 'All collection items must start at the same column';
+          this.error = new PlainValue.YAMLSyntaxError(this, msg);
+        }
+      }
+      if (firstItem.type === PlainValue.Type.SEQ_ITEM) {
+        if (ch !== '-') {
+          if (lineStart > start) offset = lineStart;
+          break;
+        }
+      } else if (ch === '-' && !this.error) {
+        // map key may start with -, as long as it's followed by a non-whitespace char
+        const next = src[offset + 1];
+        if (!next || next === '\n' || next === '\t' || next === ' ') {
+          const msg = 'A collection cannot be both a mapping and a sequence';
+          this.error = new PlainValue.YAMLSyntaxError(this, msg);
+        }
+      }
+      const node = parseNode({
+        atLineStart,
+        inCollection: true,
+        indent,
+        lineStart,
+        parent: this
+      }, offset);
+      if (!node) return offset; // at next document start
+      this.items.push(node);
+      this.valueRange.end = node.valueRange.end;
+      offset = PlainValue.Node.normalizeOffset(src, node.range.end);
+      ch = src[offset];
+      atLineStart = false;
+      prevIncludesTrailingLines = node.includesTrailingLines;
+      // Need to reset lineStart and atLineStart here if preceding node's range
+      // has advanced to check the current line's indentation level
+      // -- eemeli/yaml#10 & eemeli/yaml#38
+      if (ch) {
+        let ls = offset - 1;
+        let prev = src[ls];
+        while (prev === ' ' || prev === '\t') prev = src[--ls];
+        if (prev === '\n') {
+          lineStart = ls + 1;
+          atLineStart = true;
+        }
+      }
+      const ec = grabCollectionEndComments(node);
+      if (ec) Array.prototype.push.apply(this.items, ec);
+    }
+    return offset;
+  }
+  setOrigRanges(cr, offset) {
+    offset = super.setOrigRanges(cr, offset);
+    this.items.forEach(node => {
+      offset = node.setOrigRanges(cr, offset);
+    });
+    return offset;
+  }
+  toString() {
+    const {
+      context: {
+        src
+      },
+      items,
+      range,
+      value
+    } = this;
+    if (value != null) return value;
+    let str = src.slice(range.start, items[0].range.start) + String(items[0]);
+    for (let i = 1; i < items.length; ++i) {
+      const item = items[i];
+      const {
+        atLineStart,
+        indent
+      } = item.context;
+      if (atLineStart) for (let i = 0; i < indent; ++i) str += ' ';
+      str += String(item);
+    }
+    return PlainValue.Node.addStringTerminator(src, range.end, str);
+  }
+}
+
+class Directive extends PlainValue.Node {
+  constructor() {
+    super(PlainValue.Type.DIRECTIVE);
+    this.name = null;
+  }
+  get parameters() {
+    const raw = this.rawValue;
+    return raw ? raw.trim().split(/[ \t]+/) : [];
+  }
+  parseName(start) {
+    const {
+      src
+    } = this.context;
+    let offset = start;
+    let ch = src[offset];
+    while (ch && ch !== '\n' && ch !== '\t' && ch !== ' ') ch = src[offset += 1];
+    this.name = src.slice(start, offset);
+    return offset;
+  }
+  parseParameters(start) {
+    const {
+      src
+    } = this.context;
+    let offset = start;
+    let ch = src[offset];
+    while (ch && ch !== '\n' && ch !== '#') ch = src[offset += 1];
+    this.valueRange = new PlainValue.Range(start, offset);
+    return offset;
+  }
+  parse(context, start) {
+    this.context = context;
+    let offset = this.parseName(start + 1);
+    offset = this.parseParameters(offset);
+    offset = this.parseComment(offset);
+    this.range = new PlainValue.Range(start, offset);
+    return offset;
+  }
+}
+
+class Document extends PlainValue.Node {
+  static startCommentOrEndBlankLine(src, start) {
+    const offset = PlainValue.Node.endOfWhiteSpace(src, start);
+    const ch = src[offset];
+    return ch === '#' || ch === '\n' ? offset : start;
+  }
+  constructor() {
+    super(PlainValue.Type.DOCUMENT);
+    this.directives = null;
+    this.contents = null;
+    this.directivesEndMarker = null;
+    this.documentEndMarker = null;
+  }
+  parseDirectives(start) {
+    const {
+      src
+    } = this.context;
+    this.directives = [];
+    let atLineStart = true;
+    let hasDirectives = false;
+    let offset = start;
+    while (!PlainValue.Node.atDocumentBoundary(src, offset, PlainValue.Char.DIRECTIVES_END)) {
+      offset = Document.startCommentOrEndBlankLine(src, offset);
+      switch (src[offset]) {
+        case '\n':
+          if (atLineStart) {
+            const blankLine = new BlankLine();
+            offset = blankLine.parse({
+              src
+            }, offset);
+            if (offset < src.length) {
+              this.directives.push(blankLine);
+            }
+          } else {
+            offset += 1;
+            atLineStart = true;
+          }
+          break;
+        case '#':
+          {
+            const comment = new Comment();
+            offset = comment.parse({
+              src
+            }, offset);
+            this.directives.push(comment);
+            atLineStart = false;
+          }
+          break;
+        case '%':
+          {
+            const directive = new Directive();
+            offset = directive.parse({
+              parent: this,
+              src
+            }, offset);
+            this.directives.push(directive);
+            hasDirectives = true;
+            atLineStart = false;
+          }
+          break;
+        default:
+          if (hasDirectives) {
+            this.error = new PlainValue.YAMLSemanticError(this, 'Missing directives-end indicator line');
+          } else if (this.directives.length > 0) {
+            this.contents = this.directives;
+            this.directives = [];
+          }
+          return offset;
+      }
+    }
+    if (src[offset]) {
+      this.directivesEndMarker = new PlainValue.Range(offset, offset + 3);
+      return offset + 3;
+    }
+    if (hasDirectives) {
+      this.error = new PlainValue.YAMLSemanticError(this, 'Missing directives-end indicator line');
+    } else if (this.directives.length > 0) {
+      this.contents = this.directives;
+      this.directives = [];
+    }
+    return offset;
+  }
+  parseContents(start) {
+    const {
+      parseNode,
+      src
+    } = this.context;
+    if (!this.contents) this.contents = [];
+    let lineStart = start;
+    while (src[lineStart - 1] === '-') lineStart -= 1;
+    let offset = PlainValue.Node.endOfWhiteSpace(src, start);
+    let atLineStart = lineStart === start;
+    this.valueRange = new PlainValue.Range(offset);
+    while (!PlainValue.Node.atDocumentBoundary(src, offset, PlainValue.Char.DOCUMENT_END)) {
+      switch (src[offset]) {
+        case '\n':
+          if (atLineStart) {
+            const blankLine = new BlankLine();
+            offset = blankLine.parse({
+              src
+            }, offset);
+            if (offset < src.length) {
+              this.contents.push(blankLine);
+            }
+          } else {
+            offset += 1;
+            atLineStart = true;
+          }
+          lineStart = offset;
+          break;
+        case '#':
+          {
+            const comment = new Comment();
+            offset = comment.parse({
+              src
+            }, offset);
+            this.contents.push(comment);
+            atLineStart = false;
+          }
+          break;
+        default:
+          {
+            const iEnd = PlainValue.Node.endOfIndent(src, offset);
+            const context = {
+              atLineStart,
+              indent: -1,
+              inFlow: false,
+              inCollection: false,
+              lineStart,
+              parent: this
+            };
+            const node = parseNode(context, iEnd);
+            if (!node) return this.valueRange.end = iEnd; // at next document start
+            this.contents.push(node);
+            offset = node.range.end;
+            atLineStart = false;
+            const ec = grabCollectionEndComments(node);
+            if (ec) Array.prototype.push.apply(this.contents, ec);
+          }
+      }
+      offset = Document.startCommentOrEndBlankLine(src, offset);
+    }
+    this.valueRange.end = offset;
+    if (src[offset]) {
+      this.documentEndMarker = new PlainValue.Range(offset, offset + 3);
+      offset += 3;
+      if (src[offset]) {
+        offset = PlainValue.Node.endOfWhiteSpace(src, offset);
+        if (src[offset] === '#') {
+          const comment = new Comment();
+          offset = comment.parse({
+            src
+          }, offset);
+          this.contents.push(comment);
+        }
+        switch (src[offset]) {
+          case '\n':
+            offset += 1;
+            break;
+          case undefined:
+            break;
+          default:
+            this.error = new PlainValue.YAMLSyntaxError(this, 'Document end marker line cannot have a non-comment suffix');
+        }
+      }
+    }
+    return offset;
+  }
+
+  /**
+   * @param {ParseContext} context
+   * @param {number} start - Index of first character
+   * @returns {number} - Index of the character after this
+   */
+  parse(context, start) {
+    context.root = this;
+    this.context = context;
+    const {
+      src
+    } = context;
+    let offset = src.charCodeAt(start) === 0xfeff ? start + 1 : start; // skip BOM
+    offset = this.parseDirectives(offset);
+    offset = this.parseContents(offset);
+    return offset;
+  }
+  setOrigRanges(cr, offset) {
+    offset = super.setOrigRanges(cr, offset);
+    this.directives.forEach(node => {
+      offset = node.setOrigRanges(cr, offset);
+    });
+    if (this.directivesEndMarker) offset = this.directivesEndMarker.setOrigRange(cr, offset);
+    this.contents.forEach(node => {
+      offset = node.setOrigRanges(cr, offset);
+    });
+    if (this.documentEndMarker) offset = this.documentEndMarker.setOrigRange(cr, offset);
+    return offset;
+  }
+  toString() {
+    const {
+      contents,
+      directives,
+      value
+    } = this;
+    if (value != null) return value;
+    let str = directives.join('');
+    if (contents.length > 0) {
+      if (directives.length > 0 || contents[0].type === PlainValue.Type.COMMENT) str += '---\n';
+      str += contents.join('');
+    }
+    if (str[str.length - 1] !== '\n') str += '\n';
+    return str;
+  }
+}
+
+class Alias extends PlainValue.Node {
+  /**
+   * Parses an *alias from the source
+   *
+   * @param {ParseContext} context
+   * @param {number} start - Index of first character
+   * @returns {number} - Index of the character after this scalar
+   */
+  parse(context, start) {
+    this.context = context;
+    const {
+      src
+    } = context;
+    let offset = PlainValue.Node.endOfIdentifier(src, start + 1);
+    this.valueRange = new PlainValue.Range(start + 1, offset);
+    offset = PlainValue.Node.endOfWhiteSpace(src, offset);
+    offset = this.parseComment(offset);
+    return offset;
+  }
+}
+
+const Chomp = {
+  CLIP: 'CLIP',
+  KEEP: 'KEEP',
+  STRIP: 'STRIP'
+};
+class BlockValue extends PlainValue.Node {
+  constructor(type, props) {
+    super(type, props);
+    this.blockIndent = null;
+    this.chomping = Chomp.CLIP;
+    this.header = null;
+  }
+  get includesTrailingLines() {
+    return this.chomping === Chomp.KEEP;
+  }
+  get strValue() {
+    if (!this.valueRange || !this.context) return null;
+    let {
+      start,
+      end
+    } = this.valueRange;
+    const {
+      indent,
+      src
+    } = this.context;
+    if (this.valueRange.isEmpty()) return '';
+    let lastNewLine = null;
+    let ch = src[end - 1];
+    while (ch === '\n' || ch === '\t' || ch === ' ') {
+      end -= 1;
+      if (end <= start) {
+        if (this.chomping === Chomp.KEEP) break;else return ''; // probably never happens
+      }
+      if (ch === '\n') lastNewLine = end;
+      ch = src[end - 1];
+    }
+    let keepStart = end + 1;
+    if (lastNewLine) {
+      if (this.chomping === Chomp.KEEP) {
+        keepStart = lastNewLine;
+        end = this.valueRange.end;
+      } else {
+        end = lastNewLine;
+      }
+    }
+    const bi = indent + this.blockIndent;
+    const folded = this.type === PlainValue.Type.BLOCK_FOLDED;
+    let atStart = true;
+    let str = '';
+    let sep = '';
+    let prevMoreIndented = false;
+    for (let i = start; i < end; ++i) {
+      for (let j = 0; j < bi; ++j) {
+        if (src[i] !== ' ') break;
+        i += 1;
+      }
+      const ch = src[i];
+      if (ch === '\n') {
+        if (sep === '\n') str += '\n';else sep = '\n';
+      } else {
+        const lineEnd = PlainValue.Node.endOfLine(src, i);
+        const line = src.slice(i, lineEnd);
+        i = lineEnd;
+        if (folded && (ch === ' ' || ch === '\t') && i < keepStart) {
+          if (sep === ' ') sep = '\n';else if (!prevMoreIndented && !atStart && sep === '\n') sep = '\n\n';
+          str += sep + line; //+ ((lineEnd < end && src[lineEnd]) || '')
+          sep = lineEnd < end && src[lineEnd] || '';
+          prevMoreIndented = true;
+        } else {
+          str += sep + line;
+          sep = folded && i < keepStart ? ' ' : '\n';
+          prevMoreIndented = false;
+        }
+        if (atStart && line !== '') atStart = false;
+      }
+    }
+    return this.chomping === Chomp.STRIP ? str : str + '\n';
+  }
+  parseBlockHeader(start) {
+    const {
+      src
+    } = this.context;
+    let offset = start + 1;
+    let bi = '';
+    while (true) {
+      const ch = src[offset];
+      switch (ch) {
+        case '-':
+          this.chomping = Chomp.STRIP;
+          break;
+        case '+':
+          this.chomping = Chomp.KEEP;
+          break;
+        case '0':
+        case '1':
+        case '2':
+        case '3':
+        case '4':
+        case '5':
+        case '6':
+        case '7':
+        case '8':
+        case '9':
+          bi += ch;
+          break;
+        default:
+          this.blockIndent = Number(bi) || null;
+          this.header = new PlainValue.Range(start, offset);
+          return offset;
+      }
+      offset += 1;
+    }
+  }
+  parseBlockValue(start) {
+    const {
+      indent,
+      src
+    } = this.context;
+    const explicit = !!this.blockIndent;
+    let offset = start;
+    let valueEnd = start;
+    let minBlockIndent = 1;
+    for (let ch = src[offset]; ch === '\n'; ch = src[offset]) {
+      offset += 1;
+      if (PlainValue.Node.atDocumentBoundary(src, offset)) break;
+      const end = PlainValue.Node.endOfBlockIndent(src, indent, offset); // should not include tab?
+      if (end === null) break;
+      const ch = src[end];
+      const lineIndent = end - (offset + indent);
+      if (!this.blockIndent) {
+        // no explicit block indent, none yet detected
+        if (src[end] !== '\n') {
+          // first line with non-whitespace content
+          if (lineIndent < minBlockIndent) {
+            const msg = 'Block scalars with more-indented leading empty lines must use an explicit indentation indicator';
+            this.error = new PlainValue.YAMLSemanticError(this, msg);
+          }
+          this.blockIndent = lineIndent;
+        } else if (lineIndent > minBlockIndent) {
+          // empty line with more whitespace
+          minBlockIndent = lineIndent;
+        }
+      } else if (ch && ch !== '\n' && lineIndent < this.blockIndent) {
+        if (src[end] === '#') break;
+        if (!this.error) {
+          const src = explicit ? 'explicit indentation indicator' : 'first line';
+          const msg = `Block scalars must not be less indented than their ${src}`;
+          this.error = new PlainValue.YAMLSemanticError(this, msg);
+        }
+      }
+      if (src[end] === '\n') {
+        offset = end;
+      } else {
+        offset = valueEnd = PlainValue.Node.endOfLine(src, end);
+      }
+    }
+    if (this.chomping !== Chomp.KEEP) {
+      offset = src[valueEnd] ? valueEnd + 1 : valueEnd;
+    }
+    this.valueRange = new PlainValue.Range(start + 1, offset);
+    return offset;
+  }
+
+  /**
+   * Parses a block value from the source
+   *
+   * Accepted forms are:
+   * ```
+   * BS
+   * block
+   * lines
+   *
+   * BS #comment
+   * block
+   * lines
+   * ```
+   * where the block style BS matches the regexp `[|>][-+1-9]*` and block lines
+   * are empty or have an indent level greater than `indent`.
+   *
+   * @param {ParseContext} context
+   * @param {number} start - Index of first character
+   * @returns {number} - Index of the character after this block
+   */
+  parse(context, start) {
+    this.context = context;
+    const {
+      src
+    } = context;
+    let offset = this.parseBlockHeader(start);
+    offset = PlainValue.Node.endOfWhiteSpace(src, offset);
+    offset = this.parseComment(offset);
+    offset = this.parseBlockValue(offset);
+    return offset;
+  }
+  setOrigRanges(cr, offset) {
+    offset = super.setOrigRanges(cr, offset);
+    return this.header ? this.header.setOrigRange(cr, offset) : offset;
+  }
+}
+
+class FlowCollection extends PlainValue.Node {
+  constructor(type, props) {
+    super(type, props);
+    this.items = null;
+  }
+  prevNodeIsJsonLike(idx = this.items.length) {
+    const node = this.items[idx - 1];
+    return !!node && (node.jsonLike || node.type === PlainValue.Type.COMMENT && this.prevNodeIsJsonLike(idx - 1));
+  }
+
+  /**
+   * @param {ParseContext} context
+   * @param {number} start - Index of first character
+   * @returns {number} - Index of the character after this
+   */
+  parse(context, start) {
+    this.context = context;
+    const {
+      parseNode,
+      src
+    } = context;
+    let {
+      indent,
+      lineStart
+    } = context;
+    let char = src[start]; // { or [
+    this.items = [{
+      char,
+      offset: start
+    }];
+    let offset = PlainValue.Node.endOfWhiteSpace(src, start + 1);
+    char = src[offset];
+    while (char && char !== ']' && char !== '}') {
+      switch (char) {
+        case '\n':
+          {
+            lineStart = offset + 1;
+            const wsEnd = PlainValue.Node.endOfWhiteSpace(src, lineStart);
+            if (src[wsEnd] === '\n') {
+              const blankLine = new BlankLine();
+              lineStart = blankLine.parse({
+                src
+              }, lineStart);
+              this.items.push(blankLine);
+            }
+            offset = PlainValue.Node.endOfIndent(src, lineStart);
+            if (offset <= lineStart + indent) {
+              char = src[offset];
+              if (offset < lineStart + indent || char !== ']' && char !== '}') {
+                const msg = 'Insufficient indentation in flow collection';
+                this.error = new PlainValue.YAMLSemanticError(this, msg);
+              }
+            }
+          }
+          break;
+        case ',':
+          {
+            this.items.push({
+              char,
+              offset
+            });
+            offset += 1;
+          }
+          break;
+        case '#':
+          {
+            const comment = new Comment();
+            offset = comment.parse({
+              src
+            }, offset);
+            this.items.push(comment);
+          }
+          break;
+        case '?':
+        case ':':
+          {
+            const next = src[offset + 1];
+            if (next === '\n' || next === '\t' || next === ' ' || next === ',' ||
+            // in-flow : after JSON-like key does not need to be followed by whitespace
+            char === ':' && this.prevNodeIsJsonLike()) {
+              this.items.push({
+                char,
+                offset
+              });
+              offset += 1;
+              break;
+            }
+          }
+        // fallthrough
+        default:
+          {
+            const node = parseNode({
+              atLineStart: false,
+              inCollection: false,
+              inFlow: true,
+              indent: -1,
+              lineStart,
+              parent: this
+            }, offset);
+            if (!node) {
+              // at next document start
+              this.valueRange = new PlainValue.Range(start, offset);
+              return offset;
+            }
+            this.items.push(node);
+            offset = PlainValue.Node.normalizeOffset(src, node.range.end);
+          }
+      }
+      offset = PlainValue.Node.endOfWhiteSpace(src, offset);
+      char = src[offset];
+    }
+    this.valueRange = new PlainValue.Range(start, offset + 1);
+    if (char) {
+      this.items.push({
+        char,
+        offset
+      });
+      offset = PlainValue.Node.endOfWhiteSpace(src, offset + 1);
+      offset = this.parseComment(offset);
+    }
+    return offset;
+  }
+  setOrigRanges(cr, offset) {
+    offset = super.setOrigRanges(cr, offset);
+    this.items.forEach(node => {
+      if (node instanceof PlainValue.Node) {
+        offset = node.setOrigRanges(cr, offset);
+      } else if (cr.length === 0) {
+        node.origOffset = node.offset;
+      } else {
+        let i = offset;
+        while (i < cr.length) {
+          if (cr[i] > node.offset) break;else ++i;
+        }
+        node.origOffset = node.offset + i;
+        offset = i;
+      }
+    });
+    return offset;
+  }
+  toString() {
+    const {
+      context: {
+        src
+      },
+      items,
+      range,
+      value
+    } = this;
+    if (value != null) return value;
+    const nodes = items.filter(item => item instanceof PlainValue.Node);
+    let str = '';
+    let prevEnd = range.start;
+    nodes.forEach(node => {
+      const prefix = src.slice(prevEnd, node.range.start);
+      prevEnd = node.range.end;
+      str += prefix + String(node);
+      if (str[str.length - 1] === '\n' && src[prevEnd - 1] !== '\n' && src[prevEnd] === '\n') {
+        // Comment range does not include the terminal newline, but its
+        // stringified value does. Without this fix, newlines at comment ends
+        // get duplicated.
+        prevEnd += 1;
+      }
+    });
+    str += src.slice(prevEnd, range.end);
+    return PlainValue.Node.addStringTerminator(src, range.end, str);
+  }
+}
+
+class QuoteDouble extends PlainValue.Node {
+  static endOfQuote(src, offset) {
+    let ch = src[offset];
+    while (ch && ch !== '"') {
+      offset += ch === '\\' ? 2 : 1;
+      ch = src[offset];
+    }
+    return offset + 1;
+  }
+
+  /**
+   * @returns {string | { str: string, errors: YAMLSyntaxError[] }}
+   */
+  get strValue() {
+    if (!this.valueRange || !this.context) return null;
+    const errors = [];
+    const {
+      start,
+      end
+    } = this.valueRange;
+    const {
+      indent,
+      src
+    } = this.context;
+    if (src[end - 1] !== '"') errors.push(new PlainValue.YAMLSyntaxError(this, 'Missing closing "quote'));
+    // Using String#replace is too painful with escaped newlines preceded by
+    // escaped backslashes; also, this should be faster.
+    let str = '';
+    for (let i = start + 1; i < end - 1; ++i) {
+      const ch = src[i];
+      if (ch === '\n') {
+        if (PlainValue.Node.atDocumentBoundary(src, i + 1)) errors.push(new PlainValue.YAMLSemanticError(this, 'Document boundary indicators are not allowed within string values'));
+        const {
+          fold,
+          offset,
+          error
+        } = PlainValue.Node.foldNewline(src, i, indent);
+        str += fold;
+        i = offset;
+        if (error) errors.push(new PlainValue.YAMLSemanticError(this, 'Multi-line double-quoted string needs to be sufficiently indented'));
+      } else if (ch === '\\') {
+        i += 1;
+        switch (src[i]) {
+          case '0':
+            str += '\0';
+            break;
+          // null character
+          case 'a':
+            str += '\x07';
+            break;
+          // bell character
+          case 'b':
+            str += '\b';
+            break;
+          // backspace
+          case 'e':
+            str += '\x1b';
+            break;
+          // escape character
+          case 'f':
+            str += '\f';
+            break;
+          // form feed
+          case 'n':
+            str += '\n';
+            break;
+          // line feed
+          case 'r':
+            str += '\r';
+            break;
+          // carriage return
+          case 't':
+            str += '\t';
+            break;
+          // horizontal tab
+          case 'v':
+            str += '\v';
+            break;
+          // vertical tab
+          case 'N':
+            str += '\u0085';
+            break;
+          // Unicode next line
+          case '_':
+            str += '\u00a0';
+            break;
+          // Unicode non-breaking space
+          case 'L':
+            str += '\u2028';
+            break;
+          // Unicode line separator
+          case 'P':
+            str += '\u2029';
+            break;
+          // Unicode paragraph separator
+          case ' ':
+            str += ' ';
+            break;
+          case '"':
+            str += '"';
+            break;
+          case '/':
+            str += '/';
+            break;
+          case '\\':
+            str += '\\';
+            break;
+          case '\t':
+            str += '\t';
+            break;
+          case 'x':
+            str += this.parseCharCode(i + 1, 2, errors);
+            i += 2;
+            break;
+          case 'u':
+            str += this.parseCharCode(i + 1, 4, errors);
+            i += 4;
+            break;
+          case 'U':
+            str += this.parseCharCode(i + 1, 8, errors);
+            i += 8;
+            break;
+          case '\n':
+            // skip escaped newlines, but still trim the following line
+            while (src[i + 1] === ' ' || src[i + 1] === '\t') i += 1;
+            break;
+          default:
+            errors.push(new PlainValue.YAMLSyntaxError(this, `Invalid escape sequence ${src.substr(i - 1, 2)}`));
+            str += '\\' + src[i];
+        }
+      } else if (ch === ' ' || ch === '\t') {
+        // trim trailing whitespace
+        const wsStart = i;
+        let next = src[i + 1];
+        while (next === ' ' || next === '\t') {
+          i += 1;
+          next = src[i + 1];
+        }
+        if (next !== '\n') str += i > wsStart ? src.slice(wsStart, i + 1) : ch;
+      } else {
+        str += ch;
+      }
+    }
+    return errors.length > 0 ? {
+      errors,
+      str
+    } : str;
+  }
+  parseCharCode(offset, length, errors) {
+    const {
+      src
+    } = this.context;
+    const cc = src.substr(offset, length);
+    const ok = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
+    const code = ok ? parseInt(cc, 16) : NaN;
+    if (isNaN(code)) {
+      errors.push(new PlainValue.YAMLSyntaxError(this, `Invalid escape sequence ${src.substr(offset - 2, length + 2)}`));
+      return src.substr(offset - 2, length + 2);
+    }
+    return String.fromCodePoint(code);
+  }
+
+  /**
+   * Parses a "double quoted" value from the source
+   *
+   * @param {ParseContext} context
+   * @param {number} start - Index of first character
+   * @returns {number} - Index of the character after this scalar
+   */
+  parse(context, start) {
+    this.context = context;
+    const {
+      src
+    } = context;
+    let offset = QuoteDouble.endOfQuote(src, start + 1);
+    this.valueRange = new PlainValue.Range(start, offset);
+    offset = PlainValue.Node.endOfWhiteSpace(src, offset);
+    offset = this.parseComment(offset);
+    return offset;
+  }
+}
+
+class QuoteSingle extends PlainValue.Node {
+  static endOfQuote(src, offset) {
+    let ch = src[offset];
+    while (ch) {
+      if (ch === "'") {
+        if (src[offset + 1] !== "'") break;
+        ch = src[offset += 2];
+      } else {
+        ch = src[offset += 1];
+      }
+    }
+    return offset + 1;
+  }
+
+  /**
+   * @returns {string | { str: string, errors: YAMLSyntaxError[] }}
+   */
+  get strValue() {
+    if (!this.valueRange || !this.context) return null;
+    const errors = [];
+    const {
+      start,
+      end
+    } = this.valueRange;
+    const {
+      indent,
+      src
+    } = this.context;
+    if (src[end - 1] !== "'") errors.push(new PlainValue.YAMLSyntaxError(this, "Missing closing 'quote"));
+    let str = '';
+    for (let i = start + 1; i < end - 1; ++i) {
+      const ch = src[i];
+      if (ch === '\n') {
+        if (PlainValue.Node.atDocumentBoundary(src, i + 1)) errors.push(new PlainValue.YAMLSemanticError(this, 'Document boundary indicators are not allowed within string values'));
+        const {
+          fold,
+          offset,
+          error
+        } = PlainValue.Node.foldNewline(src, i, indent);
+        str += fold;
+        i = offset;
+        if (error) errors.push(new PlainValue.YAMLSemanticError(this, 'Multi-line single-quoted string needs to be sufficiently indented'));
+      } else if (ch === "'") {
+        str += ch;
+        i += 1;
+        if (src[i] !== "'") errors.push(new PlainValue.YAMLSyntaxError(this, 'Unescaped single quote? This should not happen.'));
+      } else if (ch === ' ' || ch === '\t') {
+        // trim trailing whitespace
+        const wsStart = i;
+        let next = src[i + 1];
+        while (next === ' ' || next === '\t') {
+          i += 1;
+          next = src[i + 1];
+        }
+        if (next !== '\n') str += i > wsStart ? src.slice(wsStart, i + 1) : ch;
+      } else {
+        str += ch;
+      }
+    }
+    return errors.length > 0 ? {
+      errors,
+      str
+    } : str;
+  }
+
+  /**
+   * Parses a 'single quoted' value from the source
+   *
+   * @param {ParseContext} context
+   * @param {number} start - Index of first character
+   * @returns {number} - Index of the character after this scalar
+   */
+  parse(context, start) {
+    this.context = context;
+    const {
+      src
+    } = context;
+    let offset = QuoteSingle.endOfQuote(src, start + 1);
+    this.valueRange = new PlainValue.Range(start, offset);
+    offset = PlainValue.Node.endOfWhiteSpace(src, offset);
+    offset = this.parseComment(offset);
+    return offset;
+  }
+}
+
+function createNewNode(type, props) {
+  switch (type) {
+    case PlainValue.Type.ALIAS:
+      return new Alias(type, props);
+    case PlainValue.Type.BLOCK_FOLDED:
+    case PlainValue.Type.BLOCK_LITERAL:
+      return new BlockValue(type, props);
+    case PlainValue.Type.FLOW_MAP:
+    case PlainValue.Type.FLOW_SEQ:
+      return new FlowCollection(type, props);
+    case PlainValue.Type.MAP_KEY:
+    case PlainValue.Type.MAP_VALUE:
+    case PlainValue.Type.SEQ_ITEM:
+      return new CollectionItem(type, props);
+    case PlainValue.Type.COMMENT:
+    case PlainValue.Type.PLAIN:
+      return new PlainValue.PlainValue(type, props);
+    case PlainValue.Type.QUOTE_DOUBLE:
+      return new QuoteDouble(type, props);
+    case PlainValue.Type.QUOTE_SINGLE:
+      return new QuoteSingle(type, props);
+    /* istanbul ignore next */
+    default:
+      return null;
+    // should never happen
+  }
+}
+
+/**
+ * @param {boolean} atLineStart - Node starts at beginning of line
+ * @param {boolean} inFlow - true if currently in a flow context
+ * @param {boolean} inCollection - true if currently in a collection context
+ * @param {number} indent - Current level of indentation
+ * @param {number} lineStart - Start of the current line
+ * @param {Node} parent - The parent of the node
+ * @param {string} src - Source of the YAML document
+ */
+class ParseContext {
+  static parseType(src, offset, inFlow) {
+    switch (src[offset]) {
+      case '*':
+        return PlainValue.Type.ALIAS;
+      case '>':
+        return PlainValue.Type.BLOCK_FOLDED;
+      case '|':
+        return PlainValue.Type.BLOCK_LITERAL;
+      case '{':
+        return PlainValue.Type.FLOW_MAP;
+      case '[':
+        return PlainValue.Type.FLOW_SEQ;
+      case '?':
+        return !inFlow && PlainValue.Node.atBlank(src, offset + 1, true) ? PlainValue.Type.MAP_KEY : PlainValue.Type.PLAIN;
+      case ':':
+        return !inFlow && PlainValue.Node.atBlank(src, offset + 1, true) ? PlainValue.Type.MAP_VALUE : PlainValue.Type.PLAIN;
+      case '-':
+        return !inFlow && PlainValue.Node.atBlank(src, offset + 1, true) ? PlainValue.Type.SEQ_ITEM : PlainValue.Type.PLAIN;
+      case '"':
+        return PlainValue.Type.QUOTE_DOUBLE;
+      case "'":
+        return PlainValue.Type.QUOTE_SINGLE;
+      default:
+        return PlainValue.Type.PLAIN;
+    }
+  }
+  constructor(orig = {}, {
+    atLineStart,
+    inCollection,
+    inFlow,
+    indent,
+    lineStart,
+    parent
+  } = {}) {
+    /**
+     * Parses a node from the source
+     * @param {ParseContext} overlay
+     * @param {number} start - Index of first non-whitespace character for the node
+     * @returns {?Node} - null if at a document boundary
+     */
+    PlainValue._defineProperty(this, "parseNode", (overlay, start) => {
+      if (PlainValue.Node.atDocumentBoundary(this.src, start)) return null;
+      const context = new ParseContext(this, overlay);
+      const {
+        props,
+        type,
+        valueStart
+      } = context.parseProps(start);
+      const node = createNewNode(type, props);
+      let offset = start;
+      try {
+        offset = node.parse(context, valueStart);
+      } catch (error) {
+        const msg = error instanceof Error ? error.message : String(error);
+        if (!node.error) node.error = new PlainValue.YAMLSyntaxError(node, msg);
+      }
+      node.range = new PlainValue.Range(start, offset);
+      /* istanbul ignore if */
+      if (offset <= start) {
+        // This should never happen, but if it does, let's make sure to at least
+        // step one character forward to avoid a busy loop.
+        if (!node.error) node.error = new Error(`Node#parse consumed no characters`);
+        node.error.parseEnd = offset;
+        node.error.source = node;
+        node.range.end = start + 1;
+      }
+      if (context.nodeStartsCollection(node)) {
+        if (!node.error && !context.atLineStart && context.parent.type === PlainValue.Type.DOCUMENT) {
+          node.error = new PlainValue.YAMLSyntaxError(node, 'Block collection must not have preceding content here (e.g. directives-end indicator)');
+        }
+        const collection = new Collection(node);
+        offset = collection.parse(new ParseContext(context), offset);
+        collection.range = new PlainValue.Range(start, offset);
+        return collection;
+      }
+      return node;
+    });
+    this.atLineStart = atLineStart != null ? atLineStart : orig.atLineStart || false;
+    this.inCollection = inCollection != null ? inCollection : orig.inCollection || false;
+    this.inFlow = inFlow != null ? inFlow : orig.inFlow || false;
+    this.indent = indent != null ? indent : orig.indent;
+    this.lineStart = lineStart != null ? lineStart : orig.lineStart;
+    this.parent = parent != null ? parent : orig.parent || {};
+    this.root = orig.root;
+    this.src = orig.src;
+  }
+  nodeStartsCollection(node) {
+    const {
+      inCollection,
+      inFlow,
+      src
+    } = this;
+    if (inCollection || inFlow) return false;
+    if (node instanceof CollectionItem) return true;
+    // check for implicit key
+    let offset = node.range.end;
+    if (src[offset] === '\n' || src[offset - 1] === '\n') return false;
+    offset = PlainValue.Node.endOfWhiteSpace(src, offset);
+    return src[offset] === ':';
+  }
+
+  // Anchor and tag are before type, which determines the node implementation
+  // class; hence this intermediate step.
+  parseProps(offset) {
+    const {
+      inFlow,
+      parent,
+      src
+    } = this;
+    const props = [];
+    let lineHasProps = false;
+    offset = this.atLineStart ? PlainValue.Node.endOfIndent(src, offset) : PlainValue.Node.endOfWhiteSpace(src, offset);
+    let ch = src[offset];
+    while (ch === PlainValue.Char.ANCHOR || ch === PlainValue.Char.COMMENT || ch === PlainValue.Char.TAG || ch === '\n') {
+      if (ch === '\n') {
+        let inEnd = offset;
+        let lineStart;
+        do {
+          lineStart = inEnd + 1;
+          inEnd = PlainValue.Node.endOfIndent(src, lineStart);
+        } while (src[inEnd] === '\n');
+        const indentDiff = inEnd - (lineStart + this.indent);
+        const noIndicatorAsIndent = parent.type === PlainValue.Type.SEQ_ITEM && parent.context.atLineStart;
+        if (src[inEnd] !== '#' && !PlainValue.Node.nextNodeIsIndented(src[inEnd], indentDiff, !noIndicatorAsIndent)) break;
+        this.atLineStart = true;
+        this.lineStart = lineStart;
+        lineHasProps = false;
+        offset = inEnd;
+      } else if (ch === PlainValue.Char.COMMENT) {
+        const end = PlainValue.Node.endOfLine(src, offset + 1);
+        props.push(new PlainValue.Range(offset, end));
+        offset = end;
+      } else {
+        let end = PlainValue.Node.endOfIdentifier(src, offset + 1);
+        if (ch === PlainValue.Char.TAG && src[end] === ',' && /^[a-zA-Z0-9-]+\.[a-zA-Z0-9-]+,\d\d\d\d(-\d\d){0,2}\/\S/.test(src.slice(offset + 1, end + 13))) {
+          // Let's presume we're dealing with a YAML 1.0 domain tag here, rather
+          // than an empty but 'foo.bar' private-tagged node in a flow collection
+          // followed without whitespace by a plain string starting with a year
+          // or date divided by something.
+          end = PlainValue.Node.endOfIdentifier(src, end + 5);
+        }
+        props.push(new PlainValue.Range(offset, end));
+        lineHasProps = true;
+        offset = PlainValue.Node.endOfWhiteSpace(src, end);
+      }
+      ch = src[offset];
+    }
+    // '- &a : b' has an anchor on an empty node
+    if (lineHasProps && ch === ':' && PlainValue.Node.atBlank(src, offset + 1, true)) offset -= 1;
+    const type = ParseContext.parseType(src, offset, inFlow);
+    return {
+      props,
+      type,
+      valueStart: offset
+    };
+  }
+}
+
+// Published as 'yaml/parse-cst'
+function parse(src) {
+  const cr = [];
+  if (src.indexOf('\r') !== -1) {
+    src = src.replace(/\r\n?/g, (match, offset) => {
+      if (match.length > 1) cr.push(offset);
+      return '\n';
+    });
+  }
+  const documents = [];
+  let offset = 0;
+  do {
+    const doc = new Document();
+    const context = new ParseContext({
+      src
+    });
+    offset = doc.parse(context, offset);
+    documents.push(doc);
+  } while (offset < src.length);
+  documents.setOrigRanges = () => {
+    if (cr.length === 0) return false;
+    for (let i = 1; i < cr.length; ++i) cr[i] -= i;
+    let crOffset = 0;
+    for (let i = 0; i < documents.length; ++i) {
+      crOffset = documents[i].setOrigRanges(cr, crOffset);
+    }
+    cr.splice(0, cr.length);
+    return true;
+  };
+  documents.toString = () => documents.join('...\n');
+  return documents;
+}
+
+exports.parse = parse;
+
+
+/***/ }),
+
+/***/ 9091:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var PlainValue = __nccwpck_require__(29609);
+
+function addCommentBefore(str, indent, comment) {
+  if (!comment) return str;
+  const cc = comment.replace(/[\s\S]^/gm, `$&${indent}#`);
+  return `#${cc}\n${indent}${str}`;
+}
+function addComment(str, indent, comment) {
+  return !comment ? str : comment.indexOf('\n') === -1 ? `${str} #${comment}` : `${str}\n` + comment.replace(/^/gm, `${indent || ''}#`);
+}
+
+class Node {}
+
+function toJSON(value, arg, ctx) {
+  if (Array.isArray(value)) return value.map((v, i) => toJSON(v, String(i), ctx));
+  if (value && typeof value.toJSON === 'function') {
+    const anchor = ctx && ctx.anchors && ctx.anchors.get(value);
+    if (anchor) ctx.onCreate = res => {
+      anchor.res = res;
+      delete ctx.onCreate;
+    };
+    const res = value.toJSON(arg, ctx);
+    if (anchor && ctx.onCreate) ctx.onCreate(res);
+    return res;
+  }
+  if ((!ctx || !ctx.keep) && typeof value === 'bigint') return Number(value);
+  return value;
+}
+
+class Scalar extends Node {
+  constructor(value) {
+    super();
+    this.value = value;
+  }
+  toJSON(arg, ctx) {
+    return ctx && ctx.keep ? this.value : toJSON(this.value, arg, ctx);
+  }
+  toString() {
+    return String(this.value);
+  }
+}
+
+function collectionFromPath(schema, path, value) {
+  let v = value;
+  for (let i = path.length - 1; i >= 0; --i) {
+    const k = path[i];
+    if (Number.isInteger(k) && k >= 0) {
+      const a = [];
+      a[k] = v;
+      v = a;
+    } else {
+      const o = {};
+      Object.defineProperty(o, k, {
+        value: v,
+        writable: true,
+        enumerable: true,
+        configurable: true
+      });
+      v = o;
+    }
+  }
+  return schema.createNode(v, false);
+}
+
+// null, undefined, or an empty non-string iterable (e.g. [])
+const isEmptyPath = path => path == null || typeof path === 'object' && path[Symbol.iterator]().next().done;
+class Collection extends Node {
+  constructor(schema) {
+    super();
+    PlainValue._defineProperty(this, "items", []);
+    this.schema = schema;
+  }
+  addIn(path, value) {
+    if (isEmptyPath(path)) this.add(value);else {
+      const [key, ...rest] = path;
+      const node = this.get(key, true);
+      if (node instanceof Collection) node.addIn(rest, value);else if (node === undefined && this.schema) this.set(key, collectionFromPath(this.schema, rest, value));else throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+    }
+  }
+  deleteIn([key, ...rest]) {
+    if (rest.length === 0) return this.delete(key);
+    const node = this.get(key, true);
+    if (node instanceof Collection) return node.deleteIn(rest);else throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+  }
+  getIn([key, ...rest], keepScalar) {
+    const node = this.get(key, true);
+    if (rest.length === 0) return !keepScalar && node instanceof Scalar ? node.value : node;else return node instanceof Collection ? node.getIn(rest, keepScalar) : undefined;
+  }
+  hasAllNullValues() {
+    return this.items.every(node => {
+      if (!node || node.type !== 'PAIR') return false;
+      const n = node.value;
+      return n == null || n instanceof Scalar && n.value == null && !n.commentBefore && !n.comment && !n.tag;
+    });
+  }
+  hasIn([key, ...rest]) {
+    if (rest.length === 0) return this.has(key);
+    const node = this.get(key, true);
+    return node instanceof Collection ? node.hasIn(rest) : false;
+  }
+  setIn([key, ...rest], value) {
+    if (rest.length === 0) {
+      this.set(key, value);
+    } else {
+      const node = this.get(key, true);
+      if (node instanceof Collection) node.setIn(rest, value);else if (node === undefined && this.schema) this.set(key, collectionFromPath(this.schema, rest, value));else throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+    }
+  }
+
+  // overridden in implementations
+  /* istanbul ignore next */
+  toJSON() {
+    return null;
+  }
+  toString(ctx, {
+    blockItem,
+    flowChars,
+    isMap,
+    itemIndent
+  }, onComment, onChompKeep) {
+    const {
+      indent,
+      indentStep,
+      stringify
+    } = ctx;
+    const inFlow = this.type === PlainValue.Type.FLOW_MAP || this.type === PlainValue.Type.FLOW_SEQ || ctx.inFlow;
+    if (inFlow) itemIndent += indentStep;
+    const allNullValues = isMap && this.hasAllNullValues();
+    ctx = Object.assign({}, ctx, {
+      allNullValues,
+      indent: itemIndent,
+      inFlow,
+      type: null
+    });
+    let chompKeep = false;
+    let hasItemWithNewLine = false;
+    const nodes = this.items.reduce((nodes, item, i) => {
+      let comment;
+      if (item) {
+        if (!chompKeep && item.spaceBefore) nodes.push({
+          type: 'comment',
+          str: ''
+        });
+        if (item.commentBefore) item.commentBefore.match(/^.*$/gm).forEach(line => {
+          nodes.push({
+            type: 'comment',
+            str: `#${line}`
+          });
+        });
+        if (item.comment) comment = item.comment;
+        if (inFlow && (!chompKeep && item.spaceBefore || item.commentBefore || item.comment || item.key && (item.key.commentBefore || item.key.comment) || item.value && (item.value.commentBefore || item.value.comment))) hasItemWithNewLine = true;
+      }
+      chompKeep = false;
+      let str = stringify(item, ctx, () => comment = null, () => chompKeep = true);
+      if (inFlow && !hasItemWithNewLine && str.includes('\n')) hasItemWithNewLine = true;
+      if (inFlow && i < this.items.length - 1) str += ',';
+      str = addComment(str, itemIndent, comment);
+      if (chompKeep && (comment || inFlow)) chompKeep = false;
+      nodes.push({
+        type: 'item',
+        str
+      });
+      return nodes;
+    }, []);
+    let str;
+    if (nodes.length === 0) {
+      str = flowChars.start + flowChars.end;
+    } else if (inFlow) {
+      const {
+        start,
+        end
+      } = flowChars;
+      const strings = nodes.map(n => n.str);
+      if (hasItemWithNewLine || strings.reduce((sum, str) => sum + str.length + 2, 2) > Collection.maxFlowStringSingleLineLength) {
+        str = start;
+        for (const s of strings) {
+          str += s ? `\n${indentStep}${indent}${s}` : '\n';
+        }
+        str += `\n${indent}${end}`;
+      } else {
+        str = `${start} ${strings.join(' ')} ${end}`;
+      }
+    } else {
+      const strings = nodes.map(blockItem);
+      str = strings.shift();
+      for (const s of strings) str += s ? `\n${indent}${s}` : '\n';
+    }
+    if (this.comment) {
+      str += '\n' + this.comment.replace(/^/gm, `${indent}#`);
+      if (onComment) onComment();
+    } else if (chompKeep && onChompKeep) onChompKeep();
+    return str;
+  }
+}
+PlainValue._defineProperty(Collection, "maxFlowStringSingleLineLength", 60);
+
+function asItemIndex(key) {
+  let idx = key instanceof Scalar ? key.value : key;
+  if (idx && typeof idx === 'string') idx = Number(idx);
+  return Number.isInteger(idx) && idx >= 0 ? idx : null;
+}
+class YAMLSeq extends Collection {
+  add(value) {
+    this.items.push(value);
+  }
+  delete(key) {
+    const idx = asItemIndex(key);
+    if (typeof idx !== 'number') return false;
+    const del = this.items.splice(idx, 1);
+    return del.length > 0;
+  }
+  get(key, keepScalar) {
+    const idx = asItemIndex(key);
+    if (typeof idx !== 'number') return undefined;
+    const it = this.items[idx];
+    return !keepScalar && it instanceof Scalar ? it.value : it;
+  }
+  has(key) {
+    const idx = asItemIndex(key);
+    return typeof idx === 'number' && idx < this.items.length;
+  }
+  set(key, value) {
+    const idx = asItemIndex(key);
+    if (typeof idx !== 'number') throw new Error(`Expected a valid index, not ${key}.`);
+    this.items[idx] = value;
+  }
+  toJSON(_, ctx) {
+    const seq = [];
+    if (ctx && ctx.onCreate) ctx.onCreate(seq);
+    let i = 0;
+    for (const item of this.items) seq.push(toJSON(item, String(i++), ctx));
+    return seq;
+  }
+  toString(ctx, onComment, onChompKeep) {
+    if (!ctx) return JSON.stringify(this);
+    return super.toString(ctx, {
+      blockItem: n => n.type === 'comment' ? n.str : `- ${n.str}`,
+      flowChars: {
+        start: '[',
+        end: ']'
+      },
+      isMap: false,
+      itemIndent: (ctx.indent || '') + '  '
+    }, onComment, onChompKeep);
+  }
+}
+
+const stringifyKey = (key, jsKey, ctx) => {
+  if (jsKey === null) return '';
+  if (typeof jsKey !== 'object') return String(jsKey);
+  if (key instanceof Node && ctx && ctx.doc) return key.toString({
+    anchors: Object.create(null),
+    doc: ctx.doc,
+    indent: '',
+    indentStep: ctx.indentStep,
+    inFlow: true,
+    inStringifyKey: true,
+    stringify: ctx.stringify
+  });
+  return JSON.stringify(jsKey);
+};
+class Pair extends Node {
+  constructor(key, value = null) {
+    super();
+    this.key = key;
+    this.value = value;
+    this.type = Pair.Type.PAIR;
+  }
+  get commentBefore() {
+    return this.key instanceof Node ? this.key.commentBefore : undefined;
+  }
+  set commentBefore(cb) {
+    if (this.key == null) this.key = new Scalar(null);
+    if (this.key instanceof Node) this.key.commentBefore = cb;else {
+      const msg = 'Pair.commentBefore is an alias for Pair.key.commentBefore. To set it, the key must be a Node.';
+      throw new Error(msg);
+    }
+  }
+  addToJSMap(ctx, map) {
+    const key = toJSON(this.key, '', ctx);
+    if (map instanceof Map) {
+      const value = toJSON(this.value, key, ctx);
+      map.set(key, value);
+    } else if (map instanceof Set) {
+      map.add(key);
+    } else {
+      const stringKey = stringifyKey(this.key, key, ctx);
+      const value = toJSON(this.value, stringKey, ctx);
+      if (stringKey in map) Object.defineProperty(map, stringKey, {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true
+      });else map[stringKey] = value;
+    }
+    return map;
+  }
+  toJSON(_, ctx) {
+    const pair = ctx && ctx.mapAsMap ? new Map() : {};
+    return this.addToJSMap(ctx, pair);
+  }
+  toString(ctx, onComment, onChompKeep) {
+    if (!ctx || !ctx.doc) return JSON.stringify(this);
+    const {
+      indent: indentSize,
+      indentSeq,
+      simpleKeys
+    } = ctx.doc.options;
+    let {
+      key,
+      value
+    } = this;
+    let keyComment = key instanceof Node && key.comment;
+    if (simpleKeys) {
+      if (keyComment) {
+        throw new Error('With simple keys, key nodes cannot have comments');
+      }
+      if (key instanceof Collection) {
+        const msg = 'With simple keys, collection cannot be used as a key value';
+        throw new Error(msg);
+      }
+    }
+    let explicitKey = !simpleKeys && (!key || keyComment || (key instanceof Node ? key instanceof Collection || key.type === PlainValue.Type.BLOCK_FOLDED || key.type === PlainValue.Type.BLOCK_LITERAL : typeof key === 'object'));
+    const {
+      doc,
+      indent,
+      indentStep,
+      stringify
+    } = ctx;
+    ctx = Object.assign({}, ctx, {
+      implicitKey: !explicitKey,
+      indent: indent + indentStep
+    });
+    let chompKeep = false;
+    let str = stringify(key, ctx, () => keyComment = null, () => chompKeep = true);
+    str = addComment(str, ctx.indent, keyComment);
+    if (!explicitKey && str.length > 1024) {
+      if (simpleKeys) throw new Error('With simple keys, single line scalar must not span more than 1024 characters');
+      explicitKey = true;
+    }
+    if (ctx.allNullValues && !simpleKeys) {
+      if (this.comment) {
+        str = addComment(str, ctx.indent, this.comment);
+        if (onComment) onComment();
+      } else if (chompKeep && !keyComment && onChompKeep) onChompKeep();
+      return ctx.inFlow && !explicitKey ? str : `? ${str}`;
+    }
+    str = explicitKey ? `? ${str}\n${indent}:` : `${str}:`;
+    if (this.comment) {
+      // expected (but not strictly required) to be a single-line comment
+      str = addComment(str, ctx.indent, this.comment);
+      if (onComment) onComment();
+    }
+    let vcb = '';
+    let valueComment = null;
+    if (value instanceof Node) {
+      if (value.spaceBefore) vcb = '\n';
+      if (value.commentBefore) {
+        const cs = value.commentBefore.replace(/^/gm, `${ctx.indent}#`);
+        vcb += `\n${cs}`;
+      }
+      valueComment = value.comment;
+    } else if (value && typeof value === 'object') {
+      value = doc.schema.createNode(value, true);
+    }
+    ctx.implicitKey = false;
+    if (!explicitKey && !this.comment && value instanceof Scalar) ctx.indentAtStart = str.length + 1;
+    chompKeep = false;
+    if (!indentSeq && indentSize >= 2 && !ctx.inFlow && !explicitKey && value instanceof YAMLSeq && value.type !== PlainValue.Type.FLOW_SEQ && !value.tag && !doc.anchors.getName(value)) {
+      // If indentSeq === false, consider '- ' as part of indentation where possible
+      ctx.indent = ctx.indent.substr(2);
+    }
+    const valueStr = stringify(value, ctx, () => valueComment = null, () => chompKeep = true);
+    let ws = ' ';
+    if (vcb || this.comment) {
+      ws = `${vcb}\n${ctx.indent}`;
+    } else if (!explicitKey && value instanceof Collection) {
+      const flow = valueStr[0] === '[' || valueStr[0] === '{';
+      if (!flow || valueStr.includes('\n')) ws = `\n${ctx.indent}`;
+    } else if (valueStr[0] === '\n') ws = '';
+    if (chompKeep && !valueComment && onChompKeep) onChompKeep();
+    return addComment(str + ws + valueStr, ctx.indent, valueComment);
+  }
+}
+PlainValue._defineProperty(Pair, "Type", {
+  PAIR: 'PAIR',
+  MERGE_PAIR: 'MERGE_PAIR'
+});
+
+const getAliasCount = (node, anchors) => {
+  if (node instanceof Alias) {
+    const anchor = anchors.get(node.source);
+    return anchor.count * anchor.aliasCount;
+  } else if (node instanceof Collection) {
+    let count = 0;
+    for (const item of node.items) {
+      const c = getAliasCount(item, anchors);
+      if (c > count) count = c;
+    }
+    return count;
+  } else if (node instanceof Pair) {
+    const kc = getAliasCount(node.key, anchors);
+    const vc = getAliasCount(node.value, anchors);
+    return Math.max(kc, vc);
+  }
+  return 1;
+};
+class Alias extends Node {
+  static stringify({
+    range,
+    source
+  }, {
+    anchors,
+    doc,
+    implicitKey,
+    inStringifyKey
+  }) {
+    let anchor = Object.keys(anchors).find(a => anchors[a] === source);
+    if (!anchor && inStringifyKey) anchor = doc.anchors.getName(source) || doc.anchors.newName();
+    if (anchor) return `*${anchor}${implicitKey ? ' ' : ''}`;
+    const msg = doc.anchors.getName(source) ? 'Alias node must be after source node' : 'Source node not found for alias node';
+    throw new Error(`${msg} [${range}]`);
+  }
+  constructor(source) {
+    super();
+    this.source = source;
+    this.type = PlainValue.Type.ALIAS;
+  }
+  set tag(t) {
+    throw new Error('Alias nodes cannot have tags');
+  }
+  toJSON(arg, ctx) {
+    if (!ctx) return toJSON(this.source, arg, ctx);
+    const {
+      anchors,
+      maxAliasCount
+    } = ctx;
+    const anchor = anchors.get(this.source);
+    /* istanbul ignore if */
+    if (!anchor || anchor.res === undefined) {
+      const msg = 'This should not happen: Alias anchor was not resolved?';
+      if (this.cstNode) throw new PlainValue.YAMLReferenceError(this.cstNode, msg);else throw new ReferenceError(msg);
+    }
+    if (maxAliasCount >= 0) {
+      anchor.count += 1;
+      if (anchor.aliasCount === 0) anchor.aliasCount = getAliasCount(this.source, anchors);
+      if (anchor.count * anchor.aliasCount > maxAliasCount) {
+        const msg = 'Excessive alias count indicates a resource exhaustion attack';
+        if (this.cstNode) throw new PlainValue.YAMLReferenceError(this.cstNode, msg);else throw new ReferenceError(msg);
+      }
+    }
+    return anchor.res;
+  }
+
+  // Only called when stringifying an alias mapping key while constructing
+  // Object output.
+  toString(ctx) {
+    return Alias.stringify(this, ctx);
+  }
+}
+PlainValue._defineProperty(Alias, "default", true);
+
+function findPair(items, key) {
+  const k = key instanceof Scalar ? key.value : key;
+  for (const it of items) {
+    if (it instanceof Pair) {
+      if (it.key === key || it.key === k) return it;
+      if (it.key && it.key.value === k) return it;
+    }
+  }
+  return undefined;
+}
+class YAMLMap extends Collection {
+  add(pair, overwrite) {
+    if (!pair) pair = new Pair(pair);else if (!(pair instanceof Pair)) pair = new Pair(pair.key || pair, pair.value);
+    const prev = findPair(this.items, pair.key);
+    const sortEntries = this.schema && this.schema.sortMapEntries;
+    if (prev) {
+      if (overwrite) prev.value = pair.value;else throw new Error(`Key ${pair.key} already set`);
+    } else if (sortEntries) {
+      const i = this.items.findIndex(item => sortEntries(pair, item) < 0);
+      if (i === -1) this.items.push(pair);else this.items.splice(i, 0, pair);
+    } else {
+      this.items.push(pair);
+    }
+  }
+  delete(key) {
+    const it = findPair(this.items, key);
+    if (!it) return false;
+    const del = this.items.splice(this.items.indexOf(it), 1);
+    return del.length > 0;
+  }
+  get(key, keepScalar) {
+    const it = findPair(this.items, key);
+    const node = it && it.value;
+    return !keepScalar && node instanceof Scalar ? node.value : node;
+  }
+  has(key) {
+    return !!findPair(this.items, key);
+  }
+  set(key, value) {
+    this.add(new Pair(key, value), true);
+  }
+
+  /**
+   * @param {*} arg ignored
+   * @param {*} ctx Conversion context, originally set in Document#toJSON()
+   * @param {Class} Type If set, forces the returned collection type
+   * @returns {*} Instance of Type, Map, or Object
+   */
+  toJSON(_, ctx, Type) {
+    const map = Type ? new Type() : ctx && ctx.mapAsMap ? new Map() : {};
+    if (ctx && ctx.onCreate) ctx.onCreate(map);
+    for (const item of this.items) item.addToJSMap(ctx, map);
+    return map;
+  }
+  toString(ctx, onComment, onChompKeep) {
+    if (!ctx) return JSON.stringify(this);
+    for (const item of this.items) {
+      if (!(item instanceof Pair)) throw new Error(`Map items must all be pairs; found ${JSON.stringify(item)} instead`);
+    }
+    return super.toString(ctx, {
+      blockItem: n => n.str,
+      flowChars: {
+        start: '{',
+        end: '}'
+      },
+      isMap: true,
+      itemIndent: ctx.indent || ''
+    }, onComment, onChompKeep);
+  }
+}
+
+const MERGE_KEY = '<<';
+class Merge extends Pair {
+  constructor(pair) {
+    if (pair instanceof Pair) {
+      let seq = pair.value;
+      if (!(seq instanceof YAMLSeq)) {
+        seq = new YAMLSeq();
+        seq.items.push(pair.value);
+        seq.range = pair.value.range;
+      }
+      super(pair.key, seq);
+      this.range = pair.range;
+    } else {
+      super(new Scalar(MERGE_KEY), new YAMLSeq());
+    }
+    this.type = Pair.Type.MERGE_PAIR;
+  }
+
+  // If the value associated with a merge key is a single mapping node, each of
+  // its key/value pairs is inserted into the current mapping, unless the key
+  // already exists in it. If the value associated with the merge key is a
+  // sequence, then this sequence is expected to contain mapping nodes and each
+  // of these nodes is merged in turn according to its order in the sequence.
+  // Keys in mapping nodes earlier in the sequence override keys specified in
+  // later mapping nodes. -- http://yaml.org/type/merge.html
+  addToJSMap(ctx, map) {
+    for (const {
+      source
+    } of this.value.items) {
+      if (!(source instanceof YAMLMap)) throw new Error('Merge sources must be maps');
+      const srcMap = source.toJSON(null, ctx, Map);
+      for (const [key, value] of srcMap) {
+        if (map instanceof Map) {
+          if (!map.has(key)) map.set(key, value);
+        } else if (map instanceof Set) {
+          map.add(key);
+        } else if (!Object.prototype.hasOwnProperty.call(map, key)) {
+          Object.defineProperty(map, key, {
+            value,
+            writable: true,
+            enumerable: true,
+            configurable: true
+          });
+        }
+      }
+    }
+    return map;
+  }
+  toString(ctx, onComment) {
+    const seq = this.value;
+    if (seq.items.length > 1) return super.toString(ctx, onComment);
+    this.value = seq.items[0];
+    const str = super.toString(ctx, onComment);
+    this.value = seq;
+    return str;
+  }
+}
+
+const binaryOptions = {
+  defaultType: PlainValue.Type.BLOCK_LITERAL,
+  lineWidth: 76
+};
+const boolOptions = {
+  trueStr: 'true',
+  falseStr: 'false'
+};
+const intOptions = {
+  asBigInt: false
+};
+const nullOptions = {
+  nullStr: 'null'
+};
+const strOptions = {
+  defaultType: PlainValue.Type.PLAIN,
+  doubleQuoted: {
+    jsonEncoding: false,
+    minMultiLineLength: 40
+  },
+  fold: {
+    lineWidth: 80,
+    minContentWidth: 20
+  }
+};
+
+// falls back to string on no match
+function resolveScalar(str, tags, scalarFallback) {
+  for (const {
+    format,
+    test,
+    resolve
+  } of tags) {
+    if (test) {
+      const match = str.match(test);
+      if (match) {
+        let res = resolve.apply(null, match);
+        if (!(res instanceof Scalar)) res = new Scalar(res);
+        if (format) res.format = format;
+        return res;
+      }
+    }
+  }
+  if (scalarFallback) str = scalarFallback(str);
+  return new Scalar(str);
+}
+
+const FOLD_FLOW = 'flow';
+const FOLD_BLOCK = 'block';
+const FOLD_QUOTED = 'quoted';
+
+// presumes i+1 is at the start of a line
+// returns index of last newline in more-indented block
+const consumeMoreIndentedLines = (text, i) => {
+  let ch = text[i + 1];
+  while (ch === ' ' || ch === '\t') {
+    do {
+      ch = text[i += 1];
+    } while (ch && ch !== '\n');
+    ch = text[i + 1];
+  }
+  return i;
+};
+
+/**
+ * Tries to keep input at up to `lineWidth` characters, splitting only on spaces
+ * not followed by newlines or spaces unless `mode` is `'quoted'`. Lines are
+ * terminated with `\n` and started with `indent`.
+ *
+ * @param {string} text
+ * @param {string} indent
+ * @param {string} [mode='flow'] `'block'` prevents more-indented lines
+ *   from being folded; `'quoted'` allows for `\` escapes, including escaped
+ *   newlines
+ * @param {Object} options
+ * @param {number} [options.indentAtStart] Accounts for leading contents on
+ *   the first line, defaulting to `indent.length`
+ * @param {number} [options.lineWidth=80]
+ * @param {number} [options.minContentWidth=20] Allow highly indented lines to
+ *   stretch the line width or indent content from the start
+ * @param {function} options.onFold Called once if the text is folded
+ * @param {function} options.onFold Called once if any line of text exceeds
+ *   lineWidth characters
+ */
+function foldFlowLines(text, indent, mode, {
+  indentAtStart,
+  lineWidth = 80,
+  minContentWidth = 20,
+  onFold,
+  onOverflow
+}) {
+  if (!lineWidth || lineWidth < 0) return text;
+  const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
+  if (text.length <= endStep) return text;
+  const folds = [];
+  const escapedFolds = {};
+  let end = lineWidth - indent.length;
+  if (typeof indentAtStart === 'number') {
+    if (indentAtStart > lineWidth - Math.max(2, minContentWidth)) folds.push(0);else end = lineWidth - indentAtStart;
+  }
+  let split = undefined;
+  let prev = undefined;
+  let overflow = false;
+  let i = -1;
+  let escStart = -1;
+  let escEnd = -1;
+  if (mode === FOLD_BLOCK) {
+    i = consumeMoreIndentedLines(text, i);
+    if (i !== -1) end = i + endStep;
+  }
+  for (let ch; ch = text[i += 1];) {
+    if (mode === FOLD_QUOTED && ch === '\\') {
+      escStart = i;
+      switch (text[i + 1]) {
+        case 'x':
+          i += 3;
+          break;
+        case 'u':
+          i += 5;
+          break;
+        case 'U':
+          i += 9;
+          break;
+        default:
+          i += 1;
+      }
+      escEnd = i;
+    }
+    if (ch === '\n') {
+      if (mode === FOLD_BLOCK) i = consumeMoreIndentedLines(text, i);
+      end = i + endStep;
+      split = undefined;
+    } else {
+      if (ch === ' ' && prev && prev !== ' ' && prev !== '\n' && prev !== '\t') {
+        // space surrounded by non-space can be replaced with newline + indent
+        const next = text[i + 1];
+        if (next && next !== ' ' && next !== '\n' && next !== '\t') split = i;
+      }
+      if (i >= end) {
+        if (split) {
+          folds.push(split);
+          end = split + endStep;
+          split = undefined;
+        } else if (mode === FOLD_QUOTED) {
+          // white-space collected at end may stretch past lineWidth
+          while (prev === ' ' || prev === '\t') {
+            prev = ch;
+            ch = text[i += 1];
+            overflow = true;
+          }
+          // Account for newline escape, but don't break preceding escape
+          const j = i > escEnd + 1 ? i - 2 : escStart - 1;
+          // Bail out if lineWidth & minContentWidth are shorter than an escape string
+          if (escapedFolds[j]) return text;
+          folds.push(j);
+          escapedFolds[j] = true;
+          end = j + endStep;
+          split = undefined;
+        } else {
+          overflow = true;
+        }
+      }
+    }
+    prev = ch;
+  }
+  if (overflow && onOverflow) onOverflow();
+  if (folds.length === 0) return text;
+  if (onFold) onFold();
+  let res = text.slice(0, folds[0]);
+  for (let i = 0; i < folds.length; ++i) {
+    const fold = folds[i];
+    const end = folds[i + 1] || text.length;
+    if (fold === 0) res = `\n${indent}${text.slice(0, end)}`;else {
+      if (mode === FOLD_QUOTED && escapedFolds[fold]) res += `${text[fold]}\\`;
+      res += `\n${indent}${text.slice(fold + 1, end)}`;
+    }
+  }
+  return res;
+}
+
+const getFoldOptions = ({
+  indentAtStart
+}) => indentAtStart ? Object.assign({
+  indentAtStart
+}, strOptions.fold) : strOptions.fold;
+
+// Also checks for lines starting with %, as parsing the output as YAML 1.1 will
+// presume that's starting a new document.
+const containsDocumentMarker = str => /^(%|---|\.\.\.)/m.test(str);
+function lineLengthOverLimit(str, lineWidth, indentLength) {
+  if (!lineWidth || lineWidth < 0) return false;
+  const limit = lineWidth - indentLength;
+  const strLen = str.length;
+  if (strLen <= limit) return false;
+  for (let i = 0, start = 0; i < strLen; ++i) {
+    if (str[i] === '\n') {
+      if (i - start > limit) return true;
+      start = i + 1;
+      if (strLen - start <= limit) return false;
+    }
+  }
+  return true;
+}
+function doubleQuotedString(value, ctx) {
+  const {
+    implicitKey
+  } = ctx;
+  const {
+    jsonEncoding,
+    minMultiLineLength
+  } = strOptions.doubleQuoted;
+  const json = JSON.stringify(value);
+  if (jsonEncoding) return json;
+  const indent = ctx.indent || (containsDocumentMarker(value) ? '  ' : '');
+  let str = '';
+  let start = 0;
+  for (let i = 0, ch = json[i]; ch; ch = json[++i]) {
+    if (ch === ' ' && json[i + 1] === '\\' && json[i + 2] === 'n') {
+      // space before newline needs to be escaped to not be folded
+      str += json.slice(start, i) + '\\ ';
+      i += 1;
+      start = i;
+      ch = '\\';
+    }
+    if (ch === '\\') switch (json[i + 1]) {
+      case 'u':
+        {
+          str += json.slice(start, i);
+          const code = json.substr(i + 2, 4);
+          switch (code) {
+            case '0000':
+              str += '\\0';
+              break;
+            case '0007':
+              str += '\\a';
+              break;
+            case '000b':
+              str += '\\v';
+              break;
+            case '001b':
+              str += '\\e';
+              break;
+            case '0085':
+              str += '\\N';
+              break;
+            case '00a0':
+              str += '\\_';
+              break;
+            case '2028':
+              str += '\\L';
+              break;
+            case '2029':
+              str += '\\P';
+              break;
+            default:
+              if (code.substr(0, 2) === '00') str += '\\x' + code.substr(2);else str += json.substr(i, 6);
+          }
+          i += 5;
+          start = i + 1;
+        }
+        break;
+      case 'n':
+        if (implicitKey || json[i + 2] === '"' || json.length < minMultiLineLength) {
+          i += 1;
+        } else {
+          // folding will eat first newline
+          str += json.slice(start, i) + '\n\n';
+          while (json[i + 2] === '\\' && json[i + 3] === 'n' && json[i + 4] !== '"') {
+            str += '\n';
+            i += 2;
+          }
+          str += indent;
+          // space after newline needs to be escaped to not be folded
+          if (json[i + 2] === ' ') str += '\\';
+          i += 1;
+          start = i + 1;
+        }
+        break;
+      default:
+        i += 1;
+    }
+  }
+  str = start ? str + json.slice(start) : json;
+  return implicitKey ? str : foldFlowLines(str, indent, FOLD_QUOTED, getFoldOptions(ctx));
+}
+function singleQuotedString(value, ctx) {
+  if (ctx.implicitKey) {
+    if (/\n/.test(value)) return doubleQuotedString(value, ctx);
+  } else {
+    // single quoted string can't have leading or trailing whitespace around newline
+    if (/[ \t]\n|\n[ \t]/.test(value)) return doubleQuotedString(value, ctx);
+  }
+  const indent = ctx.indent || (containsDocumentMarker(value) ? '  ' : '');
+  const res = "'" + value.replace(/'/g, "''").replace(/\n+/g, `$&\n${indent}`) + "'";
+  return ctx.implicitKey ? res : foldFlowLines(res, indent, FOLD_FLOW, getFoldOptions(ctx));
+}
+function blockString({
+  comment,
+  type,
+  value
+}, ctx, onComment, onChompKeep) {
+  // 1. Block can't end in whitespace unless the last line is non-empty.
+  // 2. Strings consisting of only whitespace are best rendered explicitly.
+  if (/\n[\t ]+$/.test(value) || /^\s*$/.test(value)) {
+    return doubleQuotedString(value, ctx);
+  }
+  const indent = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value) ? '  ' : '');
+  const indentSize = indent ? '2' : '1'; // root is at -1
+  const literal = type === PlainValue.Type.BLOCK_FOLDED ? false : type === PlainValue.Type.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, strOptions.fold.lineWidth, indent.length);
+  let header = literal ? '|' : '>';
+  if (!value) return header + '\n';
+  let wsStart = '';
+  let wsEnd = '';
+  value = value.replace(/[\n\t ]*$/, ws => {
+    const n = ws.indexOf('\n');
+    if (n === -1) {
+      header += '-'; // strip
+    } else if (value === ws || n !== ws.length - 1) {
+      header += '+'; // keep
+      if (onChompKeep) onChompKeep();
+    }
+    wsEnd = ws.replace(/\n$/, '');
+    return '';
+  }).replace(/^[\n ]*/, ws => {
+    if (ws.indexOf(' ') !== -1) header += indentSize;
+    const m = ws.match(/ +$/);
+    if (m) {
+      wsStart = ws.slice(0, -m[0].length);
+      return m[0];
+    } else {
+      wsStart = ws;
+      return '';
+    }
+  });
+  if (wsEnd) wsEnd = wsEnd.replace(/\n+(?!\n|$)/g, `$&${indent}`);
+  if (wsStart) wsStart = wsStart.replace(/\n+/g, `$&${indent}`);
+  if (comment) {
+    header += ' #' + comment.replace(/ ?[\r\n]+/g, ' ');
+    if (onComment) onComment();
+  }
+  if (!value) return `${header}${indentSize}\n${indent}${wsEnd}`;
+  if (literal) {
+    value = value.replace(/\n+/g, `$&${indent}`);
+    return `${header}\n${indent}${wsStart}${value}${wsEnd}`;
+  }
+  value = value.replace(/\n+/g, '\n$&').replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, '$1$2') // more-indented lines aren't folded
+  //         ^ ind.line  ^ empty     ^ capture next empty lines only at end of indent
+  .replace(/\n+/g, `$&${indent}`);
+  const body = foldFlowLines(`${wsStart}${value}${wsEnd}`, indent, FOLD_BLOCK, strOptions.fold);
+  return `${header}\n${indent}${body}`;
+}
+function plainString(item, ctx, onComment, onChompKeep) {
+  const {
+    comment,
+    type,
+    value
+  } = item;
+  const {
+    actualString,
+    implicitKey,
+    indent,
+    inFlow
+  } = ctx;
+  if (implicitKey && /[\n[\]{},]/.test(value) || inFlow && /[[\]{},]/.test(value)) {
+    return doubleQuotedString(value, ctx);
+  }
+  if (!value || /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/.test(value)) {
+    // not allowed:
+    // - empty string, '-' or '?'
+    // - start with an indicator character (except [?:-]) or /[?-] /
+    // - '\n ', ': ' or ' \n' anywhere
+    // - '#' not preceded by a non-space char
+    // - end with ' ' or ':'
+    return implicitKey || inFlow || value.indexOf('\n') === -1 ? value.indexOf('"') !== -1 && value.indexOf("'") === -1 ? singleQuotedString(value, ctx) : doubleQuotedString(value, ctx) : blockString(item, ctx, onComment, onChompKeep);
+  }
+  if (!implicitKey && !inFlow && type !== PlainValue.Type.PLAIN && value.indexOf('\n') !== -1) {
+    // Where allowed & type not set explicitly, prefer block style for multiline strings
+    return blockString(item, ctx, onComment, onChompKeep);
+  }
+  if (indent === '' && containsDocumentMarker(value)) {
+    ctx.forceBlockIndent = true;
+    return blockString(item, ctx, onComment, onChompKeep);
+  }
+  const str = value.replace(/\n+/g, `$&\n${indent}`);
+  // Verify that output will be parsed as a string, as e.g. plain numbers and
+  // booleans get parsed with those types in v1.2 (e.g. '42', 'true' & '0.9e-3'),
+  // and others in v1.1.
+  if (actualString) {
+    const {
+      tags
+    } = ctx.doc.schema;
+    const resolved = resolveScalar(str, tags, tags.scalarFallback).value;
+    if (typeof resolved !== 'string') return doubleQuotedString(value, ctx);
+  }
+  const body = implicitKey ? str : foldFlowLines(str, indent, FOLD_FLOW, getFoldOptions(ctx));
+  if (comment && !inFlow && (body.indexOf('\n') !== -1 || comment.indexOf('\n') !== -1)) {
+    if (onComment) onComment();
+    return addCommentBefore(body, indent, comment);
+  }
+  return body;
+}
+function stringifyString(item, ctx, onComment, onChompKeep) {
+  const {
+    defaultType
+  } = strOptions;
+  const {
+    implicitKey,
+    inFlow
+  } = ctx;
+  let {
+    type,
+    value
+  } = item;
+  if (typeof value !== 'string') {
+    value = String(value);
+    item = Object.assign({}, item, {
+      value
+    });
+  }
+  const _stringify = _type => {
+    switch (_type) {
+      case PlainValue.Type.BLOCK_FOLDED:
+      case PlainValue.Type.BLOCK_LITERAL:
+        return blockString(item, ctx, onComment, onChompKeep);
+      case PlainValue.Type.QUOTE_DOUBLE:
+        return doubleQuotedString(value, ctx);
+      case PlainValue.Type.QUOTE_SINGLE:
+        return singleQuotedString(value, ctx);
+      case PlainValue.Type.PLAIN:
+        return plainString(item, ctx, onComment, onChompKeep);
+      default:
+        return null;
+    }
+  };
+  if (type !== PlainValue.Type.QUOTE_DOUBLE && /[\x00-\x08\x0b-\x1f\x7f-\x9f]/.test(value)) {
+    // force double quotes on control characters
+    type = PlainValue.Type.QUOTE_DOUBLE;
+  } else if ((implicitKey || inFlow) && (type === PlainValue.Type.BLOCK_FOLDED || type === PlainValue.Type.BLOCK_LITERAL)) {
+    // should not happen; blocks are not valid inside flow containers
+    type = PlainValue.Type.QUOTE_DOUBLE;
+  }
+  let res = _stringify(type);
+  if (res === null) {
+    res = _stringify(defaultType);
+    if (res === null) throw new Error(`Unsupported default string type ${defaultType}`);
+  }
+  return res;
+}
+
+function stringifyNumber({
+  format,
+  minFractionDigits,
+  tag,
+  value
+}) {
+  if (typeof value === 'bigint') return String(value);
+  if (!isFinite(value)) return isNaN(value) ? '.nan' : value < 0 ? '-.inf' : '.inf';
+  let n = JSON.stringify(value);
+  if (!format && minFractionDigits && (!tag || tag === 'tag:yaml.org,2002:float') && /^\d/.test(n)) {
+    let i = n.indexOf('.');
+    if (i < 0) {
+      i = n.length;
+      n += '.';
+    }
+    let d = minFractionDigits - (n.length - i - 1);
+    while (d-- > 0) n += '0';
+  }
+  return n;
+}
+
+function checkFlowCollectionEnd(errors, cst) {
+  let char, name;
+  switch (cst.type) {
+    case PlainValue.Type.FLOW_MAP:
+      char = '}';
+      name = 'flow map';
+      break;
+    case PlainValue.Type.FLOW_SEQ:
+      char = ']';
+      name = 'flow sequence';
+      break;
+    default:
+      errors.push(new PlainValue.YAMLSemanticError(cst, 'Not a flow collection!?'));
+      return;
+  }
+  let lastItem;
+  for (let i = cst.items.length - 1; i >= 0; --i) {
+    const item = cst.items[i];
+    if (!item || item.type !== PlainValue.Type.COMMENT) {
+      lastItem = item;
+      break;
+    }
+  }
+  if (lastItem && lastItem.char !== char) {
+    const msg = `Expected ${name} to end with ${char}`;
+    let err;
+    if (typeof lastItem.offset === 'number') {
+      err = new PlainValue.YAMLSemanticError(cst, msg);
+      err.offset = lastItem.offset + 1;
+    } else {
+      err = new PlainValue.YAMLSemanticError(lastItem, msg);
+      if (lastItem.range && lastItem.range.end) err.offset = lastItem.range.end - lastItem.range.start;
+    }
+    errors.push(err);
+  }
+}
+function checkFlowCommentSpace(errors, comment) {
+  const prev = comment.context.src[comment.range.start - 1];
+  if (prev !== '\n' && prev !== '\t' && prev !== ' ') {
+    const msg = 'Comments must be separated from other tokens by white space characters';
+    errors.push(new PlainValue.YAMLSemanticError(comment, msg));
+  }
+}
+function getLongKeyError(source, key) {
+  const sk = String(key);
+  const k = sk.substr(0, 8) + '...' + sk.substr(-8);
+  return new PlainValue.YAMLSemanticError(source, `The "${k}" key is too long`);
+}
+function resolveComments(collection, comments) {
+  for (const {
+    afterKey,
+    before,
+    comment
+  } of comments) {
+    let item = collection.items[before];
+    if (!item) {
+      if (comment !== undefined) {
+        if (collection.comment) collection.comment += '\n' + comment;else collection.comment = comment;
+      }
+    } else {
+      if (afterKey && item.value) item = item.value;
+      if (comment === undefined) {
+        if (afterKey || !item.commentBefore) item.spaceBefore = true;
+      } else {
+        if (item.commentBefore) item.commentBefore += '\n' + comment;else item.commentBefore = comment;
+      }
+    }
+  }
+}
+
+// on error, will return { str: string, errors: Error[] }
+function resolveString(doc, node) {
+  const res = node.strValue;
+  if (!res) return '';
+  if (typeof res === 'string') return res;
+  res.errors.forEach(error => {
+    if (!error.source) error.source = node;
+    doc.errors.push(error);
+  });
+  return res.str;
+}
+
+function resolveTagHandle(doc, node) {
+  const {
+    handle,
+    suffix
+  } = node.tag;
+  let prefix = doc.tagPrefixes.find(p => p.handle === handle);
+  if (!prefix) {
+    const dtp = doc.getDefaults().tagPrefixes;
+    if (dtp) prefix = dtp.find(p => p.handle === handle);
+    if (!prefix) throw new PlainValue.YAMLSemanticError(node, `The ${handle} tag handle is non-default and was not declared.`);
+  }
+  if (!suffix) throw new PlainValue.YAMLSemanticError(node, `The ${handle} tag has no suffix.`);
+  if (handle === '!' && (doc.version || doc.options.version) === '1.0') {
+    if (suffix[0] === '^') {
+      doc.warnings.push(new PlainValue.YAMLWarning(node, 'YAML 1.0 ^ tag expansion is not supported'));
+      return suffix;
+    }
+    if (/[:/]/.test(suffix)) {
+      // word/foo -> tag:word.yaml.org,2002:foo
+      const vocab = suffix.match(/^([a-z0-9-]+)\/(.*)/i);
+      return vocab ? `tag:${vocab[1]}.yaml.org,2002:${vocab[2]}` : `tag:${suffix}`;
+    }
+  }
+  return prefix.prefix + decodeURIComponent(suffix);
+}
+function resolveTagName(doc, node) {
+  const {
+    tag,
+    type
+  } = node;
+  let nonSpecific = false;
+  if (tag) {
+    const {
+      handle,
+      suffix,
+      verbatim
+    } = tag;
+    if (verbatim) {
+      if (verbatim !== '!' && verbatim !== '!!') return verbatim;
+      const msg = `Verbatim tags aren't resolved, so ${verbatim} is invalid.`;
+      doc.errors.push(new PlainValue.YAMLSemanticError(node, msg));
+    } else if (handle === '!' && !suffix) {
+      nonSpecific = true;
+    } else {
+      try {
+        return resolveTagHandle(doc, node);
+      } catch (error) {
+        doc.errors.push(error);
+      }
+    }
+  }
+  switch (type) {
+    case PlainValue.Type.BLOCK_FOLDED:
+    case PlainValue.Type.BLOCK_LITERAL:
+    case PlainValue.Type.QUOTE_DOUBLE:
+    case PlainValue.Type.QUOTE_SINGLE:
+      return PlainValue.defaultTags.STR;
+    case PlainValue.Type.FLOW_MAP:
+    case PlainValue.Type.MAP:
+      return PlainValue.defaultTags.MAP;
+    case PlainValue.Type.FLOW_SEQ:
+    case PlainValue.Type.SEQ:
+      return PlainValue.defaultTags.SEQ;
+    case PlainValue.Type.PLAIN:
+      return nonSpecific ? PlainValue.defaultTags.STR : null;
+    default:
+      return null;
+  }
+}
+
+function resolveByTagName(doc, node, tagName) {
+  const {
+    tags
+  } = doc.schema;
+  const matchWithTest = [];
+  for (const tag of tags) {
+    if (tag.tag === tagName) {
+      if (tag.test) matchWithTest.push(tag);else {
+        const res = tag.resolve(doc, node);
+        return res instanceof Collection ? res : new Scalar(res);
+      }
+    }
+  }
+  const str = resolveString(doc, node);
+  if (typeof str === 'string' && matchWithTest.length > 0) return resolveScalar(str, matchWithTest, tags.scalarFallback);
+  return null;
+}
+function getFallbackTagName({
+  type
+}) {
+  switch (type) {
+    case PlainValue.Type.FLOW_MAP:
+    case PlainValue.Type.MAP:
+      return PlainValue.defaultTags.MAP;
+    case PlainValue.Type.FLOW_SEQ:
+    case PlainValue.Type.SEQ:
+      return PlainValue.defaultTags.SEQ;
+    default:
+      return PlainValue.defaultTags.STR;
+  }
+}
+function resolveTag(doc, node, tagName) {
+  try {
+    const res = resolveByTagName(doc, node, tagName);
+    if (res) {
+      if (tagName && node.tag) res.tag = tagName;
+      return res;
+    }
+  } catch (error) {
+    if (error instanceof PlainValue.YAMLError) {
+      if (!error.source) error.source = node;
+      doc.errors.push(error);
+    } else {
+      const msg = error instanceof Error ? error.message : String(error);
+      doc.errors.push(new PlainValue.YAMLSemanticError(node, msg));
+    }
+    return null;
+  }
+  try {
+    const fallback = getFallbackTagName(node);
+    if (!fallback) throw new Error(`The tag ${tagName} is unavailable`);
+    const msg = `The tag ${tagName} is unavailable, falling back to ${fallback}`;
+    doc.warnings.push(new PlainValue.YAMLWarning(node, msg));
+    const res = resolveByTagName(doc, node, fallback);
+    res.tag = tagName;
+    return res;
+  } catch (error) {
+    const refError = new PlainValue.YAMLReferenceError(node, error.message);
+    refError.stack = error.stack;
+    doc.errors.push(refError);
+    return null;
+  }
+}
+
+const isCollectionItem = node => {
+  if (!node) return false;
+  const {
+    type
+  } = node;
+  return type === PlainValue.Type.MAP_KEY || type === PlainValue.Type.MAP_VALUE || type === PlainValue.Type.SEQ_ITEM;
+};
+function resolveNodeProps(errors, node) {
+  const comments = {
+    before: [],
+    after: []
+  };
+  let hasAnchor = false;
+  let hasTag = false;
+  const props = isCollectionItem(node.context.parent) ? node.context.parent.props.concat(node.props) : node.props;
+  for (const {
+    start,
+    end
+  } of props) {
+    switch (node.context.src[start]) {
+      case PlainValue.Char.COMMENT:
+        {
+          if (!node.commentHasRequiredWhitespace(start)) {
+            const msg = 'Comments must be separated from other tokens by white space characters';
+            errors.push(new PlainValue.YAMLSemanticError(node, msg));
+          }
+          const {
+            header,
+            valueRange
+          } = node;
+          const cc = valueRange && (start > valueRange.start || header && start > header.start) ? comments.after : comments.before;
+          cc.push(node.context.src.slice(start + 1, end));
+          break;
+        }
+
+      // Actual anchor & tag resolution is handled by schema, here we just complain
+      case PlainValue.Char.ANCHOR:
+        if (hasAnchor) {
+          const msg = 'A node can have at most one anchor';
+          errors.push(new PlainValue.YAMLSemanticError(node, msg));
+        }
+        hasAnchor = true;
+        break;
+      case PlainValue.Char.TAG:
+        if (hasTag) {
+          const msg = 'A node can have at most one tag';
+          errors.push(new PlainValue.YAMLSemanticError(node, msg));
+        }
+        hasTag = true;
+        break;
+    }
+  }
+  return {
+    comments,
+    hasAnchor,
+    hasTag
+  };
+}
+function resolveNodeValue(doc, node) {
+  const {
+    anchors,
+    errors,
+    schema
+  } = doc;
+  if (node.type === PlainValue.Type.ALIAS) {
+    const name = node.rawValue;
+    const src = anchors.getNode(name);
+    if (!src) {
+      const msg = `Aliased anchor not found: ${name}`;
+      errors.push(new PlainValue.YAMLReferenceError(node, msg));
+      return null;
+    }
+
+    // Lazy resolution for circular references
+    const res = new Alias(src);
+    anchors._cstAliases.push(res);
+    return res;
+  }
+  const tagName = resolveTagName(doc, node);
+  if (tagName) return resolveTag(doc, node, tagName);
+  if (node.type !== PlainValue.Type.PLAIN) {
+    const msg = `Failed to resolve ${node.type} node here`;
+    errors.push(new PlainValue.YAMLSyntaxError(node, msg));
+    return null;
+  }
+  try {
+    const str = resolveString(doc, node);
+    return resolveScalar(str, schema.tags, schema.tags.scalarFallback);
+  } catch (error) {
+    if (!error.source) error.source = node;
+    errors.push(error);
+    return null;
+  }
+}
+
+// sets node.resolved on success
+function resolveNode(doc, node) {
+  if (!node) return null;
+  if (node.error) doc.errors.push(node.error);
+  const {
+    comments,
+    hasAnchor,
+    hasTag
+  } = resolveNodeProps(doc.errors, node);
+  if (hasAnchor) {
+    const {
+      anchors
+    } = doc;
+    const name = node.anchor;
+    const prev = anchors.getNode(name);
+    // At this point, aliases for any preceding node with the same anchor
+    // name have already been resolved, so it may safely be renamed.
+    if (prev) anchors.map[anchors.newName(name)] = prev;
+    // During parsing, we need to store the CST node in anchors.map as
+    // anchors need to be available during resolution to allow for
+    // circular references.
+    anchors.map[name] = node;
+  }
+  if (node.type === PlainValue.Type.ALIAS && (hasAnchor || hasTag)) {
+    const msg = 'An alias node must not specify any properties';
+    doc.errors.push(new PlainValue.YAMLSemanticError(node, msg));
+  }
+  const res = resolveNodeValue(doc, node);
+  if (res) {
+    res.range = [node.range.start, node.range.end];
+    if (doc.options.keepCstNodes) res.cstNode = node;
+    if (doc.options.keepNodeTypes) res.type = node.type;
+    const cb = comments.before.join('\n');
+    if (cb) {
+      res.commentBefore = res.commentBefore ? `${res.commentBefore}\n${cb}` : cb;
+    }
+    const ca = comments.after.join('\n');
+    if (ca) res.comment = res.comment ? `${res.comment}\n${ca}` : ca;
+  }
+  return node.resolved = res;
+}
+
+function resolveMap(doc, cst) {
+  if (cst.type !== PlainValue.Type.MAP && cst.type !== PlainValue.Type.FLOW_MAP) {
+    const msg = `A ${cst.type} node cannot be resolved as a mapping`;
+    doc.errors.push(new PlainValue.YAMLSyntaxError(cst, msg));
+    return null;
+  }
+  const {
+    comments,
+    items
+  } = cst.type === PlainValue.Type.FLOW_MAP ? resolveFlowMapItems(doc, cst) : resolveBlockMapItems(doc, cst);
+  const map = new YAMLMap();
+  map.items = items;
+  resolveComments(map, comments);
+  let hasCollectionKey = false;
+  for (let i = 0; i < items.length; ++i) {
+    const {
+      key: iKey
+    } = items[i];
+    if (iKey instanceof Collection) hasCollectionKey = true;
+    if (doc.schema.merge && iKey && iKey.value === MERGE_KEY) {
+      items[i] = new Merge(items[i]);
+      const sources = items[i].value.items;
+      let error = null;
+      sources.some(node => {
+        if (node instanceof Alias) {
+          // During parsing, alias sources are CST nodes; to account for
+          // circular references their resolved values can't be used here.
+          const {
+            type
+          } = node.source;
+          if (type === PlainValue.Type.MAP || type === PlainValue.Type.FLOW_MAP) return false;
+          return error = 'Merge nodes aliases can only point to maps';
+        }
+        return error = 'Merge nodes can only have Alias nodes as values';
+      });
+      if (error) doc.errors.push(new PlainValue.YAMLSemanticError(cst, error));
+    } else {
+      for (let j = i + 1; j < items.length; ++j) {
+        const {
+          key: jKey
+        } = items[j];
+        if (iKey === jKey || iKey && jKey && Object.prototype.hasOwnProperty.call(iKey, 'value') && iKey.value === jKey.value) {
+          const msg = `Map keys must be unique; "${iKey}" is repeated`;
+          doc.errors.push(new PlainValue.YAMLSemanticError(cst, msg));
+          break;
+        }
+      }
+    }
+  }
+  if (hasCollectionKey && !doc.options.mapAsMap) {
+    const warn = 'Keys with collection values will be stringified as YAML due to JS Object restrictions. Use mapAsMap: true to avoid this.';
+    doc.warnings.push(new PlainValue.YAMLWarning(cst, warn));
+  }
+  cst.resolved = map;
+  return map;
+}
+const valueHasPairComment = ({
+  context: {
+    lineStart,
+    node,
+    src
+  },
+  props
+}) => {
+  if (props.length === 0) return false;
+  const {
+    start
+  } = props[0];
+  if (node && start > node.valueRange.start) return false;
+  if (src[start] !== PlainValue.Char.COMMENT) return false;
+  for (let i = lineStart; i < start; ++i) if (src[i] === '\n') return false;
+  return true;
+};
+function resolvePairComment(item, pair) {
+  if (!valueHasPairComment(item)) return;
+  const comment = item.getPropValue(0, PlainValue.Char.COMMENT, true);
+  let found = false;
+  const cb = pair.value.commentBefore;
+  if (cb && cb.startsWith(comment)) {
+    pair.value.commentBefore = cb.substr(comment.length + 1);
+    found = true;
+  } else {
+    const cc = pair.value.comment;
+    if (!item.node && cc && cc.startsWith(comment)) {
+      pair.value.comment = cc.substr(comment.length + 1);
+      found = true;
+    }
+  }
+  if (found) pair.comment = comment;
+}
+function resolveBlockMapItems(doc, cst) {
+  const comments = [];
+  const items = [];
+  let key = undefined;
+  let keyStart = null;
+  for (let i = 0; i < cst.items.length; ++i) {
+    const item = cst.items[i];
+    switch (item.type) {
+      case PlainValue.Type.BLANK_LINE:
+        comments.push({
+          afterKey: !!key,
+          before: items.length
+        });
+        break;
+      case PlainValue.Type.COMMENT:
+        comments.push({
+          afterKey: !!key,
+          before: items.length,
+          comment: item.comment
+        });
+        break;
+      case PlainValue.Type.MAP_KEY:
+        if (key !== undefined) items.push(new Pair(key));
+        if (item.error) doc.errors.push(item.error);
+        key = resolveNode(doc, item.node);
+        keyStart = null;
+        break;
+      case PlainValue.Type.MAP_VALUE:
+        {
+          if (key === undefined) key = null;
+          if (item.error) doc.errors.push(item.error);
+          if (!item.context.atLineStart && item.node && item.node.type === PlainValue.Type.MAP && !item.node.context.atLineStart) {
+            const msg = 'Nested mappings are not allowed in compact mappings';
+            doc.errors.push(new PlainValue.YAMLSemanticError(item.node, msg));
+          }
+          let valueNode = item.node;
+          if (!valueNode && item.props.length > 0) {
+            // Comments on an empty mapping value need to be preserved, so we
+            // need to construct a minimal empty node here to use instead of the
+            // missing `item.node`. -- eemeli/yaml#19
+            valueNode = new PlainValue.PlainValue(PlainValue.Type.PLAIN, []);
+            valueNode.context = {
+              parent: item,
+              src: item.context.src
+            };
+            const pos = item.range.start + 1;
+            valueNode.range = {
+              start: pos,
+              end: pos
+            };
+            valueNode.valueRange = {
+              start: pos,
+              end: pos
+            };
+            if (typeof item.range.origStart === 'number') {
+              const origPos = item.range.origStart + 1;
+              valueNode.range.origStart = valueNode.range.origEnd = origPos;
+              valueNode.valueRange.origStart = valueNode.valueRange.origEnd = origPos;
+            }
+          }
+          const pair = new Pair(key, resolveNode(doc, valueNode));
+          resolvePairComment(item, pair);
+          items.push(pair);
+          if (key && typeof keyStart === 'number') {
+            if (item.range.start > keyStart + 1024) doc.errors.push(getLongKeyError(cst, key));
+          }
+          key = undefined;
+          keyStart = null;
+        }
+        break;
+      default:
+        if (key !== undefined) items.push(new Pair(key));
+        key = resolveNode(doc, item);
+        keyStart = item.range.start;
+        if (item.error) doc.errors.push(item.error);
+        next: for (let j = i + 1;; ++j) {
+          const nextItem = cst.items[j];
+          switch (nextItem && nextItem.type) {
+            case PlainValue.Type.BLANK_LINE:
+            case PlainValue.Type.COMMENT:
+              continue next;
+            case PlainValue.Type.MAP_VALUE:
+              break next;
+            default:
+              {
+                const msg = 'Implicit map keys need to be followed by map values';
+                doc.errors.push(new PlainValue.YAMLSemanticError(item, msg));
+                break next;
+              }
+          }
+        }
+        if (item.valueRangeContainsNewline) {
+          const msg = 'Implicit map keys need to be on a single line';
+          doc.errors.push(new PlainValue.YAMLSemanticError(item, msg));
+        }
+    }
+  }
+  if (key !== undefined) items.push(new Pair(key));
+  return {
+    comments,
+    items
+  };
+}
+function resolveFlowMapItems(doc, cst) {
+  const comments = [];
+  const items = [];
+  let key = undefined;
+  let explicitKey = false;
+  let next = '{';
+  for (let i = 0; i < cst.items.length; ++i) {
+    const item = cst.items[i];
+    if (typeof item.char === 'string') {
+      const {
+        char,
+        offset
+      } = item;
+      if (char === '?' && key === undefined && !explicitKey) {
+        explicitKey = true;
+        next = ':';
+        continue;
+      }
+      if (char === ':') {
+        if (key === undefined) key = null;
+        if (next === ':') {
+          next = ',';
+          continue;
+        }
+      } else {
+        if (explicitKey) {
+          if (key === undefined && char !== ',') key = null;
+          explicitKey = false;
+        }
+        if (key !== undefined) {
+          items.push(new Pair(key));
+          key = undefined;
+          if (char === ',') {
+            next = ':';
+            continue;
+          }
+        }
+      }
+      if (char === '}') {
+        if (i === cst.items.length - 1) continue;
+      } else if (char === next) {
+        next = ':';
+        continue;
+      }
+      const msg = `Flow map contains an unexpected ${char}`;
+      const err = new PlainValue.YAMLSyntaxError(cst, msg);
+      err.offset = offset;
+      doc.errors.push(err);
+    } else if (item.type === PlainValue.Type.BLANK_LINE) {
+      comments.push({
+        afterKey: !!key,
+        before: items.length
+      });
+    } else if (item.type === PlainValue.Type.COMMENT) {
+      checkFlowCommentSpace(doc.errors, item);
+      comments.push({
+        afterKey: !!key,
+        before: items.length,
+        comment: item.comment
+      });
+    } else if (key === undefined) {
+      if (next === ',') doc.errors.push(new PlainValue.YAMLSemanticError(item, 'Separator , missing in flow map'));
+      key = resolveNode(doc, item);
+    } else {
+      if (next !== ',') doc.errors.push(new PlainValue.YAMLSemanticError(item, 'Indicator : missing in flow map entry'));
+      items.push(new Pair(key, resolveNode(doc, item)));
+      key = undefined;
+      explicitKey = false;
+    }
+  }
+  checkFlowCollectionEnd(doc.errors, cst);
+  if (key !== undefined) items.push(new Pair(key));
+  return {
+    comments,
+    items
+  };
+}
+
+function resolveSeq(doc, cst) {
+  if (cst.type !== PlainValue.Type.SEQ && cst.type !== PlainValue.Type.FLOW_SEQ) {
+    const msg = `A ${cst.type} node cannot be resolved as a sequence`;
+    doc.errors.push(new PlainValue.YAMLSyntaxError(cst, msg));
+    return null;
+  }
+  const {
+    comments,
+    items
+  } = cst.type === PlainValue.Type.FLOW_SEQ ? resolveFlowSeqItems(doc, cst) : resolveBlockSeqItems(doc, cst);
+  const seq = new YAMLSeq();
+  seq.items = items;
+  resolveComments(seq, comments);
+  if (!doc.options.mapAsMap && items.some(it => it instanceof Pair && it.key instanceof Collection)) {
+    const warn = 'Keys with collection values will be stringified as YAML due to JS Object restrictions. Use mapAsMap: true to avoid this.';
+    doc.warnings.push(new PlainValue.YAMLWarning(cst, warn));
+  }
+  cst.resolved = seq;
+  return seq;
+}
+function resolveBlockSeqItems(doc, cst) {
+  const comments = [];
+  const items = [];
+  for (let i = 0; i < cst.items.length; ++i) {
+    const item = cst.items[i];
+    switch (item.type) {
+      case PlainValue.Type.BLANK_LINE:
+        comments.push({
+          before: items.length
+        });
+        break;
+      case PlainValue.Type.COMMENT:
+        comments.push({
+          comment: item.comment,
+          before: items.length
+        });
+        break;
+      case PlainValue.Type.SEQ_ITEM:
+        if (item.error) doc.errors.push(item.error);
+        items.push(resolveNode(doc, item.node));
+        if (item.hasProps) {
+          const msg = 'Sequence items cannot have tags or anchors before the - indicator';
+          doc.errors.push(new PlainValue.YAMLSemanticError(item, msg));
+        }
+        break;
+      default:
+        if (item.error) doc.errors.push(item.error);
+        doc.errors.push(new PlainValue.YAMLSyntaxError(item, `Unexpected ${item.type} node in sequence`));
+    }
+  }
+  return {
+    comments,
+    items
+  };
+}
+function resolveFlowSeqItems(doc, cst) {
+  const comments = [];
+  const items = [];
+  let explicitKey = false;
+  let key = undefined;
+  let keyStart = null;
+  let next = '[';
+  let prevItem = null;
+  for (let i = 0; i < cst.items.length; ++i) {
+    const item = cst.items[i];
+    if (typeof item.char === 'string') {
+      const {
+        char,
+        offset
+      } = item;
+      if (char !== ':' && (explicitKey || key !== undefined)) {
+        if (explicitKey && key === undefined) key = next ? items.pop() : null;
+        items.push(new Pair(key));
+        explicitKey = false;
+        key = undefined;
+        keyStart = null;
+      }
+      if (char === next) {
+        next = null;
+      } else if (!next && char === '?') {
+        explicitKey = true;
+      } else if (next !== '[' && char === ':' && key === undefined) {
+        if (next === ',') {
+          key = items.pop();
+          if (key instanceof Pair) {
+            const msg = 'Chaining flow sequence pairs is invalid';
+            const err = new PlainValue.YAMLSemanticError(cst, msg);
+            err.offset = offset;
+            doc.errors.push(err);
+          }
+          if (!explicitKey && typeof keyStart === 'number') {
+            const keyEnd = item.range ? item.range.start : item.offset;
+            if (keyEnd > keyStart + 1024) doc.errors.push(getLongKeyError(cst, key));
+            const {
+              src
+            } = prevItem.context;
+            for (let i = keyStart; i < keyEnd; ++i) if (src[i] === '\n') {
+              const msg = 'Implicit keys of flow sequence pairs need to be on a single line';
+              doc.errors.push(new PlainValue.YAMLSemanticError(prevItem, msg));
+              break;
+            }
+          }
+        } else {
+          key = null;
+        }
+        keyStart = null;
+        explicitKey = false;
+        next = null;
+      } else if (next === '[' || char !== ']' || i < cst.items.length - 1) {
+        const msg = `Flow sequence contains an unexpected ${char}`;
+        const err = new PlainValue.YAMLSyntaxError(cst, msg);
+        err.offset = offset;
+        doc.errors.push(err);
+      }
+    } else if (item.type === PlainValue.Type.BLANK_LINE) {
+      comments.push({
+        before: items.length
+      });
+    } else if (item.type === PlainValue.Type.COMMENT) {
+      checkFlowCommentSpace(doc.errors, item);
+      comments.push({
+        comment: item.comment,
+        before: items.length
+      });
+    } else {
+      if (next) {
+        const msg = `Expected a ${next} in flow sequence`;
+        doc.errors.push(new PlainValue.YAMLSemanticError(item, msg));
+      }
+      const value = resolveNode(doc, item);
+      if (key === undefined) {
+        items.push(value);
+        prevItem = item;
+      } else {
+        items.push(new Pair(key, value));
+        key = undefined;
+      }
+      keyStart = item.range.start;
+      next = ',';
+    }
+  }
+  checkFlowCollectionEnd(doc.errors, cst);
+  if (key !== undefined) items.push(new Pair(key));
+  return {
+    comments,
+    items
+  };
+}
+
+exports.Alias = Alias;
+exports.Collection = Collection;
+exports.Merge = Merge;
+exports.Node = Node;
+exports.Pair = Pair;
+exports.Scalar = Scalar;
+exports.YAMLMap = YAMLMap;
+exports.YAMLSeq = YAMLSeq;
+exports.addComment = addComment;
+exports.binaryOptions = binaryOptions;
+exports.boolOptions = boolOptions;
+exports.findPair = findPair;
+exports.intOptions = intOptions;
+exports.isEmptyPath = isEmptyPath;
+exports.nullOptions = nullOptions;
+exports.resolveMap = resolveMap;
+exports.resolveNode = resolveNode;
+exports.resolveSeq = resolveSeq;
+exports.resolveString = resolveString;
+exports.strOptions = strOptions;
+exports.stringifyNumber = stringifyNumber;
+exports.stringifyString = stringifyString;
+exports.toJSON = toJSON;
+
+
+/***/ }),
+
+/***/ 85058:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var PlainValue = __nccwpck_require__(29609);
+var resolveSeq = __nccwpck_require__(9091);
+
+/* global atob, btoa, Buffer */
+const binary = {
+  identify: value => value instanceof Uint8Array,
+  // Buffer inherits from Uint8Array
+  default: false,
+  tag: 'tag:yaml.org,2002:binary',
+  /**
+   * Returns a Buffer in node and an Uint8Array in browsers
+   *
+   * To use the resulting buffer as an image, you'll want to do something like:
+   *
+   *   const blob = new Blob([buffer], { type: 'image/jpeg' })
+   *   document.querySelector('#photo').src = URL.createObjectURL(blob)
+   */
+  resolve: (doc, node) => {
+    const src = resolveSeq.resolveString(doc, node);
+    if (typeof Buffer === 'function') {
+      return Buffer.from(src, 'base64');
+    } else if (typeof atob === 'function') {
+      // On IE 11, atob() can't handle newlines
+      const str = atob(src.replace(/[\n\r]/g, ''));
+      const buffer = new Uint8Array(str.length);
+      for (let i = 0; i < str.length; ++i) buffer[i] = str.charCodeAt(i);
+      return buffer;
+    } else {
+      const msg = 'This environment does not support reading binary tags; either Buffer or atob is required';
+      doc.errors.push(new PlainValue.YAMLReferenceError(node, msg));
+      return null;
+    }
+  },
+  options: resolveSeq.binaryOptions,
+  stringify: ({
+    comment,
+    type,
+    value
+  }, ctx, onComment, onChompKeep) => {
+    let src;
+    if (typeof Buffer === 'function') {
+      src = value instanceof Buffer ? value.toString('base64') : Buffer.from(value.buffer).toString('base64');
+    } else if (typeof btoa === 'function') {
+      let s = '';
+      for (let i = 0; i < value.length; ++i) s += String.fromCharCode(value[i]);
+      src = btoa(s);
+    } else {
+      throw new Error('This environment does not support writing binary tags; either Buffer or btoa is required');
+    }
+    if (!type) type = resolveSeq.binaryOptions.defaultType;
+    if (type === PlainValue.Type.QUOTE_DOUBLE) {
+      value = src;
+    } else {
+      const {
+        lineWidth
+      } = resolveSeq.binaryOptions;
+      const n = Math.ceil(src.length / lineWidth);
+      const lines = new Array(n);
+      for (let i = 0, o = 0; i < n; ++i, o += lineWidth) {
+        lines[i] = src.substr(o, lineWidth);
+      }
+      value = lines.join(type === PlainValue.Type.BLOCK_LITERAL ? '\n' : ' ');
+    }
+    return resolveSeq.stringifyString({
+      comment,
+      type,
+      value
+    }, ctx, onComment, onChompKeep);
+  }
+};
+
+function parsePairs(doc, cst) {
+  const seq = resolveSeq.resolveSeq(doc, cst);
+  for (let i = 0; i < seq.items.length; ++i) {
+    let item = seq.items[i];
+    if (item instanceof resolveSeq.Pair) continue;else if (item instanceof resolveSeq.YAMLMap) {
+      if (item.items.length > 1) {
+        const msg = 'Each pair must have its own sequence indicator';
+        throw new PlainValue.YAMLSemanticError(cst, msg);
+      }
+      const pair = item.items[0] || new resolveSeq.Pair();
+      if (item.commentBefore) pair.commentBefore = pair.commentBefore ? `${item.commentBefore}\n${pair.commentBefore}` : item.commentBefore;
+      if (item.comment) pair.comment = pair.comment ? `${item.comment}\n${pair.comment}` : item.comment;
+      item = pair;
+    }
+    seq.items[i] = item instanceof resolveSeq.Pair ? item : new resolveSeq.Pair(item);
+  }
+  return seq;
+}
+function createPairs(schema, iterable, ctx) {
+  const pairs = new resolveSeq.YAMLSeq(schema);
+  pairs.tag = 'tag:yaml.org,2002:pairs';
+  for (const it of iterable) {
+    let key, value;
+    if (Array.isArray(it)) {
+      if (it.length === 2) {
+        key = it[0];
+        value = it[1];
+      } else throw new TypeError(`Expected [key, value] tuple: ${it}`);
+    } else if (it && it instanceof Object) {
+      const keys = Object.keys(it);
+      if (keys.length === 1) {
+        key = keys[0];
+        value = it[key];
+      } else throw new TypeError(`Expected { key: value } tuple: ${it}`);
+    } else {
+      key = it;
+    }
+    const pair = schema.createPair(key, value, ctx);
+    pairs.items.push(pair);
+  }
+  return pairs;
+}
+const pairs = {
+  default: false,
+  tag: 'tag:yaml.org,2002:pairs',
+  resolve: parsePairs,
+  createNode: createPairs
+};
+
+class YAMLOMap extends resolveSeq.YAMLSeq {
+  constructor() {
+    super();
+    PlainValue._defineProperty(this, "add", resolveSeq.YAMLMap.prototype.add.bind(this));
+    PlainValue._defineProperty(this, "delete", resolveSeq.YAMLMap.prototype.delete.bind(this));
+    PlainValue._defineProperty(this, "get", resolveSeq.YAMLMap.prototype.get.bind(this));
+    PlainValue._defineProperty(this, "has", resolveSeq.YAMLMap.prototype.has.bind(this));
+    PlainValue._defineProperty(this, "set", resolveSeq.YAMLMap.prototype.set.bind(this));
+    this.tag = YAMLOMap.tag;
+  }
+  toJSON(_, ctx) {
+    const map = new Map();
+    if (ctx && ctx.onCreate) ctx.onCreate(map);
+    for (const pair of this.items) {
+      let key, value;
+      if (pair instanceof resolveSeq.Pair) {
+        key = resolveSeq.toJSON(pair.key, '', ctx);
+        value = resolveSeq.toJSON(pair.value, key, ctx);
+      } else {
+        key = resolveSeq.toJSON(pair, '', ctx);
+      }
+      if (map.has(key)) throw new Error('Ordered maps must not include duplicate keys');
+      map.set(key, value);
+    }
+    return map;
+  }
+}
+PlainValue._defineProperty(YAMLOMap, "tag", 'tag:yaml.org,2002:omap');
+function parseOMap(doc, cst) {
+  const pairs = parsePairs(doc, cst);
+  const seenKeys = [];
+  for (const {
+    key
+  } of pairs.items) {
+    if (key instanceof resolveSeq.Scalar) {
+      if (seenKeys.includes(key.value)) {
+        const msg = 'Ordered maps must not include duplicate keys';
+        throw new PlainValue.YAMLSemanticError(cst, msg);
+      } else {
+        seenKeys.push(key.value);
+      }
+    }
+  }
+  return Object.assign(new YAMLOMap(), pairs);
+}
+function createOMap(schema, iterable, ctx) {
+  const pairs = createPairs(schema, iterable, ctx);
+  const omap = new YAMLOMap();
+  omap.items = pairs.items;
+  return omap;
+}
+const omap = {
+  identify: value => value instanceof Map,
+  nodeClass: YAMLOMap,
+  default: false,
+  tag: 'tag:yaml.org,2002:omap',
+  resolve: parseOMap,
+  createNode: createOMap
+};
+
+class YAMLSet extends resolveSeq.YAMLMap {
+  constructor() {
+    super();
+    this.tag = YAMLSet.tag;
+  }
+  add(key) {
+    const pair = key instanceof resolveSeq.Pair ? key : new resolveSeq.Pair(key);
+    const prev = resolveSeq.findPair(this.items, pair.key);
+    if (!prev) this.items.push(pair);
+  }
+  get(key, keepPair) {
+    const pair = resolveSeq.findPair(this.items, key);
+    return !keepPair && pair instanceof resolveSeq.Pair ? pair.key instanceof resolveSeq.Scalar ? pair.key.value : pair.key : pair;
+  }
+  set(key, value) {
+    if (typeof value !== 'boolean') throw new Error(`Expected boolean value for set(key, value) in a YAML set, not ${typeof value}`);
+    const prev = resolveSeq.findPair(this.items, key);
+    if (prev && !value) {
+      this.items.splice(this.items.indexOf(prev), 1);
+    } else if (!prev && value) {
+      this.items.push(new resolveSeq.Pair(key));
+    }
+  }
+  toJSON(_, ctx) {
+    return super.toJSON(_, ctx, Set);
+  }
+  toString(ctx, onComment, onChompKeep) {
+    if (!ctx) return JSON.stringify(this);
+    if (this.hasAllNullValues()) return super.toString(ctx, onComment, onChompKeep);else throw new Error('Set items must all have null values');
+  }
+}
+PlainValue._defineProperty(YAMLSet, "tag", 'tag:yaml.org,2002:set');
+function parseSet(doc, cst) {
+  const map = resolveSeq.resolveMap(doc, cst);
+  if (!map.hasAllNullValues()) throw new PlainValue.YAMLSemanticError(cst, 'Set items must all have null values');
+  return Object.assign(new YAMLSet(), map);
+}
+function createSet(schema, iterable, ctx) {
+  const set = new YAMLSet();
+  for (const value of iterable) set.items.push(schema.createPair(value, null, ctx));
+  return set;
+}
+const set = {
+  identify: value => value instanceof Set,
+  nodeClass: YAMLSet,
+  default: false,
+  tag: 'tag:yaml.org,2002:set',
+  resolve: parseSet,
+  createNode: createSet
+};
+
+const parseSexagesimal = (sign, parts) => {
+  const n = parts.split(':').reduce((n, p) => n * 60 + Number(p), 0);
+  return sign === '-' ? -n : n;
+};
+
+// hhhh:mm:ss.sss
+const stringifySexagesimal = ({
+  value
+}) => {
+  if (isNaN(value) || !isFinite(value)) return resolveSeq.stringifyNumber(value);
+  let sign = '';
+  if (value < 0) {
+    sign = '-';
+    value = Math.abs(value);
+  }
+  const parts = [value % 60]; // seconds, including ms
+  if (value < 60) {
+    parts.unshift(0); // at least one : is required
+  } else {
+    value = Math.round((value - parts[0]) / 60);
+    parts.unshift(value % 60); // minutes
+    if (value >= 60) {
+      value = Math.round((value - parts[0]) / 60);
+      parts.unshift(value); // hours
+    }
+  }
+  return sign + parts.map(n => n < 10 ? '0' + String(n) : String(n)).join(':').replace(/000000\d*$/, '') // % 60 may introduce error
+;
+};
+const intTime = {
+  identify: value => typeof value === 'number',
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  format: 'TIME',
+  test: /^([-+]?)([0-9][0-9_]*(?::[0-5]?[0-9])+)$/,
+  resolve: (str, sign, parts) => parseSexagesimal(sign, parts.replace(/_/g, '')),
+  stringify: stringifySexagesimal
+};
+const floatTime = {
+  identify: value => typeof value === 'number',
+  default: true,
+  tag: 'tag:yaml.org,2002:float',
+  format: 'TIME',
+  test: /^([-+]?)([0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*)$/,
+  resolve: (str, sign, parts) => parseSexagesimal(sign, parts.replace(/_/g, '')),
+  stringify: stringifySexagesimal
+};
+const timestamp = {
+  identify: value => value instanceof Date,
+  default: true,
+  tag: 'tag:yaml.org,2002:timestamp',
+  // If the time zone is omitted, the timestamp is assumed to be specified in UTC. The time part
+  // may be omitted altogether, resulting in a date format. In such a case, the time part is
+  // assumed to be 00:00:00Z (start of day, UTC).
+  test: RegExp('^(?:' + '([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})' +
+  // YYYY-Mm-Dd
+  '(?:(?:t|T|[ \\t]+)' +
+  // t | T | whitespace
+  '([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\\.[0-9]+)?)' +
+  // Hh:Mm:Ss(.ss)?
+  '(?:[ \\t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?' +
+  // Z | +5 | -03:30
+  ')?' + ')$'),
+  resolve: (str, year, month, day, hour, minute, second, millisec, tz) => {
+    if (millisec) millisec = (millisec + '00').substr(1, 3);
+    let date = Date.UTC(year, month - 1, day, hour || 0, minute || 0, second || 0, millisec || 0);
+    if (tz && tz !== 'Z') {
+      let d = parseSexagesimal(tz[0], tz.slice(1));
+      if (Math.abs(d) < 30) d *= 60;
+      date -= 60000 * d;
+    }
+    return new Date(date);
+  },
+  stringify: ({
+    value
+  }) => value.toISOString().replace(/((T00:00)?:00)?\.000Z$/, '')
+};
+
+/* global console, process, YAML_SILENCE_DEPRECATION_WARNINGS, YAML_SILENCE_WARNINGS */
+
+function shouldWarn(deprecation) {
+  const env = typeof process !== 'undefined' && process.env || {};
+  if (deprecation) {
+    if (typeof YAML_SILENCE_DEPRECATION_WARNINGS !== 'undefined') return !YAML_SILENCE_DEPRECATION_WARNINGS;
+    return !env.YAML_SILENCE_DEPRECATION_WARNINGS;
+  }
+  if (typeof YAML_SILENCE_WARNINGS !== 'undefined') return !YAML_SILENCE_WARNINGS;
+  return !env.YAML_SILENCE_WARNINGS;
+}
+function warn(warning, type) {
+  if (shouldWarn(false)) {
+    const emit = typeof process !== 'undefined' && process.emitWarning;
+    // This will throw in Jest if `warning` is an Error instance due to
+    // https://github.com/facebook/jest/issues/2549
+    if (emit) emit(warning, type);else {
+      // eslint-disable-next-line no-console
+      console.warn(type ? `${type}: ${warning}` : warning);
+    }
+  }
+}
+function warnFileDeprecation(filename) {
+  if (shouldWarn(true)) {
+    const path = filename.replace(/.*yaml[/\\]/i, '').replace(/\.js$/, '').replace(/\\/g, '/');
+    warn(`The endpoint 'yaml/${path}' will be removed in a future release.`, 'DeprecationWarning');
+  }
+}
+const warned = {};
+function warnOptionDeprecation(name, alternative) {
+  if (!warned[name] && shouldWarn(true)) {
+    warned[name] = true;
+    let msg = `The option '${name}' will be removed in a future release`;
+    msg += alternative ? `, use '${alternative}' instead.` : '.';
+    warn(msg, 'DeprecationWarning');
+  }
+}
+
+exports.binary = binary;
+exports.floatTime = floatTime;
+exports.intTime = intTime;
+exports.omap = omap;
+exports.pairs = pairs;
+exports.set = set;
+exports.timestamp = timestamp;
+exports.warn = warn;
+exports.warnFileDeprecation = warnFileDeprecation;
+exports.warnOptionDeprecation = warnOptionDeprecation;
+
+
+/***/ }),
+
+/***/ 20434:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__(38815).YAML
+
 
 /***/ }),
 

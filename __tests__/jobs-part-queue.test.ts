@@ -3,7 +3,7 @@ import { feedCheckedParts, PartQueue } from '../src/jobs/part-queue.js'
 import { runImportJobs, type SchedulerOptions } from '../src/jobs/scheduler.js'
 import type { JobPart } from '../src/jobs/types.js'
 import type { Part } from '../src/files/types.js'
-import { FakeMarketo, fakeSourceOf, listParts } from '../testkit/fake-marketo.js'
+import { FakeMarketo, fakeSchedulerOptions, listParts } from '../testkit/fake-marketo.js'
 import { VirtualTime } from '../testkit/virtual-time.js'
 
 const SECOND = 1000
@@ -11,19 +11,7 @@ const SECOND = 1000
 function setup(overrides: Partial<SchedulerOptions> = {}, durationMs = 100 * SECOND) {
   const time = new VirtualTime()
   const marketo = new FakeMarketo(time.clock, () => durationMs)
-  const options: SchedulerOptions = {
-    programId: '1001',
-    programMemberStatus: 'On List',
-    maxConcurrentJobs: 5,
-    pollIntervalMs: 5 * SECOND,
-    maxPollIntervalMs: 30 * SECOND,
-    deadline: time.clock.now() + 60 * 60 * SECOND,
-    clock: time.clock,
-    sleep: time.sleep,
-    sourceOf: fakeSourceOf,
-    log: { info: () => undefined, warning: () => undefined, progress: () => undefined },
-    ...overrides
-  }
+  const options: SchedulerOptions = { ...fakeSchedulerOptions(time), ...overrides }
   return { time, marketo, options }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { runImportJobs, type SchedulerOptions } from '../src/jobs/scheduler.js'
-import { FakeMarketo, fakeSourceOf, listParts } from '../testkit/fake-marketo.js'
+import { FakeMarketo, fakeSchedulerOptions, listParts } from '../testkit/fake-marketo.js'
 import { VirtualTime } from '../testkit/virtual-time.js'
 
 const SECOND = 1000
@@ -13,20 +13,7 @@ function setup(
   const marketo = new FakeMarketo(time.clock, (_request, index) => durationMs(index))
   const progress: string[] = []
   const options: SchedulerOptions = {
-    programId: '1001',
-    programMemberStatus: 'On List',
-    maxConcurrentJobs: 5,
-    pollIntervalMs: 5 * SECOND,
-    maxPollIntervalMs: 30 * SECOND,
-    deadline: time.clock.now() + 60 * 60 * SECOND,
-    clock: time.clock,
-    sleep: time.sleep,
-    sourceOf: fakeSourceOf,
-    log: {
-      info: () => undefined,
-      warning: () => undefined,
-      progress: (snapshot) => progress.push(JSON.stringify(snapshot))
-    },
+    ...fakeSchedulerOptions(time, (snapshot) => progress.push(JSON.stringify(snapshot))),
     ...overrides
   }
   return { time, marketo, options, progress }

@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream'
 import type { Part } from '../src/files/types.js'
+import type { SchedulerOptions } from '../src/jobs/scheduler.js'
 import type { ImportApi } from '../src/jobs/types.js'
 import type { ImportJobStatus, SubmitRequest, UploadSource } from '../src/marketo/types.js'
 import type { Clock } from '../src/time.js'
+import type { VirtualTime } from './virtual-time.js'
 
 interface FakeJob {
   batchId: number
@@ -126,4 +128,26 @@ export function listParts(count: number, rows = 100): Part[] {
 /** The upload of a part for FakeMarketo: no bytes, and its rows as its byte length. */
 export function fakeSourceOf(part: Part): UploadSource {
   return { filename: part.displayPath, byteLength: part.rows, open: () => Readable.from([]) }
+}
+
+/**
+ * The scheduler's options of the scheduler tests: program 1001 as `On List`, 5 jobs at once,
+ * polls from 5 s backing off to 30 s, an hour to go, on `time`'s clock, with `log`'s progress.
+ */
+export function fakeSchedulerOptions(
+  time: VirtualTime,
+  progress: SchedulerOptions['log']['progress'] = () => undefined
+): SchedulerOptions {
+  return {
+    programId: '1001',
+    programMemberStatus: 'On List',
+    maxConcurrentJobs: 5,
+    pollIntervalMs: 5 * 1000,
+    maxPollIntervalMs: 30 * 1000,
+    deadline: time.clock.now() + 60 * 60 * 1000,
+    clock: time.clock,
+    sleep: time.sleep,
+    sourceOf: fakeSourceOf,
+    log: { info: () => undefined, warning: () => undefined, progress }
+  }
 }

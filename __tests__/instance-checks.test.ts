@@ -52,6 +52,17 @@ describe('checkStatus', () => {
     const { problem } = checkStatus('Registered', channel)
     expect(problem).not.toContain('did you mean')
     expect(problem).toContain('program-member-status "Registered"')
+    expect(problem).toContain('the channel "Webinar". Its statuses are')
+  })
+
+  it('names the status a typo away, and guesses nothing when two are as near', () => {
+    expect(checkStatus('Atended', channel).problem).toContain('did you mean `Attended`?')
+    expect(checkStatus('On Lst', channel).problem).toContain('did you mean `On List`?')
+    const status = (name: string, step: number) => ({ name, step, success: false, hidden: false })
+    const twins = { ...channel, statuses: [status('Invited', 1), status('Invites', 2)] }
+    expect(checkStatus('Invite', twins).problem).not.toContain('did you mean')
+    // A short value is not taken for a misspelling of another short status.
+    expect(checkStatus('No', channel).problem).not.toContain('did you mean')
   })
 })
 

@@ -14,7 +14,7 @@ import {
   statusRegrouper,
   StatusGroups
 } from '../src/statuses/group.js'
-import { judgeStatuses, submitOrder } from '../src/statuses/order.js'
+import { heldStatusAnnotations, judgeStatuses, submitOrder } from '../src/statuses/order.js'
 import { sentValues, splitRecord, withoutField } from '../src/statuses/reencode.js'
 
 let dir: TempDir
@@ -311,6 +311,18 @@ describe('the order of submits', () => {
       'not submitted: status "attended" of column "status" is not a status of the channel "Webinar": ' +
         'did you mean `Attended`? Its statuses are `Invited`, `Registered`, `Attended`; 2 rows, first on line 4'
     )
+  })
+
+  it('annotates each part it holds back at its file and first line, and no other part', () => {
+    const parts = [part('Attended', 2), part('Atended', 5), part('Atended', 8)]
+    parts[2] = { ...(parts[2] as JobPart), held: 'held by the checks already' }
+    const judged = judgeStatuses(['Attended', 'Atended'], CHANNEL, 'status')
+    const annotations = heldStatusAnnotations(parts, submitOrder(parts, new Map([['1', judged]])))
+    expect(annotations).toEqual([
+      expect.objectContaining({ kind: 'error', file: 'a.csv', line: 5 })
+    ])
+    expect(annotations[0]?.message).toContain('did you mean `Attended`?')
+    expect(annotations[0]?.message).toContain('first on line 5')
   })
 
   it('keeps file order without word from the channel', () => {

@@ -32,6 +32,9 @@ function members(program: string, rows: number, from = 0): string {
   return lines.join('\n') + '\n'
 }
 
+/** A status's progression step in the simulator's channel. */
+const step = (status: string | undefined): number => DEFAULT_STATUSES.indexOf(status ?? '')
+
 function emails(csv: string): string[] {
   return csv
     .trim()
@@ -168,6 +171,89 @@ describe('imports', () => {
     expect(run.summary).toContain('| 1003 | On List | 3 | 50 | 50 | 50 | 0 | 0 | 0 |')
     expect(run.summary).toContain(
       `| **Run total** | | | ${total} | ${total} | ${total} | 0 | 0 | 0 |`
+    )
+  })
+
+  it('imports three programs, one with a status column, with one token and one queue', async () => {
+    // Program 1003's rows carry their statuses, not in the channel's order.
+    const cycle = ['Attended', 'Invited', 'Registered']
+    const lines = ['email,status,firstName']
+    for (let i = 0; i < 45; i++) lines.push(`p1003-${i}@example.com,${cycle[i % 3]},"Ann, ${i}"`)
+    const files = {
+      'exports/1001/a.csv': members('1001', 40),
+      'exports/1002.csv': members('1002', 60),
+      'exports/1003.csv': lines.join('\n') + '\n'
+    }
+    const imports = `
+- program-id: '1001'
+  program-member-status: Registered
+  files: exports/1001/*.csv
+- program-id: '1002'
+  files: exports/1002.csv
+- program-id: '1003'
+  status-column: status
+  files: exports/1003.csv
+`
+    const run = await runAction({
+      inputs: inputs({ imports, 'program-member-status': 'On List' }),
+      files
+    })
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+
+    // Every member with its status: the entry's, the step's, or its own row's.
+    expect(new Set(sim().members('1001').values())).toEqual(new Set(['Registered']))
+    expect(sim().members('1001').size).toBe(40)
+    expect(new Set(sim().members('1002').values())).toEqual(new Set(['On List']))
+    expect(sim().members('1002').size).toBe(60)
+    const byRow = sim().members('1003')
+    expect(byRow.size).toBe(45)
+    for (let i = 0; i < 45; i++) expect(byRow.get(`p1003-${i}@example.com`)).toBe(cycle[i % 3])
+    for (const program of ['1001', '1002', '1003'])
+      expect([...sim().importedEmails(program).values()].every((times) => times === 1)).toBe(true)
+
+    // One token for every check and import; one queue of at most 2 open jobs across programs.
+    expect(callsOf(sim(), 'identity')).toHaveLength(1)
+    const jobs = sim().jobs
+    expect(jobs.every((job) => job.status === 'Complete')).toBe(true)
+    expect(maxOverlap(openIntervals(jobs))).toBe(2)
+    // The status column is not uploaded, its parts go in the channel's order, quoting kept.
+    const submits = callsOf(sim(), 'submit').filter((call) => call.path.includes('/program/1003/'))
+    const statuses = submits.map((call) => call.query['programMemberStatus'])
+    expect(statuses).toEqual([...statuses].sort((a, b) => step(a) - step(b)))
+    expect(new Set(statuses)).toEqual(new Set(cycle))
+    const uploaded = submits.map((call) => call.upload?.content.toString('utf8') ?? '').join('')
+    expect(uploaded).not.toContain('status')
+    expect(uploaded).not.toContain('Attended')
+    expect(uploaded).toContain('"Ann, 7"')
+
+    expect(run.outputs).toMatchObject({
+      'rows-total': '145',
+      'rows-submitted': '145',
+      'rows-imported': '145',
+      'rows-failed': '0',
+      'rows-not-submitted': '0'
+    })
+    const results = JSON.parse(run.outputs['results']!) as Array<Record<string, unknown>>
+    expect(results).toHaveLength(jobs.length)
+    const rowsOf = (key: string): number =>
+      results
+        .filter((r) => `${r['program-id']} ${r['program-member-status']}` === key)
+        .reduce((sum, r) => sum + (r['rows'] as number), 0)
+    expect(rowsOf('1001 Registered')).toBe(40)
+    expect(rowsOf('1002 On List')).toBe(60)
+    for (const status of cycle) expect(rowsOf(`1003 ${status}`)).toBe(15)
+    expect(results.every((r) => r['status'] === 'Complete')).toBe(true)
+
+    expect(run.summary).toContain('145 of 145 rows imported into 5 programs and statuses')
+    expect(run.summary).toContain('#### Imports')
+    // One row per program and status, with the entry that gave it.
+    expect(run.summary).toContain('| 1002 | On List | 2 | 60 | 60 | 60 | 0 | 0 | 0 |')
+    for (const status of ['Invited', 'Registered', 'Attended'])
+      expect(run.summary).toContain(`| 1003 | ${status} | 3 | 15 | 15 | 15 | 0 | 0 | 0 |`)
+    expect(run.summary).toContain('| **Run total** | | | 145 | 145 | 145 | 0 | 0 | 0 |')
+    expect(run.summary).toContain(
+      '- Statuses of column "status": Invited (step 3), Registered (step 4), Attended (step 5), submitted in this order'
     )
   })
 

@@ -103,6 +103,11 @@ describe('status-column', () => {
     const run = await runAction({ inputs: inputs(), files: { 'webinar.csv': file } })
     expect(run.code).toBe(1)
     expect(run.stdout).toContain('did you mean `Attended`?')
+    // Reported at its line, like a row with an empty status.
+    expect(run.stdout).toMatch(
+      /::error title=Status not in the channel[^,]*,file=webinar\.csv,line=7::not submitted: status "attended"/
+    )
+    expect(run.summary).toContain('; not in the channel (rows not submitted): "attended"')
     expect(callsOf(sim(), 'submit')).toHaveLength(3)
     expect(sim().members('1001').has('gus@example.com')).toBe(false)
     expect(run.outputs['rows-imported']).toBe('5')

@@ -29,14 +29,29 @@ export function checkStatus(
 ): StatusCheck {
   const status = channel.statuses.find((candidate) => candidate.name === wanted)
   if (status) return { status }
-  const near = channel.statuses.find((candidate) => squash(candidate.name) === squash(wanted))
+  const near =
+    channel.statuses.find((candidate) => squash(candidate.name) === squash(wanted)) ??
+    nearestStatus(wanted, channel.statuses)
   const listed = channel.statuses.map((candidate) => `\`${candidate.name}\``).join(', ')
   return {
     problem:
       `${label} is not a status of the channel "${channel.name}"` +
-      (near ? `: did you mean \`${near.name}\`?` : '') +
+      (near ? `: did you mean \`${near.name}\`?` : '.') +
       ` Its statuses are ${listed || 'none'}.`
   }
+}
+
+/** Edits past which a status is no longer taken for a misspelling of another. */
+const MAX_STATUS_EDITS = 2
+
+/** The one status a typo away from `wanted` (`Atended`, `Registerd`), if exactly one is. */
+function nearestStatus(
+  wanted: string,
+  statuses: ProgressionStatus[]
+): ProgressionStatus | undefined {
+  const limit = Math.min(MAX_STATUS_EDITS, Math.floor(squash(wanted).length / 3))
+  const close = statuses.filter((status) => distance(squash(status.name), squash(wanted)) <= limit)
+  return close.length === 1 ? close[0] : undefined
 }
 
 /** Edit distance of two names, case aside. */

@@ -9,6 +9,7 @@ import type { ColumnMapping } from '../files/index.js'
 import { checkColumns, checkQuota, checkStatus, mapDisplayNames } from './checks.js'
 import type { InstanceFacts } from './types.js'
 import { judgeStatuses, type ChannelStatuses } from '../statuses/order.js'
+import { shownStatus } from '../statuses/group.js'
 
 export interface InstanceApi {
   getProgram(programId: string): Promise<ProgramInfo | undefined>
@@ -104,6 +105,14 @@ export async function runInstanceChecks(
     } else if (channel && request.statusColumn) {
       const { column } = request.statusColumn
       statuses = judgeStatuses(request.statusColumn.statuses, channel, column)
+      facts.columnStatuses = {
+        column,
+        known: [...statuses.steps]
+          .map(([name, step]) => ({ name, step }))
+          .sort((a, b) => a.step - b.step),
+        // As logs show them: a value that looks like an email address is never repeated.
+        unknown: [...statuses.unknown.keys()].map(shownStatus)
+      }
       // Their rows are held back, not the run: each unknown status is said once.
       for (const problem of statuses.unknown.values()) {
         warnings.push(`${problem.replace(/\.$/, '')}; its rows are not submitted`)

@@ -28,7 +28,7 @@ export function instanceSection(
 }
 
 function programLines(
-  { program, status }: Pick<InstanceFacts, 'program' | 'status'>,
+  { program, status, columnStatuses }: Pick<InstanceFacts, 'program' | 'status' | 'columnStatuses'>,
   md: MarkdownSink
 ): string[] {
   const lines: string[] = []
@@ -42,6 +42,19 @@ function programLines(
     lines.push(
       `- Status: ${md.text(status.name)}, step ${status.step}` +
         (status.success ? ', a success step of the channel' : ', not a success step')
+    )
+  }
+  if (columnStatuses) {
+    const known = columnStatuses.known.map(({ name, step }) => `${md.text(name)} (step ${step})`)
+    const unknown = columnStatuses.unknown.map((shown) => md.text(shown))
+    lines.push(
+      `- Statuses of column ${md.text(`"${columnStatuses.column}"`)}: ` +
+        (known.length > 0
+          ? `${known.join(', ')}, submitted in this order`
+          : 'none the channel knows') +
+        (unknown.length > 0
+          ? `; not in the channel (rows not submitted): ${unknown.join(', ')}`
+          : '')
     )
   }
   return lines

@@ -5,6 +5,16 @@ import type { QuotaCheck } from './checks.js'
 export interface InstanceFacts {
   program?: ProgramInfo
   status?: ProgressionStatus
+  /**
+   * status-column: the statuses its files hold, the channel's known ones by progression step,
+   * and the ones it does not know (their rows held back).
+   */
+  columnStatuses?: {
+    column: string
+    known: Array<{ name: string; step: number }>
+    /** As `shownStatus` shows them: quoted, never a value that looks like an email. */
+    unknown: string[]
+  }
   quota?: QuotaCheck
   /** Columns checked against the field descriptions, over every file. */
   columnsChecked?: number
@@ -13,5 +23,5 @@ export interface InstanceFacts {
   /** REST calls the checks made. */
   calls: number
   /** With several imports: each one's program and status as Marketo described them, in order. */
-  imports?: Array<Pick<InstanceFacts, 'program' | 'status'>>
+  imports?: Array<Pick<InstanceFacts, 'program' | 'status' | 'columnStatuses'>>
 }

@@ -19,7 +19,7 @@ import {
 import type { Inputs } from '../inputs/index.js'
 import type { RunMode } from '../inputs/run-mode.js'
 import type { InstanceFacts } from '../instance/types.js'
-import { submitOrder } from '../statuses/order.js'
+import { heldStatusAnnotations, submitOrder } from '../statuses/order.js'
 import { JobLedger } from '../jobs/ledger.js'
 import { PartQueue } from '../jobs/part-queue.js'
 import { jobPartsOf } from '../jobs/resume.js'
@@ -162,7 +162,10 @@ export async function instanceThenImport(
   checked.plans = instance.plans
   // status-column: the parts of each status in its channel's order, unknown statuses held back.
   const jobs = submitOrder(parts, instance.statuses)
-  if (jobs !== parts) known.ledger = new JobLedger(jobs)
+  if (jobs !== parts) {
+    known.ledger = new JobLedger(jobs)
+    checked.annotations.push(...heldStatusAnnotations(parts, jobs))
+  }
   if (instance.stop !== undefined) {
     known.imported = {
       outcome: known.ledger.outcomeSoFar(instance.stop),

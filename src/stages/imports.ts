@@ -277,9 +277,10 @@ function mergeFacts(all: InstanceFacts[]): InstanceFacts | undefined {
     skipped: [...new Set(all.flatMap((facts) => facts.skipped))],
     // The client counts every call of the run: the last import's count holds them all.
     calls: Math.max(...all.map((facts) => facts.calls)),
-    imports: all.map(({ program, status }) => ({
+    imports: all.map(({ program, status, columnStatuses }) => ({
       ...(program ? { program } : {}),
-      ...(status ? { status } : {})
+      ...(status ? { status } : {}),
+      ...(columnStatuses ? { columnStatuses } : {})
     })),
     ...(quota ? { quota } : {}),
     ...(columns.length > 0 ? { columnsChecked: columns.reduce((a, b) => a + b, 0) } : {})

@@ -4,6 +4,7 @@
  * steps (Registered before Attended), the parts of the others held back with why.
  */
 import type { FilePlan } from '../files/index.js'
+import type { Annotation } from '../report/annotations.js'
 import { checkStatus } from '../instance/checks.js'
 import { isBatchPart } from '../jobs/parts.js'
 import type { JobPart } from '../jobs/types.js'
@@ -102,4 +103,24 @@ export function submitOrder(parts: JobPart[], judged: ProgramStatuses | undefine
     })
   }
   return ordered
+}
+
+/**
+ * One error annotation per part `submitOrder` held back for its status, at its file and the
+ * first line of its rows: the row is the user's to fix, like a row with an empty status.
+ */
+export function heldStatusAnnotations(before: JobPart[], after: JobPart[]): Annotation[] {
+  const planned = new Set(before)
+  const annotations: Annotation[] = []
+  for (const part of after) {
+    if (part.held === undefined || planned.has(part) || isBatchPart(part)) continue
+    annotations.push({
+      kind: 'error',
+      title: 'Status not in the channel (rows not submitted)',
+      message: part.held,
+      file: part.displayPath,
+      line: part.firstLine
+    })
+  }
+  return annotations
 }

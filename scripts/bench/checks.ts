@@ -6,6 +6,7 @@
  */
 import { parse } from 'csv-parse'
 import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname } from 'node:path'
 import Papa from 'papaparse'
@@ -62,8 +63,16 @@ export async function measureChecks(path: string, rounds = 2): Promise<ChecksRun
 
 /** The file work of a dry run: the checks and the plan in one pass, then the duplicates. */
 async function dryRun(path: string): Promise<{ rows: number; bytes: number; errors: number }> {
+  // As the action's check stage gives it: the file found, with its size.
+  const found = {
+    path,
+    displayPath: basename(path),
+    format: 'CSV' as const,
+    sizeBytes: (await stat(path)).size
+  }
   const pass = new CheckPass({
     plans: [],
+    files: [found],
     problems: [],
     workspace: dirname(path),
     format: 'csv',
@@ -72,9 +81,7 @@ async function dryRun(path: string): Promise<{ rows: number; bytes: number; erro
     scratchDir: tmpdir()
   })
   try {
-    const { plan } = await pass.file({
-      found: { path, displayPath: basename(path), format: 'CSV', sizeBytes: 0 }
-    })
+    const { plan } = await pass.file({ found })
     const result = await pass.finish()
     if (plan === undefined) throw new Error('the dry run planned no parts')
     return { rows: plan.rows, bytes: plan.sizeBytes, errors: result.summary.errors }

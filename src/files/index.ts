@@ -3,12 +3,13 @@ export { detectFormat, type DetectedFormat, type RequestedFormat } from './forma
 export { HEAD_BYTES, readHead } from './head.js'
 export { partSource } from './part-source.js'
 export {
-  FieldCounter,
+  decodeField,
   parseFields,
   RecordReader,
   readRecords,
   recordsOf,
   type RecordBytesVisitor,
+  type RecordFields,
   type ReadRecordsOptions,
   type SourceRecord
 } from './records.js'

@@ -83,6 +83,9 @@ export type RecordBytesVisitor = (
   line: number
 ) => void
 
+/** What a record visitor may ask of the reader about the record's fields. */
+export type RecordFields = Pick<RecordReader, 'countFields' | 'fields' | 'fieldStart' | 'fieldEnd'>
+
 /**
  * The scanner fed chunk by chunk, handing each record's bytes to a visitor as it is found: no
  * copy for a record inside one chunk, one join of the held tail for a record across chunks.
@@ -120,6 +123,25 @@ export class RecordReader {
   /** The 1-based line of the next byte pushed. */
   get lines(): number {
     return this.scanner.lines
+  }
+
+  /** See `RecordScanner#countFields`: the fields of each record from the next one on. */
+  countFields(wanted: number): void {
+    this.scanner.countFields(wanted)
+  }
+
+  /** During `visit`, with `countFields` on: the record's fields, ... */
+  get fields(): number {
+    return this.scanner.fields
+  }
+
+  /** ... and the wanted field's byte range in the file, [fieldStart, fieldEnd); -1 for none. */
+  get fieldStart(): number {
+    return this.scanner.fieldStart
+  }
+
+  get fieldEnd(): number {
+    return this.scanner.fieldEnd
   }
 
   push(chunk: Buffer): void {
@@ -173,55 +195,6 @@ export function parseFields(record: Buffer, format: ImportFormat): string[] {
   }
 }
 
-/**
- * The checks' view of a record, read by the same rules as `parseFields` without decoding the
- * fields it is not asked for: how many fields there are, and where one is. One per file.
- */
-export class FieldCounter {
-  /** Fields of the last record read. */
-  count = 0
-  /** The wanted field's bytes, [valueStart, valueEnd) of the record; -1 when it has fewer fields. */
-  valueStart = -1
-  valueEnd = -1
-  private readonly delimiter: number
-
-  constructor(format: ImportFormat) {
-    this.delimiter = delimiterOf(format).charCodeAt(0)
-  }
-
-  /** The wanted field's value, or undefined when the record has fewer fields. */
-  get value(): string | undefined {
-    return this.record === null || this.valueStart < 0
-      ? undefined
-      : decodeField(this.record, this.valueStart, this.valueEnd)
-  }
-
-  private record: Buffer | null = null
-
-  /** Reads the record `record[from, to)`; the value can be read until the next call. */
-  read(record: Buffer, from: number, to: number, wanted: number): void {
-    const length = contentEnd(record, from, to)
-    const delimiter = this.delimiter
-    let count = 0
-    this.valueStart = -1
-    this.valueEnd = -1
-    for (let pos = from; ;) {
-      let end = pos
-      if (pos < length && record[pos] === QUOTE) end = fieldEnd(record, pos, length, delimiter)
-      else while (end < length && record[end] !== delimiter) end++
-      if (count === wanted) {
-        this.valueStart = pos
-        this.valueEnd = end
-      }
-      count++
-      if (end === length) break
-      pos = end + 1
-    }
-    this.count = count
-    this.record = record
-  }
-}
-
 /** Where the record `record[from, to)` ends without its `\n` or `\r\n`. */
 function contentEnd(record: Buffer, from: number, to: number): number {
   let end = to
@@ -248,8 +221,11 @@ function fieldEnd(record: Buffer, pos: number, length: number, delimiter: number
   }
 }
 
-/** The value of the field in [pos, end), as `fieldEnd` delimits it. */
-function decodeField(record: Buffer, pos: number, end: number): string {
+/**
+ * The value of the field `record[pos, end)`, as `parseFields` decodes it: the checks read one
+ * field (the email) where the scanner counted it (`RecordScanner#countFields`).
+ */
+export function decodeField(record: Buffer, pos: number, end: number): string {
   if (pos >= end || record[pos] !== QUOTE) return record.toString('utf8', pos, end)
   let value = ''
   for (let segment = pos + 1; ;) {

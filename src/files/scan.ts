@@ -60,7 +60,27 @@ export class RecordScanner {
   /** 3 when the file starts with a UTF-8 byte order mark, else 0. */
   bomBytes = 0
 
+  /**
+   * Fields of the record just reported (delimiters outside quotes, plus one), while `onRecord`
+   * runs; counted only after `countFields`, else 0.
+   */
+  fields = 0
+  /**
+   * The byte range [fieldStart, fieldEnd) in the file of the field `countFields` asked for, in the
+   * record just reported, without the record's line break; -1 when the record has fewer fields.
+   */
+  fieldStart = -1
+  fieldEnd = -1
+
   private readonly delimiter: number
+  /** The delimiter as the word loop looks for it: the quote's pattern while fields go uncounted. */
+  private delimiterWord = 0x22222222
+  private wanted = -1
+  private counting = false
+  /** The field the next byte is in, and the wanted field's range so far, in the record being read. */
+  private fieldIndex = 0
+  private openStart = -1
+  private openEnd = -1
   private readonly onRecord: RecordVisitor
   private readonly file: string
   /** Absolute offset of the next byte pushed. */
@@ -82,6 +102,18 @@ export class RecordScanner {
     this.file = file
   }
 
+  /**
+   * From the next record on, counts each record's fields and finds the field at index `wanted`
+   * (`fields`, `fieldStart`, `fieldEnd` during `onRecord`; -1 for none), by the rules
+   * `parseFields` reads them with: the same delimiters outside quotes end the same fields. Costs
+   * a third more per byte.
+   */
+  countFields(wanted: number): void {
+    this.counting = true
+    this.wanted = wanted
+    this.delimiterWord = Math.imul(this.delimiter, 0x01010101)
+  }
+
   /** Scans the next bytes of the file. The scanner keeps no reference to `chunk`. */
   push(chunk: Buffer): void {
     if (this.leading !== null) {
@@ -98,7 +130,7 @@ export class RecordScanner {
       this.startWith(leading)
       return
     }
-    this.scan(chunk, 0)
+    this.scanChunk(chunk, 0)
   }
 
   /** Ends the file: reports a last record without a line break; throws on an open quote. */
@@ -118,6 +150,12 @@ export class RecordScanner {
     const end = this.offset
     if (end > this.recordStart) {
       this.records++
+      if (this.counting) {
+        const index = this.fieldIndex
+        this.fields = index + 1
+        this.fieldStart = index < this.wanted ? -1 : this.openStart
+        this.fieldEnd = index < this.wanted ? -1 : index === this.wanted ? end : this.openEnd
+      }
       this.onRecord(this.recordStart, end, this.recordLine)
     }
   }
@@ -137,7 +175,13 @@ export class RecordScanner {
       this.bomBytes = UTF8_BOM.length
       this.recordStart = UTF8_BOM.length
     }
-    this.scan(chunk, this.bomBytes)
+    this.scanChunk(chunk, this.bomBytes)
+  }
+
+  private scanChunk(chunk: Buffer, from: number): void {
+    if (chunk.length === 0) return
+    if (this.counting) this.scanFields(chunk, from, this.previousByte)
+    else this.scan(chunk, from)
   }
 
   // The hot loop: 0.65 ns a byte on CSV with a few quoted fields per record, 1.1 ns when every
@@ -222,6 +266,17 @@ export class RecordScanner {
             if (width > 1 || (width === 1 && (at > 0 ? buf[at - 1] : previousByte) !== CR)) {
               this.records++
               this.onRecord(recordStart, end, recordLine)
+              if (this.counting) {
+                // The header's visitor asked for fields: the rest goes through the loop that counts.
+                this.line = line + 1
+                this.recordStart = end
+                this.recordLine = line + 1
+                this.inQuotes = false
+                this.closedAt = closedAt
+                this.openStart = this.wanted === 0 ? end : -1
+                this.scanFields(buf, at + 1, previousByte)
+                return
+              }
             }
             recordStart = end
             recordLine = line + 1
@@ -238,6 +293,132 @@ export class RecordScanner {
     this.recordLine = recordLine
     this.inQuotes = inQuotes
     this.closedAt = closedAt
+  }
+
+  // `scan` with the delimiter as a third event, once `countFields` is on: the same loop, kept
+  // apart because the third zero-byte test costs `scan` a third of its speed where no field is
+  // counted (`planFile`). The quote and line feed events are handled as `scan` does.
+  private scanFields(buf: Buffer, from: number, previousByte: number): void {
+    const len = buf.length
+    const base = this.offset
+    const delimiter = this.delimiter
+    // An Int32Array view needs 4-byte alignment: words start at the first aligned byte.
+    const align = (4 - (buf.byteOffset & 3)) & 3
+    const words = LITTLE_ENDIAN
+      ? new Int32Array(buf.buffer, buf.byteOffset + align, Math.max(0, len - align) >> 2)
+      : NO_WORDS
+    const wordCount = words.length
+    let line = this.line
+    let recordStart = this.recordStart
+    let recordLine = this.recordLine
+    let inQuotes = this.inQuotes
+    let closedAt = this.closedAt
+    const wanted = this.wanted
+    const delimiterWord = this.delimiterWord
+    let fieldIndex = this.fieldIndex
+    let openStart = this.openStart
+    let openEnd = this.openEnd
+    let i = from
+
+    while (i < len) {
+      let quoteMask: number
+      let lineFeedMask: number
+      let delimiterMask: number
+      let groupStart = i
+      if (((i - align) & 3) === 0 && i - align < wordCount * 4) {
+        let w = (i - align) >> 2
+        let quotes = 0
+        let lineFeeds = 0
+        let delimiters = 0
+        for (; w < wordCount; w++) {
+          const word = words[w] as number
+          quotes = word ^ 0x22222222
+          lineFeeds = word ^ 0x0a0a0a0a
+          delimiters = word ^ delimiterWord
+          const zeroBytes =
+            ((quotes - 0x01010101) & ~quotes) |
+            ((lineFeeds - 0x01010101) & ~lineFeeds) |
+            ((delimiters - 0x01010101) & ~delimiters)
+          if ((zeroBytes & 0x80808080) !== 0) break
+        }
+        groupStart = align + w * 4
+        if (w === wordCount) {
+          i = groupStart
+          continue
+        }
+        quoteMask = ~(((quotes & 0x7f7f7f7f) + 0x7f7f7f7f) | quotes | 0x7f7f7f7f)
+        lineFeedMask = ~(((lineFeeds & 0x7f7f7f7f) + 0x7f7f7f7f) | lineFeeds | 0x7f7f7f7f)
+        delimiterMask = ~(((delimiters & 0x7f7f7f7f) + 0x7f7f7f7f) | delimiters | 0x7f7f7f7f)
+        i = groupStart + 4
+      } else {
+        const byte = buf[i]
+        quoteMask = byte === QUOTE ? 0x80 : 0
+        lineFeedMask = byte === LF ? 0x80 : 0
+        delimiterMask = byte === delimiter ? 0x80 : 0
+        i++
+      }
+
+      for (let events = quoteMask | lineFeedMask | delimiterMask; events !== 0;) {
+        const bit = events & -events
+        events ^= bit
+        const at = groupStart + ((31 - Math.clz32(bit)) >> 3)
+        if ((quoteMask & bit) !== 0) {
+          if (inQuotes) {
+            // Closes the field, unless the next byte is a quote too: then it reopens (a `""`).
+            inQuotes = false
+            closedAt = base + at
+          } else if (base + at === closedAt + 1) {
+            inQuotes = true
+          } else if (
+            base + at === recordStart ||
+            (at > 0 ? buf[at - 1] : previousByte) === delimiter
+          ) {
+            inQuotes = true
+            this.quoteLine = line
+          }
+        } else if ((lineFeedMask & bit) !== 0) {
+          if (!inQuotes) {
+            const end = base + at + 1
+            const width = end - 1 - recordStart
+            const afterCarriageReturn = (at > 0 ? buf[at - 1] : previousByte) === CR
+            if (width > 1 || (width === 1 && !afterCarriageReturn)) {
+              this.records++
+              // The last field ends at the line break, which is `\r\n` or `\n`.
+              this.fields = fieldIndex + 1
+              this.fieldStart = fieldIndex < wanted ? -1 : openStart
+              this.fieldEnd =
+                fieldIndex < wanted
+                  ? -1
+                  : fieldIndex === wanted
+                    ? base + at - (afterCarriageReturn ? 1 : 0)
+                    : openEnd
+              this.onRecord(recordStart, end, recordLine)
+            }
+            recordStart = end
+            recordLine = line + 1
+            fieldIndex = 0
+            openStart = wanted === 0 ? end : -1
+          }
+          line++
+        } else if (!inQuotes) {
+          // A delimiter outside quotes ends a field.
+          if (fieldIndex === wanted) openEnd = base + at
+          fieldIndex++
+          if (fieldIndex === wanted) openStart = base + at + 1
+        }
+      }
+    }
+
+    this.offset = base + len
+    this.previousByte = buf[len - 1] as number
+    this.line = line
+    this.recordStart = recordStart
+    this.recordLine = recordLine
+    this.inQuotes = inQuotes
+    this.closedAt = closedAt
+    this.fieldIndex = fieldIndex
+    this.openStart = openStart
+    this.openEnd = openEnd
   }
 }
 

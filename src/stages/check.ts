@@ -24,11 +24,6 @@ export function localRenames(inputs: Inputs): ReadonlyMap<string, string> {
   return locallyKnownRenames(inputs.columns, inputs.mapDisplayNames && inputs.checkInstance)
 }
 
-/** A guess of a file's rows from its size, to size the duplicate check before it is read. */
-function estimatedRows(sizeBytes: number): number {
-  return Math.ceil(sizeBytes / 64)
-}
-
 /** Findings printed in the log; the summary and report.json count the rest. */
 const LOGGED_FINDINGS = 100
 
@@ -115,9 +110,6 @@ export async function checkFiles(
         format: inputs.format,
         chunkSizeBytes: inputs.chunkSizeBytes,
         dryRun: inputs.dryRun,
-        expectedRows:
-          found.plans.reduce((total, plan) => total + plan.rows, 0) +
-          found.files.reduce((total, file) => total + estimatedRows(file.sizeBytes), 0),
         files: found.files,
         onFile: (outcome) => {
           if (outcome.planned) {

@@ -3,7 +3,7 @@ import { basename } from 'node:path'
 import {
   bareCarriageReturns,
   delimiterOf,
-  FieldCounter,
+  decodeField,
   FileFormatError,
   holdsBareCarriageReturn,
   LINE_BREAK_PROBE_BYTES,
@@ -13,7 +13,8 @@ import {
   readRecords,
   type ByteRange,
   type FilePlan,
-  type PlanOptions
+  type PlanOptions,
+  type RecordFields
 } from '../files/index.js'
 import { formatBytes, messageOf } from '../format.js'
 import { MARKETO_MAX_BODY_BYTES, multipartOverheadBytes } from '../marketo/multipart.js'
@@ -169,11 +170,10 @@ export async function checkAndPlan(
   let maxRecordBytes = 0
   let emailAt = -1
   let rowsChecked = true
-  const counter = new FieldCounter(format)
   const emailBytes = new EmailBytes()
   const selected = file.selected
 
-  const visit: CheckedRecordVisitor = (index, bytes, from, start, end, line) => {
+  const visit: CheckedRecordVisitor = (index, bytes, from, start, end, line, fields) => {
     if (index > 0) {
       result.rows++
       if (planError === undefined) {
@@ -183,7 +183,7 @@ export async function checkAndPlan(
           planError = cause
         }
       }
-      if (rowsChecked) checkRow(bytes, from, end - start, line)
+      if (rowsChecked) checkRow(bytes, from - start, end - start, line, fields)
       return
     }
     headerRange = { start, end, line }
@@ -201,15 +201,23 @@ export async function checkAndPlan(
         return
       }
     } else emailAt = (emailColumn(header) as { index: number }).index
+    // The scanner counts the fields of the records that follow, and finds the email in each.
+    fields.countFields(emailAt)
     const restNames = !file.columnsCheckedByInstance
     for (const warning of headerNameWarnings(header, { restNames })) {
       run.findings.add('header-name', displayPath, line, warning.message)
     }
   }
 
-  const checkRow = (bytes: Buffer, from: number, recordBytes: number, line: number): void => {
-    counter.read(bytes, from, from + recordBytes, emailAt)
-    const fields = counter.count
+  /** `shift`: where in `bytes` a file offset is, less the offset. */
+  const checkRow = (
+    bytes: Buffer,
+    shift: number,
+    recordBytes: number,
+    line: number,
+    record: RecordFields
+  ): void => {
+    const fields = record.fields
     const isSelected = selected === undefined || selected(line)
     let warned = false
     if (isSelected && recordBytes > maxRecordBytes) {
@@ -234,10 +242,12 @@ export async function checkAndPlan(
         )
       }
     } else if (emailAt >= 0) {
-      let read = emailBytes.read(bytes, counter.valueStart, counter.valueEnd)
+      const valueStart = record.fieldStart + shift
+      const valueEnd = record.fieldEnd + shift
+      let read = emailBytes.read(bytes, valueStart, valueEnd)
       let key: string | undefined
       if (read === EmailRead.AsString) {
-        const email = (counter.value as string).trim()
+        const email = decodeField(bytes, valueStart, valueEnd).trim()
         read = email === '' ? EmailRead.Empty : isInvalidEmail(email) ? EmailRead.Invalid : read
         key = emailKey(email)
       }

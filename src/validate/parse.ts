@@ -1,12 +1,20 @@
-import { FileFormatError, RecordReader, type RecordBytesVisitor } from '../files/index.js'
+import {
+  FileFormatError,
+  RecordReader,
+  type RecordBytesVisitor,
+  type RecordFields
+} from '../files/index.js'
 import { readChunks } from '../files/read-chunks.js'
 import type { ImportFormat } from '../marketo/types.js'
 import { Utf8Checker, type Utf8Problem } from './utf8.js'
 
-/** A record as the checks get it: its index (0 for the header), then as the reader gives it. */
+/**
+ * A record as the checks get it: its index (0 for the header), then as the reader gives it, and
+ * the reader, to count the fields of the records after the header (`countFields`).
+ */
 export type CheckedRecordVisitor = (
   index: number,
-  ...record: Parameters<RecordBytesVisitor>
+  ...record: [...Parameters<RecordBytesVisitor>, fields: RecordFields]
 ) => void
 
 export interface ParseResult {
@@ -49,9 +57,9 @@ export async function parseChecked(
 ): Promise<ParseResult> {
   const utf8 = new Utf8Checker()
   let records = 0
-  const reader = new RecordReader(
+  const reader: RecordReader = new RecordReader(
     format,
-    (bytes, from, start, end, line) => visit(records++, bytes, from, start, end, line),
+    (bytes, from, start, end, line) => visit(records++, bytes, from, start, end, line, reader),
     options.displayPath ?? path
   )
   await readChunks(path, options.readBytes ?? CHECK_READ_BYTES, (chunk) => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { packageDirsOf, renderLicenses } from '../scripts/licenses/bundled.js'
 import { checkLicenses, isAllowed, parseLicenses } from '../scripts/licenses/licenses.js'
 import { LICENSE_POLICY } from '../scripts/licenses/policy.js'
 
@@ -135,5 +136,61 @@ describe('npm run check-licenses', () => {
   it('keeps a reason for every reviewed package', () => {
     for (const reason of Object.values(LICENSE_POLICY.reviewed))
       expect(reason.length).toBeGreaterThan(20)
+  })
+})
+
+describe('the bundle’s licenses (npm run bundle)', () => {
+  it('finds the innermost package of each module, scoped or nested, once', () => {
+    expect(
+      packageDirsOf([
+        './node_modules/yaml/dist/index.js',
+        './node_modules/yaml/dist/compose.js',
+        './node_modules/@actions/core/lib/core.js + 13 modules',
+        './node_modules/@actions/github/node_modules/undici/index.js',
+        './src/main.ts',
+        'external "tty"'
+      ])
+    ).toEqual([
+      'node_modules/@actions/core',
+      'node_modules/@actions/github/node_modules/undici',
+      'node_modules/yaml'
+    ])
+  })
+
+  it('writes what the check reads: sorted, one entry per copy, none without its name', () => {
+    const text = renderLicenses([
+      { name: 'yaml', license: 'ISC', text: 'Copyright Eemeli Aro\n\nPermission to use...\n' },
+      { name: '@actions/core', license: 'MIT', text: 'The MIT License (MIT)\n' },
+      { name: 'undici', license: 'MIT', text: 'MIT License\n' },
+      { name: 'undici', license: 'MIT', text: 'MIT License\n' },
+      { name: 'buffers', license: '', text: '' }
+    ])
+    expect(parseLicenses(text).map(({ name, license }) => [name, license])).toEqual([
+      ['@actions/core', 'MIT'],
+      ['buffers', ''],
+      ['undici', 'MIT'],
+      ['yaml', 'ISC']
+    ])
+    expect(text).toContain('yaml\nISC\nCopyright Eemeli Aro\n\nPermission to use...\n')
+  })
+
+  it('lists every package the committed bundle holds code of', () => {
+    // ncc marks each module it bundles with its path; its own --license file left out the ES
+    // module packages (@actions/core, yaml, ...).
+    const listed = new Set(
+      parseLicenses(readFileSync(join(ROOT, 'dist/licenses.txt'), 'utf8')).map((p) => p.name)
+    )
+    const bundled = readdirSync(join(ROOT, 'dist'))
+      .filter((name) => name.endsWith('.js'))
+      .flatMap((name) =>
+        [
+          ...readFileSync(join(ROOT, 'dist', name), 'utf8').matchAll(
+            /MODULE: \.\/((?:node_modules\/(?:@[^/\s]+\/)?[^/\s]+\/)+)/g
+          )
+        ].map((match) => (match[1] as string).replace(/\/$/, '').split('node_modules/').pop())
+      )
+    expect(bundled.length).toBeGreaterThan(100)
+    expect(bundled).toContain('yaml')
+    expect(bundled.filter((name) => !listed.has(name as string))).toEqual([])
   })
 })

@@ -79636,10 +79636,7 @@ async function runInstanceChecks(api, request, calls) {
                 // As logs show them: a value that looks like an email address is never repeated.
                 unknown: [...statuses.unknown.keys()].map(shownStatus)
             };
-            // Their rows are held back, not the run: each unknown status is said once.
-            for (const problem of statuses.unknown.values()) {
-                warnings.push(`${problem.replace(/\.$/, '')}; its rows are not submitted`);
-            }
+            // Their rows are held back, not the run: each held part is annotated at its first line.
         }
         else if (channel) {
             const status = checkStatus(request.programMemberStatus, channel);
@@ -80141,6 +80138,10 @@ async function checkInstanceStage(inputs, mode, plans, parts, sharedClient, send
         }
         for (const warning of checked.warnings)
             log/* core */.I.warning(warning);
+        // status-column: the parts of these are held back, each annotated at its line by the import.
+        for (const why of checked.statuses?.unknown.values() ?? []) {
+            log/* core */.I.info(`${why.replace(/\.$/, '')}; its rows are not submitted`);
+        }
         // One problem is the verdict's line; several are each logged, and the verdict counts them.
         if (checked.problems.length > 1) {
             for (const problem of checked.problems)

@@ -108,6 +108,8 @@ describe('status-column', () => {
       /::error title=Status not in the channel[^,]*,file=webinar\.csv,line=7::not submitted: status "attended"/
     )
     expect(run.summary).toContain('; not in the channel (rows not submitted): "attended"')
+    // Said once as it is checked, annotated once at its line: not a third time as a warning.
+    expect(run.stdout).not.toMatch(/::warning::[^\n]*"attended"/)
     expect(callsOf(sim(), 'submit')).toHaveLength(3)
     expect(sim().members('1001').has('gus@example.com')).toBe(false)
     expect(run.outputs['rows-imported']).toBe('5')

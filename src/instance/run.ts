@@ -113,10 +113,7 @@ export async function runInstanceChecks(
         // As logs show them: a value that looks like an email address is never repeated.
         unknown: [...statuses.unknown.keys()].map(shownStatus)
       }
-      // Their rows are held back, not the run: each unknown status is said once.
-      for (const problem of statuses.unknown.values()) {
-        warnings.push(`${problem.replace(/\.$/, '')}; its rows are not submitted`)
-      }
+      // Their rows are held back, not the run: each held part is annotated at its first line.
     } else if (channel) {
       const status = checkStatus(request.programMemberStatus, channel)
       if (status.problem !== undefined) problems.push(status.problem)

@@ -134,6 +134,10 @@ export async function checkInstanceStage(
       }
     }
     for (const warning of checked.warnings) core.warning(warning)
+    // status-column: the parts of these are held back, each annotated at its line by the import.
+    for (const why of checked.statuses?.unknown.values() ?? []) {
+      core.info(`${why.replace(/\.$/, '')}; its rows are not submitted`)
+    }
     // One problem is the verdict's line; several are each logged, and the verdict counts them.
     if (checked.problems.length > 1) {
       for (const problem of checked.problems) core.error(problem)

@@ -69572,8 +69572,8 @@ class RecordScanner {
     fieldStart = -1;
     fieldEnd = -1;
     delimiter;
-    /** The delimiter as the word loop looks for it: the quote's pattern while fields go uncounted. */
-    delimiterWord = 0x22222222;
+    /** The delimiter in each byte of a word, for `scanFields`; set by `countFields`. */
+    delimiterWord = 0;
     wanted = -1;
     counting = false;
     /** The field the next byte is in, and the wanted field's range so far, in the record being read. */
@@ -69999,20 +69999,12 @@ class RecordReader {
     get lines() {
         return this.scanner.lines;
     }
-    /** See `RecordScanner#countFields`: the fields of each record from the next one on. */
-    countFields(wanted) {
-        this.scanner.countFields(wanted);
-    }
-    /** During `visit`, with `countFields` on: the record's fields, ... */
-    get fields() {
-        return this.scanner.fields;
-    }
-    /** ... and the wanted field's byte range in the file, [fieldStart, fieldEnd); -1 for none. */
-    get fieldStart() {
-        return this.scanner.fieldStart;
-    }
-    get fieldEnd() {
-        return this.scanner.fieldEnd;
+    /**
+     * The fields of each record from the next one on, once asked for (`countFields`): read during
+     * `visit`, with the wanted field's range in file offsets.
+     */
+    get fieldCounts() {
+        return this.scanner;
     }
     push(chunk) {
         this.chunk = chunk;
@@ -73336,7 +73328,7 @@ const CHECK_READ_BYTES = 64 * 1024;
 async function parseChecked(path, format, visit, options = {}) {
     const utf8 = new Utf8Checker();
     let records = 0;
-    const reader = new RecordReader(format, (bytes, from, start, end, line) => visit(records++, bytes, from, start, end, line, reader), options.displayPath ?? path);
+    const reader = new RecordReader(format, (bytes, from, start, end, line) => visit(records++, bytes, from, start, end, line, reader.fieldCounts), options.displayPath ?? path);
     await readChunks(path, options.readBytes ?? CHECK_READ_BYTES, (chunk) => {
         utf8.push(chunk, reader.lines);
         reader.push(chunk);
@@ -74011,9 +74003,10 @@ class CheckPass {
     selectedLines;
     constructor(options) {
         this.options = options;
-        this.run = new CheckRun(new Findings(), options.expectedRows ??
-            options.plans.reduce((total, plan) => total + plan.rows, 0) +
-                (options.files ?? []).reduce((total, file) => total + estimatedRows(file.sizeBytes), 0), options.scratchDir ?? (0,external_node_os_.tmpdir)());
+        this.run = new CheckRun(new Findings(), 
+        // The rows the files hold, to size the duplicate check: the plans' and the found files'.
+        options.plans.reduce((total, plan) => total + plan.rows, 0) +
+            (options.files ?? []).reduce((total, file) => total + estimatedRows(file.sizeBytes), 0), options.scratchDir ?? (0,external_node_os_.tmpdir)());
         this.selectedLines = options.selection?.selectedLines;
     }
     async file(entry) {
@@ -79627,6 +79620,7 @@ async function runInstanceChecks(api, request, calls) {
         }
         else if (channel && request.statusColumn) {
             const { column } = request.statusColumn;
+            // Their rows are held back, not the run: each held part is annotated at its first line.
             statuses = judgeStatuses(request.statusColumn.statuses, channel, column);
             facts.columnStatuses = {
                 column,
@@ -79636,7 +79630,6 @@ async function runInstanceChecks(api, request, calls) {
                 // As logs show them: a value that looks like an email address is never repeated.
                 unknown: [...statuses.unknown.keys()].map(shownStatus)
             };
-            // Their rows are held back, not the run: each held part is annotated at its first line.
         }
         else if (channel) {
             const status = checkStatus(request.programMemberStatus, channel);

@@ -23,7 +23,7 @@ export async function twoPassPreflight(options: PreflightOptions): Promise<Prefl
   const findings = new Findings()
   const run = new CheckRun(
     findings,
-    options.expectedRows ?? options.plans.reduce((total, plan) => total + plan.rows, 0),
+    options.plans.reduce((total, plan) => total + plan.rows, 0),
     options.scratchDir ?? tmpdir()
   )
   try {

@@ -83,8 +83,8 @@ export type RecordBytesVisitor = (
   line: number
 ) => void
 
-/** What a record visitor may ask of the reader about the record's fields. */
-export type RecordFields = Pick<RecordReader, 'countFields' | 'fields' | 'fieldStart' | 'fieldEnd'>
+/** The scanner's field counting (`RecordScanner#countFields`), as a record visitor uses it. */
+export type RecordFields = Pick<RecordScanner, 'countFields' | 'fields' | 'fieldStart' | 'fieldEnd'>
 
 /**
  * The scanner fed chunk by chunk, handing each record's bytes to a visitor as it is found: no
@@ -125,23 +125,12 @@ export class RecordReader {
     return this.scanner.lines
   }
 
-  /** See `RecordScanner#countFields`: the fields of each record from the next one on. */
-  countFields(wanted: number): void {
-    this.scanner.countFields(wanted)
-  }
-
-  /** During `visit`, with `countFields` on: the record's fields, ... */
-  get fields(): number {
-    return this.scanner.fields
-  }
-
-  /** ... and the wanted field's byte range in the file, [fieldStart, fieldEnd); -1 for none. */
-  get fieldStart(): number {
-    return this.scanner.fieldStart
-  }
-
-  get fieldEnd(): number {
-    return this.scanner.fieldEnd
+  /**
+   * The fields of each record from the next one on, once asked for (`countFields`): read during
+   * `visit`, with the wanted field's range in file offsets.
+   */
+  get fieldCounts(): RecordFields {
+    return this.scanner
   }
 
   push(chunk: Buffer): void {

@@ -73,8 +73,8 @@ export class RecordScanner {
   fieldEnd = -1
 
   private readonly delimiter: number
-  /** The delimiter as the word loop looks for it: the quote's pattern while fields go uncounted. */
-  private delimiterWord = 0x22222222
+  /** The delimiter in each byte of a word, for `scanFields`; set by `countFields`. */
+  private delimiterWord = 0
   private wanted = -1
   private counting = false
   /** The field the next byte is in, and the wanted field's range so far, in the record being read. */

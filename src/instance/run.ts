@@ -104,6 +104,7 @@ export async function runInstanceChecks(
       )
     } else if (channel && request.statusColumn) {
       const { column } = request.statusColumn
+      // Their rows are held back, not the run: each held part is annotated at its first line.
       statuses = judgeStatuses(request.statusColumn.statuses, channel, column)
       facts.columnStatuses = {
         column,
@@ -113,7 +114,6 @@ export async function runInstanceChecks(
         // As logs show them: a value that looks like an email address is never repeated.
         unknown: [...statuses.unknown.keys()].map(shownStatus)
       }
-      // Their rows are held back, not the run: each held part is annotated at its first line.
     } else if (channel) {
       const status = checkStatus(request.programMemberStatus, channel)
       if (status.problem !== undefined) problems.push(status.problem)

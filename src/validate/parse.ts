@@ -59,7 +59,8 @@ export async function parseChecked(
   let records = 0
   const reader: RecordReader = new RecordReader(
     format,
-    (bytes, from, start, end, line) => visit(records++, bytes, from, start, end, line, reader),
+    (bytes, from, start, end, line) =>
+      visit(records++, bytes, from, start, end, line, reader.fieldCounts),
     options.displayPath ?? path
   )
   await readChunks(path, options.readBytes ?? CHECK_READ_BYTES, (chunk) => {

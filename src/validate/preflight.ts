@@ -35,11 +35,6 @@ export interface PreflightOptions {
   dryRun: boolean
   /** changed-since: the row checks cover only these lines of each file (by absolute path). */
   selection?: { ref: string; selectedLines: Map<string, Set<number>> }
-  /**
-   * Rows the files hold, to size the duplicate check; default the plans' rows and an estimate of
-   * the found files' (from their sizes).
-   */
-  expectedRows?: number
   /** Where the duplicate check keeps scratch files while it runs; default the system's temp folder. */
   scratchDir?: string
   parse?: ParseOptions
@@ -123,7 +118,7 @@ export interface FileOutcome {
  * records (64 bytes) err towards more buckets, which costs little, where too few make one bucket's
  * table outgrow the processor's caches (a 200 MB file in one bucket checked at half the speed).
  */
-export function estimatedRows(sizeBytes: number): number {
+function estimatedRows(sizeBytes: number): number {
   return Math.ceil(sizeBytes / 64)
 }
 
@@ -155,9 +150,9 @@ export class CheckPass {
   constructor(private readonly options: PreflightOptions) {
     this.run = new CheckRun(
       new Findings(),
-      options.expectedRows ??
-        options.plans.reduce((total, plan) => total + plan.rows, 0) +
-          (options.files ?? []).reduce((total, file) => total + estimatedRows(file.sizeBytes), 0),
+      // The rows the files hold, to size the duplicate check: the plans' and the found files'.
+      options.plans.reduce((total, plan) => total + plan.rows, 0) +
+        (options.files ?? []).reduce((total, file) => total + estimatedRows(file.sizeBytes), 0),
       options.scratchDir ?? tmpdir()
     )
     this.selectedLines = options.selection?.selectedLines

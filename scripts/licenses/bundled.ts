@@ -30,10 +30,11 @@ export function packageDirsOf(moduleNames: readonly string[]): string[] {
 }
 
 /**
- * The entries of licenses.txt, sorted by name: two copies of one package (nested in two
- * places) with the same license and text are one entry.
+ * licenses.txt as ncc writes it: per package, sorted by name, the name, the declared license on
+ * the next line (left out when none is declared), the license text, a blank line. Two copies of
+ * one package with the same license and text are one entry.
  */
-export function uniqueLicenses(entries: readonly LicenseEntry[]): LicenseEntry[] {
+export function renderLicenses(entries: readonly LicenseEntry[]): string {
   const seen = new Set<string>()
   const unique = entries.filter((entry) => {
     const key = JSON.stringify([entry.name, entry.license, entry.text])
@@ -41,15 +42,8 @@ export function uniqueLicenses(entries: readonly LicenseEntry[]): LicenseEntry[]
     seen.add(key)
     return true
   })
-  return unique.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-}
-
-/**
- * licenses.txt as ncc writes it: per entry of `uniqueLicenses`, the name, the declared license
- * on the next line (left out when none is declared), the license text, a blank line.
- */
-export function renderLicenses(entries: readonly LicenseEntry[]): string {
-  return uniqueLicenses(entries)
+  unique.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  return unique
     .map((entry) =>
       [entry.name, ...(entry.license ? [entry.license] : []), entry.text.trim()]
         .filter((line, at) => at === 0 || line !== '')

@@ -9,7 +9,8 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { packageDirsOf, renderLicenses, uniqueLicenses, type LicenseEntry } from './bundled.js'
+import { packageDirsOf, renderLicenses, type LicenseEntry } from './bundled.js'
+import { parseLicenses } from './licenses.js'
 
 interface StatsModule {
   name?: string
@@ -63,10 +64,10 @@ if (!statsPath || !outPath) {
 const stats = JSON.parse(readFileSync(statsPath, 'utf8')) as { modules?: StatsModule[] }
 const dirs = packageDirsOf(moduleNames(stats.modules))
 const root = process.cwd()
-const entries = dirs.map((dir) => entryOf(root, dir))
-writeFileSync(outPath, renderLicenses(entries))
-// As check-licenses counts them: a package bundled from two directories is one entry.
+const text = renderLicenses(dirs.map((dir) => entryOf(root, dir)))
+writeFileSync(outPath, text)
+// Counted as check-licenses counts them: a package bundled from two directories is one entry.
 console.log(
-  `${outPath}: the licenses of ${uniqueLicenses(entries).length} bundled packages ` +
+  `${outPath}: the licenses of ${parseLicenses(text).length} bundled packages ` +
     `(from ${dirs.length} package directories)`
 )

@@ -1,7 +1,8 @@
 /**
  * The bundled packages' licenses, as `collect.ts` writes them to dist/licenses.txt in ncc's
- * format, checked against a policy. ncc writes one entry per package, sorted by name: the name, the package.json license
- * on the next line (absent when the package declares none), the license text, a blank line.
+ * format, checked against a policy. The format is one entry per package, sorted by name: the
+ * name, the package.json license on the next line (absent when the package declares none), the
+ * license text, a blank line.
  */
 
 export interface BundledPackage {

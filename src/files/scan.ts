@@ -150,12 +150,7 @@ export class RecordScanner {
     const end = this.offset
     if (end > this.recordStart) {
       this.records++
-      if (this.counting) {
-        const index = this.fieldIndex
-        this.fields = index + 1
-        this.fieldStart = index < this.wanted ? -1 : this.openStart
-        this.fieldEnd = index < this.wanted ? -1 : index === this.wanted ? end : this.openEnd
-      }
+      if (this.counting) this.setFields(this.fieldIndex, this.openStart, this.openEnd, end)
       this.onRecord(this.recordStart, end, this.recordLine)
     }
   }
@@ -168,6 +163,18 @@ export class RecordScanner {
   /** The 1-based line of the next byte pushed (every line feed counts, quoted ones too). */
   get lines(): number {
     return this.line
+  }
+
+  /**
+   * `fields`, `fieldStart` and `fieldEnd` of the record being reported: `index` is its last
+   * field's, which ends at `lastEnd`; `openStart` and `openEnd` are the wanted field's bounds as
+   * far as the delimiters set them.
+   */
+  private setFields(index: number, openStart: number, openEnd: number, lastEnd: number): void {
+    const wanted = this.wanted
+    this.fields = index + 1
+    this.fieldStart = index < wanted ? -1 : openStart
+    this.fieldEnd = index < wanted ? -1 : index === wanted ? lastEnd : openEnd
   }
 
   private startWith(chunk: Buffer): void {
@@ -384,14 +391,8 @@ export class RecordScanner {
             if (width > 1 || (width === 1 && !afterCarriageReturn)) {
               this.records++
               // The last field ends at the line break, which is `\r\n` or `\n`.
-              this.fields = fieldIndex + 1
-              this.fieldStart = fieldIndex < wanted ? -1 : openStart
-              this.fieldEnd =
-                fieldIndex < wanted
-                  ? -1
-                  : fieldIndex === wanted
-                    ? base + at - (afterCarriageReturn ? 1 : 0)
-                    : openEnd
+              const lastEnd = base + at - (afterCarriageReturn ? 1 : 0)
+              this.setFields(fieldIndex, openStart, openEnd, lastEnd)
               this.onRecord(recordStart, end, recordLine)
             }
             recordStart = end

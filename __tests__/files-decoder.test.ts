@@ -174,13 +174,14 @@ describe('the scanner decodes fields as csv-parse does', () => {
           const bytes = Buffer.from((bom ? '\uFEFF' : '') + pieces.join(''))
           const seen: Array<[number, string | undefined]> = []
           const wanted: Array<[number, string | undefined]> = []
+          let header = true
           const reader: RecordReader = new RecordReader(
             format,
             (record, from, start, end) => {
-              if (seen.length === 0 && wanted.length === 0) {
-                // The header: fields are counted from the next record on, as the checks ask.
+              if (header) {
+                // Fields are counted from the record after the header on, as the checks ask.
+                header = false
                 reader.fieldCounts.countFields(at)
-                wanted.push([-1, undefined])
                 return
               }
               const fields = parseFields(record.subarray(from, from + end - start), format)
@@ -201,7 +202,7 @@ describe('the scanner decodes fields as csv-parse does', () => {
           } catch (cause) {
             if (!(cause instanceof FileFormatError)) throw cause
           }
-          expect(seen).toEqual(wanted.slice(1))
+          expect(seen).toEqual(wanted)
         }
       ),
       { numRuns: 2000 }
